@@ -1,0 +1,30 @@
+/** `esp rules validate <file|dir>`: every problem of every rule set file; exit 1 if any. */
+import { existsSync } from 'node:fs';
+import { formatIssue } from '../../engine/index.js';
+import { validateRuleFiles } from '../../rules/load.js';
+import { CliError } from '../io.js';
+import type { Command } from './index.js';
+
+export const validateCommand: Command = {
+  path: ['rules', 'validate'],
+  usage: '<file|dir>',
+  summary: 'Check rule set files; prints every error with its file and JSON path.',
+  async run(args) {
+    const target = args[0];
+    if (!target || args.length > 1) throw new CliError('expected one rule set file or directory');
+    if (!existsSync(target)) throw new CliError(`${target}: no such file or directory`);
+    const results = validateRuleFiles(target);
+    let problems = 0;
+    for (const r of results) {
+      if (r.error) {
+        problems++;
+        process.stderr.write(`${r.error}\n`);
+      }
+      for (const i of r.issues) process.stderr.write(`${formatIssue(i, r.file)}\n`);
+      problems += r.issues.length;
+      if (!r.error && r.issues.length === 0) process.stdout.write(`${r.file}: ok\n`);
+    }
+    if (problems > 0) process.stderr.write(`${problems} problem${problems === 1 ? '' : 's'} in ${results.length} file${results.length === 1 ? '' : 's'}\n`);
+    return problems > 0 ? 1 : 0;
+  },
+};

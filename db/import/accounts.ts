@@ -1,0 +1,370 @@
+/**
+ * `esp import accounts <file.csv|file.json>`: reading and validating the file (this module's pure
+ * half) and writing it all-or-nothing (`importAccounts`). The formats are documented in
+ * docs/import.md; the column list below is that documentation's source of truth.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { z } from 'zod';
+import {
+  accountReferenceIssues,
+  accountSchema,
+  competitorSchema,
+  contactSchema,
+  influenceLinkSchema,
+  type Account,
+  type Competitor,
+} from '../../engine/model.js';
+import * as cell from './cells.js';
+import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
+import { parseCsv, type CsvOptions, type CsvRow } from './csv.js';
+import { formatJsonPath, parseJson, withJsonLines } from './json.js';
+import { Problems, type ImportProblem } from './problems.js';
+import { check, type PathIssue } from './validate.js';
+
+/** The account's own fields (its nested lists are imported as wholes). */
+export const ACCOUNT_FIELDS = [
+  'name',
+  'industry',
+  'region',
+  'status',
+  'ownerId',
+  'parentId',
+  'employees',
+  'companyRevenue',
+  'revenueWithUs',
+  'potential',
+  'demonstration',
+  'winnability',
+  'competitorsNoneKnown',
+  'previousCloseness',
+] as const;
+export type AccountField = (typeof ACCOUNT_FIELDS)[number];
+export const ACCOUNT_LISTS = ['contacts', 'competitors', 'influenceLinks'] as const;
+export type AccountList = (typeof ACCOUNT_LISTS)[number];
+
+/**
+ * One account as the file states it. `fields` and `lists` say what the file actually carries:
+ * updating an existing account changes only those, so a CSV without a `potential` column does not
+ * wipe the potential typed in the studio. A list that is present replaces the stored list.
+ */
+export interface AccountRecord {
+  account: Account;
+  fields: ReadonlySet<AccountField>;
+  lists: ReadonlySet<AccountList>;
+  /** The CSV line where the account is (undefined for JSON). */
+  line: number | undefined;
+}
+
+/** A problem found after parsing (e.g. against the database), at a path inside one record. */
+export interface RecordIssue<R> {
+  record: R;
+  path: (string | number)[];
+  message: string;
+}
+
+export interface ParsedAccounts {
+  records: AccountRecord[];
+  problems: Problems;
+  /** Puts file, line and column on problems found later, the way the parser would have. */
+  locate(issues: readonly RecordIssue<AccountRecord>[]): ImportProblem[];
+}
+
+export const ACCOUNT_CSV_COLUMNS: readonly (ColumnSpec & { type: string; example: string; description: string })[] = [
+  { name: 'id', required: true, type: 'text', example: 'ACME-001', description: 'Stable external id (e.g. the CRM id). Unique in the file; an existing id is updated.' },
+  { name: 'name', required: true, type: 'text', example: 'Acme Corporation', description: 'Company name.' },
+  { name: 'industry', type: 'text (lower-cased)', example: 'finance', description: 'Selects the rule set; an industry without its own rule set uses the fallback `*` (not an error).' },
+  { name: 'region', type: 'text', example: 'East', description: 'Sales region; the regional coverage team is `region:<region>`.' },
+  { name: 'status', type: 'prospect | active | declining | lost', example: 'active', description: 'Relationship status (case-insensitive).' },
+  { name: 'ownerId', type: 'text', example: 'manager1@example.com', description: 'The account owner (a user id or e-mail).' },
+  { name: 'parentId', type: 'text', example: 'ACME-HOLDING', description: 'Parent account id (a group); it need not be in the file.' },
+  { name: 'employees', type: 'whole number ≥ 0', example: '2822', description: 'Head count.' },
+  { name: 'companyRevenue', type: 'number ≥ 0', example: '1100040000', description: "The customer's own annual revenue." },
+  { name: 'revenueWithUs', type: 'number ≥ 0', example: '2500000', description: 'Our sales to it over the last 12 months (contribution).' },
+  { name: 'potential', type: 'number ≥ 0', example: '30000000', description: 'What it could spend with us over the next 3 years (wallet).' },
+  { name: 'demonstration', type: 'number 0–100', example: '60', description: 'Reference / showcase value.' },
+  { name: 'winnability', type: 'number 0–100', example: '75', description: '"We can win it and can deliver it".' },
+  { name: 'competitors', type: 'list `id:name:share; …` (or a JSON array)', example: 'oracle:Oracle:30%; sap:SAP:0.1', description: 'The competitors at the account, replacing the stored list. Share 0–1 or a percentage; the name may be omitted (`oracle`) and then defaults to the id.' },
+  { name: 'competitorsNoneKnown', type: 'yes/no', example: 'no', description: 'Yes = "no competitor known": an empty competitor list then counts as recorded.' },
+  { name: 'previousCloseness', type: 'number 0–100', example: '55', description: 'Closeness at the last evaluation (used by the win-back rule).' },
+];
+
+const ACCOUNT_STATUS_WORDS = new Set(['prospect', 'active', 'declining', 'lost']);
+
+type Reader = (raw: string) => Cell<unknown>;
+
+const lower: Reader = (raw) => {
+  const t = cell.text(raw);
+  return t.ok && t.value != null ? { ok: true, value: t.value.toLowerCase() } : t;
+};
+
+const READERS: Record<string, Reader> = {
+  id: cell.text,
+  name: cell.text,
+  industry: lower,
+  region: cell.text,
+  status: (raw) => {
+    const t = lower(raw);
+    // Unknown words pass through as they are: the schema rejects them with the list of valid ones.
+    return t.ok && typeof t.value === 'string' && !ACCOUNT_STATUS_WORDS.has(t.value) ? cell.text(raw) : t;
+  },
+  ownerId: cell.text,
+  parentId: cell.text,
+  employees: cell.integer,
+  companyRevenue: cell.number,
+  revenueWithUs: cell.number,
+  potential: cell.number,
+  demonstration: cell.number,
+  winnability: cell.number,
+  competitors: (raw) => parseCompetitorsCell(raw),
+  competitorsNoneKnown: cell.boolean,
+  previousCloseness: cell.number,
+};
+
+/**
+ * The `competitors` cell: `id:name:share` entries separated by `;` (or line breaks, which is what
+ * Alt+Enter in an Excel cell gives). The first part is the id, the last one the share when there
+ * are three or more, and the name is what lies between (so it may itself contain a colon). A cell
+ * that starts with `[` is a JSON array of competitor objects, for the value-proposition texts.
+ */
+export function parseCompetitorsCell(raw: string): Cell<Partial<Competitor>[] | null> {
+  const v = raw.trim();
+  if (v === '') return { ok: true, value: null };
+  if (v.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (!Array.isArray(parsed)) return { ok: false, reason: 'a JSON competitors cell must be an array' };
+      return { ok: true, value: parsed as Partial<Competitor>[] };
+    } catch (error) {
+      return { ok: false, reason: `invalid JSON in the competitors cell: ${(error as Error).message}` };
+    }
+  }
+  const out: Partial<Competitor>[] = [];
+  for (const entry of v.split(/[;\r\n]+/)) {
+    const e = entry.trim();
+    if (e === '') continue;
+    const parts = e.split(':').map((p) => p.trim());
+    const id = parts[0]!;
+    if (id === '') return { ok: false, reason: `"${cell.clip(e)}" has no id before the first colon` };
+    if (parts.length === 1) {
+      out.push({ id, name: id });
+    } else if (parts.length === 2) {
+      out.push({ id, name: parts[1] || id });
+    } else {
+      const share = cell.share(parts[parts.length - 1]!);
+      if (!share.ok) return { ok: false, reason: `competitor "${id}": share ${share.reason}` };
+      const name = parts.slice(1, -1).join(':').trim() || id;
+      out.push(share.value == null ? { id, name } : { id, name, share: share.value });
+    }
+  }
+  return { ok: true, value: out };
+}
+
+/** Which CSV column a model path belongs to: nested competitor paths point at the `competitors` cell. */
+function columnOf(path: readonly (string | number)[]): string {
+  return String(path[0] ?? 'id');
+}
+
+function referenceIssuesAsProblems(account: Account, at: (path: (string | number)[]) => Omit<ImportProblem, 'message'>): ImportProblem[] {
+  return accountReferenceIssues(account).map((i) => ({ ...at(i.path), message: i.message }));
+}
+
+export interface ParseOptions {
+  file?: string;
+  problemLimit?: number;
+  csv?: CsvOptions;
+}
+
+/** Reads the accounts CSV: every bad cell becomes a problem; valid rows become records. */
+export function parseAccountsCsv(input: string | CsvRow[], options: ParseOptions = {}): ParsedAccounts {
+  const { file } = options;
+  const problems = new Problems(options.problemLimit);
+  let rows: CsvRow[];
+  if (typeof input === 'string') {
+    const parsed = parseCsv(input, options.csv);
+    problems.addCounted(
+      parsed.errors.map((e) => ({ file, line: e.line, column: String(e.column), message: e.message })),
+      parsed.errorCount,
+    );
+    rows = parsed.rows;
+  } else {
+    rows = input;
+  }
+  const table = resolveHeader(rows, ACCOUNT_CSV_COLUMNS, problems, file);
+  const records: AccountRecord[] = [];
+  const locate = (issues: readonly RecordIssue<AccountRecord>[]) =>
+    issues.map((i) => ({ file, line: i.record.line, column: columnOf(i.path), message: i.message }));
+  if (!table || !problems.ok) return { records, problems, locate };
+
+  const present = ACCOUNT_CSV_COLUMNS.map((c) => c.name).filter((n) => table.index.has(n));
+  const fields = new Set(present.filter((n): n is AccountField => (ACCOUNT_FIELDS as readonly string[]).includes(n)));
+  const lists = new Set<AccountList>(table.index.has('competitors') ? ['competitors'] : []);
+  const firstLine = new Map<string, number>();
+
+  for (const row of table.rows) {
+    if (isBlankRow(row)) continue;
+    checkWidth(table, row, problems);
+    const input: Record<string, unknown> = {};
+    let rowOk = true;
+    for (const name of present) {
+      const i = table.index.get(name)!;
+      const value = READERS[name]!(row.fields[i] ?? '');
+      if (!value.ok) {
+        rowOk = false;
+        problems.add({ file, line: row.lines[i] ?? row.line, column: name, message: value.reason });
+      } else if (value.value !== null) {
+        input[name] = value.value;
+      }
+    }
+    const lineOf = (column: string) => row.lines[table.index.get(column) ?? 0] ?? row.line;
+    const at = (path: (string | number)[]): Omit<ImportProblem, 'message'> => ({ file, line: lineOf(columnOf(path)), column: columnOf(path) });
+    if (!rowOk) continue;
+
+    const id = typeof input['id'] === 'string' ? input['id'] : undefined;
+    if (id !== undefined) {
+      const first = firstLine.get(id);
+      if (first !== undefined) {
+        problems.add({ ...at(['id']), message: `duplicate id "${cell.clip(id)}" (first on line ${first})` });
+        continue;
+      }
+      firstLine.set(id, row.line);
+    }
+    const result = check(accountSchema, input);
+    if (!result.ok) {
+      for (const issue of result.issues) problems.add({ ...at(issue.path), message: competitorMessage(issue, input) });
+      continue;
+    }
+    const account = result.value;
+    const refs = referenceIssuesAsProblems(account, at);
+    if (account.parentId != null && account.parentId === account.id)
+      refs.push({ ...at(['parentId']), message: 'an account cannot be its own parent' });
+    for (const p of refs) problems.add(p);
+    if (refs.length > 0) continue;
+    records.push({ account, fields, lists, line: row.line });
+  }
+  return { records, problems, locate };
+}
+
+/** Nested competitor issues name the entry, since the whole list sits in one cell. */
+function competitorMessage(issue: PathIssue, input: Record<string, unknown>): string {
+  if (issue.path[0] !== 'competitors' || typeof issue.path[1] !== 'number') return issue.message;
+  const entry = (input['competitors'] as Partial<Competitor>[] | undefined)?.[issue.path[1]];
+  const field = issue.path.slice(2).join('.');
+  return `competitor ${entry?.id ? `"${entry.id}"` : `#${issue.path[1] + 1}`}${field ? ` ${field}` : ''}: ${issue.message}`;
+}
+
+// ---- JSON -------------------------------------------------------------------------------------------
+
+const KNOWN_KEYS = {
+  account: new Set(Object.keys(accountSchema.shape)),
+  contacts: new Set(Object.keys(contactSchema.shape)),
+  competitors: new Set(Object.keys(competitorSchema.shape)),
+  influenceLinks: new Set(Object.keys(influenceLinkSchema.shape)),
+};
+
+/** Unknown properties are typos until proven otherwise: `revenuewithus` would otherwise vanish. */
+function unknownKeyIssues(input: Record<string, unknown>): PathIssue[] {
+  const issues: PathIssue[] = [];
+  for (const k of Object.keys(input))
+    if (!KNOWN_KEYS.account.has(k)) issues.push({ path: [k], message: `unknown field "${k}"` });
+  for (const list of ACCOUNT_LISTS) {
+    const items = input[list];
+    if (!Array.isArray(items)) continue;
+    items.forEach((item, i) => {
+      if (item && typeof item === 'object' && !Array.isArray(item))
+        for (const k of Object.keys(item)) if (!KNOWN_KEYS[list].has(k)) issues.push({ path: [list, i, k], message: `unknown field "${k}"` });
+    });
+  }
+  return issues;
+}
+
+/**
+ * Reads the `esp evaluate` input format: a JSON array of accounts with nested `contacts`,
+ * `competitors`, `influenceLinks`. A property that is absent leaves the stored value alone; a list
+ * that is present replaces the stored list.
+ */
+export function parseAccountsJson(text: string, options: ParseOptions = {}): ParsedAccounts {
+  const { file } = options;
+  const problems = new Problems(options.problemLimit);
+  const records: AccountRecord[] = [];
+  const paths = new Map<AccountRecord, (string | number)[]>();
+  const locate = (issues: readonly RecordIssue<AccountRecord>[]) =>
+    withJsonLines(
+      text,
+      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], message: i.message })),
+      file,
+    );
+  const parsed = parseJson(text, file);
+  if (!parsed.ok) {
+    problems.add(parsed.problem);
+    return { records, problems, locate };
+  }
+  const value = parsed.value;
+  const items = Array.isArray(value)
+    ? value
+    : value && typeof value === 'object' && Array.isArray((value as { accounts?: unknown }).accounts)
+      ? ((value as { accounts: unknown[] }).accounts)
+      : undefined;
+  if (!items) {
+    problems.add({ file, line: 1, column: '$', message: 'expected a JSON array of accounts (or {"accounts": [...]})' });
+    return { records, problems, locate };
+  }
+  const prefix: (string | number)[] = Array.isArray(value) ? [] : ['accounts'];
+  const pending: PathIssue[] = [];
+  const firstIndex = new Map<string, number>();
+  items.forEach((item, i) => {
+    const base = [...prefix, i];
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      pending.push({ path: base, message: 'must be an account object' });
+      return;
+    }
+    const input = item as Record<string, unknown>;
+    const issues = unknownKeyIssues(input);
+    const result = check(accountSchema, input);
+    if (!result.ok) issues.push(...result.issues);
+    else issues.push(...accountReferenceIssues(result.value));
+    if (result.ok) {
+      const id = result.value.id;
+      const first = firstIndex.get(id);
+      if (first !== undefined) issues.push({ path: ['id'], message: `duplicate id "${cell.clip(id)}" (first at ${formatJsonPath([...prefix, first])})` });
+      else firstIndex.set(id, i);
+      if (result.value.parentId != null && result.value.parentId === id)
+        issues.push({ path: ['parentId'], message: 'an account cannot be its own parent' });
+    }
+    if (issues.length > 0) {
+      for (const issue of issues) pending.push({ path: [...base, ...issue.path], message: issue.message });
+      return;
+    }
+    if (!result.ok) return;
+    const record: AccountRecord = {
+      account: result.value,
+      fields: new Set(ACCOUNT_FIELDS.filter((f) => f in input)),
+      lists: new Set(ACCOUNT_LISTS.filter((l) => l in input)),
+      line: undefined,
+    };
+    paths.set(record, base);
+    records.push(record);
+  });
+  if (pending.length > 0) {
+    // Locating lines costs a second scan of the text: only the reported problems pay for it.
+    const shownIssues = pending.slice(0, problems.limit);
+    for (const p of withJsonLines(text, shownIssues, file)) problems.add(p);
+    problems.count += pending.length - shownIssues.length;
+  }
+  return { records, problems, locate };
+}
+
+/** CSV or JSON by the file's extension (`.json` → JSON, anything else → CSV). */
+export async function readAccountsFile(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<ParsedAccounts> {
+  const text = await readFile(file, 'utf8');
+  return isJsonFile(file, text) ? parseAccountsJson(text, { ...options, file }) : parseAccountsCsv(text, { ...options, file });
+}
+
+export function isJsonFile(file: string, text: string): boolean {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.json') return true;
+  if (ext === '.csv') return false;
+  return /^\uFEFF?\s*[[{]/.test(text);
+}
+
+export const accountsFileSchema = z.array(accountSchema);

@@ -1,0 +1,167 @@
+/**
+ * Typed reading of CSV cells as a spreadsheet user writes them: trimmed, empty = unknown, numbers
+ * without thousands separators, percentages for shares, words or numbers for stances. Each reader
+ * returns the value or a reason, never throws, so a row reports all of its bad cells at once.
+ */
+import type { CsvRow } from './csv.js';
+import type { ImportProblem, Problems } from './problems.js';
+
+export type Cell<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const ok = <T>(value: T): Cell<T> => ({ ok: true, value });
+const bad = <T>(reason: string): Cell<T> => ({ ok: false, reason });
+
+/** Plain decimal numbers only: `1e6` and `0x10` are not what an admin means, `1,000` is ambiguous. */
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+const INTEGER = /^[+-]?\d+$/;
+
+export function text(raw: string): Cell<string | null> {
+  const v = raw.trim();
+  return ok(v === '' ? null : v);
+}
+
+export function number(raw: string): Cell<number | null> {
+  const v = raw.trim();
+  if (v === '') return ok(null);
+  if (!NUMBER.test(v)) return bad(`"${clip(v)}" is not a number (write digits with a decimal point, no thousands separators)`);
+  return ok(Number(v));
+}
+
+export function integer(raw: string): Cell<number | null> {
+  const v = raw.trim();
+  if (v === '') return ok(null);
+  if (!INTEGER.test(v)) return bad(`"${clip(v)}" is not a whole number`);
+  return ok(Number(v));
+}
+
+/** A share of spend: `0.3`, `30%`. */
+export function share(raw: string): Cell<number | null> {
+  const v = raw.trim();
+  if (v.endsWith('%')) {
+    const n = number(v.slice(0, -1));
+    if (!n.ok) return bad(`"${clip(v)}" is not a percentage`);
+    return ok(n.value == null ? null : n.value / 100);
+  }
+  return number(v);
+}
+
+const TRUE = new Set(['true', 'yes', 'y', '1', 'x']);
+const FALSE = new Set(['false', 'no', 'n', '0']);
+
+export function boolean(raw: string): Cell<boolean | null> {
+  const v = raw.trim().toLowerCase();
+  if (v === '') return ok(null);
+  if (TRUE.has(v)) return ok(true);
+  if (FALSE.has(v)) return ok(false);
+  return bad(`"${clip(raw.trim())}" is not a yes/no value (use true/false, yes/no or 1/0)`);
+}
+
+export const STANCE_WORDS: Record<string, number> = {
+  opponent: -2,
+  skeptic: -1,
+  neutral: 0,
+  supporter: 1,
+  champion: 2,
+};
+
+/** `-2`…`2` or the method's words (`champion`, `supporter`, `neutral`, `skeptic`, `opponent`). */
+export function stance(raw: string): Cell<number | null> {
+  const v = raw.trim().toLowerCase();
+  if (v === '') return ok(null);
+  if (v in STANCE_WORDS) return ok(STANCE_WORDS[v]!);
+  const n = integer(v);
+  if (!n.ok) return bad(`"${clip(raw.trim())}" is not a stance (-2…2 or opponent, skeptic, neutral, supporter, champion)`);
+  return n;
+}
+
+export function clip(s: string, max = 40): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+// ---- tables --------------------------------------------------------------------------------------
+
+export interface ColumnSpec {
+  name: string;
+  /** The header must be present (an empty cell may still be allowed by the field's own rules). */
+  required?: boolean;
+}
+
+/** A CSV's header resolved against the documented columns. */
+export interface Table {
+  file: string | undefined;
+  headers: string[];
+  /** Documented column name → index in the file. */
+  index: Map<string, number>;
+  /** Extra `prefix:<key>` columns (e.g. `stance:acme`), key → index. */
+  prefixed: Map<string, Map<string, number>>;
+  rows: CsvRow[];
+}
+
+/**
+ * Matches the header row against the documented columns: names are case-insensitive and trimmed;
+ * an unknown, duplicate or missing required column is a problem (a typo in a header would
+ * otherwise drop a whole column silently).
+ */
+export function resolveHeader(
+  rows: CsvRow[],
+  columns: readonly ColumnSpec[],
+  problems: Problems,
+  file: string | undefined,
+  prefixes: readonly string[] = [],
+): Table | undefined {
+  const header = rows[0];
+  if (!header) {
+    problems.add({ file, message: 'the file is empty (a header row is required)' });
+    return undefined;
+  }
+  const known = new Map(columns.map((c) => [c.name.toLowerCase(), c.name]));
+  const index = new Map<string, number>();
+  const prefixed = new Map<string, Map<string, number>>(prefixes.map((p) => [p, new Map()]));
+  const headers: string[] = [];
+  header.fields.forEach((raw, i) => {
+    const name = raw.trim();
+    const at: Omit<ImportProblem, 'message'> = { file, line: header.lines[i], column: name || `#${i + 1}` };
+    const prefix = prefixes.find((p) => name.toLowerCase().startsWith(`${p.toLowerCase()}:`));
+    if (prefix) {
+      const key = name.slice(prefix.length + 1).trim();
+      headers.push(`${prefix}:${key}`);
+      const map = prefixed.get(prefix)!;
+      if (key === '') problems.add({ ...at, message: `"${prefix}:" needs a key after the colon (e.g. ${prefix}:acme)` });
+      else if (map.has(key)) problems.add({ ...at, message: `duplicate column "${name}"` });
+      else map.set(key, i);
+      return;
+    }
+    const canonical = known.get(name.toLowerCase());
+    headers.push(canonical ?? name);
+    if (name === '') problems.add({ ...at, message: 'empty column header' });
+    else if (!canonical)
+      problems.add({
+        ...at,
+        message: `unknown column "${clip(name)}" (known: ${columns.map((c) => c.name).join(', ')}${prefixes.map((p) => `, ${p}:<id>`).join('')})`,
+      });
+    else if (index.has(canonical)) problems.add({ ...at, message: `duplicate column "${name}"` });
+    else index.set(canonical, i);
+  });
+  for (const c of columns)
+    if (c.required && !index.has(c.name))
+      problems.add({ file, line: header.line, column: c.name, message: `required column "${c.name}" is missing` });
+  return { file, headers, index, prefixed, rows: rows.slice(1) };
+}
+
+/** A data row whose every cell is empty or blank: spreadsheets leave such rows behind. */
+export function isBlankRow(row: CsvRow): boolean {
+  return row.fields.every((f) => f.trim() === '');
+}
+
+/** Reports cells beyond the header's width (usually an unquoted comma inside a value). */
+export function checkWidth(table: Table, row: CsvRow, problems: Problems): void {
+  if (row.fields.length > table.headers.length) {
+    const i = table.headers.length;
+    problems.add({
+      file: table.file,
+      line: row.lines[i],
+      column: `#${i + 1}`,
+      message: `the row has ${row.fields.length} cells but the header has ${table.headers.length} (quote values that contain a comma)`,
+    });
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * `esp import contacts <file.csv|file.json>`: the key people at accounts that already exist. The
+ * file's pure half is here; `importContacts` (in `write.ts`) checks it against the stored accounts
+ * (reporting lines, competitor stances and influence links must point at known contacts and
+ * competitors, counting both the file and the database) and writes it all-or-nothing.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { contactSchema, influenceLinkSchema, type Contact, type InfluenceLink } from '../../engine/model.js';
+import { isJsonFile, type RecordIssue } from './accounts.js';
+import * as cell from './cells.js';
+import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
+import { parseCsv, type CsvOptions, type CsvRow } from './csv.js';
+import { formatJsonPath, parseJson, withJsonLines } from './json.js';
+import { Problems, type ImportProblem } from './problems.js';
+import { check, type PathIssue } from './validate.js';
+
+export const CONTACT_FIELDS = [
+  'name',
+  'title',
+  'reportsTo',
+  'influence',
+  'decisionRole',
+  'behavior',
+  'stance',
+  'interactions90d',
+] as const;
+export type ContactField = (typeof CONTACT_FIELDS)[number];
+
+/**
+ * One contact as the file states it. Updating a stored contact changes only the fields the file
+ * carries; each `stance:<competitorId>` column present sets (or, when empty, clears) that one
+ * stance; `influences`, when present, replaces the contact's outgoing influence links.
+ */
+export interface ContactRecord {
+  accountId: string;
+  contact: Contact;
+  fields: ReadonlySet<ContactField>;
+  /** Competitor id → stance, or null to clear; only the competitors the file mentions. */
+  competitorStances: ReadonlyMap<string, number | null>;
+  /** Whether the file states the contact's competitor stances completely (JSON) or per column (CSV). */
+  competitorStancesComplete: boolean;
+  /** The links this contact exerts (`from` = this contact), when the file states them. */
+  influences: InfluenceLink[] | undefined;
+  line: number | undefined;
+}
+
+export interface ParsedContacts {
+  records: ContactRecord[];
+  problems: Problems;
+  locate(issues: readonly RecordIssue<ContactRecord>[]): ImportProblem[];
+}
+
+export const STANCE_PREFIX = 'stance';
+
+export const CONTACT_CSV_COLUMNS: readonly (ColumnSpec & { type: string; example: string; description: string })[] = [
+  { name: 'accountId', required: true, type: 'text', example: 'ACME-001', description: 'The account (must already exist: import accounts first).' },
+  { name: 'id', required: true, type: 'text', example: 'c-017', description: 'Contact id, unique within its account; an existing one is updated.' },
+  { name: 'name', required: true, type: 'text', example: 'Li Wei', description: 'Full name.' },
+  { name: 'title', type: 'text', example: 'CIO', description: 'Job title.' },
+  { name: 'reportsTo', type: 'contact id', example: 'c-001', description: 'Manager in the org chart (a contact of the same account, in the file or already stored).' },
+  { name: 'influence', required: true, type: 'whole number 1–5', example: '4', description: '5 = final decision maker.' },
+  { name: 'decisionRole', type: 'decision-maker | influencer | evaluator | user | gatekeeper | coach', example: 'evaluator', description: 'Role in the buying decision.' },
+  { name: 'behavior', type: 'results | relationship | innovation | risk-averse', example: 'results', description: 'Behavioral orientation.' },
+  { name: 'stance', required: true, type: '-2…2 or opponent | skeptic | neutral | supporter | champion', example: 'supporter', description: 'Stance toward us.' },
+  { name: 'interactions90d', type: 'whole number ≥ 0', example: '3', description: 'Our interactions with the person in the last 90 days (default 0).' },
+  { name: 'influences', type: 'list `contactId[:weight]; …`', example: 'c-001:3; c-020', description: 'Contacts this person influences (the political map), weight 1–3 (default 1); replaces the contact\'s stored links.' },
+];
+
+const READERS: Record<string, (raw: string) => Cell<unknown>> = {
+  accountId: cell.text,
+  id: cell.text,
+  name: cell.text,
+  title: cell.text,
+  reportsTo: cell.text,
+  influence: cell.integer,
+  decisionRole: (raw) => {
+    const t = cell.text(raw);
+    return t.ok && t.value ? { ok: true, value: t.value.toLowerCase() } : t;
+  },
+  behavior: (raw) => {
+    const t = cell.text(raw);
+    return t.ok && t.value ? { ok: true, value: t.value.toLowerCase() } : t;
+  },
+  stance: cell.stance,
+  interactions90d: cell.integer,
+  influences: (raw) => parseInfluencesCell(raw),
+};
+
+/** `c-001:3; c-020`: contact ids, each with an optional weight 1–3. */
+export function parseInfluencesCell(raw: string): Cell<{ to: string; weight: number }[] | null> {
+  const v = raw.trim();
+  if (v === '') return { ok: true, value: [] };
+  const out: { to: string; weight: number }[] = [];
+  for (const entry of v.split(/[;\r\n]+/)) {
+    const e = entry.trim();
+    if (e === '') continue;
+    const colon = e.lastIndexOf(':');
+    const to = (colon === -1 ? e : e.slice(0, colon)).trim();
+    const weight = colon === -1 ? { ok: true as const, value: 1 } : cell.integer(e.slice(colon + 1));
+    if (to === '') return { ok: false, reason: `"${cell.clip(e)}" has no contact id` };
+    if (!weight.ok) return { ok: false, reason: `influence on "${to}": weight ${weight.reason}` };
+    out.push({ to, weight: weight.value ?? 1 });
+  }
+  return { ok: true, value: out };
+}
+
+export interface ParseOptions {
+  file?: string;
+  problemLimit?: number;
+  csv?: CsvOptions;
+}
+
+export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions = {}): ParsedContacts {
+  const { file } = options;
+  const problems = new Problems(options.problemLimit);
+  const locate = (issues: readonly RecordIssue<ContactRecord>[]) =>
+    issues.map((i) => ({ file, line: i.record.line, column: csvColumnOf(i.path), message: i.message }));
+  let rows: CsvRow[];
+  if (typeof input === 'string') {
+    const parsed = parseCsv(input, options.csv);
+    problems.addCounted(
+      parsed.errors.map((e) => ({ file, line: e.line, column: String(e.column), message: e.message })),
+      parsed.errorCount,
+    );
+    rows = parsed.rows;
+  } else {
+    rows = input;
+  }
+  const records: ContactRecord[] = [];
+  const table = resolveHeader(rows, CONTACT_CSV_COLUMNS, problems, file, [STANCE_PREFIX]);
+  if (!table || !problems.ok) return { records, problems, locate };
+
+  const present = CONTACT_CSV_COLUMNS.map((c) => c.name).filter((n) => table.index.has(n));
+  const fields = new Set(present.filter((n): n is ContactField => (CONTACT_FIELDS as readonly string[]).includes(n)));
+  const stanceColumns = [...table.prefixed.get(STANCE_PREFIX)!];
+  const firstLine = new Map<string, number>();
+
+  for (const row of table.rows) {
+    if (isBlankRow(row)) continue;
+    checkWidth(table, row, problems);
+    const lineOf = (i: number | undefined) => (i === undefined ? row.line : (row.lines[i] ?? row.line));
+    const input: Record<string, unknown> = {};
+    let influences: { to: string; weight: number }[] | undefined;
+    let rowOk = true;
+    for (const name of present) {
+      const i = table.index.get(name)!;
+      const value = READERS[name]!(row.fields[i] ?? '');
+      if (!value.ok) {
+        rowOk = false;
+        problems.add({ file, line: lineOf(i), column: name, message: value.reason });
+      } else if (name === 'influences') {
+        influences = value.value as { to: string; weight: number }[];
+      } else if (value.value !== null) {
+        input[name] = value.value;
+      }
+    }
+    const stances = new Map<string, number | null>();
+    const competitorStances: Record<string, number> = {};
+    for (const [competitorId, i] of stanceColumns) {
+      const value = cell.stance(row.fields[i] ?? '');
+      if (!value.ok) {
+        rowOk = false;
+        problems.add({ file, line: lineOf(i), column: `${STANCE_PREFIX}:${competitorId}`, message: value.reason });
+        continue;
+      }
+      stances.set(competitorId, value.value);
+      if (value.value !== null) competitorStances[competitorId] = value.value;
+    }
+    if (!rowOk) continue;
+    input['competitorStances'] = competitorStances;
+
+    const accountId = input['accountId'] as string | undefined;
+    delete input['accountId'];
+    const at = (column: string): Omit<ImportProblem, 'message'> => ({
+      file,
+      line: lineOf(table.index.get(column) ?? table.prefixed.get(STANCE_PREFIX)!.get(column.slice(STANCE_PREFIX.length + 1))),
+      column,
+    });
+    if (accountId === undefined) {
+      problems.add({ ...at('accountId'), message: 'required' });
+      continue;
+    }
+    const contactId = input['id'];
+    if (typeof contactId === 'string') {
+      const key = `${accountId}\u0000${contactId}`;
+      const first = firstLine.get(key);
+      if (first !== undefined) {
+        problems.add({ ...at('id'), message: `duplicate contact "${cell.clip(contactId)}" of account "${cell.clip(accountId)}" (first on line ${first})` });
+        continue;
+      }
+      firstLine.set(key, row.line);
+    }
+    const result = check(contactSchema, input);
+    const issues: PathIssue[] = result.ok ? [] : result.issues;
+    let links: InfluenceLink[] | undefined;
+    if (influences && typeof contactId === 'string') {
+      links = [];
+      const seen = new Set<string>();
+      for (const inf of influences) {
+        const link = check(influenceLinkSchema, { from: contactId, to: inf.to, weight: inf.weight });
+        if (!link.ok) issues.push(...link.issues.map((i) => ({ path: ['influences'], message: `influence on "${inf.to}": ${i.message}` })));
+        else if (seen.has(inf.to)) issues.push({ path: ['influences'], message: `"${inf.to}" is listed twice` });
+        else if (inf.to === contactId) issues.push({ path: ['influences'], message: 'a contact cannot influence itself' });
+        else {
+          seen.add(inf.to);
+          links.push(link.value);
+        }
+      }
+    }
+    if (result.ok && result.value.reportsTo != null && result.value.reportsTo === result.value.id)
+      issues.push({ path: ['reportsTo'], message: 'a contact cannot report to itself' });
+    if (issues.length > 0 || !result.ok) {
+      for (const issue of issues) {
+        const column = csvColumnOf(issue.path);
+        problems.add({ ...at(column), message: issue.message });
+      }
+      continue;
+    }
+    records.push({
+      accountId,
+      contact: result.value,
+      fields,
+      competitorStances: stances,
+      competitorStancesComplete: false,
+      influences: links,
+      line: row.line,
+    });
+  }
+  return { records, problems, locate };
+}
+
+/** A model path's CSV column: competitor stances live in `stance:<id>` columns. */
+function csvColumnOf(path: readonly (string | number)[]): string {
+  if (path[0] === 'competitorStances' && path[1] !== undefined) return `${STANCE_PREFIX}:${path[1]}`;
+  return String(path[0] ?? 'id');
+}
+
+// ---- JSON -------------------------------------------------------------------------------------------
+
+const contactsFileEntrySchema = z.object({
+  id: z.string().trim().min(1, 'must be a non-empty id'),
+  contacts: z.array(z.unknown()).default([]),
+  influenceLinks: z.array(z.unknown()).optional(),
+});
+const KNOWN_CONTACT_KEYS = new Set(Object.keys(contactSchema.shape));
+
+/**
+ * The `esp evaluate` format again: an array of accounts, of which this import reads `id`,
+ * `contacts` and `influenceLinks` (the other account properties are left to `esp import
+ * accounts`, so one file can feed both commands). Contacts are upserted by id; the stated
+ * influence links replace the stored links of the contacts they start from.
+ */
+export function parseContactsJson(text: string, options: ParseOptions = {}): ParsedContacts {
+  const { file } = options;
+  const problems = new Problems(options.problemLimit);
+  const records: ContactRecord[] = [];
+  const paths = new Map<ContactRecord, (string | number)[]>();
+  const locate = (issues: readonly RecordIssue<ContactRecord>[]) =>
+    withJsonLines(
+      text,
+      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], message: i.message })),
+      file,
+    );
+  const parsed = parseJson(text, file);
+  if (!parsed.ok) {
+    problems.add(parsed.problem);
+    return { records, problems, locate };
+  }
+  const value = parsed.value;
+  const items = Array.isArray(value)
+    ? value
+    : value && typeof value === 'object' && Array.isArray((value as { accounts?: unknown }).accounts)
+      ? (value as { accounts: unknown[] }).accounts
+      : undefined;
+  if (!items) {
+    problems.add({ file, line: 1, column: '$', message: 'expected a JSON array of accounts with their "contacts"' });
+    return { records, problems, locate };
+  }
+  const prefix: (string | number)[] = Array.isArray(value) ? [] : ['accounts'];
+  const pending: PathIssue[] = [];
+  const firstAt = new Map<string, (string | number)[]>();
+
+  items.forEach((item, i) => {
+    const base = [...prefix, i];
+    const entry = check(contactsFileEntrySchema, item);
+    if (!entry.ok) {
+      for (const issue of entry.issues) pending.push({ path: [...base, ...issue.path], message: issue.message });
+      return;
+    }
+    const accountId = entry.value.id;
+    const contactRecords: ContactRecord[] = [];
+    entry.value.contacts.forEach((raw, k) => {
+      const at = [...base, 'contacts', k];
+      if (raw && typeof raw === 'object' && !Array.isArray(raw))
+        for (const key of Object.keys(raw)) if (!KNOWN_CONTACT_KEYS.has(key)) pending.push({ path: [...at, key], message: `unknown field "${key}"` });
+      const c = check(contactSchema, raw);
+      if (!c.ok) {
+        for (const issue of c.issues) pending.push({ path: [...at, ...issue.path], message: issue.message });
+        return;
+      }
+      const key = `${accountId}\u0000${c.value.id}`;
+      const first = firstAt.get(key);
+      if (first) {
+        pending.push({ path: [...at, 'id'], message: `duplicate contact "${cell.clip(c.value.id)}" of account "${cell.clip(accountId)}" (first at ${formatJsonPath(first)})` });
+        return;
+      }
+      firstAt.set(key, at);
+      if (c.value.reportsTo != null && c.value.reportsTo === c.value.id)
+        pending.push({ path: [...at, 'reportsTo'], message: 'a contact cannot report to itself' });
+      const record: ContactRecord = {
+        accountId,
+        contact: c.value,
+        fields: new Set(CONTACT_FIELDS.filter((f) => f in (raw as object))),
+        competitorStances: new Map(Object.entries(c.value.competitorStances)),
+        competitorStancesComplete: true,
+        influences: undefined,
+        line: undefined,
+      };
+      paths.set(record, at);
+      contactRecords.push(record);
+    });
+    if (entry.value.influenceLinks) {
+      // Links are grouped under the contact they start from: that contact's stored links are replaced.
+      const byFrom = new Map<string, InfluenceLink[]>();
+      const seen = new Set<string>();
+      entry.value.influenceLinks.forEach((raw, k) => {
+        const at = [...base, 'influenceLinks', k];
+        const l = check(influenceLinkSchema, raw);
+        if (!l.ok) {
+          for (const issue of l.issues) pending.push({ path: [...at, ...issue.path], message: issue.message });
+          return;
+        }
+        const key = `${l.value.from}\u0000${l.value.to}`;
+        if (seen.has(key)) {
+          pending.push({ path: at, message: `duplicate influence link ${l.value.from} → ${l.value.to}` });
+          return;
+        }
+        seen.add(key);
+        const list = byFrom.get(l.value.from) ?? [];
+        list.push(l.value);
+        byFrom.set(l.value.from, list);
+      });
+      for (const r of contactRecords) r.influences = byFrom.get(r.contact.id) ?? [];
+      // Links from contacts the file does not list are checked against the stored contacts later.
+      for (const [from, links] of byFrom) {
+        if (contactRecords.some((r) => r.contact.id === from)) continue;
+        pending.push({
+          path: [...base, 'influenceLinks', entry.value.influenceLinks.findIndex((l) => (l as InfluenceLink | null)?.from === from)],
+          message: `influence links from "${from}" need that contact in this account's "contacts"${links.length > 1 ? ` (${links.length} links)` : ''}`,
+        });
+      }
+    }
+    records.push(...contactRecords);
+  });
+  if (pending.length > 0) {
+    const shown = pending.slice(0, problems.limit);
+    for (const p of withJsonLines(text, shown, file)) problems.add(p);
+    problems.count += pending.length - shown.length;
+  }
+  return { records, problems, locate };
+}
+
+export async function readContactsFile(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<ParsedContacts> {
+  const text = await readFile(file, 'utf8');
+  return isJsonFile(file, text) ? parseContactsJson(text, { ...options, file }) : parseContactsCsv(text, { ...options, file });
+}

@@ -1,0 +1,504 @@
+/**
+ * Accounts and what the engine reads with them (contacts, competitors, influence links), plus the
+ * computed columns the workflows write back for the studio's list.
+ */
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Account, AccountClass, Competitor, Contact, Health, InfluenceLink, Stage, Strategy, Tier } from '../../engine/model.js';
+import type { Db } from '../client.js';
+import { accounts, competitors, contacts, influenceLinks, type AccountRow } from '../schema.js';
+
+/** Rows per multi-row INSERT: well under PostgreSQL's 65,535 bind parameters for every table. */
+export const BATCH_SIZE = 1000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `excluded.<column>` for every listed column: the ON CONFLICT DO UPDATE of an upsert. */
+function excludedSet<T extends PgTable>(table: T, keys: readonly (keyof T['_']['columns'] & string)[]): Record<string, SQL> {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  return Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded."${columns[k]!.name}"`)]));
+}
+
+const PROFILE_KEYS = [
+  'name',
+  'industry',
+  'region',
+  'status',
+  'ownerId',
+  'parentId',
+  'employees',
+  'companyRevenue',
+  'revenueWithUs',
+  'potential',
+  'demonstration',
+  'winnability',
+  'competitorsNoneKnown',
+  'previousCloseness',
+] as const;
+
+function profileValues(a: Account) {
+  return {
+    id: a.id,
+    name: a.name,
+    industry: a.industry ?? null,
+    region: a.region ?? null,
+    status: a.status ?? null,
+    ownerId: a.ownerId ?? null,
+    parentId: a.parentId ?? null,
+    employees: a.employees ?? null,
+    companyRevenue: a.companyRevenue ?? null,
+    revenueWithUs: a.revenueWithUs ?? null,
+    potential: a.potential ?? null,
+    demonstration: a.demonstration ?? null,
+    winnability: a.winnability ?? null,
+    competitorsNoneKnown: a.competitorsNoneKnown ?? false,
+    previousCloseness: a.previousCloseness ?? null,
+  };
+}
+
+export interface UpsertOptions {
+  /**
+   * Replace each account's contacts, competitors and links with the ones given (default). Off for
+   * an accounts-only import, which must not wipe contacts imported separately.
+   */
+  replaceChildren?: boolean;
+  batchSize?: number;
+}
+
+/**
+ * Inserts or updates accounts by id, in batches, in one transaction (nested in the caller's when
+ * given one). Computed columns are left alone: they belong to the workflows.
+ */
+export async function upsertAccounts(db: Db, items: readonly Account[], opts: UpsertOptions = {}): Promise<number> {
+  const replaceChildren = opts.replaceChildren ?? true;
+  const size = opts.batchSize ?? BATCH_SIZE;
+  if (items.length === 0) return 0;
+  await db.transaction(async (tx) => {
+    for (const batch of chunks(items, size)) {
+      await tx
+        .insert(accounts)
+        .values(batch.map(profileValues))
+        .onConflictDoUpdate({
+          target: accounts.id,
+          set: { ...excludedSet(accounts, PROFILE_KEYS), updatedAt: sql`now()` },
+        });
+      if (!replaceChildren) continue;
+      const ids = batch.map((a) => a.id);
+      await tx.delete(contacts).where(inArray(contacts.accountId, ids));
+      await tx.delete(competitors).where(inArray(competitors.accountId, ids));
+      await tx.delete(influenceLinks).where(inArray(influenceLinks.accountId, ids));
+      await insertContacts(tx, batch.flatMap((a) => a.contacts.map((c, i) => ({ ...c, accountId: a.id, position: i }))), size);
+      await insertCompetitors(tx, batch.flatMap((a) => a.competitors.map((c, i) => ({ ...c, accountId: a.id, position: i }))), size);
+      await insertLinks(tx, batch.flatMap((a) => a.influenceLinks.map((l, i) => ({ ...l, accountId: a.id, position: i }))), size);
+    }
+  });
+  return items.length;
+}
+
+type WithAccount<T> = T & { accountId: string; position?: number };
+
+function contactValues(c: WithAccount<Contact>) {
+  return {
+    accountId: c.accountId,
+    id: c.id,
+    name: c.name,
+    title: c.title ?? null,
+    reportsTo: c.reportsTo ?? null,
+    influence: c.influence,
+    decisionRole: c.decisionRole ?? null,
+    behavior: c.behavior ?? null,
+    stance: c.stance,
+    competitorStances: c.competitorStances ?? {},
+    interactions90d: c.interactions90d ?? 0,
+    position: c.position ?? 0,
+  };
+}
+
+async function insertContacts(db: Db, rows: WithAccount<Contact>[], size: number) {
+  for (const batch of chunks(rows, size)) await db.insert(contacts).values(batch.map(contactValues));
+}
+
+function competitorValues(c: WithAccount<Competitor>) {
+  return {
+    accountId: c.accountId,
+    id: c.id,
+    name: c.name,
+    share: c.share ?? 0,
+    theirOffer: c.theirOffer ?? null,
+    ourEdge: c.ourEdge ?? null,
+    position: c.position ?? 0,
+  };
+}
+
+async function insertCompetitors(db: Db, rows: WithAccount<Competitor>[], size: number) {
+  for (const batch of chunks(rows, size)) await db.insert(competitors).values(batch.map(competitorValues));
+}
+
+async function insertLinks(db: Db, rows: WithAccount<InfluenceLink>[], size: number) {
+  for (const batch of chunks(rows, size))
+    await db
+      .insert(influenceLinks)
+      .values(batch.map((l) => ({ accountId: l.accountId, from: l.from, to: l.to, weight: l.weight ?? 1, position: l.position ?? 0 })));
+}
+
+/** Inserts or updates contacts by (account, id): the contacts import. The accounts must exist. */
+export async function upsertContacts(db: Db, rows: readonly WithAccount<Contact>[], batchSize = BATCH_SIZE): Promise<number> {
+  const keys = ['name', 'title', 'reportsTo', 'influence', 'decisionRole', 'behavior', 'stance', 'competitorStances', 'interactions90d'] as const;
+  await db.transaction(async (tx) => {
+    for (const batch of chunks(rows, batchSize))
+      await tx
+        .insert(contacts)
+        .values(batch.map(contactValues))
+        .onConflictDoUpdate({ target: [contacts.accountId, contacts.id], set: excludedSet(contacts, keys) });
+  });
+  return rows.length;
+}
+
+/** Inserts or updates competitors by (account, id). */
+export async function upsertCompetitors(db: Db, rows: readonly WithAccount<Competitor>[], batchSize = BATCH_SIZE): Promise<number> {
+  const keys = ['name', 'share', 'theirOffer', 'ourEdge'] as const;
+  await db.transaction(async (tx) => {
+    for (const batch of chunks(rows, batchSize))
+      await tx
+        .insert(competitors)
+        .values(batch.map(competitorValues))
+        .onConflictDoUpdate({ target: [competitors.accountId, competitors.id], set: excludedSet(competitors, keys) });
+  });
+  return rows.length;
+}
+
+/** Inserts or updates influence links by (account, from, to). */
+export async function upsertInfluenceLinks(db: Db, rows: readonly WithAccount<InfluenceLink>[], batchSize = BATCH_SIZE): Promise<number> {
+  await db.transaction(async (tx) => {
+    for (const batch of chunks(rows, batchSize))
+      await tx
+        .insert(influenceLinks)
+        .values(batch.map((l) => ({ accountId: l.accountId, from: l.from, to: l.to, weight: l.weight ?? 1, position: l.position ?? 0 })))
+        .onConflictDoUpdate({
+          target: [influenceLinks.accountId, influenceLinks.from, influenceLinks.to],
+          set: excludedSet(influenceLinks, ['weight']),
+        });
+  });
+  return rows.length;
+}
+
+// ---- reading -----------------------------------------------------------------------------------
+
+/** The computed columns: what the workflows decided last, for the studio. */
+export type AccountState = Pick<
+  AccountRow,
+  | 'score'
+  | 'tier'
+  | 'class'
+  | 'closeness'
+  | 'advantage'
+  | 'strategy'
+  | 'investment'
+  | 'health'
+  | 'stage'
+  | 'waitingFor'
+  | 'cycleYear'
+  | 'coverageLine'
+  | 'coverageTeam'
+  | 'coverageTrack'
+  | 'presalesTier'
+  | 'ruleSetIndustry'
+  | 'ruleSetVersion'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+function toAccount(row: AccountRow, cs: (typeof contacts.$inferSelect)[], comps: (typeof competitors.$inferSelect)[], links: (typeof influenceLinks.$inferSelect)[]): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    industry: row.industry,
+    region: row.region,
+    status: row.status,
+    ownerId: row.ownerId,
+    parentId: row.parentId,
+    employees: row.employees,
+    companyRevenue: row.companyRevenue,
+    revenueWithUs: row.revenueWithUs,
+    potential: row.potential,
+    demonstration: row.demonstration,
+    winnability: row.winnability,
+    competitorsNoneKnown: row.competitorsNoneKnown,
+    previousCloseness: row.previousCloseness,
+    contacts: cs.map((c) => ({
+      id: c.id,
+      name: c.name,
+      title: c.title,
+      reportsTo: c.reportsTo,
+      influence: c.influence,
+      decisionRole: c.decisionRole,
+      behavior: c.behavior,
+      stance: c.stance,
+      competitorStances: c.competitorStances,
+      interactions90d: c.interactions90d,
+    })),
+    competitors: comps.map((c) => ({ id: c.id, name: c.name, share: c.share, theirOffer: c.theirOffer, ourEdge: c.ourEdge })),
+    influenceLinks: links.map((l) => ({ from: l.from, to: l.to, weight: l.weight })),
+  };
+}
+
+function stateOf(row: AccountRow): AccountState {
+  const { score, tier, closeness, advantage, strategy, investment, health, stage, waitingFor, cycleYear } = row;
+  const { coverageLine, coverageTeam, coverageTrack, presalesTier, ruleSetIndustry, ruleSetVersion, createdAt, updatedAt } = row;
+  return {
+    score,
+    tier,
+    class: row.class,
+    closeness,
+    advantage,
+    strategy,
+    investment,
+    health,
+    stage,
+    waitingFor,
+    cycleYear,
+    coverageLine,
+    coverageTeam,
+    coverageTrack,
+    presalesTier,
+    ruleSetIndustry,
+    ruleSetVersion,
+    createdAt,
+    updatedAt,
+  };
+}
+
+function groupBy<T extends { accountId: string }>(rows: T[]): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = m.get(r.accountId);
+    if (list) list.push(r);
+    else m.set(r.accountId, [r]);
+  }
+  return m;
+}
+
+/** Accounts in the engine's shape with their state, in the order of `ids` (missing ids skipped). */
+export async function getAccountsWithState(db: Db, ids: readonly string[]): Promise<{ account: Account; state: AccountState }[]> {
+  if (ids.length === 0) return [];
+  const unique = [...new Set(ids)];
+  const out = new Map<string, { account: Account; state: AccountState }>();
+  for (const batch of chunks(unique, BATCH_SIZE)) {
+    // Sequential on purpose: the four reads then see one consistent picture inside a caller's
+    // transaction, and PGlite would serialise them anyway.
+    const rows = await db.select().from(accounts).where(inArray(accounts.id, batch));
+    const cs = await db.select().from(contacts).where(inArray(contacts.accountId, batch)).orderBy(asc(contacts.position), asc(contacts.id));
+    const comps = await db
+      .select()
+      .from(competitors)
+      .where(inArray(competitors.accountId, batch))
+      .orderBy(asc(competitors.position), asc(competitors.id));
+    const links = await db
+      .select()
+      .from(influenceLinks)
+      .where(inArray(influenceLinks.accountId, batch))
+      .orderBy(asc(influenceLinks.position));
+    const [byC, byComp, byL] = [groupBy(cs), groupBy(comps), groupBy(links)];
+    for (const row of rows)
+      out.set(row.id, { account: toAccount(row, byC.get(row.id) ?? [], byComp.get(row.id) ?? [], byL.get(row.id) ?? []), state: stateOf(row) });
+  }
+  return ids.flatMap((id) => {
+    const found = out.get(id);
+    return found ? [found] : [];
+  });
+}
+
+export async function getAccounts(db: Db, ids: readonly string[]): Promise<Account[]> {
+  return (await getAccountsWithState(db, ids)).map((a) => a.account);
+}
+
+export async function getAccount(db: Db, id: string): Promise<Account | undefined> {
+  return (await getAccounts(db, [id]))[0];
+}
+
+export async function getAccountWithState(db: Db, id: string): Promise<{ account: Account; state: AccountState } | undefined> {
+  return (await getAccountsWithState(db, [id]))[0];
+}
+
+// ---- the studio's list -------------------------------------------------------------------------
+
+type OneOrMany<T> = T | readonly T[];
+
+export interface AccountFilter {
+  industry?: OneOrMany<string>;
+  region?: OneOrMany<string>;
+  status?: OneOrMany<NonNullable<Account['status']>>;
+  tier?: OneOrMany<Tier>;
+  class?: OneOrMany<AccountClass>;
+  strategy?: OneOrMany<Strategy>;
+  stage?: OneOrMany<Stage>;
+  health?: OneOrMany<Health>;
+  ownerId?: OneOrMany<string>;
+  team?: OneOrMany<string>;
+  /** A specific wait (`plan-approval`…), or `true` for any account waiting on something. */
+  waitingFor?: OneOrMany<string> | true;
+  /**
+   * Case-insensitive name search. `prefix` (default) uses the `lower(name)` index; `contains`
+   * matches anywhere in the name but scans the rows the other filters leave.
+   */
+  name?: string;
+  nameMatch?: 'prefix' | 'contains';
+}
+
+export const ACCOUNT_SORTS = ['score', 'name', 'updatedAt', 'revenueWithUs', 'potential', 'closeness', 'tier', 'id'] as const;
+export type AccountSort = (typeof ACCOUNT_SORTS)[number];
+
+export interface ListOptions {
+  sort?: AccountSort;
+  direction?: 'asc' | 'desc';
+  /** 1-based. */
+  page?: number;
+  pageSize?: number;
+}
+
+export type AccountListRow = Omit<AccountRow, 'createdAt'>;
+
+export interface AccountPage {
+  rows: AccountListRow[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export const MAX_PAGE_SIZE = 500;
+
+function oneOrMany<T>(column: PgColumn, value: OneOrMany<T> | undefined): SQL | undefined {
+  if (value === undefined) return undefined;
+  const values = (Array.isArray(value) ? value : [value]) as unknown[];
+  if (values.length === 1) return eq(column, values[0]);
+  return inArray(column, values);
+}
+
+/** LIKE's wildcards typed by a user are literal characters. */
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function accountWhere(f: AccountFilter): SQL | undefined {
+  const conditions = [
+    oneOrMany(accounts.industry, f.industry),
+    oneOrMany(accounts.region, f.region),
+    oneOrMany(accounts.status, f.status),
+    oneOrMany(accounts.tier, f.tier),
+    oneOrMany(accounts.class, f.class),
+    oneOrMany(accounts.strategy, f.strategy),
+    oneOrMany(accounts.stage, f.stage),
+    oneOrMany(accounts.health, f.health),
+    oneOrMany(accounts.ownerId, f.ownerId),
+    oneOrMany(accounts.coverageTeam, f.team),
+    f.waitingFor === true ? isNotNull(accounts.waitingFor) : oneOrMany(accounts.waitingFor, f.waitingFor),
+  ];
+  const q = f.name?.trim().toLowerCase();
+  if (q) {
+    const pattern = f.nameMatch === 'contains' ? `%${escapeLike(q)}%` : `${escapeLike(q)}%`;
+    // Spelled exactly like the index expression so the planner matches it.
+    conditions.push(sql`lower(${accounts.name}) like ${pattern}`);
+  }
+  const present = conditions.filter((c): c is SQL => c !== undefined);
+  return present.length ? and(...present) : undefined;
+}
+
+function orderBy(sort: AccountSort, direction: 'asc' | 'desc'): SQL[] {
+  const column = {
+    score: accounts.score,
+    name: accounts.name,
+    updatedAt: accounts.updatedAt,
+    revenueWithUs: accounts.revenueWithUs,
+    potential: accounts.potential,
+    closeness: accounts.closeness,
+    tier: accounts.tier,
+    id: accounts.id,
+  }[sort];
+  // Unscored accounts last either way; `id` makes pages stable when values tie.
+  const primary = direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`;
+  return sort === 'id' ? [primary] : [primary, asc(accounts.id)];
+}
+
+const { createdAt: _createdAt, ...listColumns } = getTableColumns(accounts);
+
+/** A filtered, sorted page of accounts and the total matching, for the studio's account list. */
+export async function listAccounts(db: Db, filter: AccountFilter = {}, opts: ListOptions = {}): Promise<AccountPage> {
+  const sort = opts.sort ?? 'score';
+  const direction = opts.direction ?? (sort === 'name' || sort === 'id' || sort === 'tier' ? 'asc' : 'desc');
+  const page = Math.max(1, Math.floor(opts.page ?? 1));
+  const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(opts.pageSize ?? 50)));
+  const where = accountWhere(filter);
+  const rows = await db
+    .select(listColumns)
+    .from(accounts)
+    .where(where)
+    .orderBy(...orderBy(sort, direction))
+    .limit(pageSize)
+    .offset((page - 1) * pageSize);
+  const [totalRow] = await db.select({ n: count() }).from(accounts).where(where);
+  return { rows, total: totalRow?.n ?? 0, page, pageSize };
+}
+
+/** Ids of the matching accounts, in id order: for starting workflows or a review run. */
+export async function listAccountIds(db: Db, filter: AccountFilter = {}): Promise<string[]> {
+  const rows = await db.select({ id: accounts.id }).from(accounts).where(accountWhere(filter)).orderBy(asc(accounts.id));
+  return rows.map((r) => r.id);
+}
+
+export async function countAccounts(db: Db, filter: AccountFilter = {}): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(accounts).where(accountWhere(filter));
+  return row?.n ?? 0;
+}
+
+/** Counts per value of one column over the filtered accounts: the studio's facet chips. */
+export async function accountFacets(
+  db: Db,
+  column: 'industry' | 'tier' | 'class' | 'strategy' | 'stage' | 'health' | 'region',
+  filter: AccountFilter = {},
+): Promise<{ value: string | null; count: number }[]> {
+  const col = accounts[column];
+  const rows = await db
+    .select({ value: col, count: count() })
+    .from(accounts)
+    .where(accountWhere(filter))
+    .groupBy(col)
+    .orderBy(desc(count()), asc(col));
+  return rows.map((r) => ({ value: r.value as string | null, count: r.count }));
+}
+
+// ---- computed columns --------------------------------------------------------------------------
+
+export type AccountComputedPatch = Partial<Omit<AccountState, 'createdAt' | 'updatedAt'>> & {
+  /** Owner reassignment by the coverage stage. */
+  ownerId?: string | null;
+  previousCloseness?: number | null;
+};
+
+/** Writes what a stage computed; returns false when the account does not exist. */
+export async function updateComputed(db: Db, id: string, patch: AccountComputedPatch): Promise<boolean> {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  const updated = await db
+    .update(accounts)
+    .set({ ...set, updatedAt: sql`now()` })
+    .where(eq(accounts.id, id))
+    .returning({ id: accounts.id });
+  return updated.length > 0;
+}
+
+/** Many accounts' computed columns in one transaction (quota grading re-tiers a whole industry). */
+export async function updateComputedMany(db: Db, patches: readonly ({ id: string } & AccountComputedPatch)[]): Promise<number> {
+  let n = 0;
+  await db.transaction(async (tx) => {
+    for (const { id, ...patch } of patches) if (await updateComputed(tx, id, patch)) n++;
+  });
+  return n;
+}
+
+export async function deleteAccount(db: Db, id: string): Promise<boolean> {
+  const deleted = await db.delete(accounts).where(eq(accounts.id, id)).returning({ id: accounts.id });
+  return deleted.length > 0;
+}

@@ -1,0 +1,175 @@
+/**
+ * GOSART plans, versioned per account and cycle year. A plan that needs approval (T1/T2 by default)
+ * waits as `pending-approval`; approving it supersedes the plan in force and materialises its
+ * actions for execution tracking. Only one plan is in force (approved) per account and year.
+ */
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Strategy } from '../../engine/model.js';
+import type { Db } from '../client.js';
+import { accounts, planActions, plans, type PlanRow } from '../schema.js';
+import { ConflictError, NotFoundError } from './errors.js';
+
+export interface PlanActionInput {
+  title: string;
+  role?: 'owner' | 'presales' | 'executive';
+  owner?: string | null;
+  /** `YYYY-MM-DD`. */
+  dueDate?: string | null;
+}
+
+export interface PlanInput {
+  accountId: string;
+  cycleYear: number;
+  goal: string;
+  objectives: unknown;
+  strategy: Strategy;
+  actions: PlanActionInput[];
+  resources: unknown;
+  tests: unknown;
+  valueProposition?: unknown;
+  /** Pending approval when true; in force at once (approved by `createdBy`) otherwise. */
+  needsApproval: boolean;
+  createdBy?: string | null;
+}
+
+/**
+ * Stores a new plan version. Older pending versions of the year are superseded (only the newest
+ * can be approved); a plan that needs no approval is approved at once.
+ */
+export async function createPlan(db: Db, input: PlanInput): Promise<PlanRow> {
+  return db.transaction(async (tx) => {
+    // Serialises plan creation per account so two versions never get the same number.
+    await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, input.accountId)).for('update');
+    const [{ next } = { next: 1 }] = await tx
+      .select({ next: sql<number>`coalesce(max(${plans.version}), 0) + 1`.mapWith(Number) })
+      .from(plans)
+      .where(and(eq(plans.accountId, input.accountId), eq(plans.cycleYear, input.cycleYear)));
+    await tx
+      .update(plans)
+      .set({ status: 'superseded' })
+      .where(and(eq(plans.accountId, input.accountId), eq(plans.cycleYear, input.cycleYear), eq(plans.status, 'pending-approval')));
+    const [row] = await tx
+      .insert(plans)
+      .values({
+        accountId: input.accountId,
+        cycleYear: input.cycleYear,
+        version: next,
+        status: 'pending-approval',
+        goal: input.goal,
+        objectives: input.objectives,
+        strategy: input.strategy,
+        actions: input.actions,
+        resources: input.resources,
+        tests: input.tests,
+        valueProposition: input.valueProposition ?? null,
+        needsApproval: input.needsApproval,
+        createdBy: input.createdBy ?? null,
+      })
+      .returning();
+    if (input.needsApproval) return row!;
+    return putInForce(tx, row!, input.createdBy ?? 'system');
+  });
+}
+
+async function putInForce(db: Db, plan: PlanRow, by: string): Promise<PlanRow> {
+  await db
+    .update(plans)
+    .set({ status: 'superseded' })
+    .where(and(eq(plans.accountId, plan.accountId), eq(plans.cycleYear, plan.cycleYear), eq(plans.status, 'approved')));
+  const [approved] = await db
+    .update(plans)
+    .set({ status: 'approved', approvedBy: by, approvedAt: sql`now()` })
+    .where(eq(plans.id, plan.id))
+    .returning();
+  const actions = Array.isArray(plan.actions) ? (plan.actions as PlanActionInput[]) : [];
+  if (actions.length > 0)
+    await db.insert(planActions).values(
+      actions.map((a) => ({
+        planId: plan.id,
+        accountId: plan.accountId,
+        title: a.title,
+        role: a.role ?? 'owner',
+        owner: a.owner ?? null,
+        dueDate: a.dueDate ?? null,
+      })),
+    );
+  return approved!;
+}
+
+async function pendingForUpdate(db: Db, planId: number): Promise<PlanRow> {
+  const [plan] = await db.select().from(plans).where(eq(plans.id, planId)).for('update');
+  if (!plan) throw new NotFoundError(`plan ${planId} does not exist`);
+  if (plan.status !== 'pending-approval') {
+    const when = plan.approvedAt ?? plan.rejectedAt;
+    const by = plan.approvedBy ?? plan.rejectedBy;
+    throw new ConflictError(
+      `plan ${planId} is ${plan.status}${by ? ` (by ${by}${when ? ` at ${when.toISOString()}` : ''})` : ''}, not pending approval`,
+      { by, at: when },
+    );
+  }
+  return plan;
+}
+
+/** Approves a pending plan: it goes into force and its actions become trackable. */
+export async function approvePlan(db: Db, planId: number, by: string): Promise<PlanRow> {
+  return db.transaction(async (tx) => putInForce(tx, await pendingForUpdate(tx, planId), by));
+}
+
+export async function rejectPlan(db: Db, planId: number, by: string, reason: string): Promise<PlanRow> {
+  return db.transaction(async (tx) => {
+    await pendingForUpdate(tx, planId);
+    const [row] = await tx
+      .update(plans)
+      .set({ status: 'rejected', rejectedBy: by, rejectedAt: sql`now()`, rejectedReason: reason })
+      .where(eq(plans.id, planId))
+      .returning();
+    return row!;
+  });
+}
+
+export async function getPlan(db: Db, planId: number): Promise<PlanRow | undefined> {
+  const [row] = await db.select().from(plans).where(eq(plans.id, planId));
+  return row;
+}
+
+/** The plan in force (approved) for the account, in `cycleYear` or the latest year. */
+export async function currentPlan(db: Db, accountId: string, cycleYear?: number): Promise<PlanRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.accountId, accountId), eq(plans.status, 'approved'), cycleYear === undefined ? undefined : eq(plans.cycleYear, cycleYear)))
+    .orderBy(desc(plans.cycleYear), desc(plans.version))
+    .limit(1);
+  return row;
+}
+
+/** The plan waiting for approval, if any (the newest version). */
+export async function pendingPlan(db: Db, accountId: string): Promise<PlanRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.accountId, accountId), eq(plans.status, 'pending-approval')))
+    .orderBy(desc(plans.cycleYear), desc(plans.version))
+    .limit(1);
+  return row;
+}
+
+/** The approvals inbox: pending plans oldest first, optionally of the given owners' accounts. */
+export async function listPendingPlans(
+  db: Db,
+  opts: { ownerIds?: string[]; limit?: number } = {},
+): Promise<(PlanRow & { accountName: string; ownerId: string | null })[]> {
+  const rows = await db
+    .select({ plan: plans, accountName: accounts.name, ownerId: accounts.ownerId })
+    .from(plans)
+    .innerJoin(accounts, eq(accounts.id, plans.accountId))
+    .where(and(eq(plans.status, 'pending-approval'), opts.ownerIds ? inArray(accounts.ownerId, opts.ownerIds) : undefined))
+    .orderBy(asc(plans.createdAt), asc(plans.id))
+    .limit(opts.limit ?? 100);
+  return rows.map((r) => ({ ...r.plan, accountName: r.accountName, ownerId: r.ownerId }));
+}
+
+/** Every version of the account's plans, newest first. */
+export async function listPlans(db: Db, accountId: string): Promise<PlanRow[]> {
+  return db.select().from(plans).where(eq(plans.accountId, accountId)).orderBy(desc(plans.cycleYear), desc(plans.version));
+}

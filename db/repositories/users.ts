@@ -1,0 +1,105 @@
+/**
+ * Users and sessions: storage only. Password hashing and token generation belong to the auth
+ * layer; this module never sees a password or a raw session token.
+ */
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { sessions, users, type Locale, type UserRole, type UserRow } from '../schema.js';
+import { ConflictError, NotFoundError } from './errors.js';
+
+export interface UserInput {
+  id?: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  passwordHash: string;
+  locale?: Locale;
+}
+
+/** Creates a user; an e-mail already used (in any case) is a `ConflictError`. */
+export async function createUser(db: Db, input: UserInput): Promise<UserRow> {
+  const [row] = await db
+    .insert(users)
+    .values({ ...input, email: input.email.trim() })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw new ConflictError(`a user with e-mail ${input.email} or id ${input.id ?? '(new)'} already exists`);
+  return row;
+}
+
+/** Inserts or updates users by id: demo data and fixtures. */
+export async function upsertUsers(db: Db, inputs: readonly (UserInput & { id: string })[]): Promise<number> {
+  if (inputs.length === 0) return 0;
+  await db
+    .insert(users)
+    .values(inputs.map((u) => ({ ...u, email: u.email.trim() })))
+    .onConflictDoUpdate({
+      target: users.id,
+      set: {
+        email: sql`excluded.email`,
+        name: sql`excluded.name`,
+        role: sql`excluded.role`,
+        passwordHash: sql`excluded.password_hash`,
+        locale: sql`excluded.locale`,
+      },
+    });
+  return inputs.length;
+}
+
+export async function getUser(db: Db, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export async function getUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
+  return row;
+}
+
+export async function listUsers(db: Db): Promise<UserRow[]> {
+  return db.select().from(users).orderBy(asc(users.name), asc(users.id));
+}
+
+export async function updateUser(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<UserRow, 'name' | 'email' | 'role' | 'passwordHash' | 'locale'>>,
+): Promise<UserRow> {
+  const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning();
+  if (!row) throw new NotFoundError(`user ${id} does not exist`);
+  return row;
+}
+
+// ---- sessions ----------------------------------------------------------------------------------
+
+/** `id` is the hash of the session token the browser holds. */
+export async function createSession(db: Db, input: { id: string; userId: string; expiresAt: Date }): Promise<void> {
+  await db.insert(sessions).values(input);
+}
+
+/** The session's user, when the session exists and has not expired at `now`. */
+export async function getSessionUser(db: Db, id: string, now: Date = new Date()): Promise<{ user: UserRow; expiresAt: Date } | undefined> {
+  const [row] = await db
+    .select({ user: users, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, now)));
+  return row;
+}
+
+/** Sliding expiry: pushes the session's expiry out. */
+export async function touchSession(db: Db, id: string, expiresAt: Date): Promise<void> {
+  await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
+}
+
+export async function deleteSession(db: Db, id: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, id));
+}
+
+export async function deleteExpiredSessions(db: Db, now: Date = new Date()): Promise<number> {
+  const rows = await db.delete(sessions).where(lte(sessions.expiresAt, now)).returning({ id: sessions.id });
+  return rows.length;
+}

@@ -1,0 +1,49 @@
+/** Visits (fast-track execution): the cadence check needs each account's last visit. */
+import { and, desc, eq, gte, inArray, lt, max } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { visits, type VisitRow } from '../schema.js';
+
+export type VisitInput = Omit<typeof visits.$inferInsert, 'id' | 'createdAt'>;
+
+export async function addVisit(db: Db, input: VisitInput): Promise<VisitRow> {
+  const [row] = await db.insert(visits).values(input).returning();
+  return row!;
+}
+
+/** Bulk insert (demo data, imports), in batches. */
+export async function addVisits(db: Db, rows: readonly VisitInput[], batchSize = 2000): Promise<number> {
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += batchSize) await tx.insert(visits).values(rows.slice(i, i + batchSize));
+  });
+  return rows.length;
+}
+
+export async function listVisits(db: Db, accountId: string, opts: { from?: string; to?: string; limit?: number } = {}): Promise<VisitRow[]> {
+  return db
+    .select()
+    .from(visits)
+    .where(
+      and(
+        eq(visits.accountId, accountId),
+        opts.from ? gte(visits.date, opts.from) : undefined,
+        opts.to ? lt(visits.date, opts.to) : undefined,
+      ),
+    )
+    .orderBy(desc(visits.date), desc(visits.id))
+    .limit(opts.limit ?? 200);
+}
+
+/** `YYYY-MM-DD` of the last visit per account; accounts never visited are absent. */
+export async function lastVisitDates(db: Db, accountIds: readonly string[]): Promise<Map<string, string>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await db
+    .select({ accountId: visits.accountId, last: max(visits.date) })
+    .from(visits)
+    .where(inArray(visits.accountId, [...accountIds]))
+    .groupBy(visits.accountId);
+  return new Map(rows.flatMap((r) => (r.last ? [[r.accountId, r.last] as const] : [])));
+}
+
+export async function lastVisitDate(db: Db, accountId: string): Promise<string | undefined> {
+  return (await lastVisitDates(db, [accountId])).get(accountId);
+}

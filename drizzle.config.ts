@@ -1,0 +1,10 @@
+/** drizzle-kit: `npx drizzle-kit generate` writes SQL migrations from `db/schema.ts` (offline). */
+import { defineConfig } from 'drizzle-kit';
+
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './db/schema.ts',
+  out: './db/migrations',
+  strict: true,
+  verbose: true,
+});

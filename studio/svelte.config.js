@@ -1,0 +1,44 @@
+/**
+ * SvelteKit configuration. The studio is a SvelteKit app living in `studio/` of a project that has a
+ * single package.json at its root; SvelteKit itself runs with `studio/` as its working directory.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodeAdapter from '@sveltejs/adapter-node';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+const studioDir = dirname(fileURLToPath(import.meta.url));
+const projectRoot = resolve(studioDir, '..');
+
+/**
+ * adapter-node decides which imports stay external by reading `package.json` from the working
+ * directory, and the only package.json is the project's. Running it from the project root keeps
+ * the production dependencies (PGlite with its WASM files, postgres, drizzle, Temporal) external
+ * instead of bundling them and breaking their file lookups.
+ * @returns {import('@sveltejs/kit').Adapter}
+ */
+function adapter() {
+  const inner = nodeAdapter({ out: resolve(studioDir, 'build') });
+  return {
+    ...inner,
+    async adapt(builder) {
+      const cwd = process.cwd();
+      process.chdir(projectRoot);
+      try {
+        await inner.adapt(builder);
+      } finally {
+        process.chdir(cwd);
+      }
+    },
+  };
+}
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+  preprocess: vitePreprocess(),
+  kit: {
+    adapter: adapter(),
+  },
+};
+
+export default config;
