@@ -23,7 +23,19 @@ export type Driver = 'pglite' | 'postgres';
 export interface Database {
   db: Db;
   driver: Driver;
+  /** Where the data lives, safe to print: the server URL without password, or the PGlite directory. */
+  location: string;
   close(): Promise<void>;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgresql (unparsable DATABASE_URL)';
+  }
 }
 
 export interface OpenOptions {
@@ -50,7 +62,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
       onnotice: () => {},
     });
     const db = drizzlePostgres({ client, schema }) as unknown as Db;
-    return { db, driver: 'postgres', close: () => client.end({ timeout: 5 }) };
+    return { db, driver: 'postgres', location: redactUrl(url), close: () => client.end({ timeout: 5 }) };
   }
 
   const dataDir = opts.dataDir ?? process.env['PGLITE_DATA_DIR'] ?? DEFAULT_PGLITE_DIR;
@@ -65,6 +77,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   return {
     db,
     driver: 'pglite',
+    location: inMemory ? 'memory://' : dataDir,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -15,6 +15,7 @@ import {
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -392,7 +393,9 @@ export const ruleSets = pgTable(
     /** Null while a draft: a draft gets the next version number when it is published. */
     version: integer('version'),
     status: text('status').$type<RuleSetStatus>().notNull(),
-    document: jsonb('document').$type<unknown>().notNull(),
+    // `json`, not `jsonb`: keeps the admin's key order and layout, so `rules show` and diffs read
+    // like the file that was published.
+    document: json('document').$type<unknown>().notNull(),
     comment: text('comment'),
     createdBy: text('created_by'),
     createdAt: createdAt(),

@@ -4,7 +4,7 @@
  * evaluators that keep json-rules-engine's semantics.
  */
 import { DIMENSIONS, type Dimension } from './model.js';
-import { compileRules, type RuleExplanation, type Facts, type RuleJson } from './rules/compile.js';
+import { compileRules, compileRuleTest, type RuleExplanation, type Facts, type RuleJson } from './rules/compile.js';
 import type { RuleSection } from './rules/facts.js';
 import { round6 } from './round.js';
 import type { AnyRule, Band, RuleSet } from './ruleset/schema.js';
@@ -49,7 +49,7 @@ function compileList(section: RuleSection, mode: CompiledList['mode'], rules: re
       priority: rule.priority,
       index,
       rule,
-      test: (facts) => set.run(facts).length > 0,
+      test: compileRuleTest(rule as RuleJson),
       explain: (facts) => set.explain(facts)[0]!,
     };
   });

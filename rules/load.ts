@@ -19,17 +19,102 @@ export class RuleFileError extends Error {
   }
 }
 
-/** JSON.parse with the position turned into line and column. */
+const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
+
+/**
+ * The offset of the first JSON syntax error in `text`, or -1 if there is none (or it cannot be
+ * found). Node 20's JSON.parse names no position for most errors ("Unexpected token 'h', "hello"
+ * is not valid JSON"), so the position is found by this small scanner.
+ */
+export function jsonSyntaxErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw new JsonSyntaxAt(i);
+  };
+  const ws = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const string = () => {
+    i++;
+    while (i < text.length) {
+      const ch = text[i]!;
+      if (ch === '"') {
+        i++;
+        return;
+      }
+      if (ch === '\\') {
+        ESCAPE.lastIndex = i;
+        if (!ESCAPE.test(text)) fail();
+        i = ESCAPE.lastIndex;
+        continue;
+      }
+      if (ch < ' ') fail();
+      i++;
+    }
+    fail();
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          string();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '"') return string();
+    LITERAL.lastIndex = i;
+    if (!LITERAL.test(text)) fail();
+    i = LITERAL.lastIndex;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return -1;
+  } catch (error) {
+    if (error instanceof JsonSyntaxAt) return error.offset;
+    return -1; // e.g. nesting too deep for the stack
+  }
+}
+
+class JsonSyntaxAt {
+  constructor(readonly offset: number) {}
+}
+
+/** JSON.parse with the position of a syntax error turned into line and column. */
 export function parseJsonFile(file: string, text = readFileSync(file, 'utf8')): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
     const at = /position (\d+)/.exec(message);
-    if (!at) throw new RuleFileError(file, `invalid JSON: ${message}`);
-    const before = text.slice(0, Number(at[1]));
+    const offset = at ? Number(at[1]) : jsonSyntaxErrorOffset(text);
+    if (offset < 0) throw new RuleFileError(file, `invalid JSON: ${message}`);
+    const before = text.slice(0, offset);
     const line = before.split('\n').length;
-    const column = Number(at[1]) - before.lastIndexOf('\n');
+    const column = offset - before.lastIndexOf('\n');
     throw new RuleFileError(file, `invalid JSON at line ${line}, column ${column}: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
   }
 }

@@ -5,10 +5,35 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { FACTS, RULE_SECTIONS, type FactDefinition } from '../engine/rules/facts.js';
+import { RULE_OPERATORS } from '../engine/ruleset/conditions.js';
 import { ruleSetOverrideSchema } from '../engine/ruleset/override.js';
 import { ruleSetSchema } from '../engine/ruleset/schema.js';
 
 const RULES_DIR = join(import.meta.dirname, '..', 'rules');
+
+function typeName(f: FactDefinition): string {
+  const t = f.type;
+  if (t.kind === 'enum') return `one of ${t.values.map((v) => `\`${v}\``).join(', ')}`;
+  if (t.kind === 'set') return `set of ${t.values.map((v) => `\`${v}\``).join(', ')}`;
+  return t.kind;
+}
+
+/** The fact catalogue as a table: what rules may use, its type, meaning and from which list on. */
+function factsMarkdown(): string {
+  const lists = RULE_SECTIONS.join(' → ');
+  return [
+    '# Facts that rules may use',
+    '',
+    `Generated from \`engine/rules/facts.ts\` by \`npm run gen:schemas\`; do not edit. Rule lists run in the order ${lists};`,
+    'a fact is available from the list named in "from" on. Operators: ' + RULE_OPERATORS.map((o) => `\`${o}\``).join(', ') + '.',
+    '',
+    '| fact | type | from | meaning |',
+    '|---|---|---|---|',
+    ...FACTS.map((f) => `| \`${f.name}\` | ${typeName(f)} | ${f.from} | ${f.description.replaceAll('|', '\\|')} |`),
+    '',
+  ].join('\n');
+}
 
 export function ruleSchemaFiles(): Record<string, string> {
   const render = (schema: z.ZodType, id: string) =>
@@ -16,6 +41,7 @@ export function ruleSchemaFiles(): Record<string, string> {
   return {
     'ruleset.schema.json': render(ruleSetSchema, 'ruleset.schema.json'),
     'override.schema.json': render(ruleSetOverrideSchema, 'override.schema.json'),
+    'FACTS.md': factsMarkdown(),
   };
 }
 

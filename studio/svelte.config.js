@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeAdapter from '@sveltejs/adapter-node';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { studioAliases } from './aliases.js';
 
 const studioDir = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(studioDir, '..');
@@ -38,6 +39,8 @@ const config = {
   preprocess: vitePreprocess(),
   kit: {
     adapter: adapter(),
+    // `$lib` is SvelteKit's own; the others point at the project's modules (see aliases.js).
+    alias: { $db: studioAliases.$db, $engine: studioAliases.$engine, $workflows: studioAliases.$workflows },
   },
 };
 

@@ -47,7 +47,8 @@ function array(rng: Random): unknown[] {
 }
 
 function genFacts(rng: Random): Record<string, unknown> {
-  const numberish = (): unknown => (rng.chance(0.8) ? rng.pick([0, 1, 2, 3, 5, 10, -1, 2.5]) : rng.pick(['3', 'x', null, true, [2]]));
+  const numberish = (): unknown =>
+    rng.chance(0.8) ? rng.pick([0, 1, 2, 3, 5, 10, -1, 2.5]) : rng.pick(['3', 'x', null, true, [2]]);
   const obj = (): Record<string, unknown> => {
     const o: Record<string, unknown> = {
       x: numberish(),
@@ -223,8 +224,14 @@ function compareCase(expected: EngineOutcome, compiled: CompiledRuleSet, facts: 
   const explanations = explained.value ?? [];
   const results = expected.results ?? [];
   const failures = expected.failureResults ?? [];
-  expect(explanations.filter((e) => e.passed).map((e) => e.name), 'passing rules in order').toEqual(results.map((r) => r.name));
-  expect(explanations.filter((e) => !e.passed).map((e) => e.name), 'failing rules in order').toEqual(failures.map((r) => r.name));
+  expect(
+    explanations.filter((e) => e.passed).map((e) => e.name),
+    'passing rules in order',
+  ).toEqual(results.map((r) => r.name));
+  expect(
+    explanations.filter((e) => !e.passed).map((e) => e.name),
+    'failing rules in order',
+  ).toEqual(failures.map((r) => r.name));
   const trees = new Map([...results, ...failures].map((r) => [r.name, engineTree(r.conditions)]));
   for (const e of explanations) expect(e.conditions, `conditions of ${String(e.name)}`).toEqual(trees.get(e.name as string));
   tally.passedRules += results.length;
@@ -250,12 +257,15 @@ describe('compileRules vs json-rules-engine (differential)', () => {
           compareCase(expected, compiled, facts, tally);
         } catch (error) {
           const replay = `RULES_DIFF_SEED=${seed} RULES_DIFF_CASES=1 (fact set ${f})`;
-          (error as Error).message = `${replay}\nrules=${JSON.stringify(rules)}\nfacts=${JSON.stringify(facts)}\n${(error as Error).message}`;
+          (error as Error).message =
+            `${replay}\nrules=${JSON.stringify(rules)}\nfacts=${JSON.stringify(facts)}\n${(error as Error).message}`;
           throw error;
         }
       }
     }
-    console.info(`differential: ${tally.runs} runs, ${tally.rejected} rejected, ${tally.passedRules} rules passed, ${tally.failedRules} failed`);
+    console.info(
+      `differential: ${tally.runs} runs, ${tally.rejected} rejected, ${tally.passedRules} rules passed, ${tally.failedRules} failed`,
+    );
     expect(tally.runs).toBe(RULE_SETS * FACT_SETS);
     // Guard against the generator drifting into all-errors or all-failures.
     if (RULE_SETS >= 100) {

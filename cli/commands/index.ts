@@ -1,6 +1,11 @@
 /** The command registry: one import and one entry per command module. */
+import { dbMigrateCommand } from './db.js';
+import { rulesCommands } from './rules.js';
 import { evaluateCommand } from './evaluate.js';
 import { validateCommand } from './validate.js';
+import { importCommands } from './import.js';
+import { exportCommands } from './export.js';
+import { demoCommands } from './demo.js';
 
 export interface Command {
   path: string[];
@@ -12,4 +17,9 @@ export interface Command {
 export const commands: Command[] = [
   evaluateCommand,
   validateCommand,
+  dbMigrateCommand,
+  ...rulesCommands,
+  ...importCommands,
+  ...exportCommands,
+  ...demoCommands,
 ];

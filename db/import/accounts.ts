@@ -1,11 +1,15 @@
 /**
- * `esp import accounts <file.csv|file.json>`: reading and validating the file (this module's pure
- * half) and writing it all-or-nothing (`importAccounts`). The formats are documented in
- * docs/import.md; the column list below is that documentation's source of truth.
+ * `esp import accounts <file.csv|file.json>`: reading and validating the file (pure) and writing
+ * it all-or-nothing (`importAccounts`). The formats are documented in docs/import.md; the column
+ * list below is that documentation's source of truth.
+ *
+ * The two formats update differently, on purpose. A CSV is what an admin maintains in a spreadsheet
+ * for some columns: only the columns present are written, so it never wipes what it does not carry.
+ * A JSON file is the `esp evaluate` input, a complete description of each account: the stored
+ * account (with its contacts, competitors and influence links) becomes exactly what the file says.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { z } from 'zod';
 import {
   accountReferenceIssues,
   accountSchema,
@@ -15,11 +19,16 @@ import {
   type Account,
   type Competitor,
 } from '../../engine/model.js';
+import type { Db } from '../client.js';
+import { upsertAccounts } from '../repositories/accounts.js';
+import { existingAccountIds, replaceCompetitors, upsertAccountProfiles } from '../repositories/import-support.js';
+import { listIndustries } from '../repositories/rule-sets.js';
+import { EXPORT_COMPUTED_COLUMNS } from '../export/accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
 import { parseCsv, type CsvOptions, type CsvRow } from './csv.js';
 import { formatJsonPath, parseJson, withJsonLines } from './json.js';
-import { Problems, type ImportProblem } from './problems.js';
+import { ImportError, Problems, type ImportProblem } from './problems.js';
 import { check, type PathIssue } from './validate.js';
 
 /** The account's own fields (its nested lists are imported as wholes). */
@@ -44,9 +53,8 @@ export const ACCOUNT_LISTS = ['contacts', 'competitors', 'influenceLinks'] as co
 export type AccountList = (typeof ACCOUNT_LISTS)[number];
 
 /**
- * One account as the file states it. `fields` and `lists` say what the file actually carries:
- * updating an existing account changes only those, so a CSV without a `potential` column does not
- * wipe the potential typed in the studio. A list that is present replaces the stored list.
+ * One account as the file states it. `fields` and `lists` say what the file carries: updating an
+ * existing account changes only those (all of them for JSON). A list replaces the stored list.
  */
 export interface AccountRecord {
   account: Account;
@@ -165,6 +173,18 @@ function columnOf(path: readonly (string | number)[]): string {
   return String(path[0] ?? 'id');
 }
 
+/** Whole numbers the database keeps in 32 bits; zod's `int()` allows up to 2^53. */
+export function int32Issues(account: Account): PathIssue[] {
+  const issues: PathIssue[] = [];
+  if (account.employees != null && account.employees > cell.INT32_MAX)
+    issues.push({ path: ['employees'], message: `must be at most ${cell.INT32_MAX} (got ${account.employees})` });
+  account.contacts.forEach((c, i) => {
+    if (c.interactions90d > cell.INT32_MAX)
+      issues.push({ path: ['contacts', i, 'interactions90d'], message: `must be at most ${cell.INT32_MAX} (got ${c.interactions90d})` });
+  });
+  return issues;
+}
+
 function referenceIssuesAsProblems(account: Account, at: (path: (string | number)[]) => Omit<ImportProblem, 'message'>): ImportProblem[] {
   return accountReferenceIssues(account).map((i) => ({ ...at(i.path), message: i.message }));
 }
@@ -190,7 +210,7 @@ export function parseAccountsCsv(input: string | CsvRow[], options: ParseOptions
   } else {
     rows = input;
   }
-  const table = resolveHeader(rows, ACCOUNT_CSV_COLUMNS, problems, file);
+  const table = resolveHeader(rows, ACCOUNT_CSV_COLUMNS, problems, file, [], EXPORT_COMPUTED_COLUMNS);
   const records: AccountRecord[] = [];
   const locate = (issues: readonly RecordIssue<AccountRecord>[]) =>
     issues.map((i) => ({ file, line: i.record.line, column: columnOf(i.path), message: i.message }));
@@ -255,6 +275,9 @@ function competitorMessage(issue: PathIssue, input: Record<string, unknown>): st
 
 // ---- JSON -------------------------------------------------------------------------------------------
 
+const ALL_FIELDS: ReadonlySet<AccountField> = new Set(ACCOUNT_FIELDS);
+const ALL_LISTS: ReadonlySet<AccountList> = new Set(ACCOUNT_LISTS);
+
 const KNOWN_KEYS = {
   account: new Set(Object.keys(accountSchema.shape)),
   contacts: new Set(Object.keys(contactSchema.shape)),
@@ -280,8 +303,8 @@ function unknownKeyIssues(input: Record<string, unknown>): PathIssue[] {
 
 /**
  * Reads the `esp evaluate` input format: a JSON array of accounts with nested `contacts`,
- * `competitors`, `influenceLinks`. A property that is absent leaves the stored value alone; a list
- * that is present replaces the stored list.
+ * `competitors`, `influenceLinks` (or `{"accounts": [...]}`). Each account is complete: an absent
+ * property means unknown (or an empty list), not "keep the stored value".
  */
 export function parseAccountsJson(text: string, options: ParseOptions = {}): ParsedAccounts {
   const { file } = options;
@@ -322,7 +345,7 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
     const issues = unknownKeyIssues(input);
     const result = check(accountSchema, input);
     if (!result.ok) issues.push(...result.issues);
-    else issues.push(...accountReferenceIssues(result.value));
+    else issues.push(...accountReferenceIssues(result.value), ...int32Issues(result.value));
     if (result.ok) {
       const id = result.value.id;
       const first = firstIndex.get(id);
@@ -338,8 +361,8 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
     if (!result.ok) return;
     const record: AccountRecord = {
       account: result.value,
-      fields: new Set(ACCOUNT_FIELDS.filter((f) => f in input)),
-      lists: new Set(ACCOUNT_LISTS.filter((l) => l in input)),
+      fields: ALL_FIELDS,
+      lists: ALL_LISTS,
       line: undefined,
     };
     paths.set(record, base);
@@ -367,4 +390,76 @@ export function isJsonFile(file: string, text: string): boolean {
   return /^\uFEFF?\s*[[{]/.test(text);
 }
 
-export const accountsFileSchema = z.array(accountSchema);
+// ---- writing ------------------------------------------------------------------------------------------
+
+export interface AccountImportResult {
+  format: 'csv' | 'json';
+  accounts: number;
+  inserted: number;
+  updated: number;
+  /** Accounts whose competitor list was replaced. */
+  competitorLists: number;
+  /** Contacts that lost a stance toward a competitor no longer listed (CSV `competitors` column). */
+  stancesCleared: number;
+  /** Industries in the file without a rule set of their own: graded by the fallback `*`. */
+  fallbackIndustries: { industry: string; accounts: number }[];
+}
+
+/**
+ * Writes parsed accounts in one transaction, or throws an `ImportError` (and writes nothing) when
+ * the file had any problem. Upsert by id.
+ */
+export async function importAccounts(db: Db, parsed: ParsedAccounts, format: 'csv' | 'json'): Promise<AccountImportResult> {
+  if (!parsed.problems.ok) throw ImportError.from(parsed.problems);
+  const records = parsed.records;
+  const result: AccountImportResult = {
+    format,
+    accounts: records.length,
+    inserted: 0,
+    updated: 0,
+    competitorLists: 0,
+    stancesCleared: 0,
+    fallbackIndustries: [],
+  };
+  await db.transaction(async (tx) => {
+    if (format === 'json') {
+      // A JSON account is complete: the repository replaces its children with the file's.
+      const existing = await existingAccountIds(tx, records.map((r) => r.account.id));
+      await upsertAccounts(tx, records.map((r) => r.account), { replaceChildren: true });
+      result.updated = existing.size;
+      result.inserted = records.length - existing.size;
+      result.competitorLists = records.length;
+    } else if (records.length > 0) {
+      const fields = [...records[0]!.fields];
+      const counts = await upsertAccountProfiles(tx, records.map((r) => r.account), { update: fields });
+      result.inserted = counts.inserted;
+      result.updated = counts.updated;
+      if (records[0]!.lists.has('competitors')) {
+        const replaced = await replaceCompetitors(
+          tx,
+          records.map((r) => ({ accountId: r.account.id, competitors: r.account.competitors })),
+        );
+        result.competitorLists = records.length;
+        result.stancesCleared = replaced.contactsCleared;
+      }
+    }
+    result.fallbackIndustries = await fallbackIndustries(tx, records.map((r) => r.account.industry));
+  });
+  return result;
+}
+
+/** The industries among `industries` that have no published rule set, with their account counts. */
+export async function fallbackIndustries(db: Db, industries: readonly (string | null | undefined)[]): Promise<{ industry: string; accounts: number }[]> {
+  const known = new Set((await listIndustries(db)).filter((i) => i.published).map((i) => i.industry));
+  const counts = new Map<string, number>();
+  for (const i of industries) if (i != null && !known.has(i)) counts.set(i, (counts.get(i) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([industry, accounts]) => ({ industry, accounts }));
+}
+
+/** Reads, validates and writes an accounts file: `esp import accounts`. */
+export async function importAccountsFile(db: Db, file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<AccountImportResult> {
+  const text = await readFile(file, 'utf8');
+  const json = isJsonFile(file, text);
+  const parsed = json ? parseAccountsJson(text, { ...options, file }) : parseAccountsCsv(text, { ...options, file });
+  return importAccounts(db, parsed, json ? 'json' : 'csv');
+}

@@ -14,6 +14,8 @@ const bad = <T>(reason: string): Cell<T> => ({ ok: false, reason });
 /** Plain decimal numbers only: `1e6` and `0x10` are not what an admin means, `1,000` is ambiguous. */
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 const INTEGER = /^[+-]?\d+$/;
+/** The database stores whole numbers as 32-bit integers. */
+export const INT32_MAX = 2_147_483_647;
 
 export function text(raw: string): Cell<string | null> {
   const v = raw.trim();
@@ -31,7 +33,9 @@ export function integer(raw: string): Cell<number | null> {
   const v = raw.trim();
   if (v === '') return ok(null);
   if (!INTEGER.test(v)) return bad(`"${clip(v)}" is not a whole number`);
-  return ok(Number(v));
+  const n = Number(v);
+  if (Math.abs(n) > INT32_MAX) return bad(`${clip(v)} is too large (at most ${INT32_MAX})`);
+  return ok(n);
 }
 
 /** A share of spend: `0.3`, `30%`. */
@@ -108,6 +112,8 @@ export function resolveHeader(
   problems: Problems,
   file: string | undefined,
   prefixes: readonly string[] = [],
+  /** Columns accepted and skipped (e.g. the computed columns of an export). */
+  ignored: readonly string[] = [],
 ): Table | undefined {
   const header = rows[0];
   if (!header) {
@@ -115,6 +121,7 @@ export function resolveHeader(
     return undefined;
   }
   const known = new Map(columns.map((c) => [c.name.toLowerCase(), c.name]));
+  const skip = new Set(ignored.map((c) => c.toLowerCase()));
   const index = new Map<string, number>();
   const prefixed = new Map<string, Map<string, number>>(prefixes.map((p) => [p, new Map()]));
   const headers: string[] = [];
@@ -129,6 +136,10 @@ export function resolveHeader(
       if (key === '') problems.add({ ...at, message: `"${prefix}:" needs a key after the colon (e.g. ${prefix}:acme)` });
       else if (map.has(key)) problems.add({ ...at, message: `duplicate column "${name}"` });
       else map.set(key, i);
+      return;
+    }
+    if (skip.has(name.toLowerCase())) {
+      headers.push(name);
       return;
     }
     const canonical = known.get(name.toLowerCase());

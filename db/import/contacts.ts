@@ -1,18 +1,21 @@
 /**
- * `esp import contacts <file.csv|file.json>`: the key people at accounts that already exist. The
- * file's pure half is here; `importContacts` (in `write.ts`) checks it against the stored accounts
- * (reporting lines, competitor stances and influence links must point at known contacts and
- * competitors, counting both the file and the database) and writes it all-or-nothing.
+ * `esp import contacts <file.csv|file.json>`: the key people at accounts that already exist.
+ * Parsing is pure; `importContacts` checks the file against the stored accounts (reporting lines,
+ * competitor stances and influence links must point at known contacts and competitors, counting
+ * both the file and the database) and writes it all-or-nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { contactSchema, influenceLinkSchema, type Contact, type InfluenceLink } from '../../engine/model.js';
+import { accountReferenceIssues, contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
+import type { Db } from '../client.js';
+import { getAccounts, upsertContacts } from '../repositories/accounts.js';
+import { replaceInfluenceLinksFrom } from '../repositories/import-support.js';
 import { isJsonFile, type RecordIssue } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
 import { parseCsv, type CsvOptions, type CsvRow } from './csv.js';
 import { formatJsonPath, parseJson, withJsonLines } from './json.js';
-import { Problems, type ImportProblem } from './problems.js';
+import { ImportError, Problems, type ImportProblem } from './problems.js';
 import { check, type PathIssue } from './validate.js';
 
 export const CONTACT_FIELDS = [
@@ -308,6 +311,8 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       firstAt.set(key, at);
       if (c.value.reportsTo != null && c.value.reportsTo === c.value.id)
         pending.push({ path: [...at, 'reportsTo'], message: 'a contact cannot report to itself' });
+      if (c.value.interactions90d > cell.INT32_MAX)
+        pending.push({ path: [...at, 'interactions90d'], message: `must be at most ${cell.INT32_MAX}` });
       const record: ContactRecord = {
         accountId,
         contact: c.value,
@@ -364,4 +369,142 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
 export async function readContactsFile(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<ParsedContacts> {
   const text = await readFile(file, 'utf8');
   return isJsonFile(file, text) ? parseContactsJson(text, { ...options, file }) : parseContactsCsv(text, { ...options, file });
+}
+
+// ---- writing ------------------------------------------------------------------------------------------
+
+export interface ContactImportResult {
+  format: 'csv' | 'json';
+  contacts: number;
+  inserted: number;
+  updated: number;
+  accounts: number;
+  /** Contacts whose outgoing influence links were replaced, and how many links they now have. */
+  influenceLists: number;
+  influenceLinks: number;
+}
+
+/** Reporting lines that loop back (A reports to B reports to A): an org chart is a tree. */
+function cycleIssues(contacts: readonly Contact[]): { index: number; message: string }[] {
+  const byId = new Map(contacts.map((c, i) => [c.id, { c, i }]));
+  const reported = new Set<string>();
+  const out: { index: number; message: string }[] = [];
+  for (const start of contacts) {
+    const seen: string[] = [];
+    let at: Contact | undefined = start;
+    while (at && at.reportsTo != null && !seen.includes(at.id)) {
+      seen.push(at.id);
+      at = byId.get(at.reportsTo)?.c;
+    }
+    if (at && seen.includes(at.id) && at.id === start.id && !reported.has(start.id)) {
+      for (const id of seen) reported.add(id);
+      out.push({ index: byId.get(start.id)!.i, message: `the reporting line loops: ${[...seen, start.id].join(' → ')}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks the contacts against the stored accounts and writes them in one transaction, or throws an
+ * `ImportError` (nothing written). References are checked on the account as it will be after the
+ * import: the file's contacts merged over the stored ones.
+ */
+export async function importContacts(db: Db, parsed: ParsedContacts, format: 'csv' | 'json'): Promise<ContactImportResult> {
+  if (!parsed.problems.ok) throw ImportError.from(parsed.problems);
+  const result: ContactImportResult = { format, contacts: parsed.records.length, inserted: 0, updated: 0, accounts: 0, influenceLists: 0, influenceLinks: 0 };
+  const groups = new Map<string, ContactRecord[]>();
+  for (const r of parsed.records) {
+    const g = groups.get(r.accountId);
+    if (g) g.push(r);
+    else groups.set(r.accountId, [r]);
+  }
+  result.accounts = groups.size;
+
+  await db.transaction(async (tx) => {
+    const stored = new Map((await getAccounts(tx, [...groups.keys()])).map((a) => [a.id, a]));
+    const issues: RecordIssue<ContactRecord>[] = [];
+    const toWrite: (Contact & { accountId: string; position: number })[] = [];
+    const linkEntries: { accountId: string; from: string; links: InfluenceLink[] }[] = [];
+
+    for (const [accountId, records] of groups) {
+      const account = stored.get(accountId);
+      if (!account) {
+        for (const record of records)
+          issues.push({ record, path: ['accountId'], message: `unknown account "${cell.clip(accountId)}" (import the accounts first)` });
+        continue;
+      }
+      const merged = new Map(account.contacts.map((c) => [c.id, c]));
+      const fromFile = new Map<string, ContactRecord>();
+      for (const r of records) {
+        const existing = merged.get(r.contact.id);
+        let contact: Contact;
+        if (existing && !r.competitorStancesComplete) {
+          contact = { ...existing };
+          for (const f of r.fields) (contact as Record<string, unknown>)[f] = r.contact[f];
+          const stances = { ...existing.competitorStances };
+          for (const [k, v] of r.competitorStances) {
+            if (v === null) delete stances[k];
+            else stances[k] = v;
+          }
+          contact.competitorStances = stances;
+        } else {
+          contact = r.contact;
+        }
+        merged.set(contact.id, contact);
+        fromFile.set(contact.id, r);
+      }
+      const replacing = new Set(records.filter((r) => r.influences !== undefined).map((r) => r.contact.id));
+      const links = [
+        ...account.influenceLinks.filter((l) => !replacing.has(l.from)),
+        ...records.flatMap((r) => r.influences ?? []),
+      ];
+      const next: Account = { ...account, contacts: [...merged.values()], influenceLinks: links };
+      const anyRecord = records[0]!;
+      const found = [
+        ...accountReferenceIssues(next),
+        ...cycleIssues(next.contacts).map((c) => ({ path: ['contacts', c.index, 'reportsTo'], message: c.message })),
+      ];
+      for (const issue of found) {
+        const [list, index, ...rest] = issue.path;
+        if (list === 'contacts' && typeof index === 'number') {
+          const contact = next.contacts[index]!;
+          const record = fromFile.get(contact.id);
+          if (record) issues.push({ record, path: rest, message: issue.message });
+          else issues.push({ record: anyRecord, path: ['id'], message: `stored contact "${contact.id}": ${issue.message}` });
+        } else if (list === 'influenceLinks' && typeof index === 'number') {
+          const link = links[index]!;
+          const record = fromFile.get(link.from);
+          if (record) issues.push({ record, path: ['influences'], message: `influence on "${link.to}": ${issue.message}` });
+          else issues.push({ record: anyRecord, path: ['id'], message: `stored influence link ${link.from} → ${link.to}: ${issue.message}` });
+        } else {
+          issues.push({ record: anyRecord, path: [], message: issue.message });
+        }
+      }
+      next.contacts.forEach((c, position) => {
+        if (!fromFile.has(c.id)) return;
+        toWrite.push({ ...c, accountId, position });
+        if (account.contacts.some((s) => s.id === c.id)) result.updated++;
+        else result.inserted++;
+      });
+      for (const r of records)
+        if (r.influences !== undefined) linkEntries.push({ accountId, from: r.contact.id, links: r.influences });
+    }
+
+    if (issues.length > 0) {
+      const shown = issues.slice(0, parsed.problems.limit);
+      throw new ImportError(parsed.locate(shown), issues.length);
+    }
+    await upsertContacts(tx, toWrite);
+    result.influenceLinks = await replaceInfluenceLinksFrom(tx, linkEntries);
+    result.influenceLists = linkEntries.length;
+  });
+  return result;
+}
+
+/** Reads, validates and writes a contacts file: `esp import contacts`. */
+export async function importContactsFile(db: Db, file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<ContactImportResult> {
+  const text = await readFile(file, 'utf8');
+  const json = isJsonFile(file, text);
+  const parsed = json ? parseContactsJson(text, { ...options, file }) : parseContactsCsv(text, { ...options, file });
+  return importContacts(db, parsed, json ? 'json' : 'csv');
 }

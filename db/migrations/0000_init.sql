@@ -172,7 +172,7 @@ CREATE TABLE "rule_sets" (
 	"industry" text NOT NULL,
 	"version" integer,
 	"status" text NOT NULL,
-	"document" jsonb NOT NULL,
+	"document" json NOT NULL,
 	"comment" text,
 	"created_by" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -12,7 +12,7 @@ BEGIN
   END IF;
   IF OLD.status = 'published' AND NEW.status = 'archived'
      AND NEW.industry = OLD.industry AND NEW.version = OLD.version
-     AND NEW.document = OLD.document
+     AND NEW.document::text = OLD.document::text
      AND NEW.comment IS NOT DISTINCT FROM OLD.comment
      AND NEW.published_at IS NOT DISTINCT FROM OLD.published_at
      AND NEW.published_by IS NOT DISTINCT FROM OLD.published_by

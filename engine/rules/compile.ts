@@ -26,7 +26,7 @@
  *   (json-rules-engine's Condition constructor rewrites a fact condition's `priority` in place).
  */
 import { resolveOperator, type OperatorEvaluate } from './operators.js';
-import { applyPath, compilePath, unsupportedPathReason, type PathAccessor } from './path.js';
+import { compilePath, unsupportedPathReason, type PathAccessor } from './path.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Rule JSON
@@ -40,7 +40,8 @@ export interface FactReference {
   params?: Record<string, unknown>;
 }
 
-export type ConditionValue = FactReference | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
+export type ConditionValue =
+  FactReference | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
 
 export interface FactCondition {
   fact: string;
@@ -259,14 +260,27 @@ class TreeBuilder {
     if (kind === 'not') {
       if (Array.isArray(json.not)) this.fail(at, '"not" cannot be an array');
       const priority = booleanPriority(json.priority);
-      return { kind, source: json as unknown as NotConditions, priority, setPriority: priority, child: this.node(json.not, `${at}.not`) };
+      return {
+        kind,
+        source: json as unknown as NotConditions,
+        priority,
+        setPriority: priority,
+        child: this.node(json.not, `${at}.not`),
+      };
     }
     if (kind) {
       const list = json[kind];
       if (!Array.isArray(list)) this.fail(at, `"${kind}" must be an array`);
       const priority = booleanPriority(json.priority);
       const children = list.map((child, i) => this.node(child, `${at}.${kind}[${i}]`));
-      return { kind, source: json as unknown as AllConditions, priority, setPriority: priority, children, sets: groupByPriority(children) };
+      return {
+        kind,
+        source: json as unknown as AllConditions,
+        priority,
+        setPriority: priority,
+        children,
+        sets: groupByPriority(children),
+      };
     }
     if (hasOwn(json, 'condition')) this.fail(at, 'condition references ({condition: name}) are not supported');
     return this.leaf(json, at);
@@ -327,10 +341,11 @@ function booleanKind(json: Record<string, unknown>): 'all' | 'any' | 'not' | und
 // declaration order (and sibling conditions reject in sibling order). Counting rounds from the moment
 // a node starts (a `.then` adds 1, Promise.all adds 1 after its last input, resolving with a promise
 // adds 2):
-//   fact condition       3, or 4 with a path on either side (an extra `.then`); rejections: 3,
-//                        or at the same round as success when the operator throws
+//   fact condition       3, or 4 with a path on either side (an extra `.then`); an undefined fact
+//                        rejects at 3, a throwing operator at the success round
 //   all/any, 0 children  0 (true)           all/any, 1 child   the child's rounds
-//   all/any, n children  per priority set: +1 if skipped, else +(max child rounds + 4)
+//   all/any, n children  per priority set: +1 if skipped (decided or rejected earlier), else
+//                        +(max child rounds + 4), or +(earliest child rejection + 4) if one rejects
 //   nested all/any       +1 (evaluateCondition's `.then`)       nested not  child + 2
 //   root all/any         +0                                     root not    child + 1
 // ---------------------------------------------------------------------------------------------------
@@ -607,7 +622,11 @@ function compileRule(json: unknown, index: number): CompiledRule {
   if (!isObject(event)) return fail('event', 'Rule: setEvent() requires event object');
   if (!hasOwn(event, 'type')) fail('event', 'Rule: setEvent() requires event object with "type" property');
   // Rule.setEvent keeps only `type`, plus `params` when truthy.
-  const ruleEvent: RuleEvent = Object.freeze(event.params ? { type: event.type as string, params: event.params as Record<string, unknown> } : { type: event.type as string });
+  const ruleEvent: RuleEvent = Object.freeze(
+    event.params
+      ? { type: event.type as string, params: event.params as Record<string, unknown> }
+      : { type: event.type as string },
+  );
 
   const name = rule.name;
   const root = new TreeBuilder(index).root(rule.conditions);
@@ -700,4 +719,13 @@ class RuleSet implements CompiledRuleSet {
 export function compileRules(rules: readonly RuleJson[]): CompiledRuleSet {
   const compiled = rules.map((rule, index) => compileRule(rule, index));
   return new RuleSet(groupByPriority(compiled.map((rule) => ({ ...rule, setPriority: rule.priority }))));
+}
+
+/**
+ * One rule's conditions as a plain predicate, for callers that pick a winner themselves (ESP+'s
+ * "first match" lists) and need neither events nor json-rules-engine's completion order.
+ */
+export function compileRuleTest(rule: RuleJson): (facts: Facts) => boolean {
+  const { evaluate } = compileRule(rule, 0);
+  return (facts) => (evaluate(facts) & 1) === 1;
 }

@@ -41,9 +41,7 @@ export function numberValidator(factValue: unknown): boolean {
 
 function makeOperator(name: string, cb: OperatorEvaluate, validator?: Validator): Operator {
   // No validator means json-rules-engine's `() => true`, so the callback result is returned as is.
-  const evaluate: OperatorEvaluate = validator
-    ? (factValue, jsonValue) => validator(factValue) && cb(factValue, jsonValue)
-    : cb;
+  const evaluate: OperatorEvaluate = validator ? (factValue, jsonValue) => validator(factValue) && cb(factValue, jsonValue) : cb;
   return { name, evaluate };
 }
 
@@ -110,7 +108,11 @@ function decorate(decorator: Decorator, inner: Operator): Operator {
   const { cb } = decorator;
   // The decorated operator validates with the decorator's validator only; `next` still runs the
   // inner operator's own validator, as in OperatorDecorator.decorate.
-  return makeOperator(`${decorator.name}:${inner.name}`, (factValue, jsonValue) => cb(factValue, jsonValue, next), decorator.validator);
+  return makeOperator(
+    `${decorator.name}:${inner.name}`,
+    (factValue, jsonValue) => cb(factValue, jsonValue, next),
+    decorator.validator,
+  );
 }
 
 /** The operator for a (possibly decorated) name, or null when json-rules-engine would not know it. */

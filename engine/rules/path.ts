@@ -69,8 +69,10 @@ export function compilePath(path: string): PathAccessor {
   if (!keys) throw new Error(unsupportedPathReason(path) as string);
   const k = keys.map(toKey);
   // Unrolled for the common depths: no loop, no array walk per read.
-  const step = (key: string | number): Step => (val) =>
-    val && hasOwn(val as object, key) ? (val as Record<string | number, unknown>)[key] : undefined;
+  const step =
+    (key: string | number): Step =>
+    (val) =>
+      val && hasOwn(val as object, key) ? (val as Record<string | number, unknown>)[key] : undefined;
   switch (k.length) {
     case 0:
       return (root) => root;

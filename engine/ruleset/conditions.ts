@@ -161,7 +161,13 @@ export function checkConditions(conditions: unknown, section: RuleSection, at: P
       );
     }
     const kind = typeof operator === 'string' ? OPERATORS[operator] : undefined;
-    if (!kind)
+    if (operator === undefined)
+      issues.push(
+        issue([...path, 'operator'], 'condition.missingOperator', `a condition needs an operator, one of ${RULE_OPERATORS.join(', ')}`, {
+          allowed: RULE_OPERATORS.join(', '),
+        }),
+      );
+    else if (!kind)
       issues.push(
         issue([...path, 'operator'], 'condition.unknownOperator', `unknown operator ${describe(operator)}; expected one of ${RULE_OPERATORS.join(', ')}`, {
           operator: describe(operator),

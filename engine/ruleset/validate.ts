@@ -8,7 +8,15 @@ import type { RuleSection } from '../rules/facts.js';
 import { checkConditions } from './conditions.js';
 import { issue, zodMessage, type Issue, type PathSegment } from './issues.js';
 import { applyOverride, ruleSetOverrideSchema } from './override.js';
-import { FALLBACK_INDUSTRY, RULE_LISTS, ruleSetSchema, type RuleSet } from './schema.js';
+import {
+  classifySectionSchema,
+  FALLBACK_INDUSTRY,
+  gradeSectionSchema,
+  relationshipSectionSchema,
+  RULE_LISTS,
+  ruleSetSchema,
+  type RuleSet,
+} from './schema.js';
 
 const SUM_TOLERANCE = 1e-9;
 
@@ -24,10 +32,33 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * A union's bare "Invalid input" tells an admin nothing: report the issues of the branch that came
+ * closest (fewest issues), e.g. an override's rule list element is either `{ name, remove: true }`
+ * or a rule, and a rule with one bad field should report that field.
+ */
+function flattenUnions(i: ZodIssue, base: readonly PathSegment[]): { path: PathSegment[]; issue: ZodIssue }[] {
+  const path = [...base, ...(i.path as PathSegment[])];
+  if (i.code === 'invalid_union' && i.errors.length > 0) {
+    const branches = i.errors.map((branch) => branch.flatMap((x) => flattenUnions(x, path)));
+    const best = branches.reduce((a, b) => (b.length < a.length ? b : a));
+    if (best.length > 0) return best;
+  }
+  return [{ path, issue: i }];
+}
+
 function zodIssues(error: z.ZodError): Issue[] {
   return error.issues
-    .filter((i) => !i.path.includes('conditions'))
-    .map((i) => issue(i.path as PathSegment[], `schema.${i.code}`, zodMessage(i)));
+    .flatMap((i) => flattenUnions(i, []))
+    .filter(({ path }) => !path.includes('conditions'))
+    .flatMap(({ path, issue: i }) =>
+      // One issue per unknown key, at the key itself: `$.grade.weigths`, not `$.grade`.
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => issue([...path, k], 'schema.unknownKey', `unknown key "${k}" (a typo?)`, { key: k }))
+        : [issue(path, `schema.${i.code}`, zodMessage(i))],
+    );
 }
 
 /** Condition problems found by the condition walker, which gives clearer messages than a union. */
@@ -61,10 +92,10 @@ function ruleListIssues(json: unknown): Issue[] {
   return issues;
 }
 
-function bandIssues(grade: RuleSet['grade']): Issue[] {
+function bandIssues(allBands: RuleSet['grade']['bands']): Issue[] {
   const issues: Issue[] = [];
   for (const d of DIMENSIONS) {
-    const bands = grade.bands[d];
+    const bands = allBands[d];
     for (let i = 1; i < bands.length; i++) {
       if (!(bands[i]!.min < bands[i - 1]!.min))
         issues.push(
@@ -79,8 +110,8 @@ function bandIssues(grade: RuleSet['grade']): Issue[] {
   return issues;
 }
 
-function weightIssues(grade: RuleSet['grade']): Issue[] {
-  const sum = DIMENSIONS.reduce((s, d) => s + grade.weights[d], 0);
+function weightIssues(weights: RuleSet['grade']['weights']): Issue[] {
+  const sum = DIMENSIONS.reduce((s, d) => s + weights[d], 0);
   if (Math.abs(sum - 1) > SUM_TOLERANCE)
     return [
       issue(['grade', 'weights'], 'weights.sum', `weights must sum to 1; they sum to ${Math.round(sum * 1e6) / 1e6}`, {
@@ -90,9 +121,9 @@ function weightIssues(grade: RuleSet['grade']): Issue[] {
   return [];
 }
 
-function tierIssues(grade: RuleSet['grade']): Issue[] {
+function tierIssues(tierPolicy: RuleSet['grade']['tierPolicy']): Issue[] {
   const issues: Issue[] = [];
-  const { thresholds, quotas } = grade.tierPolicy;
+  const { thresholds, quotas } = tierPolicy;
   const ordered = TIERS.slice(0, 3) as ('T1' | 'T2' | 'T3')[];
   for (let i = 1; i < ordered.length; i++) {
     const hi = ordered[i - 1]!;
@@ -117,19 +148,22 @@ function tierIssues(grade: RuleSet['grade']): Issue[] {
   return issues;
 }
 
-function classifyIssues(classify: RuleSet['classify']): Issue[] {
-  const issues: Issue[] = [];
-  const { matrix, cuts } = classify;
-  if (matrix.length !== 3 || matrix.some((row) => row.length !== 3))
-    issues.push(issue(['classify', 'matrix'], 'matrix.shape', 'the class matrix must be 3 rows (potential H, M, L) × 3 columns (contribution L, M, H) of A–D'));
-  if (!(cuts.M < cuts.H))
-    issues.push(issue(['classify', 'cuts', 'H'], 'cuts.order', `the H cut (${cuts.H}) must be above the M cut (${cuts.M})`, { M: cuts.M, H: cuts.H }));
-  return issues;
+/** The matrix shape is checked on the raw rows, so a wrong letter does not hide a wrong shape. */
+function matrixShapeIssues(matrix: unknown): Issue[] {
+  if (!Array.isArray(matrix) || !matrix.every((row) => Array.isArray(row))) return [];
+  if (matrix.length !== 3 || matrix.some((row: unknown[]) => row.length !== 3))
+    return [issue(['classify', 'matrix'], 'matrix.shape', 'the class matrix must be 3 rows (potential H, M, L) × 3 columns (contribution L, M, H) of A–D')];
+  return [];
 }
 
-function relationshipIssues(relationship: RuleSet['relationship']): Issue[] {
+function cutIssues(cuts: RuleSet['classify']['cuts']): Issue[] {
+  if (!(cuts.M < cuts.H))
+    return [issue(['classify', 'cuts', 'H'], 'cuts.order', `the H cut (${cuts.H}) must be above the M cut (${cuts.M})`, { M: cuts.M, H: cuts.H })];
+  return [];
+}
+
+function relationshipIssues(levels: RuleSet['relationship']['interactionLevels']): Issue[] {
   const issues: Issue[] = [];
-  const levels = relationship.interactionLevels;
   for (let i = 1; i < levels.length; i++)
     if (!(levels[i]!.min < levels[i - 1]!.min))
       issues.push(
@@ -143,19 +177,26 @@ function relationshipIssues(relationship: RuleSet['relationship']): Issue[] {
 }
 
 /**
- * Cross-field checks, each run on its own section as soon as that section has the right shape, so
- * a type error elsewhere does not hide them.
+ * Cross-field checks, each run on its own part (bands, weights, tier policy, matrix, cuts,
+ * interaction levels) as soon as that part has the right shape, so a type error elsewhere (even
+ * in the same section) does not hide them.
  */
 function semanticIssues(json: unknown): Issue[] {
   if (!isObject(json)) return [];
-  const sections = ruleSetSchema.shape;
   const issues: Issue[] = [];
-  const grade = sections.grade.safeParse(json['grade']);
-  if (grade.success) issues.push(...bandIssues(grade.data), ...weightIssues(grade.data), ...tierIssues(grade.data));
-  const classify = sections.classify.safeParse(json['classify']);
-  if (classify.success) issues.push(...classifyIssues(classify.data));
-  const relationship = sections.relationship.safeParse(json['relationship']);
-  if (relationship.success) issues.push(...relationshipIssues(relationship.data));
+  const check = <T>(schema: z.ZodType<T>, value: unknown, run: (v: T) => Issue[]) => {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) issues.push(...run(parsed.data));
+  };
+  const grade = isObject(json['grade']) ? json['grade'] : {};
+  const classify = isObject(json['classify']) ? json['classify'] : {};
+  const relationship = isObject(json['relationship']) ? json['relationship'] : {};
+  check(gradeSectionSchema.shape.bands, grade['bands'], bandIssues);
+  check(gradeSectionSchema.shape.weights, grade['weights'], weightIssues);
+  check(gradeSectionSchema.shape.tierPolicy, grade['tierPolicy'], tierIssues);
+  issues.push(...matrixShapeIssues(classify['matrix']));
+  check(classifySectionSchema.shape.cuts, classify['cuts'], cutIssues);
+  check(relationshipSectionSchema.shape.interactionLevels, relationship['interactionLevels'], relationshipIssues);
   return issues;
 }
 
@@ -173,6 +214,51 @@ export function validateRuleSet(json: unknown): Validation {
   return { ok: true, ruleSet: parsed.data as ValidRuleSet, issues: [] };
 }
 
+/** `{ name, remove: true }` must name an inherited rule: a typo would otherwise silently keep it. */
+function removalIssues(base: unknown, override: unknown): Issue[] {
+  if (!isObject(base) || !isObject(override)) return [];
+  const issues: Issue[] = [];
+  for (const [sectionKey, listKey] of RULE_LISTS) {
+    const baseSection = base[sectionKey];
+    const section = override[sectionKey];
+    const baseList = isObject(baseSection) ? baseSection[listKey] : undefined;
+    const list = isObject(section) ? section[listKey] : undefined;
+    if (!Array.isArray(list) || !Array.isArray(baseList)) continue;
+    const inherited = new Set(baseList.map((r) => (isObject(r) ? r['name'] : undefined)));
+    list.forEach((rule, i) => {
+      if (isObject(rule) && rule['remove'] === true && typeof rule['name'] === 'string' && !inherited.has(rule['name']))
+        issues.push(
+          issue([sectionKey, listKey, i, 'name'], 'rule.removeUnknown', `there is no inherited rule "${rule['name']}" to remove`, {
+            name: rule['name'],
+          }),
+        );
+    });
+  }
+  return issues;
+}
+
+const RULE_PATH = /^\$\.(\w+)\.(\w+)\[(\d+)\]/;
+
+/**
+ * A problem of the merged set inside a rule the override brought (replaced or added) is reported
+ * at that rule's index in the override, the file the admin edits, not at its merged position.
+ */
+function atOverridePath(i: Issue, merged: unknown, override: unknown): Issue {
+  const m = RULE_PATH.exec(i.path);
+  if (!m || !RULE_LISTS.some(([section, list]) => section === m[1] && list === m[2])) return i;
+  const listOf = (doc: unknown) => {
+    const section = isObject(doc) ? doc[m[1]!] : undefined;
+    return isObject(section) ? section[m[2]!] : undefined;
+  };
+  const mergedList = listOf(merged);
+  const overrideList = listOf(override);
+  if (!Array.isArray(mergedList) || !Array.isArray(overrideList)) return i;
+  const at = overrideList.indexOf(mergedList[Number(m[3])]);
+  if (at < 0) return i;
+  const path = `$.${m[1]}.${m[2]}[${at}]${i.path.slice(m[0].length)}`;
+  return { ...i, path, params: { ...i.params, path } };
+}
+
 /**
  * The effective rule set of an industry: the valid fallback with the industry's override applied,
  * validated as a whole. Override problems are reported at their path in the override.
@@ -185,11 +271,16 @@ export function resolveRuleSet(base: unknown, override?: unknown): Validation {
     return v;
   }
   const parsedOverride = ruleSetOverrideSchema.safeParse(override);
-  const overrideIssues = [...(parsedOverride.success ? [] : zodIssues(parsedOverride.error)), ...ruleListIssues(override)];
+  const overrideIssues = [
+    ...(parsedOverride.success ? [] : zodIssues(parsedOverride.error)),
+    ...ruleListIssues(override),
+    ...removalIssues(base, override),
+  ];
   const merged = applyOverride(base, override);
   const effective = validateRuleSet(merged);
   const seen = new Set(overrideIssues.map((i) => `${i.path}|${i.code}`));
-  const issues = [...overrideIssues, ...(effective.ok ? [] : effective.issues.filter((i) => !seen.has(`${i.path}|${i.code}`)))];
+  const mergedIssues = effective.ok ? [] : effective.issues.map((i) => atOverridePath(i, merged, override));
+  const issues = [...overrideIssues, ...mergedIssues.filter((i) => !seen.has(`${i.path}|${i.code}`))];
   // An override's own structure errors may not show in the merged set (e.g. a stray key stripped by merge).
   if (issues.length > 0) return { ok: false, issues };
   return effective;

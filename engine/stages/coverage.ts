@@ -32,7 +32,10 @@ export interface CoverageResult extends CoverageDecision {
 }
 
 export function teamFor(account: Account, line: Line, teams: RuleSet['coverage']['teams']): string {
-  return teams[line].replaceAll('{industry}', account.industry ?? '').replaceAll('{region}', account.region ?? '');
+  const pattern = teams[line];
+  // Most patterns have one placeholder or none; skip the string scans they do not need.
+  if (!pattern.includes('{')) return pattern;
+  return pattern.replaceAll('{industry}', account.industry ?? '').replaceAll('{region}', account.region ?? '');
 }
 
 /** The current owner if a member of the team, else the member with the fewest accounts (ties by id). */
@@ -62,8 +65,8 @@ export function coverage(
   directory?: TeamDirectory,
 ): CoverageResult {
   const team = teamFor(account, decision.line, rules.coverage.teams);
-  const owner = directory
+  const { owner, ownerReason } = directory
     ? assignOwner(account.ownerId, directory.team(team), directory)
     : { owner: account.ownerId ?? null, ownerReason: 'no-team-directory' as const };
-  return { ...decision, team, ...owner };
+  return { line: decision.line, presalesTier: decision.presalesTier, track: decision.track, team, owner, ownerReason };
 }

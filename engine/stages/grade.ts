@@ -1,6 +1,6 @@
 /** Stage 2, grade (客户分级 / 综合积分法): composite score over four dimensions, then the tier. */
 import { DIMENSIONS, type Account, type Dimension, type Tier } from '../model.js';
-import { round2 } from '../round.js';
+import { round2, round6 } from '../round.js';
 import type { Band } from '../ruleset/schema.js';
 import type { EspRules } from '../compile.js';
 
@@ -97,10 +97,13 @@ export function rankByQuota(
     (a, b) => b.score - a.score || b.revenueWithUs - a.revenueWithUs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const n = sorted.length;
+  // N·q is rounded to 6 decimals before ceil: in floating point 10 × (0.1 + 0.2) is
+  // 3.0000000000000004, and a plain ceil would give 4 where ESP-PLUS.md's ceil(N·(q1+q2)) is 3.
+  const ceilOf = (x: number) => Math.ceil(round6(x));
   const limits = [
-    Math.ceil(n * quotas.T1),
-    Math.ceil(n * (quotas.T1 + quotas.T2)),
-    Math.ceil(n * (quotas.T1 + quotas.T2 + quotas.T3)),
+    ceilOf(n * quotas.T1),
+    ceilOf(n * (quotas.T1 + quotas.T2)),
+    ceilOf(n * (quotas.T1 + quotas.T2 + quotas.T3)),
   ] as const;
   const tiers = new Map<string, Tier>();
   // A tier nobody reached keeps an unreachable cutoff so in-between accounts cannot land in it.

@@ -3,7 +3,7 @@
  * our advantage, and the counts the risk-flag rules read. The flags themselves come from the
  * rule set's flag rules (see the pipeline), so admins can change them.
  */
-import type { Account, Contact } from '../model.js';
+import type { Account } from '../model.js';
 import { round2 } from '../round.js';
 import type { InteractionLevel, RuleSet } from '../ruleset/schema.js';
 
@@ -39,42 +39,25 @@ export function interactionLevel(interactions: number, levels: Levels): { level:
   return levels[levels.length - 1]!;
 }
 
-/** 100 × Σ influence·((stance+2)/4)·factor / Σ influence, rounded; 0 with no contacts. */
-export function closeness(
-  contacts: readonly Contact[],
-  stanceOf: (c: Contact) => number,
-  factorOf: (c: Contact) => number,
-): number {
-  let weighted = 0;
-  let influence = 0;
-  for (const c of contacts) {
-    weighted += c.influence * ((stanceOf(c) + 2) / 4) * factorOf(c);
-    influence += c.influence;
-  }
+/** One contact's term of Σ influence·((stance+2)/4)·factor. */
+function term(influence: number, stance: number, factor: number): number {
+  return influence * ((stance + 2) / 4) * factor;
+}
+
+/** 100 × Σ term / Σ influence, rounded; 0 with no contacts. */
+function closenessOf(weighted: number, influence: number): number {
   return influence === 0 ? 0 : round2((100 * weighted) / influence);
 }
 
+/** One pass over the contacts computes our closeness, every competitor's, and the flag counts. */
 export function relationship(account: Account, rules: RuleSet): RelationshipMetrics {
   const { interactionLevels, competitorFactor } = rules.relationship;
   const contacts = account.contacts;
-  const us = closeness(
-    contacts,
-    (c) => c.stance,
-    (c) => interactionLevel(c.interactions90d, interactionLevels).factor,
-  );
-  const competitors = account.competitors.map((k) => ({
-    id: k.id,
-    name: k.name,
-    share: k.share,
-    closeness: closeness(
-      contacts,
-      (c) => c.competitorStances[k.id] ?? 0,
-      () => competitorFactor,
-    ),
-  }));
-  const maxCompetitorCloseness = competitors.reduce((m, k) => Math.max(m, k.closeness), 0);
-  const advantage = round2(competitors.length === 0 ? us : us - maxCompetitorCloseness);
-
+  const rivals = account.competitors;
+  const rivalWeighted: number[] = [];
+  for (let k = 0; k < rivals.length; k++) rivalWeighted.push(0);
+  let usWeighted = 0;
+  let influence = 0;
   let championCount = 0;
   let supporterCount = 0;
   let opponentCount = 0;
@@ -82,23 +65,28 @@ export function relationship(account: Account, rules: RuleSet): RelationshipMetr
   let decisionMakersWithCompetitor = 0;
   let coldKeyContacts = 0;
   for (const c of contacts) {
+    const level = interactionLevel(c.interactions90d, interactionLevels);
+    influence += c.influence;
+    usWeighted += term(c.influence, c.stance, level.factor);
+    let leansToCompetitor = false;
+    for (let k = 0; k < rivals.length; k++) {
+      const s = c.competitorStances[rivals[k]!.id] ?? 0;
+      rivalWeighted[k]! += term(c.influence, s, competitorFactor);
+      if (s >= 1 && s > c.stance) leansToCompetitor = true;
+    }
     if (c.stance === 2) championCount++;
     if (c.stance >= 1) supporterCount++;
     if (c.stance <= -1) opponentCount++;
     if (c.influence >= 4) {
       keyContactCount++;
-      if (interactionLevel(c.interactions90d, interactionLevels).level === 'none') coldKeyContacts++;
+      if (level.level === 'none') coldKeyContacts++;
     }
-    if (c.influence === 5) {
-      for (const id in c.competitorStances) {
-        const s = c.competitorStances[id]!;
-        if (s >= 1 && s > c.stance) {
-          decisionMakersWithCompetitor++;
-          break;
-        }
-      }
-    }
+    if (c.influence === 5 && leansToCompetitor) decisionMakersWithCompetitor++;
   }
+  const us = closenessOf(usWeighted, influence);
+  const competitors = rivals.map((k, i) => ({ id: k.id, name: k.name, share: k.share, closeness: closenessOf(rivalWeighted[i]!, influence) }));
+  const maxCompetitorCloseness = competitors.reduce((m, k) => Math.max(m, k.closeness), 0);
+  const advantage = round2(competitors.length === 0 ? us : us - maxCompetitorCloseness);
   return {
     closeness: us,
     competitors,

@@ -1,0 +1,83 @@
+/**
+ * One measured phase of the engine benchmark, in its own process so its peak RSS is its own:
+ * `ours` (compiled evaluators) or `jre` (json-rules-engine's Engine), over N generated accounts.
+ * Prints one JSON line.
+ */
+import { generateAccounts } from '../db/demo/generate.js';
+import { monitorSteps, plan, runSteps, type Account, type AccountDecision, type EspRules, type RuleBook } from '../engine/index.js';
+import { loadRuleBook } from '../rules/load.js';
+import { JreDriver } from './jre-driver.js';
+
+const [phase = 'ours', countArg = '100000', seedArg = '7'] = process.argv.slice(2);
+const count = Number(countArg);
+
+const book: RuleBook = loadRuleBook();
+const accounts: Account[] = generateAccounts(count, Number(seedArg));
+const contacts = accounts.reduce((s, a) => s + a.contacts.length, 0);
+const competitors = accounts.reduce((s, a) => s + a.competitors.length, 0);
+const monitorCtx = { overdueVisits: 0, openActions: 2, overdueActions: 0 } as const;
+const START = '2026-01-15';
+
+
+/**
+ * Every decision stage: the monitor runs profile … investment and the health rules in one pass;
+ * the GOSART plan is made from its decision.
+ */
+function planFor(a: Account, rules: EspRules, d: AccountDecision) {
+  return plan(
+    {
+      account: a,
+      tier: d.tier,
+      strategy: d.strategy,
+      investment: d.investment,
+      presalesTier: d.coverage.presalesTier,
+      owner: d.coverage.owner,
+      closeness: d.closeness,
+      competitors: d.relationship.competitors,
+      startDate: START,
+    },
+    rules.ruleSet,
+  );
+}
+
+/** The plan the last cycle made: the monitor compares today's strategy and closeness with it. */
+const LAST_PLAN = { strategy: 'retain', closeness: 50 } as const;
+
+let checksum = 0;
+if (globalThis.gc) globalThis.gc();
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+if (phase === 'ours') {
+  for (const a of accounts) {
+    const rules = book.forIndustry(a.industry);
+    const m = runSteps(monitorSteps(a, rules, { ...monitorCtx, plan: LAST_PLAN }), rules);
+    const p = planFor(a, rules, m.decision);
+    checksum += m.decision.score + p.objectives.revenue.target / 1e6 + (m.health === 'red' ? 1 : 0);
+  }
+} else {
+  const drivers = new Map(book.industries.map((i) => [i, new JreDriver(book.forIndustry(i))]));
+  for (const a of accounts) {
+    const rules = book.forIndustry(a.industry);
+    const m = await drivers.get(rules.ref.industry)!.run(monitorSteps(a, rules, { ...monitorCtx, plan: LAST_PLAN }));
+    const p = planFor(a, rules, m.decision);
+    checksum += m.decision.score + p.objectives.revenue.target / 1e6 + (m.health === 'red' ? 1 : 0);
+  }
+}
+const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+// CPU time of this (single-threaded) process: the figure for "on one core", robust to other load.
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+process.stdout.write(
+  `${JSON.stringify({
+    phase,
+    accounts: count,
+    contactsPerAccount: contacts / count,
+    competitorsPerAccount: competitors / count,
+    seconds,
+    cpuSeconds,
+    accountsPerSecond: count / seconds,
+    accountsPerCpuSecond: count / cpuSeconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    checksum: Math.round(checksum * 100) / 100,
+  })}\n`,
+);

@@ -1,0 +1,120 @@
+/**
+ * `esp import accounts|contacts|crm`. All or nothing: a file with any problem prints every problem
+ * (file, line, column, reason; the first 100, then a count) and exits 2 with nothing written.
+ * Formats: docs/import.md.
+ */
+import { readFile } from 'node:fs/promises';
+import { importAccountsFile, type AccountImportResult } from '../../db/import/accounts.js';
+import { importContactsFile } from '../../db/import/contacts.js';
+import { importCrm, summarizePlan } from '../../db/import/crm.js';
+import { formatProblems, ImportError } from '../../db/import/problems.js';
+import { CliError, parseOptions } from '../io.js';
+import { withDatabase } from './db.js';
+import type { Command } from './index.js';
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+
+/** Problems go to stderr in full; the exit code says "bad input". */
+async function reporting<T>(fn: () => Promise<T>): Promise<T | number> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ImportError) {
+      process.stderr.write(`${formatProblems(error.problems, error.total)}\n`);
+      process.stderr.write(`${error.total} problem${error.total === 1 ? '' : 's'}: nothing was imported\n`);
+      return 2;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR')
+      throw new CliError((error as Error).message);
+    throw error;
+  }
+}
+
+function oneFile(args: string[], what: string): string {
+  const { positionals } = parseOptions(args, {});
+  if (positionals.length !== 1) throw new CliError(`expected one ${what} file (.csv or .json)`);
+  return positionals[0]!;
+}
+
+function describeAccounts(file: string, r: AccountImportResult): void {
+  out(`${file}: ${r.accounts} account${r.accounts === 1 ? '' : 's'} imported (${r.inserted} new, ${r.updated} updated)`);
+  if (r.format === 'csv' && r.competitorLists) out(`competitor lists replaced on ${r.competitorLists} accounts`);
+  if (r.stancesCleared) out(`${r.stancesCleared} contacts lost their stance toward a competitor no longer listed`);
+  if (r.fallbackIndustries.length)
+    out(`graded by the fallback rule set "*" (no rule set of their own): ${r.fallbackIndustries.map((f) => `${f.industry} (${f.accounts})`).join(', ')}`);
+}
+
+export const importAccountsCommand: Command = {
+  path: ['import', 'accounts'],
+  usage: '<file.csv|file.json>',
+  summary: 'Import accounts (upsert by id; all or nothing). CSV updates the columns present; JSON is the `esp evaluate` format.',
+  async run(args) {
+    const file = oneFile(args, 'accounts');
+    return withDatabase(async (db) => {
+      const r = await reporting(() => importAccountsFile(db, file));
+      if (typeof r === 'number') return r;
+      describeAccounts(file, r);
+      return 0;
+    });
+  },
+};
+
+export const importContactsCommand: Command = {
+  path: ['import', 'contacts'],
+  usage: '<file.csv|file.json>',
+  summary: 'Import contacts of existing accounts (upsert by account and id; all or nothing).',
+  async run(args) {
+    const file = oneFile(args, 'contacts');
+    return withDatabase(async (db) => {
+      const r = await reporting(() => importContactsFile(db, file));
+      if (typeof r === 'number') return r;
+      out(`${file}: ${r.contacts} contact${r.contacts === 1 ? '' : 's'} of ${r.accounts} account${r.accounts === 1 ? '' : 's'} imported (${r.inserted} new, ${r.updated} updated)`);
+      if (r.influenceLists) out(`influence links replaced for ${r.influenceLists} contacts (${r.influenceLinks} links)`);
+      return 0;
+    });
+  },
+};
+
+export const importCrmCommand: Command = {
+  path: ['import', 'crm'],
+  usage: '--accounts <accounts.csv> --opportunities <pipeline.csv> --teams <teams.csv> --as-of <YYYY-MM-DD> [--mapping <mapping.json>] [--dry-run]',
+  summary: 'Import a CRM export (accounts, opportunities, sales teams) through a column mapping (default: the Maven CRM shape).',
+  async run(args) {
+    const { values } = parseOptions(
+      args,
+      {
+        accounts: { type: 'string' },
+        opportunities: { type: 'string' },
+        teams: { type: 'string' },
+        'as-of': { type: 'string' },
+        mapping: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+      },
+      false,
+    );
+    for (const k of ['accounts', 'opportunities', 'teams', 'as-of'] as const) if (!values[k]) throw new CliError(`--${k} is required`);
+    let mapping: unknown;
+    if (values.mapping) {
+      try {
+        mapping = JSON.parse(await readFile(values.mapping, 'utf8'));
+      } catch (error) {
+        throw new CliError(`${values.mapping}: ${(error as Error).message}`);
+      }
+    }
+    const files = { accounts: values.accounts!, opportunities: values.opportunities!, teams: values.teams! };
+    const run = async (db: Parameters<Parameters<typeof withDatabase>[0]>[0]) => {
+      const r = await reporting(() => importCrm(db, files, { asOf: values['as-of']!, mapping, dryRun: values['dry-run'] ?? false }));
+      if (typeof r === 'number') return r;
+      for (const line of summarizePlan(r.plan)) out(line);
+      if (values['dry-run']) {
+        out('dry run: nothing was written');
+        return 0;
+      }
+      out(`written: accounts ${r.accounts.inserted} new, ${r.accounts.updated} updated; ${r.opportunities} opportunities; ${r.usersCreated} users created; ${r.teams} teams`);
+      return 0;
+    };
+    return withDatabase(run);
+  },
+};
+
+export const importCommands: Command[] = [importAccountsCommand, importContactsCommand, importCrmCommand];

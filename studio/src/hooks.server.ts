@@ -1,0 +1,74 @@
+import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
+import { isLocale, negotiateLocale } from '$lib/i18n/catalog.js';
+import { clearSessionCookie, resumeSession, SESSION_COOKIE, setSessionCookie } from '$lib/server/auth.js';
+import { closeDatabase, database, db } from '$lib/server/db.js';
+import { hasRole, isAdminPath } from '$lib/server/guards.js';
+import { LOCALE_COOKIE } from '$lib/server/locale.js';
+
+/** What a signed-out visitor may use: the sign-in page and the language switch it shows. */
+const PUBLIC_PATHS = new Set(['/signin', '/locale']);
+
+export const init: ServerInit = async () => {
+  await database();
+  // adapter-node emits this after SIGTERM/SIGINT once in-flight requests are done; PGlite must be
+  // closed to leave its data directory consistent.
+  process.once('sveltekit:shutdown' as 'beforeExit', () => void closeDatabase());
+};
+
+function isReadOnly(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+function isFormPost(request: Request): boolean {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data' || type === 'text/plain';
+}
+
+export const handle: Handle = async ({ event, resolve }) => {
+  const { cookies, url, request } = event;
+  event.locals.user = null;
+
+  const token = cookies.get(SESSION_COOKIE);
+  if (token) {
+    const session = await resumeSession(await db(), token);
+    if (session) {
+      event.locals.user = session.user;
+      if (session.renewed) setSessionCookie(cookies, url, token, session.expiresAt);
+    } else {
+      clearSessionCookie(cookies, url);
+    }
+  }
+
+  const user = event.locals.user;
+  const chosen = cookies.get(LOCALE_COOKIE);
+  event.locals.locale = user?.locale ?? (isLocale(chosen) ? chosen : negotiateLocale(request.headers.get('accept-language')));
+
+  if (!user && !PUBLIC_PATHS.has(url.pathname)) {
+    // Pages, their data requests and form actions (with or without JavaScript) go to sign-in and
+    // come back; a script calling an endpoint gets a plain 401 it can act on.
+    if (isReadOnly(request.method) || isFormPost(request)) {
+      const next = `${url.pathname}${url.search}`;
+      redirect(303, next === '/' ? '/signin' : `/signin?next=${encodeURIComponent(next)}`);
+    }
+    return new Response('Sign-in required', { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  }
+
+  // Admin-only pages check the role in their layout load (which renders the error page in the
+  // app's shell); actions and endpoints are refused here as well, since actions skip layout loads.
+  if (isAdminPath(url.pathname) && !isReadOnly(request.method) && !hasRole(user, 'admin')) {
+    error(403, { message: 'Forbidden', key: 'error.403' });
+  }
+
+  const response = await resolve(event, {
+    transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale),
+  });
+  response.headers.set('x-content-type-options', 'nosniff');
+  response.headers.set('referrer-policy', 'same-origin');
+  return response;
+};
+
+export const handleError: HandleServerError = ({ error: e, status, message }) => {
+  // 404s are routine; anything else is a bug or an outage worth a log line.
+  if (status !== 404) console.error(e);
+  return { message, key: status === 404 ? 'error.404' : 'error.500' };
+};

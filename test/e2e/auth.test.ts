@@ -1,0 +1,203 @@
+/**
+ * Signing in and out through a real browser against the production build: signed-out visitors are
+ * sent to sign-in from every page (and come back after signing in); a signed-in user sees the app
+ * shell, switches to Chinese and sees Chinese everywhere, and signs out. No page may log an error
+ * or show a raw message key.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  E2E_PASSWORD,
+  E2E_USERS,
+  launchBrowser,
+  newContext,
+  rawKeysOn,
+  screenshot,
+  signIn,
+  startStudio,
+  trackErrors,
+  type StudioServer,
+} from '../helpers/browser.js';
+
+const PAGES = ['/', '/portfolio', '/accounts', '/accounts?page=2', '/rules', '/reviews', '/glossary', '/no-such-page'];
+
+let server: StudioServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  // Launch first: a missing Chromium should fail fast, before a build and a seed.
+  browser = await launchBrowser();
+  server = await startStudio();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function expectShellIn(page: Page, lang: 'en' | 'zh-CN') {
+  await expect.poll(() => page.locator('html').getAttribute('lang')).toBe(lang);
+  expect(await rawKeysOn(page)).toEqual([]);
+}
+
+describe('signed out', () => {
+  it('is sent to sign-in from every page, with the way back', async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    for (const path of PAGES) {
+      await page.goto(path);
+      const url = new URL(page.url());
+      expect(url.pathname, path).toBe('/signin');
+      expect(url.searchParams.get('next'), path).toBe(path === '/' ? null : path);
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in');
+    }
+    expect(await rawKeysOn(page)).toEqual([]);
+    errors.assertNone();
+    await context.close();
+  });
+
+  it('sees the sign-in page in the browser’s language', async () => {
+    const context = await newContext(browser, server.url, { locale: 'zh-CN' });
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    await page.goto('/portfolio');
+    await expectShellIn(page, 'zh-CN');
+    expect(await page.locator('h1').textContent()).toBe('登录');
+    errors.assertNone();
+    await context.close();
+  });
+
+  it('is refused form posts and endpoint calls', async () => {
+    const signout = await fetch(`${server.url}/signout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(signout.status).toBe(303);
+    expect(signout.headers.get('location')).toMatch(/^\/signin/);
+    const json = await fetch(`${server.url}/rules`, {
+      method: 'POST',
+      headers: { origin: server.url, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(json.status).toBe(401);
+  });
+});
+
+describe('a signed-in user', () => {
+  it('gets a clear message for a wrong password', async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    await page.goto('/signin');
+    await page.locator('input[name="email"]').fill(E2E_USERS.admin.email);
+    await page.locator('input[name="password"]').fill('not-the-password');
+    await page.locator('form button[type="submit"]').click();
+    await expect.poll(() => page.locator('[role="alert"]').textContent()).toBe('The e-mail or password is not correct.');
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    expect(await page.locator('input[name="email"]').inputValue()).toBe(E2E_USERS.admin.email);
+    errors.assertNone();
+    await context.close();
+  });
+
+  it('signs in, sees the shell, switches to Chinese and signs out', async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+
+    // Deep link: signing in returns to the page asked for.
+    await page.goto('/glossary');
+    await screenshot(page, 'signin-en');
+    await signIn(page, E2E_USERS.admin.email, E2E_PASSWORD);
+    expect(new URL(page.url()).pathname).toBe('/glossary');
+
+    const cookie = (await context.cookies()).find((c) => c.name === 'esp_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Portfolio', 'Accounts', 'Rules', 'Reviews', 'Glossary']);
+    expect(await nav.getByRole('link', { name: 'Glossary' }).getAttribute('aria-current')).toBe('page');
+    expect(await page.locator('header').textContent()).toContain('Key Account Management');
+    await expectShellIn(page, 'en');
+
+    for (const [path, heading] of [
+      ['/portfolio', 'Portfolio'],
+      ['/accounts', 'Accounts'],
+      ['/rules', 'Rules'],
+      ['/reviews', 'Reviews'],
+    ] as const) {
+      await nav.getByRole('link', { name: heading }).click();
+      await page.waitForURL(`**${path}`);
+      await expect.poll(() => page.locator('h1').textContent()).toBe(heading);
+      expect(await page.title()).toBe(`${heading} · ESP+ Studio`);
+      expect(await rawKeysOn(page)).toEqual([]);
+      await screenshot(page, `${path.slice(1)}-en`);
+    }
+
+    // The language switch lives in the user menu; the choice is stored on the user.
+    await page.locator('summary[aria-label="User menu"]').click();
+    await Promise.all([page.waitForURL('**/reviews'), page.getByRole('button', { name: '简体中文' }).click()]);
+    await expectShellIn(page, 'zh-CN');
+    expect(await page.locator('h1').textContent()).toBe('评估和考核');
+    const zhNav = page.getByRole('navigation', { name: '主导航' });
+    expect(await zhNav.getByRole('link').allTextContents()).toEqual(['客户组合', '客户', '规则', '评估和考核', '术语表']);
+    expect(await page.locator('header').textContent()).toContain('大客户管理');
+
+    await zhNav.getByRole('link', { name: '术语表' }).click();
+    await page.waitForURL('**/glossary');
+    expect(await page.locator('h1').textContent()).toBe('术语表');
+    expect(await page.locator('main').textContent()).toContain('九宫格');
+    await screenshot(page, 'glossary-zh-CN');
+    await zhNav.getByRole('link', { name: '客户组合' }).click();
+    await page.waitForURL('**/portfolio');
+    await expectShellIn(page, 'zh-CN');
+    await screenshot(page, 'portfolio-zh-CN');
+
+    // A reload (and so a new server render) keeps the language: it is on the user, not the page.
+    await page.reload();
+    await expectShellIn(page, 'zh-CN');
+
+    await page.locator('summary').click();
+    await Promise.all([page.waitForURL('**/signin?signedout'), page.getByRole('button', { name: '退出登录' }).click()]);
+    await expect.poll(() => page.locator('[role="status"]').first().textContent()).toBe('您已退出登录。');
+    expect((await context.cookies()).find((c) => c.name === 'esp_session')).toBeUndefined();
+
+    // Signed out means signed out: the old pages send to sign-in again.
+    await page.goto('/portfolio');
+    expect(new URL(page.url()).pathname).toBe('/signin');
+
+    errors.assertNone();
+    await context.close();
+  }, 120_000);
+
+  it('works from the keyboard: skip link, menu, Escape', async () => {
+    const context = await newContext(browser, server.url, { width: 820, height: 1100 });
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    await page.goto('/signin');
+    await signIn(page, E2E_USERS.manager.email, E2E_PASSWORD);
+
+    // Managers do not see the rule editor in the menu (and the server refuses it anyway).
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Portfolio', 'Accounts', 'Reviews', 'Glossary']);
+
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).hash).toBe('#main');
+
+    const summary = page.locator('summary[aria-label="User menu"]');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('details.user-menu').getAttribute('open')).not.toBeNull();
+    await page.keyboard.press('Escape');
+    expect(await page.locator('details.user-menu').getAttribute('open')).toBeNull();
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SUMMARY');
+
+    await screenshot(page, 'portfolio-tablet-en');
+    errors.assertNone();
+    await context.close();
+  }, 60_000);
+});

@@ -1,0 +1,698 @@
+/**
+ * One durable workflow per account (`account:<id>`): profile → grade → classify → relationship →
+ * coverage → plan → (monitor ‖ execute) → review, then continue-as-new into the next cycle.
+ *
+ * Workflow code must be deterministic: only `@temporalio/workflow`, types and pure code here; all
+ * I/O is in the activities. Any change to what this code does for an existing history must go
+ * through `patched()` (see workflows/README.md), and the replay test fails when it does not.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { EspActivities } from './activities/index.js';
+import {
+  accountReviewedSignal,
+  accountUpdatedSignal,
+  approvePlanUpdate,
+  completeActionUpdate,
+  logOpportunityUpdate,
+  logVisitUpdate,
+  profileUpdatedSignal,
+  reviewSignal,
+  rulesPublishedSignal,
+  stateQuery,
+} from './messages.js';
+import { espSearchAttributeUpdates, SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES, type SearchAttributeName } from './search-attributes.js';
+import {
+  PLAN_APPROVER_ROLES,
+  type AccountState,
+  type AccountWorkflowInput,
+  type ReviewAck,
+  type ReviewRequest,
+  type Stage,
+  type StageInput,
+  type StageRun,
+  type Step,
+  type WaitingFor,
+} from './types.js';
+
+const DAY_MS = 86_400_000;
+const MAX_HISTORY_ENTRIES = 60;
+const MAX_PREVIOUS_CYCLES = 5;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+// Stage activities retry forever with backoff: a database that is down for an hour only delays
+// the account. Only non-retryable failures (bad data) come back to the workflow.
+const STAGE_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+function proxies(input: AccountWorkflowInput) {
+  const o = input.options ?? {};
+  const stageOptions: ActivityOptions = { startToCloseTimeout: o.activityTimeout ?? '1 minute', retry: STAGE_RETRY };
+  const stages = o.localActivities
+    ? proxyLocalActivities<EspActivities>({ ...stageOptions, localRetryThreshold: '10 seconds' })
+    : proxyActivities<EspActivities>(stageOptions);
+  // Updates wait for these: a person gets an answer (or an error) within about a minute.
+  const people = proxyActivities<EspActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
+  });
+  const handoff = proxyActivities<EspActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 15 },
+  });
+  return { stages, people, handoff };
+}
+
+const nowIso = (): string => new Date(Date.now()).toISOString();
+const today = (): string => nowIso().slice(0, 10);
+
+function initialState(input: AccountWorkflowInput): AccountState {
+  return {
+    accountId: input.accountId,
+    cycleYear: input.cycleYear ?? new Date(Date.now()).getUTCFullYear(),
+    step: 'profile',
+    stage: 'profile',
+    waitingFor: null,
+    industry: null,
+    ruleSet: null,
+    owner: null,
+    score: null,
+    tier: null,
+    class: null,
+    strategy: null,
+    health: null,
+    closeness: null,
+    track: null,
+    completeness: null,
+    missing: [],
+    plan: null,
+    lastRejection: null,
+    openActions: [],
+    overdueVisits: 0,
+    lastVisit: null,
+    executeSince: null,
+    monitors: 0,
+    monitorIntervalDays: null,
+    lastMonitorAt: null,
+    nextMonitorAt: null,
+    alerts: [],
+    opportunityIds: [],
+    cycleStart: null,
+    quotaCutoffs: null,
+    history: [],
+    previousCycles: [],
+    lastError: null,
+    retryStep: null,
+    reevaluating: false,
+    lastHandoff: null,
+    run: 1,
+  };
+}
+
+/** The next cycle starts at profile with the account's history (tier, quota cutoffs, past cycles) kept. */
+function nextCycle(s: AccountState, year: number, req: ReviewRequest, attainment: number | null): AccountState {
+  const fresh = initialState({ accountId: s.accountId, cycleYear: year });
+  return {
+    ...fresh,
+    industry: s.industry,
+    ruleSet: s.ruleSet,
+    owner: s.owner,
+    score: s.score,
+    tier: s.tier,
+    class: s.class,
+    strategy: s.strategy,
+    health: s.health,
+    closeness: s.closeness,
+    track: s.track,
+    lastVisit: s.lastVisit,
+    quotaCutoffs: req.cutoffs ?? s.quotaCutoffs,
+    previousCycles: [
+      ...s.previousCycles,
+      { year: s.cycleYear, tier: s.tier, class: s.class, strategy: s.strategy, attainment, monitors: s.monitors, opportunities: s.opportunityIds.length },
+    ].slice(-MAX_PREVIOUS_CYCLES),
+    run: s.run,
+  };
+}
+
+function failureInfo(error: unknown): { message: string; type: string | null; nonRetryable: boolean } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return { message: cause.message, type: cause.type ?? null, nonRetryable: cause.nonRetryable === true };
+  return { message: (cause as Error | undefined)?.message ?? String(error), type: null, nonRetryable: false };
+}
+
+/** Update handlers fail the update (not the workflow) with an ApplicationFailure. */
+function updateFailure(error: unknown): ApplicationFailure {
+  const info = failureInfo(error);
+  return ApplicationFailure.create({ message: info.message, type: info.type ?? 'UpdateFailed', nonRetryable: true });
+}
+
+export async function accountWorkflow(input: AccountWorkflowInput): Promise<void> {
+  const { stages, people, handoff } = proxies(input);
+  const state: AccountState = input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input);
+  const maxHistoryEvents = input.options?.maxHistoryEvents ?? 10_000;
+
+  // Wake-up flags set by signals; each wait says which ones end it.
+  let profileDirty = false;
+  let accountDirty = false;
+  let rulesDirty = false;
+  let monitorNow = false;
+  let reviewRequest: ReviewRequest | null = null;
+  let deciding = false;
+  const deliveries = new Set<Promise<void>>();
+
+  // ---- search attributes ----------------------------------------------------------------------
+
+  const upserted: Partial<Record<SearchAttributeName, string | null>> = {};
+  for (const name of SEARCH_ATTRIBUTES) {
+    const current = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS[name]);
+    upserted[name] = typeof current === 'string' ? current : null;
+  }
+  function syncSearchAttributes(): void {
+    const wanted: Record<SearchAttributeName, string | null> = {
+      EspStage: state.stage,
+      EspTier: state.tier,
+      EspClass: state.class,
+      EspStrategy: state.strategy,
+      EspHealth: state.health,
+      EspIndustry: state.industry,
+      EspOwner: state.owner,
+    };
+    const changes: Partial<Record<SearchAttributeName, string | null>> = {};
+    for (const name of SEARCH_ATTRIBUTES) {
+      if (wanted[name] !== upserted[name]) {
+        changes[name] = wanted[name];
+        upserted[name] = wanted[name];
+      }
+    }
+    if (Object.keys(changes).length > 0) upsertSearchAttributes(espSearchAttributeUpdates(changes));
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  const stageInput = (): StageInput => ({
+    accountId: state.accountId,
+    cycleYear: state.cycleYear,
+    asOf: today(),
+    quotaCutoffs: state.quotaCutoffs,
+  });
+
+  function record(entry: StageRun): void {
+    state.history.push(entry);
+    if (state.history.length > MAX_HISTORY_ENTRIES) state.history.splice(0, state.history.length - MAX_HISTORY_ENTRIES);
+  }
+
+  /** Runs one stage activity; a non-retryable failure is recorded and returns undefined. */
+  async function runStage<T>(stage: Stage, run: () => Promise<T>, summarize: (r: T) => string): Promise<T | undefined> {
+    state.stage = stage;
+    state.waitingFor = null;
+    syncSearchAttributes();
+    const entry: StageRun = { stage, startedAt: nowIso(), endedAt: null, summary: null };
+    record(entry);
+    try {
+      const result = await run();
+      entry.endedAt = nowIso();
+      entry.summary = summarize(result);
+      if (state.lastError && state.lastError.stage === stage && !state.lastError.resolvedAt) state.lastError.resolvedAt = entry.endedAt;
+      return result;
+    } catch (error) {
+      const info = failureInfo(error);
+      entry.endedAt = nowIso();
+      entry.error = info.message;
+      state.lastError = { stage, ...info, at: entry.endedAt, resolvedAt: null };
+      return undefined;
+    }
+  }
+
+  function setWaiting(waitingFor: WaitingFor): void {
+    state.waitingFor = waitingFor;
+    syncSearchAttributes();
+  }
+
+  const historyIsLong = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
+
+  /** Waits for `until` or anything that needs the main loop (a review, continue-as-new). */
+  async function wait(until: () => boolean, timeoutMs?: number): Promise<void> {
+    const wake = () => until() || reviewRequest !== null || historyIsLong();
+    if (timeoutMs === undefined) await condition(wake);
+    else await condition(wake, Math.max(1, timeoutMs));
+  }
+
+  function failStep(retry: Step): void {
+    state.retryStep = retry;
+    state.step = 'error-wait';
+  }
+
+  async function continueAsNewWith(next: AccountState): Promise<never> {
+    // Updates in flight and hand-offs being delivered finish in this run; their results are in `state`.
+    await condition(allHandlersFinished);
+    await Promise.allSettled([...deliveries]);
+    return continueAsNew<typeof accountWorkflow>({
+      accountId: next.accountId,
+      cycleYear: next.cycleYear,
+      carried: next,
+      ...(input.options ? { options: input.options } : {}),
+    });
+  }
+
+  async function acknowledge(req: ReviewRequest, ack: ReviewAck): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(req.replyTo).signal(accountReviewedSignal, ack);
+    } catch {
+      // The review run is gone (finished or terminated); the review row is written either way.
+    }
+  }
+
+  function applyMonitorInterval(days: number): void {
+    state.monitorIntervalDays = days;
+    if (!state.nextMonitorAt) state.nextMonitorAt = new Date(Date.now() + days * DAY_MS).toISOString();
+  }
+
+  function deliver(outboxId: number): void {
+    const p = handoff
+      .deliverHandoff({ outboxId })
+      .then((r) => {
+        state.lastHandoff = { outboxId, delivered: r.delivered, reason: r.reason ?? null };
+      })
+      .catch((error: unknown) => {
+        const info = failureInfo(error);
+        state.lastHandoff = { outboxId, delivered: false, reason: info.message };
+        state.lastError = { stage: 'execute', ...info, message: `hand-off ${outboxId}: ${info.message}`, at: nowIso(), resolvedAt: null };
+      })
+      .finally(() => {
+        deliveries.delete(p);
+      });
+    deliveries.add(p);
+  }
+
+  // ---- messages --------------------------------------------------------------------------------
+
+  setHandler(stateQuery, () => state);
+
+  setHandler(profileUpdatedSignal, () => {
+    profileDirty = true;
+  });
+  setHandler(accountUpdatedSignal, () => {
+    accountDirty = true;
+  });
+  setHandler(rulesPublishedSignal, (published) => {
+    const industry = published?.industry;
+    if (!industry || industry === '*' || industry === state.industry || industry === state.ruleSet?.industry) rulesDirty = true;
+  });
+  setHandler(reviewSignal, (req) => {
+    // A repeated request for the same run (the review workflow retried) is already queued.
+    if (reviewRequest && reviewRequest.reviewRunId === req.reviewRunId) return;
+    reviewRequest = req;
+  });
+
+  setHandler(
+    approvePlanUpdate,
+    async ({ approve, by, reason }) => {
+      const plan = state.plan!;
+      deciding = true;
+      try {
+        const result = await people.decidePlan({ accountId: state.accountId, planId: plan.id, approve, by, reason: reason ?? null });
+        if (approve) {
+          plan.status = 'approved';
+          state.openActions = result.openActions;
+        } else {
+          plan.status = 'rejected';
+          state.lastRejection = { by, reason: reason ?? '', at: nowIso() };
+          // Only changes made after the rejection count as the revision it asks for.
+          profileDirty = accountDirty = rulesDirty = false;
+        }
+        return { planId: plan.id, status: result.status };
+      } catch (error) {
+        throw updateFailure(error);
+      } finally {
+        deciding = false;
+      }
+    },
+    {
+      // Kept simple on purpose: the studio checks that a manager owns the account before sending.
+      validator: ({ approve, by, role, reason }) => {
+        if (state.step !== 'plan-approval' || state.plan?.status !== 'pending-approval')
+          throw new Error(`no plan is pending approval for account "${state.accountId}" (stage ${state.stage})`);
+        if (deciding) throw new Error(`a decision on plan ${state.plan.id} is already being recorded`);
+        if (!(PLAN_APPROVER_ROLES as readonly string[]).includes(role))
+          throw new Error(`role "${role}" may not approve plans; only ${PLAN_APPROVER_ROLES.join(' or ')} may`);
+        if (!by || typeof by !== 'string') throw new Error('the approver ("by") is required');
+        if (typeof approve !== 'boolean') throw new Error('"approve" must be true or false');
+        if (!approve && !reason?.trim()) throw new Error('a rejection needs a reason');
+      },
+    },
+  );
+
+  setHandler(
+    logVisitUpdate,
+    async (visit) => {
+      try {
+        const result = await people.logVisit({
+          accountId: state.accountId,
+          date: visit.date ?? today(),
+          contactId: visit.contactId ?? null,
+          note: visit.note ?? null,
+          by: visit.by ?? null,
+        });
+        if (!state.lastVisit || result.lastVisit > state.lastVisit) {
+          state.lastVisit = result.lastVisit;
+          // The cadence restarts from the newest visit; the next monitor recomputes it exactly.
+          state.overdueVisits = 0;
+        }
+        return result;
+      } catch (error) {
+        throw updateFailure(error);
+      }
+    },
+    {
+      validator: (visit) => {
+        if (visit.date !== undefined && (!ISO_DATE.test(visit.date) || Number.isNaN(Date.parse(visit.date))))
+          throw new Error(`visit date "${visit.date}" is not a YYYY-MM-DD date`);
+        if (visit.date !== undefined && visit.date > today()) throw new Error(`visit date ${visit.date} is in the future (today is ${today()})`);
+      },
+    },
+  );
+
+  setHandler(
+    completeActionUpdate,
+    async ({ actionId }) => {
+      try {
+        const result = await people.completeAction({ accountId: state.accountId, actionId, at: nowIso() });
+        state.openActions = state.openActions.filter((a) => a.id !== actionId);
+        return result;
+      } catch (error) {
+        throw updateFailure(error);
+      }
+    },
+    {
+      validator: ({ actionId }) => {
+        if (!state.openActions.some((a) => a.id === actionId))
+          throw new Error(`action ${actionId} is not an open action of the plan in force for account "${state.accountId}"`);
+      },
+    },
+  );
+
+  setHandler(
+    logOpportunityUpdate,
+    async (opportunity) => {
+      try {
+        const result = await people.logOpportunity({
+          accountId: state.accountId,
+          title: opportunity.title,
+          estimatedValue: opportunity.estimatedValue ?? null,
+          track: state.track!,
+          owner: opportunity.owner ?? state.owner,
+        });
+        if (!state.opportunityIds.includes(result.opportunityId)) state.opportunityIds.push(result.opportunityId);
+        if (result.deliver) deliver(result.outboxId);
+        return { opportunityId: result.opportunityId, outboxId: result.outboxId, track: result.track };
+      } catch (error) {
+        throw updateFailure(error);
+      }
+    },
+    {
+      validator: (opportunity) => {
+        if (!state.track) throw new Error(`account "${state.accountId}" has no coverage yet (stage ${state.stage}): its track is unknown`);
+        if (typeof opportunity.title !== 'string' || !opportunity.title.trim()) throw new Error('an opportunity needs a title');
+        const v = opportunity.estimatedValue;
+        if (v != null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new Error('estimatedValue must be a number ≥ 0');
+      },
+    },
+  );
+
+  // ---- the review --------------------------------------------------------------------------------
+
+  /** Writes the year's review and starts the next cycle (continue-as-new), or reports why not. */
+  async function review(req: ReviewRequest): Promise<void> {
+    reviewRequest = null;
+    if (req.year < state.cycleYear) {
+      // This account already runs a later cycle (started after the reviewed year).
+      await acknowledge(req, { accountId: state.accountId, ok: true, skipped: true });
+      return;
+    }
+    const resumeStage = state.stage;
+    const result = await runStage(
+      'review',
+      () =>
+        stages.reviewStage({
+          ...stageInput(),
+          reviewYear: req.year,
+          reviewRunId: req.reviewRunId,
+          rankedTier: req.rankedTier ?? null,
+          before: state.cycleStart,
+          planId: state.plan?.status === 'approved' ? state.plan.id : null,
+          opportunityIds: state.opportunityIds,
+        }),
+      (r) => `tier ${r.after.tier}, class ${r.after.class}; attainment ${r.attainment ?? 'n/a'}`,
+    );
+    if (!result) {
+      await acknowledge(req, { accountId: state.accountId, ok: false, error: state.lastError?.message ?? 'review failed' });
+      // Back to where the account was; the next review run tries again.
+      state.stage = resumeStage;
+      syncSearchAttributes();
+      return;
+    }
+    Object.assign(state, {
+      score: result.after.score,
+      tier: result.after.tier,
+      class: result.after.class,
+      strategy: result.after.strategy,
+      closeness: result.after.closeness,
+    });
+    syncSearchAttributes();
+    await acknowledge(req, { accountId: state.accountId, ok: true });
+    await continueAsNewWith(nextCycle(state, Math.max(req.year, state.cycleYear) + 1, req, result.attainment));
+  }
+
+  // ---- the stages --------------------------------------------------------------------------------
+
+  for (;;) {
+    if (reviewRequest) {
+      await review(reviewRequest);
+      continue;
+    }
+    if (historyIsLong()) await continueAsNewWith(state);
+
+    switch (state.step) {
+      case 'profile': {
+        profileDirty = accountDirty = false;
+        const r = await runStage('profile', () => stages.profileStage(stageInput()), (r) =>
+          `completeness ${Math.round(r.completeness * 100)}%${r.ready ? '' : `, missing ${r.missing.join(', ')}`}`,
+        );
+        if (!r) {
+          failStep('profile');
+          break;
+        }
+        Object.assign(state, { industry: r.industry, owner: r.owner, ruleSet: r.ruleSet, completeness: r.completeness, missing: r.missing });
+        state.step = r.ready ? 'grade' : 'profile-wait';
+        syncSearchAttributes();
+        break;
+      }
+
+      case 'profile-wait': {
+        setWaiting('profile-data');
+        await wait(() => profileDirty || accountDirty || rulesDirty);
+        if (profileDirty || accountDirty || rulesDirty) {
+          rulesDirty = false;
+          state.step = 'profile';
+        }
+        break;
+      }
+
+      case 'grade': {
+        rulesDirty = false;
+        const r = await runStage('grade', () => stages.gradeStage(stageInput()), (r) => `score ${r.score}, tier ${r.tier}`);
+        if (!r) {
+          failStep('grade');
+          break;
+        }
+        Object.assign(state, { score: r.score, tier: r.tier, ruleSet: r.ruleSet });
+        state.step = 'classify';
+        break;
+      }
+
+      case 'classify': {
+        const r = await runStage('classify', () => stages.classifyStage(stageInput()), (r) => `class ${r.class}`);
+        if (!r) {
+          failStep('classify');
+          break;
+        }
+        state.class = r.class;
+        state.step = 'relationship';
+        break;
+      }
+
+      case 'relationship': {
+        const r = await runStage('relationship', () => stages.relationshipStage(stageInput()), (r) =>
+          `closeness ${r.closeness}, advantage ${r.advantage}${r.flags.length ? `; flags ${r.flags.join(', ')}` : ''}`,
+        );
+        if (!r) {
+          failStep('relationship');
+          break;
+        }
+        state.closeness = r.closeness;
+        state.step = 'coverage';
+        break;
+      }
+
+      case 'coverage': {
+        const r = await runStage('coverage', () => stages.coverageStage(stageInput()), (r) => `${r.track} via ${r.team}, owner ${r.owner ?? 'none'}`);
+        if (!r) {
+          failStep('coverage');
+          break;
+        }
+        Object.assign(state, { track: r.track, owner: r.owner ?? state.owner });
+        state.cycleStart ??= r.snapshot;
+        if (state.reevaluating) {
+          // Re-evaluated inside the execute loop: the monitor checks the plan against it at once.
+          state.reevaluating = false;
+          monitorNow = true;
+          state.step = 'execute';
+        } else {
+          state.strategy = r.strategy;
+          state.step = 'plan';
+        }
+        syncSearchAttributes();
+        break;
+      }
+
+      case 'plan': {
+        const r = await runStage('plan', () => stages.planStage(stageInput()), (r) =>
+          `plan v${r.plan.version}: ${r.plan.strategy}${r.plan.needsApproval ? ', needs approval' : ''}`,
+        );
+        if (!r) {
+          failStep('plan');
+          break;
+        }
+        state.plan = r.plan;
+        state.strategy = r.plan.strategy;
+        state.lastRejection = null;
+        if (r.plan.needsApproval) {
+          state.step = 'plan-approval';
+        } else {
+          state.openActions = r.openActions;
+          state.step = 'execute-start';
+        }
+        syncSearchAttributes();
+        break;
+      }
+
+      case 'plan-approval': {
+        setWaiting('plan-approval');
+        await wait(() => state.plan?.status !== 'pending-approval');
+        if (state.plan?.status === 'approved') state.step = 'execute-start';
+        else if (state.plan?.status === 'rejected') state.step = 'plan-revision';
+        break;
+      }
+
+      case 'plan-revision': {
+        setWaiting('plan-revision');
+        await wait(() => profileDirty || accountDirty || rulesDirty);
+        if (profileDirty || accountDirty || rulesDirty) {
+          profileDirty = accountDirty = false;
+          state.step = 'grade';
+        }
+        break;
+      }
+
+      case 'execute-start': {
+        const planId = state.plan?.status === 'approved' ? state.plan.id : null;
+        const r = await runStage('execute', () => stages.startExecution({ ...stageInput(), planId }), (r) =>
+          `${r.track}: ${r.openActions.length} open actions, visits every ${r.cadenceDays} days`,
+        );
+        if (!r) {
+          failStep('execute-start');
+          break;
+        }
+        state.track = r.track;
+        state.openActions = r.openActions;
+        state.lastVisit = r.lastVisit ?? state.lastVisit;
+        // The visit clock runs from the first execution of the cycle, not from a re-plan.
+        state.executeSince ??= today();
+        applyMonitorInterval(r.monitorIntervalDays);
+        state.step = 'execute';
+        break;
+      }
+
+      case 'execute': {
+        if (rulesDirty) {
+          rulesDirty = false;
+          state.reevaluating = true;
+          state.step = 'grade';
+          break;
+        }
+        // Account changes are picked up by the next monitor, which reads the account afresh.
+        accountDirty = profileDirty = false;
+        state.stage = 'execute';
+        const due = state.nextMonitorAt ? Date.parse(state.nextMonitorAt) : Date.now();
+        if (!monitorNow && Date.now() < due) {
+          setWaiting('next-monitor');
+          await wait(() => rulesDirty || monitorNow, due - Date.now());
+          break;
+        }
+        monitorNow = false;
+        const plan = state.plan?.status === 'approved' ? state.plan : null;
+        const r = await runStage(
+          'monitor',
+          () =>
+            stages.monitorStage({
+              ...stageInput(),
+              plan: plan ? { strategy: plan.strategy, closeness: plan.closeness } : null,
+              planId: plan?.id ?? null,
+              executeSince: state.executeSince ?? today(),
+            }),
+          (r) =>
+            `health ${r.health}${r.alerts.length ? ` (${r.alerts.join(', ')})` : ''}${r.backToPlan ? `; strategy now ${r.strategy}: back to plan` : ''}`,
+        );
+        if (!r) {
+          failStep('execute');
+          break;
+        }
+        state.monitors++;
+        state.lastMonitorAt = nowIso();
+        Object.assign(state, {
+          health: r.health,
+          alerts: r.alerts,
+          score: r.score,
+          tier: r.tier,
+          class: r.class,
+          closeness: r.closeness,
+          overdueVisits: r.overdueVisits,
+          lastVisit: r.lastVisit ?? state.lastVisit,
+          openActions: r.openActions,
+          monitorIntervalDays: r.monitorIntervalDays,
+        });
+        // Missed periods (the workflow waited elsewhere) are not made up in a burst.
+        const interval = r.monitorIntervalDays * DAY_MS;
+        let next = due;
+        while (next <= Date.now()) next += interval;
+        state.nextMonitorAt = new Date(next).toISOString();
+        if (r.backToPlan) state.step = 'plan';
+        state.stage = r.backToPlan ? 'plan' : 'execute';
+        syncSearchAttributes();
+        break;
+      }
+
+      case 'error-wait': {
+        setWaiting('error-resolution');
+        await wait(() => profileDirty || accountDirty || rulesDirty);
+        if (profileDirty || accountDirty || rulesDirty) {
+          profileDirty = accountDirty = rulesDirty = false;
+          state.step = state.retryStep ?? 'profile';
+          state.retryStep = null;
+        }
+        break;
+      }
+    }
+  }
+}

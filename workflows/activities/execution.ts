@@ -1,0 +1,117 @@
+/**
+ * Execution (stage 8): what people log while the account runs — visits, actions done, and
+ * opportunities handed off to the sales pipeline through the outbox.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { getAccountWithState } from '../../db/repositories/accounts.js';
+import { listActions, markActionDone } from '../../db/repositories/actions.js';
+import { markHandoffDelivered, markHandoffFailed } from '../../db/repositories/opportunities.js';
+import { addVisitOnce, createOpportunityOnce, getOutboxRow } from '../../db/repositories/workflow-support.js';
+import type { Track } from '../../engine/index.js';
+import type { CompleteActionResult, HandoffResult, LogOpportunityResult, LogVisitResult } from '../types.js';
+import { guarded, idempotencyKey, NonRetryable, uuidFromKey, type Shared } from './deps.js';
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function executionActivities(s: Shared) {
+  return {
+    async logVisit(input: {
+      accountId: string;
+      date: string;
+      contactId?: string | null;
+      note?: string | null;
+      by?: string | null;
+    }): Promise<LogVisitResult> {
+      return guarded(async () => {
+        if (!ISO_DATE.test(input.date) || Number.isNaN(Date.parse(input.date)))
+          throw new NonRetryable(`visit date "${input.date}" is not a YYYY-MM-DD date`, 'ValidationError');
+        const { visit } = await addVisitOnce(s.db, {
+          accountId: input.accountId,
+          date: input.date,
+          contactId: input.contactId ?? null,
+          note: input.note ?? null,
+          by: input.by ?? null,
+        });
+        return { visitId: visit.id, lastVisit: visit.date };
+      });
+    },
+
+    async completeAction(input: { accountId: string; actionId: number; at: string }): Promise<CompleteActionResult> {
+      return guarded(async () => {
+        const actions = await listActions(s.db, { accountId: input.accountId });
+        if (!actions.some((a) => a.id === input.actionId))
+          throw new NonRetryable(`action ${input.actionId} is not an action of account "${input.accountId}"`, 'NotFound');
+        await markActionDone(s.db, input.actionId, new Date(input.at));
+        const open = actions.filter((a) => a.id !== input.actionId && !a.doneAt).length;
+        return { actionId: input.actionId, openActions: open };
+      });
+    },
+
+    /** Records the opportunity on the account's track and queues its hand-off, in one transaction. */
+    async logOpportunity(input: {
+      accountId: string;
+      title: string;
+      estimatedValue?: number | null;
+      track: Track;
+      owner?: string | null;
+    }): Promise<LogOpportunityResult & { deliver: boolean }> {
+      return guarded(async () => {
+        if (!(await getAccountWithState(s.db, input.accountId)))
+          throw new NonRetryable(`account "${input.accountId}" does not exist`, 'AccountNotFound');
+        const { opportunity, outbox } = await createOpportunityOnce(s.db, {
+          id: uuidFromKey(idempotencyKey()),
+          accountId: input.accountId,
+          title: input.title,
+          estimatedValue: input.estimatedValue ?? null,
+          track: input.track,
+          owner: input.owner ?? null,
+          status: 'open',
+          source: 'workflow',
+        });
+        return { opportunityId: opportunity.id, outboxId: outbox.id, track: input.track, deliver: s.handoff !== null };
+      });
+    },
+
+    /**
+     * POSTs one outbox message to the pipeline. Delivery is at least once: the receiver dedupes by
+     * the `Idempotency-Key` header (the opportunity id). 4xx answers other than 408/429 will not
+     * get better by retrying.
+     */
+    async deliverHandoff(input: { outboxId: number }): Promise<HandoffResult> {
+      const row = await guarded(async () => {
+        const found = await getOutboxRow(s.db, input.outboxId);
+        if (!found) throw new NonRetryable(`hand-off ${input.outboxId} does not exist`, 'NotFound');
+        return found;
+      });
+      if (row.deliveredAt) return { delivered: true, reason: 'already delivered' };
+      const target = s.handoff;
+      if (!target) return { delivered: false, reason: 'ESP_HANDOFF_URL is not set; the hand-off stays in the outbox' };
+      const doFetch = target.fetch ?? fetch;
+      let response: Response;
+      try {
+        response = await doFetch(target.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': row.opportunityId,
+            ...target.headers,
+          },
+          body: JSON.stringify(row.payload),
+          signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
+        });
+      } catch (error) {
+        await markHandoffFailed(s.db, row.id, (error as Error).message);
+        throw error;
+      }
+      if (response.ok) {
+        await markHandoffDelivered(s.db, row.id);
+        return { delivered: true, status: response.status };
+      }
+      const text = (await response.text().catch(() => '')).slice(0, 500);
+      const message = `hand-off ${row.id} to ${target.url}: HTTP ${response.status}${text ? `: ${text}` : ''}`;
+      await markHandoffFailed(s.db, row.id, message);
+      const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+      throw ApplicationFailure.create({ message, type: `HTTP ${response.status}`, nonRetryable: permanent });
+    },
+  };
+}

@@ -1,0 +1,489 @@
+/**
+ * One activity per ESP+ stage. Each loads what it needs, calls the engine, and in one transaction
+ * writes its audit row (with the rule set version) and the account's computed columns. The audit
+ * row's idempotency key is the activity's identity, so a retried or re-run activity returns what
+ * the first run decided instead of deciding (and writing) again.
+ */
+import type { Db } from '../../db/client.js';
+import { getAccountWithState, updateComputed, type AccountComputedPatch, type AccountState as AccountRowState } from '../../db/repositories/accounts.js';
+import { listActions } from '../../db/repositories/actions.js';
+import { approvePlan, createPlan, currentPlan, getPlan, rejectPlan } from '../../db/repositories/plans.js';
+import { recordReview } from '../../db/repositories/reviews.js';
+import { appendStageResult } from '../../db/repositories/stage-results.js';
+import { getTeam, memberLoads } from '../../db/repositories/teams.js';
+import { listVisits } from '../../db/repositories/visits.js';
+import { getOpportunitiesByIds, stageResultByKey } from '../../db/repositories/workflow-support.js';
+import type { PlanActionRow, StageResultRow } from '../../db/schema.js';
+import {
+  actionStatus,
+  addDays,
+  decideAccount,
+  explainAccount,
+  explainMonitor,
+  plan as makePlan,
+  profile,
+  reviewAccount,
+  visitStatus,
+  type Account,
+  type DecideContext,
+  type EspRules,
+  type Stage,
+  type TeamDirectory,
+} from '../../engine/index.js';
+import type {
+  ClassifySummary,
+  CoverageSummary,
+  ExecuteSummary,
+  GradeSummary,
+  MonitorInput,
+  MonitorSummary,
+  OpenAction,
+  PlanDecisionInput,
+  PlanDecisionSummary,
+  PlanSummary,
+  ProfileSummary,
+  RelationshipSummary,
+  ReviewStageInput,
+  ReviewSummary,
+  Snapshot,
+  StageInput,
+} from '../types.js';
+import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
+
+interface Loaded {
+  account: Account;
+  state: AccountRowState;
+  rules: EspRules;
+}
+
+interface StageWork<T> {
+  summary: T;
+  input: unknown;
+  output: Record<string, unknown>;
+  explanation?: unknown;
+  patch: AccountComputedPatch;
+}
+
+class AlreadyRecorded extends Error {
+  constructor(readonly row: StageResultRow) {
+    super('stage result already recorded');
+  }
+}
+
+const summaryOf = <T>(row: StageResultRow): T => (row.output as { summary: T }).summary;
+
+export function openActionsOf(rows: readonly PlanActionRow[]): OpenAction[] {
+  return rows.filter((a) => !a.doneAt).map((a) => ({ id: a.id, title: a.title, owner: a.owner, dueDate: a.dueDate }));
+}
+
+// An action without a due date is never overdue.
+const actionLike = (a: PlanActionRow) => ({ dueDate: a.dueDate ?? '9999-12-31', doneAt: a.doneAt ? a.doneAt.toISOString() : null });
+
+function decideContext(input: StageInput, extra: Partial<DecideContext> = {}): DecideContext {
+  return { ...(input.quotaCutoffs ? { quota: { cutoffs: input.quotaCutoffs } } : {}), ...extra };
+}
+
+function snapshotOf(d: { score: number; tier: Snapshot['tier']; class: Snapshot['class']; strategy: Snapshot['strategy']; closeness: number }): Snapshot {
+  return { score: d.score, tier: d.tier, class: d.class, strategy: d.strategy, closeness: d.closeness };
+}
+
+/** The owner assignment needs the team's members and their loads; only that team is read. */
+async function teamDirectoryFor(db: Db, teamId: string): Promise<TeamDirectory> {
+  const team = await getTeam(db, teamId);
+  const loads = team ? await memberLoads(db, teamId) : [];
+  const counts = new Map(loads.map((l) => [l.userId, l.accounts]));
+  return {
+    team: (id) => (team && id === teamId ? { id, members: loads.map((l) => l.userId) } : undefined),
+    accountCount: (memberId) => counts.get(memberId) ?? 0,
+  };
+}
+
+/** The last visit on or before `asOf` (visits are logged with workflow dates; later ones are not yet). */
+async function lastVisitOn(db: Db, accountId: string, asOf: string): Promise<string | null> {
+  const [last] = await listVisits(db, accountId, { to: addDays(asOf, 1), limit: 1 });
+  return last?.date ?? null;
+}
+
+export function stageActivities(s: Shared) {
+  async function load(accountId: string): Promise<Loaded> {
+    const found = await getAccountWithState(s.db, accountId);
+    if (!found) throw new NonRetryable(`account "${accountId}" does not exist`, 'AccountNotFound');
+    return { ...found, rules: await s.rules(found.account.industry ?? null) };
+  }
+
+  async function once<T>(stage: Stage, input: StageInput, work: (tx: Db, ctx: Loaded) => Promise<StageWork<T>>): Promise<T> {
+    return guarded(async () => {
+      await testDelay(s.delayMs);
+      const key = idempotencyKey();
+      const recorded = await stageResultByKey(s.db, key);
+      if (recorded) return summaryOf<T>(recorded);
+      const ctx = await load(input.accountId);
+      try {
+        return await s.db.transaction(async (tx) => {
+          const r = await work(tx, ctx);
+          const ref = ctx.rules.ref;
+          const { row, inserted } = await appendStageResult(tx, {
+            accountId: input.accountId,
+            cycleYear: input.cycleYear,
+            stage,
+            ruleSetIndustry: ref.industry,
+            ruleSetVersion: ref.version ?? 0,
+            input: r.input,
+            output: { ...r.output, summary: r.summary },
+            explanation: r.explanation ?? null,
+            idempotencyKey: key,
+          });
+          // Another attempt of this very activity got there first: undo ours, answer with its result.
+          if (!inserted) throw new AlreadyRecorded(row);
+          await updateComputed(tx, input.accountId, {
+            ...r.patch,
+            cycleYear: input.cycleYear,
+            ruleSetIndustry: ref.industry,
+            ruleSetVersion: ref.version ?? 0,
+          });
+          return r.summary;
+        });
+      } catch (error) {
+        if (error instanceof AlreadyRecorded) return summaryOf<T>(error.row);
+        throw error;
+      }
+    });
+  }
+
+  return {
+    async profileStage(input: StageInput): Promise<ProfileSummary> {
+      return once('profile', input, async (_tx, { account, rules }) => {
+        const p = profile(account, rules.ruleSet);
+        return {
+          summary: {
+            ruleSet: ruleSetUsed(rules),
+            industry: account.industry ?? null,
+            owner: account.ownerId ?? null,
+            completeness: p.completeness,
+            missing: p.missing,
+            ready: p.ready,
+          },
+          input: account,
+          output: { ...p },
+          explanation: { checklist: rules.ruleSet.profile.checklist, minCompleteness: rules.ruleSet.profile.minCompleteness },
+          patch: { stage: 'profile', waitingFor: p.ready ? null : 'profile-data' },
+        };
+      });
+    },
+
+    async gradeStage(input: StageInput): Promise<GradeSummary> {
+      return once('grade', input, async (_tx, { account, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+        return {
+          summary: { ruleSet: ruleSetUsed(rules), score: decision.score, tier: decision.tier },
+          input: {
+            industry: account.industry ?? null,
+            revenueWithUs: account.revenueWithUs ?? null,
+            potential: account.potential ?? null,
+            demonstration: account.demonstration ?? null,
+            winnability: account.winnability ?? null,
+            quotaCutoffs: input.quotaCutoffs ?? null,
+          },
+          output: { score: decision.score, dimensions: decision.dimensions, tier: decision.tier },
+          explanation: explanation.grade,
+          patch: { stage: 'grade', waitingFor: null, score: decision.score, tier: decision.tier },
+        };
+      });
+    },
+
+    async classifyStage(input: StageInput): Promise<ClassifySummary> {
+      return once('classify', input, async (_tx, { account, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+        return {
+          summary: { ruleSet: ruleSetUsed(rules), class: decision.class },
+          input: { revenueScore: decision.dimensions.revenue, potentialScore: decision.dimensions.potential },
+          output: { class: decision.class, contributionLevel: decision.contributionLevel, potentialLevel: decision.potentialLevel },
+          explanation: explanation.classify,
+          patch: { stage: 'classify', waitingFor: null, class: decision.class },
+        };
+      });
+    },
+
+    async relationshipStage(input: StageInput): Promise<RelationshipSummary> {
+      return once('relationship', input, async (_tx, { account, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+        return {
+          summary: { ruleSet: ruleSetUsed(rules), closeness: decision.closeness, advantage: decision.advantage, flags: decision.flags },
+          input: {
+            contacts: account.contacts,
+            competitors: account.competitors,
+            influenceLinks: account.influenceLinks,
+            previousCloseness: account.previousCloseness ?? null,
+          },
+          output: { ...decision.relationship, flags: decision.flags },
+          explanation: explanation.relationship,
+          patch: { stage: 'relationship', waitingFor: null, closeness: decision.closeness, advantage: decision.advantage },
+        };
+      });
+    },
+
+    async coverageStage(input: StageInput): Promise<CoverageSummary> {
+      return once('coverage', input, async (tx, { account, rules }) => {
+        const first = decideAccount(account, rules, decideContext(input));
+        const teams = await teamDirectoryFor(tx, first.coverage.team);
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input, { teams }));
+        const c = decision.coverage;
+        return {
+          summary: {
+            ruleSet: ruleSetUsed(rules),
+            track: c.track,
+            team: c.team,
+            owner: c.owner,
+            strategy: decision.strategy,
+            snapshot: snapshotOf(decision),
+          },
+          input: { tier: decision.tier, industry: account.industry ?? null, region: account.region ?? null, ownerId: account.ownerId ?? null },
+          output: { coverage: c, strategy: decision.strategy, investment: decision.investment },
+          explanation: { coverage: explanation.coverage, strategy: explanation.strategy, investment: explanation.investment },
+          patch: {
+            stage: 'coverage',
+            waitingFor: null,
+            coverageLine: c.line,
+            coverageTeam: c.team,
+            coverageTrack: c.track,
+            presalesTier: c.presalesTier,
+            strategy: decision.strategy,
+            investment: decision.investment,
+            ...(c.owner !== null && c.owner !== (account.ownerId ?? null) ? { ownerId: c.owner } : {}),
+          },
+        };
+      });
+    },
+
+    async planStage(input: StageInput): Promise<PlanSummary> {
+      return once('plan', input, async (tx, { account, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+        const p = makePlan(
+          {
+            account,
+            tier: decision.tier,
+            strategy: decision.strategy,
+            investment: decision.investment,
+            presalesTier: decision.coverage.presalesTier,
+            owner: account.ownerId ?? null,
+            closeness: decision.closeness,
+            competitors: decision.relationship.competitors,
+            startDate: input.asOf,
+          },
+          rules.ruleSet,
+        );
+        const row = await createPlan(tx, {
+          accountId: account.id,
+          cycleYear: input.cycleYear,
+          goal: p.goal,
+          objectives: p.objectives,
+          strategy: p.strategy,
+          actions: p.actions.map((a) => ({ title: a.title, role: a.role, owner: a.owner, dueDate: a.dueDate })),
+          resources: p.resources,
+          tests: p.tests,
+          valueProposition: p.valueProposition,
+          needsApproval: p.needsApproval,
+          createdBy: 'workflow',
+        });
+        const openActions = row.status === 'approved' ? openActionsOf(await listActions(tx, { planId: row.id, open: true })) : [];
+        return {
+          summary: {
+            ruleSet: ruleSetUsed(rules),
+            plan: {
+              id: row.id,
+              version: row.version,
+              strategy: p.strategy,
+              closeness: decision.closeness,
+              needsApproval: p.needsApproval,
+              status: row.status === 'approved' ? 'approved' : 'pending-approval',
+              objective: p.objectives.revenue.target,
+            },
+            openActions,
+          },
+          input: { tier: decision.tier, class: decision.class, strategy: decision.strategy, investment: decision.investment, closeness: decision.closeness },
+          output: { planId: row.id, version: row.version, status: row.status, plan: p },
+          explanation: { strategy: explanation.strategy, investment: explanation.investment },
+          patch: {
+            stage: 'plan',
+            waitingFor: p.needsApproval ? 'plan-approval' : null,
+            strategy: p.strategy,
+            investment: decision.investment,
+          },
+        };
+      });
+    },
+
+    /** The manager's decision on a pending plan (no audit row: the plan row records who and when). */
+    async decidePlan(input: PlanDecisionInput): Promise<PlanDecisionSummary> {
+      return guarded(async () => {
+        const plan = await getPlan(s.db, input.planId);
+        if (!plan || plan.accountId !== input.accountId)
+          throw new NonRetryable(`plan ${input.planId} is not a plan of account "${input.accountId}"`, 'NotFound');
+        const wanted = input.approve ? 'approved' : 'rejected';
+        if (plan.status === 'pending-approval') {
+          await s.db.transaction(async (tx) => {
+            if (input.approve) await approvePlan(tx, plan.id, input.by);
+            else await rejectPlan(tx, plan.id, input.by, input.reason ?? '');
+            await updateComputed(tx, input.accountId, { waitingFor: input.approve ? null : 'plan-revision' });
+          });
+        } else if (plan.status !== wanted) {
+          // Approved or rejected by someone else (e.g. directly in the database) in the meantime.
+          throw new NonRetryable(`plan ${plan.id} is ${plan.status}, not pending approval`, 'Conflict');
+        }
+        const openActions = input.approve ? openActionsOf(await listActions(s.db, { planId: plan.id, open: true })) : [];
+        return { planId: plan.id, status: wanted, openActions };
+      });
+    },
+
+    async startExecution(input: StageInput & { planId: number | null }): Promise<ExecuteSummary> {
+      return once('execute', input, async (tx, { account, state, rules }) => {
+        const decision = decideAccount(account, rules, decideContext(input));
+        const track = state.coverageTrack ?? decision.coverage.track;
+        const cadenceDays = rules.ruleSet.execute.visitCadenceDays[decision.tier];
+        const openActions = input.planId === null ? [] : openActionsOf(await listActions(tx, { planId: input.planId, open: true }));
+        const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
+        return {
+          summary: { ruleSet: ruleSetUsed(rules), monitorIntervalDays: rules.ruleSet.monitor.intervalDays, track, cadenceDays, openActions, lastVisit },
+          input: { planId: input.planId, tier: decision.tier },
+          output: { track, cadenceDays, openActions: openActions.length, lastVisit, since: input.asOf },
+          patch: { stage: 'execute', waitingFor: null },
+        };
+      });
+    },
+
+    async monitorStage(input: MonitorInput): Promise<MonitorSummary> {
+      return once('monitor', input, async (tx, { account, rules }) => {
+        const ctx = decideContext(input);
+        const tier = decideAccount(account, rules, ctx).tier;
+        const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
+        const visits = visitStatus(lastVisit ? [lastVisit] : [], tier, input.asOf, input.executeSince, rules.ruleSet);
+        const actions = input.planId === null ? [] : await listActions(tx, { planId: input.planId });
+        const acts = actionStatus(actions.map(actionLike), input.asOf);
+        const { result, explanation } = explainMonitor(account, rules, {
+          ...ctx,
+          plan: input.plan ?? undefined,
+          overdueVisits: visits.overdueVisits,
+          openActions: acts.open,
+          overdueActions: acts.overdue,
+        });
+        const d = result.decision;
+        return {
+          summary: {
+            ruleSet: ruleSetUsed(rules),
+            monitorIntervalDays: rules.ruleSet.monitor.intervalDays,
+            health: result.health,
+            alerts: result.alerts.map((a) => a.alert),
+            backToPlan: result.backToPlan,
+            score: d.score,
+            tier: d.tier,
+            class: d.class,
+            strategy: d.strategy,
+            closeness: d.closeness,
+            overdueVisits: visits.overdueVisits,
+            lastVisit,
+            openActions: openActionsOf(actions),
+            overdueActions: acts.overdue,
+          },
+          input: {
+            plan: input.plan,
+            executeSince: input.executeSince,
+            lastVisit,
+            overdueVisits: visits.overdueVisits,
+            openActions: acts.open,
+            overdueActions: acts.overdue,
+          },
+          output: {
+            health: result.health,
+            alerts: result.alerts,
+            backToPlan: result.backToPlan,
+            planStrategy: result.planStrategy,
+            strategy: d.strategy,
+            score: d.score,
+            tier: d.tier,
+            class: d.class,
+            closeness: d.closeness,
+            flags: d.flags,
+            visits,
+          },
+          explanation: { health: explanation.health, strategy: explanation.strategy },
+          patch: {
+            stage: 'execute',
+            waitingFor: null,
+            score: d.score,
+            tier: d.tier,
+            class: d.class,
+            closeness: d.closeness,
+            advantage: d.advantage,
+            health: result.health,
+          },
+        };
+      });
+    },
+
+    async reviewStage(input: ReviewStageInput): Promise<ReviewSummary> {
+      return once('review', input, async (tx, { account, rules }) => {
+        const quota = { rankedTier: input.rankedTier ?? undefined, cutoffs: input.quotaCutoffs ?? undefined };
+        const decision = decideAccount(account, rules, { quota });
+        const after = snapshotOf(decision);
+        const plan = input.planId !== null ? await getPlan(tx, input.planId) : await currentPlan(tx, account.id, input.cycleYear);
+        const objective = (plan?.objectives as { revenue?: { target?: number } } | undefined)?.revenue?.target ?? null;
+        const actions = plan ? await listActions(tx, { planId: plan.id }) : [];
+        const opportunities = await getOpportunitiesByIds(tx, input.opportunityIds);
+        const review = reviewAccount(
+          {
+            accountId: account.id,
+            objective,
+            actualRevenue: account.revenueWithUs ?? 0,
+            actions: actions.map(actionLike),
+            opportunities: opportunities.map((o) => ({ estimatedValue: o.estimatedValue ?? 0 })),
+            before: input.before,
+            after,
+          },
+          input.asOf,
+        );
+        await recordReview(tx, {
+          accountId: account.id,
+          year: input.reviewYear,
+          runId: input.reviewRunId,
+          attainment: review.attainment,
+          actionsDoneShare: review.actionsDoneShare,
+          opportunitiesCount: review.opportunities.count,
+          opportunitiesValue: review.opportunities.value,
+          closenessChange: review.closenessChange,
+          scoreBefore: input.before?.score ?? null,
+          scoreAfter: after.score,
+          tierBefore: input.before?.tier ?? null,
+          tierAfter: after.tier,
+          classBefore: input.before?.class ?? null,
+          classAfter: after.class,
+          strategyBefore: input.before?.strategy ?? null,
+          strategyAfter: after.strategy,
+        });
+        return {
+          summary: {
+            ruleSet: ruleSetUsed(rules),
+            attainment: review.attainment,
+            actionsDoneShare: review.actionsDoneShare,
+            opportunities: review.opportunities,
+            after,
+          },
+          input: { reviewYear: input.reviewYear, planId: plan?.id ?? null, objective, rankedTier: input.rankedTier ?? null, before: input.before },
+          output: { ...review },
+          patch: {
+            stage: 'review',
+            waitingFor: null,
+            score: after.score,
+            tier: after.tier,
+            class: after.class,
+            closeness: after.closeness,
+            advantage: decision.advantage,
+            strategy: after.strategy,
+            investment: decision.investment,
+            // The review is the "last evaluation" the win-back rule measures a closeness drop from.
+            previousCloseness: after.closeness,
+          },
+        };
+      });
+    },
+  };
+}

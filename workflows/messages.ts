@@ -1,0 +1,45 @@
+/**
+ * The messages of the ESP+ workflows. Shared by workflow code (handlers) and clients (the studio,
+ * the CLI, the review workflow), so names are defined once. Renaming one breaks running workflows:
+ * add a new message instead and keep the old handler until no history uses it.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  AccountState,
+  ApprovePlanInput,
+  ApprovePlanResult,
+  CompleteActionInput,
+  CompleteActionResult,
+  LogOpportunityInput,
+  LogOpportunityResult,
+  LogVisitInput,
+  LogVisitResult,
+  ReviewAck,
+  ReviewProgress,
+  ReviewRequest,
+  RulesPublishedInput,
+} from './types.js';
+
+// ---- account workflow ---------------------------------------------------------------------------
+
+/** The account's profile data changed: a waiting profile stage checks completeness again. */
+export const profileUpdatedSignal = defineSignal('profileUpdated');
+/** Any account data changed: the next step evaluates with it (and a waiting stage wakes up). */
+export const accountUpdatedSignal = defineSignal('accountUpdated');
+/** A rule set was published: grade..coverage and the monitor run again at once. */
+export const rulesPublishedSignal = defineSignal<[RulesPublishedInput]>('rulesPublished');
+/** Sent by the review workflow: write the year's review, acknowledge, start the next cycle. */
+export const reviewSignal = defineSignal<[ReviewRequest]>('review');
+
+export const approvePlanUpdate = defineUpdate<ApprovePlanResult, [ApprovePlanInput]>('approvePlan');
+export const logVisitUpdate = defineUpdate<LogVisitResult, [LogVisitInput]>('logVisit');
+export const completeActionUpdate = defineUpdate<CompleteActionResult, [CompleteActionInput]>('completeAction');
+export const logOpportunityUpdate = defineUpdate<LogOpportunityResult, [LogOpportunityInput]>('logOpportunity');
+
+export const stateQuery = defineQuery<AccountState>('state');
+
+// ---- review workflow ----------------------------------------------------------------------------
+
+/** An account workflow's answer to `review`. */
+export const accountReviewedSignal = defineSignal<[ReviewAck]>('accountReviewed');
+export const progressQuery = defineQuery<ReviewProgress>('progress');

@@ -1,0 +1,166 @@
+/**
+ * The annual review (`review:<year>`, or started by the schedule): walks every account with a
+ * bounded window of `review` signals to the account workflows (never thousands at once: the SQLite
+ * dev server stalls near 1,000 concurrent workflows), waits for their acknowledgements, and keeps
+ * its progress in a query and in the review_runs table. Continues as new between pages so a run
+ * over 100k accounts keeps a short history.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { EspActivities } from './activities/index.js';
+import { accountReviewedSignal, progressQuery, reviewSignal } from './messages.js';
+import { accountWorkflowId, type ReviewAck, type ReviewCarried, type ReviewFailure, type ReviewPageItem, type ReviewProgress, type ReviewWorkflowInput } from './types.js';
+
+const MAX_FAILURES_KEPT = 50;
+const MAX_HISTORY_EVENTS = 10_000;
+
+const acts = proxyActivities<EspActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+function msOf(duration: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?)\s*$/i.exec(duration);
+  if (!m) throw new Error(`unsupported duration "${duration}"`);
+  const unit = m[2]!.toLowerCase();
+  const factor = unit.startsWith('ms') || unit.startsWith('milli') ? 1 : unit.startsWith('s') ? 1000 : unit.startsWith('m') ? 60_000 : 3_600_000;
+  return Number(m[1]) * factor;
+}
+
+/** A scheduled run has fixed arguments: it reviews the year that ended last (January–June), else its own. */
+export function defaultReviewYear(now: Date): number {
+  return now.getUTCMonth() < 6 ? now.getUTCFullYear() - 1 : now.getUTCFullYear();
+}
+
+export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<ReviewProgress> {
+  const info = workflowInfo();
+  const year = input.year ?? defaultReviewYear(new Date(Date.now()));
+  const window = Math.max(1, input.window ?? 50);
+  const pageSize = Math.max(1, input.pageSize ?? 200);
+  const ackTimeoutMs = msOf(input.ackTimeout ?? '30 minutes');
+
+  let c: ReviewCarried | null = input.carried ?? null;
+  let status: ReviewProgress['status'] = c ? 'running' : 'starting';
+
+  const progress = (): ReviewProgress => ({
+    year,
+    reviewRunId: c?.reviewRunId ?? null,
+    status,
+    total: c?.total ?? 0,
+    done: c?.done ?? 0,
+    skipped: c?.skipped ?? 0,
+    failed: c?.failed ?? 0,
+    inFlight: c ? Object.keys(c.inFlight).length : 0,
+    failures: c?.failures ?? [],
+  });
+  setHandler(progressQuery, progress);
+
+  if (!c) {
+    const reviewRunId = `${info.workflowId}:${info.firstExecutionRunId}`;
+    const { total } = await acts.startReviewRun({ reviewRunId, year });
+    c = { reviewRunId, total, done: 0, skipped: 0, failed: 0, cursor: null, exhausted: false, inFlight: {}, failures: [], startedAt: new Date(Date.now()).toISOString() };
+  }
+  const carried = c;
+  status = 'running';
+
+  function fail(accountId: string, error: string): void {
+    carried.failed++;
+    carried.failures = [...carried.failures, { accountId, error } satisfies ReviewFailure].slice(-MAX_FAILURES_KEPT);
+  }
+  // Registered once the run's state exists; the SDK buffers signals that arrive before.
+  setHandler(accountReviewedSignal, (ack: ReviewAck) => {
+    // An acknowledgement after its timeout was already counted as a failure.
+    if (!(ack.accountId in carried.inFlight)) return;
+    delete carried.inFlight[ack.accountId];
+    if (!ack.ok) fail(ack.accountId, ack.error ?? 'review failed');
+    else if (ack.skipped) carried.skipped++;
+    else carried.done++;
+  });
+
+  const sending = new Set<Promise<void>>();
+  let failuresRecorded = carried.failed;
+
+  function expireOverdue(): void {
+    const now = Date.now();
+    for (const [accountId, sentAt] of Object.entries(carried.inFlight)) {
+      if (Date.parse(sentAt) + ackTimeoutMs <= now) {
+        delete carried.inFlight[accountId];
+        fail(accountId, `no acknowledgement within ${input.ackTimeout ?? '30 minutes'}`);
+      }
+    }
+  }
+
+  /** Waits until fewer than `limit` accounts are in flight, expiring those that never answer. */
+  async function inFlightBelow(limit: number): Promise<void> {
+    while (Object.keys(carried.inFlight).length >= limit) {
+      const oldest = Math.min(...Object.values(carried.inFlight).map((t) => Date.parse(t)));
+      const freed = await condition(() => Object.keys(carried.inFlight).length < limit, Math.max(1, oldest + ackTimeoutMs - Date.now()));
+      if (!freed) expireOverdue();
+    }
+  }
+
+  function send(item: ReviewPageItem): void {
+    carried.inFlight[item.id] = new Date(Date.now()).toISOString();
+    const p = getExternalWorkflowHandle(accountWorkflowId(item.id))
+      .signal(reviewSignal, {
+        year,
+        reviewRunId: carried.reviewRunId,
+        replyTo: info.workflowId,
+        rankedTier: item.rankedTier,
+        cutoffs: item.cutoffs,
+      })
+      .catch((error: unknown) => {
+        // No running account workflow (never started, or terminated): nothing will answer.
+        if (item.id in carried.inFlight) {
+          delete carried.inFlight[item.id];
+          fail(item.id, `no running account workflow: ${(error as Error).message}`);
+        }
+      })
+      .finally(() => {
+        sending.delete(p);
+      });
+    sending.add(p);
+  }
+
+  async function recordFailures(): Promise<void> {
+    if (carried.failed === failuresRecorded) return;
+    failuresRecorded = carried.failed;
+    await acts.recordReviewFailures({ reviewRunId: carried.reviewRunId, failed: carried.failed });
+  }
+
+  let page: ReviewPageItem[] = [];
+  for (;;) {
+    if (page.length === 0) {
+      if (carried.exhausted) break;
+      await recordFailures();
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
+        // Every signal sent so far is settled, so `inFlight` is exactly who still owes an answer.
+        await Promise.allSettled([...sending]);
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof reviewWorkflow>({ ...input, year, carried });
+      }
+      const next = await acts.reviewAccountsPage({ reviewRunId: carried.reviewRunId, cursor: carried.cursor, limit: pageSize });
+      page = next.items;
+      carried.cursor = next.next;
+      if (next.next === null) carried.exhausted = true;
+      continue;
+    }
+    await inFlightBelow(window);
+    while (page.length > 0 && Object.keys(carried.inFlight).length < window) send(page.shift()!);
+  }
+
+  await Promise.allSettled([...sending]);
+  await inFlightBelow(1);
+  const final = await acts.finishReviewRun({ reviewRunId: carried.reviewRunId, failed: carried.failed });
+  failuresRecorded = final.failed;
+  status = 'completed';
+  await condition(allHandlersFinished);
+  return progress();
+}

@@ -1,0 +1,435 @@
+/**
+ * Shapes shared by the workflows, their activities, the client and the studio. Type-only on
+ * purpose: the workflow bundle imports this file, and nothing here may pull Node or zod into the
+ * workflow sandbox.
+ */
+import type { AccountClass, Health, Stage, Strategy, Tier, Track } from '../engine/model.js';
+import type { TierCutoffs } from '../engine/stages/grade.js';
+
+export type { AccountClass, Health, Stage, Strategy, Tier, Track, TierCutoffs };
+
+export const DEFAULT_TASK_QUEUE = 'esp';
+export const accountWorkflowId = (accountId: string): string => `account:${accountId}`;
+export const reviewWorkflowId = (year: number): string => `review:${year}`;
+export const REVIEW_SCHEDULE_ID = 'esp-annual-review';
+
+/** Roles allowed to decide on a plan. The studio additionally checks the manager owns the account. */
+export const PLAN_APPROVER_ROLES = ['admin', 'manager'] as const;
+
+/**
+ * Where the account workflow is in its state machine. `profile-wait`, `plan-approval`,
+ * `plan-revision` and `error` are durable waits on people; `execute` is the monitor ‖ execute loop.
+ */
+export type Step =
+  | 'profile'
+  | 'profile-wait'
+  | 'grade'
+  | 'classify'
+  | 'relationship'
+  | 'coverage'
+  | 'plan'
+  | 'plan-approval'
+  | 'plan-revision'
+  | 'execute-start'
+  | 'execute'
+  | 'error-wait';
+
+/** What the workflow is waiting for; null while a stage runs. */
+export type WaitingFor =
+  | 'profile-data'
+  | 'plan-approval'
+  | 'plan-revision'
+  | 'next-monitor'
+  | 'error-resolution'
+  | null;
+
+export interface StageRun {
+  stage: Stage;
+  /** ISO timestamps (workflow time). */
+  startedAt: string;
+  endedAt: string | null;
+  summary: string | null;
+  error?: string;
+}
+
+export interface LastError {
+  stage: Stage;
+  message: string;
+  /** The ApplicationFailure type, e.g. `AccountNotFound`. */
+  type: string | null;
+  nonRetryable: boolean;
+  at: string;
+  /** When the stage later succeeded; null while the workflow still waits for a fix. */
+  resolvedAt: string | null;
+}
+
+export interface PlanRef {
+  id: number;
+  version: number;
+  strategy: Strategy;
+  /** Closeness when the plan was made: the monitor measures the drop against it. */
+  closeness: number;
+  needsApproval: boolean;
+  status: 'pending-approval' | 'approved' | 'rejected';
+  objective: number | null;
+}
+
+export interface OpenAction {
+  id: number;
+  title: string;
+  owner: string | null;
+  dueDate: string | null;
+}
+
+export interface Snapshot {
+  score: number;
+  tier: Tier;
+  class: AccountClass;
+  strategy: Strategy;
+  closeness: number;
+}
+
+export interface CycleSummary {
+  year: number;
+  tier: Tier | null;
+  class: AccountClass | null;
+  strategy: Strategy | null;
+  attainment: number | null;
+  monitors: number;
+  opportunities: number;
+}
+
+/** Everything the workflow knows; carried through continue-as-new. */
+export interface AccountState {
+  accountId: string;
+  cycleYear: number;
+  step: Step;
+  stage: Stage;
+  waitingFor: WaitingFor;
+  industry: string | null;
+  ruleSet: { industry: string; version: number } | null;
+  owner: string | null;
+  score: number | null;
+  tier: Tier | null;
+  class: AccountClass | null;
+  strategy: Strategy | null;
+  health: Health | null;
+  closeness: number | null;
+  track: Track | null;
+  completeness: number | null;
+  missing: string[];
+  plan: PlanRef | null;
+  lastRejection: { by: string; reason: string; at: string } | null;
+  openActions: OpenAction[];
+  overdueVisits: number;
+  lastVisit: string | null;
+  /** Start of execution in this cycle (`YYYY-MM-DD`): the visit clock starts there. */
+  executeSince: string | null;
+  monitors: number;
+  monitorIntervalDays: number | null;
+  lastMonitorAt: string | null;
+  /** ISO timestamp of the next scheduled monitor while in the execute loop. */
+  nextMonitorAt: string | null;
+  alerts: string[];
+  /** Opportunities logged in this cycle (ids): the review counts them. */
+  opportunityIds: string[];
+  /** The snapshot at the first evaluation of the cycle: the review's "before". */
+  cycleStart: Snapshot | null;
+  /** Quota mode: the lowest score per tier at the last review, for grading in between. */
+  quotaCutoffs: TierCutoffs | null;
+  history: StageRun[];
+  previousCycles: CycleSummary[];
+  lastError: LastError | null;
+  /** The step to retry once a non-retryable error is fixed (`step` is then `error-wait`). */
+  retryStep: Step | null;
+  /** grade..coverage run again inside the execute loop (rules published): a monitor follows. */
+  reevaluating: boolean;
+  lastHandoff: { outboxId: number; delivered: boolean; reason: string | null } | null;
+  /** Runs of this workflow id so far (continue-as-new count + 1). */
+  run: number;
+}
+
+export interface AccountWorkflowOptions {
+  /** Run the stage activities as local activities (fewer server round trips; the bench). */
+  localActivities?: boolean;
+  /** Per-attempt timeout of a stage activity. Default 1 minute. */
+  activityTimeout?: string;
+  /** Continue-as-new after this many history events even if the SDK does not suggest it yet. Default 10,000. */
+  maxHistoryEvents?: number;
+}
+
+export interface AccountWorkflowInput {
+  accountId: string;
+  /** Defaults to the year of the workflow's start. */
+  cycleYear?: number;
+  /** Set by continue-as-new: where to resume. */
+  carried?: AccountState;
+  options?: AccountWorkflowOptions;
+}
+
+// ---- messages ---------------------------------------------------------------------------------
+
+export interface ApprovePlanInput {
+  approve: boolean;
+  /** User id of the approver. */
+  by: string;
+  role: string;
+  /** Required when rejecting. */
+  reason?: string;
+}
+
+export interface ApprovePlanResult {
+  planId: number;
+  status: 'approved' | 'rejected';
+}
+
+export interface LogVisitInput {
+  /** `YYYY-MM-DD`; defaults to today in workflow time. */
+  date?: string;
+  contactId?: string | null;
+  note?: string | null;
+  by?: string | null;
+}
+
+export interface LogVisitResult {
+  visitId: number;
+  lastVisit: string;
+}
+
+export interface CompleteActionInput {
+  actionId: number;
+  by?: string | null;
+}
+
+export interface CompleteActionResult {
+  actionId: number;
+  openActions: number;
+}
+
+export interface LogOpportunityInput {
+  title: string;
+  estimatedValue?: number | null;
+  owner?: string | null;
+  by?: string | null;
+}
+
+export interface LogOpportunityResult {
+  opportunityId: string;
+  outboxId: number;
+  track: Track;
+}
+
+export interface RulesPublishedInput {
+  /** The industry whose rules changed; `*` or omitted affects every account. */
+  industry?: string;
+  version?: number;
+}
+
+export interface ReviewRequest {
+  year: number;
+  reviewRunId: string;
+  /** Workflow id of the review workflow that wants the acknowledgement. */
+  replyTo: string;
+  rankedTier?: Tier | null;
+  cutoffs?: TierCutoffs | null;
+}
+
+export interface ReviewAck {
+  accountId: string;
+  ok: boolean;
+  skipped?: boolean;
+  error?: string;
+}
+
+// ---- activities' summaries ---------------------------------------------------------------------
+
+export interface StageInput {
+  accountId: string;
+  cycleYear: number;
+  /** Workflow "today" (`YYYY-MM-DD`): activities never read the wall clock for business dates. */
+  asOf: string;
+  quotaCutoffs?: TierCutoffs | null;
+}
+
+export interface RuleSetUsed {
+  industry: string;
+  version: number;
+}
+
+export interface ProfileSummary {
+  ruleSet: RuleSetUsed;
+  industry: string | null;
+  owner: string | null;
+  completeness: number;
+  missing: string[];
+  ready: boolean;
+}
+
+export interface GradeSummary {
+  ruleSet: RuleSetUsed;
+  score: number;
+  tier: Tier;
+}
+
+export interface ClassifySummary {
+  ruleSet: RuleSetUsed;
+  class: AccountClass;
+}
+
+export interface RelationshipSummary {
+  ruleSet: RuleSetUsed;
+  closeness: number;
+  advantage: number;
+  flags: string[];
+}
+
+export interface CoverageSummary {
+  ruleSet: RuleSetUsed;
+  track: Track;
+  team: string;
+  owner: string | null;
+  strategy: Strategy;
+  snapshot: Snapshot;
+}
+
+export interface PlanSummary {
+  ruleSet: RuleSetUsed;
+  plan: PlanRef;
+  openActions: OpenAction[];
+}
+
+export interface PlanDecisionInput {
+  accountId: string;
+  planId: number;
+  approve: boolean;
+  by: string;
+  reason?: string | null;
+}
+
+export interface PlanDecisionSummary {
+  planId: number;
+  status: 'approved' | 'rejected';
+  openActions: OpenAction[];
+}
+
+export interface ExecuteSummary {
+  ruleSet: RuleSetUsed;
+  monitorIntervalDays: number;
+  track: Track;
+  cadenceDays: number;
+  openActions: OpenAction[];
+  lastVisit: string | null;
+}
+
+export interface MonitorInput extends StageInput {
+  plan: { strategy: Strategy; closeness: number } | null;
+  /** The plan in force, whose actions are tracked. */
+  planId: number | null;
+  executeSince: string;
+}
+
+export interface MonitorSummary {
+  ruleSet: RuleSetUsed;
+  monitorIntervalDays: number;
+  health: Health;
+  alerts: string[];
+  backToPlan: boolean;
+  score: number;
+  tier: Tier;
+  class: AccountClass;
+  strategy: Strategy;
+  closeness: number;
+  overdueVisits: number;
+  lastVisit: string | null;
+  openActions: OpenAction[];
+  overdueActions: number;
+}
+
+export interface ReviewStageInput extends StageInput {
+  reviewYear: number;
+  reviewRunId: string | null;
+  rankedTier?: Tier | null;
+  before: Snapshot | null;
+  planId: number | null;
+  opportunityIds: string[];
+}
+
+export interface ReviewSummary {
+  ruleSet: RuleSetUsed;
+  attainment: number | null;
+  actionsDoneShare: number | null;
+  opportunities: { count: number; value: number };
+  after: Snapshot;
+}
+
+export interface HandoffResult {
+  delivered: boolean;
+  status?: number;
+  reason?: string;
+}
+
+// ---- review workflow ---------------------------------------------------------------------------
+
+export interface ReviewWorkflowInput {
+  /**
+   * The cycle year to review. Default (a scheduled run has fixed arguments): the year before the
+   * run's date in January–June, the run's own year from July on.
+   */
+  year?: number;
+  /** Accounts in flight at once (signals sent, acknowledgements not yet back). Default 50. */
+  window?: number;
+  /** Account ids fetched per page. Default 200. */
+  pageSize?: number;
+  /** Give up waiting for an account's acknowledgement after this long. Default 30 minutes. */
+  ackTimeout?: string;
+  /** Set by continue-as-new. */
+  carried?: ReviewCarried;
+}
+
+export interface ReviewFailure {
+  accountId: string;
+  error: string;
+}
+
+export interface ReviewCarried {
+  reviewRunId: string;
+  total: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  cursor: ReviewCursor | null;
+  exhausted: boolean;
+  inFlight: Record<string, string>;
+  failures: ReviewFailure[];
+  startedAt: string;
+}
+
+export interface ReviewCursor {
+  /** Quota-mode industries are walked first. */
+  phase: 'quota' | 'rest';
+  after: string | null;
+}
+
+export interface ReviewProgress {
+  year: number;
+  reviewRunId: string | null;
+  status: 'starting' | 'running' | 'completed';
+  total: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  inFlight: number;
+  /** The last failures (bounded). */
+  failures: ReviewFailure[];
+}
+
+export interface ReviewPageItem {
+  id: string;
+  rankedTier: Tier | null;
+  cutoffs: TierCutoffs | null;
+}
+
+export interface ReviewPage {
+  items: ReviewPageItem[];
+  next: ReviewCursor | null;
+}
