@@ -51,7 +51,9 @@ export type Locale = (typeof LOCALES)[number];
 export const users = pgTable(
   'users',
   {
-    id: text('id').primaryKey().$defaultFn(() => randomUUID()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => randomUUID()),
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: text('role').$type<UserRole>().notNull(),
@@ -161,8 +163,12 @@ export const accounts = pgTable(
     index('accounts_owner_idx').on(t.ownerId),
     index('accounts_strategy_idx').on(t.strategy),
     index('accounts_health_idx').on(t.health),
-    index('accounts_waiting_idx').on(t.waitingFor).where(sql`${t.waitingFor} is not null`),
-    index('accounts_parent_idx').on(t.parentId).where(sql`${t.parentId} is not null`),
+    index('accounts_waiting_idx')
+      .on(t.waitingFor)
+      .where(sql`${t.waitingFor} is not null`),
+    index('accounts_parent_idx')
+      .on(t.parentId)
+      .where(sql`${t.parentId} is not null`),
     index('accounts_team_idx').on(t.coverageTeam),
     // text_pattern_ops lets `lower(name) like 'abc%'` use the index under any collation.
     index('accounts_name_lower_idx').on(sql`lower(${t.name}) text_pattern_ops`),
@@ -282,7 +288,9 @@ export const plans = pgTable(
   },
   (t) => [
     uniqueIndex('plans_account_year_version_key').on(t.accountId, t.cycleYear, t.version),
-    index('plans_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending-approval'`),
+    index('plans_pending_idx')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending-approval'`),
     check('plans_status_check', sql`${t.status} in ('pending-approval', 'approved', 'rejected', 'superseded')`),
   ],
 );
@@ -313,7 +321,9 @@ export type OpportunityStatus = (typeof OPPORTUNITY_STATUSES)[number];
 export const opportunities = pgTable(
   'opportunities',
   {
-    id: text('id').primaryKey().$defaultFn(() => randomUUID()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => randomUUID()),
     // No foreign key: a CRM export may hold opportunities of accounts it does not list.
     accountId: text('account_id').notNull(),
     title: text('title').notNull(),
@@ -329,10 +339,7 @@ export const opportunities = pgTable(
     createdAt: createdAt(),
     handedOffAt: tstz('handed_off_at'),
   },
-  (t) => [
-    index('opportunities_account_idx').on(t.accountId, t.closeDate),
-    index('opportunities_status_idx').on(t.status),
-  ],
+  (t) => [index('opportunities_account_idx').on(t.accountId, t.closeDate), index('opportunities_status_idx').on(t.status)],
 );
 
 /**
@@ -352,7 +359,11 @@ export const handoffOutbox = pgTable(
     createdAt: createdAt(),
     deliveredAt: tstz('delivered_at'),
   },
-  (t) => [index('handoff_outbox_pending_idx').on(t.id).where(sql`${t.deliveredAt} is null`)],
+  (t) => [
+    index('handoff_outbox_pending_idx')
+      .on(t.id)
+      .where(sql`${t.deliveredAt} is null`),
+  ],
 );
 
 // ---- audit trail -------------------------------------------------------------------------------
@@ -410,8 +421,12 @@ export const ruleSets = pgTable(
   (t) => [
     uniqueIndex('rule_sets_industry_version_key').on(t.industry, t.version),
     // The invariants the lifecycle relies on, enforced by the database and not only by code.
-    uniqueIndex('rule_sets_one_published').on(t.industry).where(sql`${t.status} = 'published'`),
-    uniqueIndex('rule_sets_one_draft').on(t.industry).where(sql`${t.status} = 'draft'`),
+    uniqueIndex('rule_sets_one_published')
+      .on(t.industry)
+      .where(sql`${t.status} = 'published'`),
+    uniqueIndex('rule_sets_one_draft')
+      .on(t.industry)
+      .where(sql`${t.status} = 'draft'`),
     check('rule_sets_status_check', sql`${t.status} in ('draft', 'published', 'archived')`),
     check('rule_sets_version_check', sql`(${t.status} = 'draft') = (${t.version} is null)`),
   ],
@@ -425,7 +440,9 @@ export type ReviewRunStatus = (typeof REVIEW_RUN_STATUSES)[number];
 export const reviewRuns = pgTable(
   'review_runs',
   {
-    id: text('id').primaryKey().$defaultFn(() => randomUUID()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => randomUUID()),
     year: integer('year').notNull(),
     status: text('status').$type<ReviewRunStatus>().notNull().default('running'),
     total: integer('total').notNull().default(0),

@@ -40,6 +40,23 @@ const config = {
   kit: {
     adapter: adapter(),
     // `$lib` is SvelteKit's own; the others point at the project's modules (see aliases.js).
+    // Scripts only from the studio itself (SvelteKit adds nonces for its inline bootstrap). Inline
+    // styles stay allowed: Svelte's style: directives and transitions write style attributes.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:'],
+        'font-src': ['self'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+      },
+    },
     alias: { $db: studioAliases.$db, $engine: studioAliases.$engine, $workflows: studioAliases.$workflows },
   },
 };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { accountSchema, type Account } from '../engine/model.js';
 import {
   accountFacets,
@@ -13,7 +13,7 @@ import {
   upsertAccounts,
   upsertContacts,
 } from '../db/repositories/accounts.js';
-import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { DRIVERS, useTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 const INDUSTRIES = ['finance', 'energy', 'retail', 'aerospace'];
 const TIERS = ['T1', 'T2', 'T3', 'T4'] as const;
@@ -23,7 +23,11 @@ const CLASSES = ['A', 'B', 'C', 'D'] as const;
 function normal(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normal);
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v != null).map(([k, v]) => [k, normal(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v != null)
+        .map(([k, v]) => [k, normal(v)]),
+    );
   return value;
 }
 
@@ -42,7 +46,15 @@ function makeAccount(i: number): Account {
     demonstration: i % 100,
     winnability: (i * 7) % 100,
     contacts: [
-      { id: 'c1', name: 'Boss', influence: 5, stance: 1, competitorStances: { k1: -1 }, interactions90d: 2, decisionRole: 'decision-maker' },
+      {
+        id: 'c1',
+        name: 'Boss',
+        influence: 5,
+        stance: 1,
+        competitorStances: { k1: -1 },
+        interactions90d: 2,
+        decisionRole: 'decision-maker',
+      },
       { id: 'c2', name: 'Deputy', influence: 3, stance: 0, reportsTo: 'c1' },
     ],
     competitors: [{ id: 'k1', name: 'Rival', share: 0.3, theirOffer: 'cheap', ourEdge: 'service' }],
@@ -51,29 +63,30 @@ function makeAccount(i: number): Account {
 }
 
 describe.each(DRIVERS)('accounts repository on %s', (driver) => {
-  let t: TestDatabase;
   const all = Array.from({ length: 240 }, (_, i) => makeAccount(i + 1));
-
-  beforeAll(async () => {
-    t = await openTestDatabase(driver, { seed: false });
-    await upsertAccounts(t.db, all, { batchSize: 100 });
-    // Computed columns as the workflows would write them.
-    await updateComputedMany(
-      t.db,
-      all.map((a, i) => ({
-        id: a.id,
-        score: (i * 37) % 101,
-        tier: TIERS[i % 4],
-        class: CLASSES[(i >> 2) % 4],
-        stage: i % 3 ? 'monitor' : 'plan',
-        strategy: i % 2 ? 'grow' : 'retain',
-        health: i % 5 ? 'green' : 'red',
-        waitingFor: i % 10 === 0 ? 'plan-approval' : null,
-      })),
-    );
+  const suite = useTestDatabase(driver, {
+    seed: false,
+    setup: async (t) => {
+      await upsertAccounts(t.db, all, { batchSize: 100 });
+      // Computed columns as the workflows would write them.
+      await updateComputedMany(
+        t.db,
+        all.map((a, i) => ({
+          id: a.id,
+          score: (i * 37) % 101,
+          tier: TIERS[i % 4],
+          class: CLASSES[(i >> 2) % 4],
+          stage: i % 3 ? 'monitor' : 'plan',
+          strategy: i % 2 ? 'grow' : 'retain',
+          health: i % 5 ? 'green' : 'red',
+          waitingFor: i % 10 === 0 ? 'plan-approval' : null,
+        })),
+      );
+    },
   });
-  afterAll(async () => {
-    await t?.close();
+  let t: TestDatabase;
+  beforeEach(() => {
+    t = suite.t;
   });
 
   it('round-trips an account in the engine shape', async () => {
@@ -113,7 +126,8 @@ describe.each(DRIVERS)('accounts repository on %s', (driver) => {
     const scores = page1.rows.map((r) => r.score!);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     const everything: string[] = [];
-    for (let p = 1; p <= 6; p++) everything.push(...(await listAccounts(t.db, { industry: 'finance' }, { pageSize: 10, page: p })).rows.map((r) => r.id));
+    for (let p = 1; p <= 6; p++)
+      everything.push(...(await listAccounts(t.db, { industry: 'finance' }, { pageSize: 10, page: p })).rows.map((r) => r.id));
     expect(new Set(everything).size).toBe(60);
     const last = await listAccounts(t.db, { industry: 'finance' }, { pageSize: 50, page: 2 });
     expect(last.rows).toHaveLength(10);
@@ -123,21 +137,33 @@ describe.each(DRIVERS)('accounts repository on %s', (driver) => {
     const expected = (pred: (i: number) => boolean) => all.filter((_, i) => pred(i)).length;
     expect((await listAccounts(t.db, { tier: 'T1' })).total).toBe(expected((i) => i % 4 === 0));
     expect((await listAccounts(t.db, { tier: ['T1', 'T2'] })).total).toBe(expected((i) => i % 4 < 2));
-    expect((await listAccounts(t.db, { class: 'C' })).total).toBe(expected((i) => ((i >> 2) % 4) === 2));
-    expect((await listAccounts(t.db, { stage: 'plan', strategy: 'retain' })).total).toBe(expected((i) => i % 3 === 0 && i % 2 === 0));
+    expect((await listAccounts(t.db, { class: 'C' })).total).toBe(expected((i) => (i >> 2) % 4 === 2));
+    expect((await listAccounts(t.db, { stage: 'plan', strategy: 'retain' })).total).toBe(
+      expected((i) => i % 3 === 0 && i % 2 === 0),
+    );
     expect((await listAccounts(t.db, { health: 'red' })).total).toBe(expected((i) => i % 5 === 0));
     expect((await listAccounts(t.db, { ownerId: 'u3' })).total).toBe(all.filter((a) => a.ownerId === 'u3').length);
     expect((await listAccounts(t.db, { waitingFor: true })).total).toBe(expected((i) => i % 10 === 0));
     expect((await listAccounts(t.db, { waitingFor: 'plan-approval', industry: 'energy' })).total).toBe(
       expected((i) => i % 10 === 0 && all[i]!.industry === 'energy'),
     );
-    const combined = await listAccounts(t.db, { industry: 'retail', tier: 'T3', class: ['A', 'B', 'C', 'D'], stage: 'monitor', ownerId: ['u1', 'u2', 'u5'] });
+    const combined = await listAccounts(t.db, {
+      industry: 'retail',
+      tier: 'T3',
+      class: ['A', 'B', 'C', 'D'],
+      stage: 'monitor',
+      ownerId: ['u1', 'u2', 'u5'],
+    });
     expect(combined.total).toBe(
-      all.filter((a, i) => a.industry === 'retail' && i % 4 === 2 && i % 3 !== 0 && ['u1', 'u2', 'u5'].includes(a.ownerId!)).length,
+      all.filter((a, i) => a.industry === 'retail' && i % 4 === 2 && i % 3 !== 0 && ['u1', 'u2', 'u5'].includes(a.ownerId!))
+        .length,
     );
     expect(await countAccounts(t.db, { industry: 'aerospace' })).toBe(60);
     expect(await listAccountIds(t.db, { tier: 'T4', industry: 'finance' })).toEqual(
-      all.filter((a, i) => i % 4 === 3 && a.industry === 'finance').map((a) => a.id).sort(),
+      all
+        .filter((a, i) => i % 4 === 3 && a.industry === 'finance')
+        .map((a) => a.id)
+        .sort(),
     );
     const facets = await accountFacets(t.db, 'tier');
     expect(facets.reduce((s, f) => s + f.count, 0)).toBe(240);
@@ -149,7 +175,9 @@ describe.each(DRIVERS)('accounts repository on %s', (driver) => {
     expect((await listAccounts(t.db, { name: 'holdings', nameMatch: 'contains' })).total).toBe(240 - 48);
     expect((await listAccounts(t.db, { name: '100%_b', nameMatch: 'contains' })).total).toBe(48);
     expect((await listAccounts(t.db, { name: '100_', nameMatch: 'contains' })).total).toBe(0);
-    expect((await listAccounts(t.db, { name: 'globex 100%', industry: 'finance' })).total).toBe(all.filter((a, i) => a.industry === 'finance' && (i + 1) % 2 === 0 && (i + 1) % 5 === 0).length);
+    expect((await listAccounts(t.db, { name: 'globex 100%', industry: 'finance' })).total).toBe(
+      all.filter((a, i) => a.industry === 'finance' && (i + 1) % 2 === 0 && (i + 1) % 5 === 0).length,
+    );
   });
 
   it('sorts by name, revenue and id, ascending or descending, with stable ties', async () => {
@@ -166,7 +194,15 @@ describe.each(DRIVERS)('accounts repository on %s', (driver) => {
 
   it('updates computed columns and stamps updatedAt', async () => {
     const before = (await getAccountWithState(t.db, 'acc-0005'))!.state;
-    expect(await updateComputed(t.db, 'acc-0005', { stage: 'review', score: 99.5, tier: 'T1', ruleSetIndustry: 'finance', ruleSetVersion: 2 })).toBe(true);
+    expect(
+      await updateComputed(t.db, 'acc-0005', {
+        stage: 'review',
+        score: 99.5,
+        tier: 'T1',
+        ruleSetIndustry: 'finance',
+        ruleSetVersion: 2,
+      }),
+    ).toBe(true);
     const after = (await getAccountWithState(t.db, 'acc-0005'))!.state;
     expect(after).toMatchObject({ stage: 'review', score: 99.5, tier: 'T1', ruleSetVersion: 2, health: before.health });
     expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
@@ -174,7 +210,7 @@ describe.each(DRIVERS)('accounts repository on %s', (driver) => {
   });
 
   it('survives many concurrent reads, writes and transactions on one handle', async () => {
-    const work = Array.from({ length: 40 }, (_, i) => {
+    const work: Promise<unknown>[] = Array.from({ length: 40 }, (_, i) => {
       const id = all[i]!.id;
       if (i % 4 === 0) return upsertAccounts(t.db, [{ ...all[i]!, name: `Concurrent ${i}` }]);
       if (i % 4 === 1) return updateComputed(t.db, id, { closeness: i });
@@ -184,6 +220,10 @@ describe.each(DRIVERS)('accounts repository on %s', (driver) => {
         return getAccount(tx, id);
       });
     });
+    // Parallel queries inside one transaction share its connection.
+    work.push(
+      t.db.transaction(async (tx) => Promise.all([listAccounts(tx, { tier: 'T1' }), getAccounts(tx, [all[7]!.id, all[8]!.id])])),
+    );
     await Promise.all(work);
     expect((await getAccount(t.db, all[4]!.id))?.name).toBe('Concurrent 4');
     expect((await getAccountWithState(t.db, all[3]!.id))?.state.advantage).toBe(-3);

@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.js';
 import { createPostgresDatabase, DRIVERS } from './helpers/databases.js';
+
+// Every command opens, migrates and closes the database like a real invocation: PGlite's start-up
+// several times per test needs more than the default timeout on a busy machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 async function esp(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -22,17 +26,26 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
   const saved = { url: process.env['DATABASE_URL'], dir: process.env['PGLITE_DATA_DIR'] };
   const files = mkdtempSync(join(tmpdir(), 'esp-cli-'));
   let drop: (() => Promise<void>) | undefined;
+  let failure: unknown;
 
   beforeAll(async () => {
     // The CLI opens the database from the environment, like a user's shell.
     if (driver === 'postgres') {
-      const created = await createPostgresDatabase();
-      drop = created.drop;
-      process.env['DATABASE_URL'] = created.url;
+      try {
+        const created = await createPostgresDatabase();
+        drop = created.drop;
+        process.env['DATABASE_URL'] = created.url;
+      } catch (error) {
+        failure = error;
+      }
     } else {
       delete process.env['DATABASE_URL'];
       process.env['PGLITE_DATA_DIR'] = join(files, 'pglite');
     }
+  });
+  // Every test fails with the reason, rather than being reported as skipped.
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
   });
   afterAll(async () => {
     if (saved.url === undefined) delete process.env['DATABASE_URL'];
@@ -76,7 +89,12 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
     expect(unreadable.code).toBe(2);
     expect(unreadable.err).toContain(`${broken}: not valid JSON`);
 
-    const good = file('good.json', { $schema: '../override.schema.json', industry: 'finance', extends: '*', grade: { bandScale: { revenue: 2.5, potential: 2 } } });
+    const good = file('good.json', {
+      $schema: '../override.schema.json',
+      industry: 'finance',
+      extends: '*',
+      grade: { bandScale: { revenue: 2.5, potential: 2 } },
+    });
     const published = await esp('rules', 'publish', 'finance', '--file', good, '--comment', 'bigger banks', '--by', 'alice');
     expect(published.code).toBe(0);
     expect(published.out).toContain('published "finance" version 2 (version 1 archived): bigger banks');
@@ -84,7 +102,11 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
 
   it('shows, diffs and rolls back', async () => {
     const shown = await esp('rules', 'show', 'finance', '--version', '2');
-    expect(JSON.parse(shown.out)).toEqual({ industry: 'finance', extends: '*', grade: { bandScale: { revenue: 2.5, potential: 2 } } });
+    expect(JSON.parse(shown.out)).toEqual({
+      industry: 'finance',
+      extends: '*',
+      grade: { bandScale: { revenue: 2.5, potential: 2 } },
+    });
     const effective = await esp('rules', 'show', 'finance', '--effective');
     expect(JSON.parse(effective.out).grade.bandScale).toEqual({ revenue: 2.5, potential: 2 });
     const fallback = await esp('rules', 'show', 'aerospace', '--effective');

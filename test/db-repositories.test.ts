@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { accountSchema } from '../engine/model.js';
 import { upsertAccounts, updateComputed } from '../db/repositories/accounts.js';
 import { actionStats, listActions, markActionDone, overdueActions } from '../db/repositories/actions.js';
@@ -13,7 +13,16 @@ import {
   upsertOpportunities,
   wonRevenue,
 } from '../db/repositories/opportunities.js';
-import { approvePlan, createPlan, currentPlan, listPendingPlans, listPlans, pendingPlan, rejectPlan, type PlanInput } from '../db/repositories/plans.js';
+import {
+  approvePlan,
+  createPlan,
+  currentPlan,
+  listPendingPlans,
+  listPlans,
+  pendingPlan,
+  rejectPlan,
+  type PlanInput,
+} from '../db/repositories/plans.js';
 import {
   finishReviewRun,
   getReviewRun,
@@ -24,7 +33,16 @@ import {
   startReviewRun,
 } from '../db/repositories/reviews.js';
 import { appendStageResult, latestStageResult, listStageResults } from '../db/repositories/stage-results.js';
-import { addMembers, isMember, listMembers, memberLoads, removeMember, teamDirectory, teamsOfUser, upsertTeams } from '../db/repositories/teams.js';
+import {
+  addMembers,
+  isMember,
+  listMembers,
+  memberLoads,
+  removeMember,
+  teamDirectory,
+  teamsOfUser,
+  upsertTeams,
+} from '../db/repositories/teams.js';
 import {
   createSession,
   createUser,
@@ -36,19 +54,23 @@ import {
   upsertUsers,
 } from '../db/repositories/users.js';
 import { addVisit, addVisits, lastVisitDate, lastVisitDates, listVisits } from '../db/repositories/visits.js';
-import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { DRIVERS, useTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 describe.each(DRIVERS)('repositories on %s', (driver) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await openTestDatabase(driver, { seed: false });
-    await upsertAccounts(
-      t.db,
-      ['a1', 'a2', 'a3'].map((id, i) => accountSchema.parse({ id, name: `Account ${id}`, industry: 'finance', ownerId: i < 2 ? 'm1' : 'm2' })),
-    );
+  const suite = useTestDatabase(driver, {
+    seed: false,
+    setup: async (t) => {
+      await upsertAccounts(
+        t.db,
+        ['a1', 'a2', 'a3'].map((id, i) =>
+          accountSchema.parse({ id, name: `Account ${id}`, industry: 'finance', ownerId: i < 2 ? 'm1' : 'm2' }),
+        ),
+      );
+    },
   });
-  afterAll(async () => {
-    await t?.close();
+  let t: TestDatabase;
+  beforeEach(() => {
+    t = suite.t;
   });
 
   it('appends stage results idempotently, even when retried concurrently', async () => {
@@ -67,10 +89,17 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
     expect(first.inserted).toBe(true);
     const retry = await appendStageResult(t.db, { ...input, output: { score: 0 } });
     expect(retry).toEqual({ row: first.row, inserted: false });
-    const racing = await Promise.all(Array.from({ length: 5 }, () => appendStageResult(t.db, { ...input, idempotencyKey: 'race' })));
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () => appendStageResult(t.db, { ...input, idempotencyKey: 'race' })),
+    );
     expect(racing.filter((r) => r.inserted)).toHaveLength(1);
     expect(new Set(racing.map((r) => r.row.id)).size).toBe(1);
-    await appendStageResult(t.db, { ...input, stage: 'classify', output: { class: 'C' }, idempotencyKey: 'wf-a1/run-1/classify/1' });
+    await appendStageResult(t.db, {
+      ...input,
+      stage: 'classify',
+      output: { class: 'C' },
+      idempotencyKey: 'wf-a1/run-1/classify/1',
+    });
     const all = await listStageResults(t.db, 'a1');
     expect(all).toHaveLength(3);
     expect(all[0]!.stage).toBe('classify');
@@ -106,7 +135,9 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
       [1, 'superseded'],
     ]);
     expect((await pendingPlan(t.db, 'a1'))?.id).toBe(v2.id);
-    expect((await listPendingPlans(t.db, { ownerIds: ['m1'] })).map((p) => [p.id, p.accountName])).toEqual([[v2.id, 'Account a1']]);
+    expect((await listPendingPlans(t.db, { ownerIds: ['m1'] })).map((p) => [p.id, p.accountName])).toEqual([
+      [v2.id, 'Account a1'],
+    ]);
     await expect(approvePlan(t.db, v1.id, 'boss')).rejects.toBeInstanceOf(ConflictError);
     const approved = await approvePlan(t.db, v2.id, 'boss');
     expect(approved).toMatchObject({ status: 'approved', approvedBy: 'boss' });
@@ -147,7 +178,12 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
       { accountId: 'a2', date: '2026-02-01', by: 'm1' },
     ]);
     expect(await lastVisitDate(t.db, 'a1')).toBe('2026-03-05');
-    expect(await lastVisitDates(t.db, ['a1', 'a2', 'a3'])).toEqual(new Map([['a1', '2026-03-05'], ['a2', '2026-02-01']]));
+    expect(await lastVisitDates(t.db, ['a1', 'a2', 'a3'])).toEqual(
+      new Map([
+        ['a1', '2026-03-05'],
+        ['a2', '2026-02-01'],
+      ]),
+    );
     expect((await listVisits(t.db, 'a1')).map((v) => v.date)).toEqual(['2026-03-05', '2026-01-10']);
     expect((await listVisits(t.db, 'a1', { from: '2026-02-01' })).map((v) => v.date)).toEqual(['2026-03-05']);
   });
@@ -175,14 +211,51 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
     const [stored] = await listOpportunities(t.db, { accountId: 'a1' });
     expect(stored?.handedOffAt).toBeInstanceOf(Date);
     const year = new Date().getUTCFullYear();
-    expect(await opportunityStats(t.db, 'a1', { from: `${year}-01-01`, to: `${year + 1}-01-01` })).toEqual({ count: 1, value: 500_000 });
+    expect(await opportunityStats(t.db, 'a1', { from: `${year}-01-01`, to: `${year + 1}-01-01` })).toEqual({
+      count: 1,
+      value: 500_000,
+    });
 
     await upsertOpportunities(t.db, [
-      { id: 'crm-1', accountId: 'a2', title: 'Deal 1', estimatedValue: 100, status: 'won', closeDate: '2026-03-01', source: 'crm' },
-      { id: 'crm-2', accountId: 'a2', title: 'Deal 2', estimatedValue: 50, status: 'won', closeDate: '2024-03-01', source: 'crm' },
-      { id: 'crm-3', accountId: 'a2', title: 'Deal 3', estimatedValue: 70, status: 'lost', closeDate: '2026-03-01', source: 'crm' },
+      {
+        id: 'crm-1',
+        accountId: 'a2',
+        title: 'Deal 1',
+        estimatedValue: 100,
+        status: 'won',
+        closeDate: '2026-03-01',
+        source: 'crm',
+      },
+      {
+        id: 'crm-2',
+        accountId: 'a2',
+        title: 'Deal 2',
+        estimatedValue: 50,
+        status: 'won',
+        closeDate: '2024-03-01',
+        source: 'crm',
+      },
+      {
+        id: 'crm-3',
+        accountId: 'a2',
+        title: 'Deal 3',
+        estimatedValue: 70,
+        status: 'lost',
+        closeDate: '2026-03-01',
+        source: 'crm',
+      },
     ]);
-    await upsertOpportunities(t.db, [{ id: 'crm-1', accountId: 'a2', title: 'Deal 1', estimatedValue: 120, status: 'won', closeDate: '2026-03-01', source: 'crm' }]);
+    await upsertOpportunities(t.db, [
+      {
+        id: 'crm-1',
+        accountId: 'a2',
+        title: 'Deal 1',
+        estimatedValue: 120,
+        status: 'won',
+        closeDate: '2026-03-01',
+        source: 'crm',
+      },
+    ]);
     expect(await wonRevenue(t.db, ['a2', 'a3'], { from: '2025-06-01', to: '2026-06-01' })).toEqual(new Map([['a2', 120]]));
     expect(await pendingHandoffs(t.db)).toEqual([]);
   });
@@ -190,9 +263,35 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
   it('records reviews idempotently and reports migrations', async () => {
     const run = await startReviewRun(t.db, { year: 2026, total: 3 });
     expect(run).toMatchObject({ status: 'running', done: 0, total: 3 });
-    const base = { year: 2026, runId: run.id, attainment: 1.1, actionsDoneShare: 0.5, opportunitiesCount: 1, opportunitiesValue: 500_000, closenessChange: 5 };
-    await recordReview(t.db, { ...base, accountId: 'a1', tierBefore: 'T2', tierAfter: 'T1', classBefore: 'C', classAfter: 'A', strategyBefore: 'grow', strategyAfter: 'retain' });
-    await recordReview(t.db, { ...base, accountId: 'a1', tierBefore: 'T2', tierAfter: 'T1', classBefore: 'C', classAfter: 'A', strategyBefore: 'grow', strategyAfter: 'retain' });
+    const base = {
+      year: 2026,
+      runId: run.id,
+      attainment: 1.1,
+      actionsDoneShare: 0.5,
+      opportunitiesCount: 1,
+      opportunitiesValue: 500_000,
+      closenessChange: 5,
+    };
+    await recordReview(t.db, {
+      ...base,
+      accountId: 'a1',
+      tierBefore: 'T2',
+      tierAfter: 'T1',
+      classBefore: 'C',
+      classAfter: 'A',
+      strategyBefore: 'grow',
+      strategyAfter: 'retain',
+    });
+    await recordReview(t.db, {
+      ...base,
+      accountId: 'a1',
+      tierBefore: 'T2',
+      tierAfter: 'T1',
+      classBefore: 'C',
+      classAfter: 'A',
+      strategyBefore: 'grow',
+      strategyAfter: 'retain',
+    });
     await recordReview(t.db, { ...base, accountId: 'a2', tierBefore: 'T2', tierAfter: 'T2', classBefore: 'B', classAfter: 'B' });
     await recordReviewFailure(t.db, run.id);
     expect(await getReviewRun(t.db, run.id)).toMatchObject({ done: 2, failed: 1 });
@@ -212,7 +311,9 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
   it('stores users and sessions without doing auth', async () => {
     const alice = await createUser(t.db, { email: 'Alice@Example.com', name: 'Alice', role: 'admin', passwordHash: 'hash-a' });
     expect(alice.locale).toBe('en');
-    await expect(createUser(t.db, { email: 'alice@example.com', name: 'A2', role: 'manager', passwordHash: 'x' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      createUser(t.db, { email: 'alice@example.com', name: 'A2', role: 'manager', passwordHash: 'x' }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect((await getUserByEmail(t.db, ' ALICE@example.com'))?.id).toBe(alice.id);
     expect((await updateUser(t.db, alice.id, { locale: 'zh-CN' })).locale).toBe('zh-CN');
     await createSession(t.db, { id: 'token-hash', userId: alice.id, expiresAt: new Date(Date.now() + 60_000) });
@@ -225,7 +326,10 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
   });
 
   it('keeps teams and orders members for owner assignment', async () => {
-    await upsertUsers(t.db, ['m1', 'm2', 'm3'].map((id) => ({ id, email: `${id}@x.com`, name: id, role: 'manager' as const, passwordHash: 'h' })));
+    await upsertUsers(
+      t.db,
+      ['m1', 'm2', 'm3'].map((id) => ({ id, email: `${id}@x.com`, name: id, role: 'manager' as const, passwordHash: 'h' })),
+    );
     await upsertTeams(t.db, [
       { id: 'industry:finance', name: 'Finance', line: 'industry' },
       { id: 'region:East', name: 'East', line: 'regional' },

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { diffRuleSets } from '../engine/ruleset/diff.js';
 import { ruleSets } from '../db/schema.js';
 import { and, eq, sql } from 'drizzle-orm';
@@ -19,12 +19,26 @@ import {
   validateDraft,
 } from '../db/repositories/rule-sets.js';
 import { BadRequestError, ConflictError, InvalidRuleSetError, NotFoundError } from '../db/repositories/errors.js';
-import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { DRIVERS, useTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 describe('diffRuleSets', () => {
   it('reports changed, added and removed leaves at JSON paths', () => {
-    const a = { industry: 'x', grade: { weights: { revenue: 0.35, potential: 0.3 }, bands: [{ min: 1, score: 10 }] }, gone: true };
-    const b = { industry: 'x', grade: { weights: { revenue: 0.4, potential: 0.3 }, bands: [{ min: 1, score: 10 }, { min: 5, score: 20 }] }, 'odd key': 1 };
+    const a = {
+      industry: 'x',
+      grade: { weights: { revenue: 0.35, potential: 0.3 }, bands: [{ min: 1, score: 10 }] },
+      gone: true,
+    };
+    const b = {
+      industry: 'x',
+      grade: {
+        weights: { revenue: 0.4, potential: 0.3 },
+        bands: [
+          { min: 1, score: 10 },
+          { min: 5, score: 20 },
+        ],
+      },
+      'odd key': 1,
+    };
     expect(diffRuleSets(a, b)).toEqual([
       { path: '$.grade.weights.revenue', kind: 'changed', before: 0.35, after: 0.4 },
       { path: '$.grade.bands[1]', kind: 'added', after: { min: 5, score: 20 } },
@@ -39,21 +53,41 @@ describe('diffRuleSets', () => {
   });
 });
 
+/** A rule set document edited freely in a test, as an admin would in the studio's JSON editor. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- deliberately untyped JSON
+type Doc = Record<string, any>;
+
 describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
+  const suite = useTestDatabase(driver);
   let t: TestDatabase;
-  beforeAll(async () => {
-    t = await openTestDatabase(driver);
-  });
-  afterAll(async () => {
-    await t?.close();
+  beforeEach(() => {
+    t = suite.t;
   });
 
   it('seeds version 1 of every default, once', async () => {
     const list = await listIndustries(t.db);
-    expect(list.map((l) => l.industry)).toEqual(['*', 'energy', 'finance', 'government', 'healthcare', 'manufacturing', 'retail']);
+    expect(list.map((l) => l.industry)).toEqual([
+      '*',
+      'energy',
+      'finance',
+      'government',
+      'healthcare',
+      'manufacturing',
+      'retail',
+    ]);
     expect(list.every((l) => l.published?.version === 1 && !l.draft)).toBe(true);
     expect(await seedDefaultRuleSets(t.db)).toEqual([]);
     expect(await listVersions(t.db, 'finance')).toHaveLength(1);
+  });
+
+  it('stores documents as JSON objects with their key order kept', async () => {
+    const [row] = await t.db
+      .select({ type: sql<string>`json_typeof(${ruleSets.document})` })
+      .from(ruleSets)
+      .where(eq(ruleSets.industry, 'finance'));
+    expect(row!.type).toBe('object');
+    const published = await getPublished(t.db, 'finance');
+    expect(Object.keys(published!.document as object)).toEqual(['industry', 'extends', 'description', 'grade']);
   });
 
   it('resolves the effective set, falling back to * for an unknown industry', async () => {
@@ -70,7 +104,11 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
     const d2 = await createDraft(t.db, 'energy', 'bob');
     expect(d2.id).toBe(d1.id);
     expect(d1).toMatchObject({ status: 'draft', version: null, basedOnVersion: 1, revision: 0, createdBy: 'alice' });
-    const concurrent = await Promise.all([createDraft(t.db, 'retail', 'a'), createDraft(t.db, 'retail', 'b'), createDraft(t.db, 'retail', 'c')]);
+    const concurrent = await Promise.all([
+      createDraft(t.db, 'retail', 'a'),
+      createDraft(t.db, 'retail', 'b'),
+      createDraft(t.db, 'retail', 'c'),
+    ]);
     expect(new Set(concurrent.map((d) => d.id)).size).toBe(1);
     await discardDraft(t.db, 'retail');
     await discardDraft(t.db, 'energy');
@@ -78,11 +116,13 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
 
   it('rejects a stale edit with a conflict naming who changed the draft and when', async () => {
     const draft = await createDraft(t.db, 'manufacturing', 'alice');
-    const doc = structuredClone(draft.document) as Record<string, any>;
+    const doc = structuredClone(draft.document) as Doc;
     doc.grade = { ...doc.grade, tierPolicy: { thresholds: { T1: 85, T2: 65, T3: 45 } } };
     const saved = await editDraft(t.db, 'manufacturing', { document: doc, baseRevision: draft.revision, by: 'bob' });
     expect(saved.revision).toBe(draft.revision + 1);
-    const error = await editDraft(t.db, 'manufacturing', { document: doc, baseRevision: draft.revision, by: 'carol' }).catch((e) => e);
+    const error = await editDraft(t.db, 'manufacturing', { document: doc, baseRevision: draft.revision, by: 'carol' }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ConflictError);
     expect(error.message).toContain('changed by bob at ');
     expect(error.message).toContain(saved.editedAt!.toISOString());
@@ -114,7 +154,7 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
   it('refuses an invalid draft and changes nothing', async () => {
     const before = await listVersions(t.db, 'finance');
     const draft = await createDraft(t.db, 'finance', 'alice');
-    const doc = structuredClone(draft.document) as Record<string, any>;
+    const doc = structuredClone(draft.document) as Doc;
     doc.grade = { ...doc.grade, weights: { revenue: 0.9 } };
     const saved = await editDraft(t.db, 'finance', { document: doc, baseRevision: 0, by: 'alice' });
     const validation = await validateDraft(t.db, 'finance');
@@ -132,13 +172,20 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
   it('publishDocument rolls the whole thing back when the document is invalid', async () => {
     const before = await listVersions(t.db, 'government');
     const bad = { industry: 'government', extends: '*', grade: { weights: { revenue: 'lots' } } };
-    await expect(publishDocument(t.db, 'government', bad, { comment: 'bad', by: 'cli' })).rejects.toBeInstanceOf(InvalidRuleSetError);
+    await expect(publishDocument(t.db, 'government', bad, { comment: 'bad', by: 'cli' })).rejects.toBeInstanceOf(
+      InvalidRuleSetError,
+    );
     expect(await listVersions(t.db, 'government')).toEqual(before);
     const wrongIndustry = { industry: 'energy', extends: '*' };
     const error = await publishDocument(t.db, 'government', wrongIndustry, { comment: 'x', by: 'cli' }).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidRuleSetError);
     expect(error.issues[0].path).toBe('$.industry');
-    const ok = await publishDocument(t.db, 'government', { industry: 'government', extends: '*' }, { comment: 'inherit everything', by: 'cli' });
+    const ok = await publishDocument(
+      t.db,
+      'government',
+      { industry: 'government', extends: '*' },
+      { comment: 'inherit everything', by: 'cli' },
+    );
     expect(ok.published.version).toBe(2);
   });
 
@@ -154,7 +201,12 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
   it('never lets a published or archived version change', async () => {
     const published = (await getPublished(t.db, 'energy'))!;
     expect(
-      await failure(t.db.update(ruleSets).set({ document: { industry: 'energy', extends: '*' } }).where(eq(ruleSets.id, published.id))),
+      await failure(
+        t.db
+          .update(ruleSets)
+          .set({ document: { industry: 'energy', extends: '*' } })
+          .where(eq(ruleSets.id, published.id)),
+      ),
     ).toMatch(/published versions never change/);
     expect(await failure(t.db.update(ruleSets).set({ comment: 'rewritten' }).where(eq(ruleSets.id, published.id)))).toMatch(
       /published versions never change/,
@@ -165,13 +217,13 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
       /never change|rule_sets_one_published/,
     );
     // A second published version (or draft) for an industry violates a partial unique index.
-    expect(await failure(t.db.insert(ruleSets).values({ industry: 'energy', version: 99, status: 'published', document: {} }))).toMatch(
-      /rule_sets_one_published/,
-    );
+    expect(
+      await failure(t.db.insert(ruleSets).values({ industry: 'energy', version: 99, status: 'published', document: {} })),
+    ).toMatch(/rule_sets_one_published/);
     await t.db.insert(ruleSets).values({ industry: 'energy', version: null, status: 'draft', document: {} });
-    expect(await failure(t.db.insert(ruleSets).values({ industry: 'energy', version: null, status: 'draft', document: {} }))).toMatch(
-      /rule_sets_one_draft/,
-    );
+    expect(
+      await failure(t.db.insert(ruleSets).values({ industry: 'energy', version: null, status: 'draft', document: {} })),
+    ).toMatch(/rule_sets_one_draft/);
     await discardDraft(t.db, 'energy');
     expect((await getPublished(t.db, 'energy'))?.document).toEqual(published.document);
   });
@@ -213,7 +265,14 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
     await publishDocument(t.db, 'retail', { ...(draft.document as object), description: 'v2' }, { comment: 'v2', by: 'bob' });
     const stale = await t.db
       .insert(ruleSets)
-      .values({ industry: 'retail', version: null, status: 'draft', document: draft.document, basedOnVersion: 1, createdBy: 'alice' })
+      .values({
+        industry: 'retail',
+        version: null,
+        status: 'draft',
+        document: draft.document,
+        basedOnVersion: 1,
+        createdBy: 'alice',
+      })
       .returning();
     expect(stale).toHaveLength(1);
     const error = await publish(t.db, 'retail', { comment: 'mine', by: 'alice' }).catch((e) => e);
@@ -227,11 +286,15 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
     await publishDocument(
       t.db,
       'energy',
-      { industry: 'energy', extends: '*', grade: { bandScale: { revenue: 1.5, potential: 1.5 }, tierPolicy: { thresholds: { T1: 90 } } } },
+      {
+        industry: 'energy',
+        extends: '*',
+        grade: { bandScale: { revenue: 1.5, potential: 1.5 }, tierPolicy: { thresholds: { T1: 90 } } },
+      },
       { comment: 'T1 at 90', by: 'admin' },
     );
     const draft = await createDraft(t.db, '*', 'admin');
-    const doc = structuredClone(draft.document) as Record<string, any>;
+    const doc = structuredClone(draft.document) as Doc;
     doc.grade.tierPolicy.thresholds.T1 = 98;
     doc.grade.tierPolicy.thresholds.T2 = 95;
     await editDraft(t.db, '*', { document: doc, baseRevision: 0, by: 'admin' });
@@ -286,20 +349,3 @@ async function failure(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected the statement to fail');
 }
-
-describe.each(DRIVERS)('rule set documents on %s', (driver) => {
-  it('are stored as JSON objects with their key order kept', async () => {
-    const t = await openTestDatabase(driver);
-    try {
-      const [row] = await t.db
-        .select({ type: sql<string>`json_typeof(${ruleSets.document})`, text: sql<string>`${ruleSets.document}::text` })
-        .from(ruleSets)
-        .where(eq(ruleSets.industry, 'finance'));
-      expect(row!.type).toBe('object');
-      const published = await getPublished(t.db, 'finance');
-      expect(Object.keys(published!.document as object)).toEqual(['industry', 'extends', 'description', 'grade']);
-    } finally {
-      await t.close();
-    }
-  });
-});

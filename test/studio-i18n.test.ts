@@ -43,7 +43,10 @@ describe('message catalogues', () => {
   it('have no empty messages', () => {
     for (const [name, catalog] of Object.entries({ en, zh })) {
       const empty = Object.entries(catalog).filter(([, v]) => typeof v !== 'string' || v.trim() === '');
-      expect(empty.map(([k]) => k), `empty messages in ${name}`).toEqual([]);
+      expect(
+        empty.map(([k]) => k),
+        `empty messages in ${name}`,
+      ).toEqual([]);
     }
   });
 
@@ -179,7 +182,11 @@ describe('rule-set validation messages', () => {
   it('have a catalogue entry for every code', () => {
     const missing = codes.exact.filter((c) => !keys.has(`issue.${c}`));
     expect(missing).toEqual([]);
-    for (const p of codes.prefixes) expect([...keys].some((k) => k.startsWith(`issue.${p}`)), p).toBe(true);
+    for (const p of codes.prefixes)
+      expect(
+        [...keys].some((k) => k.startsWith(`issue.${p}`)),
+        p,
+      ).toBe(true);
   });
 
   it('translate a real validation issue with its parameters', async () => {

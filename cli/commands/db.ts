@@ -10,7 +10,10 @@ import type { Command } from './index.js';
  * migrated and seeded, runs `fn` and closes it. Commands that read rule sets use it so a fresh
  * checkout works without a separate `esp db migrate`.
  */
-export async function withDatabase<T>(fn: (db: Db, database: Database) => Promise<T>, opts: { prepare?: boolean } = {}): Promise<T> {
+export async function withDatabase<T>(
+  fn: (db: Db, database: Database) => Promise<T>,
+  opts: { prepare?: boolean } = {},
+): Promise<T> {
   let database: Database;
   try {
     database = await openDatabase();

@@ -8,10 +8,32 @@ import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
 import type { Command } from './index.js';
 
-/** Writes respecting back-pressure, so 100,000 rows to a slow pipe do not pile up in memory. */
+class OutputClosed extends Error {}
+
+/**
+ * Writes respecting back-pressure, so 100,000 rows to a slow pipe do not pile up in memory. A
+ * reader that goes away (`esp export accounts | head`) ends the export quietly.
+ */
 function writer(stream: NodeJS.WritableStream | WriteStream): (chunk: string) => Promise<void> {
+  let failed: Error | undefined;
+  stream.on('error', (error: Error) => {
+    failed = error;
+  });
+  const check = () => {
+    if (!failed) return;
+    if ((failed as NodeJS.ErrnoException).code === 'EPIPE') throw new OutputClosed();
+    throw failed;
+  };
   return async (chunk) => {
-    if (!stream.write(chunk)) await once(stream, 'drain');
+    check();
+    if (!stream.write(chunk)) {
+      try {
+        await once(stream, 'drain');
+      } catch (error) {
+        failed ??= error as Error;
+      }
+    }
+    check();
   };
 }
 
@@ -52,7 +74,13 @@ export const exportAccountsCommand: Command = {
     if (stage) filter.stage = stage;
     return withDatabase(async (db) => {
       const stream = values.out ? createWriteStream(values.out, { encoding: 'utf8' }) : process.stdout;
-      const n = await exportAccounts(db, format, writer(stream), filter);
+      let n: number;
+      try {
+        n = await exportAccounts(db, format, writer(stream), filter);
+      } catch (error) {
+        if (error instanceof OutputClosed) return 0;
+        throw error;
+      }
       if (values.out) {
         (stream as WriteStream).end();
         await once(stream, 'finish');

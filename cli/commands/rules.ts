@@ -28,20 +28,23 @@ const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`)
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
 function defaultUser(): string {
-  const name = process.env['ESP_USER'] || (() => {
-    try {
-      return userInfo().username;
-    } catch {
-      return 'unknown';
-    }
-  })();
+  const name =
+    process.env['ESP_USER'] ||
+    (() => {
+      try {
+        return userInfo().username;
+      } catch {
+        return 'unknown';
+      }
+    })();
   return `cli:${name}`;
 }
 
 function parseVersion(text: string | undefined, what: string, allowNamed = false): VersionRef {
   if (text === undefined) throw new CliError(`expected ${what}`);
   if (allowNamed && (text === 'draft' || text === 'published')) return text;
-  if (!/^[1-9]\d*$/.test(text)) throw new CliError(`${what} must be a version number${allowNamed ? ', "draft" or "published"' : ''}, not "${text}"`);
+  if (!/^[1-9]\d*$/.test(text))
+    throw new CliError(`${what} must be a version number${allowNamed ? ', "draft" or "published"' : ''}, not "${text}"`);
   return Number(text);
 }
 
@@ -73,7 +76,9 @@ function describeResult(r: PublishResult): void {
       `: ${r.published.comment}`,
   );
   if (r.published.industry === FALLBACK_INDUSTRY)
-    out(`the effective rule set of every industry changed (own overrides: ${r.affectedIndustries.filter((i) => i !== FALLBACK_INDUSTRY).join(', ') || 'none'})`);
+    out(
+      `the effective rule set of every industry changed (own overrides: ${r.affectedIndustries.filter((i) => i !== FALLBACK_INDUSTRY).join(', ') || 'none'})`,
+    );
 }
 
 async function readDocument(file: string): Promise<Record<string, unknown>> {
@@ -89,7 +94,8 @@ async function readDocument(file: string): Promise<Record<string, unknown>> {
   } catch (error) {
     throw new CliError(`${file}: not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliError(`${file}: $: a rule set must be a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new CliError(`${file}: $: a rule set must be a JSON object`);
   // `$schema` is a path relative to the file, meaningless once stored.
   const { $schema: _schema, ...document } = json as Record<string, unknown>;
   return document;
@@ -114,7 +120,13 @@ export const rulesListCommand: Command = {
       ]);
       const header = ['industry', 'version', 'published', 'by', 'draft', 'comment'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      for (const r of [header, ...rows]) out(r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd());
+      for (const r of [header, ...rows])
+        out(
+          r
+            .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]!)))
+            .join('  ')
+            .trimEnd(),
+        );
       return 0;
     });
   },
@@ -123,7 +135,8 @@ export const rulesListCommand: Command = {
 export const rulesShowCommand: Command = {
   path: ['rules', 'show'],
   usage: '<industry> [--version N | --draft] [--effective]',
-  summary: 'Print a stored rule set as JSON: the published one, a version, the draft; --effective merges it onto the published "*".',
+  summary:
+    'Print a stored rule set as JSON: the published one, a version, the draft; --effective merges it onto the published "*".',
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, {
       version: { type: 'string' },
@@ -132,7 +145,11 @@ export const rulesShowCommand: Command = {
     });
     const [industry] = positionals(pos, 1, 'one industry (use "*" for the fallback)');
     if (values.version !== undefined && values.draft) throw new CliError('--version and --draft exclude each other');
-    const ref: VersionRef = values.draft ? 'draft' : values.version !== undefined ? parseVersion(values.version, '--version') : 'published';
+    const ref: VersionRef = values.draft
+      ? 'draft'
+      : values.version !== undefined
+        ? parseVersion(values.version, '--version')
+        : 'published';
     return withDatabase(async (db) => {
       try {
         if (values.effective && ref === 'published') {
@@ -149,7 +166,8 @@ export const rulesShowCommand: Command = {
         }
         const base = industry === FALLBACK_INDUSTRY ? undefined : await getPublished(db, FALLBACK_INDUSTRY);
         const v = base ? resolveRuleSet(base.document, row.document) : resolveRuleSet(row.document);
-        if (!v.ok) return report(new InvalidRuleSetError(`"${industry}" ${ref} does not resolve`, v.issues), `${industry} ${ref}`);
+        if (!v.ok)
+          return report(new InvalidRuleSetError(`"${industry}" ${ref} does not resolve`, v.issues), `${industry} ${ref}`);
         out(JSON.stringify(v.ruleSet, null, 2));
         return 0;
       } catch (error) {
@@ -193,7 +211,7 @@ export const rulesDiffCommand: Command = {
 export const rulesPublishCommand: Command = {
   path: ['rules', 'publish'],
   usage: '<industry> --file <json> --comment <why> [--by <name>]',
-  summary: 'Validate a rule set file and publish it as the industry\'s next version (all or nothing).',
+  summary: "Validate a rule set file and publish it as the industry's next version (all or nothing).",
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, {
       file: { type: 'string' },
@@ -206,7 +224,9 @@ export const rulesPublishCommand: Command = {
     const document = await readDocument(values.file);
     return withDatabase(async (db) => {
       try {
-        describeResult(await publishDocument(db, industry!, document, { comment: values.comment!, by: values.by ?? defaultUser() }));
+        describeResult(
+          await publishDocument(db, industry!, document, { comment: values.comment!, by: values.by ?? defaultUser() }),
+        );
         return 0;
       } catch (error) {
         return report(error, values.file!, true);
@@ -218,7 +238,7 @@ export const rulesPublishCommand: Command = {
 export const rulesRollbackCommand: Command = {
   path: ['rules', 'rollback'],
   usage: '<industry> <version> --comment <why> [--by <name>]',
-  summary: 'Re-publish an older version of an industry\'s rule set as its next version.',
+  summary: "Re-publish an older version of an industry's rule set as its next version.",
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, { comment: { type: 'string' }, by: { type: 'string' } });
     const [industry, v] = positionals(pos, 2, '<industry> <version>');
@@ -235,4 +255,10 @@ export const rulesRollbackCommand: Command = {
   },
 };
 
-export const rulesCommands: Command[] = [rulesListCommand, rulesShowCommand, rulesDiffCommand, rulesPublishCommand, rulesRollbackCommand];
+export const rulesCommands: Command[] = [
+  rulesListCommand,
+  rulesShowCommand,
+  rulesDiffCommand,
+  rulesPublishCommand,
+  rulesRollbackCommand,
+];

@@ -151,7 +151,8 @@ function roundTo(x: number, step: number): number {
 }
 
 function clampStance(x: number): number {
-  return Math.max(-2, Math.min(2, Math.round(x)));
+  // `|| 0` turns Math.round's −0 into 0: the database would, and equality checks care.
+  return Math.max(-2, Math.min(2, Math.round(x))) || 0;
 }
 
 export function accountId(index: number): string {

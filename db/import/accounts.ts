@@ -151,17 +151,18 @@ export function parseCompetitorsCell(raw: string): Cell<Partial<Competitor>[] | 
   for (const entry of v.split(/[;\r\n]+/)) {
     const e = entry.trim();
     if (e === '') continue;
-    const parts = e.split(':').map((p) => p.trim());
-    const id = parts[0]!;
+    const first = e.indexOf(':');
+    const last = e.lastIndexOf(':');
+    const id = (first === -1 ? e : e.slice(0, first)).trim();
     if (id === '') return { ok: false, reason: `"${cell.clip(e)}" has no id before the first colon` };
-    if (parts.length === 1) {
+    if (first === -1) {
       out.push({ id, name: id });
-    } else if (parts.length === 2) {
-      out.push({ id, name: parts[1] || id });
+    } else if (first === last) {
+      out.push({ id, name: e.slice(first + 1).trim() || id });
     } else {
-      const share = cell.share(parts[parts.length - 1]!);
+      const share = cell.share(e.slice(last + 1));
       if (!share.ok) return { ok: false, reason: `competitor "${id}": share ${share.reason}` };
-      const name = parts.slice(1, -1).join(':').trim() || id;
+      const name = e.slice(first + 1, last).trim() || id;
       out.push(share.value == null ? { id, name } : { id, name, share: share.value });
     }
   }
@@ -225,12 +226,14 @@ export function parseAccountsCsv(input: string | CsvRow[], options: ParseOptions
     if (isBlankRow(row)) continue;
     checkWidth(table, row, problems);
     const input: Record<string, unknown> = {};
-    let rowOk = true;
+    // Every bad cell of a row is reported, not just the first: cells that failed to read are left
+    // out of the schema check, and its "required" for them is not repeated.
+    const failed = new Set<string>();
     for (const name of present) {
       const i = table.index.get(name)!;
       const value = READERS[name]!(row.fields[i] ?? '');
       if (!value.ok) {
-        rowOk = false;
+        failed.add(name);
         problems.add({ file, line: row.lines[i] ?? row.line, column: name, message: value.reason });
       } else if (value.value !== null) {
         input[name] = value.value;
@@ -238,7 +241,6 @@ export function parseAccountsCsv(input: string | CsvRow[], options: ParseOptions
     }
     const lineOf = (column: string) => row.lines[table.index.get(column) ?? 0] ?? row.line;
     const at = (path: (string | number)[]): Omit<ImportProblem, 'message'> => ({ file, line: lineOf(columnOf(path)), column: columnOf(path) });
-    if (!rowOk) continue;
 
     const id = typeof input['id'] === 'string' ? input['id'] : undefined;
     if (id !== undefined) {
@@ -250,10 +252,10 @@ export function parseAccountsCsv(input: string | CsvRow[], options: ParseOptions
       firstLine.set(id, row.line);
     }
     const result = check(accountSchema, input);
-    if (!result.ok) {
-      for (const issue of result.issues) problems.add({ ...at(issue.path), message: competitorMessage(issue, input) });
-      continue;
-    }
+    if (!result.ok)
+      for (const issue of result.issues)
+        if (!failed.has(columnOf(issue.path))) problems.add({ ...at(issue.path), message: competitorMessage(issue, input) });
+    if (!result.ok || failed.size > 0) continue;
     const account = result.value;
     const refs = referenceIssuesAsProblems(account, at);
     if (account.parentId != null && account.parentId === account.id)
@@ -343,17 +345,17 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
     }
     const input = item as Record<string, unknown>;
     const issues = unknownKeyIssues(input);
+    const rawId = typeof input['id'] === 'string' ? input['id'].trim() : undefined;
+    if (rawId) {
+      const first = firstIndex.get(rawId);
+      if (first !== undefined) issues.push({ path: ['id'], message: `duplicate id "${cell.clip(rawId)}" (first at ${formatJsonPath([...prefix, first])})` });
+      else firstIndex.set(rawId, i);
+    }
     const result = check(accountSchema, input);
     if (!result.ok) issues.push(...result.issues);
     else issues.push(...accountReferenceIssues(result.value), ...int32Issues(result.value));
-    if (result.ok) {
-      const id = result.value.id;
-      const first = firstIndex.get(id);
-      if (first !== undefined) issues.push({ path: ['id'], message: `duplicate id "${cell.clip(id)}" (first at ${formatJsonPath([...prefix, first])})` });
-      else firstIndex.set(id, i);
-      if (result.value.parentId != null && result.value.parentId === id)
-        issues.push({ path: ['parentId'], message: 'an account cannot be its own parent' });
-    }
+    if (result.ok && result.value.parentId != null && result.value.parentId === result.value.id)
+      issues.push({ path: ['parentId'], message: 'an account cannot be its own parent' });
     if (issues.length > 0) {
       for (const issue of issues) pending.push({ path: [...base, ...issue.path], message: issue.message });
       return;

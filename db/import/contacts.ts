@@ -145,12 +145,13 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
     const lineOf = (i: number | undefined) => (i === undefined ? row.line : (row.lines[i] ?? row.line));
     const input: Record<string, unknown> = {};
     let influences: { to: string; weight: number }[] | undefined;
-    let rowOk = true;
+    // As for accounts: every bad cell is reported, and the schema check skips the cells that failed.
+    const failed = new Set<string>();
     for (const name of present) {
       const i = table.index.get(name)!;
       const value = READERS[name]!(row.fields[i] ?? '');
       if (!value.ok) {
-        rowOk = false;
+        failed.add(name);
         problems.add({ file, line: lineOf(i), column: name, message: value.reason });
       } else if (name === 'influences') {
         influences = value.value as { to: string; weight: number }[];
@@ -163,14 +164,13 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
     for (const [competitorId, i] of stanceColumns) {
       const value = cell.stance(row.fields[i] ?? '');
       if (!value.ok) {
-        rowOk = false;
+        failed.add(`${STANCE_PREFIX}:${competitorId}`);
         problems.add({ file, line: lineOf(i), column: `${STANCE_PREFIX}:${competitorId}`, message: value.reason });
         continue;
       }
       stances.set(competitorId, value.value);
       if (value.value !== null) competitorStances[competitorId] = value.value;
     }
-    if (!rowOk) continue;
     input['competitorStances'] = competitorStances;
 
     const accountId = input['accountId'] as string | undefined;
@@ -181,7 +181,7 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       column,
     });
     if (accountId === undefined) {
-      problems.add({ ...at('accountId'), message: 'required' });
+      if (!failed.has('accountId')) problems.add({ ...at('accountId'), message: 'required' });
       continue;
     }
     const contactId = input['id'];
@@ -213,10 +213,10 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
     }
     if (result.ok && result.value.reportsTo != null && result.value.reportsTo === result.value.id)
       issues.push({ path: ['reportsTo'], message: 'a contact cannot report to itself' });
-    if (issues.length > 0 || !result.ok) {
+    if (issues.length > 0 || !result.ok || failed.size > 0) {
       for (const issue of issues) {
         const column = csvColumnOf(issue.path);
-        problems.add({ ...at(column), message: issue.message });
+        if (!failed.has(column)) problems.add({ ...at(column), message: issue.message });
       }
       continue;
     }

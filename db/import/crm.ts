@@ -610,9 +610,15 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
       (f) => !fillOnly.includes(f) && !(unmapped as readonly string[]).includes(f),
     );
     const stored = await storedProfileFields(tx, accounts.map((a) => a.id), fillOnly);
+    // Nothing records which stored values an earlier import defaulted, so a stored value still
+    // equal to the default is taken as still defaulted, and a different one as real data.
     for (const p of plan.accounts) {
       const before = stored.get(p.account.id);
-      const applied = p.importedDefaults.filter((f) => !before || !fillOnly.includes(f as ProfileField) || before[f as ProfileField] == null);
+      const applied = p.importedDefaults.filter((f) => {
+        if (!before || !fillOnly.includes(f as ProfileField)) return true;
+        const value = before[f as ProfileField];
+        return value == null || value === p.account[f as ProfileField];
+      });
       if (applied.length) result.importedDefaults[p.account.id] = applied;
     }
     result.accounts = await upsertAccountProfiles(tx, accounts, { update, fillIfNull: fillOnly });

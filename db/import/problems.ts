@@ -41,10 +41,12 @@ export class Problems {
   }
 }
 
+/** `accounts.csv line 12, column influence: must be at most 5 (got 9)`. */
 export function formatProblem(p: ImportProblem): string {
-  const where = [p.file, p.line != null ? `line ${p.line}` : undefined].filter(Boolean).join(':');
-  const column = p.column != null ? `${p.column.startsWith('$') ? '' : 'column '}${p.column}: ` : '';
-  return `${where ? `${where}: ` : ''}${column}${p.message}`;
+  const where = [p.file, p.line != null ? `line ${p.line}` : undefined].filter(Boolean).join(' ');
+  const column = p.column != null ? (p.column.startsWith('$') ? p.column : `column ${p.column}`) : undefined;
+  const prefix = [where, column].filter(Boolean).join(', ');
+  return prefix ? `${prefix}: ${p.message}` : p.message;
 }
 
 export function formatProblems(problems: readonly ImportProblem[], total = problems.length): string {

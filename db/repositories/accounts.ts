@@ -4,7 +4,17 @@
  */
 import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Account, AccountClass, Competitor, Contact, Health, InfluenceLink, Stage, Strategy, Tier } from '../../engine/model.js';
+import type {
+  Account,
+  AccountClass,
+  Competitor,
+  Contact,
+  Health,
+  InfluenceLink,
+  Stage,
+  Strategy,
+  Tier,
+} from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accounts, competitors, contacts, influenceLinks, type AccountRow } from '../schema.js';
 
@@ -91,9 +101,21 @@ export async function upsertAccounts(db: Db, items: readonly Account[], opts: Up
       await tx.delete(contacts).where(inArray(contacts.accountId, ids));
       await tx.delete(competitors).where(inArray(competitors.accountId, ids));
       await tx.delete(influenceLinks).where(inArray(influenceLinks.accountId, ids));
-      await insertContacts(tx, batch.flatMap((a) => a.contacts.map((c, i) => ({ ...c, accountId: a.id, position: i }))), size);
-      await insertCompetitors(tx, batch.flatMap((a) => a.competitors.map((c, i) => ({ ...c, accountId: a.id, position: i }))), size);
-      await insertLinks(tx, batch.flatMap((a) => a.influenceLinks.map((l, i) => ({ ...l, accountId: a.id, position: i }))), size);
+      await insertContacts(
+        tx,
+        batch.flatMap((a) => a.contacts.map((c, i) => ({ ...c, accountId: a.id, position: i }))),
+        size,
+      );
+      await insertCompetitors(
+        tx,
+        batch.flatMap((a) => a.competitors.map((c, i) => ({ ...c, accountId: a.id, position: i }))),
+        size,
+      );
+      await insertLinks(
+        tx,
+        batch.flatMap((a) => a.influenceLinks.map((l, i) => ({ ...l, accountId: a.id, position: i }))),
+        size,
+      );
     }
   });
   return items.length;
@@ -142,12 +164,24 @@ async function insertLinks(db: Db, rows: WithAccount<InfluenceLink>[], size: num
   for (const batch of chunks(rows, size))
     await db
       .insert(influenceLinks)
-      .values(batch.map((l) => ({ accountId: l.accountId, from: l.from, to: l.to, weight: l.weight ?? 1, position: l.position ?? 0 })));
+      .values(
+        batch.map((l) => ({ accountId: l.accountId, from: l.from, to: l.to, weight: l.weight ?? 1, position: l.position ?? 0 })),
+      );
 }
 
 /** Inserts or updates contacts by (account, id): the contacts import. The accounts must exist. */
 export async function upsertContacts(db: Db, rows: readonly WithAccount<Contact>[], batchSize = BATCH_SIZE): Promise<number> {
-  const keys = ['name', 'title', 'reportsTo', 'influence', 'decisionRole', 'behavior', 'stance', 'competitorStances', 'interactions90d'] as const;
+  const keys = [
+    'name',
+    'title',
+    'reportsTo',
+    'influence',
+    'decisionRole',
+    'behavior',
+    'stance',
+    'competitorStances',
+    'interactions90d',
+  ] as const;
   await db.transaction(async (tx) => {
     for (const batch of chunks(rows, batchSize))
       await tx
@@ -159,7 +193,11 @@ export async function upsertContacts(db: Db, rows: readonly WithAccount<Contact>
 }
 
 /** Inserts or updates competitors by (account, id). */
-export async function upsertCompetitors(db: Db, rows: readonly WithAccount<Competitor>[], batchSize = BATCH_SIZE): Promise<number> {
+export async function upsertCompetitors(
+  db: Db,
+  rows: readonly WithAccount<Competitor>[],
+  batchSize = BATCH_SIZE,
+): Promise<number> {
   const keys = ['name', 'share', 'theirOffer', 'ourEdge'] as const;
   await db.transaction(async (tx) => {
     for (const batch of chunks(rows, batchSize))
@@ -172,12 +210,24 @@ export async function upsertCompetitors(db: Db, rows: readonly WithAccount<Compe
 }
 
 /** Inserts or updates influence links by (account, from, to). */
-export async function upsertInfluenceLinks(db: Db, rows: readonly WithAccount<InfluenceLink>[], batchSize = BATCH_SIZE): Promise<number> {
+export async function upsertInfluenceLinks(
+  db: Db,
+  rows: readonly WithAccount<InfluenceLink>[],
+  batchSize = BATCH_SIZE,
+): Promise<number> {
   await db.transaction(async (tx) => {
     for (const batch of chunks(rows, batchSize))
       await tx
         .insert(influenceLinks)
-        .values(batch.map((l) => ({ accountId: l.accountId, from: l.from, to: l.to, weight: l.weight ?? 1, position: l.position ?? 0 })))
+        .values(
+          batch.map((l) => ({
+            accountId: l.accountId,
+            from: l.from,
+            to: l.to,
+            weight: l.weight ?? 1,
+            position: l.position ?? 0,
+          })),
+        )
         .onConflictDoUpdate({
           target: [influenceLinks.accountId, influenceLinks.from, influenceLinks.to],
           set: excludedSet(influenceLinks, ['weight']),
@@ -212,7 +262,12 @@ export type AccountState = Pick<
   | 'updatedAt'
 >;
 
-function toAccount(row: AccountRow, cs: (typeof contacts.$inferSelect)[], comps: (typeof competitors.$inferSelect)[], links: (typeof influenceLinks.$inferSelect)[]): Account {
+function toAccount(
+  row: AccountRow,
+  cs: (typeof contacts.$inferSelect)[],
+  comps: (typeof competitors.$inferSelect)[],
+  links: (typeof influenceLinks.$inferSelect)[],
+): Account {
   return {
     id: row.id,
     name: row.name,
@@ -291,7 +346,11 @@ export async function getAccountsWithState(db: Db, ids: readonly string[]): Prom
     // Sequential on purpose: the four reads then see one consistent picture inside a caller's
     // transaction, and PGlite would serialise them anyway.
     const rows = await db.select().from(accounts).where(inArray(accounts.id, batch));
-    const cs = await db.select().from(contacts).where(inArray(contacts.accountId, batch)).orderBy(asc(contacts.position), asc(contacts.id));
+    const cs = await db
+      .select()
+      .from(contacts)
+      .where(inArray(contacts.accountId, batch))
+      .orderBy(asc(contacts.position), asc(contacts.id));
     const comps = await db
       .select()
       .from(competitors)
@@ -304,7 +363,10 @@ export async function getAccountsWithState(db: Db, ids: readonly string[]): Prom
       .orderBy(asc(influenceLinks.position));
     const [byC, byComp, byL] = [groupBy(cs), groupBy(comps), groupBy(links)];
     for (const row of rows)
-      out.set(row.id, { account: toAccount(row, byC.get(row.id) ?? [], byComp.get(row.id) ?? [], byL.get(row.id) ?? []), state: stateOf(row) });
+      out.set(row.id, {
+        account: toAccount(row, byC.get(row.id) ?? [], byComp.get(row.id) ?? [], byL.get(row.id) ?? []),
+        state: stateOf(row),
+      });
   }
   return ids.flatMap((id) => {
     const found = out.get(id);
@@ -432,14 +494,17 @@ export async function listAccounts(db: Db, filter: AccountFilter = {}, opts: Lis
   const page = Math.max(1, Math.floor(opts.page ?? 1));
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(opts.pageSize ?? 50)));
   const where = accountWhere(filter);
-  const rows = await db
-    .select(listColumns)
-    .from(accounts)
-    .where(where)
-    .orderBy(...orderBy(sort, direction))
-    .limit(pageSize)
-    .offset((page - 1) * pageSize);
-  const [totalRow] = await db.select({ n: count() }).from(accounts).where(where);
+  // Side by side: on PostgreSQL the page and the count run on two pooled connections.
+  const [rows, [totalRow]] = await Promise.all([
+    db
+      .select(listColumns)
+      .from(accounts)
+      .where(where)
+      .orderBy(...orderBy(sort, direction))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+    db.select({ n: count() }).from(accounts).where(where),
+  ]);
   return { rows, total: totalRow?.n ?? 0, page, pageSize };
 }
 

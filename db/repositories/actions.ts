@@ -4,7 +4,10 @@ import type { Db } from '../client.js';
 import { planActions, type PlanActionRow } from '../schema.js';
 import { NotFoundError } from './errors.js';
 
-export async function listActions(db: Db, filter: { accountId?: string; planId?: number; open?: boolean }): Promise<PlanActionRow[]> {
+export async function listActions(
+  db: Db,
+  filter: { accountId?: string; planId?: number; open?: boolean },
+): Promise<PlanActionRow[]> {
   return db
     .select()
     .from(planActions)
@@ -48,6 +51,13 @@ export async function overdueActions(db: Db, accountId: string, today: string): 
   return db
     .select()
     .from(planActions)
-    .where(and(eq(planActions.accountId, accountId), sql`${planActions.doneAt} is null`, isNotNull(planActions.dueDate), sql`${planActions.dueDate} < ${today}`))
+    .where(
+      and(
+        eq(planActions.accountId, accountId),
+        sql`${planActions.doneAt} is null`,
+        isNotNull(planActions.dueDate),
+        sql`${planActions.dueDate} < ${today}`,
+      ),
+    )
     .orderBy(asc(planActions.dueDate));
 }

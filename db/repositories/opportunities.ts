@@ -21,7 +21,10 @@ export interface HandoffPayload {
 }
 
 /** Logs an opportunity and queues its hand-off on the account's track, in one transaction. */
-export async function createOpportunity(db: Db, input: OpportunityInput): Promise<{ opportunity: OpportunityRow; outbox: OutboxRow }> {
+export async function createOpportunity(
+  db: Db,
+  input: OpportunityInput,
+): Promise<{ opportunity: OpportunityRow; outbox: OutboxRow }> {
   return db.transaction(async (tx) => {
     const [opportunity] = await tx.insert(opportunities).values(input).returning();
     const o = opportunity!;
@@ -70,7 +73,12 @@ export async function listOpportunities(
   return db
     .select()
     .from(opportunities)
-    .where(and(filter.accountId ? eq(opportunities.accountId, filter.accountId) : undefined, filter.status ? eq(opportunities.status, filter.status) : undefined))
+    .where(
+      and(
+        filter.accountId ? eq(opportunities.accountId, filter.accountId) : undefined,
+        filter.status ? eq(opportunities.status, filter.status) : undefined,
+      ),
+    )
     .orderBy(sql`${opportunities.closeDate} desc nulls first`, asc(opportunities.id))
     .limit(filter.limit ?? 500);
 }
@@ -79,16 +87,30 @@ export async function listOpportunities(
  * Count and value of the opportunities created on the account in [from, to): "opportunities
  * incubated" in the annual review. Dates are `YYYY-MM-DD`.
  */
-export async function opportunityStats(db: Db, accountId: string, range: { from: string; to: string }): Promise<{ count: number; value: number }> {
+export async function opportunityStats(
+  db: Db,
+  accountId: string,
+  range: { from: string; to: string },
+): Promise<{ count: number; value: number }> {
   const [row] = await db
     .select({ count: count(), value: sum(opportunities.estimatedValue).mapWith(Number) })
     .from(opportunities)
-    .where(and(eq(opportunities.accountId, accountId), gte(opportunities.createdAt, new Date(range.from)), lt(opportunities.createdAt, new Date(range.to))));
+    .where(
+      and(
+        eq(opportunities.accountId, accountId),
+        gte(opportunities.createdAt, new Date(range.from)),
+        lt(opportunities.createdAt, new Date(range.to)),
+      ),
+    );
   return { count: row?.count ?? 0, value: row?.value ?? 0 };
 }
 
 /** Won revenue per account closed in [from, to]: the CRM import's `revenueWithUs`. */
-export async function wonRevenue(db: Db, accountIds: readonly string[], range: { from: string; to: string }): Promise<Map<string, number>> {
+export async function wonRevenue(
+  db: Db,
+  accountIds: readonly string[],
+  range: { from: string; to: string },
+): Promise<Map<string, number>> {
   if (accountIds.length === 0) return new Map();
   const rows = await db
     .select({ accountId: opportunities.accountId, value: sum(opportunities.estimatedValue).mapWith(Number) })
@@ -112,7 +134,12 @@ export async function pendingHandoffs(db: Db, opts: { limit?: number; maxAttempt
   return db
     .select()
     .from(handoffOutbox)
-    .where(and(isNull(handoffOutbox.deliveredAt), opts.maxAttempts !== undefined ? lt(handoffOutbox.attempts, opts.maxAttempts) : undefined))
+    .where(
+      and(
+        isNull(handoffOutbox.deliveredAt),
+        opts.maxAttempts !== undefined ? lt(handoffOutbox.attempts, opts.maxAttempts) : undefined,
+      ),
+    )
     .orderBy(asc(handoffOutbox.id))
     .limit(opts.limit ?? 100);
 }
@@ -122,7 +149,11 @@ export async function markHandoffDelivered(db: Db, outboxId: number): Promise<vo
   await db.transaction(async (tx) => {
     const [row] = await tx
       .update(handoffOutbox)
-      .set({ deliveredAt: sql`coalesce(${handoffOutbox.deliveredAt}, now())`, attempts: sql`${handoffOutbox.attempts} + 1`, lastError: null })
+      .set({
+        deliveredAt: sql`coalesce(${handoffOutbox.deliveredAt}, now())`,
+        attempts: sql`${handoffOutbox.attempts} + 1`,
+        lastError: null,
+      })
       .where(eq(handoffOutbox.id, outboxId))
       .returning();
     if (!row) throw new NotFoundError(`hand-off ${outboxId} does not exist`);

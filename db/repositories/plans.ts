@@ -47,7 +47,9 @@ export async function createPlan(db: Db, input: PlanInput): Promise<PlanRow> {
     await tx
       .update(plans)
       .set({ status: 'superseded' })
-      .where(and(eq(plans.accountId, input.accountId), eq(plans.cycleYear, input.cycleYear), eq(plans.status, 'pending-approval')));
+      .where(
+        and(eq(plans.accountId, input.accountId), eq(plans.cycleYear, input.cycleYear), eq(plans.status, 'pending-approval')),
+      );
     const [row] = await tx
       .insert(plans)
       .values({
@@ -137,7 +139,13 @@ export async function currentPlan(db: Db, accountId: string, cycleYear?: number)
   const [row] = await db
     .select()
     .from(plans)
-    .where(and(eq(plans.accountId, accountId), eq(plans.status, 'approved'), cycleYear === undefined ? undefined : eq(plans.cycleYear, cycleYear)))
+    .where(
+      and(
+        eq(plans.accountId, accountId),
+        eq(plans.status, 'approved'),
+        cycleYear === undefined ? undefined : eq(plans.cycleYear, cycleYear),
+      ),
+    )
     .orderBy(desc(plans.cycleYear), desc(plans.version))
     .limit(1);
   return row;

@@ -34,7 +34,7 @@ export async function listReviewRuns(db: Db, year?: number): Promise<ReviewRunRo
  */
 export async function recordReview(db: Db, input: ReviewInput): Promise<ReviewRow> {
   return db.transaction(async (tx) => {
-    const { accountId, year, ...rest } = input;
+    const { accountId: _accountId, year: _year, ...rest } = input;
     const [row] = await tx
       .insert(reviews)
       .values(input)
@@ -56,8 +56,16 @@ export async function recordReviewFailure(db: Db, runId: string): Promise<void> 
     .where(eq(reviewRuns.id, runId));
 }
 
-export async function finishReviewRun(db: Db, runId: string, status: Exclude<ReviewRunStatus, 'running'> = 'completed'): Promise<ReviewRunRow> {
-  const [row] = await db.update(reviewRuns).set({ status, finishedAt: sql`now()` }).where(eq(reviewRuns.id, runId)).returning();
+export async function finishReviewRun(
+  db: Db,
+  runId: string,
+  status: Exclude<ReviewRunStatus, 'running'> = 'completed',
+): Promise<ReviewRunRow> {
+  const [row] = await db
+    .update(reviewRuns)
+    .set({ status, finishedAt: sql`now()` })
+    .where(eq(reviewRuns.id, runId))
+    .returning();
   if (!row) throw new NotFoundError(`review run ${runId} does not exist`);
   return row;
 }
@@ -70,7 +78,10 @@ export async function getReview(db: Db, accountId: string, year: number): Promis
   return row;
 }
 
-export async function listReviews(db: Db, filter: { year?: number; runId?: string; accountId?: string; limit?: number } = {}): Promise<ReviewRow[]> {
+export async function listReviews(
+  db: Db,
+  filter: { year?: number; runId?: string; accountId?: string; limit?: number } = {},
+): Promise<ReviewRow[]> {
   return db
     .select()
     .from(reviews)

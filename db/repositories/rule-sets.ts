@@ -168,9 +168,14 @@ export async function validateDocument(db: Db, industry: string, document: unkno
   const mismatch: Issue[] =
     isPlainObject(document) && document['industry'] !== industry
       ? [
-          issue(['industry'], 'ruleset.industryMismatch', `the document is for industry ${JSON.stringify(document['industry'])}, not "${industry}"`, {
-            expected: industry,
-          }),
+          issue(
+            ['industry'],
+            'ruleset.industryMismatch',
+            `the document is for industry ${JSON.stringify(document['industry'])}, not "${industry}"`,
+            {
+              expected: industry,
+            },
+          ),
         ]
       : [];
   if (industry === FALLBACK_INDUSTRY) {
@@ -192,7 +197,9 @@ export async function validateDocument(db: Db, industry: string, document: unkno
   if (!base) throw new NotFoundError('no published fallback rule set "*": run `esp db migrate` to seed the defaults');
   const v = resolveRuleSet(base.document, document);
   const issues = [...mismatch, ...v.issues];
-  return v.ok && issues.length === 0 ? { ok: true, issues, affected: [], ruleSet: v.ruleSet } : { ok: false, issues, affected: [] };
+  return v.ok && issues.length === 0
+    ? { ok: true, issues, affected: [], ruleSet: v.ruleSet }
+    : { ok: false, issues, affected: [] };
 }
 
 /** Validates the industry's draft (against the published `*`, or itself when it is `*`'s draft). */
@@ -366,7 +373,8 @@ async function archive(db: Db, row: RuleSetRow): Promise<RuleSetSummary> {
     .set({ status: 'archived' })
     .where(and(eq(ruleSets.id, row.id), eq(ruleSets.status, 'published')))
     .returning(summaryColumns);
-  if (!archived) throw new ConflictError(`version ${row.version} of "${row.industry}" is no longer the published version; try again`);
+  if (!archived)
+    throw new ConflictError(`version ${row.version} of "${row.industry}" is no longer the published version; try again`);
   return archived;
 }
 
@@ -375,7 +383,12 @@ async function archive(db: Db, row: RuleSetRow): Promise<RuleSetSummary> {
  * draft is created, replaced and published in one transaction, so a failure leaves no draft
  * behind. Refuses when an admin has unpublished edits in the studio, rather than losing them.
  */
-export async function publishDocument(db: Db, industry: string, document: unknown, opts: Omit<PublishOptions, 'revision'>): Promise<PublishResult> {
+export async function publishDocument(
+  db: Db,
+  industry: string,
+  document: unknown,
+  opts: Omit<PublishOptions, 'revision'>,
+): Promise<PublishResult> {
   requireComment(opts.comment);
   return db.transaction(async (tx) => {
     const existing = await getDraft(tx, industry);
@@ -404,7 +417,8 @@ export async function rollback(
     const target = await getVersion(tx, industry, toVersion);
     if (!target) throw new NotFoundError(`industry "${industry}" has no version ${toVersion}`);
     const current = await getPublished(tx, industry);
-    if (current?.version === toVersion) throw new BadRequestError(`version ${toVersion} of "${industry}" is already the published version`);
+    if (current?.version === toVersion)
+      throw new BadRequestError(`version ${toVersion} of "${industry}" is already the published version`);
     const check = await validateDocument(tx, industry, target.document);
     if (!check.ok) throw invalid(industry, `version ${toVersion}`, check);
     const version = await nextVersion(tx, industry);
@@ -434,8 +448,13 @@ export type VersionRef = number | 'draft' | 'published';
 
 export async function getDocument(db: Db, industry: string, ref: VersionRef): Promise<RuleSetRow> {
   const row =
-    ref === 'draft' ? await getDraft(db, industry) : ref === 'published' ? await getPublished(db, industry) : await getVersion(db, industry, ref);
-  if (!row) throw new NotFoundError(`industry "${industry}" has no ${typeof ref === 'number' ? `version ${ref}` : `${ref} version`}`);
+    ref === 'draft'
+      ? await getDraft(db, industry)
+      : ref === 'published'
+        ? await getPublished(db, industry)
+        : await getVersion(db, industry, ref);
+  if (!row)
+    throw new NotFoundError(`industry "${industry}" has no ${typeof ref === 'number' ? `version ${ref}` : `${ref} version`}`);
   return row;
 }
 
@@ -478,7 +497,8 @@ export async function getEffective(db: Db, industry: string): Promise<EffectiveR
   if (!ruleSet) {
     const v = own ? resolveRuleSet(base.document, own.document) : resolveRuleSet(base.document);
     // Cannot happen for rows published through this module; a hand-edited database can.
-    if (!v.ok) throw new InvalidRuleSetError(`the published rule set of "${own?.industry ?? FALLBACK_INDUSTRY}" is invalid`, v.issues);
+    if (!v.ok)
+      throw new InvalidRuleSetError(`the published rule set of "${own?.industry ?? FALLBACK_INDUSTRY}" is invalid`, v.issues);
     ruleSet = v.ruleSet;
     cache.set(cacheKey, ruleSet);
   }

@@ -15,7 +15,11 @@ export type StageResultInput = Omit<typeof stageResults.$inferInsert, 'id' | 'cr
  * either way, and whether this call wrote it.
  */
 export async function appendStageResult(db: Db, input: StageResultInput): Promise<{ row: StageResultRow; inserted: boolean }> {
-  const [row] = await db.insert(stageResults).values(input).onConflictDoNothing({ target: stageResults.idempotencyKey }).returning();
+  const [row] = await db
+    .insert(stageResults)
+    .values(input)
+    .onConflictDoNothing({ target: stageResults.idempotencyKey })
+    .returning();
   if (row) return { row, inserted: true };
   const [existing] = await db.select().from(stageResults).where(eq(stageResults.idempotencyKey, input.idempotencyKey));
   // Only a concurrent delete could make it vanish; the audit trail is append-only.

@@ -81,7 +81,11 @@ export async function createSession(db: Db, input: { id: string; userId: string;
 }
 
 /** The session's user, when the session exists and has not expired at `now`. */
-export async function getSessionUser(db: Db, id: string, now: Date = new Date()): Promise<{ user: UserRow; expiresAt: Date } | undefined> {
+export async function getSessionUser(
+  db: Db,
+  id: string,
+  now: Date = new Date(),
+): Promise<{ user: UserRow; expiresAt: Date } | undefined> {
   const [row] = await db
     .select({ user: users, expiresAt: sessions.expiresAt })
     .from(sessions)

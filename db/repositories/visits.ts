@@ -18,7 +18,11 @@ export async function addVisits(db: Db, rows: readonly VisitInput[], batchSize =
   return rows.length;
 }
 
-export async function listVisits(db: Db, accountId: string, opts: { from?: string; to?: string; limit?: number } = {}): Promise<VisitRow[]> {
+export async function listVisits(
+  db: Db,
+  accountId: string,
+  opts: { from?: string; to?: string; limit?: number } = {},
+): Promise<VisitRow[]> {
   return db
     .select()
     .from(visits)

@@ -28,8 +28,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A value as an admin wrote it, shortened; never throws (NaN, cycles, absurd nesting). */
 function describe(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
+  let text: string;
+  try {
+    text = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    text = Array.isArray(v) ? 'a list' : typeof v;
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 export function checkConditions(conditions: unknown, section: RuleSection, at: PathSegment[]): Issue[] {
@@ -160,7 +167,8 @@ export function checkConditions(conditions: unknown, section: RuleSection, at: P
         ),
       );
     }
-    const kind = typeof operator === 'string' ? OPERATORS[operator] : undefined;
+    // Own keys only: "constructor" or "toString" must not pass as operators through the prototype.
+    const kind = typeof operator === 'string' && Object.hasOwn(OPERATORS, operator) ? OPERATORS[operator] : undefined;
     if (operator === undefined)
       issues.push(
         issue([...path, 'operator'], 'condition.missingOperator', `a condition needs an operator, one of ${RULE_OPERATORS.join(', ')}`, {

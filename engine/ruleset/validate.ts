@@ -206,10 +206,60 @@ export type ValidRuleSet = RuleSet & { readonly [valid]: true };
 
 export type Validation = { ok: true; ruleSet: ValidRuleSet; issues: [] } | { ok: false; issues: Issue[] };
 
+/** How deep all/any/not may nest: far beyond any real rule, low enough for every recursive walker. */
+export const MAX_CONDITION_DEPTH = 100;
+
+/** How many all / any / not levels a condition tree nests, counted without recursion and only up to just past the limit. */
+function conditionDepth(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0 && max <= MAX_CONDITION_DEPTH) {
+    const [node, depth] = stack.pop()!;
+    if (!isObject(node) || !('all' in node || 'any' in node || 'not' in node)) continue;
+    max = Math.max(max, depth);
+    for (const key of ['all', 'any'] as const) {
+      const children = node[key];
+      if (Array.isArray(children)) for (const c of children) stack.push([c, depth + 1]);
+    }
+    if ('not' in node) stack.push([node['not'], depth + 1]);
+  }
+  return max;
+}
+
+/**
+ * Conditions nested deeper than the limit are reported and replaced by `{ all: [] }` in a copy, so
+ * the rest of the set is still checked (the schema and the condition walker recurse, and a hostile
+ * tree thousands of levels deep would overflow the stack).
+ */
+function limitDepth(json: unknown): { json: unknown; issues: Issue[] } {
+  if (!isObject(json)) return { json, issues: [] };
+  const issues: Issue[] = [];
+  let out: Record<string, unknown> = json;
+  for (const [sectionKey, listKey] of RULE_LISTS) {
+    const section = out[sectionKey];
+    const list = isObject(section) ? section[listKey] : undefined;
+    if (!isObject(section) || !Array.isArray(list)) continue;
+    let copy: unknown[] | undefined;
+    list.forEach((rule, i) => {
+      if (!isObject(rule) || conditionDepth(rule['conditions']) <= MAX_CONDITION_DEPTH) return;
+      issues.push(
+        issue([sectionKey, listKey, i, 'conditions'], 'condition.tooDeep', `conditions may nest at most ${MAX_CONDITION_DEPTH} levels of all / any / not`, {
+          max: MAX_CONDITION_DEPTH,
+        }),
+      );
+      copy ??= [...list];
+      copy[i] = { ...rule, conditions: { all: [] } };
+    });
+    if (copy) out = { ...out, [sectionKey]: { ...section, [listKey]: copy } };
+  }
+  return { json: out, issues };
+}
+
 /** Validates a complete rule set (the fallback `*`, or an effective one). Never throws. */
-export function validateRuleSet(json: unknown): Validation {
+export function validateRuleSet(input: unknown): Validation {
+  const { json, issues: depthIssues } = limitDepth(input);
   const parsed = ruleSetSchema.safeParse(json);
-  const issues = [...(parsed.success ? [] : zodIssues(parsed.error)), ...ruleListIssues(json), ...semanticIssues(json)];
+  const issues = [...depthIssues, ...(parsed.success ? [] : zodIssues(parsed.error)), ...ruleListIssues(json), ...semanticIssues(json)];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   return { ok: true, ruleSet: parsed.data as ValidRuleSet, issues: [] };
 }
@@ -263,15 +313,17 @@ function atOverridePath(i: Issue, merged: unknown, override: unknown): Issue {
  * The effective rule set of an industry: the valid fallback with the industry's override applied,
  * validated as a whole. Override problems are reported at their path in the override.
  */
-export function resolveRuleSet(base: unknown, override?: unknown): Validation {
-  if (override === undefined) {
+export function resolveRuleSet(base: unknown, overrideInput?: unknown): Validation {
+  if (overrideInput === undefined) {
     const v = validateRuleSet(base);
     if (v.ok && v.ruleSet.industry !== FALLBACK_INDUSTRY)
       return { ok: false, issues: [issue(['industry'], 'ruleset.notFallback', 'a complete rule set must be the fallback "*"')] };
     return v;
   }
+  const { json: override, issues: depthIssues } = limitDepth(overrideInput);
   const parsedOverride = ruleSetOverrideSchema.safeParse(override);
   const overrideIssues = [
+    ...depthIssues,
     ...(parsedOverride.success ? [] : zodIssues(parsedOverride.error)),
     ...ruleListIssues(override),
     ...removalIssues(base, override),

@@ -12,7 +12,7 @@ export const init: ServerInit = async () => {
   await database();
   // adapter-node emits this after SIGTERM/SIGINT once in-flight requests are done; PGlite must be
   // closed to leave its data directory consistent.
-  process.once('sveltekit:shutdown' as 'beforeExit', () => void closeDatabase());
+  process.once('sveltekit:shutdown', () => void closeDatabase());
 };
 
 function isReadOnly(method: string): boolean {
@@ -56,7 +56,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   // Admin-only pages check the role in their layout load (which renders the error page in the
   // app's shell); actions and endpoints are refused here as well, since actions skip layout loads.
   if (isAdminPath(url.pathname) && !isReadOnly(request.method) && !hasRole(user, 'admin')) {
-    error(403, { message: 'Forbidden', key: 'error.403' });
+    error(403, 'Forbidden');
   }
 
   const response = await resolve(event, {

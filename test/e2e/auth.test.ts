@@ -94,7 +94,7 @@ describe('a signed-in user', () => {
     await page.goto('/signin');
     await page.locator('input[name="email"]').fill(E2E_USERS.admin.email);
     await page.locator('input[name="password"]').fill('not-the-password');
-    await page.locator('form button[type="submit"]').click();
+    await page.locator('main form button[type="submit"]').click();
     await expect.poll(() => page.locator('[role="alert"]').textContent()).toBe('The e-mail or password is not correct.');
     expect(new URL(page.url()).pathname).toBe('/signin');
     expect(await page.locator('input[name="email"]').inputValue()).toBe(E2E_USERS.admin.email);
@@ -117,7 +117,9 @@ describe('a signed-in user', () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
 
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Portfolio', 'Accounts', 'Rules', 'Reviews', 'Glossary']);
+    await expect
+      .poll(() => nav.getByRole('link').allTextContents())
+      .toEqual(['Portfolio', 'Accounts', 'Rules', 'Reviews', 'Glossary']);
     expect(await nav.getByRole('link', { name: 'Glossary' }).getAttribute('aria-current')).toBe('page');
     expect(await page.locator('header').textContent()).toContain('Key Account Management');
     await expectShellIn(page, 'en');
@@ -167,15 +169,31 @@ describe('a signed-in user', () => {
     // Signed out means signed out: the old pages send to sign-in again.
     await page.goto('/portfolio');
     expect(new URL(page.url()).pathname).toBe('/signin');
-
     errors.assertNone();
     await context.close();
+
+    // Another browser, in English: after signing in, the user's own language wins.
+    const other = await newContext(browser, server.url, { locale: 'en-GB' });
+    const otherPage = await other.newPage();
+    const otherErrors = trackErrors(otherPage);
+    await otherPage.goto('/signin');
+    await expectShellIn(otherPage, 'en');
+    await signIn(otherPage, E2E_USERS.admin.email, E2E_PASSWORD);
+    await expectShellIn(otherPage, 'zh-CN');
+    expect(await otherPage.locator('h1').textContent()).toBe('客户组合');
+    // Back to English, so that the other tests find the user as seeded.
+    await otherPage.locator('summary').click();
+    await Promise.all([otherPage.waitForURL('**/portfolio'), otherPage.getByRole('button', { name: 'English' }).click()]);
+    await expectShellIn(otherPage, 'en');
+    otherErrors.assertNone();
+    await other.close();
   }, 120_000);
 
-  it('works from the keyboard: skip link, menu, Escape', async () => {
+  it('as a manager, works from the keyboard at tablet width and is refused the rules', async () => {
     const context = await newContext(browser, server.url, { width: 820, height: 1100 });
     const page = await context.newPage();
-    const errors = trackErrors(page);
+    // The refused page's own status is the only error allowed.
+    const errors = trackErrors(page, [/status of 403/]);
     await page.goto('/signin');
     await signIn(page, E2E_USERS.manager.email, E2E_PASSWORD);
 
@@ -184,7 +202,7 @@ describe('a signed-in user', () => {
     await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Portfolio', 'Accounts', 'Reviews', 'Glossary']);
 
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    expect(await page.locator(':focus').textContent()).toBe('Skip to main content');
     await page.keyboard.press('Enter');
     expect(new URL(page.url()).hash).toBe('#main');
 
@@ -194,9 +212,21 @@ describe('a signed-in user', () => {
     expect(await page.locator('details.user-menu').getAttribute('open')).not.toBeNull();
     await page.keyboard.press('Escape');
     expect(await page.locator('details.user-menu').getAttribute('open')).toBeNull();
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SUMMARY');
+    expect(await page.locator(':focus').evaluate((el) => el.tagName)).toBe('SUMMARY');
 
     await screenshot(page, 'portfolio-tablet-en');
+
+    const refused = await page.goto('/rules');
+    expect(refused?.status()).toBe(403);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Error 403');
+    expect(await page.locator('main').textContent()).toContain('You do not have access to this page.');
+    const post = await context.request.post('/rules', {
+      form: { industry: 'finance' },
+      headers: { origin: server.url },
+      maxRedirects: 0,
+    });
+    expect(post.status()).toBe(403);
+
     errors.assertNone();
     await context.close();
   }, 60_000);

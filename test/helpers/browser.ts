@@ -114,14 +114,25 @@ const KEY_LIKE = new RegExp(`(?<![\\w@.-])(?:${NAMESPACES.join('|')})\\.[A-Za-z]
 
 /** Text on the page that looks like a message key (`nav.portfolio`): a missing or misspelt key. */
 export async function rawKeysOn(page: Page): Promise<string[]> {
-  const text = await page.evaluate(() => `${document.title}\n${document.body.innerText}`);
+  const text = `${await page.title()}\n${await page.locator('body').innerText()}`;
   return [...new Set(text.match(KEY_LIKE) ?? [])];
 }
 
 // ---- the studio server -------------------------------------------------------------------------
 
 const BUILD_ENTRY = join(ROOT, 'studio', 'build', 'handler.js');
-const SOURCES = ['studio/src', 'studio/static', 'studio/svelte.config.js', 'studio/vite.config.ts', 'studio/aliases.js', 'studio/vite-plugins', 'db', 'engine', 'workflows', 'package.json'];
+const SOURCES = [
+  'studio/src',
+  'studio/static',
+  'studio/svelte.config.js',
+  'studio/vite.config.ts',
+  'studio/aliases.js',
+  'studio/vite-plugins',
+  'db',
+  'engine',
+  'workflows',
+  'package.json',
+];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -219,7 +230,10 @@ async function seedDatabase(dataDir: string, opts: StartOptions): Promise<void> 
     await seedDefaultRuleSets(database.db);
     if ((opts.demoAccounts ?? 60) > 0) await seedDemo(database.db, { accounts: opts.demoAccounts ?? 60 });
     const passwordHash = await hashPassword(E2E_PASSWORD);
-    await upsertUsers(database.db, Object.values(E2E_USERS).map((u) => ({ ...u, passwordHash, locale: 'en' as const })));
+    await upsertUsers(
+      database.db,
+      Object.values(E2E_USERS).map((u) => ({ ...u, passwordHash, locale: 'en' as const })),
+    );
     await opts.seed?.(database.db);
   } finally {
     await database.close();
@@ -262,7 +276,11 @@ export async function startStudio(opts: StartOptions = {}): Promise<StudioServer
   };
   delete env['DATABASE_URL'];
 
-  const child = spawn(process.execPath, [join(ROOT, 'studio', 'build', 'index.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'studio', 'build', 'index.js')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
@@ -293,5 +311,8 @@ export async function signIn(page: Page, email: string, password: string): Promi
   if (!new URL(page.url()).pathname.startsWith('/signin')) await page.goto('/signin');
   await page.locator('input[name="email"]').fill(email);
   await page.locator('input[name="password"]').fill(password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.locator('form button[type="submit"]').click()]);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.startsWith('/signin')),
+    page.locator('main form button[type="submit"]').click(),
+  ]);
 }

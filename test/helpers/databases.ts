@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, type Database, type Driver } from '../../db/client.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
@@ -99,4 +100,37 @@ export async function openTestDatabase(driver: Driver, opts: OpenTestOptions = {
     if (opts.seed ?? true) await seedDefaultRuleSets(handle.db);
   }
   return handle;
+}
+
+/**
+ * Registers the hooks of a suite that uses one test database: opened (and `setup` run) before the
+ * suite, closed after. A setup failure (e.g. no PostgreSQL server) is re-thrown by every test, so
+ * each one FAILS with the reason instead of being reported as skipped.
+ */
+export function useTestDatabase(
+  driver: Driver,
+  opts: OpenTestOptions & { setup?: (t: TestDatabase) => Promise<void> } = {},
+): { readonly t: TestDatabase } {
+  let handle: TestDatabase | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      handle = await openTestDatabase(driver, opts);
+      await opts.setup?.(handle);
+    } catch (error) {
+      failure = error;
+    }
+  });
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+  return {
+    get t() {
+      if (!handle) throw new Error(`the ${driver} test database is not open`);
+      return handle;
+    },
+  };
 }

@@ -102,8 +102,9 @@ export class NonRetryable extends Error {
 }
 
 // SQLSTATE classes that are the data's fault, not the connection's: 22 data exception, 23
-// integrity constraint violation, 42 syntax error or access rule violation.
-const PERMANENT_SQLSTATE = /^(22|23|42)/;
+// integrity constraint violation. (42, e.g. an undefined table, is left retryable: a worker that
+// starts before the migrations ran recovers once they have.)
+const PERMANENT_SQLSTATE = /^(22|23)/;
 
 function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

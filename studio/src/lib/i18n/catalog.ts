@@ -89,7 +89,11 @@ export function negotiateLocale(header: string | null | undefined, fallback: Loc
       const [range = '', ...attrs] = part.trim().split(';');
       const q = attrs.map((a) => a.trim()).find((a) => a.startsWith('q='));
       const quality = q ? Number(q.slice(2)) : 1;
-      return { tag: range.trim().toLowerCase().replace(/_/g, '-').split('.')[0] ?? '', quality: Number.isFinite(quality) ? quality : 0, index };
+      return {
+        tag: range.trim().toLowerCase().replace(/_/g, '-').split('.')[0] ?? '',
+        quality: Number.isFinite(quality) ? quality : 0,
+        index,
+      };
     })
     .filter((r) => r.tag && r.quality > 0)
     .sort((a, b) => b.quality - a.quality || a.index - b.index);

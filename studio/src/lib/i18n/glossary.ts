@@ -9,7 +9,31 @@ export type GlossarySection = 'method' | 'stages' | 'strategies' | 'execution';
 
 export const GLOSSARY: readonly { section: GlossarySection; terms: readonly TermId[] }[] = [
   { section: 'method', terms: ['kam', 'esp', 'incubation'] },
-  { section: 'stages', terms: ['profile', 'grading', 'compositeScore', 'classification', 'nineBox', 'twoRelationships', 'reportingLines', 'politicalMap', 'persona', 'coverage', 'regionalLine', 'accountLine', 'supportLine', 'planning'] },
-  { section: 'strategies', terms: ['fiveStrategies', 'acquire', 'grow', 'retain', 'winBack', 'waitAndWatch', 'valueProposition'] },
-  { section: 'execution', terms: ['monitoring', 'actionPlan', 'visitManagement', 'execute', 'majorProjectTrack', 'fastTrack', 'review'] },
+  {
+    section: 'stages',
+    terms: [
+      'profile',
+      'grading',
+      'compositeScore',
+      'classification',
+      'nineBox',
+      'twoRelationships',
+      'reportingLines',
+      'politicalMap',
+      'persona',
+      'coverage',
+      'regionalLine',
+      'accountLine',
+      'supportLine',
+      'planning',
+    ],
+  },
+  {
+    section: 'strategies',
+    terms: ['fiveStrategies', 'acquire', 'grow', 'retain', 'winBack', 'waitAndWatch', 'valueProposition'],
+  },
+  {
+    section: 'execution',
+    terms: ['monitoring', 'actionPlan', 'visitManagement', 'execute', 'majorProjectTrack', 'fastTrack', 'review'],
+  },
 ];

@@ -8,6 +8,7 @@
  */
 import { getContext, setContext } from 'svelte';
 import {
+  isMessageKey,
   translate,
   translateIssue,
   translatePlural,
@@ -44,6 +45,11 @@ export interface I18n {
   t(key: MessageKey, params?: Params): string;
   /** A plural message: `tn('common.accounts', 3)` picks `common.accounts.other`. */
   tn(key: PluralKey, count: number, params?: Params): string;
+  /**
+   * The label of a data value such as a tier, stage or industry (`label('stage', 'plan')` reads
+   * `stage.plan`); a value the catalogue does not know (a new industry) shows as itself.
+   */
+  label(namespace: string, value: string | null | undefined): string;
   /** A rule-set validation issue (or any coded message) in this locale. */
   issue(issue: CodedMessage): string;
   number(n: number | null | undefined, options?: Intl.NumberFormatOptions): string;
@@ -80,6 +86,11 @@ export function createI18n(settings: () => I18nSettings): I18n {
     t: (key, params) => translate(settings().locale, key, params),
     tn: (key, count, params) => translatePlural(settings().locale, key, count, params),
     issue: (issue) => translateIssue(settings().locale, issue),
+    label: (namespace, value) => {
+      if (value === null || value === undefined || value === '') return none();
+      const key = `${namespace}.${value}`;
+      return isMessageKey(key) ? translate(settings().locale, key) : value;
+    },
     number: (n, options = {}) => {
       if (n === null || n === undefined || !Number.isFinite(n)) return none();
       const { locale } = settings();

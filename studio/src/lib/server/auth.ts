@@ -7,7 +7,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cookies } from '@sveltejs/kit';
 import type { Db } from '../../../../db/client.js';
-import { createSession, deleteSession, getSessionUser, getUserByEmail, touchSession, updateUser } from '../../../../db/repositories/users.js';
+import {
+  createSession,
+  deleteSession,
+  getSessionUser,
+  getUserByEmail,
+  touchSession,
+  updateUser,
+} from '../../../../db/repositories/users.js';
 import type { UserRow } from '../../../../db/schema.js';
 import { hashPassword, verifyPassword } from '../../../../db/auth/password.js';
 import type { SessionUser } from '../user.js';

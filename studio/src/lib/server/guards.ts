@@ -21,16 +21,23 @@ export function hasRole(user: SessionUser | null, role: Role): boolean {
   return user !== null && RANK[user.role] >= RANK[role];
 }
 
+/** `App.Locals`, or anything else that carries the signed-in user. */
+interface WithUser {
+  user: SessionUser | null;
+}
+
+// The error page words these by status (`error.401`, `error.403`) in the user's language.
+
 /** The signed-in user; the hooks already sent signed-out visitors to sign in, this narrows the type. */
-export function requireUser(locals: App.Locals): SessionUser {
-  if (!locals.user) error(401, { message: 'Sign-in required', key: 'error.401' });
+export function requireUser(locals: WithUser): SessionUser {
+  if (!locals.user) error(401, 'Sign-in required');
   return locals.user;
 }
 
 /** The signed-in user when they have at least `role`, else a 403. */
-export function requireRole(locals: App.Locals, role: Role): SessionUser {
+export function requireRole(locals: WithUser, role: Role): SessionUser {
   const user = requireUser(locals);
-  if (!hasRole(user, role)) error(403, { message: 'Forbidden', key: 'error.403' });
+  if (!hasRole(user, role)) error(403, 'Forbidden');
   return user;
 }
 

@@ -23,6 +23,7 @@ export const load: PageServerLoad = async ({ locals }) => {
     by('health'),
   ]);
   return {
+    seesAll: scope.kind === 'all',
     total,
     tiers: distribution(TIERS, tiers),
     classes: distribution(CLASSES, classes),

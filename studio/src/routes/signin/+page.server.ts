@@ -1,5 +1,12 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { checkCredentials, clearSessionCookie, endSession, SESSION_COOKIE, setSessionCookie, startSession } from '$lib/server/auth.js';
+import {
+  checkCredentials,
+  clearSessionCookie,
+  endSession,
+  SESSION_COOKIE,
+  setSessionCookie,
+  startSession,
+} from '$lib/server/auth.js';
 import { db } from '$lib/server/db.js';
 import { safeReturnPath } from '$lib/server/guards.js';
 import type { MessageKey } from '$lib/i18n/catalog.js';

@@ -1,0 +1,113 @@
+/**
+ * Shared pieces of the workflow tests: a seeded account, a worker on a test environment, and
+ * polling a workflow's state until a condition holds.
+ */
+import type { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { NativeConnection } from '@temporalio/worker';
+import { upsertAccounts } from '../../db/repositories/accounts.js';
+import type { Db } from '../../db/client.js';
+import { accountSchema, type AccountInput } from '../../engine/index.js';
+import type { ActivityDeps } from '../../workflows/activities/index.js';
+import { accountState } from '../../workflows/client.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import type { AccountState } from '../../workflows/types.js';
+import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
+
+/**
+ * A manufacturing account that grades T2 (score 71.5), class A, strategy retain, on the
+ * major-project track: its plans need approval.
+ */
+export function keyAccount(overrides: Partial<AccountInput> = {}): AccountInput {
+  return {
+    id: 'acme',
+    name: 'Acme Manufacturing',
+    industry: 'manufacturing',
+    region: 'East',
+    status: 'active',
+    ownerId: 'u-alice',
+    employees: 5000,
+    companyRevenue: 2_000_000_000,
+    revenueWithUs: 12_000_000,
+    potential: 60_000_000,
+    demonstration: 70,
+    winnability: 70,
+    contacts: [
+      { id: 'c1', name: 'Chief Executive', influence: 5, stance: 2, interactions90d: 6, decisionRole: 'decision-maker', competitorStances: { rival: 0 } },
+      { id: 'c2', name: 'Chief Information Officer', influence: 4, stance: 1, interactions90d: 4, reportsTo: 'c1' },
+      { id: 'c3', name: 'Purchasing Manager', influence: 3, stance: 0, interactions90d: 2, reportsTo: 'c2' },
+    ],
+    competitors: [{ id: 'rival', name: 'Rival Corp', share: 0.3 }],
+    ...overrides,
+  };
+}
+
+export async function seedAccount(db: Db, input: AccountInput = keyAccount()): Promise<string> {
+  const account = accountSchema.parse(input);
+  await upsertAccounts(db, [account]);
+  return account.id;
+}
+
+/**
+ * The time-skipping server rejects upserts of unknown search attributes and does not implement
+ * listing them, so they are added blindly (the dev server registers them at start).
+ */
+export async function registerSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
+  const keyword = 2; // IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((n) => [n, keyword])),
+  });
+}
+
+export async function startTestWorker(
+  connection: NativeConnection,
+  db: Db,
+  taskQueue: string,
+  activities: Omit<ActivityDeps, 'db'> = {},
+  namespace = 'default',
+): Promise<WorkerHandle> {
+  return startWorker({ connection, db, taskQueue, namespace, activities, worker: { shutdownGraceTime: '2 seconds' } });
+}
+
+export async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await read();
+      if (ok(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}` +
+          (lastError ? `; last error: ${(lastError as Error).message}` : ''),
+      );
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function untilState(client: Client, accountId: string, what: string, ok: (s: AccountState) => boolean, timeoutMs?: number): Promise<AccountState> {
+  return until(what, () => accountState(client, accountId), ok, timeoutMs);
+}
+
+const HistoryProto = temporal.api.history.v1.History;
+
+/**
+ * A recorded history as a JSON file: protobuf's object form (enums and 64-bit numbers as strings,
+ * payload bytes in base64) plus the workflow id, which histories do not carry and the workflows
+ * use. (The SDK's `historyToJSON` trips over two protobufjs copies under vitest.)
+ */
+export function historyFileText(workflowId: string, history: temporal.api.history.v1.IHistory): string {
+  const object = HistoryProto.toObject(HistoryProto.fromObject(history), { longs: String, enums: String, bytes: String });
+  return JSON.stringify({ workflowId, history: object }) + '\n';
+}
+
+export function historyFromFileText(text: string): { workflowId: string; history: temporal.api.history.v1.History } {
+  const { workflowId, history } = JSON.parse(text) as { workflowId: string; history: Record<string, unknown> };
+  return { workflowId, history: HistoryProto.fromObject(history) };
+}

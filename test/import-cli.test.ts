@@ -1,0 +1,156 @@
+/**
+ * The import, export and demo commands end to end, through `main()` with the database chosen the
+ * way users choose it: DATABASE_URL for PostgreSQL, else PGlite in a data directory.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../cli/main.js';
+import { openDatabase } from '../db/client.js';
+import { parseCsv } from '../db/import/csv.js';
+import { accounts, contacts } from '../db/schema.js';
+import { createPostgresDatabase, DRIVERS } from './helpers/databases.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures', 'import');
+const MAVEN = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'maven-crm');
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+// Every command opens the database afresh (and PGlite on disk is slow to open): generous timeouts.
+describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 }, (driver) => {
+  const saved = { url: process.env['DATABASE_URL'], dir: process.env['PGLITE_DATA_DIR'] };
+  let scratch: string;
+  let drop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'esp-cli-'));
+    if (driver === 'postgres') {
+      const created = await createPostgresDatabase();
+      drop = created.drop;
+      process.env['DATABASE_URL'] = created.url;
+    } else {
+      delete process.env['DATABASE_URL'];
+      process.env['PGLITE_DATA_DIR'] = join(scratch, 'pglite');
+    }
+  });
+  afterAll(async () => {
+    if (saved.url === undefined) delete process.env['DATABASE_URL'];
+    else process.env['DATABASE_URL'] = saved.url;
+    if (saved.dir === undefined) delete process.env['PGLITE_DATA_DIR'];
+    else process.env['PGLITE_DATA_DIR'] = saved.dir;
+    await drop?.();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  async function rowCounts() {
+    const database = await openDatabase();
+    try {
+      const n = async (t: typeof accounts | typeof contacts) => (await database.db.select({ n: count() }).from(t))[0]!.n;
+      return { accounts: await n(accounts), contacts: await n(contacts) };
+    } finally {
+      await database.close();
+    }
+  }
+
+  it('imports accounts and contacts, and rejects a bad file with exit code 2 and nothing written', async () => {
+    const a = await run('import', 'accounts', join(FIXTURES, 'accounts.csv'));
+    expect(a).toMatchObject({ code: 0, stderr: '' });
+    expect(a.stdout).toContain('4 accounts imported (4 new, 0 updated)');
+    expect(a.stdout).toContain('graded by the fallback rule set "*" (no rule set of their own): logistics (1)');
+    const c = await run('import', 'contacts', join(FIXTURES, 'contacts.csv'));
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain('4 contacts of 2 accounts imported (4 new, 0 updated)');
+
+    const bad = join(scratch, 'bad.csv');
+    writeFileSync(bad, 'id,name,employees,status\nX1,New,12,active\nX2,Other,lots,gold\nX1,Again,1,active\n');
+    const before = await rowCounts();
+    const r = await run('import', 'accounts', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `${bad} line 3, column employees: "lots" is not a whole number\n` +
+        `${bad} line 3, column status: must be one of prospect, active, declining, lost (got "gold")\n` +
+        `${bad} line 4, column id: duplicate id "X1" (first on line 2)\n` +
+        '3 problems: nothing was imported\n',
+    );
+    expect(await rowCounts()).toEqual(before);
+
+    const json = await run('import', 'accounts', join(FIXTURES, 'accounts.json'));
+    expect(json.stdout).toContain('2 accounts imported (1 new, 1 updated)');
+    expect(await rowCounts()).toEqual({ accounts: 5, contacts: 3 });
+  });
+
+  it('imports the Maven CRM sample and prints the summary', async () => {
+    const r = await run(
+      'import',
+      'crm',
+      '--accounts',
+      join(MAVEN, 'accounts.csv'),
+      '--opportunities',
+      join(MAVEN, 'sales_pipeline.csv'),
+      '--teams',
+      join(MAVEN, 'sales_teams.csv'),
+      '--as-of',
+      '2017-12-31',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        'accounts: 85 (active 85)',
+        'revenueWithUs: 10,005,534 in total over the window',
+        'opportunities: 7375 stored (won 4238, lost 2473, open 664); skipped 1425 without an account, 0 of accounts not in the accounts file',
+        'written: accounts 85 new, 0 updated; 7375 opportunities; 41 users created; 9 teams',
+      ]),
+    );
+    const usage = await run('import', 'crm', '--accounts', 'a.csv');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--opportunities is required');
+  });
+
+  it('exports accounts as CSV to a file and as JSON to stdout', async () => {
+    const file = join(scratch, 'out.csv');
+    const r = await run('export', 'accounts', '--format', 'csv', '--out', file);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`${file}: 90 accounts exported\n`);
+    const rows = parseCsv(readFileSync(file, 'utf8')).rows;
+    expect(rows[0]!.fields.slice(0, 3)).toEqual(['id', 'name', 'industry']);
+    expect(rows[0]!.fields).toEqual(expect.arrayContaining(['tier', 'class', 'strategy', 'stage', 'score']));
+    expect(rows).toHaveLength(91);
+    // The export can be imported back as it is: computed columns are skipped.
+    expect((await run('import', 'accounts', file)).stdout).toContain('90 accounts imported (0 new, 90 updated)');
+
+    const json = await run('export', 'accounts', '--format', 'json', '--industry', 'healthcare');
+    const parsed = JSON.parse(json.stdout) as { id: string; industry: string; tier: string | null }[];
+    expect(parsed).toHaveLength(12);
+    expect(parsed.every((a) => a.industry === 'healthcare' && 'tier' in a)).toBe(true);
+    expect((await run('export', 'accounts', '--format', 'xml')).code).toBe(2);
+  });
+
+  it('seeds the demo', async () => {
+    const r = await run('demo', 'seed', '--accounts', '20', '--seed', '3', '--today', '2025-01-01');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^demo seed 3 \(today 2025-01-01\): 20 accounts, \d+ contacts/);
+    expect(r.stdout).toContain('admin@example.com');
+    expect((await rowCounts()).accounts).toBe(110);
+    expect((await run('demo', 'seed', '--accounts', 'many')).code).toBe(2);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * The account workflows on a real Temporal dev server (persistent SQLite file, non-default ports)
+ * with workers in child processes (`npm run worker`'s entry point) on PostgreSQL:
+ * - a worker killed mid-stage is replaced by another: no stage lost, none run twice;
+ * - the dev server stopped and started again on its file: the workflows go on;
+ * - the stock `temporal` CLI lists accounts by search attribute and queries their state.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stageResultCounts } from '../db/repositories/workflow-support.js';
+import { findTemporalCli, PROJECT_ROOT } from '../scripts/temporal/binaries.js';
+import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
+import { accountState, approvePlan, startAccountWorkflows } from '../workflows/client.js';
+import type { AccountState } from '../workflows/types.js';
+import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { keyAccount, seedAccount, until } from './helpers/temporal.js';
+
+const run = promisify(execFile);
+const TASK_QUEUE = 'esp-devserver';
+const KEY_ACCOUNTS = ['dev-a', 'dev-b'];
+const SMALL = 'dev-small';
+const ALL = [...KEY_ACCOUNTS, SMALL];
+
+let scratch: string;
+let t: TestDatabase;
+let server: DevServer;
+let port: number;
+let uiPort: number;
+let cli: string;
+let connection: Connection;
+let client: Client;
+const workers: { child: ChildProcess; log: string[] }[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port: p } = s.address() as net.AddressInfo;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** `npm run worker` as its own process, slowed so a test can kill it in the middle of a stage. */
+function startWorkerProcess(): { child: ChildProcess; log: string[] } {
+  const log: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workflows/worker.ts')], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      ESP_TASK_QUEUE: TASK_QUEUE,
+      DATABASE_URL: t.url!,
+      ESP_ACTIVITY_DELAY_MS: '1000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  const entry = { child, log };
+  workers.push(entry);
+  return entry;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function connect(): Promise<void> {
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection, namespace: 'default' });
+}
+
+function states(): Promise<AccountState[]> {
+  return Promise.all(ALL.map((id) => accountState(client, id)));
+}
+
+const settled = (s: AccountState) => (s.accountId === SMALL ? s.waitingFor === 'next-monitor' : s.waitingFor === 'plan-approval');
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'esp-devserver-'));
+  [port, uiPort, cli, t] = await Promise.all([freePort(), freePort(), findTemporalCli(), openTestDatabase('postgres')]);
+  server = await startDevServer({ dataDir: scratch, port, uiPort, cliPath: cli, reuseExisting: false });
+  await connect();
+  for (const id of KEY_ACCOUNTS) await seedAccount(t.db, keyAccount({ id, name: `Key account ${id}` }));
+  await seedAccount(t.db, keyAccount({ id: SMALL, name: 'Small account', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }));
+});
+
+afterAll(async () => {
+  for (const w of workers) {
+    w.child.kill('SIGKILL');
+    await exited(w.child);
+  }
+  await connection?.close();
+  await server?.stop();
+  await t?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe('account workflows on the dev server', () => {
+  it('survive a killed worker and a server restart; the stock CLI lists and queries them', { timeout: 115_000 }, async () => {
+    // ---- a worker dies in the middle of the stages ----------------------------------------------
+    const first = startWorkerProcess();
+    const started = await startAccountWorkflows(client, ALL, { taskQueue: TASK_QUEUE, workflow: { activityTimeout: '4 seconds' } });
+    expect(started).toMatchObject({ started: ALL, existing: [], failed: [] });
+    expect(await startAccountWorkflows(client, ALL, { taskQueue: TASK_QUEUE })).toMatchObject({ started: [], existing: ALL });
+
+    // Each stage takes a second: once two stages are done for an account, the third is running.
+    await until(
+      'a stage or two done',
+      () => stageResultCounts(t.db, KEY_ACCOUNTS[0]!),
+      (c) => Object.values(c).reduce((a, b) => a + b, 0) >= 2,
+      60_000,
+      100,
+    );
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    const done = await Promise.all(ALL.map((id) => stageResultCounts(t.db, id)));
+    expect(done.some((c) => (c['plan'] ?? 0) === 0)).toBe(true);
+
+    startWorkerProcess();
+    const after = await until('every account at its wait', states, (all) => all.every(settled), 60_000, 250);
+    for (const s of after) {
+      const stages = ['profile', 'grade', 'classify', 'relationship', 'coverage', 'plan', ...(s.accountId === SMALL ? ['execute'] : [])];
+      expect(s.history.map((h) => h.stage), s.accountId).toEqual(stages);
+      expect(await stageResultCounts(t.db, s.accountId), s.accountId).toEqual(Object.fromEntries(stages.map((stage) => [stage, 1])));
+    }
+
+    // ---- the dev server restarts on its file ----------------------------------------------------
+    await connection.close();
+    await server.stop();
+    server = await startDevServer({ dataDir: scratch, port, uiPort, cliPath: cli, reuseExisting: false });
+    await connect();
+    expect(await approvePlan(client, KEY_ACCOUNTS[0]!, { approve: true, by: 'u-boss', role: 'manager' })).toMatchObject({ status: 'approved' });
+    const executing = await until('execution after the restart', () => accountState(client, KEY_ACCOUNTS[0]!), (s) => s.waitingFor === 'next-monitor', 30_000, 250);
+    expect(executing.history.map((h) => h.stage).slice(-2)).toEqual(['plan', 'execute']);
+
+    // ---- the stock CLI ------------------------------------------------------------------------
+    const address = ['--address', server.address, '--namespace', 'default'];
+    const listed = await until(
+      'the visibility store to catch up',
+      async () => {
+        const { stdout } = await run(cli, ['workflow', 'list', ...address, '--query', `EspStage="plan" AND EspTier="T1"`, '--output', 'json']);
+        return (JSON.parse(stdout || '[]') as { execution: { workflowId: string } }[]).map((w) => w.execution.workflowId).sort();
+      },
+      (ids) => ids.length === 1,
+      20_000,
+      500,
+    );
+    expect(listed).toEqual([`account:${KEY_ACCOUNTS[1]}`]);
+    const { stdout: executingList } = await run(cli, ['workflow', 'list', ...address, '--query', `EspStage="execute"`, '--output', 'json']);
+    expect(executingList).toContain(`account:${KEY_ACCOUNTS[0]}`);
+    const { stdout: queried } = await run(cli, ['workflow', 'query', ...address, '--workflow-id', `account:${KEY_ACCOUNTS[1]}`, '--name', 'state', '--output', 'json']);
+    expect(queried).toMatch(/"waitingFor":\s*"plan-approval"/);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * How the account workflow meets failures, on the time-skipping server: a database that is down
+ * for a while is retried with backoff and the account carries on; an error no retry can fix (a
+ * missing account) is non-retryable, shown in the `state` query, and retried once someone fixes
+ * the data. Also: published rules re-run grade..coverage and the monitor at once, and the stages
+ * run the same as local activities.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/client.js';
+import { publishDocument } from '../db/repositories/rule-sets.js';
+import { listStageResults } from '../db/repositories/stage-results.js';
+import { stageResultCounts } from '../db/repositories/workflow-support.js';
+import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
+import { accountWorkflow } from '../workflows/account-workflow.js';
+import { accountHandle, notifyAccountUpdated } from '../workflows/client.js';
+import { rulesPublishedSignal } from '../workflows/messages.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
+import type { AccountWorkflowOptions } from '../workflows/types.js';
+import type { WorkerHandle } from '../workflows/worker.js';
+import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { keyAccount, registerSearchAttributes, seedAccount, startTestWorker, untilState } from './helpers/temporal.js';
+
+const TASK_QUEUE = 'esp-failures';
+
+let env: TestWorkflowEnvironment;
+let t: TestDatabase;
+let worker: WorkerHandle;
+const outage = { until: 0, refused: 0 };
+
+/** The database as the activities see it: every query is refused while the outage lasts. */
+function flakyDb(db: Db): Db {
+  const entryPoints = new Set(['select', 'selectDistinct', 'insert', 'update', 'delete', 'transaction', 'execute']);
+  return new Proxy(db, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function' || !entryPoints.has(String(property))) return value;
+      return (...args: unknown[]) => {
+        if (Date.now() < outage.until) {
+          outage.refused++;
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+beforeAll(async () => {
+  [env, t] = await Promise.all([TestWorkflowEnvironment.createTimeSkipping(await timeSkippingEnvOptions()), openTestDatabase('pglite')]);
+  await registerSearchAttributes(env.connection);
+  worker = await startTestWorker(env.nativeConnection, flakyDb(t.db), TASK_QUEUE);
+});
+
+afterAll(async () => {
+  await worker?.shutdown();
+  await env?.teardown();
+  await t?.close();
+});
+
+function start(accountId: string, options?: AccountWorkflowOptions) {
+  return env.client.workflow.start(accountWorkflow, {
+    workflowId: `account:${accountId}`,
+    taskQueue: TASK_QUEUE,
+    args: [{ accountId, ...(options ? { options } : {}) }],
+  });
+}
+
+describe('account workflow failures', () => {
+  it('retries a database that is down with backoff, and carries on once it is back', { timeout: 60_000 }, async () => {
+    await seedAccount(t.db, keyAccount({ id: 'outage' }));
+    outage.refused = 0;
+    outage.until = Date.now() + 2_500;
+    const handle = await start('outage');
+    const s = await untilState(env.client, 'outage', 'the plan after the outage', (s) => s.waitingFor === 'plan-approval', 40_000);
+    expect(outage.refused).toBeGreaterThanOrEqual(2);
+    // Retries are invisible to the workflow: no error, one audit row per stage.
+    expect(s.lastError).toBeNull();
+    expect(await stageResultCounts(t.db, 'outage')).toEqual({ profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1, plan: 1 });
+    const history = await handle.fetchHistory();
+    const profileAttempts = history.events!.find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!.attempt;
+    expect(profileAttempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('shows a non-retryable validation error in the state and resumes once the data is fixed', { timeout: 60_000 }, async () => {
+    const handle = await start('ghost');
+    let s = await untilState(env.client, 'ghost', 'the error', (s) => s.waitingFor === 'error-resolution');
+    expect(s).toMatchObject({ step: 'error-wait', stage: 'profile', retryStep: 'profile' });
+    expect(s.lastError).toMatchObject({ stage: 'profile', type: 'AccountNotFound', nonRetryable: true, resolvedAt: null });
+    expect(s.lastError!.message).toMatch(/account "ghost" does not exist/);
+    expect(s.history.at(-1)).toMatchObject({ stage: 'profile', error: s.lastError!.message });
+    // Failed once, not retried: a retry cannot create the account.
+    const history = await handle.fetchHistory();
+    expect(history.events!.filter((e) => e.activityTaskFailedEventAttributes)).toHaveLength(1);
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.EspStage)).toBe('profile');
+
+    await seedAccount(t.db, keyAccount({ id: 'ghost', name: 'Ghost Ltd' }));
+    await notifyAccountUpdated(env.client, 'ghost');
+    s = await untilState(env.client, 'ghost', 'recovery', (s) => s.waitingFor === 'plan-approval');
+    expect(s.lastError).toMatchObject({ type: 'AccountNotFound', resolvedAt: expect.any(String) });
+  });
+
+  it('re-runs grade..coverage and the monitor at once when rules are published', { timeout: 60_000 }, async () => {
+    // T4 (score 28.25): its plan needs no approval, so it goes straight to execution.
+    await seedAccount(t.db, keyAccount({ id: 'small', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }));
+    await start('small');
+    let s = await untilState(env.client, 'small', 'execution', (s) => s.waitingFor === 'next-monitor');
+    expect(s).toMatchObject({ tier: 'T4', monitors: 0, plan: { needsApproval: false, status: 'approved' } });
+
+    await publishDocument(
+      t.db,
+      'manufacturing',
+      { industry: 'manufacturing', grade: { tierPolicy: { thresholds: { T3: 25 } } } },
+      { by: 'u-admin', comment: 'smaller accounts count as T3' },
+    );
+    await accountHandle(env.client, 'small').signal(rulesPublishedSignal, { industry: 'finance', version: 2 });
+    await accountHandle(env.client, 'small').signal(rulesPublishedSignal, { industry: 'manufacturing', version: 2 });
+    s = await untilState(env.client, 'small', 'the re-evaluation', (s) => s.monitors === 1 && s.waitingFor === 'next-monitor');
+    expect(s).toMatchObject({ tier: 'T3', ruleSet: { industry: 'manufacturing', version: 2 } });
+    const rows = (await listStageResults(t.db, 'small')).reverse();
+    expect(rows.map((r) => `${r.stage}@${r.ruleSetVersion}`)).toEqual([
+      'profile@1', 'grade@1', 'classify@1', 'relationship@1', 'coverage@1', 'plan@1', 'execute@1',
+      'grade@2', 'classify@2', 'relationship@2', 'coverage@2', 'monitor@2',
+    ]);
+  });
+
+  it('runs the stages as local activities when asked', { timeout: 60_000 }, async () => {
+    await seedAccount(t.db, keyAccount({ id: 'local' }));
+    const handle = await start('local', { localActivities: true });
+    await untilState(env.client, 'local', 'the plan', (s) => s.waitingFor === 'plan-approval');
+    expect(await stageResultCounts(t.db, 'local')).toEqual({ profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1, plan: 1 });
+    const history = await handle.fetchHistory();
+    expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+    expect(history.events!.filter((e) => e.markerRecordedEventAttributes).length).toBeGreaterThanOrEqual(6);
+  });
+});

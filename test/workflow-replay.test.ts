@@ -1,0 +1,44 @@
+/**
+ * Replays the recorded histories (test/fixtures/histories, from `npx tsx
+ * workflows/record-histories.ts`) against the current workflow code: any change that would break
+ * a running workflow (a non-determinism) fails here. Such changes go through `patched()`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { describe, expect, it } from 'vitest';
+import { workflowBundle } from '../workflows/worker.js';
+import { historyFromFileText } from './helpers/temporal.js';
+
+const DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
+
+function recorded() {
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => ({ file: f, ...historyFromFileText(readFileSync(path.join(DIR, f), 'utf8')) }));
+}
+
+async function replayAll(bundle: { code: string }, histories: ReturnType<typeof recorded>): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'esp-replay' }, histories)) results.push(r);
+  return results;
+}
+
+describe('workflow replay', () => {
+  it('replays every recorded history with the current workflow code', { timeout: 90_000 }, async () => {
+    const histories = recorded();
+    expect(histories.map((h) => h.file)).toEqual(expect.arrayContaining(['account-year.json', 'account-year-two.json', 'review.json']));
+    const results = await replayAll(await workflowBundle(), histories);
+    expect(results).toHaveLength(histories.length);
+    expect(results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error!.message}`)).toEqual([]);
+  });
+
+  it('fails on a non-deterministic change', { timeout: 90_000 }, async () => {
+    const variant = await bundleWorkflowCode({ workflowsPath: path.join(DIR, 'nondeterministic-variant.ts') });
+    const [result] = await replayAll({ code: variant.code }, recorded().filter((h) => h.file === 'account-year.json'));
+    expect(result?.error).toBeInstanceOf(DeterminismViolationError);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Talking to the ESP+ workflows from outside: the studio, the CLI, `npm start` and the bench.
+ * The connection comes from the same environment as the worker's (see connection.ts).
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { accountWorkflow } from './account-workflow.js';
+import {
+  accountUpdatedSignal,
+  approvePlanUpdate,
+  completeActionUpdate,
+  logOpportunityUpdate,
+  logVisitUpdate,
+  profileUpdatedSignal,
+  progressQuery,
+  rulesPublishedSignal,
+  stateQuery,
+} from './messages.js';
+import { reviewWorkflow } from './review-workflow.js';
+import { espSearchAttributes } from './search-attributes.js';
+import { temporalSettings } from './connection.js';
+import {
+  accountWorkflowId,
+  reviewWorkflowId,
+  type AccountState,
+  type AccountWorkflowOptions,
+  type ApprovePlanInput,
+  type ApprovePlanResult,
+  type CompleteActionInput,
+  type CompleteActionResult,
+  type LogOpportunityInput,
+  type LogOpportunityResult,
+  type LogVisitInput,
+  type LogVisitResult,
+  type ReviewProgress,
+  type ReviewWorkflowInput,
+  type RulesPublishedInput,
+} from './types.js';
+
+export interface EspClient {
+  client: Client;
+  connection: Connection;
+  namespace: string;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+export async function connectClient(opts: { address?: string; namespace?: string; taskQueue?: string; env?: NodeJS.ProcessEnv } = {}): Promise<EspClient> {
+  const settings = temporalSettings(opts.env ?? process.env);
+  const connection = await Connection.connect({
+    address: opts.address ?? settings.address,
+    tls: settings.tls,
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  });
+  const namespace = opts.namespace ?? settings.namespace;
+  return {
+    client: new Client({ connection, namespace }),
+    connection,
+    namespace,
+    taskQueue: opts.taskQueue ?? settings.taskQueue,
+    close: () => connection.close(),
+  };
+}
+
+/** Runs `fn` over `items` with at most `concurrency` calls in flight. */
+export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+export interface StartAccountsOptions {
+  taskQueue?: string;
+  /** Start calls in flight at once. Default 20. */
+  concurrency?: number;
+  workflow?: AccountWorkflowOptions;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface StartAccountsResult {
+  started: string[];
+  /** Already running: left as they are. */
+  existing: string[];
+  failed: { accountId: string; error: string }[];
+}
+
+/** Starts `account:<id>` for each account; one already running is fine and left alone. */
+export async function startAccountWorkflows(client: Client, accountIds: readonly string[], opts: StartAccountsOptions = {}): Promise<StartAccountsResult> {
+  const taskQueue = opts.taskQueue ?? temporalSettings().taskQueue;
+  const outcomes = new Array<{ kind: 'started' | 'existing' } | { kind: 'failed'; error: string }>(accountIds.length);
+  let done = 0;
+  await mapConcurrent(accountIds, opts.concurrency ?? 20, async (accountId, i) => {
+    try {
+      await client.workflow.start(accountWorkflow, {
+        workflowId: accountWorkflowId(accountId),
+        taskQueue,
+        args: [{ accountId, ...(opts.workflow ? { options: opts.workflow } : {}) }],
+        typedSearchAttributes: espSearchAttributes({ EspStage: 'profile' }),
+      });
+      outcomes[i] = { kind: 'started' };
+    } catch (error) {
+      outcomes[i] = error instanceof WorkflowExecutionAlreadyStartedError ? { kind: 'existing' } : { kind: 'failed', error: (error as Error).message };
+    }
+    opts.onProgress?.(++done, accountIds.length);
+  });
+  // In the order given, whatever order the calls finished in.
+  const out: StartAccountsResult = { started: [], existing: [], failed: [] };
+  outcomes.forEach((o, i) => {
+    const accountId = accountIds[i]!;
+    if (o.kind === 'failed') out.failed.push({ accountId, error: o.error });
+    else out[o.kind].push(accountId);
+  });
+  return out;
+}
+
+export function accountHandle(client: Client, accountId: string): WorkflowHandle<typeof accountWorkflow> {
+  return client.workflow.getHandle<typeof accountWorkflow>(accountWorkflowId(accountId));
+}
+
+export function accountState(client: Client, accountId: string): Promise<AccountState> {
+  return accountHandle(client, accountId).query(stateQuery);
+}
+
+/** A manager's decision; rejected by the workflow's validator with a reason when not allowed. */
+export function approvePlan(client: Client, accountId: string, input: ApprovePlanInput): Promise<ApprovePlanResult> {
+  return accountHandle(client, accountId).executeUpdate(approvePlanUpdate, { args: [input] });
+}
+
+export function logVisit(client: Client, accountId: string, input: LogVisitInput = {}): Promise<LogVisitResult> {
+  return accountHandle(client, accountId).executeUpdate(logVisitUpdate, { args: [input] });
+}
+
+export function completeAction(client: Client, accountId: string, input: CompleteActionInput): Promise<CompleteActionResult> {
+  return accountHandle(client, accountId).executeUpdate(completeActionUpdate, { args: [input] });
+}
+
+export function logOpportunity(client: Client, accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult> {
+  return accountHandle(client, accountId).executeUpdate(logOpportunityUpdate, { args: [input] });
+}
+
+/** Tells the workflow its account changed; false when it has no running workflow. */
+export async function notifyAccountUpdated(client: Client, accountId: string, what: 'profile' | 'account' = 'account'): Promise<boolean> {
+  try {
+    await accountHandle(client, accountId).signal(what === 'profile' ? profileUpdatedSignal : accountUpdatedSignal);
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Tells every running account workflow of the industry (all of them for `*`) that its rules
+ * changed. Finds them through the EspIndustry search attribute.
+ */
+export async function notifyRulesPublished(client: Client, published: RulesPublishedInput, opts: { concurrency?: number } = {}): Promise<number> {
+  const industry = published.industry;
+  const filter = industry && industry !== '*' ? ` AND EspIndustry = '${industry.replaceAll("'", "\\'")}'` : '';
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'accountWorkflow' AND ExecutionStatus = 'Running'${filter}` })) ids.push(wf.workflowId);
+  let sent = 0;
+  await mapConcurrent(ids, opts.concurrency ?? 20, async (id) => {
+    try {
+      await client.workflow.getHandle(id).signal(rulesPublishedSignal, published);
+      sent++;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  });
+  return sent;
+}
+
+/** Starts the review of `year` now (`review:<year>`); an already running one is returned instead. */
+export async function startReview(
+  client: Client,
+  input: ReviewWorkflowInput & { year: number },
+  opts: { taskQueue?: string } = {},
+): Promise<WorkflowHandle<typeof reviewWorkflow>> {
+  const workflowId = reviewWorkflowId(input.year);
+  try {
+    return await client.workflow.start(reviewWorkflow, {
+      workflowId,
+      taskQueue: opts.taskQueue ?? temporalSettings().taskQueue,
+      args: [input],
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof reviewWorkflow>(workflowId);
+    throw error;
+  }
+}
+
+export function reviewProgress(handle: WorkflowHandle<typeof reviewWorkflow>): Promise<ReviewProgress> {
+  return handle.query(progressQuery);
+}
