@@ -84,7 +84,7 @@ describe('demo generator', () => {
     for (const [, set] of perIndustryTiers) expect(set.size).toBeGreaterThanOrEqual(3);
   });
 
-  it('names companies uniquely, even for large runs', () => {
+  it('names companies uniquely, even for large runs', { timeout: 60_000 }, () => {
     const names = generateAccounts(20_000, 3).map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);
   });
@@ -147,7 +147,7 @@ describe('demo generator', () => {
     }
   });
 
-  it('generates 100,000 accounts fast enough for the engine benchmark', () => {
+  it('generates 100,000 accounts fast enough for the engine benchmark', { timeout: 120_000 }, () => {
     const started = performance.now();
     const many = generateAccounts(100_000, 1);
     const seconds = (performance.now() - started) / 1000;

@@ -6,11 +6,21 @@ import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD, generateDemo } from '../db/demo/genera
 import { hasNoAccounts, seedDemo } from '../db/demo/seed.js';
 import { getAccount } from '../db/repositories/accounts.js';
 import { getUserByEmail, updateUser } from '../db/repositories/users.js';
-import { accounts, competitors, contacts, influenceLinks, opportunities, teamMembers, teams, users, visits } from '../db/schema.js';
+import {
+  accounts,
+  competitors,
+  contacts,
+  influenceLinks,
+  opportunities,
+  teamMembers,
+  teams,
+  users,
+  visits,
+} from '../db/schema.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 describe('passwords', () => {
-  it('hashes with scrypt and a random salt, in a self-describing format', async () => {
+  it('hashes with scrypt and a random salt, in a self-describing format', { timeout: 60_000 }, async () => {
     const a = await hashPassword('s3cret');
     const b = await hashPassword('s3cret');
     expect(a).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
@@ -39,7 +49,7 @@ async function counts(db: Db) {
   return out;
 }
 
-describe.each(DRIVERS)('demo seed on %s', (driver) => {
+describe.each(DRIVERS)('demo seed on %s', { timeout: 120_000 }, (driver) => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await openTestDatabase(driver);

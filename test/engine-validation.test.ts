@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuleBook, resolveRuleSet, validateRuleSet, ValidationError, type Issue, type Validation } from '../engine/index.js';
-import { DEFAULT_RULES_DIR, loadRuleBook } from '../rules/load.js';
+import { DEFAULT_RULES_DIR, jsonSyntaxErrorOffset, loadRuleBook, parseJsonFile } from '../rules/load.js';
 import { ruleSchemaFiles } from '../scripts/gen-rule-schemas.js';
 import { baseDocument, readDefaultDocument } from './helpers/accounts.js';
 
@@ -512,6 +512,90 @@ describe('overrides', () => {
   it('several problems of an override at once', () => {
     const v = resolve({ grade: { weights: { revenue: -0.1 }, tierPolicy: { thresholds: { T1: 40 } } }, classify: { matrix: [['A']] } });
     expect(issuesOf(v).map((i) => i.path).sort()).toEqual(['$.classify.matrix', '$.grade.tierPolicy.thresholds.T2', '$.grade.weights.revenue']);
+  });
+});
+
+describe('hostile input', () => {
+  it('prototype names are not operators or facts ("constructor", "toString")', () => {
+    expect(
+      only((d) => {
+        d.strategy.rules[0].conditions.all[0].operator = 'constructor';
+      }),
+    ).toMatchObject({ path: '$.strategy.rules[0].conditions.all[0].operator', code: 'condition.unknownOperator' });
+    expect(
+      only((d) => {
+        d.strategy.rules[0].conditions.all[0].fact = 'toString';
+      }),
+    ).toMatchObject({ path: '$.strategy.rules[0].conditions.all[0].fact', code: 'condition.unknownFact' });
+  });
+
+  it('an own "__proto__" key (as JSON.parse makes it) is an unknown key, in a set and in an override', () => {
+    const text = JSON.stringify(baseDocument()).replace('"grade":{', '"grade":{"__proto__":{"x":1},');
+    expect(issuesOf(validateRuleSet(JSON.parse(text))).map((i) => i.path)).toEqual(['$.grade.__proto__']);
+    const override = JSON.parse('{"industry":"x","__proto__":{"grade":{"weights":{"revenue":5}}}}');
+    expect(issuesOf(resolveRuleSet(baseDocument(), override)).map((i) => i.path)).toEqual(['$.__proto__']);
+  });
+
+  it('conditions nested deeper than 100 levels are reported, not a stack overflow', () => {
+    const d = baseDocument() as Doc;
+    let node: unknown = { fact: 'tier', operator: 'equal', value: 'T1' };
+    for (let i = 0; i < 50_000; i++) node = { not: node };
+    d.strategy.rules[0].conditions = node;
+    d.grade.weights.revenue = 0.5; // still reported alongside
+    expect(issuesOf(validateRuleSet(d)).map((i) => [i.path, i.code])).toEqual([
+      ['$.strategy.rules[0].conditions', 'condition.tooDeep'],
+      ['$.grade.weights', 'weights.sum'],
+    ]);
+    const override = { industry: 'x', strategy: { rules: [{ name: 'grow', conditions: node, event: { type: 'strategy', params: { strategy: 'grow' } } }] } };
+    expect(issuesOf(resolveRuleSet(baseDocument(), override)).map((i) => i.code)).toEqual(['condition.tooDeep']);
+  });
+
+  it('100 levels are fine', () => {
+    const d = baseDocument() as Doc;
+    let node: unknown = { fact: 'tier', operator: 'equal', value: 'T1' };
+    for (let i = 0; i < 99; i++) node = { all: [node] };
+    d.strategy.rules[0].conditions = { any: [node] };
+    expect(validateRuleSet(d).ok).toBe(true);
+  });
+
+  it('a validated rule set does not share its conditions with the input', () => {
+    const d = baseDocument() as Doc;
+    const v = validateRuleSet(d);
+    expect(v.ok).toBe(true);
+    if (!v.ok) return;
+    expect(v.ruleSet.strategy.rules[0]!.conditions).toEqual(d.strategy.rules[0].conditions);
+    d.strategy.rules[0].conditions.all[0].value = 'active';
+    expect(v.ruleSet.strategy.rules[0]!.conditions).toEqual({ all: [{ fact: 'status', operator: 'equal', value: 'lost' }] });
+  });
+
+  it('very long values are shortened in messages', () => {
+    const i = only((d) => {
+      d.coverage.rules[0].conditions.all[0].value = 'T'.repeat(500);
+    });
+    expect(i.message.length).toBeLessThan(200);
+  });
+});
+
+describe('rule file JSON syntax errors name the line and column', () => {
+  const at = (text: string) => {
+    try {
+      parseJsonFile('x.json', text);
+      return 'parsed';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  it('for each kind of mistake', () => {
+    expect(at('{\n  "a": 1,\n}')).toMatch(/^x\.json: invalid JSON at line 3, column 1/);
+    expect(at('{"a": tru}')).toMatch(/line 1, column 7/);
+    expect(at('[1, 2')).toMatch(/line 1, column 6/);
+    expect(at('{"a": 1}\n}')).toMatch(/line 2, column 1/);
+    expect(at('{"a": "\\q"}')).toMatch(/line 1, column 9/);
+    expect(at('\n\n  nope')).toMatch(/line 3, column 3/);
+    expect(at('{"a": [1, {"b": null}], "c": -1.5e3, "d": "\\u00e9"}')).toBe('parsed');
+  });
+  it('jsonSyntaxErrorOffset agrees with JSON.parse on valid input', () => {
+    for (const t of ['{}', '[]', '"x"', '0', '-0.5e-3', 'true', ' null ', '{"a":[{"b":[]}]}']) expect(jsonSyntaxErrorOffset(t), t).toBe(-1);
   });
 });
 

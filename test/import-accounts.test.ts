@@ -46,7 +46,15 @@ describe('accounts CSV', () => {
     expect([initech!.ownerId, initech!.companyRevenue]).toEqual([undefined, undefined]);
     expect(hooli).toMatchObject({
       name: 'Hooli "Cloud" Ltd',
-      competitors: [{ id: 'acmesoft', name: 'AcmeSoft', share: 0.5, theirOffer: 'Cheap entry edition', ourEdge: 'Scales without re-platforming' }],
+      competitors: [
+        {
+          id: 'acmesoft',
+          name: 'AcmeSoft',
+          share: 0.5,
+          theirOffer: 'Cheap entry edition',
+          ourEdge: 'Scales without re-platforming',
+        },
+      ],
     });
     expect([...records[0]!.fields]).toContain('potential');
     expect(records[0]!.lists.has('competitors')).toBe(true);
@@ -67,7 +75,11 @@ describe('accounts CSV', () => {
 
   it('reports wrong types and out-of-range values with line and column', () => {
     const { records, problems } = parseAccountsCsv(
-      csv('A1,Alpha,finance,East,active,many,100,200,50,50', 'A2,Beta,finance,East,gold,10,100,200,150,50', 'A3,,finance,East,active,10,-5,200,50,50'),
+      csv(
+        'A1,Alpha,finance,East,active,many,100,200,50,50',
+        'A2,Beta,finance,East,gold,10,100,200,150,50',
+        'A3,,finance,East,active,10,-5,200,50,50',
+      ),
       { file: 'a.csv' },
     );
     expect(records).toEqual([]);
@@ -98,20 +110,28 @@ describe('accounts CSV', () => {
   });
 
   it('reports duplicate ids at the second occurrence', () => {
-    const { problems } = parseAccountsCsv(csv('A1,Alpha,finance,East,active,1,1,1,1,1', 'A2,Beta,,,,,,,,', 'A1,Again,finance,East,active,1,1,1,1,1'));
+    const { problems } = parseAccountsCsv(
+      csv('A1,Alpha,finance,East,active,1,1,1,1,1', 'A2,Beta,,,,,,,,', 'A1,Again,finance,East,active,1,1,1,1,1'),
+    );
     expect(problemsOf(problems)).toEqual([{ line: 4, column: 'id', message: 'duplicate id "A1" (first on line 2)' }]);
   });
 
   it('reports broken quotes and huge fields from the parser', () => {
     const broken = parseAccountsCsv(csv('A1,"Alpha,finance,East,active,1,1,1,1,1'));
-    expect(problemsOf(broken.problems)).toEqual([{ line: 2, column: '4', message: expect.stringContaining('unterminated quoted field') }]);
+    expect(problemsOf(broken.problems)).toEqual([
+      { line: 2, column: '4', message: expect.stringContaining('unterminated quoted field') },
+    ]);
     const huge = parseAccountsCsv(csv(`A1,${'x'.repeat(70_000)},finance,East,active,1,1,1,1,1`));
-    expect(problemsOf(huge.problems)).toEqual([{ line: 2, column: '4', message: 'field too large (more than 65536 characters)' }]);
+    expect(problemsOf(huge.problems)).toEqual([
+      { line: 2, column: '4', message: 'field too large (more than 65536 characters)' },
+    ]);
   });
 
   it('reports a row wider than the header (an unquoted comma)', () => {
     const { problems } = parseAccountsCsv('id,name\nA1,Acme, Inc\n');
-    expect(problemsOf(problems)).toEqual([{ line: 2, column: '#3', message: expect.stringContaining('3 cells but the header has 2') }]);
+    expect(problemsOf(problems)).toEqual([
+      { line: 2, column: '#3', message: expect.stringContaining('3 cells but the header has 2') },
+    ]);
   });
 
   it('does not treat an unknown industry as a problem', () => {
@@ -156,16 +176,24 @@ describe('accounts JSON', () => {
     ]);
     // With the influence fixed, the reporting line to an unknown contact is next.
     const second = parseAccountsJson(text.replace('"influence": 9', '"influence": 4'));
-    expect(problemsOf(second.problems)).toContainEqual({ line: 5, column: '$[1].contacts[1].reportsTo', message: 'unknown contact "c9"' });
+    expect(problemsOf(second.problems)).toContainEqual({
+      line: 5,
+      column: '$[1].contacts[1].reportsTo',
+      message: 'unknown contact "c9"',
+    });
   });
 
   it('reports a syntax error with line and column', () => {
     const { problems } = parseAccountsJson('[\n  { "id": "A1", "name": "Alpha" },\n  { "id": "A2" "name": "Beta" }\n]');
-    expect(problemsOf(problems)).toEqual([{ line: 3, column: '16', message: expect.stringContaining('invalid JSON: expected "," or "}"') }]);
+    expect(problemsOf(problems)).toEqual([
+      { line: 3, column: '16', message: expect.stringContaining('invalid JSON: expected "," or "}"') },
+    ]);
   });
 
   it('rejects a document that is not a list of accounts', () => {
-    expect(problemsOf(parseAccountsJson('{"id": "A1"}').problems)).toEqual([{ line: 1, column: '$', message: expect.stringContaining('expected a JSON array') }]);
+    expect(problemsOf(parseAccountsJson('{"id": "A1"}').problems)).toEqual([
+      { line: 1, column: '$', message: expect.stringContaining('expected a JSON array') },
+    ]);
   });
 });
 
@@ -174,8 +202,19 @@ describe('contacts CSV and JSON', () => {
     const { records, problems } = parseContactsCsv(fixture('contacts.csv'));
     expect(problemsOf(problems)).toEqual([]);
     expect(records).toHaveLength(4);
-    expect(records[0]!.contact).toMatchObject({ id: 'c1', stance: 2, influence: 5, competitorStances: { oracle: -1 }, interactions90d: 6 });
-    expect(records[1]!.contact).toMatchObject({ decisionRole: 'evaluator', stance: 1, reportsTo: 'c1', competitorStances: { sap: 1 } });
+    expect(records[0]!.contact).toMatchObject({
+      id: 'c1',
+      stance: 2,
+      influence: 5,
+      competitorStances: { oracle: -1 },
+      interactions90d: 6,
+    });
+    expect(records[1]!.contact).toMatchObject({
+      decisionRole: 'evaluator',
+      stance: 1,
+      reportsTo: 'c1',
+      competitorStances: { sap: 1 },
+    });
     expect(records[1]!.influences).toEqual([{ from: 'c2', to: 'c1', weight: 2 }]);
     expect(records[2]!.influences).toEqual([
       { from: 'c3', to: 'c1', weight: 1 },
@@ -216,7 +255,12 @@ describe('contacts CSV and JSON', () => {
 async function counts(db: Db) {
   const n = async (table: typeof accounts | typeof contacts | typeof competitors | typeof influenceLinks) =>
     (await db.select({ n: count() }).from(table))[0]!.n;
-  return { accounts: await n(accounts), contacts: await n(contacts), competitors: await n(competitors), links: await n(influenceLinks) };
+  return {
+    accounts: await n(accounts),
+    contacts: await n(contacts),
+    competitors: await n(competitors),
+    links: await n(influenceLinks),
+  };
 }
 
 /** Runs an import expected to fail; returns its problems and checks that nothing changed. */
@@ -235,7 +279,7 @@ async function expectRejected(db: Db, run: () => Promise<unknown>): Promise<Impo
   return (error as ImportError).problems;
 }
 
-describe.each(DRIVERS)('importing on %s', (driver) => {
+describe.each(DRIVERS)('importing on %s', { timeout: 60_000 }, (driver) => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await openTestDatabase(driver);
@@ -257,7 +301,15 @@ describe.each(DRIVERS)('importing on %s', (driver) => {
     expect(first.fallbackIndustries).toEqual([{ industry: 'logistics', accounts: 1 }]);
     expect(await counts(t.db)).toEqual({ accounts: 4, contacts: 0, competitors: 4, links: 0 });
     const acme = await getAccount(t.db, 'ACME-001');
-    expect(acme).toMatchObject({ name: 'Acme Corporation, Inc.', industry: 'finance', potential: 30_000_000, competitors: [{ id: 'oracle', share: 0.3 }, { id: 'sap', share: 0.1 }] });
+    expect(acme).toMatchObject({
+      name: 'Acme Corporation, Inc.',
+      industry: 'finance',
+      potential: 30_000_000,
+      competitors: [
+        { id: 'oracle', share: 0.3 },
+        { id: 'sap', share: 0.1 },
+      ],
+    });
 
     const again = await importCsv(fixture('accounts.csv'));
     expect(again).toMatchObject({ inserted: 0, updated: 4 });
@@ -288,7 +340,12 @@ describe.each(DRIVERS)('importing on %s', (driver) => {
     // A partial update: only the stance toward us and the stance toward oracle of c2.
     await importContactsCsv('accountId,id,name,influence,stance,stance:oracle\nACME-001,c2,Anna Smith,4,2,1\n');
     acme = (await getAccount(t.db, 'ACME-001'))!;
-    expect(acme.contacts.find((c) => c.id === 'c2')).toMatchObject({ stance: 2, title: 'IT Director', reportsTo: 'c1', competitorStances: { sap: 1, oracle: 1 } });
+    expect(acme.contacts.find((c) => c.id === 'c2')).toMatchObject({
+      stance: 2,
+      title: 'IT Director',
+      reportsTo: 'c1',
+      competitorStances: { sap: 1, oracle: 1 },
+    });
     expect(acme.influenceLinks).toHaveLength(3);
 
     // The competitor list shrinks to oracle: stances toward sap go with it.
@@ -319,7 +376,9 @@ describe.each(DRIVERS)('importing on %s', (driver) => {
     });
 
     it('wrong types in a CSV', async () => {
-      const problems = await expectRejected(t.db, () => importCsv(csv('ACME-001,Acme,finance,East,active,lots,1,1,1,1', 'NEW,New,finance,East,active,1,1,1,1,1')));
+      const problems = await expectRejected(t.db, () =>
+        importCsv(csv('ACME-001,Acme,finance,East,active,lots,1,1,1,1', 'NEW,New,finance,East,active,1,1,1,1,1')),
+      );
       expect(problems).toEqual([expect.objectContaining({ line: 2, column: 'employees' })]);
     });
 
@@ -328,7 +387,9 @@ describe.each(DRIVERS)('importing on %s', (driver) => {
     });
 
     it('duplicate ids', async () => {
-      await expectRejected(t.db, () => importCsv(csv('NEW,New,finance,East,active,1,1,1,1,1', 'NEW,New,finance,East,active,1,1,1,1,1')));
+      await expectRejected(t.db, () =>
+        importCsv(csv('NEW,New,finance,East,active,1,1,1,1,1', 'NEW,New,finance,East,active,1,1,1,1,1')),
+      );
     });
 
     it('a broken quote', async () => {
@@ -336,11 +397,15 @@ describe.each(DRIVERS)('importing on %s', (driver) => {
     });
 
     it('a huge field', async () => {
-      await expectRejected(t.db, () => importCsv(csv(`NEW,New,finance,East,active,1,1,1,1,1`, `NEW2,${'y'.repeat(100_000)},finance,,,,,,,`)));
+      await expectRejected(t.db, () =>
+        importCsv(csv(`NEW,New,finance,East,active,1,1,1,1,1`, `NEW2,${'y'.repeat(100_000)},finance,,,,,,,`)),
+      );
     });
 
     it('wrong types in JSON', async () => {
-      const problems = await expectRejected(t.db, () => importJson('[{"id": "NEW", "name": "New"}, {"id": "X", "name": "X", "potential": "big"}]'));
+      const problems = await expectRejected(t.db, () =>
+        importJson('[{"id": "NEW", "name": "New"}, {"id": "X", "name": "X", "potential": "big"}]'),
+      );
       expect(problems).toEqual([{ file: undefined, line: 1, column: '$[1].potential', message: 'must be a number (got "big")' }]);
     });
 
@@ -353,33 +418,57 @@ describe.each(DRIVERS)('importing on %s', (driver) => {
     });
 
     it('contacts of an unknown account', async () => {
-      const problems = await expectRejected(t.db, () => importContactsCsv('accountId,id,name,influence,stance\nACME-001,c9,New,3,0\nNOPE,c1,X,3,0\n'));
-      expect(problems).toEqual([{ file: undefined, line: 3, column: 'accountId', message: 'unknown account "NOPE" (import the accounts first)' }]);
+      const problems = await expectRejected(t.db, () =>
+        importContactsCsv('accountId,id,name,influence,stance\nACME-001,c9,New,3,0\nNOPE,c1,X,3,0\n'),
+      );
+      expect(problems).toEqual([
+        { file: undefined, line: 3, column: 'accountId', message: 'unknown account "NOPE" (import the accounts first)' },
+      ]);
     });
 
     it('a stance toward a competitor the account does not have', async () => {
-      const problems = await expectRejected(t.db, () => importContactsCsv('accountId,id,name,influence,stance,stance:oracle\nGLOBEX-7,g2,New,3,0,1\n'));
-      expect(problems).toEqual([expect.objectContaining({ line: 2, column: 'stance:oracle', message: 'unknown competitor "oracle"' })]);
+      const problems = await expectRejected(t.db, () =>
+        importContactsCsv('accountId,id,name,influence,stance,stance:oracle\nGLOBEX-7,g2,New,3,0,1\n'),
+      );
+      expect(problems).toEqual([
+        expect.objectContaining({ line: 2, column: 'stance:oracle', message: 'unknown competitor "oracle"' }),
+      ]);
     });
 
     it('a reporting line to nobody, and one that loops', async () => {
-      const unknown = await expectRejected(t.db, () => importContactsCsv('accountId,id,name,influence,stance,reportsTo\nACME-001,c9,New,3,0,c42\n'));
+      const unknown = await expectRejected(t.db, () =>
+        importContactsCsv('accountId,id,name,influence,stance,reportsTo\nACME-001,c9,New,3,0,c42\n'),
+      );
       expect(unknown).toEqual([expect.objectContaining({ line: 2, column: 'reportsTo', message: 'unknown contact "c42"' })]);
       // c1 (stored, top of the chart) would report to c3, who reports to c2, who reports to c1.
-      const loop = await expectRejected(t.db, () => importContactsCsv('accountId,id,name,influence,stance,reportsTo\nACME-001,c1,Li Wei,5,2,c3\n'));
-      expect(loop).toEqual([expect.objectContaining({ line: 2, column: 'reportsTo', message: expect.stringContaining('the reporting line loops') })]);
+      const loop = await expectRejected(t.db, () =>
+        importContactsCsv('accountId,id,name,influence,stance,reportsTo\nACME-001,c1,Li Wei,5,2,c3\n'),
+      );
+      expect(loop).toEqual([
+        expect.objectContaining({ line: 2, column: 'reportsTo', message: expect.stringContaining('the reporting line loops') }),
+      ]);
     });
 
     it('an influence link to an unknown contact', async () => {
-      const problems = await expectRejected(t.db, () => importContactsCsv('accountId,id,name,influence,stance,influences\nACME-001,c9,New,3,0,c1;c77:2\n'));
-      expect(problems).toEqual([expect.objectContaining({ line: 2, column: 'influences', message: 'influence on "c77": unknown contact "c77"' })]);
+      const problems = await expectRejected(t.db, () =>
+        importContactsCsv('accountId,id,name,influence,stance,influences\nACME-001,c9,New,3,0,c1;c77:2\n'),
+      );
+      expect(problems).toEqual([
+        expect.objectContaining({ line: 2, column: 'influences', message: 'influence on "c77": unknown contact "c77"' }),
+      ]);
     });
 
     it('contacts JSON with a bad stance', async () => {
       const problems = await expectRejected(t.db, () =>
-        importContacts(t.db, parseContactsJson('[{"id": "ACME-001",\n "contacts": [{"id": "c9", "name": "N", "influence": 3, "stance": 5}]}]'), 'json'),
+        importContacts(
+          t.db,
+          parseContactsJson('[{"id": "ACME-001",\n "contacts": [{"id": "c9", "name": "N", "influence": 3, "stance": 5}]}]'),
+          'json',
+        ),
       );
-      expect(problems).toEqual([expect.objectContaining({ line: 2, column: '$[0].contacts[0].stance', message: 'must be at most 2 (got 5)' })]);
+      expect(problems).toEqual([
+        expect.objectContaining({ line: 2, column: '$[0].contacts[0].stance', message: 'must be at most 2 (got 5)' }),
+      ]);
     });
   });
 
@@ -389,5 +478,15 @@ describe.each(DRIVERS)('importing on %s', (driver) => {
     expect(r.fallbackIndustries).toEqual([{ industry: 'space mining', accounts: 1 }]);
     const [row] = await t.db.select({ industry: accounts.industry }).from(accounts).where(eq(accounts.id, 'SPACE-1'));
     expect(row!.industry).toBe('space mining');
+  });
+});
+
+describe('docs/import.md', () => {
+  it('documents every CSV column', async () => {
+    const { ACCOUNT_CSV_COLUMNS } = await import('../db/import/accounts.js');
+    const { CONTACT_CSV_COLUMNS } = await import('../db/import/contacts.js');
+    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'import.md'), 'utf8');
+    for (const c of [...ACCOUNT_CSV_COLUMNS, ...CONTACT_CSV_COLUMNS]) expect(doc).toContain(`| \`${c.name}\` |`);
+    expect(doc).toContain('| `stance:<competitorId>` |');
   });
 });

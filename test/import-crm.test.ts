@@ -5,7 +5,15 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/client.js';
 import { loadDefaultMapping, checkMapping } from '../db/import/crm-mapping.js';
-import { importCrm, planCrmImport, readCrmFiles, summarizePlan, yearsBefore, type CrmPlan, type CrmRows } from '../db/import/crm.js';
+import {
+  importCrm,
+  planCrmImport,
+  readCrmFiles,
+  summarizePlan,
+  yearsBefore,
+  type CrmPlan,
+  type CrmRows,
+} from '../db/import/crm.js';
 import { parseCsv } from '../db/import/csv.js';
 import { evaluate, parseExpression } from '../db/import/expression.js';
 import { ImportError, Problems } from '../db/import/problems.js';
@@ -14,7 +22,11 @@ import { accounts, opportunities, teamMembers, teams, users } from '../db/schema
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'maven-crm');
-const FILES = { accounts: join(DIR, 'accounts.csv'), opportunities: join(DIR, 'sales_pipeline.csv'), teams: join(DIR, 'sales_teams.csv') };
+const FILES = {
+  accounts: join(DIR, 'accounts.csv'),
+  opportunities: join(DIR, 'sales_pipeline.csv'),
+  teams: join(DIR, 'sales_teams.csv'),
+};
 
 let rows: CrmRows;
 const plans = new Map<string, CrmPlan>();
@@ -43,9 +55,9 @@ describe('CRM mapping', () => {
   });
 
   it('rejects unknown keys, bad expressions and non-column ids', () => {
-    const base = JSON.parse(JSON.stringify(loadDefaultMapping())) as Record<string, any>;
-    base['accounts'].potential = { expression: 'turnover * 0.1' };
-    base['accounts'].id = { default: 'x' };
+    const base = JSON.parse(JSON.stringify(loadDefaultMapping())) as Record<string, Record<string, unknown>>;
+    base['accounts']!['potential'] = { expression: 'turnover * 0.1' };
+    base['accounts']!['id'] = { default: 'x' };
     const r = checkMapping(base);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
@@ -120,8 +132,17 @@ describe('Maven CRM sample, default mapping', () => {
 
   it('maps sectors and keeps parents', () => {
     const p = plan('2017-12-31');
-    expect(account(p, 'Betasoloin').account).toMatchObject({ industry: 'healthcare', ownerId: 'cassey.cress@crm.example.com', revenueWithUs: 97_036 });
-    expect(account(p, 'Kan-code').account).toMatchObject({ industry: 'software', region: 'West', ownerId: 'kary.hendrixson@crm.example.com', revenueWithUs: 341_455 });
+    expect(account(p, 'Betasoloin').account).toMatchObject({
+      industry: 'healthcare',
+      ownerId: 'cassey.cress@crm.example.com',
+      revenueWithUs: 97_036,
+    });
+    expect(account(p, 'Kan-code').account).toMatchObject({
+      industry: 'software',
+      region: 'West',
+      ownerId: 'kary.hendrixson@crm.example.com',
+      revenueWithUs: 341_455,
+    });
     expect(account(p, 'Bluth Company').account.parentId).toBe('Acme Corporation');
     expect(account(p, 'Funholding').account).toMatchObject({ industry: 'finance', parentId: 'Golddex' });
   });
@@ -153,7 +174,9 @@ describe('Maven CRM sample, default mapping', () => {
 describe('bad CRM input', () => {
   const small = (text: string) => parseCsv(text).rows;
   const teamsCsv = small('sales_agent,manager,regional_office\nAnna,Boss,East\n');
-  const accountsCsv = small('account,sector,revenue,employees,subsidiary_of\nAlpha,medical,10.5,100,\nBeta,retail,x,20,\nAlpha,retail,1,1,\n');
+  const accountsCsv = small(
+    'account,sector,revenue,employees,subsidiary_of\nAlpha,medical,10.5,100,\nBeta,retail,x,20,\nAlpha,retail,1,1,\n',
+  );
   const pipelineCsv = small(
     'opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n' +
       'O1,Anna,GTX,Alpha,Won,2017-01-01,2017-02-30,100\n' +
@@ -162,11 +185,16 @@ describe('bad CRM input', () => {
   );
 
   it('reports every problem with file, line and column', () => {
-    const p = planCrmImport({ accounts: accountsCsv, opportunities: pipelineCsv, teams: teamsCsv }, loadDefaultMapping(), '2017-12-31', {
-      accounts: 'a.csv',
-      opportunities: 'o.csv',
-      teams: 't.csv',
-    });
+    const p = planCrmImport(
+      { accounts: accountsCsv, opportunities: pipelineCsv, teams: teamsCsv },
+      loadDefaultMapping(),
+      '2017-12-31',
+      {
+        accounts: 'a.csv',
+        opportunities: 'o.csv',
+        teams: 't.csv',
+      },
+    );
     expect(p.problems.list.map((x) => `${x.file}:${x.line}:${x.column}: ${x.message}`)).toEqual([
       'a.csv:3:revenue: "x" is not a number (write digits with a decimal point, no thousands separators)',
       'a.csv:4:account: duplicate account "Alpha" (first on line 2)',
@@ -184,19 +212,32 @@ describe('bad CRM input', () => {
   });
 
   it('names the missing mapped columns and a bad --as-of', () => {
-    const p = planCrmImport({ accounts: small('name,sector\nA,x\n'), opportunities: pipelineCsv, teams: teamsCsv }, loadDefaultMapping(), '2017-12-31');
+    const p = planCrmImport(
+      { accounts: small('name,sector\nA,x\n'), opportunities: pipelineCsv, teams: teamsCsv },
+      loadDefaultMapping(),
+      '2017-12-31',
+    );
     expect(p.problems.list.map((x) => x.column)).toEqual(['account', 'employees', 'revenue', 'subsidiary_of']);
-    expect(planCrmImport({ accounts: accountsCsv, opportunities: pipelineCsv, teams: teamsCsv }, loadDefaultMapping(), '2017-13-01').problems.list[0]!.message).toMatch(/not a date/);
+    expect(
+      planCrmImport({ accounts: accountsCsv, opportunities: pipelineCsv, teams: teamsCsv }, loadDefaultMapping(), '2017-13-01')
+        .problems.list[0]!.message,
+    ).toMatch(/not a date/);
   });
 });
 
 async function counts(db: Db) {
   const n = async (table: typeof accounts | typeof opportunities | typeof users | typeof teams | typeof teamMembers) =>
     (await db.select({ n: count() }).from(table))[0]!.n;
-  return { accounts: await n(accounts), opportunities: await n(opportunities), users: await n(users), teams: await n(teams), members: await n(teamMembers) };
+  return {
+    accounts: await n(accounts),
+    opportunities: await n(opportunities),
+    users: await n(users),
+    teams: await n(teams),
+    members: await n(teamMembers),
+  };
 }
 
-describe.each(DRIVERS)('CRM import on %s', (driver) => {
+describe.each(DRIVERS)('CRM import on %s', { timeout: 180_000 }, (driver) => {
   let t: TestDatabase;
   let scratch: string;
   beforeAll(async () => {
@@ -224,7 +265,9 @@ describe.each(DRIVERS)('CRM import on %s', (driver) => {
 
   it('imports the sample, then re-imports it idempotently without overwriting what an admin rated', async () => {
     // A user who already exists under another id keeps it; the import reuses them.
-    await t.db.insert(users).values({ id: 'u-anna', email: 'Anna.Snelling@crm.example.com', name: 'Anna S.', role: 'manager', passwordHash: 'x' });
+    await t.db
+      .insert(users)
+      .values({ id: 'u-anna', email: 'Anna.Snelling@crm.example.com', name: 'Anna S.', role: 'manager', passwordHash: 'x' });
     const first = await importCrm(t.db, FILES, { asOf: '2017-12-31' });
     expect(first.accounts).toEqual({ inserted: 85, updated: 0 });
     expect(first.opportunities).toBe(7375);
@@ -232,13 +275,28 @@ describe.each(DRIVERS)('CRM import on %s', (driver) => {
     expect(first.importedDefaults['Acme Corporation']).toEqual(['demonstration', 'potential', 'winnability']);
     expect(await counts(t.db)).toEqual({ accounts: 85, opportunities: 7375, users: 41, teams: 9, members: 35 + 35 + 6 });
     const [acme] = await t.db.select().from(accounts).where(eq(accounts.id, 'Acme Corporation'));
-    expect(acme).toMatchObject({ ownerId: 'daniell.hammack@crm.example.com', revenueWithUs: 101_744, potential: 11_000_400, region: 'East', status: 'active' });
+    expect(acme).toMatchObject({
+      ownerId: 'daniell.hammack@crm.example.com',
+      revenueWithUs: 101_744,
+      potential: 11_000_400,
+      region: 'East',
+      status: 'active',
+    });
     const [dambase] = await t.db.select({ ownerId: accounts.ownerId }).from(accounts).where(eq(accounts.id, 'dambase'));
     expect(dambase!.ownerId).toBe('u-anna'); // 16 deals each for Anna Snelling and Darcel Schlecht
     const [anna] = await t.db.select().from(users).where(eq(users.id, 'u-anna'));
     expect(anna).toMatchObject({ name: 'Anna S.', passwordHash: 'x' });
     const [won] = await t.db.select().from(opportunities).where(eq(opportunities.id, '1C1I7A6R'));
-    expect(won).toMatchObject({ accountId: 'Cancity', title: 'GTX Plus Basic', status: 'won', stage: 'Won', closeDate: '2017-03-01', estimatedValue: 1054, owner: 'moses.frase@crm.example.com', source: 'crm' });
+    expect(won).toMatchObject({
+      accountId: 'Cancity',
+      title: 'GTX Plus Basic',
+      status: 'won',
+      stage: 'Won',
+      closeDate: '2017-03-01',
+      estimatedValue: 1054,
+      owner: 'moses.frase@crm.example.com',
+      source: 'crm',
+    });
 
     // An admin rates Acme's winnability; the workflows computed a tier.
     await t.db.update(accounts).set({ winnability: 80 }).where(eq(accounts.id, 'Acme Corporation'));

@@ -130,7 +130,7 @@ describe('keys used by the studio', () => {
 
   it('finds the keys the shell uses (the scan works)', () => {
     const literals = new Set(used.map((u) => u.literal));
-    for (const k of ['nav.portfolio', 'auth.error.invalid', 'app.skipToContent', 'error.403']) expect(literals).toContain(k);
+    for (const k of ['nav.portfolio', 'auth.error.invalid', 'app.skipToContent', 'error.generic']) expect(literals).toContain(k);
     expect(used.some((u) => u.prefix && u.literal === 'tier.')).toBe(true);
   });
 

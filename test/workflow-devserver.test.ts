@@ -17,6 +17,7 @@ import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { findTemporalCli, PROJECT_ROOT } from '../scripts/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
 import { accountState, approvePlan, startAccountWorkflows } from '../workflows/client.js';
+import { applyReviewSchedule } from '../workflows/schedule.js';
 import type { AccountState } from '../workflows/types.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { keyAccount, seedAccount, until } from './helpers/temporal.js';
@@ -58,7 +59,7 @@ function startWorkerProcess(): { child: ChildProcess; log: string[] } {
       TEMPORAL_ADDRESS: server.address,
       ESP_TASK_QUEUE: TASK_QUEUE,
       DATABASE_URL: t.url!,
-      ESP_ACTIVITY_DELAY_MS: '1000',
+      ESP_ACTIVITY_DELAY_MS: '600',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -66,6 +67,14 @@ function startWorkerProcess(): { child: ChildProcess; log: string[] } {
   const entry = { child, log };
   workers.push(entry);
   return entry;
+}
+
+/** The `esp` CLI as a user runs it, against this test's Temporal and database. */
+async function esp(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [path.join(PROJECT_ROOT, 'cli/bin.js'), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, TEMPORAL_ADDRESS: server.address, ESP_TASK_QUEUE: TASK_QUEUE, DATABASE_URL: t.url! },
+  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -90,7 +99,17 @@ beforeAll(async () => {
   server = await startDevServer({ dataDir: scratch, port, uiPort, cliPath: cli, reuseExisting: false });
   await connect();
   for (const id of KEY_ACCOUNTS) await seedAccount(t.db, keyAccount({ id, name: `Key account ${id}` }));
-  await seedAccount(t.db, keyAccount({ id: SMALL, name: 'Small account', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }));
+  await seedAccount(
+    t.db,
+    keyAccount({
+      id: SMALL,
+      name: 'Small account',
+      revenueWithUs: 300_000,
+      potential: 2_000_000,
+      demonstration: 30,
+      winnability: 30,
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -108,11 +127,14 @@ describe('account workflows on the dev server', () => {
   it('survive a killed worker and a server restart; the stock CLI lists and queries them', { timeout: 115_000 }, async () => {
     // ---- a worker dies in the middle of the stages ----------------------------------------------
     const first = startWorkerProcess();
-    const started = await startAccountWorkflows(client, ALL, { taskQueue: TASK_QUEUE, workflow: { activityTimeout: '4 seconds' } });
+    const started = await startAccountWorkflows(client, ALL, {
+      taskQueue: TASK_QUEUE,
+      workflow: { activityTimeout: '3 seconds' },
+    });
     expect(started).toMatchObject({ started: ALL, existing: [], failed: [] });
     expect(await startAccountWorkflows(client, ALL, { taskQueue: TASK_QUEUE })).toMatchObject({ started: [], existing: ALL });
 
-    // Each stage takes a second: once two stages are done for an account, the third is running.
+    // Each stage takes 0.6 s: once two stages are done for an account, the third is running.
     await until(
       'a stage or two done',
       () => stageResultCounts(t.db, KEY_ACCOUNTS[0]!),
@@ -128,9 +150,22 @@ describe('account workflows on the dev server', () => {
     startWorkerProcess();
     const after = await until('every account at its wait', states, (all) => all.every(settled), 60_000, 250);
     for (const s of after) {
-      const stages = ['profile', 'grade', 'classify', 'relationship', 'coverage', 'plan', ...(s.accountId === SMALL ? ['execute'] : [])];
-      expect(s.history.map((h) => h.stage), s.accountId).toEqual(stages);
-      expect(await stageResultCounts(t.db, s.accountId), s.accountId).toEqual(Object.fromEntries(stages.map((stage) => [stage, 1])));
+      const stages = [
+        'profile',
+        'grade',
+        'classify',
+        'relationship',
+        'coverage',
+        'plan',
+        ...(s.accountId === SMALL ? ['execute'] : []),
+      ];
+      expect(
+        s.history.map((h) => h.stage),
+        s.accountId,
+      ).toEqual(stages);
+      expect(await stageResultCounts(t.db, s.accountId), s.accountId).toEqual(
+        Object.fromEntries(stages.map((stage) => [stage, 1])),
+      );
     }
 
     // ---- the dev server restarts on its file ----------------------------------------------------
@@ -138,8 +173,16 @@ describe('account workflows on the dev server', () => {
     await server.stop();
     server = await startDevServer({ dataDir: scratch, port, uiPort, cliPath: cli, reuseExisting: false });
     await connect();
-    expect(await approvePlan(client, KEY_ACCOUNTS[0]!, { approve: true, by: 'u-boss', role: 'manager' })).toMatchObject({ status: 'approved' });
-    const executing = await until('execution after the restart', () => accountState(client, KEY_ACCOUNTS[0]!), (s) => s.waitingFor === 'next-monitor', 30_000, 250);
+    expect(await approvePlan(client, KEY_ACCOUNTS[0]!, { approve: true, by: 'u-boss', role: 'manager' })).toMatchObject({
+      status: 'approved',
+    });
+    const executing = await until(
+      'execution after the restart',
+      () => accountState(client, KEY_ACCOUNTS[0]!),
+      (s) => s.waitingFor === 'next-monitor',
+      30_000,
+      250,
+    );
     expect(executing.history.map((h) => h.stage).slice(-2)).toEqual(['plan', 'execute']);
 
     // ---- the stock CLI ------------------------------------------------------------------------
@@ -147,7 +190,15 @@ describe('account workflows on the dev server', () => {
     const listed = await until(
       'the visibility store to catch up',
       async () => {
-        const { stdout } = await run(cli, ['workflow', 'list', ...address, '--query', `EspStage="plan" AND EspTier="T1"`, '--output', 'json']);
+        const { stdout } = await run(cli, [
+          'workflow',
+          'list',
+          ...address,
+          '--query',
+          `EspStage="plan" AND EspTier="T1"`,
+          '--output',
+          'json',
+        ]);
         return (JSON.parse(stdout || '[]') as { execution: { workflowId: string } }[]).map((w) => w.execution.workflowId).sort();
       },
       (ids) => ids.length === 1,
@@ -155,9 +206,49 @@ describe('account workflows on the dev server', () => {
       500,
     );
     expect(listed).toEqual([`account:${KEY_ACCOUNTS[1]}`]);
-    const { stdout: executingList } = await run(cli, ['workflow', 'list', ...address, '--query', `EspStage="execute"`, '--output', 'json']);
+    const { stdout: executingList } = await run(cli, [
+      'workflow',
+      'list',
+      ...address,
+      '--query',
+      `EspStage="execute"`,
+      '--output',
+      'json',
+    ]);
     expect(executingList).toContain(`account:${KEY_ACCOUNTS[0]}`);
-    const { stdout: queried } = await run(cli, ['workflow', 'query', ...address, '--workflow-id', `account:${KEY_ACCOUNTS[1]}`, '--name', 'state', '--output', 'json']);
+    const { stdout: queried } = await run(cli, [
+      'workflow',
+      'query',
+      ...address,
+      '--workflow-id',
+      `account:${KEY_ACCOUNTS[1]}`,
+      '--name',
+      'state',
+      '--output',
+      'json',
+    ]);
     expect(queried).toMatch(/"waitingFor":\s*"plan-approval"/);
+
+    // ---- the schedule and the review, through `esp` ------------------------------------------------
+    const applied = await esp('schedule', 'apply');
+    expect(applied.stdout).toMatch(/schedule esp-annual-review created: every year on 01-15 at 02:00 UTC/);
+    expect((await applyReviewSchedule(client, { month: 1, day: 15, taskQueue: TASK_QUEUE })).action).toBe('unchanged');
+    const moved = await applyReviewSchedule(client, { month: 2, day: 1, taskQueue: TASK_QUEUE });
+    expect(moved).toMatchObject({ action: 'updated', spec: { month: 2, day: 1 } });
+    expect(moved.nextRuns[0]!.toISOString()).toMatch(/-02-01T02:00:00/);
+
+    const year = executing.cycleYear;
+    const reviewed = await esp('review', 'run', '--year', String(year));
+    expect(reviewed.stdout).toMatch(new RegExp(`completed: 3/3 \\(done 3, skipped 0, failed 0`));
+    const next = await until(
+      'the next cycle',
+      states,
+      (all) => all.every((s) => s.cycleYear === year + 1 && settled(s)),
+      60_000,
+      250,
+    );
+    expect(next.map((s) => s.previousCycles.map((c) => c.year))).toEqual([[year], [year], [year]]);
+    const shown = await esp('workflows', 'state', KEY_ACCOUNTS[0]!);
+    expect(shown.stdout).toMatch(new RegExp(`account    ${KEY_ACCOUNTS[0]} \\(cycle ${year + 1}, run 2\\)`));
   });
 });

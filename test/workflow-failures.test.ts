@@ -47,7 +47,10 @@ function flakyDb(db: Db): Db {
 }
 
 beforeAll(async () => {
-  [env, t] = await Promise.all([TestWorkflowEnvironment.createTimeSkipping(await timeSkippingEnvOptions()), openTestDatabase('pglite')]);
+  [env, t] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping(await timeSkippingEnvOptions()),
+    openTestDatabase('pglite'),
+  ]);
   await registerSearchAttributes(env.connection);
   worker = await startTestWorker(env.nativeConnection, flakyDb(t.db), TASK_QUEUE);
 });
@@ -72,13 +75,27 @@ describe('account workflow failures', () => {
     outage.refused = 0;
     outage.until = Date.now() + 2_500;
     const handle = await start('outage');
-    const s = await untilState(env.client, 'outage', 'the plan after the outage', (s) => s.waitingFor === 'plan-approval', 40_000);
+    const s = await untilState(
+      env.client,
+      'outage',
+      'the plan after the outage',
+      (s) => s.waitingFor === 'plan-approval',
+      40_000,
+    );
     expect(outage.refused).toBeGreaterThanOrEqual(2);
     // Retries are invisible to the workflow: no error, one audit row per stage.
     expect(s.lastError).toBeNull();
-    expect(await stageResultCounts(t.db, 'outage')).toEqual({ profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1, plan: 1 });
+    expect(await stageResultCounts(t.db, 'outage')).toEqual({
+      profile: 1,
+      grade: 1,
+      classify: 1,
+      relationship: 1,
+      coverage: 1,
+      plan: 1,
+    });
     const history = await handle.fetchHistory();
-    const profileAttempts = history.events!.find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!.attempt;
+    const profileAttempts = history.events!.find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!
+      .attempt;
     expect(profileAttempts).toBeGreaterThanOrEqual(2);
   });
 
@@ -102,7 +119,10 @@ describe('account workflow failures', () => {
 
   it('re-runs grade..coverage and the monitor at once when rules are published', { timeout: 60_000 }, async () => {
     // T4 (score 28.25): its plan needs no approval, so it goes straight to execution.
-    await seedAccount(t.db, keyAccount({ id: 'small', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }));
+    await seedAccount(
+      t.db,
+      keyAccount({ id: 'small', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }),
+    );
     await start('small');
     let s = await untilState(env.client, 'small', 'execution', (s) => s.waitingFor === 'next-monitor');
     expect(s).toMatchObject({ tier: 'T4', monitors: 0, plan: { needsApproval: false, status: 'approved' } });
@@ -119,16 +139,70 @@ describe('account workflow failures', () => {
     expect(s).toMatchObject({ tier: 'T3', ruleSet: { industry: 'manufacturing', version: 2 } });
     const rows = (await listStageResults(t.db, 'small')).reverse();
     expect(rows.map((r) => `${r.stage}@${r.ruleSetVersion}`)).toEqual([
-      'profile@1', 'grade@1', 'classify@1', 'relationship@1', 'coverage@1', 'plan@1', 'execute@1',
-      'grade@2', 'classify@2', 'relationship@2', 'coverage@2', 'monitor@2',
+      'profile@1',
+      'grade@1',
+      'classify@1',
+      'relationship@1',
+      'coverage@1',
+      'plan@1',
+      'execute@1',
+      'grade@2',
+      'classify@2',
+      'relationship@2',
+      'coverage@2',
+      'monitor@2',
     ]);
+  });
+
+  it('continues as new when its history grows, and carries on where it was', { timeout: 60_000 }, async () => {
+    await seedAccount(
+      t.db,
+      keyAccount({ id: 'chatty', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }),
+    );
+    const handle = await start('chatty', { maxHistoryEvents: 80 });
+    let s = await untilState(env.client, 'chatty', 'execution', (s) => s.waitingFor === 'next-monitor');
+    expect(s.run).toBe(1);
+    for (let month = 1; month <= 3; month++) {
+      await env.sleep('30 days');
+      s = await untilState(
+        env.client,
+        'chatty',
+        `monitor ${month}`,
+        (s) => s.monitors === month && s.waitingFor === 'next-monitor',
+      );
+    }
+    // Each run's history stays short; the state (stage, monitors, the stage history) goes on.
+    expect(s.run).toBeGreaterThan(1);
+    expect(s).toMatchObject({ step: 'execute', stage: 'execute', monitors: 3 });
+    expect(s.history.map((h) => h.stage)).toEqual([
+      'profile',
+      'grade',
+      'classify',
+      'relationship',
+      'coverage',
+      'plan',
+      'execute',
+      'monitor',
+      'monitor',
+      'monitor',
+    ]);
+    const history = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    expect(history.events!.length).toBeLessThan(120);
+    expect(await stageResultCounts(t.db, 'chatty')).toMatchObject({ profile: 1, plan: 1, execute: 1, monitor: 3 });
   });
 
   it('runs the stages as local activities when asked', { timeout: 60_000 }, async () => {
     await seedAccount(t.db, keyAccount({ id: 'local' }));
     const handle = await start('local', { localActivities: true });
     await untilState(env.client, 'local', 'the plan', (s) => s.waitingFor === 'plan-approval');
-    expect(await stageResultCounts(t.db, 'local')).toEqual({ profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1, plan: 1 });
+    expect(await stageResultCounts(t.db, 'local')).toEqual({
+      profile: 1,
+      grade: 1,
+      classify: 1,
+      relationship: 1,
+      coverage: 1,
+      plan: 1,
+    });
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
     expect(history.events!.filter((e) => e.markerRecordedEventAttributes).length).toBeGreaterThanOrEqual(6);

@@ -23,14 +23,17 @@ function recorded() {
 
 async function replayAll(bundle: { code: string }, histories: ReturnType<typeof recorded>): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'esp-replay' }, histories)) results.push(r);
+  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'esp-replay' }, histories))
+    results.push(r);
   return results;
 }
 
 describe('workflow replay', () => {
   it('replays every recorded history with the current workflow code', { timeout: 90_000 }, async () => {
     const histories = recorded();
-    expect(histories.map((h) => h.file)).toEqual(expect.arrayContaining(['account-year.json', 'account-year-two.json', 'review.json']));
+    expect(histories.map((h) => h.file)).toEqual(
+      expect.arrayContaining(['account-year.json', 'account-year-two.json', 'review.json']),
+    );
     const results = await replayAll(await workflowBundle(), histories);
     expect(results).toHaveLength(histories.length);
     expect(results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error!.message}`)).toEqual([]);
@@ -38,7 +41,10 @@ describe('workflow replay', () => {
 
   it('fails on a non-deterministic change', { timeout: 90_000 }, async () => {
     const variant = await bundleWorkflowCode({ workflowsPath: path.join(DIR, 'nondeterministic-variant.ts') });
-    const [result] = await replayAll({ code: variant.code }, recorded().filter((h) => h.file === 'account-year.json'));
+    const [result] = await replayAll(
+      { code: variant.code },
+      recorded().filter((h) => h.file === 'account-year.json'),
+    );
     expect(result?.error).toBeInstanceOf(DeterminismViolationError);
   });
 });

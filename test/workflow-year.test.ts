@@ -37,7 +37,15 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { AccountState } from '../workflows/types.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { historyFileText, keyAccount, registerSearchAttributes, seedAccount, startTestWorker, until, untilState } from './helpers/temporal.js';
+import {
+  historyFileText,
+  keyAccount,
+  registerSearchAttributes,
+  seedAccount,
+  startTestWorker,
+  until,
+  untilState,
+} from './helpers/temporal.js';
 
 export const HISTORIES_DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 const TASK_QUEUE = 'esp-year';
@@ -49,7 +57,10 @@ let handoffServer: http.Server;
 const handoffRequests: { key: string | undefined; body: unknown; status: number }[] = [];
 
 beforeAll(async () => {
-  [env, t] = await Promise.all([TestWorkflowEnvironment.createTimeSkipping(await timeSkippingEnvOptions()), openTestDatabase('pglite')]);
+  [env, t] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping(await timeSkippingEnvOptions()),
+    openTestDatabase('pglite'),
+  ]);
   await registerSearchAttributes(env.connection);
   // The sales pipeline: the first POST fails, so the hand-off is delivered by a retry.
   handoffServer = http.createServer((req, res) => {
@@ -96,32 +107,53 @@ describe('account workflow, one year on the time-skipping server', () => {
   it('runs every stage of the year, the review, and continues as new into year two', { timeout: 110_000 }, async () => {
     const client = env.client;
     const state = stateOf(client);
-    const handle = await client.workflow.start(accountWorkflow, { workflowId: 'account:acme', taskQueue: TASK_QUEUE, args: [{ accountId: 'acme' }] });
+    const handle = await client.workflow.start(accountWorkflow, {
+      workflowId: 'account:acme',
+      taskQueue: TASK_QUEUE,
+      args: [{ accountId: 'acme' }],
+    });
     const firstRunId = handle.firstExecutionRunId;
 
     // ---- profile .. plan, then the approval -------------------------------------------------
     let s = await state('the first plan to wait for approval', (s) => s.waitingFor === 'plan-approval');
     const year = s.cycleYear;
-    expect(s).toMatchObject({ stage: 'plan', tier: 'T1', class: 'A', strategy: 'retain', track: 'major-project', completeness: 1 });
+    expect(s).toMatchObject({
+      stage: 'plan',
+      tier: 'T1',
+      class: 'A',
+      strategy: 'retain',
+      track: 'major-project',
+      completeness: 1,
+    });
     expect(s.history.map((h) => h.stage)).toEqual(['profile', 'grade', 'classify', 'relationship', 'coverage', 'plan']);
     expect(await searchAttribute(handle, 'EspStage')).toBe('plan');
     expect(await searchAttribute(handle, 'EspTier')).toBe('T1');
     expect(await searchAttribute(handle, 'EspIndustry')).toBe('manufacturing');
 
-    expect(await updateError(approvePlan(client, 'acme', { approve: true, by: 'u-eve', role: 'viewer' }))).toMatch(/role "viewer" may not approve plans/);
-    expect(await updateError(approvePlan(client, 'acme', { approve: false, by: 'u-boss', role: 'manager' }))).toMatch(/a rejection needs a reason/);
-    expect(await approvePlan(client, 'acme', { approve: false, by: 'u-boss', role: 'manager', reason: 'no value proposition yet' })).toEqual({
+    expect(await updateError(approvePlan(client, 'acme', { approve: true, by: 'u-eve', role: 'viewer' }))).toMatch(
+      /role "viewer" may not approve plans/,
+    );
+    expect(await updateError(approvePlan(client, 'acme', { approve: false, by: 'u-boss', role: 'manager' }))).toMatch(
+      /a rejection needs a reason/,
+    );
+    expect(
+      await approvePlan(client, 'acme', { approve: false, by: 'u-boss', role: 'manager', reason: 'no value proposition yet' }),
+    ).toEqual({
       planId: s.plan!.id,
       status: 'rejected',
     });
     s = await state('the plan revision wait', (s) => s.waitingFor === 'plan-revision');
     expect(s.lastRejection).toMatchObject({ by: 'u-boss', reason: 'no value proposition yet' });
-    expect(await updateError(approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager' }))).toMatch(/no plan is pending approval/);
+    expect(await updateError(approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager' }))).toMatch(
+      /no plan is pending approval/,
+    );
 
     await seedAccount(t.db, keyAccount({ solution: 'Plant-wide MES', businessValue: '8% less scrap' }));
     expect(await notifyAccountUpdated(client, 'acme')).toBe(true);
     s = await state('the revised plan', (s) => s.waitingFor === 'plan-approval' && s.plan?.version === 2);
-    expect(await approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager' })).toMatchObject({ status: 'approved' });
+    expect(await approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager' })).toMatchObject({
+      status: 'approved',
+    });
     s = await state('execution', (s) => s.waitingFor === 'next-monitor');
     expect(s.openActions).toHaveLength(3);
     expect(await searchAttribute(handle, 'EspStage')).toBe('execute');
@@ -135,7 +167,10 @@ describe('account workflow, one year on the time-skipping server', () => {
       if (month <= 3 || month >= 7) await logVisit(client, 'acme', { note: `monthly visit ${month}`, by: 'u-alice' });
       if (month === 2) {
         const first = s.openActions[0]!;
-        expect(await completeAction(client, 'acme', { actionId: first.id, by: 'u-alice' })).toMatchObject({ actionId: first.id, openActions: 2 });
+        expect(await completeAction(client, 'acme', { actionId: first.id, by: 'u-alice' })).toMatchObject({
+          actionId: first.id,
+          openActions: 2,
+        });
         expect(await updateError(completeAction(client, 'acme', { actionId: first.id }))).toMatch(/not an open action/);
         const opp = await logOpportunity(client, 'acme', { title: 'MES phase 2', estimatedValue: 3_000_000 });
         expect(opp.track).toBe('major-project');
@@ -159,7 +194,10 @@ describe('account workflow, one year on the time-skipping server', () => {
         s = await state('the win-back plan', (s) => s.waitingFor === 'plan-approval' && s.plan?.strategy === 'win-back');
         expect(await searchAttribute(handle, 'EspStrategy')).toBe('win-back');
         await approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager' });
-        s = await state('execution of the win-back plan', (s) => s.waitingFor === 'next-monitor' && s.plan?.status === 'approved');
+        s = await state(
+          'execution of the win-back plan',
+          (s) => s.waitingFor === 'next-monitor' && s.plan?.status === 'approved',
+        );
       }
     }
     expect(s.monitors).toBe(12);
@@ -167,11 +205,18 @@ describe('account workflow, one year on the time-skipping server', () => {
     expect(s.health).toBe('green');
 
     // ---- the hand-off was delivered by a retry --------------------------------------------------
-    await until('the hand-off', () => t.db.select().from(handoffOutbox), (rows) => rows.length === 1 && rows[0]!.deliveredAt !== null);
+    await until(
+      'the hand-off',
+      () => t.db.select().from(handoffOutbox),
+      (rows) => rows.length === 1 && rows[0]!.deliveredAt !== null,
+    );
     const [outbox] = await t.db.select().from(handoffOutbox);
     expect(outbox).toMatchObject({ opportunityId, attempts: 2, lastError: null });
     expect(handoffRequests.map((r) => r.status)).toEqual([503, 202]);
-    expect(handoffRequests[1]).toMatchObject({ key: opportunityId, body: { opportunityId, accountId: 'acme', track: 'major-project', estimatedValue: 3_000_000 } });
+    expect(handoffRequests[1]).toMatchObject({
+      key: opportunityId,
+      body: { opportunityId, accountId: 'acme', track: 'major-project', estimatedValue: 3_000_000 },
+    });
     const [opportunity] = await t.db.select().from(opportunities).where(eq(opportunities.id, opportunityId));
     expect(opportunity).toMatchObject({ track: 'major-project', source: 'workflow' });
     expect(opportunity!.handedOffAt).not.toBeNull();
@@ -179,14 +224,26 @@ describe('account workflow, one year on the time-skipping server', () => {
     // ---- the annual review and the next cycle ----------------------------------------------------
     // Polled rather than awaited: awaiting a result lets the server skip time to the next monitor.
     const review = await startReview(client, { year }, { taskQueue: TASK_QUEUE });
-    const progress = await until('the review', () => reviewProgress(review), (p) => p.status === 'completed');
+    const progress = await until(
+      'the review',
+      () => reviewProgress(review),
+      (p) => p.status === 'completed',
+    );
     expect(progress).toMatchObject({ year, total: 1, done: 1, failed: 0, inFlight: 0 });
     expect(await review.result()).toMatchObject({ status: 'completed', done: 1 });
 
     s = await state('year two', (s) => s.cycleYear === year + 1 && s.waitingFor === 'plan-approval');
     expect(s.run).toBe(2);
     expect(s.previousCycles).toEqual([
-      expect.objectContaining({ year, tier: 'T1', class: 'A', strategy: 'win-back', monitors: 12, opportunities: 1, attainment: 1 }),
+      expect.objectContaining({
+        year,
+        tier: 'T1',
+        class: 'A',
+        strategy: 'win-back',
+        monitors: 12,
+        opportunities: 1,
+        attainment: 1,
+      }),
     ]);
     expect(s.plan).toMatchObject({ version: 1, strategy: 'win-back', status: 'pending-approval' });
     const description = await accountHandle(client, 'acme').describe();
@@ -205,12 +262,30 @@ describe('account workflow, one year on the time-skipping server', () => {
       monitor: 12,
       review: 1,
     });
-    expect(await stageResultCounts(t.db, 'acme', year + 1)).toEqual({ profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1, plan: 1 });
+    expect(await stageResultCounts(t.db, 'acme', year + 1)).toEqual({
+      profile: 1,
+      grade: 1,
+      classify: 1,
+      relationship: 1,
+      coverage: 1,
+      plan: 1,
+    });
     const rows = await listStageResults(t.db, 'acme', { limit: 100 });
     for (const row of rows) expect(row).toMatchObject({ ruleSetIndustry: 'manufacturing', ruleSetVersion: 1 });
     const monitors = rows.filter((r) => r.stage === 'monitor' && r.cycleYear === year).reverse();
     expect(monitors.map((m) => (m.output as { health: string }).health)).toEqual([
-      'green', 'green', 'green', 'amber', 'amber', 'amber', 'green', 'green', 'green', 'green', 'green', 'green',
+      'green',
+      'green',
+      'green',
+      'amber',
+      'amber',
+      'amber',
+      'green',
+      'green',
+      'green',
+      'green',
+      'green',
+      'green',
     ]);
     expect(monitors.map((m) => (m.output as { backToPlan: boolean }).backToPlan).indexOf(true)).toBe(6);
 
@@ -232,7 +307,13 @@ describe('account workflow, one year on the time-skipping server', () => {
     const [run] = await listReviewRuns(t.db, year);
     expect(run).toMatchObject({ status: 'completed', total: 1, done: 1, failed: 0 });
     const [account] = await t.db.select().from(accounts).where(eq(accounts.id, 'acme'));
-    expect(account).toMatchObject({ stage: 'plan', waitingFor: 'plan-approval', cycleYear: year + 1, tier: 'T1', strategy: 'win-back' });
+    expect(account).toMatchObject({
+      stage: 'plan',
+      waitingFor: 'plan-approval',
+      cycleYear: year + 1,
+      tier: 'T1',
+      strategy: 'win-back',
+    });
 
     if (process.env['RECORD_HISTORIES']) {
       await mkdir(HISTORIES_DIR, { recursive: true });
@@ -240,7 +321,7 @@ describe('account workflow, one year on the time-skipping server', () => {
         writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyFileText(h.workflowId, await h.fetchHistory()));
       await save('account-year', client.workflow.getHandle('account:acme', firstRunId));
       await save('account-year-two', client.workflow.getHandle('account:acme', description.runId));
-      await save('review', client.workflow.getHandle(review.workflowId, review.firstExecutionRunId));
+      await save('review', client.workflow.getHandle(review.workflowId));
     }
   });
 });

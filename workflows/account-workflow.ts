@@ -33,7 +33,12 @@ import {
   rulesPublishedSignal,
   stateQuery,
 } from './messages.js';
-import { espSearchAttributeUpdates, SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES, type SearchAttributeName } from './search-attributes.js';
+import {
+  espSearchAttributeUpdates,
+  SEARCH_ATTRIBUTE_KEYS,
+  SEARCH_ATTRIBUTES,
+  type SearchAttributeName,
+} from './search-attributes.js';
 import {
   PLAN_APPROVER_ROLES,
   type AccountState,
@@ -115,6 +120,7 @@ function initialState(input: AccountWorkflowInput): AccountState {
     lastError: null,
     retryStep: null,
     reevaluating: false,
+    monitorNow: false,
     lastHandoff: null,
     run: 1,
   };
@@ -139,7 +145,15 @@ function nextCycle(s: AccountState, year: number, req: ReviewRequest, attainment
     quotaCutoffs: req.cutoffs ?? s.quotaCutoffs,
     previousCycles: [
       ...s.previousCycles,
-      { year: s.cycleYear, tier: s.tier, class: s.class, strategy: s.strategy, attainment, monitors: s.monitors, opportunities: s.opportunityIds.length },
+      {
+        year: s.cycleYear,
+        tier: s.tier,
+        class: s.class,
+        strategy: s.strategy,
+        attainment,
+        monitors: s.monitors,
+        opportunities: s.opportunityIds.length,
+      },
     ].slice(-MAX_PREVIOUS_CYCLES),
     run: s.run,
   };
@@ -147,7 +161,8 @@ function nextCycle(s: AccountState, year: number, req: ReviewRequest, attainment
 
 function failureInfo(error: unknown): { message: string; type: string | null; nonRetryable: boolean } {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { message: cause.message, type: cause.type ?? null, nonRetryable: cause.nonRetryable === true };
+  if (cause instanceof ApplicationFailure)
+    return { message: cause.message, type: cause.type ?? null, nonRetryable: cause.nonRetryable === true };
   return { message: (cause as Error | undefined)?.message ?? String(error), type: null, nonRetryable: false };
 }
 
@@ -166,7 +181,6 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   let profileDirty = false;
   let accountDirty = false;
   let rulesDirty = false;
-  let monitorNow = false;
   let reviewRequest: ReviewRequest | null = null;
   let deciding = false;
   const deliveries = new Set<Promise<void>>();
@@ -223,7 +237,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       const result = await run();
       entry.endedAt = nowIso();
       entry.summary = summarize(result);
-      if (state.lastError && state.lastError.stage === stage && !state.lastError.resolvedAt) state.lastError.resolvedAt = entry.endedAt;
+      if (state.lastError && state.lastError.stage === stage && !state.lastError.resolvedAt)
+        state.lastError.resolvedAt = entry.endedAt;
       return result;
     } catch (error) {
       const info = failureInfo(error);
@@ -287,7 +302,13 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       .catch((error: unknown) => {
         const info = failureInfo(error);
         state.lastHandoff = { outboxId, delivered: false, reason: info.message };
-        state.lastError = { stage: 'execute', ...info, message: `hand-off ${outboxId}: ${info.message}`, at: nowIso(), resolvedAt: null };
+        state.lastError = {
+          stage: 'execute',
+          ...info,
+          message: `hand-off ${outboxId}: ${info.message}`,
+          at: nowIso(),
+          resolvedAt: null,
+        };
       })
       .finally(() => {
         deliveries.delete(p);
@@ -321,7 +342,13 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       const plan = state.plan!;
       deciding = true;
       try {
-        const result = await people.decidePlan({ accountId: state.accountId, planId: plan.id, approve, by, reason: reason ?? null });
+        const result = await people.decidePlan({
+          accountId: state.accountId,
+          planId: plan.id,
+          approve,
+          by,
+          reason: reason ?? null,
+        });
         if (approve) {
           plan.status = 'approved';
           state.openActions = result.openActions;
@@ -378,7 +405,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       validator: (visit) => {
         if (visit.date !== undefined && (!ISO_DATE.test(visit.date) || Number.isNaN(Date.parse(visit.date))))
           throw new Error(`visit date "${visit.date}" is not a YYYY-MM-DD date`);
-        if (visit.date !== undefined && visit.date > today()) throw new Error(`visit date ${visit.date} is in the future (today is ${today()})`);
+        if (visit.date !== undefined && visit.date > today())
+          throw new Error(`visit date ${visit.date} is in the future (today is ${today()})`);
       },
     },
   );
@@ -422,10 +450,12 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     },
     {
       validator: (opportunity) => {
-        if (!state.track) throw new Error(`account "${state.accountId}" has no coverage yet (stage ${state.stage}): its track is unknown`);
+        if (!state.track)
+          throw new Error(`account "${state.accountId}" has no coverage yet (stage ${state.stage}): its track is unknown`);
         if (typeof opportunity.title !== 'string' || !opportunity.title.trim()) throw new Error('an opportunity needs a title');
         const v = opportunity.estimatedValue;
-        if (v != null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new Error('estimatedValue must be a number ≥ 0');
+        if (v != null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
+          throw new Error('estimatedValue must be a number ≥ 0');
       },
     },
   );
@@ -486,14 +516,22 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     switch (state.step) {
       case 'profile': {
         profileDirty = accountDirty = false;
-        const r = await runStage('profile', () => stages.profileStage(stageInput()), (r) =>
-          `completeness ${Math.round(r.completeness * 100)}%${r.ready ? '' : `, missing ${r.missing.join(', ')}`}`,
+        const r = await runStage(
+          'profile',
+          () => stages.profileStage(stageInput()),
+          (r) => `completeness ${Math.round(r.completeness * 100)}%${r.ready ? '' : `, missing ${r.missing.join(', ')}`}`,
         );
         if (!r) {
           failStep('profile');
           break;
         }
-        Object.assign(state, { industry: r.industry, owner: r.owner, ruleSet: r.ruleSet, completeness: r.completeness, missing: r.missing });
+        Object.assign(state, {
+          industry: r.industry,
+          owner: r.owner,
+          ruleSet: r.ruleSet,
+          completeness: r.completeness,
+          missing: r.missing,
+        });
         state.step = r.ready ? 'grade' : 'profile-wait';
         syncSearchAttributes();
         break;
@@ -511,7 +549,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'grade': {
         rulesDirty = false;
-        const r = await runStage('grade', () => stages.gradeStage(stageInput()), (r) => `score ${r.score}, tier ${r.tier}`);
+        const r = await runStage(
+          'grade',
+          () => stages.gradeStage(stageInput()),
+          (r) => `score ${r.score}, tier ${r.tier}`,
+        );
         if (!r) {
           failStep('grade');
           break;
@@ -522,7 +564,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'classify': {
-        const r = await runStage('classify', () => stages.classifyStage(stageInput()), (r) => `class ${r.class}`);
+        const r = await runStage(
+          'classify',
+          () => stages.classifyStage(stageInput()),
+          (r) => `class ${r.class}`,
+        );
         if (!r) {
           failStep('classify');
           break;
@@ -533,8 +579,10 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'relationship': {
-        const r = await runStage('relationship', () => stages.relationshipStage(stageInput()), (r) =>
-          `closeness ${r.closeness}, advantage ${r.advantage}${r.flags.length ? `; flags ${r.flags.join(', ')}` : ''}`,
+        const r = await runStage(
+          'relationship',
+          () => stages.relationshipStage(stageInput()),
+          (r) => `closeness ${r.closeness}, advantage ${r.advantage}${r.flags.length ? `; flags ${r.flags.join(', ')}` : ''}`,
         );
         if (!r) {
           failStep('relationship');
@@ -546,7 +594,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'coverage': {
-        const r = await runStage('coverage', () => stages.coverageStage(stageInput()), (r) => `${r.track} via ${r.team}, owner ${r.owner ?? 'none'}`);
+        const r = await runStage(
+          'coverage',
+          () => stages.coverageStage(stageInput()),
+          (r) => `${r.track} via ${r.team}, owner ${r.owner ?? 'none'}`,
+        );
         if (!r) {
           failStep('coverage');
           break;
@@ -556,7 +608,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         if (state.reevaluating) {
           // Re-evaluated inside the execute loop: the monitor checks the plan against it at once.
           state.reevaluating = false;
-          monitorNow = true;
+          state.monitorNow = true;
           state.step = 'execute';
         } else {
           state.strategy = r.strategy;
@@ -567,8 +619,10 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'plan': {
-        const r = await runStage('plan', () => stages.planStage(stageInput()), (r) =>
-          `plan v${r.plan.version}: ${r.plan.strategy}${r.plan.needsApproval ? ', needs approval' : ''}`,
+        const r = await runStage(
+          'plan',
+          () => stages.planStage(stageInput()),
+          (r) => `plan v${r.plan.version}: ${r.plan.strategy}${r.plan.needsApproval ? ', needs approval' : ''}`,
         );
         if (!r) {
           failStep('plan');
@@ -607,8 +661,10 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'execute-start': {
         const planId = state.plan?.status === 'approved' ? state.plan.id : null;
-        const r = await runStage('execute', () => stages.startExecution({ ...stageInput(), planId }), (r) =>
-          `${r.track}: ${r.openActions.length} open actions, visits every ${r.cadenceDays} days`,
+        const r = await runStage(
+          'execute',
+          () => stages.startExecution({ ...stageInput(), planId }),
+          (r) => `${r.track}: ${r.openActions.length} open actions, visits every ${r.cadenceDays} days`,
         );
         if (!r) {
           failStep('execute-start');
@@ -635,12 +691,12 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         accountDirty = profileDirty = false;
         state.stage = 'execute';
         const due = state.nextMonitorAt ? Date.parse(state.nextMonitorAt) : Date.now();
-        if (!monitorNow && Date.now() < due) {
+        if (!state.monitorNow && Date.now() < due) {
           setWaiting('next-monitor');
-          await wait(() => rulesDirty || monitorNow, due - Date.now());
+          await wait(() => rulesDirty || state.monitorNow, due - Date.now());
           break;
         }
-        monitorNow = false;
+        state.monitorNow = false;
         const plan = state.plan?.status === 'approved' ? state.plan : null;
         const r = await runStage(
           'monitor',

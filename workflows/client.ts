@@ -2,7 +2,13 @@
  * Talking to the ESP+ workflows from outside: the studio, the CLI, `npm start` and the bench.
  * The connection comes from the same environment as the worker's (see connection.ts).
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { accountWorkflow } from './account-workflow.js';
 import {
   accountUpdatedSignal,
@@ -44,7 +50,9 @@ export interface EspClient {
   close(): Promise<void>;
 }
 
-export async function connectClient(opts: { address?: string; namespace?: string; taskQueue?: string; env?: NodeJS.ProcessEnv } = {}): Promise<EspClient> {
+export async function connectClient(
+  opts: { address?: string; namespace?: string; taskQueue?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<EspClient> {
   const settings = temporalSettings(opts.env ?? process.env);
   const connection = await Connection.connect({
     address: opts.address ?? settings.address,
@@ -62,7 +70,11 @@ export async function connectClient(opts: { address?: string; namespace?: string
 }
 
 /** Runs `fn` over `items` with at most `concurrency` calls in flight. */
-export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
@@ -91,7 +103,11 @@ export interface StartAccountsResult {
 }
 
 /** Starts `account:<id>` for each account; one already running is fine and left alone. */
-export async function startAccountWorkflows(client: Client, accountIds: readonly string[], opts: StartAccountsOptions = {}): Promise<StartAccountsResult> {
+export async function startAccountWorkflows(
+  client: Client,
+  accountIds: readonly string[],
+  opts: StartAccountsOptions = {},
+): Promise<StartAccountsResult> {
   const taskQueue = opts.taskQueue ?? temporalSettings().taskQueue;
   const outcomes = new Array<{ kind: 'started' | 'existing' } | { kind: 'failed'; error: string }>(accountIds.length);
   let done = 0;
@@ -105,7 +121,10 @@ export async function startAccountWorkflows(client: Client, accountIds: readonly
       });
       outcomes[i] = { kind: 'started' };
     } catch (error) {
-      outcomes[i] = error instanceof WorkflowExecutionAlreadyStartedError ? { kind: 'existing' } : { kind: 'failed', error: (error as Error).message };
+      outcomes[i] =
+        error instanceof WorkflowExecutionAlreadyStartedError
+          ? { kind: 'existing' }
+          : { kind: 'failed', error: (error as Error).message };
     }
     opts.onProgress?.(++done, accountIds.length);
   });
@@ -145,7 +164,11 @@ export function logOpportunity(client: Client, accountId: string, input: LogOppo
 }
 
 /** Tells the workflow its account changed; false when it has no running workflow. */
-export async function notifyAccountUpdated(client: Client, accountId: string, what: 'profile' | 'account' = 'account'): Promise<boolean> {
+export async function notifyAccountUpdated(
+  client: Client,
+  accountId: string,
+  what: 'profile' | 'account' = 'account',
+): Promise<boolean> {
   try {
     await accountHandle(client, accountId).signal(what === 'profile' ? profileUpdatedSignal : accountUpdatedSignal);
     return true;
@@ -159,11 +182,18 @@ export async function notifyAccountUpdated(client: Client, accountId: string, wh
  * Tells every running account workflow of the industry (all of them for `*`) that its rules
  * changed. Finds them through the EspIndustry search attribute.
  */
-export async function notifyRulesPublished(client: Client, published: RulesPublishedInput, opts: { concurrency?: number } = {}): Promise<number> {
+export async function notifyRulesPublished(
+  client: Client,
+  published: RulesPublishedInput,
+  opts: { concurrency?: number } = {},
+): Promise<number> {
   const industry = published.industry;
   const filter = industry && industry !== '*' ? ` AND EspIndustry = '${industry.replaceAll("'", "\\'")}'` : '';
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'accountWorkflow' AND ExecutionStatus = 'Running'${filter}` })) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({
+    query: `WorkflowType = 'accountWorkflow' AND ExecutionStatus = 'Running'${filter}`,
+  }))
+    ids.push(wf.workflowId);
   let sent = 0;
   await mapConcurrent(ids, opts.concurrency ?? 20, async (id) => {
     try {
@@ -190,7 +220,8 @@ export async function startReview(
       args: [input],
     });
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof reviewWorkflow>(workflowId);
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      return client.workflow.getHandle<typeof reviewWorkflow>(workflowId);
     throw error;
   }
 }

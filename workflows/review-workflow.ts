@@ -16,7 +16,15 @@ import {
 } from '@temporalio/workflow';
 import type { EspActivities } from './activities/index.js';
 import { accountReviewedSignal, progressQuery, reviewSignal } from './messages.js';
-import { accountWorkflowId, type ReviewAck, type ReviewCarried, type ReviewFailure, type ReviewPageItem, type ReviewProgress, type ReviewWorkflowInput } from './types.js';
+import {
+  accountWorkflowId,
+  type ReviewAck,
+  type ReviewCarried,
+  type ReviewFailure,
+  type ReviewPageItem,
+  type ReviewProgress,
+  type ReviewWorkflowInput,
+} from './types.js';
 
 const MAX_FAILURES_KEPT = 50;
 const MAX_HISTORY_EVENTS = 10_000;
@@ -30,7 +38,14 @@ function msOf(duration: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?)\s*$/i.exec(duration);
   if (!m) throw new Error(`unsupported duration "${duration}"`);
   const unit = m[2]!.toLowerCase();
-  const factor = unit.startsWith('ms') || unit.startsWith('milli') ? 1 : unit.startsWith('s') ? 1000 : unit.startsWith('m') ? 60_000 : 3_600_000;
+  const factor =
+    unit.startsWith('ms') || unit.startsWith('milli')
+      ? 1
+      : unit.startsWith('s')
+        ? 1000
+        : unit.startsWith('m')
+          ? 60_000
+          : 3_600_000;
   return Number(m[1]) * factor;
 }
 
@@ -65,7 +80,18 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
   if (!c) {
     const reviewRunId = `${info.workflowId}:${info.firstExecutionRunId}`;
     const { total } = await acts.startReviewRun({ reviewRunId, year });
-    c = { reviewRunId, total, done: 0, skipped: 0, failed: 0, cursor: null, exhausted: false, inFlight: {}, failures: [], startedAt: new Date(Date.now()).toISOString() };
+    c = {
+      reviewRunId,
+      total,
+      done: 0,
+      skipped: 0,
+      failed: 0,
+      cursor: null,
+      exhausted: false,
+      inFlight: {},
+      failures: [],
+      startedAt: new Date(Date.now()).toISOString(),
+    };
   }
   const carried = c;
   status = 'running';
@@ -101,7 +127,10 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
   async function inFlightBelow(limit: number): Promise<void> {
     while (Object.keys(carried.inFlight).length >= limit) {
       const oldest = Math.min(...Object.values(carried.inFlight).map((t) => Date.parse(t)));
-      const freed = await condition(() => Object.keys(carried.inFlight).length < limit, Math.max(1, oldest + ackTimeoutMs - Date.now()));
+      const freed = await condition(
+        () => Object.keys(carried.inFlight).length < limit,
+        Math.max(1, oldest + ackTimeoutMs - Date.now()),
+      );
       if (!freed) expireOverdue();
     }
   }

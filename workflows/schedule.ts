@@ -47,7 +47,11 @@ function specFor(o: Required<Pick<ReviewScheduleOptions, 'month' | 'day' | 'hour
   };
 }
 
-function sameSpec(d: ScheduleDescription, o: Required<Pick<ReviewScheduleOptions, 'month' | 'day' | 'hour' | 'timezone'>>, taskQueue: string): boolean {
+function sameSpec(
+  d: ScheduleDescription,
+  o: Required<Pick<ReviewScheduleOptions, 'month' | 'day' | 'hour' | 'timezone'>>,
+  taskQueue: string,
+): boolean {
   const cal = d.spec.calendars?.[0];
   const action = d.action as { taskQueue?: string; workflowType?: string };
   return (
@@ -62,7 +66,8 @@ function sameSpec(d: ScheduleDescription, o: Required<Pick<ReviewScheduleOptions
 }
 
 export async function applyReviewSchedule(client: Client, opts: ReviewScheduleOptions): Promise<AppliedSchedule> {
-  if (!Number.isInteger(opts.month) || opts.month < 1 || opts.month > 12) throw new Error(`month must be 1–12, not ${opts.month}`);
+  if (!Number.isInteger(opts.month) || opts.month < 1 || opts.month > 12)
+    throw new Error(`month must be 1–12, not ${opts.month}`);
   if (!Number.isInteger(opts.day) || opts.day < 1 || opts.day > 31) throw new Error(`day must be 1–31, not ${opts.day}`);
   const o = { month: opts.month, day: opts.day, hour: opts.hour ?? 2, timezone: opts.timezone ?? 'UTC' };
   const scheduleId = opts.scheduleId ?? REVIEW_SCHEDULE_ID;
@@ -92,7 +97,12 @@ export async function applyReviewSchedule(client: Client, opts: ReviewScheduleOp
     const current = await handle.describe();
     if (sameSpec(current, o, taskQueue)) result = 'unchanged';
     else {
-      await handle.update((previous) => ({ ...previous, spec, action, state: { paused: previous.state.paused, note: previous.state.note } }));
+      await handle.update((previous) => ({
+        ...previous,
+        spec,
+        action,
+        state: { paused: previous.state.paused, note: previous.state.note },
+      }));
       result = 'updated';
     }
   }

@@ -35,13 +35,7 @@ export type Step =
   | 'error-wait';
 
 /** What the workflow is waiting for; null while a stage runs. */
-export type WaitingFor =
-  | 'profile-data'
-  | 'plan-approval'
-  | 'plan-revision'
-  | 'next-monitor'
-  | 'error-resolution'
-  | null;
+export type WaitingFor = 'profile-data' | 'plan-approval' | 'plan-revision' | 'next-monitor' | 'error-resolution' | null;
 
 export interface StageRun {
   stage: Stage;
@@ -144,6 +138,8 @@ export interface AccountState {
   retryStep: Step | null;
   /** grade..coverage run again inside the execute loop (rules published): a monitor follows. */
   reevaluating: boolean;
+  /** A monitor runs at the next step regardless of its timer (after a re-evaluation). */
+  monitorNow: boolean;
   lastHandoff: { outboxId: number; delivered: boolean; reason: string | null } | null;
   /** Runs of this workflow id so far (continue-as-new count + 1). */
   run: number;

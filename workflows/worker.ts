@@ -37,7 +37,9 @@ export interface StartWorkerOptions {
   /** Activity dependencies other than `db` (rules loader, clock, hand-off target, test delay). */
   activities?: Omit<ActivityDeps, 'db'>;
   /** Passed through to `Worker.create` (concurrency, cache size, identity…). */
-  worker?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+  worker?: Partial<
+    Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>
+  >;
   env?: NodeJS.ProcessEnv;
 }
 

@@ -17,7 +17,11 @@ export const demoSeedCommand: Command = {
   usage: '[--accounts N] [--seed S] [--today YYYY-MM-DD]',
   summary: `Write deterministic demo data (default 500 accounts, seed 1); re-seeding upserts. Log in as ${DEMO_ADMIN_EMAIL} / ${DEMO_PASSWORD}.`,
   async run(args) {
-    const { values } = parseOptions(args, { accounts: { type: 'string' }, seed: { type: 'string' }, today: { type: 'string' } }, false);
+    const { values } = parseOptions(
+      args,
+      { accounts: { type: 'string' }, seed: { type: 'string' }, today: { type: 'string' } },
+      false,
+    );
     const accounts = wholeNumber(values.accounts, 'accounts', 500, 0);
     const seed = wholeNumber(values.seed, 'seed', 1, -2147483648);
     const today = values.today ?? new Date().toISOString().slice(0, 10);
@@ -31,7 +35,8 @@ export const demoSeedCommand: Command = {
         seed,
         today,
         onProgress: (done, total) => {
-          if (progress) process.stderr.write(`\rseeding accounts ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
+          if (progress)
+            process.stderr.write(`\rseeding accounts ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
         },
       });
       if (progress) process.stderr.write('\n');

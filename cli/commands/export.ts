@@ -14,7 +14,7 @@ class OutputClosed extends Error {}
  * Writes respecting back-pressure, so 100,000 rows to a slow pipe do not pile up in memory. A
  * reader that goes away (`esp export accounts | head`) ends the export quietly.
  */
-function writer(stream: NodeJS.WritableStream | WriteStream): (chunk: string) => Promise<void> {
+function writer(stream: NodeJS.WritableStream): (chunk: string) => Promise<void> {
   let failed: Error | undefined;
   stream.on('error', (error: Error) => {
     failed = error;
@@ -39,8 +39,13 @@ function writer(stream: NodeJS.WritableStream | WriteStream): (chunk: string) =>
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[] | undefined, option: string): T[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (allowed) for (const i of items) if (!allowed.includes(i as T)) throw new CliError(`--${option}: "${i}" is not one of ${allowed.join(', ')}`);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (allowed)
+    for (const i of items)
+      if (!allowed.includes(i as T)) throw new CliError(`--${option}: "${i}" is not one of ${allowed.join(', ')}`);
   return items as T[];
 }
 

@@ -41,7 +41,9 @@ function describeAccounts(file: string, r: AccountImportResult): void {
   if (r.format === 'csv' && r.competitorLists) out(`competitor lists replaced on ${r.competitorLists} accounts`);
   if (r.stancesCleared) out(`${r.stancesCleared} contacts lost their stance toward a competitor no longer listed`);
   if (r.fallbackIndustries.length)
-    out(`graded by the fallback rule set "*" (no rule set of their own): ${r.fallbackIndustries.map((f) => `${f.industry} (${f.accounts})`).join(', ')}`);
+    out(
+      `graded by the fallback rule set "*" (no rule set of their own): ${r.fallbackIndustries.map((f) => `${f.industry} (${f.accounts})`).join(', ')}`,
+    );
 }
 
 export const importAccountsCommand: Command = {
@@ -68,7 +70,9 @@ export const importContactsCommand: Command = {
     return withDatabase(async (db) => {
       const r = await reporting(() => importContactsFile(db, file));
       if (typeof r === 'number') return r;
-      out(`${file}: ${r.contacts} contact${r.contacts === 1 ? '' : 's'} of ${r.accounts} account${r.accounts === 1 ? '' : 's'} imported (${r.inserted} new, ${r.updated} updated)`);
+      out(
+        `${file}: ${r.contacts} contact${r.contacts === 1 ? '' : 's'} of ${r.accounts} account${r.accounts === 1 ? '' : 's'} imported (${r.inserted} new, ${r.updated} updated)`,
+      );
       if (r.influenceLists) out(`influence links replaced for ${r.influenceLists} contacts (${r.influenceLinks} links)`);
       return 0;
     });
@@ -77,7 +81,8 @@ export const importContactsCommand: Command = {
 
 export const importCrmCommand: Command = {
   path: ['import', 'crm'],
-  usage: '--accounts <accounts.csv> --opportunities <pipeline.csv> --teams <teams.csv> --as-of <YYYY-MM-DD> [--mapping <mapping.json>] [--dry-run]',
+  usage:
+    '--accounts <accounts.csv> --opportunities <pipeline.csv> --teams <teams.csv> --as-of <YYYY-MM-DD> [--mapping <mapping.json>] [--dry-run]',
   summary: 'Import a CRM export (accounts, opportunities, sales teams) through a column mapping (default: the Maven CRM shape).',
   async run(args) {
     const { values } = parseOptions(
@@ -92,7 +97,8 @@ export const importCrmCommand: Command = {
       },
       false,
     );
-    for (const k of ['accounts', 'opportunities', 'teams', 'as-of'] as const) if (!values[k]) throw new CliError(`--${k} is required`);
+    for (const k of ['accounts', 'opportunities', 'teams', 'as-of'] as const)
+      if (!values[k]) throw new CliError(`--${k} is required`);
     let mapping: unknown;
     if (values.mapping) {
       try {
@@ -103,14 +109,18 @@ export const importCrmCommand: Command = {
     }
     const files = { accounts: values.accounts!, opportunities: values.opportunities!, teams: values.teams! };
     const run = async (db: Parameters<Parameters<typeof withDatabase>[0]>[0]) => {
-      const r = await reporting(() => importCrm(db, files, { asOf: values['as-of']!, mapping, dryRun: values['dry-run'] ?? false }));
+      const r = await reporting(() =>
+        importCrm(db, files, { asOf: values['as-of']!, mapping, dryRun: values['dry-run'] ?? false }),
+      );
       if (typeof r === 'number') return r;
       for (const line of summarizePlan(r.plan)) out(line);
       if (values['dry-run']) {
         out('dry run: nothing was written');
         return 0;
       }
-      out(`written: accounts ${r.accounts.inserted} new, ${r.accounts.updated} updated; ${r.opportunities} opportunities; ${r.usersCreated} users created; ${r.teams} teams`);
+      out(
+        `written: accounts ${r.accounts.inserted} new, ${r.accounts.updated} updated; ${r.opportunities} opportunities; ${r.usersCreated} users created; ${r.teams} teams`,
+      );
       return 0;
     };
     return withDatabase(run);

@@ -6,6 +6,9 @@ import { validateCommand } from './validate.js';
 import { importCommands } from './import.js';
 import { exportCommands } from './export.js';
 import { demoCommands } from './demo.js';
+import { workflowCommands } from './workflows.js';
+import { reviewRunCommand } from './review.js';
+import { scheduleApplyCommand } from './schedule.js';
 
 export interface Command {
   path: string[];
@@ -22,4 +25,7 @@ export const commands: Command[] = [
   ...importCommands,
   ...exportCommands,
   ...demoCommands,
+  ...workflowCommands,
+  reviewRunCommand,
+  scheduleApplyCommand,
 ];

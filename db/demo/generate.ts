@@ -120,7 +120,12 @@ export function demoUsers(): DemoUser[] {
  */
 export function demoTeams(): DemoTeam[] {
   const teams: DemoTeam[] = [
-    ...DEMO_INDUSTRIES.map((i): DemoTeam => ({ id: `industry:${i}`, name: `${i[0]!.toUpperCase()}${i.slice(1)} industry team`, line: 'industry', members: [] })),
+    ...DEMO_INDUSTRIES.map((i): DemoTeam => ({
+      id: `industry:${i}`,
+      name: `${i[0]!.toUpperCase()}${i.slice(1)} industry team`,
+      line: 'industry',
+      members: [],
+    })),
     ...DEMO_REGIONS.map((r): DemoTeam => ({ id: `region:${r}`, name: `${r} region`, line: 'regional', members: [] })),
   ];
   const byId = new Map(teams.map((t) => [t.id, t]));
@@ -246,7 +251,7 @@ function generateCompetitors(rng: Rng, status: (typeof STATUSES)[number]): Compe
   return picked.map((c, i) => ({
     id: c.id,
     name: c.name,
-    share: Math.round((total * weights[i]!) / sum * 100) / 100,
+    share: Math.round(((total * weights[i]!) / sum) * 100) / 100,
     theirOffer: c.theirOffer,
     ourEdge: c.ourEdge,
   }));
@@ -278,7 +283,8 @@ function generateContacts(
     const competitorStances: Record<string, number> = {};
     for (const c of competitors) {
       // People who like us less tend to like the incumbent competitor more.
-      if (rng.chance(0.85)) competitorStances[c.id] = clampStance(rng.triangular(-2.5, (c.share ?? 0) * 3 - 0.5 - stance * 0.4, 2.5));
+      if (rng.chance(0.85))
+        competitorStances[c.id] = clampStance(rng.triangular(-2.5, (c.share ?? 0) * 3 - 0.5 - stance * 0.4, 2.5));
     }
     const interactionMax = status === 'active' ? 10 : status === 'declining' ? 6 : 3;
     contacts.push({
@@ -330,7 +336,12 @@ export function addDays(date: string, days: number): string {
 
 const VISITS_PER_YEAR = { active: [4, 12], declining: [2, 6], prospect: [1, 4], lost: [0, 2] } as const;
 
-function generateActivity(account: Account, index: number, seed: number, today: string): { visits: DemoVisit[]; opportunities: DemoOpportunity[] } {
+function generateActivity(
+  account: Account,
+  index: number,
+  seed: number,
+  today: string,
+): { visits: DemoVisit[]; opportunities: DemoOpportunity[] } {
   const rng = new Rng(hashSeed(seed, index, 0x0ac7));
   const status = account.status ?? 'prospect';
   const owner = account.ownerId ?? DEMO_ADMIN_EMAIL;
@@ -339,7 +350,13 @@ function generateActivity(account: Account, index: number, seed: number, today: 
   const count = rng.int(lo, hi);
   for (let k = 0; k < count; k++) {
     const contact = account.contacts.length ? rng.pick(account.contacts) : undefined;
-    visits.push({ accountId: account.id, contactId: contact?.id ?? null, date: addDays(today, -rng.int(0, 364)), note: rng.pick(VISIT_NOTES), by: owner });
+    visits.push({
+      accountId: account.id,
+      contactId: contact?.id ?? null,
+      date: addDays(today, -rng.int(0, 364)),
+      note: rng.pick(VISIT_NOTES),
+      by: owner,
+    });
   }
   visits.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 

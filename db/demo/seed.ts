@@ -39,7 +39,10 @@ export interface SeedResult {
 export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedResult> {
   const data = generateDemo(options);
   const batch = options.batchSize ?? 2000;
-  const existing = await userIdsByEmail(db, data.users.map((u) => u.email));
+  const existing = await userIdsByEmail(
+    db,
+    data.users.map((u) => u.email),
+  );
   // Hashing is slow on purpose (scrypt): only for users about to be created, outside the transaction.
   const newUsers = await Promise.all(
     data.users
@@ -63,17 +66,36 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedR
     result.usersCreated = await insertMissingUsers(tx, newUsers);
     // A demo user who exists under another id (same e-mail) keeps it; memberships follow it.
     const ids = new Map(data.users.map((u) => [u.id, existing.get(u.email.toLowerCase()) ?? u.id]));
-    await upsertTeams(tx, data.teams.map(({ id, name, line }) => ({ id, name, line })));
-    for (const t of data.teams) await addMembers(tx, t.id, t.members.map((m) => ids.get(m) ?? m));
+    await upsertTeams(
+      tx,
+      data.teams.map(({ id, name, line }) => ({ id, name, line })),
+    );
+    for (const t of data.teams)
+      await addMembers(
+        tx,
+        t.id,
+        t.members.map((m) => ids.get(m) ?? m),
+      );
 
     for (let i = 0; i < data.accounts.length; i += batch) {
-      const part = data.accounts.slice(i, i + batch).map((a) => (a.ownerId ? { ...a, ownerId: ids.get(a.ownerId) ?? a.ownerId } : a));
+      const part = data.accounts
+        .slice(i, i + batch)
+        .map((a) => (a.ownerId ? { ...a, ownerId: ids.get(a.ownerId) ?? a.ownerId } : a));
       await upsertAccounts(tx, part, { replaceChildren: true });
       options.onProgress?.(Math.min(i + batch, data.accounts.length), data.accounts.length);
     }
-    await deleteVisitsOf(tx, data.accounts.map((a) => a.id));
-    await addVisits(tx, data.visits.map((v) => ({ ...v, by: ids.get(v.by) ?? v.by })));
-    await upsertOpportunities(tx, data.opportunities.map((o) => ({ ...o, track: null, owner: ids.get(o.owner) ?? o.owner })));
+    await deleteVisitsOf(
+      tx,
+      data.accounts.map((a) => a.id),
+    );
+    await addVisits(
+      tx,
+      data.visits.map((v) => ({ ...v, by: ids.get(v.by) ?? v.by })),
+    );
+    await upsertOpportunities(
+      tx,
+      data.opportunities.map((o) => ({ ...o, track: null, owner: ids.get(o.owner) ?? o.owner })),
+    );
   });
   return result;
 }

@@ -61,7 +61,9 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const PAGE = 5000;
 
-const selection = Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, accounts[c]])) as { [K in ExportColumn]: (typeof accounts)[K] };
+const selection = Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, accounts[c]])) as {
+  [K in ExportColumn]: (typeof accounts)[K];
+};
 
 /** The accounts matching `filter`, in id order, a page at a time. */
 export async function* exportRows(db: Db, filter: AccountFilter = {}, pageSize = PAGE): AsyncGenerator<ExportRow[]> {

@@ -79,22 +79,74 @@ export interface ParsedAccounts {
 }
 
 export const ACCOUNT_CSV_COLUMNS: readonly (ColumnSpec & { type: string; example: string; description: string })[] = [
-  { name: 'id', required: true, type: 'text', example: 'ACME-001', description: 'Stable external id (e.g. the CRM id). Unique in the file; an existing id is updated.' },
+  {
+    name: 'id',
+    required: true,
+    type: 'text',
+    example: 'ACME-001',
+    description: 'Stable external id (e.g. the CRM id). Unique in the file; an existing id is updated.',
+  },
   { name: 'name', required: true, type: 'text', example: 'Acme Corporation', description: 'Company name.' },
-  { name: 'industry', type: 'text (lower-cased)', example: 'finance', description: 'Selects the rule set; an industry without its own rule set uses the fallback `*` (not an error).' },
-  { name: 'region', type: 'text', example: 'East', description: 'Sales region; the regional coverage team is `region:<region>`.' },
-  { name: 'status', type: 'prospect | active | declining | lost', example: 'active', description: 'Relationship status (case-insensitive).' },
+  {
+    name: 'industry',
+    type: 'text (lower-cased)',
+    example: 'finance',
+    description: 'Selects the rule set; an industry without its own rule set uses the fallback `*` (not an error).',
+  },
+  {
+    name: 'region',
+    type: 'text',
+    example: 'East',
+    description: 'Sales region; the regional coverage team is `region:<region>`.',
+  },
+  {
+    name: 'status',
+    type: 'prospect | active | declining | lost',
+    example: 'active',
+    description: 'Relationship status (case-insensitive).',
+  },
   { name: 'ownerId', type: 'text', example: 'manager1@example.com', description: 'The account owner (a user id or e-mail).' },
-  { name: 'parentId', type: 'text', example: 'ACME-HOLDING', description: 'Parent account id (a group); it need not be in the file.' },
+  {
+    name: 'parentId',
+    type: 'text',
+    example: 'ACME-HOLDING',
+    description: 'Parent account id (a group); it need not be in the file.',
+  },
   { name: 'employees', type: 'whole number ≥ 0', example: '2822', description: 'Head count.' },
   { name: 'companyRevenue', type: 'number ≥ 0', example: '1100040000', description: "The customer's own annual revenue." },
-  { name: 'revenueWithUs', type: 'number ≥ 0', example: '2500000', description: 'Our sales to it over the last 12 months (contribution).' },
-  { name: 'potential', type: 'number ≥ 0', example: '30000000', description: 'What it could spend with us over the next 3 years (wallet).' },
+  {
+    name: 'revenueWithUs',
+    type: 'number ≥ 0',
+    example: '2500000',
+    description: 'Our sales to it over the last 12 months (contribution).',
+  },
+  {
+    name: 'potential',
+    type: 'number ≥ 0',
+    example: '30000000',
+    description: 'What it could spend with us over the next 3 years (wallet).',
+  },
   { name: 'demonstration', type: 'number 0–100', example: '60', description: 'Reference / showcase value.' },
   { name: 'winnability', type: 'number 0–100', example: '75', description: '"We can win it and can deliver it".' },
-  { name: 'competitors', type: 'list `id:name:share; …` (or a JSON array)', example: 'oracle:Oracle:30%; sap:SAP:0.1', description: 'The competitors at the account, replacing the stored list. Share 0–1 or a percentage; the name may be omitted (`oracle`) and then defaults to the id.' },
-  { name: 'competitorsNoneKnown', type: 'yes/no', example: 'no', description: 'Yes = "no competitor known": an empty competitor list then counts as recorded.' },
-  { name: 'previousCloseness', type: 'number 0–100', example: '55', description: 'Closeness at the last evaluation (used by the win-back rule).' },
+  {
+    name: 'competitors',
+    type: 'list `id:name:share; …` (or a JSON array)',
+    example: 'oracle:Oracle:30%; sap:SAP:0.1',
+    description:
+      'The competitors at the account, replacing the stored list. Share 0–1 or a percentage; the name may be omitted (`oracle`) and then defaults to the id.',
+  },
+  {
+    name: 'competitorsNoneKnown',
+    type: 'yes/no',
+    example: 'no',
+    description: 'Yes = "no competitor known": an empty competitor list then counts as recorded.',
+  },
+  {
+    name: 'previousCloseness',
+    type: 'number 0–100',
+    example: '55',
+    description: 'Closeness at the last evaluation (used by the win-back rule).',
+  },
 ];
 
 const ACCOUNT_STATUS_WORDS = new Set(['prospect', 'active', 'declining', 'lost']);
@@ -181,12 +233,18 @@ export function int32Issues(account: Account): PathIssue[] {
     issues.push({ path: ['employees'], message: `must be at most ${cell.INT32_MAX} (got ${account.employees})` });
   account.contacts.forEach((c, i) => {
     if (c.interactions90d > cell.INT32_MAX)
-      issues.push({ path: ['contacts', i, 'interactions90d'], message: `must be at most ${cell.INT32_MAX} (got ${c.interactions90d})` });
+      issues.push({
+        path: ['contacts', i, 'interactions90d'],
+        message: `must be at most ${cell.INT32_MAX} (got ${c.interactions90d})`,
+      });
   });
   return issues;
 }
 
-function referenceIssuesAsProblems(account: Account, at: (path: (string | number)[]) => Omit<ImportProblem, 'message'>): ImportProblem[] {
+function referenceIssuesAsProblems(
+  account: Account,
+  at: (path: (string | number)[]) => Omit<ImportProblem, 'message'>,
+): ImportProblem[] {
   return accountReferenceIssues(account).map((i) => ({ ...at(i.path), message: i.message }));
 }
 
@@ -240,7 +298,11 @@ export function parseAccountsCsv(input: string | CsvRow[], options: ParseOptions
       }
     }
     const lineOf = (column: string) => row.lines[table.index.get(column) ?? 0] ?? row.line;
-    const at = (path: (string | number)[]): Omit<ImportProblem, 'message'> => ({ file, line: lineOf(columnOf(path)), column: columnOf(path) });
+    const at = (path: (string | number)[]): Omit<ImportProblem, 'message'> => ({
+      file,
+      line: lineOf(columnOf(path)),
+      column: columnOf(path),
+    });
 
     const id = typeof input['id'] === 'string' ? input['id'] : undefined;
     if (id !== undefined) {
@@ -290,14 +352,14 @@ const KNOWN_KEYS = {
 /** Unknown properties are typos until proven otherwise: `revenuewithus` would otherwise vanish. */
 function unknownKeyIssues(input: Record<string, unknown>): PathIssue[] {
   const issues: PathIssue[] = [];
-  for (const k of Object.keys(input))
-    if (!KNOWN_KEYS.account.has(k)) issues.push({ path: [k], message: `unknown field "${k}"` });
+  for (const k of Object.keys(input)) if (!KNOWN_KEYS.account.has(k)) issues.push({ path: [k], message: `unknown field "${k}"` });
   for (const list of ACCOUNT_LISTS) {
     const items = input[list];
     if (!Array.isArray(items)) continue;
     items.forEach((item, i) => {
       if (item && typeof item === 'object' && !Array.isArray(item))
-        for (const k of Object.keys(item)) if (!KNOWN_KEYS[list].has(k)) issues.push({ path: [list, i, k], message: `unknown field "${k}"` });
+        for (const k of Object.keys(item))
+          if (!KNOWN_KEYS[list].has(k)) issues.push({ path: [list, i, k], message: `unknown field "${k}"` });
     });
   }
   return issues;
@@ -328,7 +390,7 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
   const items = Array.isArray(value)
     ? value
     : value && typeof value === 'object' && Array.isArray((value as { accounts?: unknown }).accounts)
-      ? ((value as { accounts: unknown[] }).accounts)
+      ? (value as { accounts: unknown[] }).accounts
       : undefined;
   if (!items) {
     problems.add({ file, line: 1, column: '$', message: 'expected a JSON array of accounts (or {"accounts": [...]})' });
@@ -348,7 +410,11 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
     const rawId = typeof input['id'] === 'string' ? input['id'].trim() : undefined;
     if (rawId) {
       const first = firstIndex.get(rawId);
-      if (first !== undefined) issues.push({ path: ['id'], message: `duplicate id "${cell.clip(rawId)}" (first at ${formatJsonPath([...prefix, first])})` });
+      if (first !== undefined)
+        issues.push({
+          path: ['id'],
+          message: `duplicate id "${cell.clip(rawId)}" (first at ${formatJsonPath([...prefix, first])})`,
+        });
       else firstIndex.set(rawId, i);
     }
     const result = check(accountSchema, input);
@@ -426,14 +492,25 @@ export async function importAccounts(db: Db, parsed: ParsedAccounts, format: 'cs
   await db.transaction(async (tx) => {
     if (format === 'json') {
       // A JSON account is complete: the repository replaces its children with the file's.
-      const existing = await existingAccountIds(tx, records.map((r) => r.account.id));
-      await upsertAccounts(tx, records.map((r) => r.account), { replaceChildren: true });
+      const existing = await existingAccountIds(
+        tx,
+        records.map((r) => r.account.id),
+      );
+      await upsertAccounts(
+        tx,
+        records.map((r) => r.account),
+        { replaceChildren: true },
+      );
       result.updated = existing.size;
       result.inserted = records.length - existing.size;
       result.competitorLists = records.length;
     } else if (records.length > 0) {
       const fields = [...records[0]!.fields];
-      const counts = await upsertAccountProfiles(tx, records.map((r) => r.account), { update: fields });
+      const counts = await upsertAccountProfiles(
+        tx,
+        records.map((r) => r.account),
+        { update: fields },
+      );
       result.inserted = counts.inserted;
       result.updated = counts.updated;
       if (records[0]!.lists.has('competitors')) {
@@ -445,21 +522,33 @@ export async function importAccounts(db: Db, parsed: ParsedAccounts, format: 'cs
         result.stancesCleared = replaced.contactsCleared;
       }
     }
-    result.fallbackIndustries = await fallbackIndustries(tx, records.map((r) => r.account.industry));
+    result.fallbackIndustries = await fallbackIndustries(
+      tx,
+      records.map((r) => r.account.industry),
+    );
   });
   return result;
 }
 
 /** The industries among `industries` that have no published rule set, with their account counts. */
-export async function fallbackIndustries(db: Db, industries: readonly (string | null | undefined)[]): Promise<{ industry: string; accounts: number }[]> {
+export async function fallbackIndustries(
+  db: Db,
+  industries: readonly (string | null | undefined)[],
+): Promise<{ industry: string; accounts: number }[]> {
   const known = new Set((await listIndustries(db)).filter((i) => i.published).map((i) => i.industry));
   const counts = new Map<string, number>();
   for (const i of industries) if (i != null && !known.has(i)) counts.set(i, (counts.get(i) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([industry, accounts]) => ({ industry, accounts }));
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([industry, accounts]) => ({ industry, accounts }));
 }
 
 /** Reads, validates and writes an accounts file: `esp import accounts`. */
-export async function importAccountsFile(db: Db, file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<AccountImportResult> {
+export async function importAccountsFile(
+  db: Db,
+  file: string,
+  options: Omit<ParseOptions, 'file'> = {},
+): Promise<AccountImportResult> {
   const text = await readFile(file, 'utf8');
   const json = isJsonFile(file, text);
   const parsed = json ? parseAccountsJson(text, { ...options, file }) : parseAccountsCsv(text, { ...options, file });

@@ -6,7 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { accountReferenceIssues, contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
+import {
+  accountReferenceIssues,
+  contactSchema,
+  influenceLinkSchema,
+  type Account,
+  type Contact,
+  type InfluenceLink,
+} from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { getAccounts, upsertContacts } from '../repositories/accounts.js';
 import { replaceInfluenceLinksFrom } from '../repositories/import-support.js';
@@ -57,17 +64,61 @@ export interface ParsedContacts {
 export const STANCE_PREFIX = 'stance';
 
 export const CONTACT_CSV_COLUMNS: readonly (ColumnSpec & { type: string; example: string; description: string })[] = [
-  { name: 'accountId', required: true, type: 'text', example: 'ACME-001', description: 'The account (must already exist: import accounts first).' },
-  { name: 'id', required: true, type: 'text', example: 'c-017', description: 'Contact id, unique within its account; an existing one is updated.' },
+  {
+    name: 'accountId',
+    required: true,
+    type: 'text',
+    example: 'ACME-001',
+    description: 'The account (must already exist: import accounts first).',
+  },
+  {
+    name: 'id',
+    required: true,
+    type: 'text',
+    example: 'c-017',
+    description: 'Contact id, unique within its account; an existing one is updated.',
+  },
   { name: 'name', required: true, type: 'text', example: 'Li Wei', description: 'Full name.' },
   { name: 'title', type: 'text', example: 'CIO', description: 'Job title.' },
-  { name: 'reportsTo', type: 'contact id', example: 'c-001', description: 'Manager in the org chart (a contact of the same account, in the file or already stored).' },
+  {
+    name: 'reportsTo',
+    type: 'contact id',
+    example: 'c-001',
+    description: 'Manager in the org chart (a contact of the same account, in the file or already stored).',
+  },
   { name: 'influence', required: true, type: 'whole number 1–5', example: '4', description: '5 = final decision maker.' },
-  { name: 'decisionRole', type: 'decision-maker | influencer | evaluator | user | gatekeeper | coach', example: 'evaluator', description: 'Role in the buying decision.' },
-  { name: 'behavior', type: 'results | relationship | innovation | risk-averse', example: 'results', description: 'Behavioral orientation.' },
-  { name: 'stance', required: true, type: '-2…2 or opponent | skeptic | neutral | supporter | champion', example: 'supporter', description: 'Stance toward us.' },
-  { name: 'interactions90d', type: 'whole number ≥ 0', example: '3', description: 'Our interactions with the person in the last 90 days (default 0).' },
-  { name: 'influences', type: 'list `contactId[:weight]; …`', example: 'c-001:3; c-020', description: 'Contacts this person influences (the political map), weight 1–3 (default 1); replaces the contact\'s stored links.' },
+  {
+    name: 'decisionRole',
+    type: 'decision-maker | influencer | evaluator | user | gatekeeper | coach',
+    example: 'evaluator',
+    description: 'Role in the buying decision.',
+  },
+  {
+    name: 'behavior',
+    type: 'results | relationship | innovation | risk-averse',
+    example: 'results',
+    description: 'Behavioral orientation.',
+  },
+  {
+    name: 'stance',
+    required: true,
+    type: '-2…2 or opponent | skeptic | neutral | supporter | champion',
+    example: 'supporter',
+    description: 'Stance toward us.',
+  },
+  {
+    name: 'interactions90d',
+    type: 'whole number ≥ 0',
+    example: '3',
+    description: 'Our interactions with the person in the last 90 days (default 0).',
+  },
+  {
+    name: 'influences',
+    type: 'list `contactId[:weight]; …`',
+    example: 'c-001:3; c-020',
+    description:
+      "Contacts this person influences (the political map), weight 1–3 (default 1); replaces the contact's stored links.",
+  },
 ];
 
 const READERS: Record<string, (raw: string) => Cell<unknown>> = {
@@ -189,7 +240,10 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       const key = `${accountId}\u0000${contactId}`;
       const first = firstLine.get(key);
       if (first !== undefined) {
-        problems.add({ ...at('id'), message: `duplicate contact "${cell.clip(contactId)}" of account "${cell.clip(accountId)}" (first on line ${first})` });
+        problems.add({
+          ...at('id'),
+          message: `duplicate contact "${cell.clip(contactId)}" of account "${cell.clip(accountId)}" (first on line ${first})`,
+        });
         continue;
       }
       firstLine.set(key, row.line);
@@ -202,7 +256,8 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       const seen = new Set<string>();
       for (const inf of influences) {
         const link = check(influenceLinkSchema, { from: contactId, to: inf.to, weight: inf.weight });
-        if (!link.ok) issues.push(...link.issues.map((i) => ({ path: ['influences'], message: `influence on "${inf.to}": ${i.message}` })));
+        if (!link.ok)
+          issues.push(...link.issues.map((i) => ({ path: ['influences'], message: `influence on "${inf.to}": ${i.message}` })));
         else if (seen.has(inf.to)) issues.push({ path: ['influences'], message: `"${inf.to}" is listed twice` });
         else if (inf.to === contactId) issues.push({ path: ['influences'], message: 'a contact cannot influence itself' });
         else {
@@ -296,7 +351,8 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
     entry.value.contacts.forEach((raw, k) => {
       const at = [...base, 'contacts', k];
       if (raw && typeof raw === 'object' && !Array.isArray(raw))
-        for (const key of Object.keys(raw)) if (!KNOWN_CONTACT_KEYS.has(key)) pending.push({ path: [...at, key], message: `unknown field "${key}"` });
+        for (const key of Object.keys(raw))
+          if (!KNOWN_CONTACT_KEYS.has(key)) pending.push({ path: [...at, key], message: `unknown field "${key}"` });
       const c = check(contactSchema, raw);
       if (!c.ok) {
         for (const issue of c.issues) pending.push({ path: [...at, ...issue.path], message: issue.message });
@@ -305,7 +361,10 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       const key = `${accountId}\u0000${c.value.id}`;
       const first = firstAt.get(key);
       if (first) {
-        pending.push({ path: [...at, 'id'], message: `duplicate contact "${cell.clip(c.value.id)}" of account "${cell.clip(accountId)}" (first at ${formatJsonPath(first)})` });
+        pending.push({
+          path: [...at, 'id'],
+          message: `duplicate contact "${cell.clip(c.value.id)}" of account "${cell.clip(accountId)}" (first at ${formatJsonPath(first)})`,
+        });
         return;
       }
       firstAt.set(key, at);
@@ -351,7 +410,11 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       for (const [from, links] of byFrom) {
         if (contactRecords.some((r) => r.contact.id === from)) continue;
         pending.push({
-          path: [...base, 'influenceLinks', entry.value.influenceLinks.findIndex((l) => (l as InfluenceLink | null)?.from === from)],
+          path: [
+            ...base,
+            'influenceLinks',
+            entry.value.influenceLinks.findIndex((l) => (l as InfluenceLink | null)?.from === from),
+          ],
           message: `influence links from "${from}" need that contact in this account's "contacts"${links.length > 1 ? ` (${links.length} links)` : ''}`,
         });
       }
@@ -411,7 +474,15 @@ function cycleIssues(contacts: readonly Contact[]): { index: number; message: st
  */
 export async function importContacts(db: Db, parsed: ParsedContacts, format: 'csv' | 'json'): Promise<ContactImportResult> {
   if (!parsed.problems.ok) throw ImportError.from(parsed.problems);
-  const result: ContactImportResult = { format, contacts: parsed.records.length, inserted: 0, updated: 0, accounts: 0, influenceLists: 0, influenceLinks: 0 };
+  const result: ContactImportResult = {
+    format,
+    contacts: parsed.records.length,
+    inserted: 0,
+    updated: 0,
+    accounts: 0,
+    influenceLists: 0,
+    influenceLinks: 0,
+  };
   const groups = new Map<string, ContactRecord[]>();
   for (const r of parsed.records) {
     const g = groups.get(r.accountId);
@@ -430,7 +501,11 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       const account = stored.get(accountId);
       if (!account) {
         for (const record of records)
-          issues.push({ record, path: ['accountId'], message: `unknown account "${cell.clip(accountId)}" (import the accounts first)` });
+          issues.push({
+            record,
+            path: ['accountId'],
+            message: `unknown account "${cell.clip(accountId)}" (import the accounts first)`,
+          });
         continue;
       }
       const merged = new Map(account.contacts.map((c) => [c.id, c]));
@@ -475,7 +550,12 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
           const link = links[index]!;
           const record = fromFile.get(link.from);
           if (record) issues.push({ record, path: ['influences'], message: `influence on "${link.to}": ${issue.message}` });
-          else issues.push({ record: anyRecord, path: ['id'], message: `stored influence link ${link.from} → ${link.to}: ${issue.message}` });
+          else
+            issues.push({
+              record: anyRecord,
+              path: ['id'],
+              message: `stored influence link ${link.from} → ${link.to}: ${issue.message}`,
+            });
         } else {
           issues.push({ record: anyRecord, path: [], message: issue.message });
         }
@@ -502,7 +582,11 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
 }
 
 /** Reads, validates and writes a contacts file: `esp import contacts`. */
-export async function importContactsFile(db: Db, file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<ContactImportResult> {
+export async function importContactsFile(
+  db: Db,
+  file: string,
+  options: Omit<ParseOptions, 'file'> = {},
+): Promise<ContactImportResult> {
   const text = await readFile(file, 'utf8');
   const json = isJsonFile(file, text);
   const parsed = json ? parseContactsJson(text, { ...options, file }) : parseContactsCsv(text, { ...options, file });

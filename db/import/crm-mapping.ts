@@ -46,7 +46,13 @@ export const MAPPABLE_FIELDS = [
   'winnability',
 ] as const;
 export type MappableField = (typeof MAPPABLE_FIELDS)[number];
-export const NUMERIC_FIELDS = new Set<MappableField>(['employees', 'companyRevenue', 'potential', 'demonstration', 'winnability']);
+export const NUMERIC_FIELDS = new Set<MappableField>([
+  'employees',
+  'companyRevenue',
+  'potential',
+  'demonstration',
+  'winnability',
+]);
 /** What an expression may refer to: source-backed numbers and the deal-derived contribution. */
 export const EXPRESSION_INPUTS = ['employees', 'companyRevenue', 'revenueWithUs'] as const;
 
@@ -100,10 +106,18 @@ export interface MappingIssue {
 }
 
 /** Schema issues plus what the schema cannot say: expressions must parse and name known fields. */
-export function checkMapping(input: unknown): { ok: true; mapping: CrmMapping; expressions: Map<MappableField, Expr> } | { ok: false; issues: MappingIssue[] } {
+export function checkMapping(
+  input: unknown,
+): { ok: true; mapping: CrmMapping; expressions: Map<MappableField, Expr> } | { ok: false; issues: MappingIssue[] } {
   const r = crmMappingSchema.safeParse(input);
   if (!r.success)
-    return { ok: false, issues: r.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: i.message })) };
+    return {
+      ok: false,
+      issues: r.error.issues.map((i) => ({
+        path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)),
+        message: i.message,
+      })),
+    };
   const issues: MappingIssue[] = [];
   const expressions = new Map<MappableField, Expr>();
   for (const field of MAPPABLE_FIELDS) {
@@ -127,14 +141,18 @@ export function checkMapping(input: unknown): { ok: true; mapping: CrmMapping; e
   }
   for (const field of ['id', 'name'] as const) {
     const source = r.data.accounts[field];
-    if (typeof source !== 'string' && !('column' in source)) issues.push({ path: ['accounts', field], message: `${field} must come from a column` });
+    if (typeof source !== 'string' && !('column' in source))
+      issues.push({ path: ['accounts', field], message: `${field} must come from a column` });
   }
   return issues.length ? { ok: false, issues } : { ok: true, mapping: r.data, expressions };
 }
 
 export function loadDefaultMapping(): CrmMapping {
   const checked = checkMapping(JSON.parse(readFileSync(DEFAULT_MAPPING_FILE, 'utf8')));
-  if (!checked.ok) throw new Error(`the default CRM mapping is invalid: ${checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!checked.ok)
+    throw new Error(
+      `the default CRM mapping is invalid: ${checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return checked.mapping;
 }
 

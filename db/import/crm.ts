@@ -45,7 +45,8 @@ export interface CrmRows {
 }
 
 /** Fields that the source did not supply and a default or an expression filled. */
-export type DefaultedField = 'potential' | 'demonstration' | 'winnability' | 'industry' | 'region' | 'employees' | 'companyRevenue' | 'parentId' | 'name';
+export type DefaultedField =
+  'potential' | 'demonstration' | 'winnability' | 'industry' | 'region' | 'employees' | 'companyRevenue' | 'parentId' | 'name';
 
 export interface PlannedAccount {
   account: Account;
@@ -53,7 +54,14 @@ export interface PlannedAccount {
   importedDefaults: DefaultedField[];
   line: number;
   /** Deal figures behind status and revenue, for the summary and for checking by hand. */
-  deals: { total: number; won: number; wonLast12: number; revenueLast12: number; revenuePrevious12: number; lastWonDate: string | null };
+  deals: {
+    total: number;
+    won: number;
+    wonLast12: number;
+    revenueLast12: number;
+    revenuePrevious12: number;
+    lastWonDate: string | null;
+  };
 }
 
 export interface PlannedOpportunity {
@@ -182,7 +190,13 @@ function sourceColumn(source: FieldSource | undefined): string | undefined {
  * What the import would write, or the problems that stop it. `asOf` is the day the 12-month
  * windows end on (inclusive).
  */
-export function planCrmImport(rows: CrmRows, mappingInput: unknown, asOf: string, files: Partial<CrmFiles> = {}, problemLimit?: number): CrmPlan {
+export function planCrmImport(
+  rows: CrmRows,
+  mappingInput: unknown,
+  asOf: string,
+  files: Partial<CrmFiles> = {},
+  problemLimit?: number,
+): CrmPlan {
   const problems = new Problems(problemLimit);
   const last12From = yearsBefore(asOf, 1);
   const previousFrom = yearsBefore(asOf, 2);
@@ -213,7 +227,8 @@ export function planCrmImport(rows: CrmRows, mappingInput: unknown, asOf: string
   const teamsHeader = header(rows.teams, [t.agent, t.manager, t.region], files.teams, problems);
   const people = new Map<string, PlannedUser>();
   const addPerson = (name: string, kind: PlannedUser['kind'], manager: string | null, region: string | null) => {
-    if (!people.has(name)) people.set(name, { name, email: `${emailLocalPart(name)}@${mapping.users.emailDomain}`, kind, manager, region });
+    if (!people.has(name))
+      people.set(name, { name, email: `${emailLocalPart(name)}@${mapping.users.emailDomain}`, kind, manager, region });
   };
   const agentLine = new Map<string, number>();
   if (teamsHeader) {
@@ -229,7 +244,12 @@ export function planCrmImport(rows: CrmRows, mappingInput: unknown, asOf: string
       }
       const first = agentLine.get(name);
       if (first !== undefined) {
-        problems.add({ file: files.teams, line: agent.line, column: t.agent, message: `duplicate agent "${cell.clip(name)}" (first on line ${first})` });
+        problems.add({
+          file: files.teams,
+          line: agent.line,
+          column: t.agent,
+          message: `duplicate agent "${cell.clip(name)}" (first on line ${first})`,
+        });
         continue;
       }
       agentLine.set(name, row.line);
@@ -276,7 +296,12 @@ export function planCrmImport(rows: CrmRows, mappingInput: unknown, asOf: string
       }
       const first = drafts.get(id);
       if (first) {
-        problems.add({ file: files.accounts, line: row.line, column: sourceColumn(a.id), message: `duplicate account "${cell.clip(id)}" (first on line ${first.line})` });
+        problems.add({
+          file: files.accounts,
+          line: row.line,
+          column: sourceColumn(a.id),
+          message: `duplicate account "${cell.clip(id)}" (first on line ${first.line})`,
+        });
         continue;
       }
       drafts.set(id, draft);
@@ -332,7 +357,13 @@ export function planCrmImport(rows: CrmRows, mappingInput: unknown, asOf: string
         continue;
       }
       if (!drafts.has(accountId)) {
-        if (o.unknownAccounts === 'error') problems.add({ file: files.opportunities, line: at(o.account).line, column: o.account, message: `unknown account "${cell.clip(accountId)}" (not in the accounts file)` });
+        if (o.unknownAccounts === 'error')
+          problems.add({
+            file: files.opportunities,
+            line: at(o.account).line,
+            column: o.account,
+            message: `unknown account "${cell.clip(accountId)}" (not in the accounts file)`,
+          });
         else {
           plan.skipped.unknownAccount++;
           unknownIds.add(accountId);
@@ -435,7 +466,14 @@ export function planCrmImport(rows: CrmRows, mappingInput: unknown, asOf: string
       account: result.value,
       importedDefaults: [...draft.defaulted].sort(),
       line: draft.line,
-      deals: { total: deals.length, won: deals.filter((d) => d.status === 'won').length, wonLast12, revenueLast12, revenuePrevious12, lastWonDate },
+      deals: {
+        total: deals.length,
+        won: deals.filter((d) => d.status === 'won').length,
+        wonLast12,
+        revenueLast12,
+        revenuePrevious12,
+        lastWonDate,
+      },
     });
   }
 
@@ -450,9 +488,15 @@ export function planCrmImport(rows: CrmRows, mappingInput: unknown, asOf: string
   }
   // `region:<office>` is the regional coverage line's team; a manager's own team groups the agents
   // reporting to them (the manager is a member too, the agents' owner for escalations).
-  for (const [region, members] of [...regions].sort()) plan.teams.push({ id: `region:${region}`, name: `${region} region`, line: 'regional', members });
+  for (const [region, members] of [...regions].sort())
+    plan.teams.push({ id: `region:${region}`, name: `${region} region`, line: 'regional', members });
   for (const [manager, members] of [...managers].sort())
-    plan.teams.push({ id: `manager:${slug(manager)}`, name: `${manager}'s team`, line: 'regional', members: [manager, ...members] });
+    plan.teams.push({
+      id: `manager:${slug(manager)}`,
+      name: `${manager}'s team`,
+      line: 'regional',
+      members: [manager, ...members],
+    });
   return plan;
 }
 
@@ -467,7 +511,8 @@ type FieldRead =
 function readField(field: MappableField, source: FieldSource, h: Header, row: CsvRow): FieldRead {
   if (typeof source !== 'string' && !('column' in source)) {
     // A constant for a field the source lacks.
-    if ('default' in source && source.default !== undefined) return { ok: true, value: source.default, defaulted: true, column: undefined, line: row.line };
+    if ('default' in source && source.default !== undefined)
+      return { ok: true, value: source.default, defaulted: true, column: undefined, line: row.line };
     return { ok: true, value: null, defaulted: false, column: undefined, line: row.line };
   }
   const spec = typeof source === 'string' ? { column: source } : source;
@@ -480,7 +525,13 @@ function readField(field: MappableField, source: FieldSource, h: Header, row: Cs
     if (!n.ok) return { ok: false, reason: n.reason, column: spec.column, line };
     const scaled = n.value === null ? null : n.value * ('multiply' in spec && spec.multiply !== undefined ? spec.multiply : 1);
     // Money in millions times 1e6 picks up binary noise (1100.04e6 → 1100040000.0000002).
-    return { ok: true, value: scaled === null ? null : Math.round(scaled * 1e6) / 1e6, defaulted: false, column: spec.column, line };
+    return {
+      ok: true,
+      value: scaled === null ? null : Math.round(scaled * 1e6) / 1e6,
+      defaulted: false,
+      column: spec.column,
+      line,
+    };
   }
   const mapped = 'map' in spec && spec.map ? lookup(spec.map, trimmed) : undefined;
   const value = mapped ?? (field === 'industry' ? trimmed.toLowerCase() : trimmed);
@@ -497,15 +548,21 @@ function lookup(map: Record<string, string>, value: string): string | undefined 
 /** One line per figure, for the CLI. */
 export function summarizePlan(plan: CrmPlan): string[] {
   const byStatus = new Map<string, number>();
-  for (const a of plan.accounts) byStatus.set(a.account.status ?? 'unknown', (byStatus.get(a.account.status ?? 'unknown') ?? 0) + 1);
+  for (const a of plan.accounts)
+    byStatus.set(a.account.status ?? 'unknown', (byStatus.get(a.account.status ?? 'unknown') ?? 0) + 1);
   const oppByStatus = new Map<string, number>();
   for (const o of plan.opportunities) oppByStatus.set(o.status, (oppByStatus.get(o.status) ?? 0) + 1);
   const byIndustry = new Map<string, number>();
-  for (const a of plan.accounts) byIndustry.set(a.account.industry ?? '(none)', (byIndustry.get(a.account.industry ?? '(none)') ?? 0) + 1);
+  for (const a of plan.accounts)
+    byIndustry.set(a.account.industry ?? '(none)', (byIndustry.get(a.account.industry ?? '(none)') ?? 0) + 1);
   const defaulted = new Map<string, number>();
   for (const a of plan.accounts) for (const f of a.importedDefaults) defaulted.set(f, (defaulted.get(f) ?? 0) + 1);
   const revenue = plan.accounts.reduce((s, a) => s + (a.account.revenueWithUs ?? 0), 0);
-  const fmt = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([k, v]) => `${k} ${v}`).join(', ');
+  const fmt = (m: Map<string, number>) =>
+    [...m]
+      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   const lines = [
     `as of ${plan.asOf}: revenue window (${plan.window.last12.from}, ${plan.window.last12.to}], previous (${plan.window.previous12.from}, ${plan.window.previous12.to}]`,
     `accounts: ${plan.accounts.length} (${fmt(byStatus)})`,
@@ -585,7 +642,10 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
   }
   await db.transaction(async (tx) => {
     // People: an existing user with the same e-mail is reused, never modified.
-    const existing = await userIdsByEmail(tx, plan.users.map((u) => u.email));
+    const existing = await userIdsByEmail(
+      tx,
+      plan.users.map((u) => u.email),
+    );
     const idOf = new Map(plan.users.map((u) => [u.name, existing.get(u.email.toLowerCase()) ?? u.email]));
     result.usersCreated = await insertMissingUsers(
       tx,
@@ -593,23 +653,51 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
         .filter((u) => !existing.has(u.email.toLowerCase()))
         .map((u) => ({ id: u.email, email: u.email, name: u.name, role: 'manager' as const, passwordHash: NO_PASSWORD })),
     );
-    await upsertTeams(tx, plan.teams.map(({ id, name, line }) => ({ id, name, line })));
-    for (const t of plan.teams) await addMembers(tx, t.id, t.members.map((m) => idOf.get(m)!));
+    await upsertTeams(
+      tx,
+      plan.teams.map(({ id, name, line }) => ({ id, name, line })),
+    );
+    for (const t of plan.teams)
+      await addMembers(
+        tx,
+        t.id,
+        t.members.map((m) => idOf.get(m)!),
+      );
 
     // Accounts: source-backed and deal-derived fields are refreshed on every import; fields that
     // only a default or an expression fills never overwrite a stored value (an admin may have
     // rated the account since).
     const emailToId = new Map(plan.users.map((u) => [u.email, idOf.get(u.name)!]));
-    const accounts = plan.accounts.map((p) => ({ ...p.account, ownerId: p.account.ownerId ? (emailToId.get(p.account.ownerId) ?? p.account.ownerId) : null }));
+    const accounts = plan.accounts.map((p) => ({
+      ...p.account,
+      ownerId: p.account.ownerId ? (emailToId.get(p.account.ownerId) ?? p.account.ownerId) : null,
+    }));
     const fillOnly = MAPPABLE_FIELDS.filter((f) => {
       const s = mapping.accounts[f];
       return s !== undefined && typeof s !== 'string' && !('column' in s);
     }) as ProfileField[];
     const unmapped = MAPPABLE_FIELDS.filter((f) => mapping.accounts[f] === undefined && f !== 'region');
-    const update = (['name', 'industry', 'region', 'status', 'ownerId', 'parentId', 'employees', 'companyRevenue', 'revenueWithUs', 'potential', 'demonstration', 'winnability'] as const).filter(
-      (f) => !fillOnly.includes(f) && !(unmapped as readonly string[]).includes(f),
+    const update = (
+      [
+        'name',
+        'industry',
+        'region',
+        'status',
+        'ownerId',
+        'parentId',
+        'employees',
+        'companyRevenue',
+        'revenueWithUs',
+        'potential',
+        'demonstration',
+        'winnability',
+      ] as const
+    ).filter((f) => !fillOnly.includes(f) && !(unmapped as readonly string[]).includes(f));
+    const stored = await storedProfileFields(
+      tx,
+      accounts.map((a) => a.id),
+      fillOnly,
     );
-    const stored = await storedProfileFields(tx, accounts.map((a) => a.id), fillOnly);
     // Nothing records which stored values an earlier import defaulted, so a stored value still
     // equal to the default is taken as still defaulted, and a different one as real data.
     for (const p of plan.accounts) {

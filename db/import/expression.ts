@@ -74,7 +74,8 @@ export function parseExpression(source: string, fields: readonly string[]): Expr
         }
         expect(')');
         const [lo, hi] = FUNCTIONS[fn];
-        if (args.length < lo || args.length > hi) fail(`${fn}() takes ${lo === hi ? lo : `at least ${lo}`} argument${lo === 1 && hi === 1 ? '' : 's'}`);
+        if (args.length < lo || args.length > hi)
+          fail(`${fn}() takes ${lo === hi ? lo : `at least ${lo}`} argument${lo === 1 && hi === 1 ? '' : 's'}`);
         return { kind: 'call', fn, args };
       }
       if (!fields.includes(tok)) {

@@ -157,7 +157,7 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
       i = LITERAL.lastIndex;
       return;
     }
-    fail(`unexpected ${c === "'" ? "single quote (JSON strings use double quotes)" : `character "${c}"`}`);
+    fail(`unexpected ${c === "'" ? 'single quote (JSON strings use double quotes)' : `character "${c}"`}`);
   };
   value([], wanted !== undefined);
   ws();

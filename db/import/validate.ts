@@ -59,6 +59,9 @@ export function check<S extends z.ZodType>(
   if (r.success) return { ok: true, value: r.data };
   return {
     ok: false,
-    issues: r.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)), message: describeIssue(i, input) })),
+    issues: r.error.issues.map((i) => ({
+      path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)),
+      message: describeIssue(i, input),
+    })),
   };
 }

@@ -111,7 +111,10 @@ export async function storedProfileFields(
   fields: readonly ProfileField[],
 ): Promise<Map<string, Partial<Record<ProfileField, unknown>>>> {
   const out = new Map<string, Partial<Record<ProfileField, unknown>>>();
-  const selection = Object.fromEntries([['id', accounts.id], ...fields.map((f) => [f, accounts[f]])]) as Record<string, (typeof accounts)[ProfileField]>;
+  const selection = Object.fromEntries([['id', accounts.id], ...fields.map((f) => [f, accounts[f]])]) as Record<
+    string,
+    (typeof accounts)[ProfileField]
+  >;
   for (const batch of chunks([...new Set(ids)])) {
     const rows = (await db.select(selection).from(accounts).where(inArray(accounts.id, batch))) as Record<string, unknown>[];
     for (const r of rows) out.set(r['id'] as string, r as Partial<Record<ProfileField, unknown>>);
@@ -123,7 +126,10 @@ export async function storedProfileFields(
  * Replaces each account's competitor list. A contact's stance toward a competitor that is no
  * longer listed means nothing any more, so it is removed; returns how many contacts lost one.
  */
-export async function replaceCompetitors(db: Db, entries: readonly { accountId: string; competitors: readonly Competitor[] }[]): Promise<{ contactsCleared: number }> {
+export async function replaceCompetitors(
+  db: Db,
+  entries: readonly { accountId: string; competitors: readonly Competitor[] }[],
+): Promise<{ contactsCleared: number }> {
   let contactsCleared = 0;
   for (const batch of chunks(entries)) {
     const ids = batch.map((e) => e.accountId);
@@ -225,7 +231,11 @@ export async function insertMissingUsers(
 ): Promise<number> {
   let n = 0;
   for (const batch of chunks(rows)) {
-    const created = await db.insert(users).values([...batch]).onConflictDoNothing().returning({ id: users.id });
+    const created = await db
+      .insert(users)
+      .values([...batch])
+      .onConflictDoNothing()
+      .returning({ id: users.id });
     n += created.length;
   }
   return n;

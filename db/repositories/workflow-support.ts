@@ -5,7 +5,19 @@
  */
 import { and, asc, count, eq, gt, inArray, isNull, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { accounts, handoffOutbox, opportunities, reviewRuns, stageResults, visits, type OpportunityRow, type OutboxRow, type ReviewRunRow, type StageResultRow, type VisitRow } from '../schema.js';
+import {
+  accounts,
+  handoffOutbox,
+  opportunities,
+  reviewRuns,
+  stageResults,
+  visits,
+  type OpportunityRow,
+  type OutboxRow,
+  type ReviewRunRow,
+  type StageResultRow,
+  type VisitRow,
+} from '../schema.js';
 import { createOpportunity, type OpportunityInput } from './opportunities.js';
 import { addVisit, type VisitInput } from './visits.js';
 
@@ -20,7 +32,12 @@ export async function createOpportunityOnce(
 ): Promise<{ opportunity: OpportunityRow; outbox: OutboxRow; created: boolean }> {
   const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, input.id));
   if (existing) {
-    const [outbox] = await db.select().from(handoffOutbox).where(eq(handoffOutbox.opportunityId, existing.id)).orderBy(asc(handoffOutbox.id)).limit(1);
+    const [outbox] = await db
+      .select()
+      .from(handoffOutbox)
+      .where(eq(handoffOutbox.opportunityId, existing.id))
+      .orderBy(asc(handoffOutbox.id))
+      .limit(1);
     if (outbox) return { opportunity: existing, outbox, created: false };
   }
   try {
@@ -29,7 +46,12 @@ export async function createOpportunityOnce(
     // Two attempts raced (the first one's worker looked dead but was not): the loser reads the winner's rows.
     const [again] = await db.select().from(opportunities).where(eq(opportunities.id, input.id));
     const [outbox] = again
-      ? await db.select().from(handoffOutbox).where(eq(handoffOutbox.opportunityId, again.id)).orderBy(asc(handoffOutbox.id)).limit(1)
+      ? await db
+          .select()
+          .from(handoffOutbox)
+          .where(eq(handoffOutbox.opportunityId, again.id))
+          .orderBy(asc(handoffOutbox.id))
+          .limit(1)
       : [];
     if (again && outbox) return { opportunity: again, outbox, created: false };
     throw error;
@@ -43,7 +65,10 @@ export async function getOutboxRow(db: Db, id: number): Promise<OutboxRow | unde
 
 export async function getOpportunitiesByIds(db: Db, ids: readonly string[]): Promise<OpportunityRow[]> {
   if (ids.length === 0) return [];
-  return db.select().from(opportunities).where(inArray(opportunities.id, [...ids]));
+  return db
+    .select()
+    .from(opportunities)
+    .where(inArray(opportunities.id, [...ids]));
 }
 
 /**
@@ -85,7 +110,11 @@ export async function setReviewRunFailed(db: Db, id: string, failed: number): Pr
  * own quota-mode set) plus, when the fallback `*` is in quota mode, every account of an industry
  * without its own set.
  */
-export function quotaAccountsWhere(q: { quotaIndustries: readonly string[]; ownIndustries: readonly string[]; fallbackIsQuota: boolean }): SQL {
+export function quotaAccountsWhere(q: {
+  quotaIndustries: readonly string[];
+  ownIndustries: readonly string[];
+  fallbackIsQuota: boolean;
+}): SQL {
   const parts: SQL[] = [];
   if (q.quotaIndustries.length > 0) parts.push(inArray(accounts.industry, [...q.quotaIndustries]));
   if (q.fallbackIsQuota) {
@@ -106,7 +135,12 @@ export async function accountIdPage(
   const rows = await db
     .select({ id: accounts.id })
     .from(accounts)
-    .where(and(opts.inQuota ? opts.quota : sql`not coalesce((${opts.quota}), false)`, opts.after === null ? undefined : gt(accounts.id, opts.after)))
+    .where(
+      and(
+        opts.inQuota ? opts.quota : sql`not coalesce((${opts.quota}), false)`,
+        opts.after === null ? undefined : gt(accounts.id, opts.after),
+      ),
+    )
     .orderBy(asc(accounts.id))
     .limit(opts.limit);
   return rows.map((r) => r.id);
@@ -127,7 +161,9 @@ export async function stageResultCounts(db: Db, accountId: string, cycleYear?: n
   const rows = await db
     .select({ stage: stageResults.stage, n: count() })
     .from(stageResults)
-    .where(and(eq(stageResults.accountId, accountId), cycleYear === undefined ? undefined : eq(stageResults.cycleYear, cycleYear)))
+    .where(
+      and(eq(stageResults.accountId, accountId), cycleYear === undefined ? undefined : eq(stageResults.cycleYear, cycleYear)),
+    )
     .groupBy(stageResults.stage);
   return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
 }

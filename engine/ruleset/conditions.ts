@@ -39,9 +39,18 @@ function describe(v: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+const KNOWN_FACTS = new Map<RuleSection, Map<string, FactDefinition>>();
+
+/** The facts a rule list may use, by name; built once per list. */
+function knownFacts(section: RuleSection): Map<string, FactDefinition> {
+  let known = KNOWN_FACTS.get(section);
+  if (!known) KNOWN_FACTS.set(section, (known = new Map(factsFor(section).map((f) => [f.name, f]))));
+  return known;
+}
+
 export function checkConditions(conditions: unknown, section: RuleSection, at: PathSegment[]): Issue[] {
   const issues: Issue[] = [];
-  const known = new Map(factsFor(section).map((f) => [f.name, f]));
+  const known = knownFacts(section);
 
   const checkPriority = (node: Record<string, unknown>, path: PathSegment[]) => {
     const p = node['priority'];

@@ -227,13 +227,11 @@ function conditionDepth(root: unknown): number {
 }
 
 /**
- * Conditions nested deeper than the limit are reported and replaced by `{ all: [] }` in a copy, so
- * the rest of the set is still checked (the schema and the condition walker recurse, and a hostile
- * tree thousands of levels deep would overflow the stack).
+ * A copy of a rule set document in which `replace` may swap each rule's conditions (it returns
+ * undefined to keep them); everything else is shared with the input, which is never mutated.
  */
-function limitDepth(json: unknown): { json: unknown; issues: Issue[] } {
-  if (!isObject(json)) return { json, issues: [] };
-  const issues: Issue[] = [];
+function mapConditions(json: unknown, replace: (conditions: unknown, at: PathSegment[]) => unknown): unknown {
+  if (!isObject(json)) return json;
   let out: Record<string, unknown> = json;
   for (const [sectionKey, listKey] of RULE_LISTS) {
     const section = out[sectionKey];
@@ -241,27 +239,65 @@ function limitDepth(json: unknown): { json: unknown; issues: Issue[] } {
     if (!isObject(section) || !Array.isArray(list)) continue;
     let copy: unknown[] | undefined;
     list.forEach((rule, i) => {
-      if (!isObject(rule) || conditionDepth(rule['conditions']) <= MAX_CONDITION_DEPTH) return;
-      issues.push(
-        issue([sectionKey, listKey, i, 'conditions'], 'condition.tooDeep', `conditions may nest at most ${MAX_CONDITION_DEPTH} levels of all / any / not`, {
-          max: MAX_CONDITION_DEPTH,
-        }),
-      );
+      if (!isObject(rule) || !('conditions' in rule)) return;
+      const replacement = replace(rule['conditions'], [sectionKey, listKey, i, 'conditions']);
+      if (replacement === undefined) return;
       copy ??= [...list];
-      copy[i] = { ...rule, conditions: { all: [] } };
+      copy[i] = { ...rule, conditions: replacement };
     });
     if (copy) out = { ...out, [sectionKey]: { ...section, [listKey]: copy } };
   }
+  return out;
+}
+
+/**
+ * Conditions nested deeper than the limit are reported and replaced by `{ all: [] }` in a copy, so
+ * the rest of the set is still checked (the schema and the condition walker recurse, and a hostile
+ * tree thousands of levels deep would overflow the stack).
+ */
+function limitDepth(json: unknown): { json: unknown; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const out = mapConditions(json, (conditions, at) => {
+    if (conditionDepth(conditions) <= MAX_CONDITION_DEPTH) return undefined;
+    issues.push(
+      issue(at, 'condition.tooDeep', `conditions may nest at most ${MAX_CONDITION_DEPTH} levels of all / any / not`, {
+        max: MAX_CONDITION_DEPTH,
+      }),
+    );
+    return { all: [] };
+  });
   return { json: out, issues };
+}
+
+/**
+ * The zod schemas parse every rule's conditions with a stand-in: the condition walker
+ * (`checkConditions`) checks them with clearer messages and is stricter than the schema, whose
+ * condition issues were discarded anyway, and a union per condition node made the schema parse
+ * the bulk of validation time (and far more on invalid conditions).
+ */
+function stubConditions(json: unknown): unknown {
+  return mapConditions(json, () => ({ all: [] }));
+}
+
+/** Puts the real conditions (copied: the input is the caller's) back into a parsed rule set. */
+function restoreConditions(parsed: RuleSet, json: unknown): RuleSet {
+  for (const [sectionKey, listKey] of RULE_LISTS) {
+    const source = (json as Record<string, Record<string, { conditions: unknown }[]>>)[sectionKey]![listKey]!;
+    const rules = (parsed as unknown as Record<string, Record<string, { conditions: unknown }[]>>)[sectionKey]![listKey]!;
+    rules.forEach((rule, i) => {
+      rule.conditions = structuredClone(source[i]!.conditions);
+    });
+  }
+  return parsed;
 }
 
 /** Validates a complete rule set (the fallback `*`, or an effective one). Never throws. */
 export function validateRuleSet(input: unknown): Validation {
   const { json, issues: depthIssues } = limitDepth(input);
-  const parsed = ruleSetSchema.safeParse(json);
+  const parsed = ruleSetSchema.safeParse(stubConditions(json));
   const issues = [...depthIssues, ...(parsed.success ? [] : zodIssues(parsed.error)), ...ruleListIssues(json), ...semanticIssues(json)];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
-  return { ok: true, ruleSet: parsed.data as ValidRuleSet, issues: [] };
+  return { ok: true, ruleSet: restoreConditions(parsed.data, json) as ValidRuleSet, issues: [] };
 }
 
 /** `{ name, remove: true }` must name an inherited rule: a typo would otherwise silently keep it. */
@@ -321,7 +357,7 @@ export function resolveRuleSet(base: unknown, overrideInput?: unknown): Validati
     return v;
   }
   const { json: override, issues: depthIssues } = limitDepth(overrideInput);
-  const parsedOverride = ruleSetOverrideSchema.safeParse(override);
+  const parsedOverride = ruleSetOverrideSchema.safeParse(stubConditions(override));
   const overrideIssues = [
     ...depthIssues,
     ...(parsedOverride.success ? [] : zodIssues(parsedOverride.error)),

@@ -33,7 +33,15 @@ export function keyAccount(overrides: Partial<AccountInput> = {}): AccountInput 
     demonstration: 70,
     winnability: 70,
     contacts: [
-      { id: 'c1', name: 'Chief Executive', influence: 5, stance: 2, interactions90d: 6, decisionRole: 'decision-maker', competitorStances: { rival: 0 } },
+      {
+        id: 'c1',
+        name: 'Chief Executive',
+        influence: 5,
+        stance: 2,
+        interactions90d: 6,
+        decisionRole: 'decision-maker',
+        competitorStances: { rival: 0 },
+      },
       { id: 'c2', name: 'Chief Information Officer', influence: 4, stance: 1, interactions90d: 4, reportsTo: 'c1' },
       { id: 'c3', name: 'Purchasing Manager', influence: 3, stance: 0, interactions90d: 2, reportsTo: 'c2' },
     ],
@@ -70,7 +78,13 @@ export async function startTestWorker(
   return startWorker({ connection, db, taskQueue, namespace, activities, worker: { shutdownGraceTime: '2 seconds' } });
 }
 
-export async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;
@@ -91,7 +105,13 @@ export async function until<T>(what: string, read: () => Promise<T>, ok: (value:
   }
 }
 
-export function untilState(client: Client, accountId: string, what: string, ok: (s: AccountState) => boolean, timeoutMs?: number): Promise<AccountState> {
+export function untilState(
+  client: Client,
+  accountId: string,
+  what: string,
+  ok: (s: AccountState) => boolean,
+  timeoutMs?: number,
+): Promise<AccountState> {
   return until(what, () => accountState(client, accountId), ok, timeoutMs);
 }
 

@@ -5,8 +5,21 @@
 import { listIndustries } from '../../db/repositories/rule-sets.js';
 import { getAccounts, countAccounts } from '../../db/repositories/accounts.js';
 import { finishReviewRun } from '../../db/repositories/reviews.js';
-import { accountIdPage, ensureReviewRun, quotaAccountIds, quotaAccountsWhere, setReviewRunFailed } from '../../db/repositories/workflow-support.js';
-import { FALLBACK_INDUSTRY, rankQuotaIndustries, type EspRules, type RuleBook, type Tier, type TierCutoffs } from '../../engine/index.js';
+import {
+  accountIdPage,
+  ensureReviewRun,
+  quotaAccountIds,
+  quotaAccountsWhere,
+  setReviewRunFailed,
+} from '../../db/repositories/workflow-support.js';
+import {
+  FALLBACK_INDUSTRY,
+  rankQuotaIndustries,
+  type EspRules,
+  type RuleBook,
+  type Tier,
+  type TierCutoffs,
+} from '../../engine/index.js';
 import type { ReviewCursor, ReviewPage, ReviewPageItem } from '../types.js';
 import { guarded, type Shared } from './deps.js';
 
@@ -34,14 +47,20 @@ export function reviewRunActivities(s: Shared) {
     const ranking = new Map<string, { rankedTier: Tier; cutoffs: TierCutoffs | null }>();
     const ids = await quotaAccountIds(s.db, where);
     if (ids.length > 0) {
-      const accounts = await getAccounts(s.db, ids.map((a) => a.id));
+      const accounts = await getAccounts(
+        s.db,
+        ids.map((a) => a.id),
+      );
       const fallback = rulesOf.get(FALLBACK_INDUSTRY)!;
       // rankQuotaIndustries only asks the book for the rules of an industry.
-      const book = { forIndustry: (industry: string | null | undefined) => (industry != null && rulesOf.get(industry)) || fallback } as unknown as RuleBook;
+      const book = {
+        forIndustry: (industry: string | null | undefined) => (industry != null && rulesOf.get(industry)) || fallback,
+      } as unknown as RuleBook;
       const ranked = rankQuotaIndustries(accounts, book);
       for (const a of accounts) {
         const tier = ranked.tiers.get(a.id);
-        if (tier) ranking.set(a.id, { rankedTier: tier, cutoffs: ranked.cutoffs.get(book.forIndustry(a.industry).ref.industry) ?? null });
+        if (tier)
+          ranking.set(a.id, { rankedTier: tier, cutoffs: ranked.cutoffs.get(book.forIndustry(a.industry).ref.industry) ?? null });
       }
     }
     return { where, ranking };
@@ -72,7 +91,12 @@ export function reviewRunActivities(s: Shared) {
         const items: ReviewPageItem[] = [];
         let cursor: ReviewCursor = input.cursor ?? { phase: 'quota', after: null };
         for (;;) {
-          const ids = await accountIdPage(s.db, { quota: where, inQuota: cursor.phase === 'quota', after: cursor.after, limit: input.limit - items.length });
+          const ids = await accountIdPage(s.db, {
+            quota: where,
+            inQuota: cursor.phase === 'quota',
+            after: cursor.after,
+            limit: input.limit - items.length,
+          });
           for (const id of ids) {
             const r = ranking.get(id);
             items.push({ id, rankedTier: r?.rankedTier ?? null, cutoffs: r?.cutoffs ?? null });

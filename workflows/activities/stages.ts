@@ -5,7 +5,12 @@
  * the first run decided instead of deciding (and writing) again.
  */
 import type { Db } from '../../db/client.js';
-import { getAccountWithState, updateComputed, type AccountComputedPatch, type AccountState as AccountRowState } from '../../db/repositories/accounts.js';
+import {
+  getAccountWithState,
+  updateComputed,
+  type AccountComputedPatch,
+  type AccountState as AccountRowState,
+} from '../../db/repositories/accounts.js';
 import { listActions } from '../../db/repositories/actions.js';
 import { approvePlan, createPlan, currentPlan, getPlan, rejectPlan } from '../../db/repositories/plans.js';
 import { recordReview } from '../../db/repositories/reviews.js';
@@ -77,13 +82,22 @@ export function openActionsOf(rows: readonly PlanActionRow[]): OpenAction[] {
 }
 
 // An action without a due date is never overdue.
-const actionLike = (a: PlanActionRow) => ({ dueDate: a.dueDate ?? '9999-12-31', doneAt: a.doneAt ? a.doneAt.toISOString() : null });
+const actionLike = (a: PlanActionRow) => ({
+  dueDate: a.dueDate ?? '9999-12-31',
+  doneAt: a.doneAt ? a.doneAt.toISOString() : null,
+});
 
 function decideContext(input: StageInput, extra: Partial<DecideContext> = {}): DecideContext {
   return { ...(input.quotaCutoffs ? { quota: { cutoffs: input.quotaCutoffs } } : {}), ...extra };
 }
 
-function snapshotOf(d: { score: number; tier: Snapshot['tier']; class: Snapshot['class']; strategy: Snapshot['strategy']; closeness: number }): Snapshot {
+function snapshotOf(d: {
+  score: number;
+  tier: Snapshot['tier'];
+  class: Snapshot['class'];
+  strategy: Snapshot['strategy'];
+  closeness: number;
+}): Snapshot {
   return { score: d.score, tier: d.tier, class: d.class, strategy: d.strategy, closeness: d.closeness };
 }
 
@@ -197,7 +211,11 @@ export function stageActivities(s: Shared) {
         return {
           summary: { ruleSet: ruleSetUsed(rules), class: decision.class },
           input: { revenueScore: decision.dimensions.revenue, potentialScore: decision.dimensions.potential },
-          output: { class: decision.class, contributionLevel: decision.contributionLevel, potentialLevel: decision.potentialLevel },
+          output: {
+            class: decision.class,
+            contributionLevel: decision.contributionLevel,
+            potentialLevel: decision.potentialLevel,
+          },
           explanation: explanation.classify,
           patch: { stage: 'classify', waitingFor: null, class: decision.class },
         };
@@ -208,7 +226,12 @@ export function stageActivities(s: Shared) {
       return once('relationship', input, async (_tx, { account, rules }) => {
         const { decision, explanation } = explainAccount(account, rules, decideContext(input));
         return {
-          summary: { ruleSet: ruleSetUsed(rules), closeness: decision.closeness, advantage: decision.advantage, flags: decision.flags },
+          summary: {
+            ruleSet: ruleSetUsed(rules),
+            closeness: decision.closeness,
+            advantage: decision.advantage,
+            flags: decision.flags,
+          },
           input: {
             contacts: account.contacts,
             competitors: account.competitors,
@@ -237,7 +260,12 @@ export function stageActivities(s: Shared) {
             strategy: decision.strategy,
             snapshot: snapshotOf(decision),
           },
-          input: { tier: decision.tier, industry: account.industry ?? null, region: account.region ?? null, ownerId: account.ownerId ?? null },
+          input: {
+            tier: decision.tier,
+            industry: account.industry ?? null,
+            region: account.region ?? null,
+            ownerId: account.ownerId ?? null,
+          },
           output: { coverage: c, strategy: decision.strategy, investment: decision.investment },
           explanation: { coverage: explanation.coverage, strategy: explanation.strategy, investment: explanation.investment },
           patch: {
@@ -300,7 +328,13 @@ export function stageActivities(s: Shared) {
             },
             openActions,
           },
-          input: { tier: decision.tier, class: decision.class, strategy: decision.strategy, investment: decision.investment, closeness: decision.closeness },
+          input: {
+            tier: decision.tier,
+            class: decision.class,
+            strategy: decision.strategy,
+            investment: decision.investment,
+            closeness: decision.closeness,
+          },
           output: { planId: row.id, version: row.version, status: row.status, plan: p },
           explanation: { strategy: explanation.strategy, investment: explanation.investment },
           patch: {
@@ -340,10 +374,18 @@ export function stageActivities(s: Shared) {
         const decision = decideAccount(account, rules, decideContext(input));
         const track = state.coverageTrack ?? decision.coverage.track;
         const cadenceDays = rules.ruleSet.execute.visitCadenceDays[decision.tier];
-        const openActions = input.planId === null ? [] : openActionsOf(await listActions(tx, { planId: input.planId, open: true }));
+        const openActions =
+          input.planId === null ? [] : openActionsOf(await listActions(tx, { planId: input.planId, open: true }));
         const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
         return {
-          summary: { ruleSet: ruleSetUsed(rules), monitorIntervalDays: rules.ruleSet.monitor.intervalDays, track, cadenceDays, openActions, lastVisit },
+          summary: {
+            ruleSet: ruleSetUsed(rules),
+            monitorIntervalDays: rules.ruleSet.monitor.intervalDays,
+            track,
+            cadenceDays,
+            openActions,
+            lastVisit,
+          },
           input: { planId: input.planId, tier: decision.tier },
           output: { track, cadenceDays, openActions: openActions.length, lastVisit, since: input.asOf },
           patch: { stage: 'execute', waitingFor: null },
@@ -467,7 +509,13 @@ export function stageActivities(s: Shared) {
             opportunities: review.opportunities,
             after,
           },
-          input: { reviewYear: input.reviewYear, planId: plan?.id ?? null, objective, rankedTier: input.rankedTier ?? null, before: input.before },
+          input: {
+            reviewYear: input.reviewYear,
+            planId: plan?.id ?? null,
+            objective,
+            rankedTier: input.rankedTier ?? null,
+            before: input.before,
+          },
           output: { ...review },
           patch: {
             stage: 'review',

@@ -4,30 +4,17 @@
  * connection and must not be opened twice on the same data directory, which is another reason to
  * never open it per request.
  *
+ * The handle is the process's shared one (db/shared.ts, kept on `globalThis`): when `npm start`
+ * serves this build in its own process, the studio, the worker and the seed use the same handle.
+ *
  * Project modules are imported by relative path (not a Vite alias) so that vitest, tsx scripts and
  * the studio build all resolve them the same way without extra configuration.
  */
-import { openDatabase, type Database, type Db } from '../../../../db/client.js';
-import { migrate } from '../../../../db/migrate.js';
-
-let opening: Promise<Database> | undefined;
+import type { Database, Db } from '../../../../db/client.js';
+import { closeSharedDatabase, sharedDatabase } from '../../../../db/shared.js';
 
 export function database(): Promise<Database> {
-  opening ??= (async () => {
-    const database = await openDatabase();
-    try {
-      await migrate(database.db);
-    } catch (error) {
-      await database.close();
-      throw error;
-    }
-    return database;
-  })().catch((error: unknown) => {
-    // A failed start (e.g. the database is down) is retried by the next request instead of sticking.
-    opening = undefined;
-    throw error;
-  });
-  return opening;
+  return sharedDatabase();
 }
 
 export async function db(): Promise<Db> {
@@ -35,7 +22,5 @@ export async function db(): Promise<Db> {
 }
 
 export async function closeDatabase(): Promise<void> {
-  const pending = opening;
-  opening = undefined;
-  if (pending) await (await pending).close();
+  await closeSharedDatabase();
 }

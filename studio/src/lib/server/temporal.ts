@@ -1,0 +1,262 @@
+/**
+ * The studio's way to the account and review workflows. Temporal is optional for reading: pages
+ * render from the database and add the workflows' live state when Temporal answers in time, so an
+ * outage costs a notice, not the page. Writes (approvals, visits…) go only through the workflows,
+ * which validate them; their refusals come back as catalogue keys with parameters.
+ *
+ * One connection per server process, opened on first use with a short timeout; after a failure the
+ * next attempt waits a little, so a down server does not add its connect timeout to every request.
+ */
+import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  approvePlan,
+  accountState,
+  completeAction,
+  logOpportunity,
+  logVisit,
+  reviewProgress,
+  startReview,
+} from '../../../../workflows/client.js';
+import { temporalSettings } from '../../../../workflows/connection.js';
+import {
+  REVIEW_SCHEDULE_ID,
+  type AccountState,
+  type ApprovePlanInput,
+  type ApprovePlanResult,
+  type CompleteActionInput,
+  type CompleteActionResult,
+  type LogOpportunityInput,
+  type LogOpportunityResult,
+  type LogVisitInput,
+  type LogVisitResult,
+  type ReviewProgress,
+} from '../../../../workflows/types.js';
+
+export type { AccountState, ReviewProgress };
+
+/** How long a page waits for a query before it renders without the live state. */
+export const QUERY_TIMEOUT_MS = 2_500;
+/** Updates wait for their activity (which retries for up to about a minute). */
+export const UPDATE_TIMEOUT_MS = 45_000;
+const CONNECT_TIMEOUT = '1.5 seconds';
+const RETRY_AFTER_MS = 10_000;
+
+export interface ClosedWorkflow {
+  accountId: string;
+  status: string;
+  closedAt: Date | null;
+}
+
+/** What the studio asks of Temporal; tests substitute their own. */
+export interface TemporalPort {
+  /** The account workflow's `state` query; null when the account has no workflow. */
+  accountState(accountId: string): Promise<AccountState | null>;
+  approvePlan(accountId: string, input: ApprovePlanInput): Promise<ApprovePlanResult>;
+  logVisit(accountId: string, input: LogVisitInput): Promise<LogVisitResult>;
+  completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
+  logOpportunity(accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult>;
+  /** Starts `review:<year>` (an already running one is fine). */
+  startReview(year: number): Promise<{ workflowId: string }>;
+  /** The review workflow's `progress` query; null when it does not exist. */
+  reviewProgress(workflowId: string): Promise<ReviewProgress | null>;
+  /** The annual review schedule; null when it has not been applied. */
+  reviewSchedule(): Promise<{ nextRuns: Date[]; paused: boolean } | null>;
+  /** Account workflows that ended abnormally (failed, terminated, timed out), newest first. */
+  closedAccountWorkflows(limit: number): Promise<ClosedWorkflow[]>;
+}
+
+// ---- errors -------------------------------------------------------------------------------------
+
+/** Catalogue keys (under `account.error.`) for what the workflows can refuse. */
+export const WORKFLOW_ERROR_CODES = [
+  'temporalDown',
+  'noWorkflow',
+  'timeout',
+  'noPendingPlan',
+  'decisionInProgress',
+  'roleMayNotApprove',
+  'approverRequired',
+  'invalidDecision',
+  'reasonRequired',
+  'planNotPending',
+  'visitDateInvalid',
+  'visitDateFuture',
+  'actionNotOpen',
+  'noTrack',
+  'opportunityTitle',
+  'opportunityValue',
+  'workflow',
+] as const;
+export type WorkflowErrorCode = (typeof WORKFLOW_ERROR_CODES)[number];
+
+export interface WorkflowError {
+  code: WorkflowErrorCode;
+  params: Record<string, string | number>;
+  /** The workflow's own (English) text, for logs and for codes added after this file. */
+  message: string;
+}
+
+/**
+ * The workflows' validators and activities word their refusals in English; these patterns turn
+ * the known ones into codes with parameters so the page can say them in the user's language.
+ */
+const PATTERNS: { re: RegExp; code: WorkflowErrorCode; params?: (m: RegExpMatchArray) => Record<string, string | number> }[] = [
+  { re: /no plan is pending approval for account ".*" \(stage ([\w-]+)\)/, code: 'noPendingPlan', params: (m) => ({ stage: m[1]! }) },
+  { re: /a decision on plan (\d+) is already being recorded/, code: 'decisionInProgress', params: (m) => ({ plan: Number(m[1]) }) },
+  { re: /role "(.*)" may not approve plans/, code: 'roleMayNotApprove', params: (m) => ({ role: m[1]! }) },
+  { re: /the approver \("by"\) is required/, code: 'approverRequired' },
+  { re: /"approve" must be true or false/, code: 'invalidDecision' },
+  { re: /a rejection needs a reason/, code: 'reasonRequired' },
+  { re: /plan (\d+) is ([\w-]+)(?: \(by [^)]*\))?, not pending approval/, code: 'planNotPending', params: (m) => ({ plan: Number(m[1]), status: m[2]! }) },
+  { re: /visit date "(.*)" is not a YYYY-MM-DD date/, code: 'visitDateInvalid', params: (m) => ({ date: m[1]! }) },
+  { re: /visit date (\S+) is in the future \(today is (\S+)\)/, code: 'visitDateFuture', params: (m) => ({ date: m[1]!, today: m[2]! }) },
+  { re: /action (\d+) is not an (?:open )?action of/, code: 'actionNotOpen', params: (m) => ({ action: Number(m[1]) }) },
+  { re: /has no coverage yet \(stage ([\w-]+)\)/, code: 'noTrack', params: (m) => ({ stage: m[1]! }) },
+  { re: /an opportunity needs a title/, code: 'opportunityTitle' },
+  { re: /estimatedValue must be a number/, code: 'opportunityValue' },
+];
+
+export class WorkflowRefusal extends Error {
+  constructor(readonly info: WorkflowError) {
+    super(info.message);
+    this.name = 'WorkflowRefusal';
+  }
+}
+
+function innermost(error: unknown): Error | undefined {
+  let e = error as (Error & { cause?: unknown }) | undefined;
+  while (e?.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
+  return e;
+}
+
+/** A code for any error of a workflow call: the validator's reason, a missing workflow, an outage. */
+export function describeWorkflowError(error: unknown): WorkflowError {
+  if (error instanceof WorkflowRefusal) return error.info;
+  const message = innermost(error)?.message ?? String(error);
+  if (error instanceof WorkflowNotFoundError || /workflow (execution )?not found|workflow execution already completed/i.test(message))
+    return { code: 'noWorkflow', params: {}, message };
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline exceeded/i.test(message))
+    return { code: 'timeout', params: {}, message };
+  // Validator refusals arrive as WorkflowUpdateFailedError, activity refusals inside it; both
+  // carry the reason as the innermost message.
+  for (const p of PATTERNS) {
+    const m = message.match(p.re);
+    if (m) return { code: p.code, params: p.params?.(m) ?? {}, message };
+  }
+  if (/UNAVAILABLE|ECONNREFUSED|failed to connect|No connection established/i.test(message)) return { code: 'temporalDown', params: {}, message };
+  return { code: 'workflow', params: { message }, message };
+}
+
+// ---- the real port ------------------------------------------------------------------------------
+
+function realPort(client: Client): TemporalPort {
+  const query = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, fn);
+  const update = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, fn);
+  const orNull = async <T>(fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await query(fn);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError || describeWorkflowError(error).code === 'noWorkflow') return null;
+      throw error;
+    }
+  };
+  return {
+    accountState: (id) => orNull(() => accountState(client, id)),
+    approvePlan: (id, input) => update(() => approvePlan(client, id, input)),
+    logVisit: (id, input) => update(() => logVisit(client, id, input)),
+    completeAction: (id, input) => update(() => completeAction(client, id, input)),
+    logOpportunity: (id, input) => update(() => logOpportunity(client, id, input)),
+    startReview: async (year) => {
+      const handle = await query(() => startReview(client, { year }));
+      return { workflowId: handle.workflowId };
+    },
+    reviewProgress: (workflowId) => orNull(() => reviewProgress(client.workflow.getHandle(workflowId))),
+    reviewSchedule: async () => {
+      try {
+        const d = await query(() => client.schedule.getHandle(REVIEW_SCHEDULE_ID).describe());
+        return { nextRuns: d.info.nextActionTimes.slice(0, 3), paused: d.state.paused };
+      } catch (error) {
+        if ((error as Error).name === 'ScheduleNotFoundError') return null;
+        throw error;
+      }
+    },
+    closedAccountWorkflows: (limit) =>
+      query(async () => {
+        const out: ClosedWorkflow[] = [];
+        const q =
+          "WorkflowType = 'accountWorkflow' AND (ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut')";
+        for await (const wf of client.workflow.list({ query: q, pageSize: limit })) {
+          out.push({ accountId: wf.workflowId.replace(/^account:/, ''), status: wf.status.name, closedAt: wf.closeTime ?? null });
+          if (out.length >= limit) break;
+        }
+        return out;
+      }),
+  };
+}
+
+let override: TemporalPort | null | undefined;
+let connecting: Promise<Client> | undefined;
+let failedAt = 0;
+let lastFailure: string | null = null;
+
+/** Tests put a stub (or null for "Temporal is down") in place of the real connection. */
+export function setTemporalForTests(port: TemporalPort | null | undefined): void {
+  override = port;
+}
+
+/** Why the last connection attempt failed, for the notice pages show. */
+export function temporalFailure(): string | null {
+  return lastFailure;
+}
+
+function disabled(): boolean {
+  const v = process.env['ESP_TEMPORAL']?.toLowerCase();
+  return v === 'off' || v === 'false' || v === '0';
+}
+
+/** The workflows, or null when Temporal is not reachable (or turned off with ESP_TEMPORAL=off). */
+export async function temporal(): Promise<TemporalPort | null> {
+  if (override !== undefined) return override;
+  if (disabled()) return null;
+  if (!connecting) {
+    if (Date.now() - failedAt < RETRY_AFTER_MS) return null;
+    connecting = (async () => {
+      const settings = temporalSettings();
+      const connection = await Connection.connect({
+        address: settings.address,
+        tls: settings.tls,
+        connectTimeout: CONNECT_TIMEOUT,
+        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      });
+      process.once('sveltekit:shutdown', () => void connection.close().catch(() => undefined));
+      lastFailure = null;
+      return new Client({ connection, namespace: settings.namespace });
+    })();
+    connecting.catch((error: unknown) => {
+      failedAt = Date.now();
+      lastFailure = (error as Error).message;
+      connecting = undefined;
+    });
+  }
+  try {
+    return realPort(await connecting);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A read that must not hold the page: the value, or why it is missing. Never rejects, so pages can
+ * stream it.
+ */
+export type Live<T> = { status: 'ok'; value: T } | { status: 'unavailable' } | { status: 'error'; error: WorkflowError };
+
+export async function live<T>(port: TemporalPort | null, read: (port: TemporalPort) => Promise<T>): Promise<Live<T>> {
+  if (!port) return { status: 'unavailable' };
+  try {
+    return { status: 'ok', value: await read(port) };
+  } catch (error) {
+    const info = describeWorkflowError(error);
+    return info.code === 'temporalDown' ? { status: 'unavailable' } : { status: 'error', error: info };
+  }
+}
