@@ -26,14 +26,15 @@ const holder = globalThis as unknown as Holder;
 export class DatabaseLockedError extends Error {
   override readonly name = 'DatabaseLockedError';
   constructor(
-    readonly dataDir: string,
+    /** What is locked, for the message: e.g. `the database .data/pglite`. */
+    readonly what: string,
     readonly lockFile: string,
     readonly pid: number,
+    hint = 'PGlite can be opened by one process only: stop that process first, or set DATABASE_URL to use a PostgreSQL server that any number of processes can share.',
   ) {
     super(
-      `the database ${display(dataDir)} is in use by another process (pid ${pid}, e.g. another \`npm start\` or \`node studio/build\`). ` +
-        'PGlite can be opened by one process only: stop that process first, or set DATABASE_URL to use a PostgreSQL server ' +
-        `that any number of processes can share. If no such process is running, delete ${display(lockFile)}.`,
+      `${what} is in use by another process (pid ${pid}, e.g. another \`npm start\` or \`node studio/build\`). ${hint} ` +
+        `If no such process is running, delete ${display(lockFile)}.`,
     );
   }
 }
@@ -62,11 +63,11 @@ export function pgliteDirectory(env: NodeJS.ProcessEnv = process.env): string | 
 }
 
 /**
- * Takes `<dataDir>.lock` for this process; returns its release. A lock left by a process that no
+ * Takes `<path>.lock` for this process; returns its release. A lock left by a process that no
  * longer exists (killed) is taken over. Throws `DatabaseLockedError` when a live process holds it.
  */
-export function lockPgliteDirectory(dataDir: string): () => void {
-  const lockFile = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
+export function lockPath(path: string, what = `the database ${display(path)}`, hint?: string): () => void {
+  const lockFile = `${path.replace(/[\\/]+$/, '')}.lock`;
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
@@ -79,8 +80,8 @@ export function lockPgliteDirectory(dataDir: string): () => void {
       } catch {
         // Half-written or foreign content: treated as stale below.
       }
-      if (pid === process.pid) throw new Error(`${display(lockFile)}: this process already holds the lock (open the database once: sharedDatabase())`);
-      if (isAlive(pid)) throw new DatabaseLockedError(dataDir, lockFile, pid);
+      if (pid === process.pid) throw new Error(`${display(lockFile)}: this process already holds the lock`);
+      if (isAlive(pid)) throw new DatabaseLockedError(what, lockFile, pid, hint);
       try {
         unlinkSync(lockFile);
       } catch {
@@ -107,6 +108,11 @@ export function lockPgliteDirectory(dataDir: string): () => void {
     return release;
   }
   throw new Error(`${display(lockFile)}: could not take the lock`);
+}
+
+/** `lockPath` for a PGlite data directory (`<dir>.lock`, e.g. `.data/pglite.lock`). */
+export function lockPgliteDirectory(dataDir: string): () => void {
+  return lockPath(dataDir);
 }
 
 async function open(): Promise<Database> {

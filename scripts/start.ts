@@ -1,59 +1,53 @@
 /**
- * `npm start` (after scripts/ensure-setup.mjs has installed what was missing): the Temporal dev
- * server as a child process, and in this one process the database (migrated, rule sets published,
- * the demo seeded on first run), the worker, a workflow for every account, the review schedule and
- * the studio. Ctrl-C (SIGINT/SIGTERM) stops it all; the next `npm start` resumes every workflow.
- * See scripts/start/run.ts for the steps and scripts/start/config.ts for the environment.
+ * `npm start` (after scripts/ensure-setup.mjs): a thin supervisor around scripts/start/main.ts,
+ * which does the work (Temporal dev server, database, worker, workflows, studio; see
+ * scripts/start/run.ts).
+ *
+ * Why two processes: a terminal's Ctrl-C signals the whole foreground process group, and the
+ * wrappers in between (npm, tsx) relay it again, so the real process would get SIGINT twice and
+ * the Temporal dev server would get it directly, stopping under the worker while the worker is
+ * still finishing its tasks. So main.ts runs in its own process group (with the dev server, its
+ * child), and this process, which never blocks, forwards ONE signal to it and exits with its
+ * exit code. main.ts stops when this process disappears (IPC disconnect); anything left in its
+ * process group when it ends (a dev server of a main.ts that was killed) is stopped here.
  */
-import { ConfigError } from './start/config.js';
-import { createLog } from './start/progress.js';
-import { banner, start, StartError, Stopped, type Running } from './start/run.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const log = createLog();
-let stopRequested: string | undefined;
-let running: Running | undefined;
-let stopping: Promise<void> | undefined;
+const main = fileURLToPath(new URL('./start/main.ts', import.meta.url));
+const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  detached: true,
+  env: process.env,
+});
 
-async function shutdown(reason: string, code: number): Promise<never> {
-  stopping ??= (async () => {
-    log.step(`${reason}: stopping the studio, the worker (running tasks finish), the database and the Temporal dev server…`);
-    const started = Date.now();
-    await running?.stop();
-    log.step(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  })();
-  await stopping;
-  process.exit(code);
+let forwardedAt = 0;
+function forward(signal: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const now = Date.now();
+  // One Ctrl-C may reach us more than once (npm and tsx relay it): forward it once; a second
+  // Ctrl-C later tells main.ts not to wait.
+  if (forwardedAt && now - forwardedAt < 3000) return;
+  forwardedAt = now;
+  child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
 }
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => forward(signal));
 
-function onSignal(signal: NodeJS.Signals): void {
-  const code = signal === 'SIGINT' ? 130 : 143;
-  if (stopRequested) {
-    // A second Ctrl-C: do not wait any longer (the dev server child is killed on exit).
-    log.warn(`${signal} again: exiting without waiting (the data is not lost; PGlite recovers on the next start)`);
-    process.exit(code);
-  }
-  stopRequested = signal;
-  if (running) void shutdown(signal, code);
-  else log.step(`${signal}: stopping once the current step is done (Ctrl-C again to exit at once)…`);
-}
-
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-
-try {
-  running = await start({ log, stopRequested: () => stopRequested !== undefined });
-  if (stopRequested) await shutdown(stopRequested, stopRequested === 'SIGINT' ? 130 : 143);
-  process.stdout.write(await banner(running));
-  // The worker ending by itself (not through stop()) is a crash: stop the rest too.
-  void running.workerDone.then(() => {
-    if (!stopping) void shutdown('the worker stopped', 1);
-  });
-} catch (error) {
-  if (error instanceof Stopped) {
-    log.step('stopped');
-    process.exit(stopRequested === 'SIGTERM' ? 143 : 130);
-  }
-  const known = error instanceof StartError || error instanceof ConfigError;
-  process.stderr.write(`\nnpm start failed: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+child.on('message', () => {
+  // main.ts reports "ready"; nothing to do (tests read the same line from stdout).
+});
+child.once('error', (error) => {
+  process.stderr.write(`npm start: cannot run ${main}: ${error.message}\n`);
   process.exit(1);
-}
+});
+child.once('exit', (code, signal) => {
+  // Leftovers in main.ts's process group (its dev server, if main.ts was killed): stop them.
+  if (child.pid) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Nothing left: the usual case.
+    }
+  }
+  process.exit(code ?? (signal === 'SIGINT' ? 130 : signal ? 128 + 15 : 1));
+});

@@ -126,7 +126,19 @@ describe('esp evaluate --format json', () => {
   it('every row has the contract fields with the right types', () => {
     for (const r of rows) {
       expect(Object.keys(r)).toEqual(
-        expect.arrayContaining(['id', 'score', 'dimensions', 'tier', 'class', 'closeness', 'advantage', 'flags', 'coverage', 'strategy', 'investment']),
+        expect.arrayContaining([
+          'id',
+          'score',
+          'dimensions',
+          'tier',
+          'class',
+          'closeness',
+          'advantage',
+          'flags',
+          'coverage',
+          'strategy',
+          'investment',
+        ]),
       );
       expect(Object.keys(r['dimensions'] as object).sort()).toEqual(['demonstration', 'potential', 'revenue', 'winnability']);
       const flags = r['flags'] as string[];
@@ -154,7 +166,9 @@ describe('esp evaluate --format table', () => {
     expect(lines[0]).toMatch(/^id\s+score\s+tier\s+class\s+closeness\s+advantage\s+strategy\s+investment/);
     expect(lines[1]).toMatch(/^-+\s+-+/);
     expect(lines[2]).toMatch(/^fin-001\s+86\.50\s+T1\s+A\s+72\.75\s+5\.25\s+retain\s+medium\s+major-project\s+finance/);
-    expect(lines[4]).toMatch(/^acme-003\s+39\.25\s+T4\s+C\s+0\.00\s+0\.00\s+acquire\s+low\s+fast-track\s+\*\s+no-coach,no-contacts,single-threaded$/);
+    expect(lines[4]).toMatch(
+      /^acme-003\s+39\.25\s+T4\s+C\s+0\.00\s+0\.00\s+acquire\s+low\s+fast-track\s+\*\s+no-coach,no-contacts,single-threaded$/,
+    );
   });
 
   it('rejects an unknown format with exit 2', () => {
@@ -261,10 +275,16 @@ describe('esp evaluate: bad input → exit 2, stderr names index, id and field, 
 describe('esp evaluate --rules <dir>', () => {
   it('uses the rule sets of the directory, each an override of * (not of the default industry file)', () => {
     const dir = mkdtempSync(join(tmp, 'rules-'));
-    writeFileSync(join(dir, 'finance.json'), JSON.stringify({ industry: 'finance', grade: { tierPolicy: { thresholds: { T1: 90 } } } }));
+    writeFileSync(
+      join(dir, 'finance.json'),
+      JSON.stringify({ industry: 'finance', grade: { tierPolicy: { thresholds: { T1: 90 } } } }),
+    );
     writeFileSync(
       join(dir, 'government.json'),
-      JSON.stringify({ industry: 'government', grade: { bandScale: { revenue: 1.2, potential: 1.2 }, tierPolicy: { thresholds: { T3: 62.51 } } } }),
+      JSON.stringify({
+        industry: 'government',
+        grade: { bandScale: { revenue: 1.2, potential: 1.2 }, tierPolicy: { thresholds: { T3: 62.51 } } },
+      }),
     );
     const r = esp('evaluate', '--accounts', FIXTURE, '--rules', dir);
     expect(r.code).toBe(0);
@@ -296,7 +316,9 @@ describe('esp rules validate', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(
-      ['base', 'energy', 'finance', 'government', 'healthcare', 'manufacturing', 'retail'].map((f) => `${join('rules/defaults', `${f}.json`)}: ok`),
+      ['base', 'energy', 'finance', 'government', 'healthcare', 'manufacturing', 'retail'].map(
+        (f) => `${join('rules/defaults', `${f}.json`)}: ok`,
+      ),
     );
   });
 
@@ -314,8 +336,17 @@ describe('esp rules validate', () => {
         grade: { weigths: { revenue: 0.5 }, tierPolicy: { thresholds: { T2: 90 } } },
         strategy: {
           rules: [
-            { name: 'grow', priority: 20, conditions: { all: [{ fact: 'klass', operator: 'equal', value: 'C' }] }, event: { type: 'strategy', params: { strategy: 'grow' } } },
-            { name: 'x', conditions: { all: [{ fact: 'tier', operator: 'equals', value: 'T5' }] }, event: { type: 'strategy', params: { strategy: 'conquer' } } },
+            {
+              name: 'grow',
+              priority: 20,
+              conditions: { all: [{ fact: 'klass', operator: 'equal', value: 'C' }] },
+              event: { type: 'strategy', params: { strategy: 'grow' } },
+            },
+            {
+              name: 'x',
+              conditions: { all: [{ fact: 'tier', operator: 'equals', value: 'T5' }] },
+              event: { type: 'strategy', params: { strategy: 'conquer' } },
+            },
           ],
         },
       }),
@@ -331,7 +362,10 @@ describe('esp rules validate', () => {
       `${file}: $.strategy.rules[1].conditions.all[0].operator: unknown operator "equals"`,
       `${file}: $.strategy.rules[1].event.params.strategy: `,
     ])
-      expect(lines.some((l) => l.startsWith(expected)), `${expected}\n--- stderr:\n${r.stderr}`).toBe(true);
+      expect(
+        lines.some((l) => l.startsWith(expected)),
+        `${expected}\n--- stderr:\n${r.stderr}`,
+      ).toBe(true);
     expect(lines.at(-1)).toMatch(/^\d+ problems in 2 files$/);
     expect(r.stdout).toContain('energy.json: ok');
   });
@@ -367,7 +401,11 @@ describe('npx esp (package.json bin)', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(pkg.bin['esp']).toBe('cli/bin.js');
     // --no: never download; the project's own bin must be found locally
-    const r = spawnSync('npx', ['--no', '--', 'esp', 'evaluate', '--accounts', FIXTURE], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('npx', ['--no', '--', 'esp', 'evaluate', '--accounts', FIXTURE], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout) as { id: string }[]).map((x) => x.id)).toEqual(['fin-001', 'gov-002', 'acme-003', 'hc-004']);
   });

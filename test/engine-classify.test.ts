@@ -81,7 +81,9 @@ describe('end to end from raw amounts (bands of *)', () => {
   it('an industry scales the bands and so the class (finance: 5,000,000 → 50, M)', () => {
     const finance = defaultBook().forIndustry('finance');
     // finance: 5,000,000 ≥ 2,000,000 → 50 (M); 20,000,000 ≥ 10,000,000 → 50 (M): B (A in *)
-    expect(decideAccount(account({ industry: 'finance', revenueWithUs: 5_000_000, potential: 20_000_000 }), finance).class).toBe('B');
+    expect(decideAccount(account({ industry: 'finance', revenueWithUs: 5_000_000, potential: 20_000_000 }), finance).class).toBe(
+      'B',
+    );
   });
 });
 
@@ -92,7 +94,15 @@ describe('rule sets can change the cuts and the matrix', () => {
     expect(classify(dims(50, 84.99), r)).toEqual({ class: 'B', contributionLevel: 'M', potentialLevel: 'M' });
   });
   it('a custom matrix is read rows potential H, M, L and columns contribution L, M, H', () => {
-    const r = rulesWith({ classify: { matrix: [['A', 'B', 'C'], ['D', 'A', 'B'], ['C', 'D', 'A']] } }).ruleSet;
+    const r = rulesWith({
+      classify: {
+        matrix: [
+          ['A', 'B', 'C'],
+          ['D', 'A', 'B'],
+          ['C', 'D', 'A'],
+        ],
+      },
+    }).ruleSet;
     expect(classify(dims(0, 100), r).class).toBe('A'); // H row, L column
     expect(classify(dims(100, 100), r).class).toBe('C'); // H row, H column
     expect(classify(dims(0, 0), r).class).toBe('C'); // L row, L column

@@ -121,7 +121,9 @@ describe('owner assignment', () => {
 
 describe('strategy rules, in order', () => {
   it('1. lost beats everything (even a declining-like T1 A whose closeness fell 30)', () => {
-    const d = decide(account({ ...T1_A, status: 'lost', previousCloseness: 100, contacts: [contact('a', { stance: -1, interactions90d: 6 })] }));
+    const d = decide(
+      account({ ...T1_A, status: 'lost', previousCloseness: 100, contacts: [contact('a', { stance: -1, interactions90d: 6 })] }),
+    );
     expect(d.relationship.closenessDrop).toBeGreaterThanOrEqual(15);
     expect(d.strategy).toBe('wait-and-watch');
     expect(d.investment).toBe('low');
@@ -167,7 +169,10 @@ describe('strategy rules, in order', () => {
       expect(d).toMatchObject({ strategy: 'retain', investment: 'medium' });
     });
     it('fell 15 on a T1 A → win-back, high', () => {
-      expect(decide(account({ ...T1_A, contacts: neutral, previousCloseness: 65 }))).toMatchObject({ strategy: 'win-back', investment: 'high' });
+      expect(decide(account({ ...T1_A, contacts: neutral, previousCloseness: 65 }))).toMatchObject({
+        strategy: 'win-back',
+        investment: 'high',
+      });
     });
     it('fell 15 on class C → grow (only A/B win back)', () => {
       expect(decide(account({ ...T3_C, contacts: neutral, previousCloseness: 65 })).strategy).toBe('grow');

@@ -10,7 +10,13 @@ import { account, bookWith, contact, rulesWith } from './helpers/accounts.js';
 
 // revenue 1,000,000 → 50, potential 100,000,000 → 100, demonstration 40 → 50, winnability 40 → 50
 // 17.5 + 30 + 7.5 + 10 = 65 → T2 (≥ 65, < 80); contribution M (50), potential H (100) → C → grow
-const t2 = account({ industry: 'finance-like', revenueWithUs: 1_000_000, potential: 100_000_000, demonstration: 40, winnability: 40 });
+const t2 = account({
+  industry: 'finance-like',
+  revenueWithUs: 1_000_000,
+  potential: 100_000_000,
+  demonstration: 40,
+  winnability: 40,
+});
 const book = bookWith({ 'finance-like': { description: 'same as *' } });
 const rules = book.forIndustry('finance-like');
 
@@ -34,8 +40,22 @@ describe('why T2?', () => {
 
   it('lists each dimension: raw field and value, the band reached, its score, weight and weighted points', () => {
     expect(explanation.grade.dimensions).toEqual({
-      revenue: { field: 'revenueWithUs', value: 1_000_000, band: { min: 1_000_000, score: 50 }, score: 50, weight: 0.35, weighted: 17.5 },
-      potential: { field: 'potential', value: 100_000_000, band: { min: 100_000_000, score: 100 }, score: 100, weight: 0.3, weighted: 30 },
+      revenue: {
+        field: 'revenueWithUs',
+        value: 1_000_000,
+        band: { min: 1_000_000, score: 50 },
+        score: 50,
+        weight: 0.35,
+        weighted: 17.5,
+      },
+      potential: {
+        field: 'potential',
+        value: 100_000_000,
+        band: { min: 100_000_000, score: 100 },
+        score: 100,
+        weight: 0.3,
+        weighted: 30,
+      },
       demonstration: { field: 'demonstration', value: 40, band: { min: 40, score: 50 }, score: 50, weight: 0.15, weighted: 7.5 },
       winnability: { field: 'winnability', value: 40, band: { min: 40, score: 50 }, score: 50, weight: 0.2, weighted: 10 },
     });
@@ -70,7 +90,12 @@ describe('why T2?', () => {
 
   it('explains closeness per contact with the interaction level and factor', () => {
     const { explanation: e } = explainAccount(
-      account({ contacts: [contact('a', { influence: 4, stance: 1, interactions90d: 2 }), contact('b', { influence: 2, stance: -1, interactions90d: 0 })] }),
+      account({
+        contacts: [
+          contact('a', { influence: 4, stance: 1, interactions90d: 2 }),
+          contact('b', { influence: 2, stance: -1, interactions90d: 0 }),
+        ],
+      }),
       rules,
     );
     expect(e.relationship.contacts).toEqual([
@@ -104,9 +129,20 @@ describe('why grow?', () => {
     expect(leaves(waitAndWatch!.conditions)).toEqual([
       expect.objectContaining({ fact: 'status', operator: 'equal', value: 'lost', factResult: 'active', result: false }),
     ]);
-    expect(leaves(acquire!.conditions)[0]).toMatchObject({ fact: 'status', value: 'prospect', factResult: 'active', result: false });
-    expect(leaves(grow!.conditions)).toEqual([expect.objectContaining({ fact: 'class', operator: 'equal', value: 'C', factResult: 'C', result: true })]);
-    const wb = Object.fromEntries(leaves(winBack!.conditions).filter((l) => 'factResult' in l).map((l) => [l.fact, l.factResult]));
+    expect(leaves(acquire!.conditions)[0]).toMatchObject({
+      fact: 'status',
+      value: 'prospect',
+      factResult: 'active',
+      result: false,
+    });
+    expect(leaves(grow!.conditions)).toEqual([
+      expect.objectContaining({ fact: 'class', operator: 'equal', value: 'C', factResult: 'C', result: true }),
+    ]);
+    const wb = Object.fromEntries(
+      leaves(winBack!.conditions)
+        .filter((l) => 'factResult' in l)
+        .map((l) => [l.fact, l.factResult]),
+    );
     expect(wb).toMatchObject({ status: 'active', class: 'C' });
   });
 

@@ -28,13 +28,52 @@ const BASE = baseDocument();
 const BASE_TEXT = JSON.stringify(BASE);
 const OVERRIDES = DEFAULT_INDUSTRY_FILES.map((i) => readDefaultDocument(`${i}.json`));
 const FACT_NAMES = FACTS.map((f) => f.name);
-const OPERATORS = ['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn', 'contains', 'doesNotContain'];
-const JUNK_STRINGS = ['', ' ', 'T5', 'E', 'conquer', 'statuz', 'equals', '$.x', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '💥', 'null', '1e999'];
+const OPERATORS = [
+  'equal',
+  'notEqual',
+  'lessThan',
+  'lessThanInclusive',
+  'greaterThan',
+  'greaterThanInclusive',
+  'in',
+  'notIn',
+  'contains',
+  'doesNotContain',
+];
+const JUNK_STRINGS = [
+  '',
+  ' ',
+  'T5',
+  'E',
+  'conquer',
+  'statuz',
+  'equals',
+  '$.x',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '💥',
+  'null',
+  '1e999',
+];
 const WEIRD_NUMBERS = [NaN, Infinity, -Infinity, -1, -0, 0, 0.5, 1, 1.0000000001, 1e308, -1e308, 2 ** 53 + 1, 101, 366, 1e-12];
 
 const SAMPLE_ACCOUNTS: Account[] = [
   account(),
-  account({ id: 'empty', contacts: [], competitors: [], competitorsNoneKnown: false, revenueWithUs: null, potential: null, demonstration: null, winnability: null, status: null, industry: null, region: null }),
+  account({
+    id: 'empty',
+    contacts: [],
+    competitors: [],
+    competitorsNoneKnown: false,
+    revenueWithUs: null,
+    potential: null,
+    demonstration: null,
+    winnability: null,
+    status: null,
+    industry: null,
+    region: null,
+  }),
   account({
     id: 'busy',
     status: 'declining',
@@ -67,8 +106,11 @@ function slots(root: Json): { parent: Container; key: string | number; value: Js
   const out: { parent: Container; key: string | number; value: Json }[] = [];
   const walk = (node: Json, depth: number) => {
     if (!isContainer(node) || depth > 60) return;
-    if (Array.isArray(node)) node.forEach((v, i) => (out.push({ parent: node, key: i, value: v }), walk(v, depth + 1)));
-    else for (const [k, v] of Object.entries(node)) (out.push({ parent: node, key: k, value: v }), walk(v, depth + 1));
+    const entries: [string | number, Json][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
+    for (const [key, value] of entries) {
+      out.push({ parent: node, key, value });
+      walk(value, depth + 1);
+    }
   };
   walk(root, 0);
   return out;
@@ -115,105 +157,190 @@ function nest(r: Random, node: Json, depth: number): Json {
 }
 
 const MUTATIONS: [string, (r: Random, root: Record<string, Json>) => void][] = [
-  ['delete', (r, root) => {
-    const s = pickSlot(r, slots(root));
-    if (!s) return;
-    if (Array.isArray(s.parent)) s.parent.splice(s.key as number, 1);
-    else delete s.parent[s.key as string];
-  }],
-  ['scalar', (r, root) => {
-    const s = pickSlot(r, slots(root));
-    if (s) set(s.parent, s.key, randomScalar(r));
-  }],
-  ['number', (r, root) => {
-    const nums = slots(root).filter((s) => typeof s.value === 'number');
-    if (nums.length === 0) return;
-    const s = r.pick(nums);
-    const v = s.value as number;
-    set(s.parent, s.key, r.pick([NaN, Infinity, -Infinity, -v, v * 1e12, v + 0.1, v - 1, 0, -0, String(v), Math.round(v / 2)]));
-  }],
-  ['retype', (r, root) => {
-    const s = pickSlot(r, slots(root));
-    if (!s) return;
-    const v = s.value;
-    set(s.parent, s.key, Array.isArray(v) ? { ...v } : isContainer(v) ? Object.values(v) : typeof v === 'string' ? [v] : typeof v === 'number' ? String(v) : { value: v });
-  }],
-  ['subtree', (r, root) => {
-    const s = pickSlot(r, slots(root).filter((x) => isContainer(x.value)));
-    if (s) set(s.parent, s.key, r.pick([null, 'x', [], {}, [null], [{}], 0, true, { all: [] }, { fact: 'tier' }]));
-  }],
-  ['shuffle', (r, root) => {
-    const arrays = slots(root).filter((s) => Array.isArray(s.value));
-    if (arrays.length) shuffle(r, r.pick(arrays).value as Json[]);
-  }],
-  ['fact', (r, root) => {
-    const leaves = slots(root).filter((s) => s.key === 'fact');
-    if (leaves.length) {
-      const s = r.pick(leaves);
-      set(s.parent, s.key, r.chance(0.7) ? r.pick(FACT_NAMES) : r.pick([...JUNK_STRINGS, 42, null]));
-    }
-  }],
-  ['operator', (r, root) => {
-    const ops = slots(root).filter((s) => s.key === 'operator');
-    if (ops.length) {
-      const s = r.pick(ops);
-      set(s.parent, s.key, r.chance(0.7) ? r.pick(OPERATORS) : r.pick([...JUNK_STRINGS, 1, null]));
-    }
-  }],
-  ['value', (r, root) => {
-    const vals = slots(root).filter((s) => s.key === 'value');
-    if (vals.length) {
-      const s = r.pick(vals);
-      set(s.parent, s.key, r.pick([randomScalar(r), [randomScalar(r), randomScalar(r)], { fact: r.pick(FACT_NAMES) }, ['T1', 'A', 'grow', 'no-coach'], 'T1', 'C', 'retain', -20, 15]));
-    }
-  }],
-  ['nest', (r, root) => {
-    const conds = slots(root).filter((s) => s.key === 'conditions' || (isContainer(s.value) && 'fact' in (s.value as object)));
-    if (conds.length) {
-      const s = r.pick(conds);
-      set(s.parent, s.key, nest(r, s.value, r.pick([1, 2, 5, 20, 200])));
-    }
-  }],
-  ['duplicate-rule', (r, root) => {
-    const lists = slots(root).filter((s) => Array.isArray(s.value) && (s.value as Json[]).some((x) => isContainer(x) && 'event' in (x as object)));
-    if (lists.length) {
-      const list = r.pick(lists).value as Json[];
-      const rule = clone(r.pick(list));
-      if (r.chance(0.5) && isContainer(rule) && !Array.isArray(rule)) rule['name'] = `${String(rule['name'])}-copy`;
-      list.splice(r.int(0, list.length), 0, rule);
-    }
-  }],
-  ['remove-rule', (r, root) => {
-    const lists = slots(root).filter((s) => Array.isArray(s.value) && (s.value as Json[]).some((x) => isContainer(x) && 'event' in (x as object)));
-    if (lists.length) {
-      const list = r.pick(lists).value as Json[];
-      list.push({ name: r.pick(['retain', 'grow', 'no-coach', 't1-key-account', 'nope']), remove: r.pick([true, true, false, 'yes']) });
-    }
-  }],
-  ['extra-key', (r, root) => {
-    const objs = slots(root).filter((s) => isContainer(s.value) && !Array.isArray(s.value));
-    const target = objs.length ? (r.pick(objs).value as Record<string, Json>) : root;
-    // defineProperty: an own "__proto__" key, as JSON.parse makes it, not a prototype change
-    Object.defineProperty(target, r.pick(['weigths', 'priorty', 'extra', '__proto__', 'constructor', 'all', 'fact', 'remove', 'path']), {
-      value: r.chance(0.5) ? randomScalar(r) : { grade: { weights: { revenue: 5 } }, all: [] },
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }],
-  ['swap', (r, root) => {
-    const all = slots(root);
-    const a = pickSlot(r, all);
-    const b = pickSlot(r, all);
-    if (!a || !b) return;
-    set(a.parent, a.key, clone(b.value));
-    set(b.parent, b.key, clone(a.value));
-  }],
-  ['top', (r, root) => {
-    const keys = Object.keys(root);
-    const k = r.pick(keys.length ? keys : ['industry']);
-    root[k] = r.pick([null, [], 'x', 1, {}, undefined]);
-  }],
+  [
+    'delete',
+    (r, root) => {
+      const s = pickSlot(r, slots(root));
+      if (!s) return;
+      if (Array.isArray(s.parent)) s.parent.splice(s.key as number, 1);
+      else delete s.parent[s.key as string];
+    },
+  ],
+  [
+    'scalar',
+    (r, root) => {
+      const s = pickSlot(r, slots(root));
+      if (s) set(s.parent, s.key, randomScalar(r));
+    },
+  ],
+  [
+    'number',
+    (r, root) => {
+      const nums = slots(root).filter((s) => typeof s.value === 'number');
+      if (nums.length === 0) return;
+      const s = r.pick(nums);
+      const v = s.value as number;
+      set(s.parent, s.key, r.pick([NaN, Infinity, -Infinity, -v, v * 1e12, v + 0.1, v - 1, 0, -0, String(v), Math.round(v / 2)]));
+    },
+  ],
+  [
+    'retype',
+    (r, root) => {
+      const s = pickSlot(r, slots(root));
+      if (!s) return;
+      const v = s.value;
+      set(
+        s.parent,
+        s.key,
+        Array.isArray(v)
+          ? { ...v }
+          : isContainer(v)
+            ? Object.values(v)
+            : typeof v === 'string'
+              ? [v]
+              : typeof v === 'number'
+                ? String(v)
+                : { value: v },
+      );
+    },
+  ],
+  [
+    'subtree',
+    (r, root) => {
+      const s = pickSlot(
+        r,
+        slots(root).filter((x) => isContainer(x.value)),
+      );
+      if (s) set(s.parent, s.key, r.pick([null, 'x', [], {}, [null], [{}], 0, true, { all: [] }, { fact: 'tier' }]));
+    },
+  ],
+  [
+    'shuffle',
+    (r, root) => {
+      const arrays = slots(root).filter((s) => Array.isArray(s.value));
+      if (arrays.length) shuffle(r, r.pick(arrays).value as Json[]);
+    },
+  ],
+  [
+    'fact',
+    (r, root) => {
+      const leaves = slots(root).filter((s) => s.key === 'fact');
+      if (leaves.length) {
+        const s = r.pick(leaves);
+        set(s.parent, s.key, r.chance(0.7) ? r.pick(FACT_NAMES) : r.pick([...JUNK_STRINGS, 42, null]));
+      }
+    },
+  ],
+  [
+    'operator',
+    (r, root) => {
+      const ops = slots(root).filter((s) => s.key === 'operator');
+      if (ops.length) {
+        const s = r.pick(ops);
+        set(s.parent, s.key, r.chance(0.7) ? r.pick(OPERATORS) : r.pick([...JUNK_STRINGS, 1, null]));
+      }
+    },
+  ],
+  [
+    'value',
+    (r, root) => {
+      const vals = slots(root).filter((s) => s.key === 'value');
+      if (vals.length) {
+        const s = r.pick(vals);
+        set(
+          s.parent,
+          s.key,
+          r.pick([
+            randomScalar(r),
+            [randomScalar(r), randomScalar(r)],
+            { fact: r.pick(FACT_NAMES) },
+            ['T1', 'A', 'grow', 'no-coach'],
+            'T1',
+            'C',
+            'retain',
+            -20,
+            15,
+          ]),
+        );
+      }
+    },
+  ],
+  [
+    'nest',
+    (r, root) => {
+      const conds = slots(root).filter((s) => s.key === 'conditions' || (isContainer(s.value) && 'fact' in (s.value as object)));
+      if (conds.length) {
+        const s = r.pick(conds);
+        set(s.parent, s.key, nest(r, s.value, r.pick([1, 2, 5, 20, 200])));
+      }
+    },
+  ],
+  [
+    'duplicate-rule',
+    (r, root) => {
+      const lists = slots(root).filter(
+        (s) => Array.isArray(s.value) && (s.value as Json[]).some((x) => isContainer(x) && 'event' in (x as object)),
+      );
+      if (lists.length) {
+        const list = r.pick(lists).value as Json[];
+        const rule = clone(r.pick(list));
+        if (r.chance(0.5) && isContainer(rule) && !Array.isArray(rule)) rule['name'] = `${String(rule['name'])}-copy`;
+        list.splice(r.int(0, list.length), 0, rule);
+      }
+    },
+  ],
+  [
+    'remove-rule',
+    (r, root) => {
+      const lists = slots(root).filter(
+        (s) => Array.isArray(s.value) && (s.value as Json[]).some((x) => isContainer(x) && 'event' in (x as object)),
+      );
+      if (lists.length) {
+        const list = r.pick(lists).value as Json[];
+        list.push({
+          name: r.pick(['retain', 'grow', 'no-coach', 't1-key-account', 'nope']),
+          remove: r.pick([true, true, false, 'yes']),
+        });
+      }
+    },
+  ],
+  [
+    'extra-key',
+    (r, root) => {
+      const objs = slots(root).filter((s) => isContainer(s.value) && !Array.isArray(s.value));
+      const target = objs.length ? (r.pick(objs).value as Record<string, Json>) : root;
+      // defineProperty: an own "__proto__" key, as JSON.parse makes it, not a prototype change
+      Object.defineProperty(
+        target,
+        r.pick(['weigths', 'priorty', 'extra', '__proto__', 'constructor', 'all', 'fact', 'remove', 'path']),
+        {
+          value: r.chance(0.5) ? randomScalar(r) : { grade: { weights: { revenue: 5 } }, all: [] },
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        },
+      );
+    },
+  ],
+  [
+    'swap',
+    (r, root) => {
+      const all = slots(root);
+      const a = pickSlot(r, all);
+      const b = pickSlot(r, all);
+      if (!a || !b) return;
+      set(a.parent, a.key, clone(b.value));
+      set(b.parent, b.key, clone(a.value));
+    },
+  ],
+  [
+    'top',
+    (r, root) => {
+      const keys = Object.keys(root);
+      const k = r.pick(keys.length ? keys : ['industry']);
+      root[k] = r.pick([null, [], 'x', 1, {}, undefined]);
+    },
+  ],
 ];
 
 interface Outcome {
@@ -232,7 +359,14 @@ function runCase(seed: number): { log: string[]; outcome: Outcome } {
     override = r.chance(0.5)
       ? clone(r.pick(OVERRIDES))
       : // an override that copies whole sections of the base, so rules and config get mutated too
-        { industry: 'fuzz', ...Object.fromEntries(['grade', 'strategy', 'relationship', 'monitor', 'classify', 'coverage', 'investment'].filter(() => r.chance(0.4)).map((k) => [k, clone(BASE[k])])) };
+        {
+          industry: 'fuzz',
+          ...Object.fromEntries(
+            ['grade', 'strategy', 'relationship', 'monitor', 'classify', 'coverage', 'investment']
+              .filter(() => r.chance(0.4))
+              .map((k) => [k, clone(BASE[k])]),
+          ),
+        };
   }
   const target = override ?? base;
   const n = r.int(1, 4);
@@ -247,7 +381,12 @@ function runCase(seed: number): { log: string[]; outcome: Outcome } {
     const rules = compileRuleSet(validation.ruleSet, { industry: 'fuzz', version: seed, baseVersion: 1 });
     const a = r.pick(SAMPLE_ACCOUNTS);
     decideAccount(a, rules);
-    monitorAccount(a, rules, { plan: { strategy: 'grow', closeness: 50 }, overdueVisits: r.int(0, 2), openActions: 1, overdueActions: 0 });
+    monitorAccount(a, rules, {
+      plan: { strategy: 'grow', closeness: 50 },
+      overdueVisits: r.int(0, 2),
+      openActions: 1,
+      overdueActions: 0,
+    });
     if (r.chance(0.05)) explainAccount(a, rules);
     evaluated = true;
   }
@@ -277,13 +416,23 @@ describe('fuzz: mutated rule sets validate or report, never throw', () => {
         invalid++;
         if (v.issues.length === 0) throw new Error(`seed ${seed} (${result.log.join(', ')}): invalid without issues`);
         for (const issue of v.issues) {
-          if (typeof issue.path !== 'string' || !issue.path.startsWith('$') || typeof issue.message !== 'string' || issue.message.trim() === '')
+          if (
+            typeof issue.path !== 'string' ||
+            !issue.path.startsWith('$') ||
+            typeof issue.message !== 'string' ||
+            issue.message.trim() === ''
+          )
             throw new Error(`seed ${seed} (${result.log.join(', ')}): bad issue ${JSON.stringify(issue)}`);
           codes.set(issue.code, (codes.get(issue.code) ?? 0) + 1);
         }
       }
     }
-    console.log(`fuzz: ${CASES} cases, ${valid} valid, ${invalid} invalid; issue codes: ${[...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    console.log(
+      `fuzz: ${CASES} cases, ${valid} valid, ${invalid} invalid; issue codes: ${[...codes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')}`,
+    );
     // The mutations must exercise both outcomes and many kinds of problem.
     expect(valid).toBeGreaterThan(CASES * 0.05);
     expect(invalid).toBeGreaterThan(CASES * 0.3);

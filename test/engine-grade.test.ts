@@ -25,16 +25,42 @@ const star = book.forIndustry('*');
 
 /** Scores of one dimension for a raw value, through the whole grade (not just the band helper). */
 function dimensionScore(rules: EspRules, d: Dimension, value: number): number {
-  const field = { revenue: 'revenueWithUs', potential: 'potential', demonstration: 'demonstration', winnability: 'winnability' }[d];
+  const field = { revenue: 'revenueWithUs', potential: 'potential', demonstration: 'demonstration', winnability: 'winnability' }[
+    d
+  ];
   return grade(account({ [field]: value }), rules).dimensions[d];
 }
 
 // [min, score] of `*`, from the table of ESP-PLUS.md.
 const STAR_BANDS: Record<Dimension, [number, number][]> = {
-  revenue: [[20_000_000, 100], [10_000_000, 85], [5_000_000, 70], [1_000_000, 50], [200_000, 30], [1, 10]],
-  potential: [[100_000_000, 100], [50_000_000, 85], [20_000_000, 70], [5_000_000, 50], [1_000_000, 30], [1, 10]],
-  demonstration: [[80, 100], [60, 75], [40, 50], [20, 25]],
-  winnability: [[80, 100], [60, 75], [40, 50], [20, 25]],
+  revenue: [
+    [20_000_000, 100],
+    [10_000_000, 85],
+    [5_000_000, 70],
+    [1_000_000, 50],
+    [200_000, 30],
+    [1, 10],
+  ],
+  potential: [
+    [100_000_000, 100],
+    [50_000_000, 85],
+    [20_000_000, 70],
+    [5_000_000, 50],
+    [1_000_000, 30],
+    [1, 10],
+  ],
+  demonstration: [
+    [80, 100],
+    [60, 75],
+    [40, 50],
+    [20, 25],
+  ],
+  winnability: [
+    [80, 100],
+    [60, 75],
+    [40, 50],
+    [20, 25],
+  ],
 };
 
 describe('bands of the fallback rule set `*`', () => {
@@ -67,7 +93,10 @@ describe('bands of the fallback rule set `*`', () => {
   });
 
   it('bandScore checks from the highest min down; below every band is 0', () => {
-    const bands = [{ min: 10, score: 90 }, { min: 5, score: 40 }];
+    const bands = [
+      { min: 10, score: 90 },
+      { min: 5, score: 40 },
+    ];
     expect(bandScore(10, bands)).toBe(90);
     expect(bandScore(9.99, bands)).toBe(40);
     expect(bandScore(5, bands)).toBe(40);
@@ -91,18 +120,31 @@ describe('composite score', () => {
   });
 
   it('is rounded to 2 decimals (half up), not truncated', () => {
-    const thirds = rulesWith({ grade: { weights: { revenue: 0.3333, potential: 0.3333, demonstration: 0.3334, winnability: 0 } } });
+    const thirds = rulesWith({
+      grade: { weights: { revenue: 0.3333, potential: 0.3333, demonstration: 0.3334, winnability: 0 } },
+    });
     // 0.3333·85 + 0.3333·70 + 0.3334·50 = 28.3305 + 23.331 + 16.67 = 68.3315 → 68.33
-    expect(grade(account({ revenueWithUs: 10_000_000, potential: 20_000_000, demonstration: 40, winnability: 0 }), thirds).score).toBe(68.33);
+    expect(
+      grade(account({ revenueWithUs: 10_000_000, potential: 20_000_000, demonstration: 40, winnability: 0 }), thirds).score,
+    ).toBe(68.33);
     // 0.3333·50 + 0.3333·30 + 0.3334·25 = 16.665 + 9.999 + 8.335 = 34.999 → 35
-    expect(grade(account({ revenueWithUs: 1_000_000, potential: 1_000_000, demonstration: 20, winnability: 0 }), thirds).score).toBe(35);
+    expect(
+      grade(account({ revenueWithUs: 1_000_000, potential: 1_000_000, demonstration: 20, winnability: 0 }), thirds).score,
+    ).toBe(35);
     // 0.3333·30 + 0.3333·85 + 0.3334·75 = 9.999 + 28.3305 + 25.005 = 63.3345 → 63.33
-    expect(grade(account({ revenueWithUs: 200_000, potential: 50_000_000, demonstration: 60, winnability: 0 }), thirds).score).toBe(63.33);
+    expect(
+      grade(account({ revenueWithUs: 200_000, potential: 50_000_000, demonstration: 60, winnability: 0 }), thirds).score,
+    ).toBe(63.33);
   });
 
   it('compositeScore rounds away float noise (0.1·… sums)', () => {
     // 0.1·70 + 0.2·70 + 0.3·70 + 0.4·70 = 70 (in floats 70.00000000000001 or so)
-    expect(compositeScore({ revenue: 70, potential: 70, demonstration: 70, winnability: 70 }, { revenue: 0.1, potential: 0.2, demonstration: 0.3, winnability: 0.4 })).toBe(70);
+    expect(
+      compositeScore(
+        { revenue: 70, potential: 70, demonstration: 70, winnability: 70 },
+        { revenue: 0.1, potential: 0.2, demonstration: 0.3, winnability: 0.4 },
+      ),
+    ).toBe(70);
   });
 
   it('an account with every input 0 scores 0, T4', () => {
@@ -150,7 +192,9 @@ describe('threshold tiers: T1 ≥ 80, T2 ≥ 65, T3 ≥ 45, else T4', () => {
         tierPolicy: { thresholds: { T1: 80, T2: 65, T3: 35 } },
       },
     });
-    expect(grade(account({ revenueWithUs: 1_000_000, potential: 1_000_000, demonstration: 20, winnability: 0 }), r)).toMatchObject({
+    expect(
+      grade(account({ revenueWithUs: 1_000_000, potential: 1_000_000, demonstration: 20, winnability: 0 }), r),
+    ).toMatchObject({
       score: 35,
       tier: 'T3',
     });
@@ -160,12 +204,30 @@ describe('threshold tiers: T1 ≥ 80, T2 ≥ 65, T3 ≥ 45, else T4', () => {
 describe('industry rule sets', () => {
   // Scaled band minimums written out by hand: * mins × the industry factor.
   const SCALED: Record<string, { revenue: number[]; potential: number[] }> = {
-    finance: { revenue: [40_000_000, 20_000_000, 10_000_000, 2_000_000, 400_000, 2], potential: [200_000_000, 100_000_000, 40_000_000, 10_000_000, 2_000_000, 2] },
-    energy: { revenue: [30_000_000, 15_000_000, 7_500_000, 1_500_000, 300_000, 1.5], potential: [150_000_000, 75_000_000, 30_000_000, 7_500_000, 1_500_000, 1.5] },
-    government: { revenue: [24_000_000, 12_000_000, 6_000_000, 1_200_000, 240_000, 1.2], potential: [120_000_000, 60_000_000, 24_000_000, 6_000_000, 1_200_000, 1.2] },
-    manufacturing: { revenue: [20_000_000, 10_000_000, 5_000_000, 1_000_000, 200_000, 1], potential: [100_000_000, 50_000_000, 20_000_000, 5_000_000, 1_000_000, 1] },
-    healthcare: { revenue: [16_000_000, 8_000_000, 4_000_000, 800_000, 160_000, 0.8], potential: [80_000_000, 40_000_000, 16_000_000, 4_000_000, 800_000, 0.8] },
-    retail: { revenue: [12_000_000, 6_000_000, 3_000_000, 600_000, 120_000, 0.6], potential: [60_000_000, 30_000_000, 12_000_000, 3_000_000, 600_000, 0.6] },
+    finance: {
+      revenue: [40_000_000, 20_000_000, 10_000_000, 2_000_000, 400_000, 2],
+      potential: [200_000_000, 100_000_000, 40_000_000, 10_000_000, 2_000_000, 2],
+    },
+    energy: {
+      revenue: [30_000_000, 15_000_000, 7_500_000, 1_500_000, 300_000, 1.5],
+      potential: [150_000_000, 75_000_000, 30_000_000, 7_500_000, 1_500_000, 1.5],
+    },
+    government: {
+      revenue: [24_000_000, 12_000_000, 6_000_000, 1_200_000, 240_000, 1.2],
+      potential: [120_000_000, 60_000_000, 24_000_000, 6_000_000, 1_200_000, 1.2],
+    },
+    manufacturing: {
+      revenue: [20_000_000, 10_000_000, 5_000_000, 1_000_000, 200_000, 1],
+      potential: [100_000_000, 50_000_000, 20_000_000, 5_000_000, 1_000_000, 1],
+    },
+    healthcare: {
+      revenue: [16_000_000, 8_000_000, 4_000_000, 800_000, 160_000, 0.8],
+      potential: [80_000_000, 40_000_000, 16_000_000, 4_000_000, 800_000, 0.8],
+    },
+    retail: {
+      revenue: [12_000_000, 6_000_000, 3_000_000, 600_000, 120_000, 0.6],
+      potential: [60_000_000, 30_000_000, 12_000_000, 3_000_000, 600_000, 0.6],
+    },
   };
   const SCORES = { revenue: [100, 85, 70, 50, 30, 10], potential: [100, 85, 70, 50, 30, 10] };
 
@@ -200,7 +262,13 @@ describe('industry rule sets', () => {
   });
 
   it('government uses weights 0.25 / 0.30 / 0.25 / 0.20', () => {
-    const a = account({ industry: 'government', revenueWithUs: 1_200_000, potential: 6_000_000, demonstration: 80, winnability: 40 });
+    const a = account({
+      industry: 'government',
+      revenueWithUs: 1_200_000,
+      potential: 6_000_000,
+      demonstration: 80,
+      winnability: 40,
+    });
     // government: 50/50/100/50 → 0.25·50 + 0.30·50 + 0.25·100 + 0.20·50 = 12.5 + 15 + 25 + 10 = 62.5 → T3
     expect(grade(a, book.forIndustry('government'))).toMatchObject({
       score: 62.5,
@@ -209,7 +277,12 @@ describe('industry rule sets', () => {
     });
     // *: same band scores, weights 0.35/0.30/0.15/0.20 → 17.5 + 15 + 15 + 10 = 57.5
     expect(grade(a, star).score).toBe(57.5);
-    expect(book.forIndustry('government').ruleSet.grade.weights).toEqual({ revenue: 0.25, potential: 0.3, demonstration: 0.25, winnability: 0.2 });
+    expect(book.forIndustry('government').ruleSet.grade.weights).toEqual({
+      revenue: 0.25,
+      potential: 0.3,
+      demonstration: 0.25,
+      winnability: 0.2,
+    });
   });
 
   it('government: 1,199,999 revenue is one unit below the scaled band 1,200,000', () => {
@@ -219,19 +292,49 @@ describe('industry rule sets', () => {
   it('healthcare ×0.8 with T1 ≥ 78, T2 ≥ 62, T3 ≥ 45', () => {
     const hc = book.forIndustry('healthcare');
     // 16,000,000 → 100, 40,000,000 → 85, 40 → 50, 40 → 50: 35 + 25.5 + 7.5 + 10 = 78 → T1 (T2 in *)
-    const s78 = account({ industry: 'healthcare', revenueWithUs: 16_000_000, potential: 40_000_000, demonstration: 40, winnability: 40 });
+    const s78 = account({
+      industry: 'healthcare',
+      revenueWithUs: 16_000_000,
+      potential: 40_000_000,
+      demonstration: 40,
+      winnability: 40,
+    });
     expect(grade(s78, hc)).toMatchObject({ score: 78, tier: 'T1' });
     // 8,000,000 → 85, 40,000,000 → 85, 40 → 50, 60 → 75: 29.75 + 25.5 + 7.5 + 15 = 77.75 → T2
-    const s7775 = account({ industry: 'healthcare', revenueWithUs: 8_000_000, potential: 40_000_000, demonstration: 40, winnability: 60 });
+    const s7775 = account({
+      industry: 'healthcare',
+      revenueWithUs: 8_000_000,
+      potential: 40_000_000,
+      demonstration: 40,
+      winnability: 60,
+    });
     expect(grade(s7775, hc)).toMatchObject({ score: 77.75, tier: 'T2' });
     // 4,000,000 → 70, 4,000,000 → 50, 40 → 50, 60 → 75: 24.5 + 15 + 7.5 + 15 = 62 → T2
-    const s62 = account({ industry: 'healthcare', revenueWithUs: 4_000_000, potential: 4_000_000, demonstration: 40, winnability: 60 });
+    const s62 = account({
+      industry: 'healthcare',
+      revenueWithUs: 4_000_000,
+      potential: 4_000_000,
+      demonstration: 40,
+      winnability: 60,
+    });
     expect(grade(s62, hc)).toMatchObject({ score: 62, tier: 'T2' });
     // 4,000,000 → 70, 16,000,000 → 70, 60 → 75, 20 → 25: 24.5 + 21 + 11.25 + 5 = 61.75 → T3
-    const s6175 = account({ industry: 'healthcare', revenueWithUs: 4_000_000, potential: 16_000_000, demonstration: 60, winnability: 20 });
+    const s6175 = account({
+      industry: 'healthcare',
+      revenueWithUs: 4_000_000,
+      potential: 16_000_000,
+      demonstration: 60,
+      winnability: 20,
+    });
     expect(grade(s6175, hc)).toMatchObject({ score: 61.75, tier: 'T3' });
     // T3 stays at 45: 800,000 → 50, 4,000,000 → 50, 40 → 50, 20 → 25 = 17.5 + 15 + 7.5 + 5 = 45
-    const s45 = account({ industry: 'healthcare', revenueWithUs: 800_000, potential: 4_000_000, demonstration: 40, winnability: 20 });
+    const s45 = account({
+      industry: 'healthcare',
+      revenueWithUs: 800_000,
+      potential: 4_000_000,
+      demonstration: 40,
+      winnability: 20,
+    });
     expect(grade(s45, hc)).toMatchObject({ score: 45, tier: 'T3' });
     // the same score 78 in * is T2
     expect(tierFromThresholds(78, star.ruleSet.grade.tierPolicy.thresholds)).toBe('T2');
@@ -247,7 +350,14 @@ describe('industry rule sets', () => {
     const samples = [
       account({ industry: 'manufacturing' }),
       account({ industry: 'manufacturing', revenueWithUs: 20_000_000, potential: 5_000_000, demonstration: 80, winnability: 60 }),
-      account({ industry: 'manufacturing', revenueWithUs: 199_999, potential: 50_000_000, demonstration: 19, winnability: 79.99, status: 'prospect' }),
+      account({
+        industry: 'manufacturing',
+        revenueWithUs: 199_999,
+        potential: 50_000_000,
+        demonstration: 19,
+        winnability: 79.99,
+        status: 'prospect',
+      }),
     ];
     for (const a of samples) {
       const { ruleSet: r1, ...d1 } = decideAccount(a, m);
@@ -269,7 +379,8 @@ describe('industry rule sets', () => {
 
 describe('quota mode: rank, then grade', () => {
   const q = { T1: 0.1, T2: 0.2, T3: 0.3 };
-  const ranked = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `a${String(i).padStart(2, '0')}`, score: 100 - i, revenueWithUs: 0 }));
+  const ranked = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ id: `a${String(i).padStart(2, '0')}`, score: 100 - i, revenueWithUs: 0 }));
 
   it('N = 10 with quotas 0.1 / 0.2 / 0.3: ceil(1) = 1 T1, ceil(3) = 3, ceil(6) = 6 → 1 T1, 2 T2, 3 T3, 4 T4', () => {
     const r = rankByQuota(ranked(10), q);
@@ -365,7 +476,14 @@ describe('quota mode: rank, then grade', () => {
         account({ id, industry: 'ranked', revenueWithUs, potential, demonstration, winnability }),
       ),
       account({ id: 's1', industry: 'other' }), // 50 → T3 by threshold
-      account({ id: 's2', industry: 'other', revenueWithUs: 20_000_000, potential: 5_000_000, demonstration: 80, winnability: 60 }), // 80 → T1
+      account({
+        id: 's2',
+        industry: 'other',
+        revenueWithUs: 20_000_000,
+        potential: 5_000_000,
+        demonstration: 80,
+        winnability: 60,
+      }), // 80 → T1
     ];
 
     it('ranks the accounts of the quota set among themselves (N = 10: 1 T1, 2 T2, 3 T3, 4 T4)', () => {

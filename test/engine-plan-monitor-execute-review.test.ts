@@ -67,7 +67,17 @@ describe('plan: GOSART', () => {
   });
   const make = (strategy: Strategy, tier: Tier) =>
     plan(
-      { account: a, tier, strategy, investment: 'high', presalesTier: 'priority', owner: 'u1', closeness: 55, competitors, startDate: '2025-01-01' },
+      {
+        account: a,
+        tier,
+        strategy,
+        investment: 'high',
+        presalesTier: 'priority',
+        owner: 'u1',
+        closeness: 55,
+        competitors,
+        startDate: '2025-01-01',
+      },
       rs,
     );
 
@@ -76,9 +86,30 @@ describe('plan: GOSART', () => {
     expect(p.goal).toBe(rs.plan.goals.grow);
     expect(p.strategy).toBe('grow');
     expect(p.actions).toEqual([
-      { key: 'grow-1', title: 'Map the customer\'s business needs', description: undefined, role: 'owner', owner: 'u1', dueDate: '2025-01-31' },
-      { key: 'grow-2', title: 'Front-load presales and solution work', description: undefined, role: 'presales', owner: 'presales:priority', dueDate: '2025-03-02' },
-      { key: 'grow-3', title: "Join this year's tenders", description: undefined, role: 'owner', owner: 'u1', dueDate: '2025-05-01' },
+      {
+        key: 'grow-1',
+        title: "Map the customer's business needs",
+        description: undefined,
+        role: 'owner',
+        owner: 'u1',
+        dueDate: '2025-01-31',
+      },
+      {
+        key: 'grow-2',
+        title: 'Front-load presales and solution work',
+        description: undefined,
+        role: 'presales',
+        owner: 'presales:priority',
+        dueDate: '2025-03-02',
+      },
+      {
+        key: 'grow-3',
+        title: "Join this year's tenders",
+        description: undefined,
+        role: 'owner',
+        owner: 'u1',
+        dueDate: '2025-05-01',
+      },
     ]);
     expect(p.objectives.revenue.target).toBe(1_300_000);
     expect(p.resources).toEqual({ owner: 'u1', presalesTier: 'priority', investment: 'high' });
@@ -94,9 +125,20 @@ describe('plan: GOSART', () => {
   });
 
   it('every strategy has its templates', () => {
-    expect(make('retain', 'T3').actions.map((x) => x.title)).toEqual(['Quarterly business review', 'Cost-effective service plan', 'Customer satisfaction survey']);
-    expect(make('wait-and-watch', 'T4').actions.map((x) => x.title)).toEqual(['Keep a contact cadence', 'Track organisational changes']);
-    expect(make('acquire', 'T3').actions.map((x) => x.title)).toEqual(['Find the entry point', 'Reference visit to a showcase customer', 'Run a pilot']);
+    expect(make('retain', 'T3').actions.map((x) => x.title)).toEqual([
+      'Quarterly business review',
+      'Cost-effective service plan',
+      'Customer satisfaction survey',
+    ]);
+    expect(make('wait-and-watch', 'T4').actions.map((x) => x.title)).toEqual([
+      'Keep a contact cadence',
+      'Track organisational changes',
+    ]);
+    expect(make('acquire', 'T3').actions.map((x) => x.title)).toEqual([
+      'Find the entry point',
+      'Reference visit to a showcase customer',
+      'Run a pilot',
+    ]);
   });
 
   it('needs approval for T1 and T2 only', () => {
@@ -143,9 +185,17 @@ describe('monitor: health', () => {
   // Two contacts: a champion and a neutral, both influence 4 and 6 interactions:
   // (4·1 + 4·0.5) / 8 = 0.75 → closeness 75. T3 / class B by the default fields; flags: single-threaded.
   const base = account({
-    contacts: [contact('a', { influence: 4, stance: 2, interactions90d: 6 }), contact('b', { influence: 4, stance: 0, interactions90d: 6 })],
+    contacts: [
+      contact('a', { influence: 4, stance: 2, interactions90d: 6 }),
+      contact('b', { influence: 4, stance: 0, interactions90d: 6 }),
+    ],
   });
-  const ctx = (over: Partial<MonitorContext> = {}): MonitorContext => ({ overdueVisits: 0, openActions: 0, overdueActions: 0, ...over });
+  const ctx = (over: Partial<MonitorContext> = {}): MonitorContext => ({
+    overdueVisits: 0,
+    openActions: 0,
+    overdueActions: 0,
+    ...over,
+  });
   const monitor = (a: Account, over: Partial<MonitorContext> = {}) => monitorAccount(a, rules, ctx(over));
   const T1 = { revenueWithUs: 20_000_000, potential: 100_000_000, demonstration: 80, winnability: 80 };
 
@@ -217,12 +267,20 @@ describe('monitor: health', () => {
   });
 
   it('amber when a visit is overdue', () => {
-    expect(monitor(base, { overdueVisits: 1 })).toMatchObject({ health: 'amber', alerts: [{ alert: 'visit-overdue', health: 'amber' }] });
+    expect(monitor(base, { overdueVisits: 1 })).toMatchObject({
+      health: 'amber',
+      alerts: [{ alert: 'visit-overdue', health: 'amber' }],
+    });
     expect(monitor(base, { overdueVisits: 0 }).health).toBe('green');
   });
 
   it('amber on no-coach for T1/T2, not for T3', () => {
-    const noCoach = { contacts: [contact('a', { influence: 4, stance: 1, interactions90d: 6 }), contact('b', { influence: 4, stance: 1, interactions90d: 6 })] };
+    const noCoach = {
+      contacts: [
+        contact('a', { influence: 4, stance: 1, interactions90d: 6 }),
+        contact('b', { influence: 4, stance: 1, interactions90d: 6 }),
+      ],
+    };
     const t1 = monitor(account({ ...T1, ...noCoach }));
     expect(t1.decision.flags).toEqual(['no-coach']);
     expect(t1.health).toBe('amber');
@@ -281,7 +339,11 @@ describe('execute: visit cadence 30 / 45 / 60 / 90 days', () => {
   });
 
   it('without visits the clock starts at `since`', () => {
-    expect(visitStatus([], 'T1', '2025-01-31', '2025-01-01', rs)).toMatchObject({ lastVisit: null, overdue: false, nextDue: '2025-01-31' });
+    expect(visitStatus([], 'T1', '2025-01-31', '2025-01-01', rs)).toMatchObject({
+      lastVisit: null,
+      overdue: false,
+      nextDue: '2025-01-31',
+    });
     expect(visitStatus([], 'T1', '2025-02-01', '2025-01-01', rs)).toMatchObject({ overdue: true, overdueVisits: 1 });
   });
 
@@ -317,7 +379,13 @@ describe('execute: actions', () => {
 });
 
 describe('review', () => {
-  const snap = (tier: Tier, cls: Snapshot['class'], strategy: Strategy, closeness: number, score = 50): Snapshot => ({ score, tier, class: cls, strategy, closeness });
+  const snap = (tier: Tier, cls: Snapshot['class'], strategy: Strategy, closeness: number, score = 50): Snapshot => ({
+    score,
+    tier,
+    class: cls,
+    strategy,
+    closeness,
+  });
 
   it('per account: attainment, actions done, opportunities, closeness change', () => {
     const r = reviewAccount(
@@ -325,7 +393,11 @@ describe('review', () => {
         accountId: 'a1',
         objective: 1_300_000,
         actualRevenue: 1_170_000,
-        actions: [{ dueDate: '2025-03-01', doneAt: '2025-02-01' }, { dueDate: '2025-06-01', doneAt: '2025-05-01' }, { dueDate: '2025-09-01' }],
+        actions: [
+          { dueDate: '2025-03-01', doneAt: '2025-02-01' },
+          { dueDate: '2025-06-01', doneAt: '2025-05-01' },
+          { dueDate: '2025-09-01' },
+        ],
         opportunities: [{ estimatedValue: 250_000 }, { estimatedValue: 100_000.5 }],
         before: snap('T2', 'C', 'grow', 60),
         after: snap('T1', 'A', 'retain', 72.5),
@@ -343,8 +415,19 @@ describe('review', () => {
   });
 
   it('without an objective (or a zero one) attainment is null; without a before snapshot no change', () => {
-    const base = { accountId: 'x', actualRevenue: 10, actions: [], opportunities: [], before: null, after: snap('T4', 'D', 'retain', 0) };
-    expect(reviewAccount({ ...base, objective: null }, '2026-01-15')).toMatchObject({ attainment: null, actionsDoneShare: null, closenessChange: null });
+    const base = {
+      accountId: 'x',
+      actualRevenue: 10,
+      actions: [],
+      opportunities: [],
+      before: null,
+      after: snap('T4', 'D', 'retain', 0),
+    };
+    expect(reviewAccount({ ...base, objective: null }, '2026-01-15')).toMatchObject({
+      attainment: null,
+      actionsDoneShare: null,
+      closenessChange: null,
+    });
     expect(reviewAccount({ ...base, objective: 0 }, '2026-01-15').attainment).toBeNull();
   });
 
@@ -385,6 +468,12 @@ describe('review', () => {
   });
 
   it('migrationMatrix counts pairs', () => {
-    expect(migrationMatrix(['x', 'y'] as const, [['x', 'y'], ['x', 'y'], ['y', 'y']])).toEqual({ x: { x: 0, y: 2 }, y: { x: 0, y: 1 } });
+    expect(
+      migrationMatrix(['x', 'y'] as const, [
+        ['x', 'y'],
+        ['x', 'y'],
+        ['y', 'y'],
+      ]),
+    ).toEqual({ x: { x: 0, y: 2 }, y: { x: 0, y: 1 } });
   });
 });

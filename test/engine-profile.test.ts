@@ -48,7 +48,18 @@ describe('profile completeness (default checklist of 13 items)', () => {
   it('exactly at the minimum: 7 of a 10-item checklist = 0.7 moves on, 6 of 10 does not', () => {
     const ten = rulesWith({
       profile: {
-        checklist: ['industry', 'region', 'status', 'ownerId', 'employees', 'companyRevenue', 'revenueWithUs', 'potential', 'demonstration', 'winnability'],
+        checklist: [
+          'industry',
+          'region',
+          'status',
+          'ownerId',
+          'employees',
+          'companyRevenue',
+          'revenueWithUs',
+          'potential',
+          'demonstration',
+          'winnability',
+        ],
       },
     }).ruleSet;
     const seven = profile(account({ region: null, ownerId: null, employees: null }), ten);
@@ -76,7 +87,9 @@ describe('contacts and key contact', () => {
   it('a key contact needs influence ≥ 4: 3 is not enough, 4 and 5 are', () => {
     const with3 = profile(account({ contacts: [contact('a', { influence: 3 }), contact('b', { influence: 1 })] }), rs);
     expect(with3.missing).toEqual(['keyContact']);
-    expect(profile(account({ contacts: [contact('a', { influence: 3 }), contact('b', { influence: 4 })] }), rs).missing).toEqual([]);
+    expect(profile(account({ contacts: [contact('a', { influence: 3 }), contact('b', { influence: 4 })] }), rs).missing).toEqual(
+      [],
+    );
     expect(profile(account({ contacts: [contact('a', { influence: 5 })] }), rs).missing).toEqual([]);
   });
 });

@@ -42,7 +42,8 @@ describe('interaction levels', () => {
   }
   it('each level boundary shows in closeness: one champion of influence 1 scores 100 × factor', () => {
     // (2 + 2) / 4 = 1, so closeness = 100 × factor
-    const c = (n: number) => decide(account({ contacts: [contact('a', { influence: 1, stance: 2, interactions90d: n })] })).closeness;
+    const c = (n: number) =>
+      decide(account({ contacts: [contact('a', { influence: 1, stance: 2, interactions90d: n })] })).closeness;
     expect([0, 1, 2, 3, 5, 6].map(c)).toEqual([50, 75, 75, 90, 90, 100]);
   });
 });
@@ -81,7 +82,10 @@ describe('closeness', () => {
   it('is rounded to 2 decimals', () => {
     // 3·(1+2)/4·0.9 = 2.025; 4·(0+2)/4·0.5 = 1 → 100 × 3.025 / 7 = 43.2142… → 43.21
     const a = account({
-      contacts: [contact('a', { influence: 3, stance: 1, interactions90d: 3 }), contact('b', { influence: 4, stance: 0, interactions90d: 0 })],
+      contacts: [
+        contact('a', { influence: 3, stance: 1, interactions90d: 3 }),
+        contact('b', { influence: 4, stance: 0, interactions90d: 0 }),
+      ],
     });
     expect(decide(a).closeness).toBe(43.21);
   });
@@ -156,7 +160,9 @@ describe('default risk flags, each on and just off', () => {
 
   describe('decision-maker-with-competitor', () => {
     const withDm = (dm: Parameters<typeof contact>[1]) =>
-      decide(account({ contacts: [contact('dm', { interactions90d: 6, ...dm })], competitors: [competitor('k'), competitor('j')] })).flags;
+      decide(
+        account({ contacts: [contact('dm', { interactions90d: 6, ...dm })], competitors: [competitor('k'), competitor('j')] }),
+      ).flags;
 
     it('influence 5, stance +1 toward a competitor, 0 toward us → on', () => {
       expect(withDm({ influence: 5, stance: 0, competitorStances: { k: 1 } })).toContain('decision-maker-with-competitor');
@@ -191,29 +197,44 @@ describe('default risk flags, each on and just off', () => {
 
   describe('cold-decision-maker', () => {
     it('influence 4 with 0 interactions → on', () => {
-      expect(decide(account({ contacts: [contact('a', { influence: 4, interactions90d: 0 })] })).flags).toContain('cold-decision-maker');
+      expect(decide(account({ contacts: [contact('a', { influence: 4, interactions90d: 0 })] })).flags).toContain(
+        'cold-decision-maker',
+      );
     });
     it('influence 4 with 1 interaction (low) → off', () => {
-      expect(decide(account({ contacts: [contact('a', { influence: 4, interactions90d: 1 })] })).flags).not.toContain('cold-decision-maker');
+      expect(decide(account({ contacts: [contact('a', { influence: 4, interactions90d: 1 })] })).flags).not.toContain(
+        'cold-decision-maker',
+      );
     });
     it('influence 3 with 0 interactions → off', () => {
-      expect(decide(account({ contacts: [contact('a', { influence: 3, interactions90d: 0 })] })).flags).not.toContain('cold-decision-maker');
+      expect(decide(account({ contacts: [contact('a', { influence: 3, interactions90d: 0 })] })).flags).not.toContain(
+        'cold-decision-maker',
+      );
     });
     it('influence 5 with 0 interactions → on', () => {
-      expect(decide(account({ contacts: [contact('a', { influence: 5, interactions90d: 0 })] })).flags).toContain('cold-decision-maker');
+      expect(decide(account({ contacts: [contact('a', { influence: 5, interactions90d: 0 })] })).flags).toContain(
+        'cold-decision-maker',
+      );
     });
   });
 
   describe('competitor-ahead', () => {
     it('advantage < 0 → on', () => {
       // us: 1·(0+2)/4·1 = 0.5 → 50; k: 1·(1+2)/4 = 0.75 → 75; advantage −25
-      const d = decide(account({ contacts: [contact('a', { influence: 1, stance: 0, interactions90d: 6, competitorStances: { k: 1 } })], competitors: [competitor('k')] }));
+      const d = decide(
+        account({
+          contacts: [contact('a', { influence: 1, stance: 0, interactions90d: 6, competitorStances: { k: 1 } })],
+          competitors: [competitor('k')],
+        }),
+      );
       expect(d.advantage).toBe(-25);
       expect(d.flags).toContain('competitor-ahead');
     });
     it('advantage exactly 0 → off', () => {
       // us: 50 (neutral, high); k: 50 (neutral) → 0
-      const d = decide(account({ contacts: [contact('a', { influence: 1, stance: 0, interactions90d: 6 })], competitors: [competitor('k')] }));
+      const d = decide(
+        account({ contacts: [contact('a', { influence: 1, stance: 0, interactions90d: 6 })], competitors: [competitor('k')] }),
+      );
       expect(d.advantage).toBe(0);
       expect(d.flags).not.toContain('competitor-ahead');
     });
@@ -226,13 +247,22 @@ describe('default risk flags, each on and just off', () => {
         competitors: [competitor('k')],
       }),
     );
-    expect(d.flags).toEqual(['cold-decision-maker', 'competitor-ahead', 'decision-maker-with-competitor', 'no-coach', 'single-threaded']);
+    expect(d.flags).toEqual([
+      'cold-decision-maker',
+      'competitor-ahead',
+      'decision-maker-with-competitor',
+      'no-coach',
+      'single-threaded',
+    ]);
   });
 
   it('a healthy account raises no flag', () => {
     const d = decide(
       account({
-        contacts: [contact('a', { influence: 5, stance: 2, interactions90d: 6 }), contact('b', { influence: 3, stance: 1, interactions90d: 3 })],
+        contacts: [
+          contact('a', { influence: 5, stance: 2, interactions90d: 6 }),
+          contact('b', { influence: 3, stance: 1, interactions90d: 3 }),
+        ],
         competitors: [competitor('k')],
       }),
     );

@@ -96,7 +96,9 @@ describe('grade', () => {
   it('ascending bands report every out-of-order band', () => {
     const d = baseDocument() as Doc;
     d.grade.bands.potential.reverse();
-    expect(issuesOf(validateRuleSet(d)).map((i) => i.path)).toEqual([1, 2, 3, 4, 5].map((n) => `$.grade.bands.potential[${n}].min`));
+    expect(issuesOf(validateRuleSet(d)).map((i) => i.path)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => `$.grade.bands.potential[${n}].min`),
+    );
   });
 
   it('a band score outside 0–100', () => {
@@ -150,7 +152,10 @@ describe('grade', () => {
 describe('classify', () => {
   it('a matrix that is not 3×3', () => {
     const i = only((d) => {
-      d.classify.matrix = [['A', 'B', 'C'], ['A', 'B', 'C']];
+      d.classify.matrix = [
+        ['A', 'B', 'C'],
+        ['A', 'B', 'C'],
+      ];
     });
     expect(i).toMatchObject({ path: '$.classify.matrix', code: 'matrix.shape' });
     expect(i.message).toMatch(/3 rows .* 3 columns/);
@@ -171,8 +176,15 @@ describe('classify', () => {
 
   it('a wrong letter does not hide a wrong shape', () => {
     const d = baseDocument() as Doc;
-    d.classify.matrix = [['A', 'B'], ['C', 'X']];
-    expect(issuesOf(validateRuleSet(d)).map((i) => i.path).sort()).toEqual(['$.classify.matrix', '$.classify.matrix[1][1]']);
+    d.classify.matrix = [
+      ['A', 'B'],
+      ['C', 'X'],
+    ];
+    expect(
+      issuesOf(validateRuleSet(d))
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['$.classify.matrix', '$.classify.matrix[1][1]']);
   });
 
   it('cuts out of order', () => {
@@ -189,7 +201,11 @@ describe('rules', () => {
     const i = only((d) => {
       d.strategy.rules[0].conditions.all[0].fact = 'statuz';
     });
-    expect(i).toMatchObject({ path: '$.strategy.rules[0].conditions.all[0].fact', code: 'condition.unknownFact', message: 'unknown fact "statuz"' });
+    expect(i).toMatchObject({
+      path: '$.strategy.rules[0].conditions.all[0].fact',
+      code: 'condition.unknownFact',
+      message: 'unknown fact "statuz"',
+    });
   });
 
   it('an unknown operator', () => {
@@ -239,7 +255,11 @@ describe('rules', () => {
       only((d) => {
         d.coverage.rules[0].conditions.all[0].value = 'T5';
       }),
-    ).toMatchObject({ path: '$.coverage.rules[0].conditions.all[0].value', code: 'condition.unknownValue', message: 'unknown tier "T5"; expected one of T1, T2, T3, T4' });
+    ).toMatchObject({
+      path: '$.coverage.rules[0].conditions.all[0].value',
+      code: 'condition.unknownValue',
+      message: 'unknown tier "T5"; expected one of T1, T2, T3, T4',
+    });
     expect(
       only((d) => {
         d.strategy.rules[1].conditions.any[0].all[1].any[0].value = ['T1', 'T0'];
@@ -282,7 +302,11 @@ describe('rules', () => {
       only((d) => {
         d.strategy.rules[0].conditions = { all: { fact: 'status' } };
       }),
-    ).toMatchObject({ path: '$.strategy.rules[0].conditions.all', code: 'condition.malformed', message: 'all must be a list of conditions' });
+    ).toMatchObject({
+      path: '$.strategy.rules[0].conditions.all',
+      code: 'condition.malformed',
+      message: 'all must be a list of conditions',
+    });
     // two groups in one node
     expect(
       only((d) => {
@@ -352,12 +376,18 @@ describe('rules', () => {
     const i = only((d) => {
       d.strategy.rules[3].name = 'acquire';
     });
-    expect(i).toMatchObject({ path: '$.strategy.rules[3].name', code: 'rule.duplicateName', message: 'rule name "acquire" is already used at index 2' });
+    expect(i).toMatchObject({
+      path: '$.strategy.rules[3].name',
+      code: 'rule.duplicateName',
+      message: 'rule name "acquire" is already used at index 2',
+    });
   });
 
   it('the same name in different lists is fine (grow is a strategy and an investment rule)', () => {
     const d = baseDocument() as Doc;
-    expect(d.strategy.rules.some((r: Doc) => r.name === 'grow') && d.investment.rules.some((r: Doc) => r.name === 'grow')).toBe(true);
+    expect(d.strategy.rules.some((r: Doc) => r.name === 'grow') && d.investment.rules.some((r: Doc) => r.name === 'grow')).toBe(
+      true,
+    );
     expect(validateRuleSet(d).ok).toBe(true);
   });
 
@@ -433,7 +463,9 @@ describe('several problems at once', () => {
     d.investment.rules[0].conditions.all[0].operator = 'is'; // unknown operator
     d.coverage.rules[2].name = 't1-key-account'; // duplicate
     d.monitor.intervalDays = 0; // range
-    const paths = issuesOf(validateRuleSet(d)).map((i) => i.path).sort();
+    const paths = issuesOf(validateRuleSet(d))
+      .map((i) => i.path)
+      .sort();
     expect(paths).toEqual(
       [
         '$.classify.matrix',
@@ -475,26 +507,47 @@ describe('overrides', () => {
   });
 
   it('a typo in an override', () => {
-    expect(issuesOf(resolve({ grade: { weigths: { revenue: 0.5 } } })).map((i) => [i.path, i.code])).toEqual([['$.grade.weigths', 'schema.unknownKey']]);
+    expect(issuesOf(resolve({ grade: { weigths: { revenue: 0.5 } } })).map((i) => [i.path, i.code])).toEqual([
+      ['$.grade.weigths', 'schema.unknownKey'],
+    ]);
   });
 
   it('a bad rule in an override is reported once, at its index in the override', () => {
-    const grow = { name: 'grow', priority: 20, conditions: { all: [{ fact: 'klass', operator: 'equal', value: 'C' }] }, event: { type: 'strategy', params: { strategy: 'grow' } } };
-    expect(issuesOf(resolve({ strategy: { rules: [grow] } })).map((i) => i.path)).toEqual(['$.strategy.rules[0].conditions.all[0].fact']);
-    const added = { ...grow, name: 'new-rule', event: { type: 'strategy', params: { strategy: 'conquer' } }, conditions: { all: [] } };
-    expect(issuesOf(resolve({ strategy: { rules: [{ name: 'acquire', remove: true }, added] } })).map((i) => [i.path, i.code])).toEqual([
-      ['$.strategy.rules[1].event.params.strategy', 'schema.invalid_value'],
+    const grow = {
+      name: 'grow',
+      priority: 20,
+      conditions: { all: [{ fact: 'klass', operator: 'equal', value: 'C' }] },
+      event: { type: 'strategy', params: { strategy: 'grow' } },
+    };
+    expect(issuesOf(resolve({ strategy: { rules: [grow] } })).map((i) => i.path)).toEqual([
+      '$.strategy.rules[0].conditions.all[0].fact',
     ]);
+    const added = {
+      ...grow,
+      name: 'new-rule',
+      event: { type: 'strategy', params: { strategy: 'conquer' } },
+      conditions: { all: [] },
+    };
+    expect(
+      issuesOf(resolve({ strategy: { rules: [{ name: 'acquire', remove: true }, added] } })).map((i) => [i.path, i.code]),
+    ).toEqual([['$.strategy.rules[1].event.params.strategy', 'schema.invalid_value']]);
   });
 
   it('a rule without a name in an override', () => {
     const r = { conditions: { all: [] }, event: { type: 'strategy', params: { strategy: 'grow' } } };
-    expect(issuesOf(resolve({ strategy: { rules: [r] } })).map((i) => [i.path, i.message])).toContainEqual(['$.strategy.rules[0].name', 'is required']);
+    expect(issuesOf(resolve({ strategy: { rules: [r] } })).map((i) => [i.path, i.message])).toContainEqual([
+      '$.strategy.rules[0].name',
+      'is required',
+    ]);
   });
 
   it('removing a rule that does not exist is an error (a typo would silently keep it)', () => {
     expect(issuesOf(resolve({ strategy: { rules: [{ name: 'retian', remove: true }] } }))).toEqual([
-      expect.objectContaining({ path: '$.strategy.rules[0].name', code: 'rule.removeUnknown', message: 'there is no inherited rule "retian" to remove' }),
+      expect.objectContaining({
+        path: '$.strategy.rules[0].name',
+        code: 'rule.removeUnknown',
+        message: 'there is no inherited rule "retian" to remove',
+      }),
     ]);
   });
 
@@ -510,8 +563,15 @@ describe('overrides', () => {
   });
 
   it('several problems of an override at once', () => {
-    const v = resolve({ grade: { weights: { revenue: -0.1 }, tierPolicy: { thresholds: { T1: 40 } } }, classify: { matrix: [['A']] } });
-    expect(issuesOf(v).map((i) => i.path).sort()).toEqual(['$.classify.matrix', '$.grade.tierPolicy.thresholds.T2', '$.grade.weights.revenue']);
+    const v = resolve({
+      grade: { weights: { revenue: -0.1 }, tierPolicy: { thresholds: { T1: 40 } } },
+      classify: { matrix: [['A']] },
+    });
+    expect(
+      issuesOf(v)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['$.classify.matrix', '$.grade.tierPolicy.thresholds.T2', '$.grade.weights.revenue']);
   });
 });
 
@@ -546,7 +606,10 @@ describe('hostile input', () => {
       ['$.strategy.rules[0].conditions', 'condition.tooDeep'],
       ['$.grade.weights', 'weights.sum'],
     ]);
-    const override = { industry: 'x', strategy: { rules: [{ name: 'grow', conditions: node, event: { type: 'strategy', params: { strategy: 'grow' } } }] } };
+    const override = {
+      industry: 'x',
+      strategy: { rules: [{ name: 'grow', conditions: node, event: { type: 'strategy', params: { strategy: 'grow' } } }] },
+    };
     expect(issuesOf(resolveRuleSet(baseDocument(), override)).map((i) => i.code)).toEqual(['condition.tooDeep']);
   });
 
@@ -595,7 +658,8 @@ describe('rule file JSON syntax errors name the line and column', () => {
     expect(at('{"a": [1, {"b": null}], "c": -1.5e3, "d": "\\u00e9"}')).toBe('parsed');
   });
   it('jsonSyntaxErrorOffset agrees with JSON.parse on valid input', () => {
-    for (const t of ['{}', '[]', '"x"', '0', '-0.5e-3', 'true', ' null ', '{"a":[{"b":[]}]}']) expect(jsonSyntaxErrorOffset(t), t).toBe(-1);
+    for (const t of ['{}', '[]', '"x"', '0', '-0.5e-3', 'true', ' null ', '{"a":[{"b":[]}]}'])
+      expect(jsonSyntaxErrorOffset(t), t).toBe(-1);
   });
 });
 
@@ -603,7 +667,12 @@ describe('an invalid rule set is never used', () => {
   it('RuleBook throws a ValidationError naming the file, with every issue', () => {
     const make = () =>
       new RuleBook({ industry: '*', version: 1, document: baseDocument(), source: 'rules/base.json' }, [
-        { industry: 'bad', version: 1, document: { industry: 'bad', grade: { weights: { revenue: 2 } }, classify: { matrix: [] } }, source: 'rules/bad.json' },
+        {
+          industry: 'bad',
+          version: 1,
+          document: { industry: 'bad', grade: { weights: { revenue: 2 } }, classify: { matrix: [] } },
+          source: 'rules/bad.json',
+        },
       ]);
     expect(make).toThrow(ValidationError);
     try {
@@ -621,7 +690,9 @@ describe('an invalid rule set is never used', () => {
   it('an invalid fallback throws naming its file', () => {
     const d = baseDocument() as Doc;
     d.grade.weights.revenue = 0.9;
-    expect(() => new RuleBook({ industry: '*', version: 1, document: d, source: 'rules/base.json' }, [])).toThrow(/^rules\/base\.json: 1 problem:\n {2}\$\.grade\.weights: weights must sum to 1/);
+    expect(() => new RuleBook({ industry: '*', version: 1, document: d, source: 'rules/base.json' }, [])).toThrow(
+      /^rules\/base\.json: 1 problem:\n {2}\$\.grade\.weights: weights must sum to 1/,
+    );
   });
 });
 
@@ -629,8 +700,28 @@ describe('an invalid rule set is never used', () => {
 
 type Schema = Record<string, unknown>;
 const KNOWN_KEYWORDS = new Set([
-  '$id', '$schema', '$ref', '$defs', 'title', 'description', 'default', 'type', 'properties', 'required', 'additionalProperties',
-  'items', 'enum', 'const', 'anyOf', 'not', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'minItems',
+  '$id',
+  '$schema',
+  '$ref',
+  '$defs',
+  'title',
+  'description',
+  'default',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'const',
+  'anyOf',
+  'not',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'minItems',
 ]);
 
 /** A small validator for the JSON Schema subset the generated files use; throws on any other keyword. */
@@ -639,18 +730,27 @@ function schemaErrors(root: Schema, schema: Schema, value: unknown, at = '$'): s
   if (typeof schema['$ref'] === 'string') {
     const ref = schema['$ref'];
     if (!ref.startsWith('#/')) throw new Error(`external $ref ${ref}`);
-    const target = ref.slice(2).split('/').reduce<unknown>((n, p) => (n as Schema)[p], root) as Schema;
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((n, p) => (n as Schema)[p], root) as Schema;
     return schemaErrors(root, target, value, at);
   }
   const errors: string[] = [];
   const t = schema['type'];
   if (typeof t === 'string') {
     const ok =
-      t === 'integer' ? Number.isInteger(value) :
-      t === 'number' ? typeof value === 'number' :
-      t === 'array' ? Array.isArray(value) :
-      t === 'object' ? typeof value === 'object' && value !== null && !Array.isArray(value) :
-      t === 'null' ? value === null : typeof value === t;
+      t === 'integer'
+        ? Number.isInteger(value)
+        : t === 'number'
+          ? typeof value === 'number'
+          : t === 'array'
+            ? Array.isArray(value)
+            : t === 'object'
+              ? typeof value === 'object' && value !== null && !Array.isArray(value)
+              : t === 'null'
+                ? value === null
+                : typeof value === t;
     if (!ok) return [`${at}: expected ${t}`];
   }
   if (Array.isArray(schema['enum']) && !schema['enum'].includes(value)) errors.push(`${at}: not in enum`);
@@ -658,9 +758,11 @@ function schemaErrors(root: Schema, schema: Schema, value: unknown, at = '$'): s
   if (typeof value === 'number') {
     if (typeof schema['minimum'] === 'number' && value < schema['minimum']) errors.push(`${at}: below minimum`);
     if (typeof schema['maximum'] === 'number' && value > schema['maximum']) errors.push(`${at}: above maximum`);
-    if (typeof schema['exclusiveMinimum'] === 'number' && value <= schema['exclusiveMinimum']) errors.push(`${at}: not above exclusiveMinimum`);
+    if (typeof schema['exclusiveMinimum'] === 'number' && value <= schema['exclusiveMinimum'])
+      errors.push(`${at}: not above exclusiveMinimum`);
   }
-  if (typeof value === 'string' && typeof schema['minLength'] === 'number' && value.length < schema['minLength']) errors.push(`${at}: too short`);
+  if (typeof value === 'string' && typeof schema['minLength'] === 'number' && value.length < schema['minLength'])
+    errors.push(`${at}: too short`);
   if (Array.isArray(value)) {
     if (typeof schema['minItems'] === 'number' && value.length < schema['minItems']) errors.push(`${at}: too few items`);
     if (schema['items']) value.forEach((v, i) => errors.push(...schemaErrors(root, schema['items'] as Schema, v, `${at}[${i}]`)));
@@ -672,7 +774,8 @@ function schemaErrors(root: Schema, schema: Schema, value: unknown, at = '$'): s
     for (const [k, v] of Object.entries(obj)) {
       if (props[k]) errors.push(...schemaErrors(root, props[k]!, v, `${at}.${k}`));
       else if (schema['additionalProperties'] === false) errors.push(`${at}.${k}: not allowed`);
-      else if (typeof schema['additionalProperties'] === 'object') errors.push(...schemaErrors(root, schema['additionalProperties'] as Schema, v, `${at}.${k}`));
+      else if (typeof schema['additionalProperties'] === 'object')
+        errors.push(...schemaErrors(root, schema['additionalProperties'] as Schema, v, `${at}.${k}`));
     }
   }
   if (Array.isArray(schema['anyOf']) && !(schema['anyOf'] as Schema[]).some((s) => schemaErrors(root, s, value, at).length === 0))

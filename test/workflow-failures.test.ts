@@ -8,18 +8,20 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/client.js';
+import { listAccountIds } from '../db/repositories/accounts.js';
+import { listReviewRuns } from '../db/repositories/reviews.js';
 import { publishDocument } from '../db/repositories/rule-sets.js';
 import { listStageResults } from '../db/repositories/stage-results.js';
 import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
 import { accountWorkflow } from '../workflows/account-workflow.js';
-import { accountHandle, notifyAccountUpdated } from '../workflows/client.js';
+import { accountHandle, accountState, notifyAccountUpdated, reviewProgress, startReview } from '../workflows/client.js';
 import { rulesPublishedSignal } from '../workflows/messages.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { AccountWorkflowOptions } from '../workflows/types.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { keyAccount, registerSearchAttributes, seedAccount, startTestWorker, untilState } from './helpers/temporal.js';
+import { keyAccount, registerSearchAttributes, seedAccount, startTestWorker, until, untilState } from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-failures';
 
@@ -206,5 +208,31 @@ describe('account workflow failures', () => {
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
     expect(history.events!.filter((e) => e.markerRecordedEventAttributes).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('counts an account without a running workflow as a failed review, and reviews the others', { timeout: 60_000 }, async () => {
+    await seedAccount(t.db, keyAccount({ id: 'orphan' }));
+    const year = (await accountState(env.client, 'small')).cycleYear;
+    const review = await startReview(env.client, { year, window: 2, pageSize: 2 }, { taskQueue: TASK_QUEUE });
+    const progress = await until(
+      'the review',
+      () => reviewProgress(review),
+      (p) => p.status === 'completed',
+      40_000,
+    );
+    const accountIds = (await listAccountIds(t.db)).filter((id) => id !== 'orphan');
+    // 'local' started after the earlier tests skipped three months into the next year: its cycle is
+    // already year + 1, so it acknowledges the review as skipped.
+    expect(progress).toMatchObject({
+      total: accountIds.length + 1,
+      done: accountIds.length - 1,
+      skipped: 1,
+      failed: 1,
+      inFlight: 0,
+    });
+    expect(progress.failures).toEqual([{ accountId: 'orphan', error: expect.stringMatching(/no running account workflow/) }]);
+    const [run] = await listReviewRuns(t.db, year);
+    expect(run).toMatchObject({ status: 'completed', done: accountIds.length - 1, failed: 1 });
+    for (const id of accountIds) expect((await accountState(env.client, id)).cycleYear, id).toBe(year + 1);
   });
 });

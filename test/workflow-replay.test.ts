@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../workflows/worker.js';
@@ -40,7 +40,10 @@ describe('workflow replay', () => {
   });
 
   it('fails on a non-deterministic change', { timeout: 90_000 }, async () => {
-    const variant = await bundleWorkflowCode({ workflowsPath: path.join(DIR, 'nondeterministic-variant.ts') });
+    const variant = await bundleWorkflowCode({
+      workflowsPath: path.join(DIR, 'nondeterministic-variant.ts'),
+      logger: Runtime.instance().logger,
+    });
     const [result] = await replayAll(
       { code: variant.code },
       recorded().filter((h) => h.file === 'account-year.json'),

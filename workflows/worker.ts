@@ -8,7 +8,14 @@
  * stage activity (tests only: it gives a test time to kill a worker mid-stage).
  */
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { openDatabase, type Db } from '../db/client.js';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { temporalSettings } from './connection.js';
@@ -19,7 +26,10 @@ let bundle: Promise<WorkflowBundle> | undefined;
 
 /** The workflow bundle, built once per process (webpack takes seconds) and shared by every worker. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }).then((b) => ({ code: b.code }));
+  // The runtime's logger, so an embedding process (a test) that quiets the SDK quiets webpack too.
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: Runtime.instance().logger }).then((b) => ({
+    code: b.code,
+  }));
   bundle.catch(() => {
     bundle = undefined;
   });

@@ -7,11 +7,15 @@
 import { count } from 'drizzle-orm';
 import { hashPassword } from '../auth/password.js';
 import type { Db } from '../client.js';
-import { upsertAccounts } from '../repositories/accounts.js';
-import { deleteVisitsOf, insertMissingUsers, userIdsByEmail } from '../repositories/import-support.js';
-import { upsertOpportunities } from '../repositories/opportunities.js';
+import {
+  deleteVisitsOf,
+  insertMissingUsers,
+  insertVisitRows,
+  replaceAccounts,
+  upsertOpportunityRows,
+  userIdsByEmail,
+} from '../repositories/import-support.js';
 import { addMembers, upsertTeams } from '../repositories/teams.js';
-import { addVisits } from '../repositories/visits.js';
 import { accounts as accountsTable } from '../schema.js';
 import { DEMO_PASSWORD, generateDemo, type DemoOptions } from './generate.js';
 
@@ -81,18 +85,18 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedR
       const part = data.accounts
         .slice(i, i + batch)
         .map((a) => (a.ownerId ? { ...a, ownerId: ids.get(a.ownerId) ?? a.ownerId } : a));
-      await upsertAccounts(tx, part, { replaceChildren: true });
+      await replaceAccounts(tx, part);
       options.onProgress?.(Math.min(i + batch, data.accounts.length), data.accounts.length);
     }
     await deleteVisitsOf(
       tx,
       data.accounts.map((a) => a.id),
     );
-    await addVisits(
+    await insertVisitRows(
       tx,
       data.visits.map((v) => ({ ...v, by: ids.get(v.by) ?? v.by })),
     );
-    await upsertOpportunities(
+    await upsertOpportunityRows(
       tx,
       data.opportunities.map((o) => ({ ...o, track: null, owner: ids.get(o.owner) ?? o.owner })),
     );

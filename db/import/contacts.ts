@@ -15,8 +15,8 @@ import {
   type InfluenceLink,
 } from '../../engine/model.js';
 import type { Db } from '../client.js';
-import { getAccounts, upsertContacts } from '../repositories/accounts.js';
-import { replaceInfluenceLinksFrom } from '../repositories/import-support.js';
+import { getAccounts } from '../repositories/accounts.js';
+import { replaceInfluenceLinksFrom, upsertContactRows } from '../repositories/import-support.js';
 import { isJsonFile, type RecordIssue } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
@@ -574,7 +574,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       const shown = issues.slice(0, parsed.problems.limit);
       throw new ImportError(parsed.locate(shown), issues.length);
     }
-    await upsertContacts(tx, toWrite);
+    await upsertContactRows(tx, toWrite);
     result.influenceLinks = await replaceInfluenceLinksFrom(tx, linkEntries);
     result.influenceLists = linkEntries.length;
   });

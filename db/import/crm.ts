@@ -11,10 +11,10 @@ import {
   insertMissingUsers,
   storedProfileFields,
   upsertAccountProfiles,
+  upsertOpportunityRows,
   userIdsByEmail,
   type ProfileField,
 } from '../repositories/import-support.js';
-import { upsertOpportunities } from '../repositories/opportunities.js';
 import { addMembers, upsertTeams } from '../repositories/teams.js';
 import type { OpportunityStatus } from '../schema.js';
 import * as cell from './cells.js';
@@ -711,7 +711,7 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
     }
     result.accounts = await upsertAccountProfiles(tx, accounts, { update, fillIfNull: fillOnly });
 
-    result.opportunities = await upsertOpportunities(
+    result.opportunities = await upsertOpportunityRows(
       tx,
       plan.opportunities.map((o) => ({
         id: o.id,

@@ -3,13 +3,106 @@
  * a `potential` column must not wipe the potential typed in the studio), replacing one account's
  * competitor list or one contact's outgoing influence links, users created only when missing (a
  * re-import must not reset a password), and clearing demo visits before re-seeding.
+ *
+ * Bulk writes go through `jsonb_to_recordset`: each batch is ONE bound parameter (the rows as a
+ * JSON text) instead of rows × columns parameters. drizzle spends about half a second building a
+ * 1,000-row multi-row INSERT, which alone caps an import near 2,000 rows/s; the JSON form costs
+ * one `JSON.stringify` and lets batches be large. Same SQL on PostgreSQL and PGlite.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Account, Competitor, InfluenceLink } from '../../engine/model.js';
+import { and, eq, getTableColumns, getTableName, inArray, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Account, Competitor, Contact, InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
-import { accounts, competitors, contacts, influenceLinks, users, visits, type UserRole } from '../schema.js';
+import { accounts, competitors, contacts, influenceLinks, opportunities, users, visits, type UserRole } from '../schema.js';
 
 const BATCH = 1000;
+/** Rows per JSON batch: one parameter each, so only statement size limits it. */
+const JSON_BATCH = 5000;
+
+type SqlType = 'text' | 'integer' | 'double precision' | 'boolean' | 'jsonb' | 'date';
+
+/**
+ * `insert into <table> (<columns>) select … from jsonb_to_recordset($1)`, in batches. `columns`
+ * maps the table's TypeScript keys to SQL types; `rows` are keyed the same way. `tail` is appended
+ * (ON CONFLICT …, RETURNING …); the returned rows of all batches are concatenated.
+ */
+async function insertJson<T extends PgTable>(
+  db: Db,
+  table: T,
+  columns: readonly (readonly [keyof T['_']['columns'] & string, SqlType])[],
+  rows: readonly Record<string, unknown>[],
+  tail = '',
+): Promise<Record<string, unknown>[]> {
+  const defs = getTableColumns(table) as Record<string, PgColumn>;
+  const names = columns.map(([k]) => `"${defs[k]!.name}"`);
+  const list = names.join(', ');
+  const types = columns.map(([, t], i) => `${names[i]} ${t}`).join(', ');
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < rows.length; i += JSON_BATCH) {
+    const batch = rows.slice(i, i + JSON_BATCH).map((r) => {
+      const o: Record<string, unknown> = {};
+      for (const [k] of columns) o[defs[k]!.name] = r[k] ?? null;
+      return o;
+    });
+    const result = await db.execute(
+      sql`insert into ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(list)}) select ${sql.raw(list)} from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as x(${sql.raw(types)}) ${sql.raw(tail)}`,
+    );
+    const returned = Array.isArray(result) ? result : (result as { rows?: unknown[] }).rows;
+    if (returned) out.push(...(returned as Record<string, unknown>[]));
+  }
+  return out;
+}
+
+const ACCOUNT_COLUMNS = [
+  ['id', 'text'],
+  ['name', 'text'],
+  ['industry', 'text'],
+  ['region', 'text'],
+  ['status', 'text'],
+  ['ownerId', 'text'],
+  ['parentId', 'text'],
+  ['employees', 'integer'],
+  ['companyRevenue', 'double precision'],
+  ['revenueWithUs', 'double precision'],
+  ['potential', 'double precision'],
+  ['demonstration', 'double precision'],
+  ['winnability', 'double precision'],
+  ['competitorsNoneKnown', 'boolean'],
+  ['previousCloseness', 'double precision'],
+] as const;
+
+const CONTACT_COLUMNS = [
+  ['accountId', 'text'],
+  ['id', 'text'],
+  ['name', 'text'],
+  ['title', 'text'],
+  ['reportsTo', 'text'],
+  ['influence', 'integer'],
+  ['decisionRole', 'text'],
+  ['behavior', 'text'],
+  ['stance', 'integer'],
+  ['competitorStances', 'jsonb'],
+  ['interactions90d', 'integer'],
+  ['position', 'integer'],
+] as const;
+
+const COMPETITOR_COLUMNS = [
+  ['accountId', 'text'],
+  ['id', 'text'],
+  ['name', 'text'],
+  ['share', 'double precision'],
+  ['theirOffer', 'text'],
+  ['ourEdge', 'text'],
+  ['position', 'integer'],
+] as const;
+
+const LINK_COLUMNS = [
+  ['accountId', 'text'],
+  ['from', 'text'],
+  ['to', 'text'],
+  ['weight', 'integer'],
+  ['position', 'integer'],
+] as const;
 
 export const PROFILE_FIELDS = [
   'name',
@@ -57,41 +150,125 @@ export async function upsertAccountProfiles(
   items: readonly Account[],
   opts: ProfileUpsertOptions,
 ): Promise<{ inserted: number; updated: number }> {
-  const set: Record<string, SQL> = {};
-  for (const f of opts.update) set[f] = sql.raw(`excluded."${column(f)}"`);
-  for (const f of opts.fillIfNull ?? [])
-    if (!opts.update.includes(f)) set[f] = sql.raw(`coalesce("accounts"."${column(f)}", excluded."${column(f)}")`);
-  set['updatedAt'] = sql`now()`;
-  let inserted = 0;
-  let updated = 0;
-  for (const batch of chunks(items, opts.batchSize ?? BATCH)) {
-    const rows = await db
-      .insert(accounts)
-      .values(
-        batch.map((a) => ({
-          id: a.id,
-          name: a.name,
-          industry: a.industry ?? null,
-          region: a.region ?? null,
-          status: a.status ?? null,
-          ownerId: a.ownerId ?? null,
-          parentId: a.parentId ?? null,
-          employees: a.employees ?? null,
-          companyRevenue: a.companyRevenue ?? null,
-          revenueWithUs: a.revenueWithUs ?? null,
-          potential: a.potential ?? null,
-          demonstration: a.demonstration ?? null,
-          winnability: a.winnability ?? null,
-          competitorsNoneKnown: a.competitorsNoneKnown ?? false,
-          previousCloseness: a.previousCloseness ?? null,
-        })),
-      )
-      .onConflictDoUpdate({ target: accounts.id, set })
-      .returning({ inserted: sql<boolean>`(xmax = 0)` });
-    for (const r of rows) if (r.inserted) inserted++;
-    updated += rows.length - rows.filter((r) => r.inserted).length;
+  const set = [
+    ...opts.update.map((f) => `"${column(f)}" = excluded."${column(f)}"`),
+    ...(opts.fillIfNull ?? [])
+      .filter((f) => !opts.update.includes(f))
+      .map((f) => `"${column(f)}" = coalesce("accounts"."${column(f)}", excluded."${column(f)}")`),
+    '"updated_at" = now()',
+  ];
+  const rows = items.map((a) => ({ ...a, competitorsNoneKnown: a.competitorsNoneKnown ?? false }));
+  // PostgreSQL's `xmax = 0` tells a freshly inserted row from an updated one.
+  const returned = await insertJson(
+    db,
+    accounts,
+    ACCOUNT_COLUMNS,
+    rows,
+    `on conflict ("id") do update set ${set.join(', ')} returning (xmax = 0) as inserted`,
+  );
+  const inserted = returned.filter((r) => r['inserted'] === true).length;
+  return { inserted, updated: returned.length - inserted };
+}
+
+/**
+ * Whole accounts: every profile field, and contacts, competitors and influence links replaced by
+ * the given ones. What the JSON import and the demo seed write; computed columns are untouched.
+ */
+export async function replaceAccounts(db: Db, items: readonly Account[]): Promise<{ inserted: number; updated: number }> {
+  const counts = await upsertAccountProfiles(db, items, { update: PROFILE_FIELDS });
+  for (let i = 0; i < items.length; i += JSON_BATCH) {
+    const batch = items.slice(i, i + JSON_BATCH);
+    const ids = batch.map((a) => a.id);
+    await db.delete(contacts).where(inArray(contacts.accountId, ids));
+    await db.delete(competitors).where(inArray(competitors.accountId, ids));
+    await db.delete(influenceLinks).where(inArray(influenceLinks.accountId, ids));
+    await insertJson(
+      db,
+      contacts,
+      CONTACT_COLUMNS,
+      batch.flatMap((a) => a.contacts.map((c, position) => ({ ...c, accountId: a.id, position }))),
+    );
+    await insertJson(
+      db,
+      competitors,
+      COMPETITOR_COLUMNS,
+      batch.flatMap((a) => a.competitors.map((c, position) => ({ ...c, accountId: a.id, position }))),
+    );
+    await insertJson(
+      db,
+      influenceLinks,
+      LINK_COLUMNS,
+      batch.flatMap((a) => a.influenceLinks.map((l, position) => ({ ...l, accountId: a.id, position }))),
+    );
   }
-  return { inserted, updated };
+  return counts;
+}
+
+/** Inserts or updates contacts by (account, id); the position of a stored contact is kept. */
+export async function upsertContactRows(
+  db: Db,
+  rows: readonly (Contact & { accountId: string; position: number })[],
+): Promise<void> {
+  const update = CONTACT_COLUMNS.filter(([k]) => k !== 'accountId' && k !== 'id' && k !== 'position')
+    .map(([k]) => `"${contacts[k].name}" = excluded."${contacts[k].name}"`)
+    .join(', ');
+  await insertJson(db, contacts, CONTACT_COLUMNS, rows, `on conflict ("account_id", "id") do update set ${update}`);
+}
+
+/** Visits in bulk (the demo's year of visits). */
+export async function insertVisitRows(
+  db: Db,
+  rows: readonly { accountId: string; contactId: string | null; date: string; note: string | null; by: string | null }[],
+): Promise<number> {
+  await insertJson(
+    db,
+    visits,
+    [
+      ['accountId', 'text'],
+      ['contactId', 'text'],
+      ['date', 'date'],
+      ['note', 'text'],
+      ['by', 'text'],
+    ],
+    rows,
+  );
+  return rows.length;
+}
+
+/** Opportunities by id, without a hand-off (historical or demo data). */
+export async function upsertOpportunityRows(
+  db: Db,
+  rows: readonly {
+    id: string;
+    accountId: string;
+    title: string;
+    estimatedValue: number | null;
+    track: string | null;
+    status: string;
+    stage: string | null;
+    closeDate: string | null;
+    source: string | null;
+    owner: string | null;
+  }[],
+): Promise<number> {
+  const columns = [
+    ['id', 'text'],
+    ['accountId', 'text'],
+    ['title', 'text'],
+    ['estimatedValue', 'double precision'],
+    ['track', 'text'],
+    ['status', 'text'],
+    ['stage', 'text'],
+    ['closeDate', 'date'],
+    ['source', 'text'],
+    ['owner', 'text'],
+  ] as const;
+  const update = columns
+    .filter(([k]) => k !== 'id')
+    .map(([k]) => `"${opportunities[k].name}" = excluded."${opportunities[k].name}"`)
+    .join(', ');
+  await insertJson(db, opportunities, columns, rows, `on conflict ("id") do update set ${update}`);
+  return rows.length;
 }
 
 /** Ids among `ids` that exist. */
@@ -131,21 +308,15 @@ export async function replaceCompetitors(
   entries: readonly { accountId: string; competitors: readonly Competitor[] }[],
 ): Promise<{ contactsCleared: number }> {
   let contactsCleared = 0;
-  for (const batch of chunks(entries)) {
+  for (const batch of chunks(entries, JSON_BATCH)) {
     const ids = batch.map((e) => e.accountId);
     await db.delete(competitors).where(inArray(competitors.accountId, ids));
-    const rows = batch.flatMap((e) =>
-      e.competitors.map((c, position) => ({
-        accountId: e.accountId,
-        id: c.id,
-        name: c.name,
-        share: c.share ?? 0,
-        theirOffer: c.theirOffer ?? null,
-        ourEdge: c.ourEdge ?? null,
-        position,
-      })),
+    await insertJson(
+      db,
+      competitors,
+      COMPETITOR_COLUMNS,
+      batch.flatMap((e) => e.competitors.map((c, position) => ({ ...c, share: c.share ?? 0, accountId: e.accountId, position }))),
     );
-    for (const part of chunks(rows)) await db.insert(competitors).values(part);
 
     const keep = new Map(batch.map((e) => [e.accountId, new Set(e.competitors.map((c) => c.id))]));
     const stored = await db
@@ -180,9 +351,9 @@ export async function replaceInfluenceLinksFrom(
     );
     await db.delete(influenceLinks).where(sql`(${influenceLinks.accountId}, ${influenceLinks.from}) in (${pairs})`);
     const rows = batch.flatMap((e) =>
-      e.links.map((l, i) => ({ accountId: e.accountId, from: e.from, to: l.to, weight: l.weight ?? 1, position: i })),
+      e.links.map((l, position) => ({ accountId: e.accountId, from: e.from, to: l.to, weight: l.weight ?? 1, position })),
     );
-    for (const part of chunks(rows)) await db.insert(influenceLinks).values(part);
+    await insertJson(db, influenceLinks, LINK_COLUMNS, rows);
     written += rows.length;
   }
   return written;

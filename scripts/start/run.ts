@@ -10,6 +10,8 @@
  * DATABASE_URL the same layout works, and more workers (`npm run worker`) may run elsewhere.
  * `stop()` undoes what was started, in reverse order.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client.js';
 import { DEMO_PASSWORD, demoUsers } from '../../db/demo/generate.js';
@@ -17,7 +19,7 @@ import { hasNoAccounts, seedDemo } from '../../db/demo/seed.js';
 import { countAccounts, listAccountIds } from '../../db/repositories/accounts.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { getUserByEmail } from '../../db/repositories/users.js';
-import { DatabaseLockedError, sharedDatabase } from '../../db/shared.js';
+import { DatabaseLockedError, lockPath, sharedDatabase } from '../../db/shared.js';
 import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
 import { temporalSettings } from '../../workflows/connection.js';
 import { applyReviewSchedule, reviewScheduleFromRules, type AppliedSchedule } from '../../workflows/schedule.js';
@@ -27,7 +29,7 @@ import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { readConfig, shown, type StartConfig } from './config.js';
 import { canListen, portIsOpen } from './ports.js';
 import type { Log } from './progress.js';
-import { ensureStudioBuild, PortInUseError, serveStudio, type StudioServer } from './studio.js';
+import { ensureStudioBuild, PortInUseError, serveStudio, studioBuildExists, type StudioServer } from './studio.js';
 
 /** An error whose message says it all: printed without a stack trace. */
 export class StartError extends Error {
@@ -100,8 +102,14 @@ export async function start(opts: StartOptions): Promise<Running> {
 
     // ---- 1. the studio build (before anything runs: it takes the CPU for a while) -------------
     if (config.buildStudio) {
-      const b = await ensureStudioBuild({ onBuild: (why) => log.step(`building the studio (${why}); this takes a minute…`) });
-      if (b.built) log.step(`studio built in ${b.seconds.toFixed(0)} s`);
+      try {
+        const b = await ensureStudioBuild({ onBuild: (why) => log.step(`building the studio (${why}); this takes a minute…`) });
+        if (b.built) log.step(`studio built in ${b.seconds.toFixed(0)} s`);
+      } catch (error) {
+        const message = (error as Error).message.split('\n').slice(0, 12).join('\n');
+        if (!studioBuildExists()) throw new StartError(message);
+        log.warn(`${message}\nserving the previous build of the studio instead`);
+      }
     }
     checkpoint();
 
@@ -116,9 +124,19 @@ export async function start(opts: StartOptions): Promise<Running> {
       const busy = await portIsOpen(host, config.temporalPort);
       if (!busy && !(await canListen(host, config.temporalUiPort)))
         throw new PortInUseError(config.temporalUiPort, 'TEMPORAL_UI_PORT', 'the Temporal web UI');
+      if (!busy) {
+        await mkdir(config.dataDir, { recursive: true });
+        // Two dev servers on one SQLite file (another npm start on other ports) would corrupt it.
+        const release = lockPath(
+          path.join(config.dataDir, 'temporal.db'),
+          `the Temporal dev server database ${shown(path.join(config.dataDir, 'temporal.db'))}`,
+          'Stop that `npm start` first, or give this one another ESP_DATA_DIR.',
+        );
+        closers.push({ name: 'the Temporal database lock', close: async () => release() });
+      }
       log.step(
         busy
-          ? `a Temporal server already listens on ${host}:${config.temporalPort}: using it`
+          ? `something already listens on ${host}:${config.temporalPort}: using it as the Temporal server (a dev server left running?)`
           : `starting the Temporal dev server on ${host}:${config.temporalPort} (db ${shown(`${config.dataDir}/temporal.db`)})…`,
       );
       let server: DevServer;
@@ -126,7 +144,8 @@ export async function start(opts: StartOptions): Promise<Running> {
         server = await startDevServer({ dataDir: config.dataDir, ip: host, port: config.temporalPort, uiPort: config.temporalUiPort });
       } catch (error) {
         if (error instanceof TemporalBinaryNotFoundError) throw new StartError(error.message);
-        throw new StartError((error as Error).message);
+        const message = (error as Error).message;
+        throw new StartError(/does not answer as a Temporal server/.test(message) ? `${message} (TEMPORAL_PORT)` : message);
       }
       closers.push({ name: 'the Temporal dev server', close: () => server.stop() });
       temporalAddress = server.address;
@@ -257,7 +276,7 @@ export async function start(opts: StartOptions): Promise<Running> {
     };
   } catch (error) {
     await stopAll();
-    if (error instanceof PortInUseError) throw new StartError(error.message);
+    if (error instanceof PortInUseError || error instanceof DatabaseLockedError) throw new StartError(error.message);
     throw error;
   }
 }
@@ -297,7 +316,7 @@ export async function banner(r: Running): Promise<string> {
     const found = await getUserByEmail(db, u.email);
     if (!found) continue;
     const owned = await countAccounts(db, { ownerId: found.id });
-    users.push(`  ${found.email.padEnd(24)} ${found.role.padEnd(8)} ${found.name}${found.role === 'manager' ? `, owns ${owned} accounts` : ''}`);
+    users.push(`  ${found.email.padEnd(24)} ${found.role.padEnd(8)} ${found.name}${found.role === 'manager' ? `, owns ${owned} account${owned === 1 ? '' : 's'}` : ''}`);
   }
   lines.push('');
   if (users.length > 0) lines.push(`Demo users (password "${DEMO_PASSWORD}"):`, ...users);

@@ -52,6 +52,10 @@ function newestSource(): { file: string; mtimeMs: number } {
   return newest;
 }
 
+export function studioBuildExists(): boolean {
+  return existsSync(BUILD_ENTRY);
+}
+
 /** Why the build must be (re)made, or undefined when it is up to date. */
 export function studioBuildStale(): string | undefined {
   if (!existsSync(BUILD_ENTRY)) return 'studio/build is missing';

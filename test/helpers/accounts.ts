@@ -71,9 +71,12 @@ export const DEFAULT_INDUSTRY_FILES = ['energy', 'finance', 'government', 'healt
 export function defaultBook(): RuleBook {
   return new RuleBook(
     { industry: '*', version: 1, document: baseDocument(), source: 'base.json' },
-    DEFAULT_INDUSTRY_FILES.map(
-      (i): RuleSetDocument => ({ industry: i, version: 1, document: readDefaultDocument(`${i}.json`), source: `${i}.json` }),
-    ),
+    DEFAULT_INDUSTRY_FILES.map((i): RuleSetDocument => ({
+      industry: i,
+      version: 1,
+      document: readDefaultDocument(`${i}.json`),
+      source: `${i}.json`,
+    })),
   );
 }
 

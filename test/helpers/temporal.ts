@@ -4,7 +4,7 @@
  */
 import type { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
 import type { Db } from '../../db/client.js';
 import { accountSchema, type AccountInput } from '../../engine/index.js';
@@ -15,7 +15,7 @@ import type { AccountState } from '../../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
 
 /**
- * A manufacturing account that grades T2 (score 71.5), class A, strategy retain, on the
+ * A manufacturing account that grades T1 (score 81.5), class A, strategy retain, on the
  * major-project track: its plans need approval.
  */
 export function keyAccount(overrides: Partial<AccountInput> = {}): AccountInput {
@@ -66,6 +66,14 @@ export async function registerSearchAttributes(connection: Connection, namespace
     namespace,
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((n) => [n, keyword])),
   });
+}
+
+// Workers log every state change and the bundler's output at INFO: the tests keep warnings only.
+// Installed on import, before a test environment or worker creates the default runtime.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Already installed in this process; that logger stays.
 }
 
 export async function startTestWorker(

@@ -22,6 +22,9 @@ import { RuleBook, type RuleSetDocument } from '../../../../engine/rulebook.js';
 import { ValidationError, type Issue } from '../../../../engine/ruleset/issues.js';
 import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset/schema.js';
 import { migrationMatrix, type Matrix } from '../../../../engine/stages/review.js';
+import type { ChangedAccount, Side, Why } from '../components/rules/types.js';
+
+export type { ChangedAccount, Side, Why };
 
 export const WHATIF_PAGE_SIZE = 25;
 
@@ -46,46 +49,6 @@ export interface WhatIfOptions {
    * changed accounts re-runs nothing). The key must change whenever the draft or a published set does.
    */
   cacheKey?: string;
-}
-
-/** Why a decision came out as it did: the grade's arithmetic, the nine-box cell, the deciding rules. */
-export interface Why {
-  ruleSet: { industry: string; version: number | null; baseVersion: number | null };
-  dimensions: Record<Dimension, { value: number | null; score: number; weight: number; weighted: number }>;
-  score: number;
-  mode: 'threshold' | 'quota';
-  thresholds: Record<'T1' | 'T2' | 'T3', number>;
-  /** Quota mode: the tier came from the account's rank among its rule set's accounts. */
-  ranked: boolean;
-  tier: Tier;
-  classify: {
-    contributionScore: number;
-    potentialScore: number;
-    contributionLevel: string;
-    potentialLevel: string;
-    cuts: { M: number; H: number };
-    class: AccountClass;
-  };
-  strategy: { result: string; decidedBy: string | null; usedFallback: boolean };
-  investment: { result: string; decidedBy: string | null; usedFallback: boolean };
-}
-
-export interface Side {
-  score: number;
-  tier: Tier;
-  class: AccountClass;
-  strategy: string;
-  investment: string;
-  why?: Why;
-}
-
-export interface ChangedAccount {
-  id: string;
-  name: string;
-  industry: string | null;
-  changes: Record<ChangeKind, boolean>;
-  before: Side;
-  after: Side;
 }
 
 export type WhatIfResult =

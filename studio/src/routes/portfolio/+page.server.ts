@@ -1,33 +1,31 @@
-import { CLASSES, HEALTHS, STAGES, TIERS } from '$engine/model.js';
+import { fail } from '@sveltejs/kit';
 import { db } from '$lib/server/db.js';
-import { requireUser } from '$lib/server/guards.js';
-import { countAccountsBy, countScopedAccounts, type CountColumn } from '$lib/server/portfolio.js';
-import { accountScope } from '$lib/server/scope.js';
-import type { PageServerLoad } from './$types';
+import { requireRole, requireUser } from '$lib/server/guards.js';
+import { loadPortfolio, loadPortfolioLive, runReviewNow } from '$lib/server/portfolio.js';
+import { temporal } from '$lib/server/temporal.js';
+import type { Actions, PageServerLoad } from './$types';
 
-/** Counts for every known value (zero included, so the charts keep their shape) plus the unevaluated. */
-function distribution<V extends string>(values: readonly V[], counts: Map<string | null, number>) {
-  return { values: values.map((value) => ({ value, count: counts.get(value) ?? 0 })), unset: counts.get(null) ?? 0 };
-}
-
-export const load: PageServerLoad = async ({ locals }) => {
+export const load: PageServerLoad = async ({ locals, depends }) => {
+  // The page re-runs this while a review is in progress, for its live progress.
+  depends('app:portfolio');
   const user = requireUser(locals);
   const database = await db();
-  const scope = await accountScope(database, user);
-  const by = (column: CountColumn) => countAccountsBy(database, scope, column);
-  const [total, tiers, classes, stages, health] = await Promise.all([
-    countScopedAccounts(database, scope),
-    by('tier'),
-    by('class'),
-    by('stage'),
-    by('health'),
-  ]);
-  return {
-    seesAll: scope.kind === 'all',
-    total,
-    tiers: distribution(TIERS, tiers),
-    classes: distribution(CLASSES, classes),
-    stages: distribution(STAGES, stages),
-    health: distribution(HEALTHS, health),
-  };
+  const portfolio = await loadPortfolio(database, user);
+  // Streamed: the counts render at once; what only Temporal knows follows when it answers.
+  const live = (async () => loadPortfolioLive(database, user, portfolio, await temporal()))();
+  return { portfolio, live };
+};
+
+export const actions: Actions = {
+  /** Admins start the annual review now (the hooks let managers post here; this refuses them). */
+  review: async ({ locals, request }) => {
+    const user = requireRole(locals, 'admin');
+    const year = Number((await request.formData()).get('year'));
+    if (!Number.isInteger(year) || year < 2000 || year > 2100) return fail(400, { review: { ok: false as const, code: 'invalidYear' } });
+    const started = await runReviewNow(user, await temporal(), year);
+    if (started.status === 'ok') return { review: { ok: true as const, year, workflowId: started.value.workflowId } };
+    return fail(503, {
+      review: { ok: false as const, code: started.status === 'unavailable' ? 'temporalDown' : 'workflow', message: started.status === 'error' ? started.error.message : '' },
+    });
+  },
 };

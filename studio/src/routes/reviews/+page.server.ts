@@ -1,10 +1,10 @@
-import { listReviewRuns } from '$db/repositories/reviews.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
+import { loadReviews } from '$lib/server/portfolio.js';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => {
-  requireUser(locals);
-  const runs = await listReviewRuns(await db());
-  return { runs: runs.slice(0, 20) };
+export const load: PageServerLoad = async ({ locals, url, depends }) => {
+  depends('app:reviews');
+  const user = requireUser(locals);
+  return { reviews: await loadReviews(await db(), user, url.searchParams) };
 };

@@ -1,0 +1,102 @@
+/**
+ * Wording shared by the account components: stage summaries from the audit trail, workflow
+ * refusals, stances. Everything goes through the catalogues; the workflows' own English text is
+ * shown only for a refusal the catalogue does not know yet.
+ */
+import { isMessageKey, type I18n, type MessageKey } from '$lib/i18n/index.js';
+
+export interface CodedError {
+  code: string;
+  params: Record<string, string | number>;
+  message: string;
+}
+
+/** A workflow refusal (or a check of the form) in the user's language. */
+export function errorText(i18n: I18n, e: CodedError): string {
+  const key = `account.error.${e.code}`;
+  if (!isMessageKey(key)) return e.message;
+  const params: Record<string, string | number> = { ...e.params };
+  if (typeof params['stage'] === 'string') params['stage'] = i18n.label('stage', params['stage']);
+  if (typeof params['status'] === 'string') params['status'] = i18n.label('account.planStatus', params['status']);
+  if (typeof params['role'] === 'string') params['role'] = i18n.label('role', params['role']);
+  if (typeof params['date'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['date'])) params['date'] = i18n.date(params['date']);
+  if (typeof params['today'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['today'])) params['today'] = i18n.date(params['today']);
+  return i18n.t(key as MessageKey, params);
+}
+
+/** −2…2 → the catalogue's stance name. */
+export function stanceText(i18n: I18n, stance: number | null | undefined): string {
+  if (stance === null || stance === undefined) return i18n.t('common.unknown');
+  return i18n.label('stance', String(stance));
+}
+
+export function signed(i18n: I18n, n: number): string {
+  return n > 0 ? `+${i18n.number(n)}` : i18n.number(n);
+}
+
+type Summary = Record<string, unknown>;
+const num = (v: unknown) => (typeof v === 'number' ? v : null);
+const str = (v: unknown) => (typeof v === 'string' ? v : null);
+
+/** One line for a stage's result, from the summary the activity stored with it. */
+export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
+  const { t, label, number, percent } = i18n;
+  switch (stage) {
+    case 'profile': {
+      const missing = Array.isArray(s['missing']) ? (s['missing'] as string[]) : [];
+      const base = t('account.summary.profile', { completeness: percent(num(s['completeness'])) });
+      return missing.length ? `${base} · ${t('account.summary.missing', { fields: missing.join(', ') })}` : base;
+    }
+    case 'grade':
+      return t('account.summary.grade', { score: number(num(s['score']), { maximumFractionDigits: 2 }), tier: label('tier', str(s['tier'])) });
+    case 'classify':
+      return label('class', str(s['class']));
+    case 'relationship':
+      return t('account.summary.relationship', {
+        closeness: number(num(s['closeness']), { maximumFractionDigits: 2 }),
+        advantage: number(num(s['advantage']), { maximumFractionDigits: 2 }),
+      });
+    case 'coverage':
+      return [label('track', str(s['track'])), str(s['team']), label('strategy', str(s['strategy']))].filter(Boolean).join(' · ');
+    case 'plan': {
+      const plan = (s['plan'] ?? {}) as Summary;
+      const text = t('account.summary.plan', { version: num(plan['version']) ?? '?', strategy: label('strategy', str(plan['strategy'])) });
+      return plan['needsApproval'] ? `${text} · ${t('account.summary.needsApproval')}` : text;
+    }
+    case 'execute': {
+      const open = Array.isArray(s['openActions']) ? s['openActions'].length : 0;
+      return t('account.summary.execute', { track: label('track', str(s['track'])), days: num(s['cadenceDays']) ?? '?', open });
+    }
+    case 'monitor': {
+      const text = t('account.summary.monitor', { health: label('health', str(s['health'])) });
+      return s['backToPlan'] ? `${text} · ${t('account.summary.backToPlan')}` : text;
+    }
+    case 'review': {
+      const after = (s['after'] ?? {}) as Summary;
+      return t('account.summary.review', {
+        attainment: percent(num(s['attainment'])),
+        tier: label('tier', str(after['tier'])),
+        class: label('class', str(after['class'])),
+      });
+    }
+    default:
+      return '';
+  }
+}
+
+/** Approximate width of text in an SVG (no layout engine on the server): CJK is about 1 em, Latin about 0.58. */
+export function textWidth(text: string, fontPx: number): number {
+  let w = 0;
+  for (const ch of text) w += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? fontPx : fontPx * 0.58;
+  return w;
+}
+
+export function truncate(text: string, maxPx: number, fontPx: number): string {
+  if (textWidth(text, fontPx) <= maxPx) return text;
+  let out = '';
+  for (const ch of text) {
+    if (textWidth(`${out}${ch}…`, fontPx) > maxPx) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
