@@ -124,7 +124,7 @@ afterAll(async () => {
 });
 
 describe('account workflows on the dev server', () => {
-  it('survive a killed worker and a server restart; the stock CLI lists and queries them', { timeout: 115_000 }, async () => {
+  it('survive a killed worker and a server restart; the stock CLI lists and queries them', { timeout: 150_000 }, async () => {
     // ---- a worker dies in the middle of the stages ----------------------------------------------
     const first = startWorkerProcess();
     const started = await startAccountWorkflows(client, ALL, {

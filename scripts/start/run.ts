@@ -23,7 +23,7 @@ import { DatabaseLockedError, lockPath, sharedDatabase } from '../../db/shared.j
 import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
 import { temporalSettings } from '../../workflows/connection.js';
 import { applyReviewSchedule, reviewScheduleFromRules, type AppliedSchedule } from '../../workflows/schedule.js';
-import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
+import { startWorker, workflowBundle, type WorkerHandle } from '../../workflows/worker.js';
 import { findTemporalCli, PROJECT_ROOT, TemporalBinaryNotFoundError } from '../temporal/binaries.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { readConfig, shown, type StartConfig } from './config.js';
@@ -113,6 +113,9 @@ export async function start(opts: StartOptions): Promise<Running> {
     }
     checkpoint();
 
+    // The workflow bundle (webpack, several seconds) is built meanwhile; startWorker() reuses it.
+    workflowBundle().catch(() => undefined);
+
     // ---- 2. Temporal ---------------------------------------------------------------------------
     let temporalAddress: string;
     let temporalUiUrl: string | undefined;
@@ -192,7 +195,7 @@ export async function start(opts: StartOptions): Promise<Running> {
     checkpoint();
 
     // ---- 4. the worker -----------------------------------------------------------------------------
-    log.step('starting the worker (bundling the workflow code)…');
+    log.step('starting the worker…');
     let worker: WorkerHandle;
     try {
       worker = await startWorker({ db, env, worker: { shutdownGraceTime: '5 seconds', shutdownForceTime: '20 seconds' } });

@@ -58,6 +58,7 @@ import { revenueObjective } from '../../../../engine/stages/plan.js';
 import { fieldFor, jsonPath } from '../components/rules/paths.js';
 import type {
   AffectedView,
+  BenchRun,
   ConflictView,
   EditorData,
   FactInfo,
@@ -674,11 +675,6 @@ export interface BenchContext {
   planCloseness: number | null;
 }
 
-export interface BenchRun {
-  account: { id: string; name: string; industry: string | null; status: string | null };
-  draft: { ok: true; stages: StageView } | { ok: false; issues: IssueView[] } | null;
-  published: StageView;
-}
 
 function traceView(t: RuleListTrace | undefined): TraceView {
   if (!t) return { decidedBy: [], usedFallback: false, rules: [] };

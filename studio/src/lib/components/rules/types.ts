@@ -66,6 +66,13 @@ export interface TraceView {
   rules: { name: string; priority: number; passed: boolean; conditions: unknown }[];
 }
 
+/** The test bench's answer: one account through the draft and the published rule set. */
+export interface BenchRun {
+  account: { id: string; name: string; industry: string | null; status: string | null };
+  draft: { ok: true; stages: StageView } | { ok: false; issues: IssueView[] } | null;
+  published: StageView;
+}
+
 export interface StageView {
   ruleSet: { industry: string; version: number | null; baseVersion: number | null };
   profile: { completeness: number; missing: string[]; ready: boolean; minCompleteness: number };
