@@ -53,16 +53,14 @@ export const factConditionSchema = z
     fact: z.string(),
     operator: z.string(),
     value: z.unknown(),
-    path: z.string().optional(),
     priority: z.number().int().positive().optional(),
   })
-  .meta({ description: 'Compare a documented fact (optionally at a JSON path) with a value or another fact.' });
+  .meta({ description: 'Compare a documented fact with a value. ESP+ facts are scalars or the flag set, so no path.' });
 
 export type FactCondition = {
   fact: string;
   operator: string;
   value: unknown;
-  path?: string | undefined;
   priority?: number | undefined;
 };
 export type ConditionNode =

@@ -64,46 +64,61 @@ export function studioBuildStale(): string | undefined {
   return newest.mtimeMs > built ? `${path.relative(PROJECT_ROOT, newest.file)} is newer than studio/build` : undefined;
 }
 
+const LOCK = path.join(tmpdir(), `esp-studio-build-${createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12)}.lock`);
+
 /**
- * Builds the studio when it is missing or stale. The lock directory is the one the e2e harness
- * uses, so `npm start` and a test run never build at the same time.
+ * Runs `fn` holding the studio build lock: the lock directory the e2e harness uses too, so that
+ * `npm start` and a test run never build at the same time, and `npm start` never loads a build
+ * that is being replaced. `skip()` is checked while waiting: true ends the wait without `fn`.
  */
-export async function ensureStudioBuild(opts: { onBuild?: (why: string) => void; timeoutMs?: number } = {}): Promise<{ built: boolean; seconds: number }> {
-  const started = Date.now();
-  const lock = path.join(tmpdir(), `esp-studio-build-${createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12)}.lock`);
+async function withBuildLock<T>(fn: () => Promise<T>, opts: { timeoutMs?: number; skip?: () => boolean } = {}): Promise<T | undefined> {
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   for (;;) {
-    if (!studioBuildStale()) return { built: false, seconds: (Date.now() - started) / 1000 };
+    if (opts.skip?.()) return undefined;
     try {
-      mkdirSync(lock);
+      mkdirSync(LOCK);
       break;
     } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for another studio build (lock ${lock})`);
+      // A lock left by a killed build must not block forever.
+      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for another studio build (lock ${LOCK})`);
       await sleep(1000);
     }
   }
   try {
-    const why = studioBuildStale();
-    if (!why) return { built: false, seconds: (Date.now() - started) / 1000 };
-    opts.onBuild?.(why);
-    const vite = path.join(PROJECT_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-    const output: string[] = [];
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
-        cwd: STUDIO_DIR,
-        env: { ...process.env, NODE_ENV: 'production' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      for (const s of [child.stdout, child.stderr]) s.on('data', (d: Buffer) => output.push(d.toString()));
-      child.once('error', reject);
-      child.once('exit', (c) => resolve(c));
-    });
-    if (code !== 0) throw new Error(`the studio build failed (vite build exited ${code}):\n${output.join('').trimEnd()}`);
-    return { built: true, seconds: (Date.now() - started) / 1000 };
+    return await fn();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    rmSync(LOCK, { recursive: true, force: true });
   }
+}
+
+/** Builds the studio when it is missing or stale (waiting for a build already running). */
+export async function ensureStudioBuild(opts: { onBuild?: (why: string) => void; timeoutMs?: number } = {}): Promise<{ built: boolean; seconds: number }> {
+  const started = Date.now();
+  const seconds = (): number => (Date.now() - started) / 1000;
+  const result = await withBuildLock(
+    async () => {
+      const why = studioBuildStale();
+      if (!why) return { built: false, seconds: seconds() };
+      opts.onBuild?.(why);
+      const vite = path.join(PROJECT_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+      const output: string[] = [];
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+          cwd: STUDIO_DIR,
+          env: { ...process.env, NODE_ENV: 'production' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        for (const s of [child.stdout, child.stderr]) s.on('data', (d: Buffer) => output.push(d.toString()));
+        child.once('error', reject);
+        child.once('exit', (c) => resolve(c));
+      });
+      if (code !== 0) throw new Error(`the studio build failed (vite build exited ${code}):\n${output.join('').trimEnd()}`);
+      return { built: true, seconds: seconds() };
+    },
+    { ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), skip: () => studioBuildStale() === undefined },
+  );
+  return result ?? { built: false, seconds: seconds() };
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
@@ -120,7 +135,9 @@ export interface StudioServer {
  */
 export async function serveStudio(opts: { host: string; port: number; origin: string }): Promise<StudioServer> {
   process.env['ORIGIN'] ??= opts.origin;
-  const { handler } = (await import(pathToFileURL(BUILD_ENTRY).href)) as { handler: Handler };
+  // Not while a build replaces the files (its chunks are loaded by this import).
+  const loaded = await withBuildLock(async () => (await import(pathToFileURL(BUILD_ENTRY).href)) as { handler: Handler }, { timeoutMs: 300_000 });
+  const handler = loaded!.handler;
   const server = http.createServer((req, res) => {
     handler(req, res, () => {
       res.statusCode = 404;

@@ -83,6 +83,13 @@ export interface RulesEvent {
 
 type GetDb = () => Promise<Db>;
 
+/** How a publish tells the workflows; tests replace it. */
+export type Signaller = (db: Db, published: { industry: string; version: number }) => Promise<SignalReport>;
+
+export interface HandlerOptions {
+  signal?: Signaller;
+}
+
 const MAX_DOCUMENT_BYTES = 1_000_000;
 
 // ---- shared --------------------------------------------------------------------------------------
@@ -396,8 +403,8 @@ function publishedRedirect(industry: string, result: PublishResult, report: Sign
   redirect(303, `${rulesPath(industry, '/history')}?${q}`);
 }
 
-async function afterPublish(database: Db, industry: string, result: PublishResult): Promise<SignalReport> {
-  const report = await signalRulesPublished(database, { industry, version: result.published.version! });
+async function afterPublish(database: Db, industry: string, result: PublishResult, signal: Signaller = signalRulesPublished): Promise<SignalReport> {
+  const report = await signal(database, { industry, version: result.published.version! });
   if (!report.reachable || report.failed > 0)
     console.warn(
       `rules: ${industry} v${result.published.version} published; rulesPublished not delivered to every workflow ` +
@@ -412,6 +419,7 @@ export async function publishDraft(
   user: SessionUser,
   industry: string,
   form: { comment: string; revision: number | null },
+  signal?: Signaller,
 ): Promise<ActionFailure<PublishFailure>> {
   const comment = form.comment.trim();
   if (!comment) return fail(400, { action: 'publish' as const, comment: form.comment, missingComment: true });
@@ -426,7 +434,7 @@ export async function publishDraft(
     if (e instanceof BadRequestError) return fail(400, { action: 'publish' as const, comment: form.comment, missingComment: true });
     throw e;
   }
-  publishedRedirect(industry, result, await afterPublish(database, industry, result));
+  publishedRedirect(industry, result, await afterPublish(database, industry, result, signal));
 }
 
 async function formOf(request: Request): Promise<FormData> {
@@ -442,7 +450,7 @@ const text = (form: FormData, key: string) => {
   return typeof v === 'string' ? v : '';
 };
 
-export function editorActions(getDb: GetDb) {
+export function editorActions(getDb: GetDb, opts: HandlerOptions = {}) {
   return {
     save: async ({ locals, params, request }: RulesEvent) => {
       const user = requireRole(locals, 'admin');
@@ -461,7 +469,7 @@ export function editorActions(getDb: GetDb) {
       const user = requireRole(locals, 'admin');
       const industry = industryParam(params);
       const form = await formOf(request);
-      return publishDraft(await getDb(), user, industry, { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) });
+      return publishDraft(await getDb(), user, industry, { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) }, opts.signal);
     },
     discard: async ({ locals, params, request }: RulesEvent) => {
       requireRole(locals, 'admin');
@@ -568,7 +576,7 @@ export function historyLoad(getDb: GetDb) {
 
 export type RollbackFailure = { action: 'rollback'; version: number | null; comment: string; missingComment?: boolean; message?: 'current' | 'unknown'; issues?: IssueView[]; affected?: AffectedView[] };
 
-export function historyActions(getDb: GetDb) {
+export function historyActions(getDb: GetDb, opts: HandlerOptions = {}) {
   return {
     rollback: async ({ locals, params, request }: RulesEvent) => {
       const user = requireRole(locals, 'admin');
@@ -590,7 +598,7 @@ export function historyActions(getDb: GetDb) {
         if (e instanceof InvalidRuleSetError) return failure(400, { issues: issueViews(e.issues), affected: affectedViews(e.affected) });
         throw e;
       }
-      const report = await afterPublish(database, industry, result);
+      const report = await afterPublish(database, industry, result, opts.signal);
       const q = new URLSearchParams({
         published: String(result.published.version),
         rolledBack: String(version),
@@ -654,13 +662,13 @@ export function whatIfLoad(getDb: GetDb) {
   };
 }
 
-export function whatIfActions(getDb: GetDb) {
+export function whatIfActions(getDb: GetDb, opts: HandlerOptions = {}) {
   return {
     publish: async ({ locals, params, request }: RulesEvent) => {
       const user = requireRole(locals, 'admin');
       const industry = industryParam(params);
       const form = await formOf(request);
-      return publishDraft(await getDb(), user, industry, { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) });
+      return publishDraft(await getDb(), user, industry, { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) }, opts.signal);
     },
   };
 }
