@@ -157,7 +157,7 @@ async function timedImport(db: Db, file: string): Promise<{ figures: ImportFigur
   const t0 = performance.now();
   const text = await readFile(file, 'utf8');
   const parsed = parseAccountsCsv(text, { file });
-  if (!parsed.problems.ok) throw new Error(`the generated CSV has problems: ${JSON.stringify(parsed.problems.list?.slice?.(0, 3) ?? parsed.problems)}`);
+  if (!parsed.problems.ok) throw new Error(`the generated CSV has problems: ${JSON.stringify(parsed.problems.list.slice(0, 3))}`);
   const t1 = performance.now();
   const result = await importAccounts(db, parsed, 'csv');
   const t2 = performance.now();
@@ -263,19 +263,14 @@ function computeColumns(accounts: readonly Account[]): Computed[] {
 }
 
 async function writeComputed(db: Db, rows: readonly Computed[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 2000) {
-    const batch = rows.slice(i, i + 2000);
-    const values = sql.join(
-      batch.map(
-        (r) =>
-          sql`(${r.id}, ${r.score}::double precision, ${r.tier}, ${r.class}, ${r.strategy}, ${r.closeness}::double precision, ${r.stage}, ${r.health}, ${r.waitingFor})`,
-      ),
-      sql`, `,
-    );
+  // One JSON parameter per batch: far cheaper to send and parse than thousands of bind parameters.
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const batch = JSON.stringify(rows.slice(i, i + 10_000));
     await db.execute(sql`
       update accounts as a set score = v.score, tier = v.tier, class = v.class, strategy = v.strategy,
-        closeness = v.closeness, stage = v.stage, health = v.health, waiting_for = v.waiting_for
-      from (values ${values}) as v(id, score, tier, class, strategy, closeness, stage, health, waiting_for)
+        closeness = v.closeness, stage = v.stage, health = v.health, waiting_for = v."waitingFor"
+      from json_to_recordset(${batch}::json) as v(id text, score double precision, tier text, class text, strategy text,
+        closeness double precision, stage text, health text, "waitingFor" text)
       where a.id = v.id`);
   }
   await db.execute(sql`analyze accounts`);
@@ -384,7 +379,7 @@ export async function run(): Promise<void> {
     const { figures: pgFigures, parsed } = await timedImport(pgDb.db, file);
     const pgBaseDb = await prepared(await openDatabase({ url: pgBase.url, max: 2 }));
     opened.push(pgBaseDb);
-    const pgRow = await rowByRow(pgBaseDb.db, parsed, baselineRows, 30_000);
+    const pgRow = await rowByRow(pgBaseDb.db, parsed, baselineRows, 20_000);
     const pgRates = importLines('PostgreSQL', pgFigures, pgRow);
     await pgBaseDb.close();
 
@@ -393,7 +388,7 @@ export async function run(): Promise<void> {
     const { figures: liteFigures } = await timedImport(liteDb.db, file);
     const liteBaseDb = await prepared(await openDatabase({ driver: 'pglite', dataDir: pgliteBaseDir }));
     opened.push(liteBaseDb);
-    const liteRow = await rowByRow(liteBaseDb.db, parsed, baselineRows, 30_000);
+    const liteRow = await rowByRow(liteBaseDb.db, parsed, baselineRows, 20_000);
     importLines('PGlite', liteFigures, liteRow);
     await liteBaseDb.close();
     console.log(`  target >= 20,000 rows/s on PostgreSQL (end to end): ${pgRates.rate >= 20_000 ? 'met' : 'MISSED'} (${fmt(pgRates.rate)} rows/s)`);

@@ -6,7 +6,7 @@
  */
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import { compileRules, type CompiledRuleSet, type RuleJson } from '../engine/rules/compile.js';
+import { compileRules, compileRuleTest, type CompiledRuleSet, type RuleJson } from '../engine/rules/compile.js';
 import { DECORATOR_NAMES, OPERATOR_NAMES } from '../engine/rules/operators.js';
 import { random, type Random } from './helpers/prng.js';
 
@@ -208,7 +208,15 @@ interface Tally {
   failedRules: number;
 }
 
-function compareCase(expected: EngineOutcome, compiled: CompiledRuleSet, facts: Record<string, unknown>, tally: Tally): void {
+type Predicate = { name: RuleJson['name']; test: (facts: Record<string, unknown>) => boolean };
+
+function compareCase(
+  expected: EngineOutcome,
+  compiled: CompiledRuleSet,
+  predicates: Predicate[],
+  facts: Record<string, unknown>,
+  tally: Tally,
+): void {
   const run = outcomeOf(() => compiled.run(facts));
   const explained = outcomeOf(() => compiled.explain(facts));
   tally.runs++;
@@ -234,6 +242,9 @@ function compareCase(expected: EngineOutcome, compiled: CompiledRuleSet, facts: 
   ).toEqual(failures.map((r) => r.name));
   const trees = new Map([...results, ...failures].map((r) => [r.name, engineTree(r.conditions)]));
   for (const e of explanations) expect(e.conditions, `conditions of ${String(e.name)}`).toEqual(trees.get(e.name as string));
+  // The ESP+ evaluators use one predicate per rule (compileRuleTest): same pass/fail as the engine.
+  const passing = new Set(results.map((r) => r.name));
+  for (const p of predicates) expect(p.test(facts), `predicate of ${String(p.name)}`).toBe(passing.has(p.name as string));
   tally.passedRules += results.length;
   tally.failedRules += failures.length;
 }
@@ -246,6 +257,7 @@ describe('compileRules vs json-rules-engine (differential)', () => {
       const rng = random(seed);
       const rules = genRules(rng);
       const compiled = compileRules(structuredClone(rules));
+      const predicates = rules.map((r) => ({ name: r.name, test: compileRuleTest(structuredClone(r)) }));
       for (let f = 0; f < FACT_SETS; f++) {
         const facts = genFacts(rng);
         // A fresh engine per run: after a rejected run the engine keeps evaluating the remaining
@@ -254,7 +266,7 @@ describe('compileRules vs json-rules-engine (differential)', () => {
         // input, hence the copy.
         const expected = await runEngine(new Engine(structuredClone(rules) as never[]), facts);
         try {
-          compareCase(expected, compiled, facts, tally);
+          compareCase(expected, compiled, predicates, facts, tally);
         } catch (error) {
           const replay = `RULES_DIFF_SEED=${seed} RULES_DIFF_CASES=1 (fact set ${f})`;
           (error as Error).message =

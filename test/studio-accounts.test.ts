@@ -391,7 +391,7 @@ describe('actions on an account', () => {
       accountId,
       cycleYear: 2025,
       goal: 'Keep it',
-      objectives: { revenue: { baseline: 1, target: 2, growth: 0.05, basis: 'x' }, closenessTarget: 50 },
+      objectives: { revenue: { baseline: 1, target: 2, growth: 0.05, firstDealShare: null }, closenessTarget: 50 },
       strategy: 'retain',
       actions: [{ title: 'Quarterly business review', role: 'owner', owner: alice.id, dueDate: '2025-03-01' }],
       resources: { owner: alice.id, presalesTier: 'priority', investment: 'medium' },

@@ -723,9 +723,40 @@ export function compileRules(rules: readonly RuleJson[]): CompiledRuleSet {
 
 /**
  * One rule's conditions as a plain predicate, for callers that pick a winner themselves (ESP+'s
- * "first match" lists) and need neither events nor json-rules-engine's completion order.
+ * "first match" lists). It needs neither events nor json-rules-engine's completion order, so it
+ * skips the microtask-round bookkeeping and short-circuits freely: the pass/fail result is the
+ * same (an empty all/any passes, as in json-rules-engine), and it never evaluates a condition the
+ * engine would skip; it may stop before one the engine would evaluate, so when the engine would
+ * throw the predicate may not (validated ESP+ rules never throw).
  */
 export function compileRuleTest(rule: RuleJson): (facts: Facts) => boolean {
-  const { evaluate } = compileRule(rule, 0);
-  return (facts) => (evaluate(facts) & 1) === 1;
+  const { root } = compileRule(rule, 0);
+  return compilePredicate(root);
+}
+
+type Predicate = (facts: Facts) => boolean;
+
+function compilePredicate(node: Node): Predicate {
+  if (node.kind === 'leaf') {
+    const { lhs, ref, evaluate, literal } = node;
+    if (ref) return (facts) => evaluate(readSide(facts, lhs), readSide(facts, ref));
+    if (lhs.strict || lhs.path) return (facts) => evaluate(readSide(facts, lhs), literal);
+    const { fact } = lhs;
+    return (facts) => {
+      let value = facts[fact];
+      if (value === undefined && !hasOwn(facts, fact)) value = readFact(facts, lhs);
+      return evaluate(value, literal);
+    };
+  }
+  if (node.kind === 'not') {
+    const child = compilePredicate(node.child);
+    return (facts) => !child(facts);
+  }
+  if (node.children.length === 0) return () => true;
+  if (node.children.length === 1) return compilePredicate(node.children[0]!);
+  // Children in the engine's evaluation order (priority sets, highest first): short-circuiting
+  // then never reads a fact the engine would not read.
+  const children = node.sets.flat().map(compilePredicate);
+  if (node.kind === 'all') return (facts) => children.every((c) => c(facts));
+  return (facts) => children.some((c) => c(facts));
 }

@@ -25,11 +25,15 @@ export interface ValueProposition {
 
 export interface Plan {
   goal: string;
-  objectives: { revenue: { baseline: number; target: number; growth: number | null; basis: string }; closenessTarget: number };
+  objectives: {
+    /** target = baseline × (1 + growth), or for acquire `firstDealShare` × potential. */
+    revenue: { baseline: number; target: number; growth: number | null; firstDealShare: number | null };
+    closenessTarget: number;
+  };
   strategy: Strategy;
   actions: PlanAction[];
   resources: { owner: string | null; presalesTier: PresalesTier; investment: InvestmentLevel };
-  tests: { kpi: string; target: number; checkpoints: string[] }[];
+  tests: { kpi: string; target: number; checkpoints: readonly string[] }[];
   valueProposition: ValueProposition;
   needsApproval: boolean;
   startDate: string;
@@ -40,10 +44,10 @@ export function revenueObjective(account: Account, strategy: Strategy, rules: Ru
   const baseline = account.revenueWithUs ?? 0;
   if (strategy === 'acquire') {
     const share = rules.plan.acquireFirstDealShare;
-    return { baseline, target: round2((account.potential ?? 0) * share), growth: null, basis: `first deal of ${share * 100}% of potential` };
+    return { baseline, target: round2((account.potential ?? 0) * share), growth: null, firstDealShare: share };
   }
   const g = rules.plan.objectiveGrowth[strategy];
-  return { baseline, target: round2(baseline * (1 + g)), growth: g, basis: `revenueWithUs × (1 + ${g})` };
+  return { baseline, target: round2(baseline * (1 + g)), growth: g, firstDealShare: null };
 }
 
 /** The top two competitors by share, then by their closeness, then id. */
@@ -65,21 +69,46 @@ export interface PlanInput {
   startDate: string;
 }
 
+interface Schedule {
+  dueDates: readonly string[];
+  checkpoints: readonly string[];
+}
+
+/**
+ * Due dates and checkpoints depend only on the rule set, the strategy and the start date, and a
+ * portfolio's plans mostly share a start date: computed once, shared (frozen) by those plans.
+ */
+const schedules = new WeakMap<RuleSet, Map<string, Schedule>>();
+
+function scheduleFor(rules: RuleSet, strategy: Strategy, startDate: string): Schedule {
+  let byKey = schedules.get(rules);
+  if (!byKey) schedules.set(rules, (byKey = new Map()));
+  const key = `${strategy}|${startDate}`;
+  let schedule = byKey.get(key);
+  if (!schedule) {
+    const n = rules.plan.checkpointsPerYear;
+    schedule = {
+      dueDates: Object.freeze(rules.plan.templates[strategy].map((t) => addDays(startDate, t.dueInDays))),
+      checkpoints: Object.freeze(Array.from({ length: n }, (_, i) => addDays(startDate, Math.round(((i + 1) * 365) / n)))),
+    };
+    byKey.set(key, schedule);
+  }
+  return schedule;
+}
+
 export function plan(input: PlanInput, rules: RuleSet): Plan {
   const { account, strategy, startDate } = input;
   const revenue = revenueObjective(account, strategy, rules);
+  const { dueDates, checkpoints } = scheduleFor(rules, strategy, startDate);
   const actions = rules.plan.templates[strategy].map((t, i) => ({
     key: `${strategy}-${i + 1}`,
     title: t.title,
     description: t.description,
     role: t.role,
     owner: t.role === 'owner' ? input.owner : t.role === 'presales' ? `presales:${input.presalesTier}` : 'executive-sponsor',
-    dueDate: addDays(startDate, t.dueInDays),
+    dueDate: dueDates[i]!,
   }));
-  const n = rules.plan.checkpointsPerYear;
-  const checkpoints = Array.from({ length: n }, (_, i) => addDays(startDate, Math.round(((i + 1) * 365) / n)));
   const closenessTarget = Math.min(100, round2(input.closeness + (strategy === 'grow' || strategy === 'win-back' ? 10 : 0)));
-  const byId = new Map(account.competitors.map((c) => [c.id, c]));
   return {
     goal: rules.plan.goals[strategy],
     objectives: { revenue, closenessTarget },
@@ -94,14 +123,17 @@ export function plan(input: PlanInput, rules: RuleSet): Plan {
     valueProposition: {
       ourSolution: account.solution ?? null,
       businessValue: account.businessValue ?? null,
-      versus: topCompetitors(input.competitors).map((c) => ({
-        competitorId: c.id,
-        name: c.name,
-        share: c.share,
-        closeness: c.closeness,
-        theirOffer: byId.get(c.id)?.theirOffer ?? null,
-        ourEdge: byId.get(c.id)?.ourEdge ?? null,
-      })),
+      versus: topCompetitors(input.competitors).map((c) => {
+        const row = account.competitors.find((k) => k.id === c.id);
+        return {
+          competitorId: c.id,
+          name: c.name,
+          share: c.share,
+          closeness: c.closeness,
+          theirOffer: row?.theirOffer ?? null,
+          ourEdge: row?.ourEdge ?? null,
+        };
+      }),
     },
     needsApproval: rules.plan.approvalTiers.includes(input.tier),
     startDate,

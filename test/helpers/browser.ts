@@ -5,6 +5,10 @@
  *
  * The build is refreshed when any studio, db, engine or workflows source is newer than it, so a
  * test never runs against stale code; set `ESP_E2E_SKIP_BUILD=1` to use the build as it is.
+ *
+ * With `temporal: true` the studio also gets what `npm start` runs beside it: a Temporal dev server
+ * and a worker (in the test's process). They share the database with the studio, which PGlite
+ * cannot do across processes, so such a studio runs on a fresh PostgreSQL database instead.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,13 +19,16 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { hashPassword } from '../../db/auth/password.js';
-import { openDatabase, type Db } from '../../db/client.js';
+import { openDatabase, type Database, type Db } from '../../db/client.js';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../../db/demo/generate.js';
 import { seedDemo } from '../../db/demo/seed.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { upsertUsers } from '../../db/repositories/users.js';
+import { startDevServer, type DevServer } from '../../scripts/temporal/dev-server.js';
 import { catalogs } from '../../studio/src/lib/i18n/catalog.js';
+import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
+import { createPostgresDatabase } from './databases.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
@@ -200,11 +207,29 @@ export interface StartOptions {
   seed?: (db: Db) => Promise<void>;
   /** Extra environment for the server (e.g. `ESP_CURRENCY`). */
   env?: Record<string, string>;
+  /**
+   * Start a Temporal dev server and a worker too (on PostgreSQL, see above). Without it the
+   * studio's Temporal address points at a closed port, so "Temporal is down" is what every such
+   * test sees, whatever else runs on this machine.
+   */
+  temporal?: boolean;
+}
+
+export interface StudioTemporal {
+  /** `host:port` for `connectClient({ address })`. */
+  address: string;
+  namespace: string;
+  taskQueue: string;
 }
 
 export interface StudioServer {
   url: string;
+  /** The PGlite directory; empty when the studio runs on PostgreSQL (`temporal: true`). */
   dataDir: string;
+  /** The PostgreSQL database of a `temporal: true` studio. */
+  databaseUrl?: string;
+  /** Where the workflows run, for a `temporal: true` studio. */
+  temporal?: StudioTemporal;
   /** The server's stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
@@ -222,9 +247,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function seedDatabase(dataDir: string, opts: StartOptions): Promise<void> {
+async function seedDatabase(database: Database, opts: StartOptions): Promise<void> {
   // PGlite allows one process per data directory: seed, close, then hand it to the server.
-  const database = await openDatabase({ dataDir, url: '' });
   try {
     await migrate(database.db);
     await seedDefaultRuleSets(database.db);
@@ -255,26 +279,86 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
   throw new Error(`the studio server did not answer within 60 s:\n${output()}`);
 }
 
+/** A Temporal dev server (own ports, own file) and a worker on `databaseUrl`, for one studio. */
+async function startTemporal(databaseUrl: string): Promise<{ temporal: StudioTemporal; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'esp-e2e-temporal-'));
+  const stops: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const dev: DevServer = await startDevServer({ dataDir: dir, port: await freePort(), uiPort: await freePort(), reuseExisting: false });
+    stops.push(() => dev.stop());
+    const workerDb = await openDatabase({ url: databaseUrl, max: 5 });
+    stops.push(() => workerDb.close());
+    const taskQueue = `e2e-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`;
+    const worker: WorkerHandle = await startWorker({
+      address: dev.address,
+      namespace: dev.namespace,
+      taskQueue,
+      db: workerDb.db,
+      worker: { shutdownGraceTime: '2 seconds' },
+    });
+    stops.push(() => worker.shutdown());
+    return { temporal: { address: dev.address, namespace: dev.namespace, taskQueue }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 export async function startStudio(opts: StartOptions = {}): Promise<StudioServer> {
   await ensureStudioBuild();
-  const dataDir = mkdtempSync(join(tmpdir(), 'esp-e2e-'));
-  await seedDatabase(dataDir, opts);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  let dataDir = '';
+  let databaseUrl: string | undefined;
+  let temporal: StudioTemporal | undefined;
+  try {
+    if (opts.temporal) {
+      const pg = await createPostgresDatabase();
+      cleanups.push(() => pg.drop());
+      databaseUrl = pg.url;
+      await seedDatabase(await openDatabase({ url: pg.url, max: 2 }), opts);
+      const started = await startTemporal(pg.url);
+      cleanups.push(() => started.stop());
+      temporal = started.temporal;
+    } else {
+      dataDir = mkdtempSync(join(tmpdir(), 'esp-e2e-'));
+      const dir = dataDir;
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      await seedDatabase(await openDatabase({ dataDir, url: '' }), opts);
+    }
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...(temporal
+      ? { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, ESP_TASK_QUEUE: temporal.taskQueue }
+      : { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }),
     ...opts.env,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
     // adapter-node assumes https without ORIGIN, which would refuse the form posts of plain http.
     ORIGIN: url,
-    PGLITE_DATA_DIR: dataDir,
     // Browsers keep connections alive; do not wait the default 30 s for them when stopping.
     SHUTDOWN_TIMEOUT: '1',
   };
-  delete env['DATABASE_URL'];
+  if (databaseUrl) {
+    env['DATABASE_URL'] = databaseUrl;
+    delete env['PGLITE_DATA_DIR'];
+  } else {
+    env['PGLITE_DATA_DIR'] = dataDir;
+    delete env['DATABASE_URL'];
+  }
 
   const child = spawn(process.execPath, [join(ROOT, 'studio', 'build', 'index.js')], {
     cwd: ROOT,
@@ -294,7 +378,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<StudioServer
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
   };
 
   try {
@@ -303,7 +387,7 @@ export async function startStudio(opts: StartOptions = {}): Promise<StudioServer
     await stop();
     throw error;
   }
-  return { url, dataDir, output, stop };
+  return { url, dataDir, ...(databaseUrl ? { databaseUrl } : {}), ...(temporal ? { temporal } : {}), output, stop };
 }
 
 /** Signs in through the form, as a user would, and waits for the page after sign-in. */

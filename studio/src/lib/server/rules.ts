@@ -193,6 +193,13 @@ async function userNames(database: Db, values: readonly (string | null | undefin
   return out;
 }
 
+/** Adds the display name of who changed it first, so the message names a person, not an address. */
+async function named<T extends { conflict: ConflictView }>(database: Db, data: T): Promise<T> {
+  const by = data.conflict.by;
+  if (!by) return data;
+  return { ...data, conflict: { ...data.conflict, name: (await userNames(database, [by]))[by] ?? null } };
+}
+
 function conflictView(e: ConflictError, base: number | null): ConflictView {
   const at = e.details.at;
   return {
@@ -355,12 +362,15 @@ export async function saveDraft(
     // Someone else started (and maybe edited) a draft since this page was loaded, or published.
     if (draft.revision !== 0 || draft.basedOnVersion !== form.basedOn) {
       const at = draft.editedAt ?? draft.createdAt;
-      return fail(409, {
-        action: 'save' as const,
-        saved: false as const,
-        document: form.document,
-        conflict: { kind: 'draft' as const, by: draft.editedBy ?? draft.createdBy, at: at.toISOString(), revision: draft.revision, base: null },
-      });
+      return fail(
+        409,
+        await named(database, {
+          action: 'save' as const,
+          saved: false as const,
+          document: form.document,
+          conflict: { kind: 'draft' as const, by: draft.editedBy ?? draft.createdBy, at: at.toISOString(), revision: draft.revision, base: null },
+        }),
+      );
     }
     baseRevision = 0;
   }
@@ -370,7 +380,7 @@ export async function saveDraft(
     return { action: 'save', saved: true, revision: row.revision, valid: check.ok, issues: issueViews(check.issues), affected: affectedViews(check.affected) };
   } catch (e) {
     if (e instanceof ConflictError)
-      return fail(409, { action: 'save' as const, saved: false as const, document: form.document, conflict: conflictView(e, baseRevision) });
+      return fail(409, await named(database, { action: 'save' as const, saved: false as const, document: form.document, conflict: conflictView(e, baseRevision) }));
     if (e instanceof NotFoundError)
       return fail(409, {
         action: 'save' as const,
@@ -427,7 +437,7 @@ export async function publishDraft(
   try {
     result = await publish(database, industry, { comment, by: who(user), ...(form.revision !== null ? { revision: form.revision } : {}) });
   } catch (e) {
-    if (e instanceof ConflictError) return fail(409, { action: 'publish' as const, comment: form.comment, conflict: conflictView(e, form.revision) });
+    if (e instanceof ConflictError) return fail(409, await named(database, { action: 'publish' as const, comment: form.comment, conflict: conflictView(e, form.revision) }));
     if (e instanceof InvalidRuleSetError)
       return fail(400, { action: 'publish' as const, comment: form.comment, issues: issueViews(e.issues), affected: affectedViews(e.affected) });
     if (e instanceof NotFoundError) return fail(400, { action: 'publish' as const, comment: form.comment, noDraft: true });
@@ -481,10 +491,13 @@ export function editorActions(getDb: GetDb, opts: HandlerOptions = {}) {
       // Discarding what someone else saved since the page was loaded would lose their work unseen.
       if (draft && revision !== null && draft.revision !== revision) {
         const at = draft.editedAt ?? draft.createdAt;
-        return fail(409, {
-          action: 'discard' as const,
-          conflict: { kind: 'draft' as const, by: draft.editedBy ?? draft.createdBy, at: at.toISOString(), revision: draft.revision, base: revision },
-        });
+        return fail(
+          409,
+          await named(database, {
+            action: 'discard' as const,
+            conflict: { kind: 'draft' as const, by: draft.editedBy ?? draft.createdBy, at: at.toISOString(), revision: draft.revision, base: revision },
+          }),
+        );
       }
       await discardDraft(database, industry);
       redirect(303, `${rulesPath(industry)}?discarded`);

@@ -48,6 +48,8 @@ export interface IssueView {
 export interface ConflictView {
   kind: 'draft' | 'published';
   by: string | null;
+  /** The display name of `by`, when it names a user. */
+  name?: string | null;
   at: string | null;
   revision: number | null;
   base: number | null;

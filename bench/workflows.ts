@@ -1,0 +1,423 @@
+/**
+ * Workflow benchmark (issue 4): on a local Temporal dev server (temporary SQLite file, free ports)
+ * with ONE in-process worker, onboard N accounts (default 2,000) to the `execute` stage (T1/T2
+ * plans, which wait for approval, are approved by the bench as soon as they are pending), then run
+ * the annual review over them. Prints accounts/s for each, and the workflow tasks and activities
+ * per account counted in the histories of a sample.
+ *
+ * Baseline, same run: the same work without Temporal: the same activity functions (engine +
+ * repositories, same transactions and audit rows) called directly, in-process, with the same
+ * concurrency, on a second database seeded the same way. The ratio is the cost of durability.
+ *
+ *   npm run bench -- workflows                          # N = 2,000, PostgreSQL
+ *   node --import tsx bench/workflows.ts --accounts 300 --db pglite
+ *
+ * Options: --accounts N, --window W (accounts onboarding at once, default 250), --db postgres|pglite
+ * (default postgres when 127.0.0.1:5432 answers), --local-activities (stage activities as local
+ * activities). BENCH_DATABASE_URL / TEST_DATABASE_URL name the PostgreSQL server.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { eq, sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { openDatabase, type Database, type Db } from '../db/client.js';
+import { generateAccounts } from '../db/demo/generate.js';
+import { seedDemo } from '../db/demo/seed.js';
+import { migrate } from '../db/migrate.js';
+import { upsertAccounts } from '../db/repositories/accounts.js';
+import { seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
+import { accounts as accountsTable } from '../db/schema.js';
+import { profile, type Account } from '../engine/index.js';
+import { loadRuleBook } from '../rules/load.js';
+import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
+import { createActivities, type EspActivities } from '../workflows/activities/index.js';
+import { approvePlan, connectClient, mapConcurrent, startAccountWorkflows, startReview, type EspClient } from '../workflows/client.js';
+import { accountWorkflowId, reviewWorkflowId, type Snapshot, type StageInput } from '../workflows/types.js';
+import { startWorker, type WorkerHandle } from '../workflows/worker.js';
+
+const ADMIN_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
+const TASK_QUEUE = 'esp-bench';
+const SAMPLE = 40;
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function option(name: string): string | undefined {
+  const argv = process.argv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${name}`) return argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : 'true';
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- databases -------------------------------------------------------------------------------------
+
+interface BenchDatabase extends Database {
+  drop(): Promise<void>;
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await admin`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+async function createDatabase(driver: 'postgres' | 'pglite', scratch: string, label: string): Promise<BenchDatabase> {
+  if (driver === 'pglite') {
+    const dir = join(scratch, `pglite-${label}`);
+    const d = await openDatabase({ driver: 'pglite', dataDir: dir });
+    return { ...d, drop: async () => d.close() };
+  }
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  const name = `esp_bench_${randomBytes(5).toString('hex')}`;
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  const d = await openDatabase({ url: u.toString(), max: 10 });
+  return {
+    ...d,
+    drop: async () => {
+      await d.close().catch(() => undefined);
+      try {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end({ timeout: 5 });
+      }
+    },
+  };
+}
+
+/**
+ * The demo's users and teams, and N demo accounts whose profile is complete enough to be graded
+ * (the others would wait in `profile` for data, which is not what this bench measures).
+ */
+function onboardableAccounts(n: number): Account[] {
+  const book = loadRuleBook();
+  const out: Account[] = [];
+  for (let batch = n; out.length < n; batch *= 2) {
+    out.length = 0;
+    for (const a of generateAccounts(Math.ceil(batch * 1.5), 5)) {
+      if (profile(a, book.forIndustry(a.industry).ruleSet).ready) out.push(a);
+      if (out.length === n) break;
+    }
+  }
+  return out;
+}
+
+async function seed(db: Db, accounts: readonly Account[]): Promise<void> {
+  await migrate(db);
+  await seedDefaultRuleSets(db);
+  await seedDemo(db, { accounts: 0 }); // users and teams
+  await upsertAccounts(db, accounts);
+}
+
+// ---- the durable run ---------------------------------------------------------------------------------
+
+interface Counts {
+  workflowTasks: number;
+  activities: number;
+  localActivities: number;
+}
+
+async function historyCounts(client: Client, workflowId: string, runId?: string): Promise<Counts> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const c: Counts = { workflowTasks: 0, activities: 0, localActivities: 0 };
+  for (const e of history.events ?? []) {
+    if (e.workflowTaskCompletedEventAttributes) c.workflowTasks++;
+    if (e.activityTaskScheduledEventAttributes) c.activities++;
+    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') c.localActivities++;
+  }
+  return c;
+}
+
+const sum = (xs: readonly Counts[]): Counts =>
+  xs.reduce((a, b) => ({ workflowTasks: a.workflowTasks + b.workflowTasks, activities: a.activities + b.activities, localActivities: a.localActivities + b.localActivities }), {
+    workflowTasks: 0,
+    activities: 0,
+    localActivities: 0,
+  });
+
+async function countWhere(db: Db, condition: ReturnType<typeof sql>): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(accountsTable).where(condition);
+  return row?.n ?? 0;
+}
+
+interface DurableResult {
+  onboardSeconds: number;
+  approved: number;
+  reviewSeconds: number;
+  reviewed: { done: number; skipped: number; failed: number };
+  onboardPerAccount: Counts;
+  reviewPerAccount: Counts;
+  reviewWorkflowPerAccount: Counts;
+}
+
+async function durableRun(
+  db: Db,
+  ids: readonly string[],
+  server: DevServer,
+  opts: { window: number; localActivities: boolean; year: number },
+): Promise<DurableResult> {
+  let worker: WorkerHandle | undefined;
+  let c: EspClient | undefined;
+  try {
+    worker = await startWorker({ address: server.address, taskQueue: TASK_QUEUE, db, env: { ...process.env, TEMPORAL_ADDRESS: server.address } });
+    c = await connectClient({ address: server.address, taskQueue: TASK_QUEUE });
+    const client = c.client;
+    const n = ids.length;
+
+    // ---- onboarding: a sliding window of accounts between start and `execute` ------------------
+    const approved = new Set<string>();
+    const approving = new Set<string>();
+    let next = 0;
+    let executed = 0;
+    let lastReport = Date.now();
+    const t0 = performance.now();
+    while (executed < n) {
+      executed = await countWhere(db, eq(accountsTable.stage, 'execute'));
+      const room = opts.window - (next - executed);
+      if (next < n && room > 0) {
+        const batch = ids.slice(next, next + room);
+        next += batch.length;
+        const r = await startAccountWorkflows(client, batch, {
+          taskQueue: TASK_QUEUE,
+          concurrency: 50,
+          ...(opts.localActivities ? { workflow: { localActivities: true } } : {}),
+        });
+        if (r.failed.length) throw new Error(`could not start workflows: ${r.failed[0]!.error}`);
+      }
+      // T1/T2 plans wait for a manager: approve each as soon as it is pending.
+      const pending = await db.select({ id: accountsTable.id }).from(accountsTable).where(eq(accountsTable.waitingFor, 'plan-approval'));
+      for (const { id } of pending) {
+        if (approved.has(id) || approving.has(id)) continue;
+        approving.add(id);
+        approvePlan(client, id, { approve: true, by: 'bench', role: 'admin' })
+          .then(() => approved.add(id))
+          // The plan activity wrote the row before the workflow took the result: try again later.
+          .catch(() => undefined)
+          .finally(() => approving.delete(id));
+      }
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        process.stderr.write(`    … onboarding: ${executed}/${n} at execute, ${next} started, ${approved.size} approved\n`);
+      }
+      if (executed < n) await new Promise((r) => setTimeout(r, 100));
+    }
+    const onboardSeconds = (performance.now() - t0) / 1000;
+
+    const sample = ids.slice(0, Math.min(SAMPLE, n));
+    const runIds = new Map<string, string>();
+    const before = new Map<string, Counts>();
+    for (const id of sample) {
+      const d = await client.workflow.getHandle(accountWorkflowId(id)).describe();
+      runIds.set(id, d.runId);
+      before.set(id, await historyCounts(client, accountWorkflowId(id), d.runId));
+    }
+
+    // ---- the annual review -------------------------------------------------------------------------
+    const t1 = performance.now();
+    const handle = await startReview(client, { year: opts.year }, { taskQueue: TASK_QUEUE });
+    const progress = await handle.result();
+    const reviewSeconds = (performance.now() - t1) / 1000;
+
+    // The review's share of the sample's histories: the same (now closed) runs, minus onboarding.
+    const after = await Promise.all(sample.map((id) => historyCounts(client, accountWorkflowId(id), runIds.get(id))));
+    const onboard = sum([...before.values()]);
+    const review = sum(after);
+    const per = (x: Counts, k: number): Counts => ({ workflowTasks: x.workflowTasks / k, activities: x.activities / k, localActivities: x.localActivities / k });
+    const reviewRuns: Counts[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId = '${reviewWorkflowId(opts.year)}'` })) {
+      reviewRuns.push(await historyCounts(client, wf.workflowId, wf.runId));
+    }
+    return {
+      onboardSeconds,
+      approved: approved.size,
+      reviewSeconds,
+      reviewed: { done: progress.done, skipped: progress.skipped, failed: progress.failed },
+      onboardPerAccount: per(onboard, sample.length),
+      reviewPerAccount: per(
+        { workflowTasks: review.workflowTasks - onboard.workflowTasks, activities: review.activities - onboard.activities, localActivities: review.localActivities - onboard.localActivities },
+        sample.length,
+      ),
+      reviewWorkflowPerAccount: per(sum(reviewRuns), n),
+    };
+  } finally {
+    await c?.close();
+    // The accounts' next cycle is running now; the worker finishes its tasks and stops.
+    await worker?.shutdown();
+  }
+}
+
+// ---- the same work without Temporal ----------------------------------------------------------------
+
+interface DirectResult {
+  onboardSeconds: number;
+  approved: number;
+  reviewSeconds: number;
+  reviewed: number;
+}
+
+async function directRun(db: Db, ids: readonly string[], opts: { concurrency: number; year: number }): Promise<DirectResult> {
+  const acts: EspActivities = createActivities({ db });
+  let activity = 0;
+  /** Runs an activity function as Temporal would (an activity context: the idempotency key needs it). */
+  const call = <A, R>(workflowId: string, fn: (input: A) => Promise<R>, input: A): Promise<R> =>
+    new MockActivityEnvironment({
+      workflowExecution: { workflowId, runId: 'direct' },
+      activityId: String(++activity),
+    } as never).run(fn as never, input as never) as Promise<R>;
+
+  const asOf = new Date().toISOString().slice(0, 10);
+  const state = new Map<string, { snapshot: Snapshot; planId: number | null }>();
+  let approved = 0;
+  const t0 = performance.now();
+  await mapConcurrent(ids, opts.concurrency, async (accountId) => {
+    const wf = accountWorkflowId(accountId);
+    const input: StageInput = { accountId, cycleYear: opts.year, asOf, quotaCutoffs: null };
+    await call(wf, acts.profileStage, input);
+    await call(wf, acts.gradeStage, input);
+    await call(wf, acts.classifyStage, input);
+    await call(wf, acts.relationshipStage, input);
+    const coverage = await call(wf, acts.coverageStage, input);
+    const plan = await call(wf, acts.planStage, input);
+    let planId: number | null = null;
+    if (plan.plan.needsApproval) {
+      await call(wf, acts.decidePlan, { accountId, planId: plan.plan.id, approve: true, by: 'bench' });
+      planId = plan.plan.id;
+      approved++;
+    }
+    await call(wf, acts.startExecution, { ...input, planId });
+    state.set(accountId, { snapshot: coverage.snapshot, planId });
+  });
+  const onboardSeconds = (performance.now() - t0) / 1000;
+
+  const t1 = performance.now();
+  const reviewRunId = `direct-review:${opts.year}`;
+  await call('review', acts.startReviewRun, { reviewRunId, year: opts.year });
+  let reviewed = 0;
+  let cursor = null as Parameters<EspActivities['reviewAccountsPage']>[0]['cursor'];
+  for (;;) {
+    const page = await call('review', acts.reviewAccountsPage, { reviewRunId, cursor, limit: 200 });
+    await mapConcurrent(page.items, opts.concurrency, async (item) => {
+      const s = state.get(item.id);
+      await call(accountWorkflowId(item.id), acts.reviewStage, {
+        accountId: item.id,
+        cycleYear: opts.year,
+        asOf,
+        quotaCutoffs: item.cutoffs,
+        reviewYear: opts.year,
+        reviewRunId,
+        rankedTier: item.rankedTier,
+        before: s?.snapshot ?? null,
+        planId: s?.planId ?? null,
+        opportunityIds: [],
+      });
+      reviewed++;
+    });
+    if (!page.next) break;
+    cursor = page.next;
+  }
+  await call('review', acts.finishReviewRun, { reviewRunId, failed: 0 });
+  return { onboardSeconds, approved, reviewSeconds: (performance.now() - t1) / 1000, reviewed };
+}
+
+// ---- the run -------------------------------------------------------------------------------------
+
+export async function run(): Promise<void> {
+  const n = Number(option('accounts') ?? 2000);
+  const window = Number(option('window') ?? 250);
+  const localActivities = option('local-activities') === 'true';
+  const wantedDb = option('db');
+  const driver: 'postgres' | 'pglite' = wantedDb === 'pglite' ? 'pglite' : wantedDb === 'postgres' || (await postgresReachable()) ? 'postgres' : 'pglite';
+  const year = new Date().getUTCFullYear();
+  console.log(
+    `workflows: onboard ${fmt(n)} accounts to execute, then the annual review; dev server (SQLite, temp) + one worker, ${driver === 'postgres' ? 'PostgreSQL' : 'PGlite'}` +
+      (localActivities ? ', stage activities as LOCAL activities' : ''),
+  );
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by another bench in this process.
+  }
+
+  const scratch = mkdtempSync(join(tmpdir(), 'esp-bench-wf-'));
+  const databases: BenchDatabase[] = [];
+  let server: DevServer | undefined;
+  try {
+    const accounts = onboardableAccounts(n);
+    const ids = accounts.map((a) => a.id);
+    const durableDb = await createDatabase(driver, scratch, 'durable');
+    databases.push(durableDb);
+    const directDb = await createDatabase(driver, scratch, 'direct');
+    databases.push(directDb);
+    const ts = performance.now();
+    await seed(durableDb.db, accounts);
+    await seed(directDb.db, accounts);
+    console.log(`  seeded ${fmt(n)} accounts (complete profiles) into two databases in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+
+    server = await startDevServer({ dataDir: scratch, port: await freePort(), uiPort: await freePort(), reuseExisting: false });
+    const durable = await durableRun(durableDb.db, ids, server, { window, localActivities, year });
+    await server.stop();
+    server = undefined;
+    // Same concurrency as the worker's activity slots would allow for this many lanes.
+    const direct = await directRun(directDb.db, ids, { concurrency: 20, year });
+
+    const onboardRate = n / durable.onboardSeconds;
+    const reviewRate = n / durable.reviewSeconds;
+    const directOnboard = n / direct.onboardSeconds;
+    const directReview = n / direct.reviewSeconds;
+    const c = (x: Counts) => `${x.workflowTasks.toFixed(1)} workflow tasks, ${x.activities.toFixed(1)} activities${x.localActivities ? ` + ${x.localActivities.toFixed(1)} local activities` : ''}`;
+    console.log(
+      `  onboarding   ${fmt(onboardRate, 1).padStart(7)} accounts/s durable (${durable.onboardSeconds.toFixed(1)} s, window ${window}, ${durable.approved} T1/T2 plans approved on the way)`,
+    );
+    console.log(
+      `               ${fmt(directOnboard, 1).padStart(7)} accounts/s direct  (${direct.onboardSeconds.toFixed(1)} s: the same activities called in-process, 20 at a time, no Temporal)   durable / direct: ${(onboardRate / directOnboard).toFixed(2)}x`,
+    );
+    console.log(
+      `  review       ${fmt(reviewRate, 1).padStart(7)} accounts/s durable (${durable.reviewSeconds.toFixed(1)} s, window 50; done ${durable.reviewed.done}, skipped ${durable.reviewed.skipped}, failed ${durable.reviewed.failed})`,
+    );
+    console.log(
+      `               ${fmt(directReview, 1).padStart(7)} accounts/s direct  (${direct.reviewSeconds.toFixed(1)} s, ${direct.reviewed} reviews)   durable / direct: ${(reviewRate / directReview).toFixed(2)}x`,
+    );
+    console.log(`  per account (histories of ${Math.min(SAMPLE, n)} accounts):`);
+    console.log(`    onboarding: ${c(durable.onboardPerAccount)}`);
+    console.log(`    review:     ${c(durable.reviewPerAccount)} in the account workflow, + ${c(durable.reviewWorkflowPerAccount)} of the review workflow`);
+    console.log(
+      `  targets: onboarding >= 25 accounts/s ${onboardRate >= 25 ? 'met' : 'MISSED'}; review >= 50 accounts/s ${reviewRate >= 50 ? 'met' : 'MISSED'}`,
+    );
+  } finally {
+    await server?.stop().catch(() => undefined);
+    for (const d of databases) await d.drop().catch((e: unknown) => console.error(`  cleanup: ${(e as Error).message}`));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await run();
+  process.exit(0);
+}
