@@ -15,13 +15,11 @@
  *
  *   npm run bench -- import            # or: node --import tsx bench/import.ts --rows=20000
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { openDatabase, type Database, type Db } from '../db/client.js';
@@ -34,63 +32,8 @@ import { listAccounts, type AccountFilter, type AccountSort } from '../db/reposi
 import { replaceCompetitors, upsertAccountProfiles } from '../db/repositories/import-support.js';
 import { seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
 import * as schema from '../db/schema.js';
-import { CLASSES, decideAccount, STAGES, TIERS, type Account, type Stage } from '../engine/index.js';
-import { loadRuleBook } from '../rules/load.js';
-
-const ADMIN_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
-
-// ---- helpers -----------------------------------------------------------------------------------
-
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-
-function arg(name: string, fallback: number): number {
-  const argv = process.argv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === `--${name}` && argv[i + 1]) return Number(argv[i + 1]);
-    if (a.startsWith(`--${name}=`)) return Number(a.slice(name.length + 3));
-  }
-  return fallback;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-function withDatabaseName(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-interface PgDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-async function createPgDatabase(): Promise<PgDatabase> {
-  const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
-  const name = `esp_bench_${randomBytes(5).toString('hex')}`;
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } catch (error) {
-    await admin.end({ timeout: 1 }).catch(() => {});
-    throw new Error(`PostgreSQL is not reachable at ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message}); start it (\`.ci/run\` does) or set BENCH_DATABASE_URL`);
-  }
-  return {
-    url: withDatabaseName(ADMIN_URL, name),
-    drop: async () => {
-      try {
-        await admin.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await admin.end({ timeout: 5 });
-      }
-    },
-  };
-}
+import { CLASSES, TIERS, type Account } from '../engine/index.js';
+import { computeColumns, createPgDatabase, fmt, loadNote, numberOption, secs, timing, weighted, writeComputed } from './support.js';
 
 async function prepared(database: Database): Promise<Database> {
   await migrate(database.db);
@@ -200,82 +143,6 @@ function importLines(label: string, f: ImportFigures, base: { rows: number; ms: 
   return { rate, writeRate, baseRate };
 }
 
-// ---- computed columns (what the workflows write) -------------------------------------------------
-
-const STAGE_WEIGHTS: [Stage, number][] = [
-  ['execute', 55],
-  ['plan', 12],
-  ['monitor', 8],
-  ['profile', 6],
-  ['coverage', 4],
-  ['grade', 3],
-  ['classify', 3],
-  ['relationship', 3],
-  ['review', 6],
-];
-const HEALTH_WEIGHTS: [string, number][] = [
-  ['green', 60],
-  ['amber', 28],
-  ['red', 12],
-];
-
-function weighted<T>(rng: Rng, items: readonly [T, number][]): T {
-  const total = items.reduce((s, [, w]) => s + w, 0);
-  let x = rng.next() * total;
-  for (const [v, w] of items) {
-    x -= w;
-    if (x < 0) return v;
-  }
-  return items[items.length - 1]![0];
-}
-
-interface Computed {
-  id: string;
-  score: number;
-  tier: string;
-  class: string;
-  strategy: string;
-  closeness: number;
-  stage: string;
-  health: string | null;
-  waitingFor: string | null;
-}
-
-function computeColumns(accounts: readonly Account[]): Computed[] {
-  const book = loadRuleBook();
-  const rng = new Rng(99);
-  return accounts.map((a) => {
-    const d = decideAccount(a, book.forIndustry(a.industry));
-    const stage = weighted(rng, STAGE_WEIGHTS.filter(([s]) => (STAGES as readonly string[]).includes(s)));
-    const waitingFor = stage === 'execute' ? 'next-monitor' : stage === 'plan' && (d.tier === 'T1' || d.tier === 'T2') ? 'plan-approval' : null;
-    return {
-      id: a.id,
-      score: d.score,
-      tier: d.tier,
-      class: d.class,
-      strategy: d.strategy,
-      closeness: d.closeness,
-      stage,
-      health: stage === 'execute' || stage === 'monitor' ? weighted(rng, HEALTH_WEIGHTS) : null,
-      waitingFor,
-    };
-  });
-}
-
-async function writeComputed(db: Db, rows: readonly Computed[]): Promise<void> {
-  // One JSON parameter per batch: far cheaper to send and parse than thousands of bind parameters.
-  for (let i = 0; i < rows.length; i += 10_000) {
-    const batch = JSON.stringify(rows.slice(i, i + 10_000));
-    await db.execute(sql`
-      update accounts as a set score = v.score, tier = v.tier, class = v.class, strategy = v.strategy,
-        closeness = v.closeness, stage = v.stage, health = v.health, waiting_for = v."waitingFor"
-      from json_to_recordset(${batch}::json) as v(id text, score double precision, tier text, class text, strategy text,
-        closeness double precision, stage text, health text, "waitingFor" text)
-      where a.id = v.id`);
-  }
-  await db.execute(sql`analyze accounts`);
-}
-
 // ---- the list queries ----------------------------------------------------------------------------
 
 interface ListQuery {
@@ -318,7 +185,7 @@ function listQueries(accounts: readonly Account[], n: number): ListQuery[] {
   return out;
 }
 
-async function timeQueries(db: Db, queries: readonly ListQuery[]): Promise<{ p50: number; p95: number; max: number; mean: number }> {
+async function timeQueries(db: Db, queries: readonly ListQuery[]) {
   for (const q of queries.slice(0, 20)) await listAccounts(db, q.filter, { sort: q.sort, pageSize: 50 }); // warm-up
   const times: number[] = [];
   for (const q of queries) {
@@ -326,8 +193,7 @@ async function timeQueries(db: Db, queries: readonly ListQuery[]): Promise<{ p50
     await listAccounts(db, q.filter, { sort: q.sort, pageSize: 50 });
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1]!, mean: times.reduce((s, x) => s + x, 0) / times.length };
+  return timing(times);
 }
 
 /** A postgres.js-backed Db whose SQL is recorded, plus its raw client for EXPLAIN. */
@@ -353,10 +219,10 @@ const describeFilter = (q: ListQuery): string =>
 // ---- the run -----------------------------------------------------------------------------------
 
 export async function run(): Promise<void> {
-  const n = arg('rows', 100_000);
-  const baselineRows = arg('baseline-rows', 5_000);
-  const queryCount = arg('queries', 200);
-  console.log(`import: ${fmt(n)} accounts from CSV into PostgreSQL and PGlite; then a filtered page of 50 over them`);
+  const n = numberOption('rows', 100_000);
+  const baselineRows = numberOption('baseline-rows', 5_000);
+  const queryCount = numberOption('queries', 200);
+  console.log(`import: ${fmt(n)} accounts from CSV into PostgreSQL and PGlite; then a filtered page of 50 over them (${await loadNote()})`);
 
   const tGen = performance.now();
   const accounts = generateAccounts(n, 11);

@@ -16,17 +16,14 @@
  * (default postgres when 127.0.0.1:5432 answers), --local-activities (stage activities as local
  * activities). BENCH_DATABASE_URL / TEST_DATABASE_URL name the PostgreSQL server.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { eq, sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { openDatabase, type Database, type Db } from '../db/client.js';
 import { generateAccounts } from '../db/demo/generate.js';
 import { seedDemo } from '../db/demo/seed.js';
@@ -37,26 +34,14 @@ import { accounts as accountsTable } from '../db/schema.js';
 import { profile, type Account } from '../engine/index.js';
 import { loadRuleBook } from '../rules/load.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
-import { createActivities, type EspActivities } from '../workflows/activities/index.js';
+import type { EspActivities } from '../workflows/activities/index.js';
 import { approvePlan, connectClient, mapConcurrent, startAccountWorkflows, startReview, type EspClient } from '../workflows/client.js';
-import { accountWorkflowId, reviewWorkflowId, type Snapshot, type StageInput } from '../workflows/types.js';
+import { accountWorkflowId, reviewWorkflowId } from '../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../workflows/worker.js';
+import { createPgDatabase, directActivities, fmt, loadNote, onboardDirect, option, postgresReachable } from './support.js';
 
-const ADMIN_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 const TASK_QUEUE = 'esp-bench';
 const SAMPLE = 40;
-
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-function option(name: string): string | undefined {
-  const argv = process.argv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === `--${name}`) return argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : 'true';
-    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-  }
-  return undefined;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -75,39 +60,18 @@ interface BenchDatabase extends Database {
   drop(): Promise<void>;
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await admin`select 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.end({ timeout: 1 }).catch(() => {});
-  }
-}
-
 async function createDatabase(driver: 'postgres' | 'pglite', scratch: string, label: string): Promise<BenchDatabase> {
   if (driver === 'pglite') {
-    const dir = join(scratch, `pglite-${label}`);
-    const d = await openDatabase({ driver: 'pglite', dataDir: dir });
+    const d = await openDatabase({ driver: 'pglite', dataDir: join(scratch, `pglite-${label}`) });
     return { ...d, drop: async () => d.close() };
   }
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  const name = `esp_bench_${randomBytes(5).toString('hex')}`;
-  await admin.unsafe(`create database ${name}`);
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  const d = await openDatabase({ url: u.toString(), max: 10 });
+  const pg = await createPgDatabase();
+  const d = await openDatabase({ url: pg.url, max: 10 });
   return {
     ...d,
     drop: async () => {
       await d.close().catch(() => undefined);
-      try {
-        await admin.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await admin.end({ timeout: 5 });
-      }
+      await pg.drop();
     },
   };
 }
@@ -283,37 +247,11 @@ interface DirectResult {
 }
 
 async function directRun(db: Db, ids: readonly string[], opts: { concurrency: number; year: number }): Promise<DirectResult> {
-  const acts: EspActivities = createActivities({ db });
-  let activity = 0;
-  /** Runs an activity function as Temporal would (an activity context: the idempotency key needs it). */
-  const call = <A, R>(workflowId: string, fn: (input: A) => Promise<R>, input: A): Promise<R> =>
-    new MockActivityEnvironment({
-      workflowExecution: { workflowId, runId: 'direct' },
-      activityId: String(++activity),
-    } as never).run(fn as never, input as never) as Promise<R>;
-
+  const d = directActivities(db);
+  const { acts, call } = d;
   const asOf = new Date().toISOString().slice(0, 10);
-  const state = new Map<string, { snapshot: Snapshot; planId: number | null }>();
-  let approved = 0;
   const t0 = performance.now();
-  await mapConcurrent(ids, opts.concurrency, async (accountId) => {
-    const wf = accountWorkflowId(accountId);
-    const input: StageInput = { accountId, cycleYear: opts.year, asOf, quotaCutoffs: null };
-    await call(wf, acts.profileStage, input);
-    await call(wf, acts.gradeStage, input);
-    await call(wf, acts.classifyStage, input);
-    await call(wf, acts.relationshipStage, input);
-    const coverage = await call(wf, acts.coverageStage, input);
-    const plan = await call(wf, acts.planStage, input);
-    let planId: number | null = null;
-    if (plan.plan.needsApproval) {
-      await call(wf, acts.decidePlan, { accountId, planId: plan.plan.id, approve: true, by: 'bench' });
-      planId = plan.plan.id;
-      approved++;
-    }
-    await call(wf, acts.startExecution, { ...input, planId });
-    state.set(accountId, { snapshot: coverage.snapshot, planId });
-  });
+  const onboarded = await onboardDirect(d, ids, { concurrency: opts.concurrency, year: opts.year, asOf });
   const onboardSeconds = (performance.now() - t0) / 1000;
 
   const t1 = performance.now();
@@ -324,7 +262,7 @@ async function directRun(db: Db, ids: readonly string[], opts: { concurrency: nu
   for (;;) {
     const page = await call('review', acts.reviewAccountsPage, { reviewRunId, cursor, limit: 200 });
     await mapConcurrent(page.items, opts.concurrency, async (item) => {
-      const s = state.get(item.id);
+      const s = onboarded.get(item.id);
       await call(accountWorkflowId(item.id), acts.reviewStage, {
         accountId: item.id,
         cycleYear: opts.year,
@@ -343,6 +281,7 @@ async function directRun(db: Db, ids: readonly string[], opts: { concurrency: nu
     cursor = page.next;
   }
   await call('review', acts.finishReviewRun, { reviewRunId, failed: 0 });
+  const approved = [...onboarded.values()].filter((o) => o.approved).length;
   return { onboardSeconds, approved, reviewSeconds: (performance.now() - t1) / 1000, reviewed };
 }
 
@@ -357,7 +296,8 @@ export async function run(): Promise<void> {
   const year = new Date().getUTCFullYear();
   console.log(
     `workflows: onboard ${fmt(n)} accounts to execute, then the annual review; dev server (SQLite, temp) + one worker, ${driver === 'postgres' ? 'PostgreSQL' : 'PGlite'}` +
-      (localActivities ? ', stage activities as LOCAL activities' : ''),
+      (localActivities ? ', stage activities as LOCAL activities' : '') +
+      ` (${await loadNote()})`,
   );
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });

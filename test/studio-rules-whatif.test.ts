@@ -51,7 +51,12 @@ async function rulesPerIndustry(base: unknown): Promise<(industry: string | null
 async function allChanged(industry: string, draft: unknown, change: 'tier' | 'class' | 'strategy'): Promise<ChangedAccount[]> {
   const out: ChangedAccount[] = [];
   for (let page = 1; ; page++) {
-    const r = await runWhatIf(database.db, industry, draft, { page, pageSize: 200, filter: { kind: change }, cacheKey: `test|${industry}|${JSON.stringify(draft)}` });
+    const r = await runWhatIf(database.db, industry, draft, {
+      page,
+      pageSize: 200,
+      filter: { kind: change },
+      cacheKey: `test|${industry}|${JSON.stringify(draft)}`,
+    });
     if (!r.ok) throw new Error('invalid draft');
     out.push(...r.changed.rows);
     if (page * r.changed.pageSize >= r.changed.total) return out;
@@ -112,7 +117,13 @@ describe(`what-if over ${N.toLocaleString('en')} accounts`, () => {
 
   it('an industry change moves only that industry’s accounts', async () => {
     const published = (await getPublished(database.db, 'finance'))!.document as Record<string, unknown>;
-    const draft = { ...published, grade: { ...(published['grade'] as object), weights: { revenue: 0.5, potential: 0.2, demonstration: 0.1, winnability: 0.2 } } };
+    const draft = {
+      ...published,
+      grade: {
+        ...(published['grade'] as object),
+        weights: { revenue: 0.5, potential: 0.2, demonstration: 0.1, winnability: 0.2 },
+      },
+    };
     const started = performance.now();
     const r = await runWhatIf(database.db, 'finance', draft);
     timed('(finance weights)', r, performance.now() - started);

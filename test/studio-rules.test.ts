@@ -89,6 +89,11 @@ function event(
   return { locals: { user }, params: { industry }, request, url };
 }
 
+/** A form action's `fail()` answer, typed loosely enough to inspect. */
+function failure(result: unknown): { status: number; data: Record<string, unknown> } | null {
+  return isActionFailure(result) ? (result as unknown as { status: number; data: Record<string, unknown> }) : null;
+}
+
 /** Runs a handler that ends in `redirect()`; returns where it sends the browser. */
 async function redirected(run: () => Promise<unknown>): Promise<URL> {
   try {
@@ -104,7 +109,12 @@ async function redirected(run: () => Promise<unknown>): Promise<URL> {
 
 describe('path → field mapping', () => {
   it('reads back the paths it writes', () => {
-    for (const segs of [[], ['grade', 'weights', 'revenue'], ['strategy', 'rules', 2, 'conditions', 'any', 0, 'value', 1], ['a b', 'x"y']])
+    for (const segs of [
+      [],
+      ['grade', 'weights', 'revenue'],
+      ['strategy', 'rules', 2, 'conditions', 'any', 0, 'value', 1],
+      ['a b', 'x"y'],
+    ])
       expect(parsePath(jsonPath(segs))).toEqual(segs);
     expect(parsePath('grade.weights')).toBeNull();
   });
@@ -141,10 +151,13 @@ describe('path → field mapping', () => {
     expect(fieldFor(path)).toBe(field);
   });
 
-  it.each(['$.plan.objectiveGrowth.grow', '$.relationship.interactionLevels[1].min', '$.industry', '$', '$.monitor.intervalDays'])(
-    '%s has no form field: it shows at the JSON view',
-    (path) => expect(fieldFor(path)).toBeNull(),
-  );
+  it.each([
+    '$.plan.objectiveGrowth.grow',
+    '$.relationship.interactionLevels[1].min',
+    '$.industry',
+    '$',
+    '$.monitor.intervalDays',
+  ])('%s has no form field: it shows at the JSON view', (path) => expect(fieldFor(path)).toBeNull());
 
   it('gives every field its own DOM id', () => {
     const ids = ['$.a.b', '$.a_b', '$.a[0]', '$.a.0', '$["a.b"]'].map(fieldId);
@@ -157,14 +170,27 @@ describe('path → field mapping', () => {
     const draft = await createDraft(db, 'energy', admin.email);
     const doc = {
       ...(draft.document as object),
-      grade: { weights: { revenue: 0.5 }, bands: { demonstration: [{ min: 20, score: 25 }, { min: 40, score: 50 }] } },
+      grade: {
+        weights: { revenue: 0.5 },
+        bands: {
+          demonstration: [
+            { min: 20, score: 25 },
+            { min: 40, score: 50 },
+          ],
+        },
+      },
       classify: { cuts: { M: 70, H: 40 } },
       strategy: {
         rules: [
           {
             name: 'energy-grow',
             priority: 5,
-            conditions: { all: [{ fact: 'tier', operator: 'in', value: ['T1', 'T5'] }, { fact: 'flags', operator: 'equal', value: 'x' }] },
+            conditions: {
+              all: [
+                { fact: 'tier', operator: 'in', value: ['T1', 'T5'] },
+                { fact: 'flags', operator: 'equal', value: 'x' },
+              ],
+            },
             event: { type: 'strategy', params: { strategy: 'grow' } },
           },
         ],
@@ -201,9 +227,24 @@ describe('editor document', () => {
         industry: 'x',
         extends: '*',
         grade: { weights: { revenue: 0.4 } },
-        strategy: { rules: [{ name: 'retain', remove: true }, { name: 'new-one', priority: 2, conditions: { all: [] }, event: { type: 'strategy', params: { strategy: 'grow' } } }] },
-        relationship: { flagRules: [{ name: 'no-coach', priority: 9, conditions: { any: [] }, event: { type: 'flag', params: { flag: 'no-coach' } } }] },
-        classify: { matrix: [['A', 'A', 'A'], ['B', 'B', 'B'], ['D', 'D', 'D']] },
+        strategy: {
+          rules: [
+            { name: 'retain', remove: true },
+            { name: 'new-one', priority: 2, conditions: { all: [] }, event: { type: 'strategy', params: { strategy: 'grow' } } },
+          ],
+        },
+        relationship: {
+          flagRules: [
+            { name: 'no-coach', priority: 9, conditions: { any: [] }, event: { type: 'flag', params: { flag: 'no-coach' } } },
+          ],
+        },
+        classify: {
+          matrix: [
+            ['A', 'A', 'A'],
+            ['B', 'B', 'B'],
+            ['D', 'D', 'D'],
+          ],
+        },
       },
     ];
     for (const o of overrides) expect(mergeOverride(base, o)).toEqual(applyOverride(base, o));
@@ -222,7 +263,11 @@ describe('editor document', () => {
   it('lists a rule list with where each rule comes from', () => {
     const rule = (name: string, extra: object = {}) => ({ name, priority: 1, conditions: { all: [] }, event: {}, ...extra });
     const base = [rule('a'), rule('b'), rule('c')];
-    const entries = ruleEntries(base, [rule('b', { priority: 5 }), { name: 'c', remove: true }, rule('d'), { name: 'zz', remove: true }], false);
+    const entries = ruleEntries(
+      base,
+      [rule('b', { priority: 5 }), { name: 'c', remove: true }, rule('d'), { name: 'zz', remove: true }],
+      false,
+    );
     expect(entries.map((e) => [e.name, e.origin, e.docIndex])).toEqual([
       ['a', 'inherited', null],
       ['b', 'overridden', 0],
@@ -246,13 +291,23 @@ describe('condition builder vocabulary', () => {
   const vocabulary = ruleVocabulary();
 
   it('offers the documented facts of each list', () => {
-    for (const section of RULE_SECTIONS) expect(vocabulary.facts[section].map((f) => f.name)).toEqual(factsFor(section).map((f) => f.name));
+    for (const section of RULE_SECTIONS)
+      expect(vocabulary.facts[section].map((f) => f.name)).toEqual(factsFor(section).map((f) => f.name));
     expect(vocabulary.facts.flags.map((f) => f.name)).not.toContain('strategy');
     expect(vocabulary.facts.investment.find((f) => f.name === 'strategy')).toMatchObject({ kind: 'enum' });
   });
 
   it('offers the operators that fit each type', () => {
-    expect(vocabulary.operators.number).toEqual(['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn']);
+    expect(vocabulary.operators.number).toEqual([
+      'equal',
+      'notEqual',
+      'lessThan',
+      'lessThanInclusive',
+      'greaterThan',
+      'greaterThanInclusive',
+      'in',
+      'notIn',
+    ]);
     expect(vocabulary.operators.enum).toEqual(['equal', 'notEqual', 'in', 'notIn']);
     expect(vocabulary.operators.string).toEqual(['equal', 'notEqual', 'in', 'notIn']);
     expect(vocabulary.operators.set).toEqual(['contains', 'doesNotContain']);
@@ -262,7 +317,10 @@ describe('condition builder vocabulary', () => {
   it('never offers a combination `esp rules validate` rejects', () => {
     const base = structuredClone(validateRuleSet(JSON.parse(readFileSync(join(ROOT, 'rules/defaults/base.json'), 'utf8'))));
     expect(base.ok).toBe(true);
-    const doc = JSON.parse(readFileSync(join(ROOT, 'rules/defaults/base.json'), 'utf8')) as Record<string, Record<string, unknown[]>>;
+    const doc = JSON.parse(readFileSync(join(ROOT, 'rules/defaults/base.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown[]>
+    >;
     const conditions: unknown[] = [];
     for (const f of vocabulary.facts.health)
       for (const op of vocabulary.operators[f.kind]) {
@@ -270,7 +328,12 @@ describe('condition builder vocabulary', () => {
         conditions.push({ fact: f.name, operator: op, value: vocabulary.listOperators.includes(op) ? [scalar] : scalar });
       }
     doc['monitor']!['healthRules'] = [
-      { name: 'every-combination', priority: 1, conditions: { any: conditions }, event: { type: 'health', params: { health: 'amber', alert: 'x' } } },
+      {
+        name: 'every-combination',
+        priority: 1,
+        conditions: { any: conditions },
+        event: { type: 'health', params: { health: 'amber', alert: 'x' } },
+      },
     ];
     const v = validateRuleSet(doc);
     expect(v.ok ? [] : v.issues).toEqual([]);
@@ -286,8 +349,19 @@ describe('editing a draft', () => {
   it('starts the draft from the published version on the first save', async () => {
     const published = (await getPublished(database.db, 'retail'))!;
     expect(await getDraft(database.db, 'retail')).toBeUndefined();
-    const doc = { ...(published.document as object), grade: { ...((published.document as { grade: object }).grade), weights: { revenue: 0.3, potential: 0.35, demonstration: 0.15, winnability: 0.2 } } };
-    const result = await actions.save(event(admin, { industry: 'retail', form: { document: JSON.stringify(doc), revision: '', basedOn: String(published.version) } }));
+    const doc = {
+      ...(published.document as object),
+      grade: {
+        ...(published.document as { grade: object }).grade,
+        weights: { revenue: 0.3, potential: 0.35, demonstration: 0.15, winnability: 0.2 },
+      },
+    };
+    const result = await actions.save(
+      event(admin, {
+        industry: 'retail',
+        form: { document: JSON.stringify(doc), revision: '', basedOn: String(published.version) },
+      }),
+    );
     expect(result).toMatchObject({ action: 'save', saved: true, revision: 1, valid: true, issues: [] });
     const draft = (await getDraft(database.db, 'retail'))!;
     expect(draft).toMatchObject({ basedOnVersion: published.version, revision: 1, editedBy: admin.email });
@@ -296,7 +370,9 @@ describe('editing a draft', () => {
 
   it('reports the problems of what was saved (a draft may be invalid; publishing may not)', async () => {
     const doc = { industry: 'retail', extends: '*', grade: { weights: { revenue: 0.9 } } };
-    const result = await actions.save(event(admin, { industry: 'retail', form: { document: JSON.stringify(doc), revision: '1' } }));
+    const result = await actions.save(
+      event(admin, { industry: 'retail', form: { document: JSON.stringify(doc), revision: '1' } }),
+    );
     expect(result).toMatchObject({ saved: true, revision: 2, valid: false });
     expect((result as { issues: { code: string; field: string }[] }).issues).toEqual([
       expect.objectContaining({ code: 'weights.sum', field: '$.grade.weights', params: { path: '$.grade.weights', sum: 1.55 } }),
@@ -306,43 +382,75 @@ describe('editing a draft', () => {
   it('refuses a stale edit with who changed it when, and keeps both versions intact', async () => {
     const before = (await getDraft(database.db, 'retail'))!;
     // Otto saves revision 2 → 3; Ada's edit is still based on revision 2.
-    await actions.save(event(other, { industry: 'retail', form: { document: JSON.stringify({ industry: 'retail', extends: '*', description: 'Otto' }), revision: String(before.revision) } }));
-    const stale = await actions.save(event(admin, { industry: 'retail', form: { document: '{"industry":"retail","description":"Ada"}', revision: String(before.revision) } }));
-    expect(isActionFailure(stale)).toBe(true);
-    if (!isActionFailure(stale)) return;
-    expect(stale.status).toBe(409);
-    expect(stale.data).toMatchObject({
+    await actions.save(
+      event(other, {
+        industry: 'retail',
+        form: {
+          document: JSON.stringify({ industry: 'retail', extends: '*', description: 'Otto' }),
+          revision: String(before.revision),
+        },
+      }),
+    );
+    const stale = await actions.save(
+      event(admin, {
+        industry: 'retail',
+        form: { document: '{"industry":"retail","description":"Ada"}', revision: String(before.revision) },
+      }),
+    );
+    expect(failure(stale)?.status).toBe(409);
+    expect(failure(stale)?.data).toMatchObject({
       saved: false,
       document: '{"industry":"retail","description":"Ada"}',
       conflict: { kind: 'draft', by: other.email, revision: before.revision + 1, base: before.revision },
     });
-    expect(Date.parse((stale.data as { conflict: { at: string } }).conflict.at)).toBeGreaterThan(0);
+    expect(Date.parse((failure(stale)!.data as { conflict: { at: string } }).conflict.at)).toBeGreaterThan(0);
     expect(((await getDraft(database.db, 'retail'))!.document as { description: string }).description).toBe('Otto');
   });
 
   it('refuses a first save when someone started the draft meanwhile', async () => {
     const published = (await getPublished(database.db, 'manufacturing'))!;
     const theirs = await createDraft(database.db, 'manufacturing', other.email);
-    await editDraft(database.db, 'manufacturing', { document: { industry: 'manufacturing', description: 'theirs' }, baseRevision: theirs.revision, by: other.email });
+    await editDraft(database.db, 'manufacturing', {
+      document: { industry: 'manufacturing', description: 'theirs' },
+      baseRevision: theirs.revision,
+      by: other.email,
+    });
     const mine = await actions.save(
-      event(admin, { industry: 'manufacturing', form: { document: '{"industry":"manufacturing"}', revision: '', basedOn: String(published.version) } }),
+      event(admin, {
+        industry: 'manufacturing',
+        form: { document: '{"industry":"manufacturing"}', revision: '', basedOn: String(published.version) },
+      }),
     );
-    expect(isActionFailure(mine) && mine.status).toBe(409);
+    expect(failure(mine)?.status).toBe(409);
     expect(((await getDraft(database.db, 'manufacturing'))!.document as { description: string }).description).toBe('theirs');
   });
 
   it('answers text that is not a JSON object without saving it', async () => {
     const revision = (await getDraft(database.db, 'retail'))!.revision;
-    const bad = await actions.save(event(admin, { industry: 'retail', form: { document: '{"industry": ', revision: String(revision) } }));
-    expect(isActionFailure(bad) && bad.status).toBe(400);
-    expect(isActionFailure(bad) && bad.data).toMatchObject({ saved: false, document: '{"industry": ', jsonError: expect.any(String) });
+    const bad = await actions.save(
+      event(admin, { industry: 'retail', form: { document: '{"industry": ', revision: String(revision) } }),
+    );
+    expect(failure(bad)?.status).toBe(400);
+    expect(failure(bad)?.data).toMatchObject({
+      saved: false,
+      document: '{"industry": ',
+      jsonError: expect.any(String),
+    });
     const list = await actions.save(event(admin, { industry: 'retail', form: { document: '[1]', revision: String(revision) } }));
-    expect(isActionFailure(list) && list.data).toMatchObject({ notObject: true });
+    expect(failure(list)?.data).toMatchObject({ notObject: true });
     expect((await getDraft(database.db, 'retail'))!.revision).toBe(revision);
   });
 
   it('validates live without saving', async () => {
-    const response = await validateHandler(getDb)(event(admin, { industry: 'retail', body: JSON.stringify({ industry: 'retail', grade: { weights: { potential: 0.9 }, tierPolicy: { thresholds: { T1: 120 } } } }) }));
+    const response = await validateHandler(getDb)(
+      event(admin, {
+        industry: 'retail',
+        body: JSON.stringify({
+          industry: 'retail',
+          grade: { weights: { potential: 0.9 }, tierPolicy: { thresholds: { T1: 120 } } },
+        }),
+      }),
+    );
     const body = (await response.json()) as { valid: boolean; issues: { code: string; field: string }[]; overridden: string[] };
     expect(body.valid).toBe(false);
     expect(body.issues.map((i) => [i.code, i.field])).toEqual(
@@ -360,26 +468,55 @@ describe('publishing', () => {
 
   it('needs a comment, a valid draft and the revision that was reviewed', async () => {
     const draft = (await getDraft(database.db, 'retail'))!;
-    const noComment = await actions.publish(event(admin, { industry: 'retail', form: { comment: '  ', revision: String(draft.revision) } }));
-    expect(isActionFailure(noComment) && noComment.data).toMatchObject({ missingComment: true });
+    const noComment = await actions.publish(
+      event(admin, { industry: 'retail', form: { comment: '  ', revision: String(draft.revision) } }),
+    );
+    expect(failure(noComment)?.data).toMatchObject({ missingComment: true });
 
     // The draft is Otto's description-only override: valid. Make it invalid first.
-    await actions.save(event(admin, { industry: 'retail', form: { document: JSON.stringify({ industry: 'retail', extends: '*', grade: { weights: { revenue: 0.9 } } }), revision: String(draft.revision) } }));
-    const invalid = await actions.publish(event(admin, { industry: 'retail', form: { comment: 'why not', revision: String(draft.revision + 1) } }));
-    expect(isActionFailure(invalid) && invalid.status).toBe(400);
-    expect(isActionFailure(invalid) && (invalid.data as { issues: { code: string }[] }).issues.map((i) => i.code)).toEqual(['weights.sum']);
+    await actions.save(
+      event(admin, {
+        industry: 'retail',
+        form: {
+          document: JSON.stringify({ industry: 'retail', extends: '*', grade: { weights: { revenue: 0.9 } } }),
+          revision: String(draft.revision),
+        },
+      }),
+    );
+    const invalid = await actions.publish(
+      event(admin, { industry: 'retail', form: { comment: 'why not', revision: String(draft.revision + 1) } }),
+    );
+    expect(failure(invalid)?.status).toBe(400);
+    expect((failure(invalid)?.data as { issues: { code: string }[] }).issues.map((i) => i.code)).toEqual([
+      'weights.sum',
+    ]);
 
-    const stale = await actions.publish(event(admin, { industry: 'retail', form: { comment: 'why not', revision: String(draft.revision) } }));
-    expect(isActionFailure(stale) && stale.data).toMatchObject({ conflict: { kind: 'draft', by: admin.email } });
+    const stale = await actions.publish(
+      event(admin, { industry: 'retail', form: { comment: 'why not', revision: String(draft.revision) } }),
+    );
+    expect(failure(stale)?.data).toMatchObject({ conflict: { kind: 'draft', by: admin.email } });
     expect((await getPublished(database.db, 'retail'))!.version).toBe(1);
   });
 
   it('publishes, tells the workflows, and records who, when and why', async () => {
     const draft = (await getDraft(database.db, 'retail'))!;
-    const fixed = { industry: 'retail', extends: '*', grade: { weights: { revenue: 0.25, potential: 0.4, demonstration: 0.15, winnability: 0.2 } } };
-    await actions.save(event(admin, { industry: 'retail', form: { document: JSON.stringify(fixed), revision: String(draft.revision) } }));
+    const fixed = {
+      industry: 'retail',
+      extends: '*',
+      grade: { weights: { revenue: 0.25, potential: 0.4, demonstration: 0.15, winnability: 0.2 } },
+    };
+    await actions.save(
+      event(admin, { industry: 'retail', form: { document: JSON.stringify(fixed), revision: String(draft.revision) } }),
+    );
     signals.length = 0;
-    const to = await redirected(() => actions.publish(event(admin, { industry: 'retail', form: { comment: 'Potential matters more in retail', revision: String(draft.revision + 1) } })));
+    const to = await redirected(() =>
+      actions.publish(
+        event(admin, {
+          industry: 'retail',
+          form: { comment: 'Potential matters more in retail', revision: String(draft.revision + 1) },
+        }),
+      ),
+    );
     expect(to.pathname).toBe('/rules/retail/history');
     expect(Object.fromEntries(to.searchParams)).toEqual({ published: '2', signalled: '2', targets: '3', failed: '0' });
     expect(signals).toEqual([{ industry: 'retail', version: 2 }]);
@@ -388,7 +525,9 @@ describe('publishing', () => {
     expect((await getEffective(database.db, 'retail')).ruleSet.grade.weights.potential).toBe(0.4);
     expect(await getDraft(database.db, 'retail')).toBeUndefined();
 
-    const page = await historyLoad(getDb)(event(admin, { industry: 'retail', url: `http://localhost${to.pathname}${to.search}&a=1&b=2` }));
+    const page = await historyLoad(getDb)(
+      event(admin, { industry: 'retail', url: `http://localhost${to.pathname}${to.search}&a=1&b=2` }),
+    );
     expect(page.notice).toMatchObject({ kind: 'published', version: 2, signalled: 2, targets: 3, temporalDown: false });
     expect(page.versions.map((v) => [v.version, v.status, v.by])).toEqual([
       [2, 'published', admin.email],
@@ -408,8 +547,19 @@ describe('publishing', () => {
     try {
       const real = editorActions(getDb);
       const published = (await getPublished(database.db, 'healthcare'))!;
-      await real.save(event(admin, { industry: 'healthcare', form: { document: JSON.stringify({ ...(published.document as object), description: 'v2' }), revision: '', basedOn: String(published.version) } }));
-      const to = await redirected(() => real.publish(event(admin, { industry: 'healthcare', form: { comment: 'Reworded', revision: '1' } })));
+      await real.save(
+        event(admin, {
+          industry: 'healthcare',
+          form: {
+            document: JSON.stringify({ ...(published.document as object), description: 'v2' }),
+            revision: '',
+            basedOn: String(published.version),
+          },
+        }),
+      );
+      const to = await redirected(() =>
+        real.publish(event(admin, { industry: 'healthcare', form: { comment: 'Reworded', revision: '1' } })),
+      );
       expect(to.searchParams.get('temporal')).toBe('down');
       expect(to.searchParams.get('signalled')).toBe('0');
       expect((await getPublished(database.db, 'healthcare'))!.version).toBe(published.version! + 1);
@@ -422,10 +572,12 @@ describe('publishing', () => {
   it('rolls back by publishing an older version again, with a comment', async () => {
     const rollback = historyActions(getDb, { signal: fakeSignal }).rollback;
     const missing = await rollback(event(admin, { industry: 'retail', form: { version: '1', comment: '' } }));
-    expect(isActionFailure(missing) && missing.data).toMatchObject({ missingComment: true });
+    expect(failure(missing)?.data).toMatchObject({ missingComment: true });
     const current = await rollback(event(admin, { industry: 'retail', form: { version: '2', comment: 'x' } }));
-    expect(isActionFailure(current) && current.data).toMatchObject({ message: 'current' });
-    const to = await redirected(() => rollback(event(admin, { industry: 'retail', form: { version: '1', comment: 'Back to the defaults' } })));
+    expect(failure(current)?.data).toMatchObject({ message: 'current' });
+    const to = await redirected(() =>
+      rollback(event(admin, { industry: 'retail', form: { version: '1', comment: 'Back to the defaults' } })),
+    );
     expect(Object.fromEntries(to.searchParams)).toMatchObject({ published: '3', rolledBack: '1' });
     const versions = await history(database.db, 'retail');
     expect(versions.map((v) => [v.version, v.status, v.basedOnVersion, v.comment])).toEqual([
@@ -438,9 +590,13 @@ describe('publishing', () => {
 
   it('does not discard a draft someone saved since the page was loaded', async () => {
     const draft = await createDraft(database.db, 'government', other.email);
-    await editDraft(database.db, 'government', { document: { industry: 'government' }, baseRevision: draft.revision, by: other.email });
+    await editDraft(database.db, 'government', {
+      document: { industry: 'government' },
+      baseRevision: draft.revision,
+      by: other.email,
+    });
     const refused = await actions.discard(event(admin, { industry: 'government', form: { revision: '0' } }));
-    expect(isActionFailure(refused) && refused.status).toBe(409);
+    expect(failure(refused)?.status).toBe(409);
     expect(await getDraft(database.db, 'government')).toBeDefined();
     const to = await redirected(() => actions.discard(event(admin, { industry: 'government', form: { revision: '1' } })));
     expect(to.pathname).toBe('/rules/government');
@@ -478,7 +634,13 @@ describe('rulesPublished signal', () => {
     expect(most).toBe(4);
     const notFound = Math.floor(ids.length / 10);
     const failed = Math.floor(ids.length / 25) - Math.floor(ids.length / 50);
-    expect(report).toMatchObject({ reachable: true, targets: ids.length, notRunning: notFound, failed, signalled: ids.length - notFound - failed });
+    expect(report).toMatchObject({
+      reachable: true,
+      targets: ids.length,
+      notRunning: notFound,
+      failed,
+      signalled: ids.length - notFound - failed,
+    });
     expect(report.errors.length).toBe(Math.min(5, failed));
   });
 
@@ -496,31 +658,73 @@ describe('rulesPublished signal', () => {
 describe('test bench', () => {
   it('runs an account through every stage with the draft and the published rules', async () => {
     const [id] = await listAccountIds(database.db, { industry: 'energy' });
-    const page = await benchLoad(getDb)(event(admin, { industry: 'energy', url: `http://localhost/rules/energy/test?account=${id}&overdueVisits=2` }));
+    const page = await benchLoad(getDb)(
+      event(admin, { industry: 'energy', url: `http://localhost/rules/energy/test?account=${id}&overdueVisits=2` }),
+    );
     expect(page.run?.account.id).toBe(id);
     // The energy draft of the mapping test above is invalid: its problems, not a result.
     expect(page.run?.draft).toMatchObject({ ok: false });
     const stages = page.run!.published;
     expect(stages.ruleSet).toMatchObject({ industry: 'energy', version: 1 });
-    expect(Object.keys(stages)).toEqual(['ruleSet', 'profile', 'grade', 'classify', 'relationship', 'coverage', 'strategy', 'investment', 'plan', 'health']);
+    expect(Object.keys(stages)).toEqual([
+      'ruleSet',
+      'profile',
+      'grade',
+      'classify',
+      'relationship',
+      'coverage',
+      'strategy',
+      'investment',
+      'plan',
+      'health',
+    ]);
     expect(stages.strategy.trace.rules.length).toBeGreaterThan(0);
     expect(stages.health.trace.rules.length).toBeGreaterThan(0);
     expect(page.ctx.overdueVisits).toBe(2);
   });
 
+  it('on the fallback’s page, decides each account with its own industry’s rules', async () => {
+    const [id] = await listAccountIds(database.db, { industry: 'finance' });
+    const page = await benchLoad(getDb)(event(admin, { industry: '*', url: `http://localhost/rules/*/test?account=${id}` }));
+    expect(page.run?.published.ruleSet).toMatchObject({ industry: 'finance' });
+    expect(page.run?.draft).toBeNull();
+  });
+
   it('finds accounts of the industry by name or id', async () => {
     const [account] = await getAccounts(database.db, (await listAccountIds(database.db, { industry: 'energy' })).slice(0, 1));
-    const byName = await benchLoad(getDb)(event(admin, { industry: 'energy', url: `http://localhost/rules/energy/test?q=${encodeURIComponent(account!.name.slice(2, 8))}` }));
+    const byName = await benchLoad(getDb)(
+      event(admin, {
+        industry: 'energy',
+        url: `http://localhost/rules/energy/test?q=${encodeURIComponent(account!.name.slice(2, 8))}`,
+      }),
+    );
     expect(byName.matches.map((m) => m.id)).toContain(account!.id);
     expect(byName.matches.every((m) => m.industry === 'energy')).toBe(true);
-    const byId = await benchLoad(getDb)(event(admin, { industry: 'energy', url: `http://localhost/rules/energy/test?q=${account!.id}` }));
+    const byId = await benchLoad(getDb)(
+      event(admin, { industry: 'energy', url: `http://localhost/rules/energy/test?q=${account!.id}` }),
+    );
     expect(byId.matches[0]?.id).toBe(account!.id);
   });
 
   it('validates a pasted account field by field', async () => {
     const paste = benchActions(getDb).paste;
-    const bad = await paste(event(admin, { industry: 'finance', form: { account: JSON.stringify({ id: 'p1', name: 'Pasted', status: 'sleeping', potential: -1, demonstration: 50, winnability: 50, contacts: [{ id: 'c1', name: 'C', influence: 9, stance: 0 }] }) } }));
-    expect(isActionFailure(bad) && bad.data).toMatchObject({
+    const bad = await paste(
+      event(admin, {
+        industry: 'finance',
+        form: {
+          account: JSON.stringify({
+            id: 'p1',
+            name: 'Pasted',
+            status: 'sleeping',
+            potential: -1,
+            demonstration: 50,
+            winnability: 50,
+            contacts: [{ id: 'c1', name: 'C', influence: 9, stance: 0 }],
+          }),
+        },
+      }),
+    );
+    expect(failure(bad)?.data).toMatchObject({
       issues: expect.arrayContaining([
         expect.objectContaining({ path: '$.revenueWithUs', message: 'is required' }),
         expect.objectContaining({ path: '$.status' }),
@@ -529,18 +733,29 @@ describe('test bench', () => {
       ]),
     });
     const notJson = await paste(event(admin, { industry: 'finance', form: { account: '{' } }));
-    expect(isActionFailure(notJson) && notJson.data).toMatchObject({ jsonError: expect.any(String) });
+    expect(failure(notJson)?.data).toMatchObject({ jsonError: expect.any(String) });
     const good = await paste(
       event(admin, {
         industry: 'finance',
         form: {
-          account: JSON.stringify({ id: 'p1', name: 'Pasted', industry: 'finance', status: 'active', revenueWithUs: 30_000_000, potential: 150_000_000, demonstration: 70, winnability: 80 }),
+          account: JSON.stringify({
+            id: 'p1',
+            name: 'Pasted',
+            industry: 'finance',
+            status: 'active',
+            revenueWithUs: 30_000_000,
+            potential: 150_000_000,
+            demonstration: 70,
+            winnability: 80,
+          }),
           planStrategy: 'retain',
         },
       }),
     );
     expect(isActionFailure(good)).toBe(false);
-    const run = (good as { run: { draft: unknown; published: { grade: { tier: string; score: number }; health: { trace: unknown } } } }).run;
+    const run = (
+      good as { run: { draft: unknown; published: { grade: { tier: string; score: number }; health: { trace: unknown } } } }
+    ).run;
     expect(run.draft).toBeNull();
     // revenue 30M → 85 and potential 150M → 85 on finance's doubled bands, 70 → 75, 80 → 100:
     // 0.35·85 + 0.30·85 + 0.15·75 + 0.20·100 = 86.5 → T1.
@@ -559,12 +774,21 @@ describe('what-if', () => {
   });
 
   it('moves exactly the accounts whose decisions change, checked account by account', async () => {
-    const draft = { industry: 'finance', extends: '*', grade: { bandScale: { revenue: 2, potential: 2 }, tierPolicy: { thresholds: { T1: 75, T2: 60, T3: 40 } } }, strategy: { rules: [{ name: 'retain', remove: true }] } };
+    const draft = {
+      industry: 'finance',
+      extends: '*',
+      grade: { bandScale: { revenue: 2, potential: 2 }, tierPolicy: { thresholds: { T1: 75, T2: 60, T3: 40 } } },
+      strategy: { rules: [{ name: 'retain', remove: true }] },
+    };
     const result = await runWhatIf(database.db, 'finance', draft, { pageSize: 500 });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const accounts = await getAccounts(database.db, await listAccountIds(database.db, { industry: 'finance' }));
-    const before = compileRuleSet((await getEffective(database.db, 'finance')).ruleSet, { industry: 'finance', version: 1, baseVersion: 1 });
+    const before = compileRuleSet((await getEffective(database.db, 'finance')).ruleSet, {
+      industry: 'finance',
+      version: 1,
+      baseVersion: 1,
+    });
     const v = resolveRuleSet((await getPublished(database.db, '*'))!.document, draft);
     if (!v.ok) throw new Error('draft invalid');
     const after = compileRuleSet(v.ruleSet, { industry: 'finance', version: null, baseVersion: 1 });
@@ -579,7 +803,11 @@ describe('what-if', () => {
     const row = result.changed.rows[0]!;
     expect(row.after.why?.thresholds).toEqual({ T1: 75, T2: 60, T3: 40 });
     expect(row.before.why?.ruleSet).toMatchObject({ industry: 'finance', version: 1 });
-    expect(Object.values(result.tierMatrix).flatMap((r) => Object.values(r)).reduce((s, n) => s + n, 0)).toBe(accounts.length);
+    expect(
+      Object.values(result.tierMatrix)
+        .flatMap((r) => Object.values(r))
+        .reduce((s, n) => s + n, 0),
+    ).toBe(accounts.length);
   });
 
   it('answers the problems of an invalid draft instead of evaluating it', async () => {
@@ -596,12 +824,24 @@ describe('what-if', () => {
     await editorActions(getDb).save(
       event(admin, {
         industry: 'finance',
-        form: { document: JSON.stringify({ ...(published.document as object), grade: { bandScale: { revenue: 1, potential: 1 } } }), revision: '', basedOn: String(published.version) },
+        form: {
+          document: JSON.stringify({ ...(published.document as object), grade: { bandScale: { revenue: 1, potential: 1 } } }),
+          revision: '',
+          basedOn: String(published.version),
+        },
       }),
     );
-    const page = await load(event(admin, { industry: 'finance', url: 'http://localhost/rules/finance/whatif?change=tier&page=1' }));
+    const page = await load(
+      event(admin, { industry: 'finance', url: 'http://localhost/rules/finance/whatif?change=tier&page=1' }),
+    );
     expect(page.draft).toMatchObject({ revision: 1, valid: true });
-    expect(page.filter).toEqual({ kind: 'tier', tierFrom: undefined, tierTo: undefined, classFrom: undefined, classTo: undefined });
+    expect(page.filter).toEqual({
+      kind: 'tier',
+      tierFrom: undefined,
+      tierTo: undefined,
+      classFrom: undefined,
+      classTo: undefined,
+    });
     expect(page.result?.ok && page.result.counts.tierUp).toBeGreaterThan(0);
     expect(page.result?.ok && page.result.changed.rows.every((r) => r.changes.tier)).toBe(true);
   });
@@ -613,14 +853,22 @@ describe('role enforcement', () => {
   const handlers: [string, (e: RulesEvent) => Promise<unknown>][] = [
     ['index load', indexLoad(getDb)],
     ['editor load', editorLoad(getDb)],
-    ...Object.entries(editorActions(getDb, { signal: fakeSignal })).map(([k, f]) => [`editor action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>]),
+    ...Object.entries(editorActions(getDb, { signal: fakeSignal })).map(
+      ([k, f]) => [`editor action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>],
+    ),
     ['validate endpoint', validateHandler(getDb)],
     ['history load', historyLoad(getDb)],
-    ...Object.entries(historyActions(getDb, { signal: fakeSignal })).map(([k, f]) => [`history action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>]),
+    ...Object.entries(historyActions(getDb, { signal: fakeSignal })).map(
+      ([k, f]) => [`history action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>],
+    ),
     ['what-if load', whatIfLoad(getDb)],
-    ...Object.entries(whatIfActions(getDb, { signal: fakeSignal })).map(([k, f]) => [`what-if action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>]),
+    ...Object.entries(whatIfActions(getDb, { signal: fakeSignal })).map(
+      ([k, f]) => [`what-if action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>],
+    ),
     ['test bench load', benchLoad(getDb)],
-    ...Object.entries(benchActions(getDb)).map(([k, f]) => [`test bench action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>]),
+    ...Object.entries(benchActions(getDb)).map(
+      ([k, f]) => [`test bench action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>],
+    ),
   ];
 
   it.each(handlers)('%s refuses a manager (403) and a signed-out visitor (401) before doing anything', async (_name, handler) => {
@@ -646,7 +894,8 @@ describe('role enforcement', () => {
     const files = readdirSync(dir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && /^\+(page|layout)\.server\.ts$|^\+server\.ts$/.test(e.name))
       .map((e) => join(e.parentPath, e.name));
-    const factories = /\b(indexLoad|editorLoad|editorActions|validateHandler|historyLoad|historyActions|whatIfLoad|whatIfActions|benchLoad|benchActions)\(db\)/;
+    const factories =
+      /\b(indexLoad|editorLoad|editorActions|validateHandler|historyLoad|historyActions|whatIfLoad|whatIfActions|benchLoad|benchActions)\(db\)/;
     for (const file of files) {
       const source = readFileSync(file, 'utf8');
       const exports = [...source.matchAll(/^export const (\w+)[^=]*=\s*(.*);$/gm)];

@@ -93,7 +93,8 @@ function group<T extends [string, number, ...unknown[]]>(items: T[]): Map<string
     else out.set(item[0], [item]);
   }
   for (const list of out.values())
-    if (list.length > 1) list.sort((x, y) => x[1] - y[1] || (String(x[2]) < String(y[2]) ? -1 : String(x[2]) > String(y[2]) ? 1 : 0));
+    if (list.length > 1)
+      list.sort((x, y) => x[1] - y[1] || (String(x[2]) < String(y[2]) ? -1 : String(x[2]) > String(y[2]) ? 1 : 0));
   return out;
 }
 
@@ -154,7 +155,13 @@ export async function loadAccountsBulk(db: Db, filter: BulkAccountFilter): Promi
         competitorStances: c[10] ?? {},
         interactions90d: c[11],
       })),
-      competitors: (competitors.get(id) ?? []).map((k) => ({ id: k[2], name: k[3], share: k[4], theirOffer: k[5], ourEdge: k[6] })),
+      competitors: (competitors.get(id) ?? []).map((k) => ({
+        id: k[2],
+        name: k[3],
+        share: k[4],
+        theirOffer: k[5],
+        ourEdge: k[6],
+      })),
       influenceLinks: (links.get(id) ?? []).map((l) => ({ from: l[2], to: l[3], weight: l[4] })),
     };
   });

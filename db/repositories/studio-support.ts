@@ -4,7 +4,7 @@
  * filters) so that a manager's pages never read outside their accounts, and aggregates in SQL so
  * a page over 10,000 accounts reads counts, not rows.
  */
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Band } from '../../engine/ruleset/schema.js';
 import type { Db } from '../client.js';
@@ -534,4 +534,16 @@ export async function publishedRuleSetIds(db: Db): Promise<{ id: number; industr
     .from(ruleSets)
     .where(eq(ruleSets.status, 'published'))
     .orderBy(asc(ruleSets.industry));
+}
+
+/** The newest run of a review workflow (run ids are `<workflowId>:<runId>`) started at or after `since`. */
+export async function reviewRunOf(db: Db, workflowId: string, since: Date): Promise<ReviewRunRow | undefined> {
+  const prefix = `${workflowId.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`;
+  const [row] = await db
+    .select()
+    .from(reviewRuns)
+    .where(and(sql`${reviewRuns.id} like ${prefix}`, gte(reviewRuns.startedAt, since)))
+    .orderBy(desc(reviewRuns.startedAt))
+    .limit(1);
+  return row;
 }

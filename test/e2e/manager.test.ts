@@ -378,8 +378,9 @@ describe('a signed-out visitor', () => {
       headers: { origin: server.url },
       maxRedirects: 0,
     });
-    expect(post.status()).toBe(303);
-    expect(post.headers()['location']).toMatch(/^\/signin/);
+    // SvelteKit answers an action request with its own redirect result rather than a bare 303.
+    const location = post.status() === 303 ? post.headers()['location'] : ((await post.json()) as { type: string; location: string }).location;
+    expect(location).toMatch(/^\/signin\?next=/);
     errors.assertNone();
     await context.close();
   });

@@ -46,7 +46,11 @@ const byField = (page: Page, path: string) => page.locator(`#${fieldId(path)}`);
 const issuesAt = (page: Page, path: string) => page.locator(`#${fieldId(path)}-issues`);
 
 async function setLocale(context: BrowserContext, locale: 'en' | 'zh-CN') {
-  const response = await context.request.post('/locale', { form: { locale, next: '/' }, headers: { origin: server.url }, maxRedirects: 0 });
+  const response = await context.request.post('/locale', {
+    form: { locale, next: '/' },
+    headers: { origin: server.url },
+    maxRedirects: 0,
+  });
   expect(response.status()).toBe(303);
 }
 
@@ -87,9 +91,13 @@ describe('an admin', () => {
     const revenue = byField(page, '$.grade.weights.revenue');
     await revenue.fill('0.5');
     await expect.poll(() => page.getByTestId('weights-sum').textContent()).toBe('Sum of weights: 1.15. It must be 1.');
-    await expect.poll(() => issuesAt(page, '$.grade.weights').textContent(), { timeout: 10_000 }).toContain('The weights must sum to 1; they sum to 1.15.');
+    await expect
+      .poll(() => issuesAt(page, '$.grade.weights').textContent(), { timeout: 10_000 })
+      .toContain('The weights must sum to 1; they sum to 1.15.');
     expect(await revenue.getAttribute('aria-invalid')).toBe('false');
-    await expect.poll(() => page.locator('#issue-summary').textContent()).toContain('The weights must sum to 1; they sum to 1.15.');
+    await expect
+      .poll(() => page.locator('#issue-summary').textContent())
+      .toContain('The weights must sum to 1; they sum to 1.15.');
     // Saving keeps the draft (drafts may be invalid); publishing is not offered until it is fixed.
     await page.getByRole('button', { name: 'Save draft' }).click();
     await expect.poll(() => page.getByTestId('save-state').textContent()).toContain('Saved (revision 1)');
@@ -111,7 +119,10 @@ describe('an admin', () => {
     await screenshot(page, 'rules-editor-en');
 
     // Save and run the what-if.
-    await Promise.all([page.waitForURL(`**${EDITOR}/whatif`), page.getByRole('button', { name: 'Save and run what-if' }).click()]);
+    await Promise.all([
+      page.waitForURL(`**${EDITOR}/whatif`),
+      page.getByRole('button', { name: 'Save and run what-if' }).click(),
+    ]);
     await expect.poll(() => page.locator('h1').textContent()).toBe('What-if: Manufacturing');
     const tierChanges = Number(await page.getByTestId('count-tier').textContent());
     expect(tierChanges).toBeGreaterThan(0);

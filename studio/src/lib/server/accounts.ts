@@ -681,7 +681,7 @@ export async function loadAccountDetail(db: Db, user: SessionUser, id: string, n
 
   const names = await userNames(db, [
     account.ownerId,
-    ...plans.flatMap((p) => [p.approvedBy, p.rejectedBy]),
+    ...plans.slice(0, 3).flatMap((p) => [p.approvedBy, p.rejectedBy, p.resources?.owner, ...p.actions.map((a) => a.owner)]),
     ...visitRows.map((v) => v.by),
     ...inForce.map((a) => a.owner),
   ]);

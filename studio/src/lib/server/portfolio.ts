@@ -14,6 +14,7 @@ import {
   nineBoxCounts,
   pendingPlansWhere,
   reviewAggregateWhere,
+  reviewRunOf,
   reviewRunsPage,
   reviewsPageWhere,
   reviewYears,
@@ -214,10 +215,26 @@ export async function loadPortfolioLive(db: Db, user: SessionUser, data: Portfol
   return { progress, schedule, failed, errors };
 }
 
-/** Starts the annual review now: admins only, checked here as well as by the route. */
-export async function runReviewNow(user: SessionUser, port: TemporalPort | null, year: number): Promise<Live<{ workflowId: string }>> {
+/**
+ * Starts the annual review now: admins only, checked here as well as by the route. Waits briefly
+ * for the run's row (the workflow's first step writes it), so the page that follows already shows
+ * the run and keeps its progress live.
+ */
+export async function runReviewNow(
+  user: SessionUser,
+  port: TemporalPort | null,
+  year: number,
+  db?: Db,
+  waitMs = 5_000,
+): Promise<Live<{ workflowId: string }>> {
   if (!hasRole(user, 'admin')) error(403, 'Forbidden');
-  return live(port, (p) => p.startReview(year));
+  const since = new Date(Date.now() - 1000);
+  const started = await live(port, (p) => p.startReview(year));
+  if (started.status === 'ok' && db) {
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline && !(await reviewRunOf(db, started.value.workflowId, since))) await new Promise((r) => setTimeout(r, 150));
+  }
+  return started;
 }
 
 // ---- the reviews page ---------------------------------------------------------------------------

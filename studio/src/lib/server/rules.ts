@@ -97,7 +97,6 @@ const MAX_DOCUMENT_BYTES = 1_000_000;
 /** The industry of the URL: `*` or a name as accounts carry it; anything else is not a page. */
 export function industryParam(params: RulesEvent['params']): string {
   const industry = params['industry'] ?? '';
-  // eslint-disable-next-line no-control-regex
   if (industry.length === 0 || industry.length > 100 || /[\u0000-\u001f\u007f/]/.test(industry) || industry !== industry.trim())
     error(404, 'Not found');
   return industry;
@@ -112,7 +111,9 @@ export function issueViews(issues: readonly Issue[]): IssueView[] {
 }
 
 function affectedViews(affected: readonly Pick<AffectedIndustry, 'industry' | 'version' | 'issues'>[]): AffectedView[] {
-  return affected.filter((a) => a.issues.length > 0).map((a) => ({ industry: a.industry, version: a.version, issues: issueViews(a.issues) }));
+  return affected
+    .filter((a) => a.issues.length > 0)
+    .map((a) => ({ industry: a.industry, version: a.version, issues: issueViews(a.issues) }));
 }
 
 function factKind(f: FactDefinition): FactKind {
@@ -184,7 +185,15 @@ async function userNames(database: Db, values: readonly (string | null | undefin
   const rows = await database
     .select({ id: users.id, email: users.email, name: users.name })
     .from(users)
-    .where(or(inArray(users.id, wanted), inArray(sql`lower(${users.email})`, wanted.map((w) => w.toLowerCase()))));
+    .where(
+      or(
+        inArray(users.id, wanted),
+        inArray(
+          sql`lower(${users.email})`,
+          wanted.map((w) => w.toLowerCase()),
+        ),
+      ),
+    );
   const out: Record<string, string> = {};
   for (const w of wanted) {
     const row = rows.find((r) => r.id === w || r.email.toLowerCase() === w.toLowerCase());
@@ -235,9 +244,7 @@ export function indexLoad(getDb: GetDb) {
     const database = await getDb();
     const [sets, facets] = await Promise.all([listIndustries(database), accountFacets(database, 'industry')]);
     const counts = new Map(facets.map((f) => [f.value, f.count]));
-    const drafts = await Promise.all(
-      sets.map(async (s) => (s.draft ? await getDraft(database, s.industry) : undefined)),
-    );
+    const drafts = await Promise.all(sets.map(async (s) => (s.draft ? await getDraft(database, s.industry) : undefined)));
     const rows: IndexRow[] = [];
     for (const [i, s] of sets.entries()) {
       const draft = drafts[i];
@@ -247,10 +254,17 @@ export function indexLoad(getDb: GetDb) {
         hasOwnSet: Boolean(s.published),
         accounts:
           s.industry === FALLBACK_INDUSTRY
-            ? facets.filter((f) => f.value === null || !sets.some((x) => x.industry === f.value && x.published)).reduce((n, f) => n + f.count, 0)
+            ? facets
+                .filter((f) => f.value === null || !sets.some((x) => x.industry === f.value && x.published))
+                .reduce((n, f) => n + f.count, 0)
             : (counts.get(s.industry) ?? 0),
         published: s.published
-          ? { version: s.published.version!, comment: s.published.comment, by: s.published.publishedBy, at: s.published.publishedAt }
+          ? {
+              version: s.published.version!,
+              comment: s.published.comment,
+              by: s.published.publishedBy,
+              at: s.published.publishedAt,
+            }
           : null,
         draft: draft
           ? {
@@ -268,13 +282,15 @@ export function indexLoad(getDb: GetDb) {
       .filter((f): f is { value: string; count: number } => f.value !== null && !sets.some((s) => s.industry === f.value))
       .map((f) => ({ industry: f.value, accounts: f.count }))
       .sort((a, b) => a.industry.localeCompare(b.industry));
-    const names = await userNames(database, rows.flatMap((r) => [r.published?.by, r.draft?.by]));
+    const names = await userNames(
+      database,
+      rows.flatMap((r) => [r.published?.by, r.draft?.by]),
+    );
     return { industries: rows, withoutSet, names };
   };
 }
 
 // ---- the editor ----------------------------------------------------------------------------------
-
 
 async function accountCount(database: Db, industry: string): Promise<number> {
   if (industry !== FALLBACK_INDUSTRY) return (await listAccounts(database, { industry }, { pageSize: 1 })).total;
@@ -330,8 +346,11 @@ export type SaveResult =
   | { action: 'save'; saved: false; document: string; jsonError?: string; conflict?: ConflictView; notObject?: boolean };
 
 /** Parses the posted document; a failure is answered with the text as posted, so nothing typed is lost. */
-function parseDocument(text: string): { ok: true; document: Record<string, unknown> } | { ok: false; failure: ActionFailure<SaveResult> } {
-  if (text.length > MAX_DOCUMENT_BYTES) return { ok: false, failure: fail(413, { action: 'save', saved: false, document: '', jsonError: 'too large' }) };
+function parseDocument(
+  text: string,
+): { ok: true; document: Record<string, unknown> } | { ok: false; failure: ActionFailure<SaveResult> } {
+  if (text.length > MAX_DOCUMENT_BYTES)
+    return { ok: false, failure: fail(413, { action: 'save', saved: false, document: '', jsonError: 'too large' }) };
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -368,7 +387,13 @@ export async function saveDraft(
           action: 'save' as const,
           saved: false as const,
           document: form.document,
-          conflict: { kind: 'draft' as const, by: draft.editedBy ?? draft.createdBy, at: at.toISOString(), revision: draft.revision, base: null },
+          conflict: {
+            kind: 'draft' as const,
+            by: draft.editedBy ?? draft.createdBy,
+            at: at.toISOString(),
+            revision: draft.revision,
+            base: null,
+          },
         }),
       );
     }
@@ -377,10 +402,25 @@ export async function saveDraft(
   try {
     const row = await editDraft(database, industry, { document: parsed.document, baseRevision, by: who(user) });
     const check = await validateDocument(database, industry, row.document);
-    return { action: 'save', saved: true, revision: row.revision, valid: check.ok, issues: issueViews(check.issues), affected: affectedViews(check.affected) };
+    return {
+      action: 'save',
+      saved: true,
+      revision: row.revision,
+      valid: check.ok,
+      issues: issueViews(check.issues),
+      affected: affectedViews(check.affected),
+    };
   } catch (e) {
     if (e instanceof ConflictError)
-      return fail(409, await named(database, { action: 'save' as const, saved: false as const, document: form.document, conflict: conflictView(e, baseRevision) }));
+      return fail(
+        409,
+        await named(database, {
+          action: 'save' as const,
+          saved: false as const,
+          document: form.document,
+          conflict: conflictView(e, baseRevision),
+        }),
+      );
     if (e instanceof NotFoundError)
       return fail(409, {
         action: 'save' as const,
@@ -413,7 +453,12 @@ function publishedRedirect(industry: string, result: PublishResult, report: Sign
   redirect(303, `${rulesPath(industry, '/history')}?${q}`);
 }
 
-async function afterPublish(database: Db, industry: string, result: PublishResult, signal: Signaller = signalRulesPublished): Promise<SignalReport> {
+async function afterPublish(
+  database: Db,
+  industry: string,
+  result: PublishResult,
+  signal: Signaller = signalRulesPublished,
+): Promise<SignalReport> {
   const report = await signal(database, { industry, version: result.published.version! });
   if (!report.reachable || report.failed > 0)
     console.warn(
@@ -435,13 +480,27 @@ export async function publishDraft(
   if (!comment) return fail(400, { action: 'publish' as const, comment: form.comment, missingComment: true });
   let result: PublishResult;
   try {
-    result = await publish(database, industry, { comment, by: who(user), ...(form.revision !== null ? { revision: form.revision } : {}) });
+    result = await publish(database, industry, {
+      comment,
+      by: who(user),
+      ...(form.revision !== null ? { revision: form.revision } : {}),
+    });
   } catch (e) {
-    if (e instanceof ConflictError) return fail(409, await named(database, { action: 'publish' as const, comment: form.comment, conflict: conflictView(e, form.revision) }));
+    if (e instanceof ConflictError)
+      return fail(
+        409,
+        await named(database, { action: 'publish' as const, comment: form.comment, conflict: conflictView(e, form.revision) }),
+      );
     if (e instanceof InvalidRuleSetError)
-      return fail(400, { action: 'publish' as const, comment: form.comment, issues: issueViews(e.issues), affected: affectedViews(e.affected) });
+      return fail(400, {
+        action: 'publish' as const,
+        comment: form.comment,
+        issues: issueViews(e.issues),
+        affected: affectedViews(e.affected),
+      });
     if (e instanceof NotFoundError) return fail(400, { action: 'publish' as const, comment: form.comment, noDraft: true });
-    if (e instanceof BadRequestError) return fail(400, { action: 'publish' as const, comment: form.comment, missingComment: true });
+    if (e instanceof BadRequestError)
+      return fail(400, { action: 'publish' as const, comment: form.comment, missingComment: true });
     throw e;
   }
   publishedRedirect(industry, result, await afterPublish(database, industry, result, signal));
@@ -472,14 +531,21 @@ export function editorActions(getDb: GetDb, opts: HandlerOptions = {}) {
         basedOn: intOrNull(form.get('basedOn')),
       });
       const next = text(form, 'next');
-      if ('saved' in result && result.saved && (next === 'whatif' || next === 'test')) redirect(303, rulesPath(industry, `/${next}`));
+      if ('saved' in result && result.saved && (next === 'whatif' || next === 'test'))
+        redirect(303, rulesPath(industry, `/${next}`));
       return result;
     },
     publish: async ({ locals, params, request }: RulesEvent) => {
       const user = requireRole(locals, 'admin');
       const industry = industryParam(params);
       const form = await formOf(request);
-      return publishDraft(await getDb(), user, industry, { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) }, opts.signal);
+      return publishDraft(
+        await getDb(),
+        user,
+        industry,
+        { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) },
+        opts.signal,
+      );
     },
     discard: async ({ locals, params, request }: RulesEvent) => {
       requireRole(locals, 'admin');
@@ -495,7 +561,13 @@ export function editorActions(getDb: GetDb, opts: HandlerOptions = {}) {
           409,
           await named(database, {
             action: 'discard' as const,
-            conflict: { kind: 'draft' as const, by: draft.editedBy ?? draft.createdBy, at: at.toISOString(), revision: draft.revision, base: revision },
+            conflict: {
+              kind: 'draft' as const,
+              by: draft.editedBy ?? draft.createdBy,
+              at: at.toISOString(),
+              revision: draft.revision,
+              base: revision,
+            },
           }),
         );
       }
@@ -543,10 +615,13 @@ export function historyLoad(getDb: GetDb) {
     const industry = industryParam(params);
     const database = await getDb();
     const [versions, draft] = await Promise.all([history(database, industry), getDraft(database, industry)]);
-    if (versions.length === 0 && !draft) error(404, 'Not found');
     const a = versionRef(url.searchParams.get('a'));
     const b = versionRef(url.searchParams.get('b'));
-    let diff: { a: VersionRef; b: VersionRef; changes: { path: string; kind: string; before?: unknown; after?: unknown }[] } | null = null;
+    let diff: {
+      a: VersionRef;
+      b: VersionRef;
+      changes: { path: string; kind: string; before?: unknown; after?: unknown }[];
+    } | null = null;
     let diffMissing = false;
     if (a !== null && b !== null) {
       try {
@@ -567,7 +642,11 @@ export function historyLoad(getDb: GetDb) {
           temporalDown: q.get('temporal') === 'down',
         }
       : null;
-    const names = await userNames(database, [...versions.flatMap((v) => [v.publishedBy, v.createdBy]), draft?.editedBy, draft?.createdBy]);
+    const names = await userNames(database, [
+      ...versions.flatMap((v) => [v.publishedBy, v.createdBy]),
+      draft?.editedBy,
+      draft?.createdBy,
+    ]);
     return {
       industry,
       versions: versions.map((v) => ({
@@ -578,7 +657,9 @@ export function historyLoad(getDb: GetDb) {
         at: v.publishedAt ?? v.createdAt,
         basedOnVersion: v.basedOnVersion,
       })),
-      draft: draft ? { revision: draft.revision, by: draft.editedBy ?? draft.createdBy, at: draft.editedAt ?? draft.createdAt } : null,
+      draft: draft
+        ? { revision: draft.revision, by: draft.editedBy ?? draft.createdBy, at: draft.editedAt ?? draft.createdAt }
+        : null,
       diff,
       diffMissing,
       notice,
@@ -587,7 +668,15 @@ export function historyLoad(getDb: GetDb) {
   };
 }
 
-export type RollbackFailure = { action: 'rollback'; version: number | null; comment: string; missingComment?: boolean; message?: 'current' | 'unknown'; issues?: IssueView[]; affected?: AffectedView[] };
+export type RollbackFailure = {
+  action: 'rollback';
+  version: number | null;
+  comment: string;
+  missingComment?: boolean;
+  message?: 'current' | 'unknown';
+  issues?: IssueView[];
+  affected?: AffectedView[];
+};
 
 export function historyActions(getDb: GetDb, opts: HandlerOptions = {}) {
   return {
@@ -608,7 +697,8 @@ export function historyActions(getDb: GetDb, opts: HandlerOptions = {}) {
       } catch (e) {
         if (e instanceof NotFoundError) return failure(404, { message: 'unknown' });
         if (e instanceof BadRequestError) return failure(400, { message: 'current' });
-        if (e instanceof InvalidRuleSetError) return failure(400, { issues: issueViews(e.issues), affected: affectedViews(e.affected) });
+        if (e instanceof InvalidRuleSetError)
+          return failure(400, { issues: issueViews(e.issues), affected: affectedViews(e.affected) });
         throw e;
       }
       const report = await afterPublish(database, industry, result, opts.signal);
@@ -671,7 +761,13 @@ export function whatIfLoad(getDb: GetDb) {
       filter,
       cacheKey: `${industry}|${draft.id}|${draft.revision}|${publishedKey}`,
     });
-    return { industry, draft: { revision: draft.revision, valid: result.ok }, publishedVersion: published?.version ?? null, result, filter };
+    return {
+      industry,
+      draft: { revision: draft.revision, valid: result.ok },
+      publishedVersion: published?.version ?? null,
+      result,
+      filter,
+    };
   };
 }
 
@@ -681,7 +777,13 @@ export function whatIfActions(getDb: GetDb, opts: HandlerOptions = {}) {
       const user = requireRole(locals, 'admin');
       const industry = industryParam(params);
       const form = await formOf(request);
-      return publishDraft(await getDb(), user, industry, { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) }, opts.signal);
+      return publishDraft(
+        await getDb(),
+        user,
+        industry,
+        { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) },
+        opts.signal,
+      );
     },
   };
 }
@@ -695,7 +797,6 @@ export interface BenchContext {
   planStrategy: Strategy | null;
   planCloseness: number | null;
 }
-
 
 function traceView(t: RuleListTrace | undefined): TraceView {
   if (!t) return { decidedBy: [], usedFallback: false, rules: [] };
@@ -712,14 +813,23 @@ export function stageView(account: Account, rules: EspRules, ctx: BenchContext):
     openActions: ctx.openActions,
     overdueActions: ctx.overdueActions,
     // Without the closeness at the plan, the plan counts as made now: no drop since.
-    plan: ctx.planStrategy ? { strategy: ctx.planStrategy, closeness: ctx.planCloseness ?? decideAccount(account, rules).closeness } : undefined,
+    plan: ctx.planStrategy
+      ? { strategy: ctx.planStrategy, closeness: ctx.planCloseness ?? decideAccount(account, rules).closeness }
+      : undefined,
   });
   const d = result.decision;
   const objective = revenueObjective(account, d.strategy, rules.ruleSet);
   const dims: StageView['grade']['dimensions'] = {};
   for (const dim of DIMENSIONS) {
     const x = e.grade.dimensions[dim];
-    dims[dim] = { field: x.field, value: x.value, bandMin: x.band?.min ?? null, score: x.score, weight: x.weight, weighted: Math.round(x.weighted * 100) / 100 };
+    dims[dim] = {
+      field: x.field,
+      value: x.value,
+      bandMin: x.band?.min ?? null,
+      score: x.score,
+      weight: x.weight,
+      weighted: Math.round(x.weighted * 100) / 100,
+    };
   }
   return {
     ruleSet: e.ruleSet,
@@ -729,7 +839,13 @@ export function stageView(account: Account, rules: EspRules, ctx: BenchContext):
       ready: e.profile.ready,
       minCompleteness: e.profile.minCompleteness,
     },
-    grade: { dimensions: dims, score: e.grade.score, mode: e.grade.policy.mode, thresholds: e.grade.policy.thresholds, tier: e.grade.tier },
+    grade: {
+      dimensions: dims,
+      score: e.grade.score,
+      mode: e.grade.policy.mode,
+      thresholds: e.grade.policy.thresholds,
+      tier: e.grade.tier,
+    },
     classify: {
       contributionScore: e.classify.contributionScore,
       potentialScore: e.classify.potentialScore,
@@ -767,25 +883,50 @@ export function stageView(account: Account, rules: EspRules, ctx: BenchContext):
   };
 }
 
-/** The draft's and the published effective rule sets of the industry, compiled. */
-async function benchRules(database: Db, industry: string): Promise<{ draft: EspRules | { issues: IssueView[] } | null; published: EspRules }> {
-  const effective = await getEffective(database, industry);
-  const published = compileRuleSet(effective.ruleSet, { industry: effective.industry, version: effective.version, baseVersion: effective.baseVersion });
+/**
+ * The draft's and the published effective rule sets an account is decided with on this page,
+ * compiled. On an industry's page: that industry's. On the fallback's page: the account's own
+ * industry's, since a `*` draft changes every industry's effective set (its override, if it has
+ * one, applied to the draft `*`).
+ */
+async function benchRules(
+  database: Db,
+  industry: string,
+  accountIndustry: string | null | undefined,
+): Promise<{ draft: EspRules | { issues: IssueView[] } | null; published: EspRules }> {
+  const fallbackPage = industry === FALLBACK_INDUSTRY;
+  const effective = await getEffective(database, fallbackPage ? (accountIndustry ?? FALLBACK_INDUSTRY) : industry);
+  const published = compileRuleSet(effective.ruleSet, {
+    industry: effective.industry,
+    version: effective.version,
+    baseVersion: effective.baseVersion,
+  });
   const draftRow = await getDraft(database, industry);
   if (!draftRow) return { draft: null, published };
-  const base = industry === FALLBACK_INDUSTRY ? undefined : await getPublished(database, FALLBACK_INDUSTRY);
-  const v = base ? resolveRuleSet(base.document, draftRow.document) : resolveRuleSet(draftRow.document);
+  let v;
+  let ref;
+  if (fallbackPage) {
+    const own = effective.industry === FALLBACK_INDUSTRY ? undefined : await getPublished(database, effective.industry);
+    v = own ? resolveRuleSet(draftRow.document, own.document) : resolveRuleSet(draftRow.document);
+    ref = { industry: effective.industry, version: own ? effective.version : null, baseVersion: null };
+  } else {
+    const base = await getPublished(database, FALLBACK_INDUSTRY);
+    v = resolveRuleSet(base?.document, draftRow.document);
+    ref = { industry, version: null, baseVersion: effective.baseVersion };
+  }
   if (!v.ok) return { draft: { issues: issueViews(v.issues) }, published };
-  return {
-    draft: compileRuleSet(v.ruleSet, { industry, version: null, baseVersion: industry === FALLBACK_INDUSTRY ? null : effective.baseVersion }),
-    published,
-  };
+  return { draft: compileRuleSet(v.ruleSet, ref), published };
 }
 
 function runBench(account: Account, rules: Awaited<ReturnType<typeof benchRules>>, ctx: BenchContext): BenchRun {
   return {
     account: { id: account.id, name: account.name, industry: account.industry ?? null, status: account.status ?? null },
-    draft: rules.draft === null ? null : 'issues' in rules.draft ? { ok: false, issues: rules.draft.issues } : { ok: true, stages: stageView(account, rules.draft, ctx) },
+    draft:
+      rules.draft === null
+        ? null
+        : 'issues' in rules.draft
+          ? { ok: false, issues: rules.draft.issues }
+          : { ok: true, stages: stageView(account, rules.draft, ctx) },
     published: stageView(account, rules.published, ctx),
   };
 }
@@ -818,7 +959,9 @@ export function benchLoad(getDb: GetDb) {
         ])
       : [await listAccounts(database, filter, { sort: 'name', pageSize: 20 }), undefined];
     const matches = [
-      ...(byId && (industry === FALLBACK_INDUSTRY || byId.industry === industry) ? [{ id: byId.id, name: byId.name, industry: byId.industry ?? null }] : []),
+      ...(byId && (industry === FALLBACK_INDUSTRY || byId.industry === industry)
+        ? [{ id: byId.id, name: byId.name, industry: byId.industry ?? null }]
+        : []),
       ...byName.rows.filter((r) => r.id !== byId?.id).map((r) => ({ id: r.id, name: r.name, industry: r.industry })),
     ];
     const ctx = benchContext((k) => url.searchParams.get(k));
@@ -827,7 +970,7 @@ export function benchLoad(getDb: GetDb) {
     let notFound = false;
     if (accountId) {
       const account = await getAccount(database, accountId);
-      if (account) run = runBench(account, await benchRules(database, industry), ctx);
+      if (account) run = runBench(account, await benchRules(database, industry, account.industry), ctx);
       else notFound = true;
     }
     return { industry, q, matches, total: byName.total, accountId, run, notFound, ctx };
@@ -854,7 +997,9 @@ export function benchActions(getDb: GetDb) {
       }
       // One account, as an object (or a list holding one, as `esp evaluate` takes them).
       const list = Array.isArray(raw) ? raw.slice(0, 1) : [raw];
-      const { accounts, issues } = parseAccounts(list, { required: ['status', 'revenueWithUs', 'potential', 'demonstration', 'winnability'] });
+      const { accounts, issues } = parseAccounts(list, {
+        required: ['status', 'revenueWithUs', 'potential', 'demonstration', 'winnability'],
+      });
       if (issues.length > 0 || !accounts[0])
         return fail(400, {
           action: 'paste' as const,
@@ -865,7 +1010,11 @@ export function benchActions(getDb: GetDb) {
         const v = form.get(k);
         return typeof v === 'string' ? v : null;
       });
-      return { action: 'paste' as const, json, run: runBench(accounts[0], await benchRules(await getDb(), industry), ctx) };
+      return {
+        action: 'paste' as const,
+        json,
+        run: runBench(accounts[0], await benchRules(await getDb(), industry, accounts[0].industry), ctx),
+      };
     },
   };
 }

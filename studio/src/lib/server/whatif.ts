@@ -15,7 +15,7 @@ import type { Db } from '../../../../db/client.js';
 import { loadAccountsBulk } from '../../../../db/repositories/accounts-bulk.js';
 import { ruleSets } from '../../../../db/schema.js';
 import { explainAccount } from '../../../../engine/explain.js';
-import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Dimension, type Tier } from '../../../../engine/model.js';
+import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '../../../../engine/model.js';
 import type { AccountDecision } from '../../../../engine/pipeline.js';
 import { evaluatePortfolio, rankQuotaIndustries, type QuotaRanking } from '../../../../engine/portfolio.js';
 import { RuleBook, type RuleSetDocument } from '../../../../engine/rulebook.js';
@@ -63,7 +63,15 @@ export type WhatIfResult =
       ok: true;
       industry: string;
       scope: { all: boolean; accounts: number; industries: string[] };
-      counts: { accounts: number; changed: number; tier: number; class: number; strategy: number; tierUp: number; tierDown: number };
+      counts: {
+        accounts: number;
+        changed: number;
+        tier: number;
+        class: number;
+        strategy: number;
+        tierUp: number;
+        tierDown: number;
+      };
       tierMatrix: Matrix<Tier>;
       classMatrix: Matrix<AccountClass>;
       strategyChanges: { from: string; to: string; count: number }[];
@@ -108,9 +116,17 @@ function ruleBooks(
   const all = industry === FALLBACK_INDUSTRY;
   const base = published.find((p) => p.industry === FALLBACK_INDUSTRY);
   if (!base) return { invalidIndustry: FALLBACK_INDUSTRY, issues: [] };
-  const doc = (p: PublishedRow): RuleSetDocument => ({ industry: p.industry, version: p.version, document: p.document, source: p.industry });
+  const doc = (p: PublishedRow): RuleSetDocument => ({
+    industry: p.industry,
+    version: p.version,
+    document: p.document,
+    source: p.industry,
+  });
   const overrides = published.filter((p) => p.industry !== FALLBACK_INDUSTRY && (all || p.industry === industry));
-  const key = [base, ...overrides].map((p) => p.id).sort().join(',');
+  const key = [base, ...overrides]
+    .map((p) => p.id)
+    .sort()
+    .join(',');
   let current = publishedBooks.get(db);
   if (current?.key !== key) publishedBooks.set(db, (current = { key, book: new RuleBook(doc(base), overrides.map(doc)) }));
   const draftDoc: RuleSetDocument = { industry, version: null, document: draft, source: industry };
@@ -127,7 +143,11 @@ function decided(a: AccountDecision): Omit<Side, 'why'> {
   return { score: a.score, tier: a.tier, class: a.class, strategy: a.strategy, investment: a.investment };
 }
 
-async function evaluate(db: Db, industry: string, draft: unknown): Promise<Evaluated | { invalidIndustry: string; issues: Issue[] }> {
+async function evaluate(
+  db: Db,
+  industry: string,
+  draft: unknown,
+): Promise<Evaluated | { invalidIndustry: string; issues: Issue[] }> {
   const t0 = performance.now();
   const published = await db
     .select({ id: ruleSets.id, industry: ruleSets.industry, version: ruleSets.version, document: ruleSets.document })
@@ -154,7 +174,11 @@ async function evaluate(db: Db, industry: string, draft: unknown): Promise<Evalu
   const weight = (i: number) => {
     const b = before[i]!;
     const a = after[i]!;
-    return (b.tier !== a.tier ? 100 * Math.abs(tierRank(b.tier) - tierRank(a.tier)) : 0) + (b.class !== a.class ? 10 : 0) + (b.strategy !== a.strategy ? 1 : 0);
+    return (
+      (b.tier !== a.tier ? 100 * Math.abs(tierRank(b.tier) - tierRank(a.tier)) : 0) +
+      (b.class !== a.class ? 10 : 0) +
+      (b.strategy !== a.strategy ? 1 : 0)
+    );
   };
   changed.sort(
     (x, y) =>
@@ -163,9 +187,7 @@ async function evaluate(db: Db, industry: string, draft: unknown): Promise<Evalu
       accounts[x]!.name.localeCompare(accounts[y]!.name) ||
       (accounts[x]!.id < accounts[y]!.id ? -1 : 1),
   );
-  const industries = all
-    ? [...new Set(accounts.map((a) => a.industry ?? FALLBACK_INDUSTRY))].sort()
-    : [industry];
+  const industries = all ? [...new Set(accounts.map((a) => a.industry ?? FALLBACK_INDUSTRY))].sort() : [industry];
   return {
     industry,
     accounts,
@@ -226,7 +248,12 @@ function quotaRanking(accounts: readonly Account[], book: RuleBook): QuotaRankin
  * The impact of publishing `draftDocument` as `industry`'s rule set. Never throws for an invalid
  * draft: it answers `{ ok: false, issues }` (an invalid set is never evaluated).
  */
-export async function runWhatIf(db: Db, industry: string, draftDocument: unknown, opts: WhatIfOptions = {}): Promise<WhatIfResult> {
+export async function runWhatIf(
+  db: Db,
+  industry: string,
+  draftDocument: unknown,
+  opts: WhatIfOptions = {},
+): Promise<WhatIfResult> {
   const started = performance.now();
   let value: Evaluated;
   const now = Date.now();
@@ -279,7 +306,9 @@ export async function runWhatIf(db: Db, industry: string, draftDocument: unknown
 
   const e0 = performance.now();
   const shown = listed.slice((page - 1) * pageSize, page * pageSize);
-  const rankings = shown.length ? { before: quotaRanking(accounts, before.book), after: quotaRanking(accounts, after.book) } : undefined;
+  const rankings = shown.length
+    ? { before: quotaRanking(accounts, before.book), after: quotaRanking(accounts, after.book) }
+    : undefined;
   const rows = shown.map((i): ChangedAccount => {
     const account = accounts[i]!;
     const b = before.decisions[i]!;

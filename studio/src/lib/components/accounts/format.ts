@@ -100,3 +100,18 @@ export function truncate(text: string, maxPx: number, fontPx: number): string {
   }
   return `${out}…`;
 }
+
+/** Who carries out a plan action: a person, or the presales tier / executive sponsor the plan names. */
+export function actionOwner(i18n: I18n, owner: string | null | undefined, names: Record<string, string>): string | null {
+  if (!owner) return null;
+  if (owner.startsWith('presales:')) return i18n.label('presales', owner.slice('presales:'.length));
+  if (owner === 'executive-sponsor') return i18n.label('account.actionRole', 'executive');
+  return names[owner] ?? owner;
+}
+
+/** "Account owner · Mika", "Presales · Dedicated", "Executive sponsor". */
+export function actionWho(i18n: I18n, role: string | null | undefined, owner: string | null | undefined, names: Record<string, string>): string {
+  const r = i18n.label('account.actionRole', role ?? 'owner');
+  const o = actionOwner(i18n, owner, names);
+  return o && o !== r ? `${r} · ${o}` : r;
+}

@@ -150,7 +150,9 @@ export function ruleEntries(baseList: unknown, docList: unknown, fallback: boole
         : { rule: isObject(r) ? r : {}, name, origin: 'overridden', docIndex: i };
     } else
       entries.push(
-        removing ? { rule: isObject(r) ? r : {}, name, origin: 'removed', docIndex: i } : { rule: isObject(r) ? r : {}, name, origin: 'added', docIndex: i },
+        removing
+          ? { rule: isObject(r) ? r : {}, name, origin: 'removed', docIndex: i }
+          : { rule: isObject(r) ? r : {}, name, origin: 'added', docIndex: i },
       );
   });
   return entries;

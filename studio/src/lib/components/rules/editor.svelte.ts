@@ -3,7 +3,19 @@
  * fallback `*`), what applies (the fallback with the override merged in), and the edits the form
  * makes. The form and the JSON view edit the same document, so either shows the other's changes.
  */
-import { clone, deleteAt, getAt, hasAt, isObject, mergeOverride, ruleEntries, setAt, type Json, type JsonObject, type RuleEntry } from './doc.js';
+import {
+  clone,
+  deleteAt,
+  getAt,
+  hasAt,
+  isObject,
+  mergeOverride,
+  ruleEntries,
+  setAt,
+  type Json,
+  type JsonObject,
+  type RuleEntry,
+} from './doc.js';
 import type { Segment } from './paths.js';
 import type { AffectedView, IssueView } from './types.js';
 
@@ -38,7 +50,15 @@ export class RuleEditor {
    *   instead of the stored draft, so that nothing typed is lost
    */
   constructor(
-    init: { fallback: boolean; base: unknown; document: unknown; revision: number | null; issues: IssueView[]; affected: AffectedView[]; valid: boolean },
+    init: {
+      fallback: boolean;
+      base: unknown;
+      document: unknown;
+      revision: number | null;
+      issues: IssueView[];
+      affected: AffectedView[];
+      valid: boolean;
+    },
     validateUrl: string | null = null,
     unsaved?: string,
   ) {

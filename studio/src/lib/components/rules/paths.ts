@@ -60,13 +60,14 @@ export const RULE_LIST_PATHS = [
 ] as const;
 export type RuleSectionName = (typeof RULE_LIST_PATHS)[number]['section'];
 
-const isDimension = (s: Segment | undefined): s is string => typeof s === 'string' && (DIMENSION_KEYS as readonly string[]).includes(s);
+const isDimension = (s: Segment | undefined): s is string =>
+  typeof s === 'string' && (DIMENSION_KEYS as readonly string[]).includes(s);
 const isTier3 = (s: Segment | undefined): s is string => typeof s === 'string' && (TIER_KEYS3 as readonly string[]).includes(s);
 
 /** Within a rule's conditions: the condition node, or its fact / operator / value input. */
 function conditionField(node: Segment[], rest: readonly Segment[]): string {
   let at = [...node];
-  for (let i = 0; i < rest.length; ) {
+  for (let i = 0; i < rest.length;) {
     const s = rest[i];
     if ((s === 'all' || s === 'any') && typeof rest[i + 1] === 'number') {
       at = [...at, s, rest[i + 1]!];
@@ -110,7 +111,8 @@ export function fieldFor(path: string): string | null {
     }
     if (b === 'tierPolicy') {
       if (c === 'mode') return '$.grade.tierPolicy.mode';
-      if (c === 'thresholds' || c === 'quotas') return isTier3(d) ? jsonPath(['grade', 'tierPolicy', c, d]) : jsonPath(['grade', 'tierPolicy', c]);
+      if (c === 'thresholds' || c === 'quotas')
+        return isTier3(d) ? jsonPath(['grade', 'tierPolicy', c, d]) : jsonPath(['grade', 'tierPolicy', c]);
       return '$.grade.tierPolicy';
     }
     return '$.grade';

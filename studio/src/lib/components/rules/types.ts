@@ -79,7 +79,10 @@ export interface StageView {
   ruleSet: { industry: string; version: number | null; baseVersion: number | null };
   profile: { completeness: number; missing: string[]; ready: boolean; minCompleteness: number };
   grade: {
-    dimensions: Record<string, { field: string; value: number | null; bandMin: number | null; score: number; weight: number; weighted: number }>;
+    dimensions: Record<
+      string,
+      { field: string; value: number | null; bandMin: number | null; score: number; weight: number; weighted: number }
+    >;
     score: number;
     mode: 'threshold' | 'quota';
     thresholds: Record<'T1' | 'T2' | 'T3', number>;
@@ -172,20 +175,18 @@ export interface ChangedAccount {
   after: Side;
 }
 
-
 /** What the editor's form actions answer (`form` on the page). */
 export type SaveForm =
-    | { action: 'save'; saved: true; revision: number; valid: boolean; issues: IssueView[]; affected: AffectedView[] }
-    | { action: 'save'; saved: false; document: string; jsonError?: string; conflict?: ConflictView; notObject?: boolean };
+  | { action: 'save'; saved: true; revision: number; valid: boolean; issues: IssueView[]; affected: AffectedView[] }
+  | { action: 'save'; saved: false; document: string; jsonError?: string; conflict?: ConflictView; notObject?: boolean };
 export type PublishForm = {
-    action: 'publish';
-    comment: string;
-    missingComment?: boolean;
-    noDraft?: boolean;
-    conflict?: ConflictView;
-    issues?: IssueView[];
-    affected?: AffectedView[];
-  };
+  action: 'publish';
+  comment: string;
+  missingComment?: boolean;
+  noDraft?: boolean;
+  conflict?: ConflictView;
+  issues?: IssueView[];
+  affected?: AffectedView[];
+};
 export type DiscardForm = { action: 'discard'; conflict: ConflictView };
 export type EditorForm = SaveForm | PublishForm | DiscardForm | null | undefined;
-
