@@ -4,6 +4,9 @@
  */
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   engine: () => import('./engine.js'),
+  import: () => import('./import.js'),
+  workflows: () => import('./workflows.js'),
+  studio: () => import('./studio.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

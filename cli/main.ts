@@ -4,10 +4,11 @@
  */
 import { commands, type Command } from './commands/index.js';
 import { CliError } from './io.js';
+import { takeLangOption } from './locale.js';
 
 function usage(): string {
   const lines = commands.map((c) => `  esp ${c.path.join(' ')} ${c.usage}`.trimEnd() + `\n      ${c.summary}`);
-  return `Usage:\n${lines.join('\n')}\n`;
+  return `Usage:\n${lines.join('\n')}\n\nEvery command takes --lang zh-CN|en (default: LANG).\n`;
 }
 
 function match(argv: string[]): { command: Command; rest: string[] } | undefined {
@@ -20,7 +21,8 @@ function match(argv: string[]): { command: Command; rest: string[] } | undefined
   return best;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(rawArgv: string[]): Promise<number> {
+  const argv = takeLangOption(rawArgv);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
     process.stdout.write(usage());
     return argv.length === 0 ? 2 : 0;

@@ -487,9 +487,7 @@ describe('publishing', () => {
       event(admin, { industry: 'retail', form: { comment: 'why not', revision: String(draft.revision + 1) } }),
     );
     expect(failure(invalid)?.status).toBe(400);
-    expect((failure(invalid)?.data as { issues: { code: string }[] }).issues.map((i) => i.code)).toEqual([
-      'weights.sum',
-    ]);
+    expect((failure(invalid)?.data as { issues: { code: string }[] }).issues.map((i) => i.code)).toEqual(['weights.sum']);
 
     const stale = await actions.publish(
       event(admin, { industry: 'retail', form: { comment: 'why not', revision: String(draft.revision) } }),

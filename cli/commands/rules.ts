@@ -8,6 +8,7 @@ import { userInfo } from 'node:os';
 import { resolveRuleSet } from '../../engine/ruleset/validate.js';
 import { FALLBACK_INDUSTRY } from '../../engine/ruleset/schema.js';
 import type { Issue } from '../../engine/ruleset/issues.js';
+import { issueLine } from '../locale.js';
 import { BadRequestError, ConflictError, InvalidRuleSetError, NotFoundError } from '../../db/repositories/errors.js';
 import {
   diffVersions,
@@ -57,7 +58,7 @@ function positionals(args: string[], n: number, names: string): string[] {
 function report(error: unknown, source: string, writing = false): number {
   const tail = writing ? '; nothing was changed' : '';
   if (error instanceof InvalidRuleSetError) {
-    const lines = (issues: Issue[], prefix: string) => issues.forEach((i) => err(`${prefix}${i.path}: ${i.message}`));
+    const lines = (issues: Issue[], prefix: string) => issues.forEach((i) => err(issueLine(i, prefix.replace(/: $/, ''))));
     lines(error.issues, `${source}: `);
     for (const a of error.affected)
       lines(a.issues, `${source}: breaks the published "${a.industry}" rule set (version ${a.version}): `);

@@ -1,8 +1,8 @@
 /** `esp rules validate <file|dir>`: every problem of every rule set file; exit 1 if any. */
 import { existsSync } from 'node:fs';
-import { formatIssue } from '../../engine/index.js';
 import { validateRuleFiles } from '../../rules/load.js';
 import { CliError } from '../io.js';
+import { issueLine } from '../locale.js';
 import type { Command } from './index.js';
 
 export const validateCommand: Command = {
@@ -20,7 +20,7 @@ export const validateCommand: Command = {
         problems++;
         process.stderr.write(`${r.error}\n`);
       }
-      for (const i of r.issues) process.stderr.write(`${formatIssue(i, r.file)}\n`);
+      for (const i of r.issues) process.stderr.write(`${issueLine(i, r.file)}\n`);
       problems += r.issues.length;
       if (!r.error && r.issues.length === 0) process.stdout.write(`${r.file}: ok\n`);
     }
