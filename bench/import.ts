@@ -33,7 +33,17 @@ import { replaceCompetitors, upsertAccountProfiles } from '../db/repositories/im
 import { seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
 import * as schema from '../db/schema.js';
 import { CLASSES, TIERS, type Account } from '../engine/index.js';
-import { computeColumns, createPgDatabase, fmt, loadNote, numberOption, secs, timing, weighted, writeComputed } from './support.js';
+import {
+  computeColumns,
+  createPgDatabase,
+  fmt,
+  loadNote,
+  numberOption,
+  secs,
+  timing,
+  weighted,
+  writeComputed,
+} from './support.js';
 
 async function prepared(database: Database): Promise<Database> {
   await migrate(database.db);
@@ -104,7 +114,8 @@ async function timedImport(db: Db, file: string): Promise<{ figures: ImportFigur
   const t1 = performance.now();
   const result = await importAccounts(db, parsed, 'csv');
   const t2 = performance.now();
-  if (result.inserted !== parsed.records.length) throw new Error(`imported ${result.inserted} of ${parsed.records.length} accounts`);
+  if (result.inserted !== parsed.records.length)
+    throw new Error(`imported ${result.inserted} of ${parsed.records.length} accounts`);
   return { figures: { rows: parsed.records.length, readParseMs: t1 - t0, writeMs: t2 - t1 }, parsed };
 }
 
@@ -129,7 +140,11 @@ async function rowByRow(db: Db, parsed: ParsedAccounts, maxRows: number, maxMs: 
   return { rows, ms: performance.now() - t0 };
 }
 
-function importLines(label: string, f: ImportFigures, base: { rows: number; ms: number }): { rate: number; writeRate: number; baseRate: number } {
+function importLines(
+  label: string,
+  f: ImportFigures,
+  base: { rows: number; ms: number },
+): { rate: number; writeRate: number; baseRate: number } {
   const rate = (f.rows / (f.readParseMs + f.writeMs)) * 1000;
   const writeRate = (f.rows / f.writeMs) * 1000;
   const baseRate = (base.rows / base.ms) * 1000;
@@ -137,7 +152,7 @@ function importLines(label: string, f: ImportFigures, base: { rows: number; ms: 
     `  ${label.padEnd(11)} ${fmt(rate).padStart(8)} rows/s end to end (${secs(f.readParseMs + f.writeMs)}: read+parse+validate ${secs(f.readParseMs)}, write ${secs(f.writeMs)} = ${fmt(writeRate)} rows/s)`,
   );
   console.log(
-    `  ${''.padEnd(11)} baseline row by row: ${fmt(baseRate)} rows/s written (${fmt(base.rows)} rows in ${secs(base.ms)}, time-boxed; ${fmt(f.rows)} rows would take ~${fmt((f.rows / baseRate) / 60, 1)} min)` +
+    `  ${''.padEnd(11)} baseline row by row: ${fmt(baseRate)} rows/s written (${fmt(base.rows)} rows in ${secs(base.ms)}, time-boxed; ${fmt(f.rows)} rows would take ~${fmt(f.rows / baseRate / 60, 1)} min)` +
       `   batched / row-by-row: ${(writeRate / baseRate).toFixed(1)}x`,
   );
   return { rate, writeRate, baseRate };
@@ -222,7 +237,9 @@ export async function run(): Promise<void> {
   const n = numberOption('rows', 100_000);
   const baselineRows = numberOption('baseline-rows', 5_000);
   const queryCount = numberOption('queries', 200);
-  console.log(`import: ${fmt(n)} accounts from CSV into PostgreSQL and PGlite; then a filtered page of 50 over them (${await loadNote()})`);
+  console.log(
+    `import: ${fmt(n)} accounts from CSV into PostgreSQL and PGlite; then a filtered page of 50 over them (${await loadNote()})`,
+  );
 
   const tGen = performance.now();
   const accounts = generateAccounts(n, 11);
@@ -230,7 +247,9 @@ export async function run(): Promise<void> {
   const file = join(scratch, 'accounts.csv');
   writeFileSync(file, csvOf(accounts));
   const competitorsPerAccount = accounts.reduce((s, a) => s + a.competitors.length, 0) / n;
-  console.log(`  generated ${file} (${fmt(n)} rows, ${competitorsPerAccount.toFixed(2)} competitors/row) in ${secs(performance.now() - tGen)}`);
+  console.log(
+    `  generated ${file} (${fmt(n)} rows, ${competitorsPerAccount.toFixed(2)} competitors/row) in ${secs(performance.now() - tGen)}`,
+  );
 
   const pg = await createPgDatabase();
   const pgBase = await createPgDatabase();
@@ -257,7 +276,9 @@ export async function run(): Promise<void> {
     const liteRow = await rowByRow(liteBaseDb.db, parsed, baselineRows, 20_000);
     importLines('PGlite', liteFigures, liteRow);
     await liteBaseDb.close();
-    console.log(`  target >= 20,000 rows/s on PostgreSQL (end to end): ${pgRates.rate >= 20_000 ? 'met' : 'MISSED'} (${fmt(pgRates.rate)} rows/s)`);
+    console.log(
+      `  target >= 20,000 rows/s on PostgreSQL (end to end): ${pgRates.rate >= 20_000 ? 'met' : 'MISSED'} (${fmt(pgRates.rate)} rows/s)`,
+    );
 
     // ---- 2. the list page -------------------------------------------------------------------------
     const tComp = performance.now();
@@ -274,21 +295,35 @@ export async function run(): Promise<void> {
       const without = await timeQueries(noIndex.db, queries);
       const lite = await timeQueries(liteDb.db, queries);
       const line = (label: string, t: { p50: number; p95: number; max: number }) =>
-        console.log(`  ${label.padEnd(44)} p50 ${t.p50.toFixed(1).padStart(6)} ms   p95 ${t.p95.toFixed(1).padStart(6)} ms   max ${t.max.toFixed(1).padStart(6)} ms`);
+        console.log(
+          `  ${label.padEnd(44)} p50 ${t.p50.toFixed(1).padStart(6)} ms   p95 ${t.p95.toFixed(1).padStart(6)} ms   max ${t.max.toFixed(1).padStart(6)} ms`,
+        );
       console.log(`  listAccounts (page of 50 + total), ${queries.length} random filter combinations over ${fmt(n)} accounts:`);
       line('PostgreSQL, indexes', withIdx);
       line('PostgreSQL, index scans off (baseline)', without);
       line('PGlite, indexes (for reference)', lite);
-      console.log(`  p95 baseline / indexed: ${(without.p95 / withIdx.p95).toFixed(1)}x; target p95 <= 50 ms on PostgreSQL: ${withIdx.p95 <= 50 ? 'met' : 'MISSED'}`);
+      console.log(
+        `  p95 baseline / indexed: ${(without.p95 / withIdx.p95).toFixed(1)}x; target p95 <= 50 ms on PostgreSQL: ${withIdx.p95 <= 50 ? 'met' : 'MISSED'}`,
+      );
 
       // Which index each page query's plan uses (EXPLAIN of the exact SQL listAccounts sent).
-      const pageQueries = indexed.captured.filter((c) => /^select .* from "accounts".* limit/is.test(c.query) && !/count\(/i.test(c.query));
+      const pageQueries = indexed.captured.filter(
+        (c) => /^select .* from "accounts".* limit/is.test(c.query) && !/count\(/i.test(c.query),
+      );
       const planIndex = new Map<string, number>();
       let withAnIndex = 0;
       const measured = pageQueries.slice(-queries.length);
       for (const c of measured) {
-        const plan = (await indexed.client.unsafe(`explain ${c.query}`, c.params as never[])) as unknown as { 'QUERY PLAN': string }[];
-        const names = new Set(plan.flatMap((r) => [...r['QUERY PLAN'].matchAll(/(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\w+)/g)].map((m) => m[1]!)));
+        const plan = (await indexed.client.unsafe(`explain ${c.query}`, c.params as never[])) as unknown as {
+          'QUERY PLAN': string;
+        }[];
+        const names = new Set(
+          plan.flatMap((r) =>
+            [...r['QUERY PLAN'].matchAll(/(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\w+)/g)].map(
+              (m) => m[1]!,
+            ),
+          ),
+        );
         if (names.size > 0) withAnIndex++;
         for (const name of names) planIndex.set(name, (planIndex.get(name) ?? 0) + 1);
       }
@@ -309,7 +344,9 @@ export async function run(): Promise<void> {
         indexed.captured.length = 0;
         await listAccounts(indexed.db, q.filter, { sort: q.sort, pageSize: 50 });
         const page = indexed.captured.find((c) => /limit/i.test(c.query) && !/count\(/i.test(c.query))!;
-        const plan = (await indexed.client.unsafe(`explain analyze ${page.query}`, page.params as never[])) as unknown as { 'QUERY PLAN': string }[];
+        const plan = (await indexed.client.unsafe(`explain analyze ${page.query}`, page.params as never[])) as unknown as {
+          'QUERY PLAN': string;
+        }[];
         const lines = plan.map((r) => r['QUERY PLAN']);
         console.log(`  EXPLAIN ANALYZE ${describeFilter(q)}:`);
         for (const l of lines.filter((l) => /Index|Limit|Execution Time/.test(l))) console.log(`      ${l.trim()}`);

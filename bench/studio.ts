@@ -79,13 +79,24 @@ async function prepare(n: number, driver: 'pglite' | 'postgres', scratch: string
   // Account pages of accounts that went through the stages (audit trail, plan, actions).
   const rng = new Rng(7);
   const detailIds = Array.from({ length: 30 }, () => ids[Math.floor(rng.next() * ids.length)]!);
-  await onboardDirect(directActivities(db), [...new Set(detailIds)], { concurrency: 4, year: new Date().getUTCFullYear(), asOf: TODAY });
+  await onboardDirect(directActivities(db), [...new Set(detailIds)], {
+    concurrency: 4,
+    year: new Date().getUTCFullYear(),
+    asOf: TODAY,
+  });
   const user = async (email: string): Promise<SessionUser> => {
     const u = await getUserByEmail(db, email);
     if (!u) throw new Error(`no user ${email}`);
     return { id: u.id, email: u.email, name: u.name, role: u.role as SessionUser['role'], locale: 'en' };
   };
-  return { database, accounts: ids.length, admin: await user(DEMO_ADMIN_EMAIL), manager: await user('manager1@example.com'), detailIds, drop };
+  return {
+    database,
+    accounts: ids.length,
+    admin: await user(DEMO_ADMIN_EMAIL),
+    manager: await user('manager1@example.com'),
+    detailIds,
+    drop,
+  };
 }
 
 /** ~40 list requests as the studio's filter bar makes them (the same for both sizes). */
@@ -182,7 +193,9 @@ export async function run(): Promise<void> {
     prepared.push(big);
     const small = await prepare(nBase, driver, scratch);
     prepared.push(small);
-    console.log(`  prepared both databases (demo seed, computed columns, ${big.detailIds.length} accounts through the stages) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `  prepared both databases (demo seed, computed columns, ${big.detailIds.length} accounts through the stages) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const a = await measure(big);
     const b = await measure(small);
     const line = (label: string, x: Timing, y: Timing, target: number) =>
@@ -198,8 +211,14 @@ export async function run(): Promise<void> {
     line(`what-if, draft of * (${a.whatIfAll.n} runs)`, a.whatIfAll, b.whatIfAll, 2000);
     line(`what-if, draft of finance (${a.whatIfIndustry.n})`, a.whatIfIndustry, b.whatIfIndustry, 2000);
     const parts = (t?: Record<string, number>) =>
-      t ? Object.entries(t).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v.toFixed(0)}`).join(', ') + ' ms' : 'n/a';
-    console.log(`  what-if changed accounts: * draft ${fmt(a.changed.all)} of ${fmt(big.accounts)} (last run: ${parts(a.whatIfParts.all)}); finance draft ${fmt(a.changed.industry)} (${parts(a.whatIfParts.industry)})`);
+      t
+        ? Object.entries(t)
+            .map(([k, v]) => `${k.replace(/Ms$/, '')} ${v.toFixed(0)}`)
+            .join(', ') + ' ms'
+        : 'n/a';
+    console.log(
+      `  what-if changed accounts: * draft ${fmt(a.changed.all)} of ${fmt(big.accounts)} (last run: ${parts(a.whatIfParts.all)}); finance draft ${fmt(a.changed.industry)} (${parts(a.whatIfParts.industry)})`,
+    );
     const pages = [a.list, a.listManager, a.portfolio, a.portfolioManager, a.detail];
     console.log(
       `  targets: pages p95 <= 300 ms ${pages.every((t) => t.p95 <= 300) ? 'met' : 'MISSED'}; what-if over ${fmt(big.accounts)} accounts <= 2 s ${a.whatIfAll.max <= 2000 ? 'met' : 'MISSED'} (max ${a.whatIfAll.max.toFixed(0)} ms)`,

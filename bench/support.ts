@@ -11,7 +11,8 @@ import { createActivities, type EspActivities } from '../workflows/activities/in
 import { mapConcurrent } from '../workflows/client.js';
 import { accountWorkflowId, type Snapshot, type StageInput } from '../workflows/types.js';
 
-export const ADMIN_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL =
+  process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -180,7 +181,8 @@ export function computeColumns(accounts: readonly Account[]): Computed[] {
   return accounts.map((a) => {
     const d = decideAccount(a, book.forIndustry(a.industry));
     const stage = weighted(rng, STAGE_WEIGHTS);
-    const waitingFor = stage === 'execute' ? 'next-monitor' : stage === 'plan' && (d.tier === 'T1' || d.tier === 'T2') ? 'plan-approval' : null;
+    const waitingFor =
+      stage === 'execute' ? 'next-monitor' : stage === 'plan' && (d.tier === 'T1' || d.tier === 'T2') ? 'plan-approval' : null;
     return {
       id: a.id,
       score: d.score,
@@ -223,10 +225,10 @@ export function directActivities(db: Db): DirectActivities {
   return {
     acts,
     call: <A, R>(workflowId: string, fn: (input: A) => Promise<R>, input: A): Promise<R> =>
-      new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'direct' }, activityId: String(++activity) } as never).run(
-        fn as never,
-        input as never,
-      ) as Promise<R>,
+      new MockActivityEnvironment({
+        workflowExecution: { workflowId, runId: 'direct' },
+        activityId: String(++activity),
+      } as never).run(fn as never, input as never) as Promise<R>,
   };
 }
 

@@ -35,7 +35,14 @@ import { profile, type Account } from '../engine/index.js';
 import { loadRuleBook } from '../rules/load.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
 import type { EspActivities } from '../workflows/activities/index.js';
-import { approvePlan, connectClient, mapConcurrent, startAccountWorkflows, startReview, type EspClient } from '../workflows/client.js';
+import {
+  approvePlan,
+  connectClient,
+  mapConcurrent,
+  startAccountWorkflows,
+  startReview,
+  type EspClient,
+} from '../workflows/client.js';
 import { accountWorkflowId, reviewWorkflowId } from '../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../workflows/worker.js';
 import { createPgDatabase, directActivities, fmt, loadNote, onboardDirect, option, postgresReachable } from './support.js';
@@ -120,14 +127,24 @@ async function historyCounts(client: Client, workflowId: string, runId?: string)
 }
 
 const sum = (xs: readonly Counts[]): Counts =>
-  xs.reduce((a, b) => ({ workflowTasks: a.workflowTasks + b.workflowTasks, activities: a.activities + b.activities, localActivities: a.localActivities + b.localActivities }), {
-    workflowTasks: 0,
-    activities: 0,
-    localActivities: 0,
-  });
+  xs.reduce(
+    (a, b) => ({
+      workflowTasks: a.workflowTasks + b.workflowTasks,
+      activities: a.activities + b.activities,
+      localActivities: a.localActivities + b.localActivities,
+    }),
+    {
+      workflowTasks: 0,
+      activities: 0,
+      localActivities: 0,
+    },
+  );
 
 async function countWhere(db: Db, condition: ReturnType<typeof sql>): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(accountsTable).where(condition);
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(accountsTable)
+    .where(condition);
   return row?.n ?? 0;
 }
 
@@ -150,7 +167,12 @@ async function durableRun(
   let worker: WorkerHandle | undefined;
   let c: EspClient | undefined;
   try {
-    worker = await startWorker({ address: server.address, taskQueue: TASK_QUEUE, db, env: { ...process.env, TEMPORAL_ADDRESS: server.address } });
+    worker = await startWorker({
+      address: server.address,
+      taskQueue: TASK_QUEUE,
+      db,
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+    });
     c = await connectClient({ address: server.address, taskQueue: TASK_QUEUE });
     const client = c.client;
     const n = ids.length;
@@ -176,7 +198,10 @@ async function durableRun(
         if (r.failed.length) throw new Error(`could not start workflows: ${r.failed[0]!.error}`);
       }
       // T1/T2 plans wait for a manager: approve each as soon as it is pending.
-      const pending = await db.select({ id: accountsTable.id }).from(accountsTable).where(eq(accountsTable.waitingFor, 'plan-approval'));
+      const pending = await db
+        .select({ id: accountsTable.id })
+        .from(accountsTable)
+        .where(eq(accountsTable.waitingFor, 'plan-approval'));
       for (const { id } of pending) {
         if (approved.has(id) || approving.has(id)) continue;
         approving.add(id);
@@ -213,7 +238,11 @@ async function durableRun(
     const after = await Promise.all(sample.map((id) => historyCounts(client, accountWorkflowId(id), runIds.get(id))));
     const onboard = sum([...before.values()]);
     const review = sum(after);
-    const per = (x: Counts, k: number): Counts => ({ workflowTasks: x.workflowTasks / k, activities: x.activities / k, localActivities: x.localActivities / k });
+    const per = (x: Counts, k: number): Counts => ({
+      workflowTasks: x.workflowTasks / k,
+      activities: x.activities / k,
+      localActivities: x.localActivities / k,
+    });
     const reviewRuns: Counts[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${reviewWorkflowId(opts.year)}'` })) {
       reviewRuns.push(await historyCounts(client, wf.workflowId, wf.runId));
@@ -225,7 +254,11 @@ async function durableRun(
       reviewed: { done: progress.done, skipped: progress.skipped, failed: progress.failed },
       onboardPerAccount: per(onboard, sample.length),
       reviewPerAccount: per(
-        { workflowTasks: review.workflowTasks - onboard.workflowTasks, activities: review.activities - onboard.activities, localActivities: review.localActivities - onboard.localActivities },
+        {
+          workflowTasks: review.workflowTasks - onboard.workflowTasks,
+          activities: review.activities - onboard.activities,
+          localActivities: review.localActivities - onboard.localActivities,
+        },
         sample.length,
       ),
       reviewWorkflowPerAccount: per(sum(reviewRuns), n),
@@ -292,7 +325,8 @@ export async function run(): Promise<void> {
   const window = Number(option('window') ?? 250);
   const localActivities = option('local-activities') === 'true';
   const wantedDb = option('db');
-  const driver: 'postgres' | 'pglite' = wantedDb === 'pglite' ? 'pglite' : wantedDb === 'postgres' || (await postgresReachable()) ? 'postgres' : 'pglite';
+  const driver: 'postgres' | 'pglite' =
+    wantedDb === 'pglite' ? 'pglite' : wantedDb === 'postgres' || (await postgresReachable()) ? 'postgres' : 'pglite';
   const year = new Date().getUTCFullYear();
   console.log(
     `workflows: onboard ${fmt(n)} accounts to execute, then the annual review; dev server (SQLite, temp) + one worker, ${driver === 'postgres' ? 'PostgreSQL' : 'PGlite'}` +
@@ -318,7 +352,9 @@ export async function run(): Promise<void> {
     const ts = performance.now();
     await seed(durableDb.db, accounts);
     await seed(directDb.db, accounts);
-    console.log(`  seeded ${fmt(n)} accounts (complete profiles) into two databases in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+    console.log(
+      `  seeded ${fmt(n)} accounts (complete profiles) into two databases in ${((performance.now() - ts) / 1000).toFixed(1)} s`,
+    );
 
     server = await startDevServer({ dataDir: scratch, port: await freePort(), uiPort: await freePort(), reuseExisting: false });
     const durable = await durableRun(durableDb.db, ids, server, { window, localActivities, year });
@@ -331,7 +367,8 @@ export async function run(): Promise<void> {
     const reviewRate = n / durable.reviewSeconds;
     const directOnboard = n / direct.onboardSeconds;
     const directReview = n / direct.reviewSeconds;
-    const c = (x: Counts) => `${x.workflowTasks.toFixed(1)} workflow tasks, ${x.activities.toFixed(1)} activities${x.localActivities ? ` + ${x.localActivities.toFixed(1)} local activities` : ''}`;
+    const c = (x: Counts) =>
+      `${x.workflowTasks.toFixed(1)} workflow tasks, ${x.activities.toFixed(1)} activities${x.localActivities ? ` + ${x.localActivities.toFixed(1)} local activities` : ''}`;
     console.log(
       `  onboarding   ${fmt(onboardRate, 1).padStart(7)} accounts/s durable (${durable.onboardSeconds.toFixed(1)} s, window ${window}, ${durable.approved} T1/T2 plans approved on the way)`,
     );
@@ -346,7 +383,9 @@ export async function run(): Promise<void> {
     );
     console.log(`  per account (histories of ${Math.min(SAMPLE, n)} accounts):`);
     console.log(`    onboarding: ${c(durable.onboardPerAccount)}`);
-    console.log(`    review:     ${c(durable.reviewPerAccount)} in the account workflow, + ${c(durable.reviewWorkflowPerAccount)} of the review workflow`);
+    console.log(
+      `    review:     ${c(durable.reviewPerAccount)} in the account workflow, + ${c(durable.reviewWorkflowPerAccount)} of the review workflow`,
+    );
     console.log(
       `  targets: onboarding >= 25 accounts/s ${onboardRate >= 25 ? 'met' : 'MISSED'}; review >= 50 accounts/s ${reviewRate >= 50 ? 'met' : 'MISSED'}`,
     );

@@ -55,7 +55,8 @@ function startEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     ESP_SKIP_STUDIO_BUILD: '1',
     ...extra,
   };
-  for (const k of ['DATABASE_URL', 'PGLITE_DATA_DIR', 'TEMPORAL_ADDRESS', 'ORIGIN', 'HOST', 'NODE_OPTIONS']) if (!(k in extra)) delete env[k];
+  for (const k of ['DATABASE_URL', 'PGLITE_DATA_DIR', 'TEMPORAL_ADDRESS', 'ORIGIN', 'HOST', 'NODE_OPTIONS'])
+    if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -245,14 +246,23 @@ describe('npm start', () => {
     }
 
     // ---- a second npm start on the same data folder is refused while this one runs -------------
-    const second = npmStart(startEnv({ PORT: String(await freePort()), TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) }));
+    const second = npmStart(
+      startEnv({
+        PORT: String(await freePort()),
+        TEMPORAL_PORT: String(await freePort()),
+        TEMPORAL_UI_PORT: String(await freePort()),
+      }),
+    );
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(/is in use by another process \(pid \d+/);
 
     // ---- Ctrl-C: every process stops, PGlite is closed cleanly --------------------------------
     const stop1 = await ctrlC(first);
     expect(stop1.left, `still running after Ctrl-C:\n${stop1.left.join('\n')}\n${first.output()}`).toEqual([]);
-    expect(stop1.tree.some((cmd) => /temporal server start-dev/.test(cmd)), 'the dev server was a child').toBe(true);
+    expect(
+      stop1.tree.some((cmd) => /temporal server start-dev/.test(cmd)),
+      'the dev server was a child',
+    ).toBe(true);
     expect(first.output()).toMatch(/stopped in [\d.]+ s/);
     expect(existsSync(path.join(scratch, 'pglite', 'postmaster.pid')), 'PGlite closed cleanly').toBe(false);
     expect(existsSync(path.join(scratch, 'pglite.lock'))).toBe(false);
@@ -287,7 +297,9 @@ describe('npm start', () => {
 
   it('says which port is busy', { timeout: 120_000 }, async () => {
     const busy = net.createServer();
-    const port = await new Promise<number>((resolve) => busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)),
+    );
     try {
       const l = npmStart(startEnv({ PORT: String(port), ESP_DATA_DIR: path.join(scratch, 'busy') }));
       expect(await l.exited).toBe(1);

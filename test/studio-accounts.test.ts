@@ -59,11 +59,13 @@ const bobSees = (id: string) => ownerOf.get(id) === bob.id || teamOf.get(id) ===
 /** A stub Temporal that records what it was asked and answers or refuses as told. */
 function stubPort(behaviour: Partial<Record<keyof TemporalPort, (...args: unknown[]) => unknown>> = {}) {
   const calls: { method: string; args: unknown[] }[] = [];
-  const handler = (method: keyof TemporalPort) => async (...args: unknown[]) => {
-    calls.push({ method, args });
-    const fn = behaviour[method];
-    return fn ? fn(...args) : { ok: true };
-  };
+  const handler =
+    (method: keyof TemporalPort) =>
+    async (...args: unknown[]) => {
+      calls.push({ method, args });
+      const fn = behaviour[method];
+      return fn ? fn(...args) : { ok: true };
+    };
   const port = Object.fromEntries(
     (
       [
@@ -221,7 +223,9 @@ describe('the accounts list', () => {
     expect(t2.rows.every((r) => r.tier === 'T2')).toBe(true);
 
     const combo = await loadAccountsPage(db, alice, new URLSearchParams('industry=finance&waiting=plan-approval&size=100'));
-    expect(combo.rows.every((r) => r.industry === 'finance' && r.waitingFor === 'plan-approval' && r.ownerId === alice.id)).toBe(true);
+    expect(combo.rows.every((r) => r.industry === 'finance' && r.waitingFor === 'plan-approval' && r.ownerId === alice.id)).toBe(
+      true,
+    );
 
     const anyWait = await loadAccountsPage(db, admin, new URLSearchParams('waiting=any'));
     expect(anyWait.total).toBe(all.filter((_, i) => i % 10 !== 9 && i % 4 === 0).length);
@@ -274,14 +278,22 @@ describe('the CSV export', () => {
   async function csv(user: SessionUser, params: string): Promise<string[]> {
     const stream = await exportAccountsCsv(database.db, user, new URLSearchParams(params));
     const text = await new Response(stream).text();
-    return text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    return text
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
   }
 
   it('exports the filtered list within the scope, in the import’s columns', async () => {
     const lines = await csv(bob, '');
     expect(lines[0]).toBe(EXPORT_COLUMNS.join(','));
     const ids = lines.slice(1).map((l) => l.split(',')[0]);
-    expect(ids.sort()).toEqual(all.filter((a) => bobSees(a.id)).map((a) => a.id).sort());
+    expect(ids.sort()).toEqual(
+      all
+        .filter((a) => bobSees(a.id))
+        .map((a) => a.id)
+        .sort(),
+    );
     const t1 = await csv(admin, 'tier=T1');
     expect(t1.length - 1).toBe([...decisions.values()].filter((d) => d.tier === 'T1').length);
     // Another manager's owner filter yields nothing, not their accounts.
@@ -312,7 +324,10 @@ describe('the account page', () => {
     expect(before.rules.version).toBe(1);
 
     const rules = await rulesFor(db, 'manufacturing');
-    const { explanation } = explainAccount(all.find((a) => a.id === 'big-org')!, rules);
+    const { explanation } = explainAccount(
+      all.find((a) => a.id === 'big-org')!,
+      rules,
+    );
     await appendStageResult(db, {
       accountId: 'big-org',
       cycleYear: 2025,
@@ -357,7 +372,8 @@ describe('the account page', () => {
       expect(a.x + map.nodeWidth).toBeLessThanOrEqual(map.width);
       expect(a.y + map.nodeHeight).toBeLessThanOrEqual(map.height);
       for (const b of map.nodes.slice(i + 1)) {
-        const apart = a.x + map.nodeWidth <= b.x || b.x + map.nodeWidth <= a.x || a.y + map.nodeHeight <= b.y || b.y + map.nodeHeight <= a.y;
+        const apart =
+          a.x + map.nodeWidth <= b.x || b.x + map.nodeWidth <= a.x || a.y + map.nodeHeight <= b.y || b.y + map.nodeHeight <= a.y;
         expect(apart, `${a.id} overlaps ${b.id}`).toBe(true);
       }
     }
@@ -417,7 +433,13 @@ describe('actions on an account', () => {
     const plan = (await loadAccountDetail(db, alice, 'big-org')).plans.pending!;
     const { port, calls } = stubPort({ approvePlan: () => ({ planId: plan.id, status: 'approved' }) });
 
-    const noReason = await decidePlan(db, alice, 'big-org', form({ decision: 'reject', planId: String(plan.id), reason: ' ' }), port);
+    const noReason = await decidePlan(
+      db,
+      alice,
+      'big-org',
+      form({ decision: 'reject', planId: String(plan.id), reason: ' ' }),
+      port,
+    );
     expect(noReason).toMatchObject({ ok: false, error: { code: 'missingReason' } });
     const stale = await decidePlan(db, alice, 'big-org', form({ decision: 'approve', planId: String(plan.id + 1000) }), port);
     expect(stale).toMatchObject({ ok: false, error: { code: 'planChanged', params: { version: plan.version } } });
@@ -427,9 +449,18 @@ describe('actions on an account', () => {
     expect(ok).toEqual({ ok: true, form: 'decide', done: 'approved' });
     expect(calls).toEqual([{ method: 'approvePlan', args: ['big-org', { approve: true, by: alice.id, role: 'manager' }] }]);
 
-    const reject = await decidePlan(db, admin, 'big-org', form({ decision: 'reject', planId: String(plan.id), reason: 'Too timid' }), port);
+    const reject = await decidePlan(
+      db,
+      admin,
+      'big-org',
+      form({ decision: 'reject', planId: String(plan.id), reason: 'Too timid' }),
+      port,
+    );
     expect(reject.ok).toBe(true);
-    expect(calls[1]).toEqual({ method: 'approvePlan', args: ['big-org', { approve: false, by: admin.id, role: 'admin', reason: 'Too timid' }] });
+    expect(calls[1]).toEqual({
+      method: 'approvePlan',
+      args: ['big-org', { approve: false, by: admin.id, role: 'admin', reason: 'Too timid' }],
+    });
   });
 
   it('shows the workflow’s refusal as a code with parameters', async () => {
@@ -454,31 +485,49 @@ describe('actions on an account', () => {
       code: 'visitDateFuture',
       params: { date: '2999-01-01', today: '2025-06-30' },
     });
-    expect(describeWorkflowError(new Error('action 7 is not an open action of the plan in force for account "x"'))).toMatchObject({
-      code: 'actionNotOpen',
-      params: { action: 7 },
+    expect(describeWorkflowError(new Error('action 7 is not an open action of the plan in force for account "x"'))).toMatchObject(
+      {
+        code: 'actionNotOpen',
+        params: { action: 7 },
+      },
+    );
+    expect(describeWorkflowError(new Error('something brand new'))).toMatchObject({
+      code: 'workflow',
+      params: { message: 'something brand new' },
     });
-    expect(describeWorkflowError(new Error('something brand new'))).toMatchObject({ code: 'workflow', params: { message: 'something brand new' } });
   });
 
   it('logs visits and opportunities through the workflow, checking the form first', async () => {
     const db = database.db;
     const { port, calls } = stubPort();
-    expect(await logVisit(db, alice, 'big-org', form({ date: '2025-02-30x' }), port)).toMatchObject({ ok: false, error: { code: 'visitDateInvalid' } });
+    expect(await logVisit(db, alice, 'big-org', form({ date: '2025-02-30x' }), port)).toMatchObject({
+      ok: false,
+      error: { code: 'visitDateInvalid' },
+    });
     expect(await logVisit(db, alice, 'big-org', form({ date: '2025-02-03', contactId: 'nobody' }), port)).toMatchObject({
       ok: false,
       error: { code: 'invalidInput' },
     });
-    expect(await logVisit(db, alice, 'big-org', form({ date: '2025-02-03', contactId: 'p3', note: ' Coffee ' }), port)).toMatchObject({ ok: true });
-    expect(await logOpportunity(db, alice, 'big-org', form({ title: '' }), port)).toMatchObject({ ok: false, error: { code: 'opportunityTitle' } });
+    expect(
+      await logVisit(db, alice, 'big-org', form({ date: '2025-02-03', contactId: 'p3', note: ' Coffee ' }), port),
+    ).toMatchObject({ ok: true });
+    expect(await logOpportunity(db, alice, 'big-org', form({ title: '' }), port)).toMatchObject({
+      ok: false,
+      error: { code: 'opportunityTitle' },
+    });
     expect(await logOpportunity(db, alice, 'big-org', form({ title: 'Upsell', estimatedValue: '-5' }), port)).toMatchObject({
       ok: false,
       error: { code: 'opportunityValue' },
     });
-    expect(await logOpportunity(db, alice, 'big-org', form({ title: 'Upsell', estimatedValue: '1,500,000' }), port)).toMatchObject({ ok: true });
+    expect(
+      await logOpportunity(db, alice, 'big-org', form({ title: 'Upsell', estimatedValue: '1,500,000' }), port),
+    ).toMatchObject({ ok: true });
     expect(calls).toEqual([
       { method: 'logVisit', args: ['big-org', { date: '2025-02-03', contactId: 'p3', note: 'Coffee', by: alice.id }] },
-      { method: 'logOpportunity', args: ['big-org', { title: 'Upsell', estimatedValue: 1_500_000, owner: alice.id, by: alice.id }] },
+      {
+        method: 'logOpportunity',
+        args: ['big-org', { title: 'Upsell', estimatedValue: 1_500_000, owner: alice.id, by: alice.id }],
+      },
     ]);
   });
 
@@ -600,8 +649,17 @@ describe('the reviews page', () => {
     const tiers = ['T1', 'T2', 'T3', 'T4'] as const;
     const classes = ['A', 'B', 'C', 'D'] as const;
     for (const [i, a] of all.slice(0, 40).entries()) {
-      const before = i % 5 === 0 ? null : { score: 50, tier: tiers[i % 4]!, class: classes[i % 4]!, strategy: 'retain' as const, closeness: 40 };
-      const after = { score: 55, tier: tiers[(i + (i % 3)) % 4]!, class: classes[(i + 1) % 4]!, strategy: i % 2 ? ('grow' as const) : ('retain' as const), closeness: 45 };
+      const before =
+        i % 5 === 0
+          ? null
+          : { score: 50, tier: tiers[i % 4]!, class: classes[i % 4]!, strategy: 'retain' as const, closeness: 40 };
+      const after = {
+        score: 55,
+        tier: tiers[(i + (i % 3)) % 4]!,
+        class: classes[(i + 1) % 4]!,
+        strategy: i % 2 ? ('grow' as const) : ('retain' as const),
+        closeness: 45,
+      };
       const review: AccountReview = {
         accountId: a.id,
         attainment: i % 6 === 0 ? null : (i % 7) / 4,

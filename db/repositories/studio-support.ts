@@ -112,7 +112,11 @@ export type ColumnCounts<K extends CountColumn> = { total: number } & { [C in K]
  * Counts per value of several columns in one scan (GROUPING SETS), plus the total. A null key is
  * "not set" (e.g. not evaluated yet).
  */
-export async function countAccountsBy<K extends CountColumn>(db: Db, where: SQL | undefined, columns: readonly K[]): Promise<ColumnCounts<K>> {
+export async function countAccountsBy<K extends CountColumn>(
+  db: Db,
+  where: SQL | undefined,
+  columns: readonly K[],
+): Promise<ColumnCounts<K>> {
   const fields: Record<string, SQL | PgColumn> = { n: sql<number>`count(*)`.mapWith(Number) };
   columns.forEach((c, i) => {
     fields[`v${i}`] = accounts[c];
@@ -192,7 +196,9 @@ export function levelExpressions(specs: LevelSpecs): { contribution: SQL; potent
   const build = (column: PgColumn, pick: (s: ClassifySpec) => readonly Band[]) => {
     const fallback = levelOf(column, pick(specs.fallback), specs.fallback.cuts);
     if (own.length === 0) return fallback;
-    const branches = own.map(([industry, spec]) => sql`when ${accounts.industry} = ${industry} then ${levelOf(column, pick(spec), spec.cuts)}`);
+    const branches = own.map(
+      ([industry, spec]) => sql`when ${accounts.industry} = ${industry} then ${levelOf(column, pick(spec), spec.cuts)}`,
+    );
     return sql`(case ${sql.join(branches, sql` `)} else ${fallback} end)`;
   };
   return {
@@ -233,7 +239,11 @@ export interface PendingPlanRow {
 }
 
 /** Plans pending approval on the accounts matching `where`, oldest first, and how many there are. */
-export async function pendingPlansWhere(db: Db, where: SQL | undefined, limit = 10): Promise<{ rows: PendingPlanRow[]; total: number }> {
+export async function pendingPlansWhere(
+  db: Db,
+  where: SQL | undefined,
+  limit = 10,
+): Promise<{ rows: PendingPlanRow[]; total: number }> {
   const pending = and(eq(plans.status, 'pending-approval'), where);
   const [rows, [totalRow]] = await Promise.all([
     db
@@ -285,7 +295,12 @@ export async function stalledAccountsWhere(
   const stalled = and(
     where,
     or(
-      and(isNull(accounts.waitingFor), isNotNull(accounts.stage), ne(accounts.stage, 'execute'), lt(accounts.updatedAt, stageBefore)),
+      and(
+        isNull(accounts.waitingFor),
+        isNotNull(accounts.stage),
+        ne(accounts.stage, 'execute'),
+        lt(accounts.updatedAt, stageBefore),
+      ),
       and(isNull(accounts.waitingFor), eq(accounts.stage, 'execute'), lt(accounts.updatedAt, executeBefore)),
       eq(accounts.waitingFor, 'error-resolution'),
     ),
@@ -395,7 +410,9 @@ export async function reviewAggregateWhere(db: Db, year: number, where: SQL | un
   const [totals] = await db
     .select({
       accounts: count(),
-      attainmentMean: sql<number | null>`round((avg(${reviews.attainment}))::numeric, 2)`.mapWith((v) => (v === null ? null : Number(v))),
+      attainmentMean: sql<number | null>`round((avg(${reviews.attainment}))::numeric, 2)`.mapWith((v) =>
+        v === null ? null : Number(v),
+      ),
       atOrAbove1: sql<number>`count(*) filter (where ${reviews.attainment} >= 1)`.mapWith(Number),
       opportunitiesCount: sql<number>`coalesce(sum(${reviews.opportunitiesCount}), 0)`.mapWith(Number),
       opportunitiesValue: sql<number>`round(coalesce(sum(${reviews.opportunitiesValue}), 0)::numeric, 2)`.mapWith(Number),
@@ -546,4 +563,19 @@ export async function reviewRunOf(db: Db, workflowId: string, since: Date): Prom
     .orderBy(desc(reviewRuns.startedAt))
     .limit(1);
   return row;
+}
+
+/**
+ * Reviews written per run, counted from the reviews themselves: `review_runs.done` is recounted
+ * inside each review's own transaction, and two reviews committing side by side each miss the
+ * other's row, so the stored figure can lag behind.
+ */
+export async function reviewCountsByRun(db: Db, runIds: readonly string[]): Promise<Map<string, number>> {
+  if (runIds.length === 0) return new Map();
+  const rows = await db
+    .select({ runId: reviews.runId, n: count() })
+    .from(reviews)
+    .where(inArray(reviews.runId, [...runIds]))
+    .groupBy(reviews.runId);
+  return new Map(rows.map((r) => [r.runId!, r.n]));
 }

@@ -65,12 +65,16 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): StartConfig {
   const dataDir = path.resolve(PROJECT_ROOT, env['ESP_DATA_DIR'] || '.data');
-  const pgliteDir = env['DATABASE_URL'] ? undefined : path.resolve(PROJECT_ROOT, env['PGLITE_DATA_DIR'] || path.join(dataDir, 'pglite'));
+  const pgliteDir = env['DATABASE_URL']
+    ? undefined
+    : path.resolve(PROJECT_ROOT, env['PGLITE_DATA_DIR'] || path.join(dataDir, 'pglite'));
   const studioPort = port(env, 'PORT', 3000);
   const temporalPort = port(env, 'TEMPORAL_PORT', 7233);
   const temporalUiPort = port(env, 'TEMPORAL_UI_PORT', 8233);
   if (!env['TEMPORAL_ADDRESS'] && new Set([studioPort, temporalPort, temporalUiPort]).size < 3)
-    throw new ConfigError(`PORT (${studioPort}), TEMPORAL_PORT (${temporalPort}) and TEMPORAL_UI_PORT (${temporalUiPort}) must differ`);
+    throw new ConfigError(
+      `PORT (${studioPort}), TEMPORAL_PORT (${temporalPort}) and TEMPORAL_UI_PORT (${temporalUiPort}) must differ`,
+    );
   const origin = (env['ORIGIN'] || `http://localhost:${studioPort}`).replace(/\/+$/, '');
   try {
     new URL(origin);

@@ -36,7 +36,9 @@ function onSignal(signal: NodeJS.Signals): void {
   if (stopRequested) {
     // Wrappers (npm, tsx) may deliver one Ctrl-C twice: only a later one means "do not wait".
     if (Date.now() - firstSignalAt < 3000) return;
-    log.warn(`${signal} again: exiting without waiting (nothing is lost: the workflows resume and PGlite recovers on the next start)`);
+    log.warn(
+      `${signal} again: exiting without waiting (nothing is lost: the workflows resume and PGlite recovers on the next start)`,
+    );
     process.exit(code);
   }
   stopRequested = signal;

@@ -98,7 +98,8 @@ export async function start(opts: StartOptions): Promise<Running> {
   try {
     // ---- 0. the environment the in-process parts read ----------------------------------------
     if (config.pgliteDir) env['PGLITE_DATA_DIR'] = config.pgliteDir;
-    if (!(await canListen(config.studioHost, config.studioPort))) throw new PortInUseError(config.studioPort, 'PORT', 'the studio');
+    if (!(await canListen(config.studioHost, config.studioPort)))
+      throw new PortInUseError(config.studioPort, 'PORT', 'the studio');
 
     // ---- 1. the studio build (before anything runs: it takes the CPU for a while) -------------
     if (config.buildStudio) {
@@ -144,7 +145,12 @@ export async function start(opts: StartOptions): Promise<Running> {
       );
       let server: DevServer;
       try {
-        server = await startDevServer({ dataDir: config.dataDir, ip: host, port: config.temporalPort, uiPort: config.temporalUiPort });
+        server = await startDevServer({
+          dataDir: config.dataDir,
+          ip: host,
+          port: config.temporalPort,
+          uiPort: config.temporalUiPort,
+        });
       } catch (error) {
         if (error instanceof TemporalBinaryNotFoundError) throw new StartError(error.message);
         const message = (error as Error).message;
@@ -171,7 +177,9 @@ export async function start(opts: StartOptions): Promise<Running> {
       );
     }
     closers.push({ name: 'the database', close: () => database.close() });
-    log.step(`database ${database.driver === 'pglite' ? `PGlite ${shown(database.location)}` : `PostgreSQL ${database.location}`}: migrated`);
+    log.step(
+      `database ${database.driver === 'pglite' ? `PGlite ${shown(database.location)}` : `PostgreSQL ${database.location}`}: migrated`,
+    );
     const db = database.db;
     const published = await seedDefaultRuleSets(db);
     if (published.length > 0) log.step(`published the default rule sets of ${published.join(', ')}`);
@@ -249,7 +257,10 @@ export async function start(opts: StartOptions): Promise<Running> {
     // ---- 6. the annual review's schedule ----------------------------------------------------------
     let schedule: AppliedSchedule | undefined;
     try {
-      schedule = await applyReviewSchedule(client.client, { ...(await reviewScheduleFromRules(db)), taskQueue: client.taskQueue });
+      schedule = await applyReviewSchedule(client.client, {
+        ...(await reviewScheduleFromRules(db)),
+        taskQueue: client.taskQueue,
+      });
       log.step(`review schedule ${schedule.scheduleId}: ${schedule.action}`);
     } catch (error) {
       log.warn(`the review schedule was not applied: ${(error as Error).message} (retry with \`npx esp schedule apply\`)`);
@@ -319,11 +330,14 @@ export async function banner(r: Running): Promise<string> {
     const found = await getUserByEmail(db, u.email);
     if (!found) continue;
     const owned = await countAccounts(db, { ownerId: found.id });
-    users.push(`  ${found.email.padEnd(24)} ${found.role.padEnd(8)} ${found.name}${found.role === 'manager' ? `, owns ${owned} account${owned === 1 ? '' : 's'}` : ''}`);
+    users.push(
+      `  ${found.email.padEnd(24)} ${found.role.padEnd(8)} ${found.name}${found.role === 'manager' ? `, owns ${owned} account${owned === 1 ? '' : 's'}` : ''}`,
+    );
   }
   lines.push('');
   if (users.length > 0) lines.push(`Demo users (password "${DEMO_PASSWORD}"):`, ...users);
-  else lines.push('No demo users in this database (it had accounts before the first `npm start`); `npx esp demo seed` adds them.');
+  else
+    lines.push('No demo users in this database (it had accounts before the first `npm start`); `npx esp demo seed` adds them.');
 
   let temporal = 'temporal';
   try {
@@ -332,7 +346,8 @@ export async function banner(r: Running): Promise<string> {
   } catch {
     // Not installed: the plain name still shows the command.
   }
-  const address = r.temporalAddress === 'localhost:7233' || r.temporalAddress === '127.0.0.1:7233' ? '' : ` --address ${r.temporalAddress}`;
+  const address =
+    r.temporalAddress === 'localhost:7233' || r.temporalAddress === '127.0.0.1:7233' ? '' : ` --address ${r.temporalAddress}`;
   const envPrefix = r.temporalAddress === 'localhost:7233' ? '' : `TEMPORAL_ADDRESS=${r.temporalAddress} `;
   const year = new Date().getUTCFullYear();
   lines.push(

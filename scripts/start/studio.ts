@@ -71,7 +71,10 @@ const LOCK = path.join(tmpdir(), `esp-studio-build-${createHash('sha256').update
  * `npm start` and a test run never build at the same time, and `npm start` never loads a build
  * that is being replaced. `skip()` is checked while waiting: true ends the wait without `fn`.
  */
-async function withBuildLock<T>(fn: () => Promise<T>, opts: { timeoutMs?: number; skip?: () => boolean } = {}): Promise<T | undefined> {
+async function withBuildLock<T>(
+  fn: () => Promise<T>,
+  opts: { timeoutMs?: number; skip?: () => boolean } = {},
+): Promise<T | undefined> {
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   for (;;) {
     if (opts.skip?.()) return undefined;
@@ -93,7 +96,9 @@ async function withBuildLock<T>(fn: () => Promise<T>, opts: { timeoutMs?: number
 }
 
 /** Builds the studio when it is missing or stale (waiting for a build already running). */
-export async function ensureStudioBuild(opts: { onBuild?: (why: string) => void; timeoutMs?: number } = {}): Promise<{ built: boolean; seconds: number }> {
+export async function ensureStudioBuild(
+  opts: { onBuild?: (why: string) => void; timeoutMs?: number } = {},
+): Promise<{ built: boolean; seconds: number }> {
   const started = Date.now();
   const seconds = (): number => (Date.now() - started) / 1000;
   const result = await withBuildLock(
@@ -136,7 +141,9 @@ export interface StudioServer {
 export async function serveStudio(opts: { host: string; port: number; origin: string }): Promise<StudioServer> {
   process.env['ORIGIN'] ??= opts.origin;
   // Not while a build replaces the files (its chunks are loaded by this import).
-  const loaded = await withBuildLock(async () => (await import(pathToFileURL(BUILD_ENTRY).href)) as { handler: Handler }, { timeoutMs: 300_000 });
+  const loaded = await withBuildLock(async () => (await import(pathToFileURL(BUILD_ENTRY).href)) as { handler: Handler }, {
+    timeoutMs: 300_000,
+  });
   const handler = loaded!.handler;
   const server = http.createServer((req, res) => {
     handler(req, res, () => {
@@ -179,6 +186,8 @@ export class PortInUseError extends Error {
     readonly variable: string,
     what: string,
   ) {
-    super(`port ${port} (${what}) is already in use: stop what listens there (another \`npm start\`?) or set ${variable} to a free port`);
+    super(
+      `port ${port} (${what}) is already in use: stop what listens there (another \`npm start\`?) or set ${variable} to a free port`,
+    );
   }
 }

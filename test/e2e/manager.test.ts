@@ -50,11 +50,43 @@ function keyAccount(id: string, ownerId: string, name: string, extra: Partial<Ac
     demonstration: 70,
     winnability: 70,
     contacts: [
-      { id: 'c1', name: 'Chief Executive', title: 'CEO', influence: 5, stance: 2, interactions90d: 6, decisionRole: 'decision-maker', behavior: 'results', competitorStances: { rival: 0 } },
-      { id: 'c2', name: 'Chief Information Officer', title: 'CIO', influence: 4, stance: 1, interactions90d: 4, reportsTo: 'c1', decisionRole: 'evaluator', competitorStances: { rival: 1 } },
-      { id: 'c3', name: 'Purchasing Manager', title: 'Purchasing', influence: 3, stance: 0, interactions90d: 2, reportsTo: 'c2', decisionRole: 'gatekeeper', competitorStances: { rival: 1 } },
+      {
+        id: 'c1',
+        name: 'Chief Executive',
+        title: 'CEO',
+        influence: 5,
+        stance: 2,
+        interactions90d: 6,
+        decisionRole: 'decision-maker',
+        behavior: 'results',
+        competitorStances: { rival: 0 },
+      },
+      {
+        id: 'c2',
+        name: 'Chief Information Officer',
+        title: 'CIO',
+        influence: 4,
+        stance: 1,
+        interactions90d: 4,
+        reportsTo: 'c1',
+        decisionRole: 'evaluator',
+        competitorStances: { rival: 1 },
+      },
+      {
+        id: 'c3',
+        name: 'Purchasing Manager',
+        title: 'Purchasing',
+        influence: 3,
+        stance: 0,
+        interactions90d: 2,
+        reportsTo: 'c2',
+        decisionRole: 'gatekeeper',
+        competitorStances: { rival: 1 },
+      },
     ],
-    competitors: [{ id: 'rival', name: 'Rival Corp', share: 0.3, theirOffer: 'Lower licence price', ourEdge: 'Local delivery team' }],
+    competitors: [
+      { id: 'rival', name: 'Rival Corp', share: 0.3, theirOffer: 'Lower licence price', ourEdge: 'Local delivery team' },
+    ],
     influenceLinks: [{ from: 'c3', to: 'c1', weight: 2 }],
     ...extra,
   });
@@ -68,7 +100,8 @@ function bigOrg(ownerId: string): Account {
     title: i === 0 ? 'Chief Executive Officer' : i < 5 ? `Vice President, Division ${i}` : `Department Manager ${i}`,
     reportsTo: i === 0 ? null : i < 5 ? 'p0' : `p${1 + (i % 4)}`,
     influence: i === 0 ? 5 : i < 5 ? 4 : 1 + (i % 3),
-    decisionRole: i === 0 ? ('decision-maker' as const) : (['influencer', 'evaluator', 'user', 'gatekeeper', 'coach'] as const)[i % 5],
+    decisionRole:
+      i === 0 ? ('decision-maker' as const) : (['influencer', 'evaluator', 'user', 'gatekeeper', 'coach'] as const)[i % 5],
     behavior: (['results', 'relationship', 'innovation', 'risk-averse'] as const)[i % 4],
     stance: (i % 5) - 2,
     competitorStances: { rival: (i % 3) - 1, other: 1 - (i % 3) },
@@ -113,10 +146,15 @@ beforeAll(async () => {
       ]);
     },
   });
-  temporal = await connectClient({ address: server.temporal!.address, namespace: server.temporal!.namespace, taskQueue: server.temporal!.taskQueue });
+  temporal = await connectClient({
+    address: server.temporal!.address,
+    namespace: server.temporal!.namespace,
+    taskQueue: server.temporal!.taskQueue,
+  });
   const started = await startAccountWorkflows(temporal.client, WITH_WORKFLOWS, { taskQueue: server.temporal!.taskQueue });
   expect(started.failed).toEqual([]);
-  for (const id of WITH_WORKFLOWS) await untilState(temporal.client, id, `${id} waiting for plan approval`, (s) => s.waitingFor === 'plan-approval', 90_000);
+  for (const id of WITH_WORKFLOWS)
+    await untilState(temporal.client, id, `${id} waiting for plan approval`, (s) => s.waitingFor === 'plan-approval', 90_000);
 }, 400_000);
 
 afterAll(async () => {
@@ -181,7 +219,11 @@ describe('a manager, in English', () => {
     const csv = await context.request.get('/accounts/export.csv?waiting=plan-approval');
     expect(csv.status()).toBe(200);
     expect(csv.headers()['content-type']).toContain('text/csv');
-    const rows = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n').slice(1);
+    const rows = (await csv.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .slice(1);
     expect(rows.map((r) => r.split(',')[0]).sort()).toEqual([...MINE].sort());
 
     await openAccount(page, 'Acme Aerospace');
@@ -230,7 +272,9 @@ describe('a manager, in English', () => {
     // Complete an action of the plan now in force.
     const before = await execution.getByRole('button', { name: 'Mark done' }).count();
     await execution.getByRole('button', { name: 'Mark done' }).first().click();
-    await expect.poll(() => execution.locator('[role="status"]').first().textContent(), { timeout: 30_000 }).toBe('The action is marked done.');
+    await expect
+      .poll(() => execution.locator('[role="status"]').first().textContent(), { timeout: 30_000 })
+      .toBe('The action is marked done.');
     await expect.poll(() => execution.getByRole('button', { name: 'Mark done' }).count()).toBe(before - 1);
 
     expect(await rawKeysOn(page)).toEqual([]);
@@ -323,7 +367,9 @@ describe('a manager, in Chinese', () => {
     await expect.poll(() => plan.locator('[role="alert"]').textContent()).toBe('请填写驳回理由。');
 
     await plan.getByRole('button', { name: '批准规划' }).click();
-    await expect.poll(() => plan.locator('[role="status"]').textContent(), { timeout: 30_000 }).toBe('规划已批准并生效，其中的行动开始跟踪。');
+    await expect
+      .poll(() => plan.locator('[role="status"]').textContent(), { timeout: 30_000 })
+      .toBe('规划已批准并生效，其中的行动开始跟踪。');
     await expect.poll(() => plan.locator('.badge').first().textContent()).toBe('已生效');
 
     // The workflow's validator refuses a visit dated in the future; its reason reads in Chinese.
@@ -333,7 +379,9 @@ describe('a manager, in Chinese', () => {
       (el as unknown as { value: string }).value = '2999-01-01';
     });
     await execution.getByRole('button', { name: '记录拜访' }).click();
-    await expect.poll(() => execution.locator('[role="alert"]').textContent(), { timeout: 30_000 }).toMatch(/^拜访日期 2999年1月1日 晚于今天（.+）。$/);
+    await expect
+      .poll(() => execution.locator('[role="alert"]').textContent(), { timeout: 30_000 })
+      .toMatch(/^拜访日期 2999年1月1日 晚于今天（.+）。$/);
 
     await execution.locator('#visit-date').fill(new Date().toISOString().slice(0, 10));
     await execution.locator('#visit-note').fill('与首席信息官讨论路线图');
@@ -379,7 +427,8 @@ describe('a signed-out visitor', () => {
       maxRedirects: 0,
     });
     // SvelteKit answers an action request with its own redirect result rather than a bare 303.
-    const location = post.status() === 303 ? post.headers()['location'] : ((await post.json()) as { type: string; location: string }).location;
+    const location =
+      post.status() === 303 ? post.headers()['location'] : ((await post.json()) as { type: string; location: string }).location;
     expect(location).toMatch(/^\/signin\?next=/);
     errors.assertNone();
     await context.close();

@@ -75,12 +75,17 @@ describe('an admin, with the workflows running', () => {
     server = await startStudio({
       demoAccounts: DEMO,
       temporal: true,
-      seed: (db) => upsertAccounts(db, KEY.map((id, i) => keyAccount(id, `Portfolio Key ${i + 1}`))).then(() => undefined),
+      seed: (db) =>
+        upsertAccounts(
+          db,
+          KEY.map((id, i) => keyAccount(id, `Portfolio Key ${i + 1}`)),
+        ).then(() => undefined),
     });
     const t = server.temporal!;
     temporal = await connectClient({ address: t.address, namespace: t.namespace, taskQueue: t.taskQueue });
     expect((await startAccountWorkflows(temporal.client, KEY, { taskQueue: t.taskQueue })).failed).toEqual([]);
-    for (const id of KEY) await untilState(temporal.client, id, `${id} waiting for approval`, (s) => s.waitingFor === 'plan-approval', 90_000);
+    for (const id of KEY)
+      await untilState(temporal.client, id, `${id} waiting for approval`, (s) => s.waitingFor === 'plan-approval', 90_000);
     await applyReviewSchedule(temporal.client, { month: 1, day: 15, taskQueue: t.taskQueue });
   }, 400_000);
 
@@ -94,7 +99,9 @@ describe('an admin, with the workflows running', () => {
     const errors = trackErrors(page);
     await expect.poll(() => page.locator('.kpi .value').first().textContent()).toBe(String(DEMO + KEY.length));
     await expect.poll(() => page.locator('.kpi .value').nth(1).textContent()).toBe(String(KEY.length));
-    await expect.poll(() => page.locator('#h-review').locator('..').textContent(), { timeout: 15_000 }).toContain('Next scheduled review:');
+    await expect
+      .poll(() => page.locator('#h-review').locator('..').textContent(), { timeout: 15_000 })
+      .toContain('Next scheduled review:');
 
     const cell = page.getByRole('link', { name: 'Potential High, contribution High (Class A): 3 accounts' });
     expect(await cell.textContent()).toContain('3');
@@ -103,7 +110,14 @@ describe('an admin, with the workflows running', () => {
 
     await cell.click();
     await page.waitForURL('**/accounts?potential=H&contribution=H');
-    await expect.poll(() => page.locator('main tbody th .id').allTextContents().then((ids) => ids.sort())).toEqual(KEY);
+    await expect
+      .poll(() =>
+        page
+          .locator('main tbody th .id')
+          .allTextContents()
+          .then((ids) => ids.sort()),
+      )
+      .toEqual(KEY);
     expect(await page.getByRole('list', { name: 'Active filters' }).textContent()).toContain('Potential: High');
     await page.getByRole('link', { name: 'Remove filter Potential' }).click();
     await page.waitForURL((u) => u.searchParams.get('contribution') === 'H' && !u.searchParams.has('potential'));
@@ -124,7 +138,9 @@ describe('an admin, with the workflows running', () => {
     const review = page.locator('#h-review').locator('..');
     await review.locator('#review-year').fill(String(year));
     await review.getByRole('button', { name: 'Run the review now' }).click();
-    await expect.poll(() => review.locator('[role="status"]').textContent(), { timeout: 15_000 }).toBe(`The review of ${year} has started.`);
+    await expect
+      .poll(() => review.locator('[role="status"]').textContent(), { timeout: 15_000 })
+      .toBe(`The review of ${year} has started.`);
     // Live: the page reloads the run's progress until it is done. Accounts without a workflow (the
     // demo's) fail at once; the key accounts are reviewed and start their next cycle.
     await expect.poll(() => review.locator('.badge').textContent(), { timeout: 120_000, interval: 1000 }).toBe('Completed');
@@ -189,18 +205,24 @@ describe('when Temporal is down', () => {
     const page = await signedIn(server, E2E_USERS.manager.email, '/accounts/down-key');
     const errors = trackErrors(page);
     expect(new URL(page.url()).pathname).toBe('/accounts/down-key');
-    await expect.poll(() => page.locator('.live .alert').textContent()).toBe(
-      'The workflow engine is not reachable: the page shows the audit trail, and actions wait until it is back.',
-    );
+    await expect
+      .poll(() => page.locator('.live .alert').textContent())
+      .toBe('The workflow engine is not reachable: the page shows the audit trail, and actions wait until it is back.');
     // Not yet decided by a workflow: the decisions are a preview with the current rules.
-    expect(await page.locator('#decisions').textContent()).toContain('Not yet decided by the workflow: a preview with the current Fallback (*) rules v1.');
+    expect(await page.locator('#decisions').textContent()).toContain(
+      'Not yet decided by the workflow: a preview with the current Fallback (*) rules v1.',
+    );
     const plan = page.locator('#plan');
     await plan.getByRole('button', { name: 'Approve the plan' }).click();
-    await expect.poll(() => plan.locator('[role="alert"]').textContent()).toBe('The workflow engine is not reachable; nothing was sent. Try again later.');
+    await expect
+      .poll(() => plan.locator('[role="alert"]').textContent())
+      .toBe('The workflow engine is not reachable; nothing was sent. Try again later.');
     expect(await plan.locator('.badge').first().textContent()).toBe('Waiting for approval');
 
     await page.goto('/portfolio');
-    await expect.poll(() => page.locator('#h-stalled').locator('..').textContent()).toContain('The workflow engine is not reachable right now.');
+    await expect
+      .poll(() => page.locator('#h-stalled').locator('..').textContent())
+      .toContain('The workflow engine is not reachable right now.');
     expect(await rawKeysOn(page)).toEqual([]);
     await page.goto('/reviews');
     await expect.poll(() => page.locator('main').textContent()).toContain('No review has run yet.');

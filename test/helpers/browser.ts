@@ -287,7 +287,12 @@ async function startTemporal(databaseUrl: string): Promise<{ temporal: StudioTem
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const dev: DevServer = await startDevServer({ dataDir: dir, port: await freePort(), uiPort: await freePort(), reuseExisting: false });
+    const dev: DevServer = await startDevServer({
+      dataDir: dir,
+      port: await freePort(),
+      uiPort: await freePort(),
+      reuseExisting: false,
+    });
     stops.push(() => dev.stop());
     const workerDb = await openDatabase({ url: databaseUrl, max: 5 });
     stops.push(() => workerDb.close());

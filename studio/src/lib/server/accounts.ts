@@ -8,7 +8,13 @@ import { error } from '@sveltejs/kit';
 import { and, eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../../db/client.js';
 import { listActions } from '../../../../db/repositories/actions.js';
-import { ACCOUNT_SORTS, accountWhere, getAccountWithState, type AccountFilter, type AccountSort } from '../../../../db/repositories/accounts.js';
+import {
+  ACCOUNT_SORTS,
+  accountWhere,
+  getAccountWithState,
+  type AccountFilter,
+  type AccountSort,
+} from '../../../../db/repositories/accounts.js';
 import { listOpportunities } from '../../../../db/repositories/opportunities.js';
 import { listPlans } from '../../../../db/repositories/plans.js';
 import { getEffective } from '../../../../db/repositories/rule-sets.js';
@@ -67,7 +73,11 @@ export async function rulesFor(db: Db, industry: string | null | undefined): Pro
   const effective = await getEffective(db, industry ?? '*');
   let rules = compiled.get(effective.key);
   if (!rules) {
-    rules = compileRuleSet(effective.ruleSet, { industry: effective.industry, version: effective.version, baseVersion: effective.baseVersion });
+    rules = compileRuleSet(effective.ruleSet, {
+      industry: effective.industry,
+      version: effective.version,
+      baseVersion: effective.baseVersion,
+    });
     compiled.set(effective.key, rules);
   }
   return rules;
@@ -117,7 +127,18 @@ export interface AccountQuery {
   size: number;
 }
 
-export const FILTER_KEYS = ['industry', 'tier', 'class', 'strategy', 'stage', 'health', 'owner', 'waiting', 'potential', 'contribution'] as const;
+export const FILTER_KEYS = [
+  'industry',
+  'tier',
+  'class',
+  'strategy',
+  'stage',
+  'health',
+  'owner',
+  'waiting',
+  'potential',
+  'contribution',
+] as const;
 
 function oneOf<T extends string>(values: readonly T[], v: string | null): T | null {
   return v !== null && (values as readonly string[]).includes(v) ? (v as T) : null;
@@ -128,7 +149,8 @@ function text(v: string | null, max = 200): string | null {
   return s ? s.slice(0, max) : null;
 }
 
-const defaultDirection = (sort: AccountSort): 'asc' | 'desc' => (sort === 'name' || sort === 'id' || sort === 'tier' ? 'asc' : 'desc');
+const defaultDirection = (sort: AccountSort): 'asc' | 'desc' =>
+  sort === 'name' || sort === 'id' || sort === 'tier' ? 'asc' : 'desc';
 
 /** Reads the list's URL parameters; unknown values are ignored rather than failing the page. */
 export function parseAccountQuery(params: URLSearchParams): AccountQuery {
@@ -187,7 +209,13 @@ export async function accountQueryWhere(db: Db, scope: AccountScope, q: AccountQ
   const parts: (SQL | undefined)[] = [accountWhere(filter)];
   if (q.q) {
     const lower = q.q.toLowerCase();
-    parts.push(or(sql`lower(${accounts.name}) like ${`%${escapeLike(lower)}%`}`, eq(accounts.id, q.q), sql`lower(${accounts.id}) like ${`${escapeLike(lower)}%`}`));
+    parts.push(
+      or(
+        sql`lower(${accounts.name}) like ${`%${escapeLike(lower)}%`}`,
+        eq(accounts.id, q.q),
+        sql`lower(${accounts.id}) like ${`${escapeLike(lower)}%`}`,
+      ),
+    );
   }
   if (q.potential || q.contribution) {
     const levels = levelExpressions(await levelSpecs(db));
@@ -408,8 +436,27 @@ export interface AccountDetail {
   valueProposition: Plan['valueProposition'] & { source: 'plan' | 'preview' };
   plans: { pending: PlanView | null; current: PlanView | null; latest: PlanView | null; versions: number };
   actions: { open: ActionView[]; done: ActionView[] };
-  visits: { recent: { id: number; date: string; contactId: string | null; contactName: string | null; note: string | null; by: string | null }[]; status: VisitStatus | null };
-  opportunities: { id: string; title: string; estimatedValue: number | null; track: string | null; status: string; closeDate: string | null; createdAt: string; handedOffAt: string | null }[];
+  visits: {
+    recent: {
+      id: number;
+      date: string;
+      contactId: string | null;
+      contactName: string | null;
+      note: string | null;
+      by: string | null;
+    }[];
+    status: VisitStatus | null;
+  };
+  opportunities: {
+    id: string;
+    title: string;
+    estimatedValue: number | null;
+    track: string | null;
+    status: string;
+    closeDate: string | null;
+    createdAt: string;
+    handedOffAt: string | null;
+  }[];
   names: Record<string, string>;
   today: string;
 }
@@ -477,21 +524,37 @@ function measure(node: OrgNode): Measured {
   if (children.length === 0) return { node, w: NODE_W, h: NODE_H, stacked: false, children };
   const stacked = children.length >= STACK_FROM && children.every((c) => c.children.length === 0);
   if (stacked) {
-    return { node, w: NODE_W + STACK_INDENT, h: NODE_H + V_GAP / 2 + children.length * (NODE_H + STACK_GAP) - STACK_GAP, stacked, children };
+    return {
+      node,
+      w: NODE_W + STACK_INDENT,
+      h: NODE_H + V_GAP / 2 + children.length * (NODE_H + STACK_GAP) - STACK_GAP,
+      stacked,
+      children,
+    };
   }
   const w = Math.max(NODE_W, children.reduce((s, c) => s + c.w, 0) + H_GAP * (children.length - 1));
   const h = NODE_H + V_GAP + Math.max(...children.map((c) => c.h));
   return { node, w, h, stacked, children };
 }
 
-function place(m: Measured, x0: number, y0: number, out: Map<string, { x: number; y: number }>, lines: RelationshipMapView['reporting']): void {
+function place(
+  m: Measured,
+  x0: number,
+  y0: number,
+  out: Map<string, { x: number; y: number }>,
+  lines: RelationshipMapView['reporting'],
+): void {
   if (m.stacked) {
     out.set(m.node.contact.id, { x: x0, y: y0 });
     const spine = x0 + STACK_INDENT / 2;
     m.children.forEach((c, i) => {
       const y = y0 + NODE_H + V_GAP / 2 + i * (NODE_H + STACK_GAP);
       place(c, x0 + STACK_INDENT, y, out, lines);
-      lines.push({ from: m.node.contact.id, to: c.node.contact.id, d: `M${spine},${y0 + NODE_H} V${y + NODE_H / 2} H${x0 + STACK_INDENT}` });
+      lines.push({
+        from: m.node.contact.id,
+        to: c.node.contact.id,
+        d: `M${spine},${y0 + NODE_H} V${y + NODE_H / 2} H${x0 + STACK_INDENT}`,
+      });
     });
     return;
   }
@@ -569,7 +632,12 @@ export function relationshipMap(account: Account, rules: EspRules): Relationship
     height: account.contacts.length ? y + rowHeight : 0,
     nodeWidth: NODE_W,
     nodeHeight: NODE_H,
-    competitors: metrics.competitors.map((c) => ({ id: c.id, name: c.name, share: c.share, closeness: closenessById.get(c.id)?.closeness ?? 0 })),
+    competitors: metrics.competitors.map((c) => ({
+      id: c.id,
+      name: c.name,
+      share: c.share,
+      closeness: closenessById.get(c.id)?.closeness ?? 0,
+    })),
     closeness: metrics.closeness,
     advantage: metrics.advantage,
     decisionMakers: decisionMakers.map((d) => ({
@@ -621,7 +689,12 @@ export async function loadAccountDetail(db: Db, user: SessionUser, id: string, n
     const row = latest.get(stage);
     const value = row?.explanation ? pick(row.explanation) : undefined;
     return value !== undefined && value !== null
-      ? { source: 'audit', at: row!.createdAt.toISOString(), ruleSet: { industry: row!.ruleSetIndustry, version: row!.ruleSetVersion }, value }
+      ? {
+          source: 'audit',
+          at: row!.createdAt.toISOString(),
+          ruleSet: { industry: row!.ruleSetIndustry, version: row!.ruleSetVersion },
+          value,
+        }
       : { source: 'preview', at: null, ruleSet: previewRef, value: fallback };
   };
   type CoverageExplanation = { coverage?: RuleTrace; strategy?: RuleTrace; investment?: RuleTrace };
@@ -657,7 +730,14 @@ export async function loadAccountDetail(db: Db, user: SessionUser, id: string, n
         businessValue: account.businessValue ?? null,
         versus: topCompetitors(relationship(account, rules.ruleSet).competitors).map((c) => {
           const k = account.competitors.find((x) => x.id === c.id);
-          return { competitorId: c.id, name: c.name, share: c.share, closeness: c.closeness, theirOffer: k?.theirOffer ?? null, ourEdge: k?.ourEdge ?? null };
+          return {
+            competitorId: c.id,
+            name: c.name,
+            share: c.share,
+            closeness: c.closeness,
+            theirOffer: k?.theirOffer ?? null,
+            ourEdge: k?.ourEdge ?? null,
+          };
         }),
         source: 'preview',
       };
@@ -676,7 +756,10 @@ export async function loadAccountDetail(db: Db, user: SessionUser, id: string, n
   const tier = state.tier ?? preview.decision.tier;
   const since = lastRun.execute?.at.slice(0, 10) ?? current?.approvedAt?.slice(0, 10) ?? null;
   const visitDates = visitRows.map((v) => v.date);
-  const status = state.stage === 'execute' || state.stage === 'monitor' || since ? visitStatus(visitDates, tier, today, since ?? today, rules.ruleSet) : null;
+  const status =
+    state.stage === 'execute' || state.stage === 'monitor' || since
+      ? visitStatus(visitDates, tier, today, since ?? today, rules.ruleSet)
+      : null;
   const contactNames = new Map(account.contacts.map((c) => [c.id, c.name]));
 
   const names = await userNames(db, [
@@ -762,8 +845,20 @@ export async function loadAccountDetail(db: Db, user: SessionUser, id: string, n
 export type AccountForm = 'decide' | 'visit' | 'action' | 'opportunity';
 
 export type ActionOutcome =
-  | { ok: true; form: AccountForm; done: 'approved' | 'rejected' | 'visitLogged' | 'actionDone' | 'opportunityLogged'; params?: Record<string, string | number> }
-  | { ok: false; form: AccountForm; error: WorkflowError | { code: 'planChanged' | 'missingReason' | 'invalidInput'; params: Record<string, string | number>; message: string }; values?: Record<string, string> };
+  | {
+      ok: true;
+      form: AccountForm;
+      done: 'approved' | 'rejected' | 'visitLogged' | 'actionDone' | 'opportunityLogged';
+      params?: Record<string, string | number>;
+    }
+  | {
+      ok: false;
+      form: AccountForm;
+      error:
+        | WorkflowError
+        | { code: 'planChanged' | 'missingReason' | 'invalidInput'; params: Record<string, string | number>; message: string };
+      values?: Record<string, string>;
+    };
 
 const field = (form: FormData, name: string): string => {
   const v = form.get(name);
@@ -787,20 +882,40 @@ async function send(
 }
 
 /** Approve or reject the pending plan through the workflow's `approvePlan` update. */
-export async function decidePlan(db: Db, user: SessionUser, accountId: string, form: FormData, port: TemporalPort | null): Promise<ActionOutcome> {
+export async function decidePlan(
+  db: Db,
+  user: SessionUser,
+  accountId: string,
+  form: FormData,
+  port: TemporalPort | null,
+): Promise<ActionOutcome> {
   await scopedAccount(db, user, accountId);
   const decision = field(form, 'decision');
   const reason = field(form, 'reason');
   const planId = Number(field(form, 'planId'));
   if (decision !== 'approve' && decision !== 'reject')
-    return { ok: false, form: 'decide', error: { code: 'invalidInput', params: {}, message: 'decision must be approve or reject' } };
+    return {
+      ok: false,
+      form: 'decide',
+      error: { code: 'invalidInput', params: {}, message: 'decision must be approve or reject' },
+    };
   if (decision === 'reject' && !reason)
-    return { ok: false, form: 'decide', error: { code: 'missingReason', params: {}, message: 'a rejection needs a reason' }, values: { reason } };
+    return {
+      ok: false,
+      form: 'decide',
+      error: { code: 'missingReason', params: {}, message: 'a rejection needs a reason' },
+      values: { reason },
+    };
   // The decision is about the plan the user read: a newer version must be read first.
   const plans = await listPlans(db, accountId);
   const pending = plans.find((p) => p.status === 'pending-approval');
   if (pending && pending.id !== planId)
-    return { ok: false, form: 'decide', error: { code: 'planChanged', params: { version: pending.version }, message: 'the pending plan changed' }, values: { reason } };
+    return {
+      ok: false,
+      form: 'decide',
+      error: { code: 'planChanged', params: { version: pending.version }, message: 'the pending plan changed' },
+      values: { reason },
+    };
   const approve = decision === 'approve';
   const sent = await send(port, 'decide', (p) =>
     p.approvePlan(accountId, { approve, by: user.id, role: user.role, ...(approve ? {} : { reason: reason.slice(0, 2000) }) }),
@@ -809,24 +924,48 @@ export async function decidePlan(db: Db, user: SessionUser, accountId: string, f
   return { ok: true, form: 'decide', done: approve ? 'approved' : 'rejected' };
 }
 
-export async function logVisit(db: Db, user: SessionUser, accountId: string, form: FormData, port: TemporalPort | null, now = new Date()): Promise<ActionOutcome> {
+export async function logVisit(
+  db: Db,
+  user: SessionUser,
+  accountId: string,
+  form: FormData,
+  port: TemporalPort | null,
+  now = new Date(),
+): Promise<ActionOutcome> {
   await scopedAccount(db, user, accountId);
   const date = field(form, 'date') || todayUtc(now);
   const contactId = field(form, 'contactId') || null;
   const note = field(form, 'note').slice(0, 2000) || null;
   const values = { date, contactId: contactId ?? '', note: note ?? '' };
-  if (!ISO_DATE.test(date)) return { ok: false, form: 'visit', error: { code: 'visitDateInvalid', params: { date }, message: `visit date "${date}" is not a YYYY-MM-DD date` }, values };
+  if (!ISO_DATE.test(date))
+    return {
+      ok: false,
+      form: 'visit',
+      error: { code: 'visitDateInvalid', params: { date }, message: `visit date "${date}" is not a YYYY-MM-DD date` },
+      values,
+    };
   if (contactId) {
     const found = await getAccountWithState(db, accountId);
     if (!found?.account.contacts.some((c) => c.id === contactId))
-      return { ok: false, form: 'visit', error: { code: 'invalidInput', params: {}, message: `unknown contact ${contactId}` }, values };
+      return {
+        ok: false,
+        form: 'visit',
+        error: { code: 'invalidInput', params: {}, message: `unknown contact ${contactId}` },
+        values,
+      };
   }
   const sent = await send(port, 'visit', (p) => p.logVisit(accountId, { date, contactId, note, by: user.id }));
   if (!sent.ok) return { ...sent, values };
   return { ok: true, form: 'visit', done: 'visitLogged', params: { date } };
 }
 
-export async function completeAction(db: Db, user: SessionUser, accountId: string, form: FormData, port: TemporalPort | null): Promise<ActionOutcome> {
+export async function completeAction(
+  db: Db,
+  user: SessionUser,
+  accountId: string,
+  form: FormData,
+  port: TemporalPort | null,
+): Promise<ActionOutcome> {
   await scopedAccount(db, user, accountId);
   const actionId = Number(field(form, 'actionId'));
   if (!Number.isInteger(actionId) || actionId <= 0)
@@ -834,22 +973,49 @@ export async function completeAction(db: Db, user: SessionUser, accountId: strin
   // Another account's action id must not be completable through this account's page.
   const own = await listActions(db, { accountId });
   if (!own.some((a) => a.id === actionId))
-    return { ok: false, form: 'action', error: { code: 'actionNotOpen', params: { action: actionId }, message: `action ${actionId} is not an action of this account` } };
+    return {
+      ok: false,
+      form: 'action',
+      error: {
+        code: 'actionNotOpen',
+        params: { action: actionId },
+        message: `action ${actionId} is not an action of this account`,
+      },
+    };
   const sent = await send(port, 'action', (p) => p.completeAction(accountId, { actionId, by: user.id }));
   if (!sent.ok) return sent;
   return { ok: true, form: 'action', done: 'actionDone' };
 }
 
-export async function logOpportunity(db: Db, user: SessionUser, accountId: string, form: FormData, port: TemporalPort | null): Promise<ActionOutcome> {
+export async function logOpportunity(
+  db: Db,
+  user: SessionUser,
+  accountId: string,
+  form: FormData,
+  port: TemporalPort | null,
+): Promise<ActionOutcome> {
   const access = await scopedAccount(db, user, accountId);
   const title = field(form, 'title').slice(0, 300);
   const rawValue = field(form, 'estimatedValue').replace(/[\s,_]/g, '');
   const values = { title, estimatedValue: field(form, 'estimatedValue') };
-  if (!title) return { ok: false, form: 'opportunity', error: { code: 'opportunityTitle', params: {}, message: 'an opportunity needs a title' }, values };
+  if (!title)
+    return {
+      ok: false,
+      form: 'opportunity',
+      error: { code: 'opportunityTitle', params: {}, message: 'an opportunity needs a title' },
+      values,
+    };
   const estimatedValue = rawValue === '' ? null : Number(rawValue);
   if (estimatedValue !== null && (!Number.isFinite(estimatedValue) || estimatedValue < 0))
-    return { ok: false, form: 'opportunity', error: { code: 'opportunityValue', params: {}, message: 'estimatedValue must be a number ≥ 0' }, values };
-  const sent = await send(port, 'opportunity', (p) => p.logOpportunity(accountId, { title, estimatedValue, owner: access.ownerId ?? user.id, by: user.id }));
+    return {
+      ok: false,
+      form: 'opportunity',
+      error: { code: 'opportunityValue', params: {}, message: 'estimatedValue must be a number ≥ 0' },
+      values,
+    };
+  const sent = await send(port, 'opportunity', (p) =>
+    p.logOpportunity(accountId, { title, estimatedValue, owner: access.ownerId ?? user.id, by: user.id }),
+  );
   if (!sent.ok) return { ...sent, values };
   return { ok: true, form: 'opportunity', done: 'opportunityLogged' };
 }

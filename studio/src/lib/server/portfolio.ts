@@ -14,6 +14,7 @@ import {
   nineBoxCounts,
   pendingPlansWhere,
   reviewAggregateWhere,
+  reviewCountsByRun,
   reviewRunOf,
   reviewRunsPage,
   reviewsPageWhere,
@@ -86,7 +87,12 @@ export interface PortfolioData {
   waiting: Distribution<(typeof WAITING_FOR)[number]>;
   nineBox: { cells: NineBoxCell[]; evaluated: number };
   pendingPlans: { rows: (Omit<PendingPlanRow, 'createdAt'> & { createdAt: string })[]; total: number };
-  stalled: { rows: (Omit<StalledRow, 'updatedAt'> & { updatedAt: string })[]; total: number; stageForMs: number; executeForDays: number };
+  stalled: {
+    rows: (Omit<StalledRow, 'updatedAt'> & { updatedAt: string })[];
+    total: number;
+    stageForMs: number;
+    executeForDays: number;
+  };
   review: ReviewRunView | null;
   /** The year a review started now would cover (the rules' default: last year until June). */
   suggestedReviewYear: number;
@@ -96,7 +102,7 @@ function distribution<V extends string>(values: readonly V[], counts: Map<string
   return { values: values.map((value) => ({ value, count: counts.get(value) ?? 0 })), unset: counts.get(null) ?? 0 };
 }
 
-export function reviewRunView(run: ReviewRunRow): ReviewRunView {
+export function reviewRunView(run: ReviewRunRow, counted?: Map<string, number>): ReviewRunView {
   // Run ids are `<workflowId>:<firstRunId>`; the workflow id itself may contain colons.
   const cut = run.id.lastIndexOf(':');
   return {
@@ -104,7 +110,7 @@ export function reviewRunView(run: ReviewRunRow): ReviewRunView {
     year: run.year,
     status: run.status,
     total: run.total,
-    done: run.done,
+    done: Math.max(run.done, counted?.get(run.id) ?? 0),
     failed: run.failed,
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt ? run.finishedAt.toISOString() : null,
@@ -127,7 +133,7 @@ export async function loadPortfolio(db: Db, user: SessionUser, now = new Date())
     nineBoxCounts(db, where, levelExpressions(specs)),
     pendingPlansWhere(db, where, 8),
     stalledAccountsWhere(db, where, { now, stageForMs: STAGE_STALL_MS, executeForMs: executeForDays * 86_400_000, limit: 8 }),
-    latestReviewRun(db),
+    latestReviewRun(db).then(async (r) => (r ? { run: r, counted: await reviewCountsByRun(db, [r.id]) } : undefined)),
   ]);
   const matrix = fallback.ruleSet.classify.matrix as AccountClass[][];
   const rowOf: Record<Level, number> = { H: 0, M: 1, L: 2 };
@@ -156,14 +162,17 @@ export async function loadPortfolio(db: Db, user: SessionUser, now = new Date())
     health: distribution(HEALTHS, counts.health),
     waiting: distribution(WAITING_FOR, counts.waitingFor),
     nineBox: { cells: grid, evaluated: grid.reduce((s, c) => s + c.count, 0) },
-    pendingPlans: { total: pendingPlans.total, rows: pendingPlans.rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) },
+    pendingPlans: {
+      total: pendingPlans.total,
+      rows: pendingPlans.rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
+    },
     stalled: {
       total: stalled.total,
       rows: stalled.rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })),
       stageForMs: STAGE_STALL_MS,
       executeForDays,
     },
-    review: run ? reviewRunView(run) : null,
+    review: run ? reviewRunView(run.run, run.counted) : null,
     suggestedReviewYear: suggestedReviewYear(now),
   };
 }
@@ -180,7 +189,12 @@ export interface PortfolioLive {
 }
 
 /** The part of the portfolio only Temporal knows; every piece degrades on its own. */
-export async function loadPortfolioLive(db: Db, user: SessionUser, data: PortfolioData, port: TemporalPort | null): Promise<PortfolioLive> {
+export async function loadPortfolioLive(
+  db: Db,
+  user: SessionUser,
+  data: PortfolioData,
+  port: TemporalPort | null,
+): Promise<PortfolioLive> {
   const scope = await accountScope(db, user);
   const where = withinScope(scope);
   const running = data.review?.status === 'running' ? data.review.workflowId : null;
@@ -194,11 +208,20 @@ export async function loadPortfolioLive(db: Db, user: SessionUser, data: Portfol
       : Promise.resolve(null),
     live(port, async (p) => {
       const closed = await p.closedAccountWorkflows(50);
-      const visible = await idsWhere(db, where, closed.map((c) => c.accountId));
+      const visible = await idsWhere(
+        db,
+        where,
+        closed.map((c) => c.accountId),
+      );
       return closed
         .filter((c) => visible.has(c.accountId))
         .slice(0, 10)
-        .map((c) => ({ accountId: c.accountId, name: visible.get(c.accountId)!, status: c.status, closedAt: c.closedAt ? c.closedAt.toISOString() : null }));
+        .map((c) => ({
+          accountId: c.accountId,
+          name: visible.get(c.accountId)!,
+          status: c.status,
+          closedAt: c.closedAt ? c.closedAt.toISOString() : null,
+        }));
     }),
     live(port, async (p) => {
       const out: Record<string, { stage: string; message: string; at: string }> = {};
@@ -232,7 +255,8 @@ export async function runReviewNow(
   const started = await live(port, (p) => p.startReview(year));
   if (started.status === 'ok' && db) {
     const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline && !(await reviewRunOf(db, started.value.workflowId, since))) await new Promise((r) => setTimeout(r, 150));
+    while (Date.now() < deadline && !(await reviewRunOf(db, started.value.workflowId, since)))
+      await new Promise((r) => setTimeout(r, 150));
   }
   return started;
 }
@@ -264,13 +288,26 @@ function matrixOf<K extends string>(keys: readonly K[], pairs: { before: string;
 export async function loadReviews(db: Db, user: SessionUser, params: URLSearchParams): Promise<ReviewsData> {
   const scope = await accountScope(db, user);
   const where = withinScope(scope);
-  const [runs, years] = await Promise.all([reviewRunsPage(db, 20), reviewYears(db)]);
+  const [runRows, years] = await Promise.all([reviewRunsPage(db, 20), reviewYears(db)]);
+  const counted = await reviewCountsByRun(
+    db,
+    runRows.map((r) => r.id),
+  );
+  const runs = runRows.map((r) => reviewRunView(r, counted));
   const asked = Number(params.get('year'));
   const year = years.includes(asked) ? asked : (years[0] ?? null);
   const page = Math.max(1, Math.min(100_000, Math.floor(Number(params.get('page') ?? '1')) || 1));
   const changedOnly = params.get('changed') === '1';
   if (year === null)
-    return { runs: runs.map(reviewRunView), years, year, summary: null, records: { rows: [], total: 0, page, pageSize: REVIEW_PAGE_SIZE }, changedOnly, seesAll: scope.kind === 'all' };
+    return {
+      runs,
+      years,
+      year,
+      summary: null,
+      records: { rows: [], total: 0, page, pageSize: REVIEW_PAGE_SIZE },
+      changedOnly,
+      seesAll: scope.kind === 'all',
+    };
   const [aggregate, records] = await Promise.all([
     reviewAggregateWhere(db, year, where),
     reviewsPageWhere(db, year, where, { page, pageSize: REVIEW_PAGE_SIZE, changedOnly }),
@@ -284,7 +321,7 @@ export async function loadReviews(db: Db, user: SessionUser, params: URLSearchPa
     opportunities: { count: aggregate.opportunitiesCount, value: aggregate.opportunitiesValue },
   };
   return {
-    runs: runs.map(reviewRunView),
+    runs,
     years,
     year,
     summary,

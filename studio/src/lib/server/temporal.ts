@@ -101,15 +101,31 @@ export interface WorkflowError {
  * the known ones into codes with parameters so the page can say them in the user's language.
  */
 const PATTERNS: { re: RegExp; code: WorkflowErrorCode; params?: (m: RegExpMatchArray) => Record<string, string | number> }[] = [
-  { re: /no plan is pending approval for account ".*" \(stage ([\w-]+)\)/, code: 'noPendingPlan', params: (m) => ({ stage: m[1]! }) },
-  { re: /a decision on plan (\d+) is already being recorded/, code: 'decisionInProgress', params: (m) => ({ plan: Number(m[1]) }) },
+  {
+    re: /no plan is pending approval for account ".*" \(stage ([\w-]+)\)/,
+    code: 'noPendingPlan',
+    params: (m) => ({ stage: m[1]! }),
+  },
+  {
+    re: /a decision on plan (\d+) is already being recorded/,
+    code: 'decisionInProgress',
+    params: (m) => ({ plan: Number(m[1]) }),
+  },
   { re: /role "(.*)" may not approve plans/, code: 'roleMayNotApprove', params: (m) => ({ role: m[1]! }) },
   { re: /the approver \("by"\) is required/, code: 'approverRequired' },
   { re: /"approve" must be true or false/, code: 'invalidDecision' },
   { re: /a rejection needs a reason/, code: 'reasonRequired' },
-  { re: /plan (\d+) is ([\w-]+)(?: \(by [^)]*\))?, not pending approval/, code: 'planNotPending', params: (m) => ({ plan: Number(m[1]), status: m[2]! }) },
+  {
+    re: /plan (\d+) is ([\w-]+)(?: \(by [^)]*\))?, not pending approval/,
+    code: 'planNotPending',
+    params: (m) => ({ plan: Number(m[1]), status: m[2]! }),
+  },
   { re: /visit date "(.*)" is not a YYYY-MM-DD date/, code: 'visitDateInvalid', params: (m) => ({ date: m[1]! }) },
-  { re: /visit date (\S+) is in the future \(today is (\S+)\)/, code: 'visitDateFuture', params: (m) => ({ date: m[1]!, today: m[2]! }) },
+  {
+    re: /visit date (\S+) is in the future \(today is (\S+)\)/,
+    code: 'visitDateFuture',
+    params: (m) => ({ date: m[1]!, today: m[2]! }),
+  },
   { re: /action (\d+) is not an (?:open )?action of/, code: 'actionNotOpen', params: (m) => ({ action: Number(m[1]) }) },
   { re: /has no coverage yet \(stage ([\w-]+)\)/, code: 'noTrack', params: (m) => ({ stage: m[1]! }) },
   { re: /an opportunity needs a title/, code: 'opportunityTitle' },
@@ -133,7 +149,10 @@ function innermost(error: unknown): Error | undefined {
 export function describeWorkflowError(error: unknown): WorkflowError {
   if (error instanceof WorkflowRefusal) return error.info;
   const message = innermost(error)?.message ?? String(error);
-  if (error instanceof WorkflowNotFoundError || /workflow (execution )?not found|workflow execution already completed/i.test(message))
+  if (
+    error instanceof WorkflowNotFoundError ||
+    /workflow (execution )?not found|workflow execution already completed/i.test(message)
+  )
     return { code: 'noWorkflow', params: {}, message };
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline exceeded/i.test(message))
     return { code: 'timeout', params: {}, message };
@@ -143,7 +162,8 @@ export function describeWorkflowError(error: unknown): WorkflowError {
     const m = message.match(p.re);
     if (m) return { code: p.code, params: p.params?.(m) ?? {}, message };
   }
-  if (/UNAVAILABLE|ECONNREFUSED|failed to connect|No connection established/i.test(message)) return { code: 'temporalDown', params: {}, message };
+  if (/UNAVAILABLE|ECONNREFUSED|failed to connect|No connection established/i.test(message))
+    return { code: 'temporalDown', params: {}, message };
   return { code: 'workflow', params: { message }, message };
 }
 

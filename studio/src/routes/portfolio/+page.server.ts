@@ -21,11 +21,16 @@ export const actions: Actions = {
   review: async ({ locals, request }) => {
     const user = requireRole(locals, 'admin');
     const year = Number((await request.formData()).get('year'));
-    if (!Number.isInteger(year) || year < 2000 || year > 2100) return fail(400, { review: { ok: false as const, code: 'invalidYear' } });
+    if (!Number.isInteger(year) || year < 2000 || year > 2100)
+      return fail(400, { review: { ok: false as const, code: 'invalidYear' } });
     const started = await runReviewNow(user, await temporal(), year, await db());
     if (started.status === 'ok') return { review: { ok: true as const, year, workflowId: started.value.workflowId } };
     return fail(503, {
-      review: { ok: false as const, code: started.status === 'unavailable' ? 'temporalDown' : 'workflow', message: started.status === 'error' ? started.error.message : '' },
+      review: {
+        ok: false as const,
+        code: started.status === 'unavailable' ? 'temporalDown' : 'workflow',
+        message: started.status === 'error' ? started.error.message : '',
+      },
     });
   },
 };

@@ -19,8 +19,10 @@ export function errorText(i18n: I18n, e: CodedError): string {
   if (typeof params['stage'] === 'string') params['stage'] = i18n.label('stage', params['stage']);
   if (typeof params['status'] === 'string') params['status'] = i18n.label('account.planStatus', params['status']);
   if (typeof params['role'] === 'string') params['role'] = i18n.label('role', params['role']);
-  if (typeof params['date'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['date'])) params['date'] = i18n.date(params['date']);
-  if (typeof params['today'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['today'])) params['today'] = i18n.date(params['today']);
+  if (typeof params['date'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['date']))
+    params['date'] = i18n.date(params['date']);
+  if (typeof params['today'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['today']))
+    params['today'] = i18n.date(params['today']);
   return i18n.t(key as MessageKey, params);
 }
 
@@ -48,7 +50,10 @@ export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
       return missing.length ? `${base} · ${t('account.summary.missing', { fields: missing.join(', ') })}` : base;
     }
     case 'grade':
-      return t('account.summary.grade', { score: number(num(s['score']), { maximumFractionDigits: 2 }), tier: label('tier', str(s['tier'])) });
+      return t('account.summary.grade', {
+        score: number(num(s['score']), { maximumFractionDigits: 2 }),
+        tier: label('tier', str(s['tier'])),
+      });
     case 'classify':
       return label('class', str(s['class']));
     case 'relationship':
@@ -60,7 +65,10 @@ export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
       return [label('track', str(s['track'])), str(s['team']), label('strategy', str(s['strategy']))].filter(Boolean).join(' · ');
     case 'plan': {
       const plan = (s['plan'] ?? {}) as Summary;
-      const text = t('account.summary.plan', { version: num(plan['version']) ?? '?', strategy: label('strategy', str(plan['strategy'])) });
+      const text = t('account.summary.plan', {
+        version: num(plan['version']) ?? '?',
+        strategy: label('strategy', str(plan['strategy'])),
+      });
       return plan['needsApproval'] ? `${text} · ${t('account.summary.needsApproval')}` : text;
     }
     case 'execute': {
@@ -110,7 +118,12 @@ export function actionOwner(i18n: I18n, owner: string | null | undefined, names:
 }
 
 /** "Account owner · Mika", "Presales · Dedicated", "Executive sponsor". */
-export function actionWho(i18n: I18n, role: string | null | undefined, owner: string | null | undefined, names: Record<string, string>): string {
+export function actionWho(
+  i18n: I18n,
+  role: string | null | undefined,
+  owner: string | null | undefined,
+  names: Record<string, string>,
+): string {
   const r = i18n.label('account.actionRole', role ?? 'owner');
   const o = actionOwner(i18n, owner, names);
   return o && o !== r ? `${r} · ${o}` : r;

@@ -26,7 +26,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 /** Refusals are 4xx so the form shows them; the page data reloads after a success. */
 function outcome(result: ActionOutcome) {
   if (result.ok) return result;
-  const status = result.error.code === 'temporalDown' || result.error.code === 'timeout' ? 503 : result.error.code === 'planChanged' ? 409 : 400;
+  const status =
+    result.error.code === 'temporalDown' || result.error.code === 'timeout'
+      ? 503
+      : result.error.code === 'planChanged'
+        ? 409
+        : 400;
   return fail(status, result);
 }
 
@@ -45,7 +50,8 @@ async function run(
 
 export const actions: Actions = {
   decide: ({ locals, params, request }) => run(locals, params.id, request, decidePlan),
-  visit: ({ locals, params, request }) => run(locals, params.id, request, (d, u, id, form, port) => logVisit(d, u, id, form, port)),
+  visit: ({ locals, params, request }) =>
+    run(locals, params.id, request, (d, u, id, form, port) => logVisit(d, u, id, form, port)),
   action: ({ locals, params, request }) => run(locals, params.id, request, completeAction),
   opportunity: ({ locals, params, request }) => run(locals, params.id, request, logOpportunity),
 };
