@@ -128,6 +128,13 @@ export const accounts = pgTable(
     winnability: doublePrecision('winnability'),
     competitorsNoneKnown: boolean('competitors_none_known').notNull().default(false),
     previousCloseness: doublePrecision('previous_closeness'),
+    /**
+     * Profile fields (engine names: `potential`, `companyRevenue`…) that an import filled from a
+     * mapping default or expression rather than from the source. The profile stage counts them as
+     * missing, so the account waits for real data. A field leaves the list when its value changes
+     * (trigger `accounts_forget_imported_defaults`, migration 0003), whoever writes it.
+     */
+    importedDefaults: text('imported_defaults').array().$type<string[]>().notNull().default(sql`'{}'::text[]`),
 
     // Computed by the workflows (the latest stage results), kept here so the studio can filter and
     // sort 100k accounts without reading the audit trail.

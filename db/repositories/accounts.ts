@@ -238,9 +238,13 @@ export async function upsertInfluenceLinks(
 
 // ---- reading -----------------------------------------------------------------------------------
 
-/** The computed columns: what the workflows decided last, for the studio. */
+/**
+ * The computed columns (what the workflows decided last, for the studio) and the profile fields an
+ * import only defaulted (the profile stage counts those as missing).
+ */
 export type AccountState = Pick<
   AccountRow,
+  | 'importedDefaults'
   | 'score'
   | 'tier'
   | 'class'
@@ -305,6 +309,7 @@ function stateOf(row: AccountRow): AccountState {
   const { score, tier, closeness, advantage, strategy, investment, health, stage, waitingFor, cycleYear } = row;
   const { coverageLine, coverageTeam, coverageTrack, presalesTier, ruleSetIndustry, ruleSetVersion, createdAt, updatedAt } = row;
   return {
+    importedDefaults: row.importedDefaults,
     score,
     tier,
     class: row.class,
@@ -537,7 +542,7 @@ export async function accountFacets(
 
 // ---- computed columns --------------------------------------------------------------------------
 
-export type AccountComputedPatch = Partial<Omit<AccountState, 'createdAt' | 'updatedAt'>> & {
+export type AccountComputedPatch = Partial<Omit<AccountState, 'importedDefaults' | 'createdAt' | 'updatedAt'>> & {
   /** Owner reassignment by the coverage stage. */
   ownerId?: string | null;
   previousCloseness?: number | null;

@@ -1,0 +1,1 @@
+ALTER TABLE "accounts" ADD COLUMN "imported_defaults" text[] DEFAULT '{}'::text[] NOT NULL;
