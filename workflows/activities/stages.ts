@@ -87,8 +87,13 @@ const actionLike = (a: PlanActionRow) => ({
   doneAt: a.doneAt ? a.doneAt.toISOString() : null,
 });
 
-function decideContext(input: StageInput, extra: Partial<DecideContext> = {}): DecideContext {
-  return { ...(input.quotaCutoffs ? { quota: { cutoffs: input.quotaCutoffs } } : {}), ...extra };
+// `defaulted`: fields an import only defaulted count as missing in every stage's decision.
+function decideContext(input: StageInput, state: AccountRowState, extra: Partial<DecideContext> = {}): DecideContext {
+  return {
+    ...(input.quotaCutoffs ? { quota: { cutoffs: input.quotaCutoffs } } : {}),
+    defaulted: state.importedDefaults,
+    ...extra,
+  };
 }
 
 function snapshotOf(d: {
@@ -166,8 +171,8 @@ export function stageActivities(s: Shared) {
 
   return {
     async profileStage(input: StageInput): Promise<ProfileSummary> {
-      return once('profile', input, async (_tx, { account, rules }) => {
-        const p = profile(account, rules.ruleSet);
+      return once('profile', input, async (_tx, { account, state, rules }) => {
+        const p = profile(account, rules.ruleSet, state.importedDefaults);
         return {
           summary: {
             ruleSet: ruleSetUsed(rules),
@@ -177,7 +182,7 @@ export function stageActivities(s: Shared) {
             missing: p.missing,
             ready: p.ready,
           },
-          input: account,
+          input: { ...account, importedDefaults: state.importedDefaults },
           output: { ...p },
           explanation: { checklist: rules.ruleSet.profile.checklist, minCompleteness: rules.ruleSet.profile.minCompleteness },
           patch: { stage: 'profile', waitingFor: p.ready ? null : 'profile-data' },
@@ -186,8 +191,8 @@ export function stageActivities(s: Shared) {
     },
 
     async gradeStage(input: StageInput): Promise<GradeSummary> {
-      return once('grade', input, async (_tx, { account, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+      return once('grade', input, async (_tx, { account, state, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
         return {
           summary: { ruleSet: ruleSetUsed(rules), score: decision.score, tier: decision.tier },
           input: {
@@ -206,8 +211,8 @@ export function stageActivities(s: Shared) {
     },
 
     async classifyStage(input: StageInput): Promise<ClassifySummary> {
-      return once('classify', input, async (_tx, { account, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+      return once('classify', input, async (_tx, { account, state, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
         return {
           summary: { ruleSet: ruleSetUsed(rules), class: decision.class },
           input: { revenueScore: decision.dimensions.revenue, potentialScore: decision.dimensions.potential },
@@ -223,8 +228,8 @@ export function stageActivities(s: Shared) {
     },
 
     async relationshipStage(input: StageInput): Promise<RelationshipSummary> {
-      return once('relationship', input, async (_tx, { account, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+      return once('relationship', input, async (_tx, { account, state, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
         return {
           summary: {
             ruleSet: ruleSetUsed(rules),
@@ -246,10 +251,10 @@ export function stageActivities(s: Shared) {
     },
 
     async coverageStage(input: StageInput): Promise<CoverageSummary> {
-      return once('coverage', input, async (tx, { account, rules }) => {
-        const first = decideAccount(account, rules, decideContext(input));
+      return once('coverage', input, async (tx, { account, state, rules }) => {
+        const first = decideAccount(account, rules, decideContext(input, state));
         const teams = await teamDirectoryFor(tx, first.coverage.team);
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input, { teams }));
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state, { teams }));
         const c = decision.coverage;
         return {
           summary: {
@@ -284,8 +289,8 @@ export function stageActivities(s: Shared) {
     },
 
     async planStage(input: StageInput): Promise<PlanSummary> {
-      return once('plan', input, async (tx, { account, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input));
+      return once('plan', input, async (tx, { account, state, rules }) => {
+        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
         const p = makePlan(
           {
             account,
@@ -371,7 +376,7 @@ export function stageActivities(s: Shared) {
 
     async startExecution(input: StageInput & { planId: number | null }): Promise<ExecuteSummary> {
       return once('execute', input, async (tx, { account, state, rules }) => {
-        const decision = decideAccount(account, rules, decideContext(input));
+        const decision = decideAccount(account, rules, decideContext(input, state));
         const track = state.coverageTrack ?? decision.coverage.track;
         const cadenceDays = rules.ruleSet.execute.visitCadenceDays[decision.tier];
         const openActions =
@@ -394,8 +399,8 @@ export function stageActivities(s: Shared) {
     },
 
     async monitorStage(input: MonitorInput): Promise<MonitorSummary> {
-      return once('monitor', input, async (tx, { account, rules }) => {
-        const ctx = decideContext(input);
+      return once('monitor', input, async (tx, { account, state, rules }) => {
+        const ctx = decideContext(input, state);
         const tier = decideAccount(account, rules, ctx).tier;
         const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
         const visits = visitStatus(lastVisit ? [lastVisit] : [], tier, input.asOf, input.executeSince, rules.ruleSet);
@@ -463,9 +468,9 @@ export function stageActivities(s: Shared) {
     },
 
     async reviewStage(input: ReviewStageInput): Promise<ReviewSummary> {
-      return once('review', input, async (tx, { account, rules }) => {
+      return once('review', input, async (tx, { account, state, rules }) => {
         const quota = { rankedTier: input.rankedTier ?? undefined, cutoffs: input.quotaCutoffs ?? undefined };
-        const decision = decideAccount(account, rules, { quota });
+        const decision = decideAccount(account, rules, { quota, defaulted: state.importedDefaults });
         const after = snapshotOf(decision);
         const plan = input.planId !== null ? await getPlan(tx, input.planId) : await currentPlan(tx, account.id, input.cycleYear);
         const objective = (plan?.objectives as { revenue?: { target?: number } } | undefined)?.revenue?.target ?? null;
