@@ -6,12 +6,14 @@
 CREATE OR REPLACE FUNCTION accounts_forget_imported_defaults() RETURNS trigger AS $$
 DECLARE
   f text;
+  changed boolean;
 BEGIN
   IF NEW.imported_defaults IS DISTINCT FROM OLD.imported_defaults THEN
     RETURN NEW;
   END IF;
   FOREACH f IN ARRAY OLD.imported_defaults LOOP
-    IF CASE f
+    -- Assigned first: PL/pgSQL would end an IF's condition at the CASE's first THEN.
+    changed := CASE f
       WHEN 'name' THEN NEW.name IS DISTINCT FROM OLD.name
       WHEN 'industry' THEN NEW.industry IS DISTINCT FROM OLD.industry
       WHEN 'region' THEN NEW.region IS DISTINCT FROM OLD.region
@@ -26,7 +28,8 @@ BEGIN
       WHEN 'winnability' THEN NEW.winnability IS DISTINCT FROM OLD.winnability
       WHEN 'previousCloseness' THEN NEW.previous_closeness IS DISTINCT FROM OLD.previous_closeness
       ELSE false
-    END THEN
+    END;
+    IF changed THEN
       NEW.imported_defaults := array_remove(NEW.imported_defaults, f);
     END IF;
   END LOOP;

@@ -139,18 +139,6 @@ export async function countAccountsBy<K extends CountColumn>(
   return out;
 }
 
-/** The owners of the accounts matching `where`, with their names and account counts. */
-export async function ownersWhere(db: Db, where: SQL | undefined): Promise<{ id: string; name: string | null; count: number }[]> {
-  const rows = await db
-    .select({ id: accounts.ownerId, name: users.name, count: count() })
-    .from(accounts)
-    .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(where, isNotNull(accounts.ownerId)))
-    .groupBy(accounts.ownerId, users.name)
-    .orderBy(sql`coalesce(${users.name}, ${accounts.ownerId})`);
-  return rows.map((r) => ({ id: r.id!, name: r.name, count: r.count }));
-}
-
 // ---- the nine-box -------------------------------------------------------------------------------
 
 /** What classify needs of one rule set: the (industry-scaled) bands of both axes and the cuts. */
@@ -172,16 +160,27 @@ function literal(n: number): SQL {
   return sql.raw(String(n));
 }
 
-/** score = the first band (highest min first) with value ≥ min, else 0; level by the cuts. */
+const LEVEL_LITERAL = { L: sql.raw(`'L'`), M: sql.raw(`'M'`), H: sql.raw(`'H'`) } as const;
+
+/**
+ * The level of a raw value as one CASE over the value itself: a band's score maps to a level by
+ * the cuts, so the level is a step function of the value with steps at band minimums. Runs of
+ * bands with the same level collapse into one step, which keeps the expression short.
+ */
 function levelOf(column: PgColumn, bands: readonly Band[], cuts: ClassifySpec['cuts']): SQL {
-  const ordered = [...bands].sort((a, b) => b.min - a.min);
-  const score = ordered.length
-    ? sql`case ${sql.join(
-        ordered.map((b) => sql`when coalesce(${column}, 0) >= ${literal(b.min)} then ${literal(b.score)}`),
-        sql` `,
-      )} else 0 end`
-    : sql`0`;
-  return sql`case when (${score}) < ${literal(cuts.M)} then 'L' when (${score}) < ${literal(cuts.H)} then 'M' else 'H' end`;
+  const level = (score: number): keyof typeof LEVEL_LITERAL => (score < cuts.M ? 'L' : score < cuts.H ? 'M' : 'H');
+  const below = level(0);
+  const steps: { min: number; level: keyof typeof LEVEL_LITERAL }[] = [];
+  // Highest minimum first, as the engine checks them: the first band the value reaches scores.
+  for (const b of [...bands].sort((a, b2) => b2.min - a.min)) {
+    const last = steps[steps.length - 1];
+    if (last && last.level === level(b.score)) last.min = b.min;
+    else steps.push({ min: b.min, level: level(b.score) });
+  }
+  while (steps.length > 0 && steps[steps.length - 1]!.level === below) steps.pop();
+  if (steps.length === 0) return LEVEL_LITERAL[below];
+  const whens = steps.map((st) => sql`when coalesce(${column}, 0) >= ${literal(st.min)} then ${LEVEL_LITERAL[st.level]}`);
+  return sql`case ${sql.join(whens, sql` `)} else ${LEVEL_LITERAL[below]} end`;
 }
 
 /**
@@ -207,20 +206,75 @@ export function levelExpressions(specs: LevelSpecs): { contribution: SQL; potent
   };
 }
 
-/** Evaluated accounts (class set) per (potential level, contribution level, stored class). */
-export async function nineBoxCounts(
+export interface PortfolioCounts extends ColumnCounts<'tier' | 'class' | 'stage' | 'health' | 'waitingFor'> {
+  nineBox: { potential: string; contribution: string; class: string; count: number }[];
+  stalled: number;
+}
+
+/**
+ * Everything the portfolio counts, in one scan of the accounts (GROUPING SETS): the distributions,
+ * the nine-box cells of the classified accounts, and how many have stalled.
+ */
+export async function portfolioCounts(
   db: Db,
   where: SQL | undefined,
   levels: { contribution: SQL; potential: SQL },
-): Promise<{ potential: string; contribution: string; class: string; count: number }[]> {
-  const potential = sql<string>`${levels.potential}`;
-  const contribution = sql<string>`${levels.contribution}`;
-  const rows = await db
-    .select({ potential, contribution, class: accounts.class, count: count() })
+  stalled: SQL,
+): Promise<PortfolioCounts> {
+  const columns = ['tier', 'class', 'stage', 'health', 'waitingFor'] as const;
+  // The computed keys in a subquery: GROUPING() must name its set's expressions exactly, and the
+  // same expression written twice carries different bind parameters.
+  const x = db
+    .select({
+      tier: accounts.tier,
+      class: accounts.class,
+      stage: accounts.stage,
+      health: accounts.health,
+      waitingFor: accounts.waitingFor,
+      p: sql<string>`${levels.potential}`.as('p'),
+      c: sql<string>`${levels.contribution}`.as('c'),
+      s: sql<boolean>`${stalled}`.as('s'),
+    })
     .from(accounts)
-    .where(and(where, isNotNull(accounts.class)))
-    .groupBy(sql`1`, sql`2`, sql`3`);
-  return rows.map((r) => ({ potential: r.potential, contribution: r.contribution, class: r.class!, count: r.count }));
+    .where(where)
+    .as('x');
+  const fields: Record<string, unknown> = {
+    n: sql<number>`count(*)`.mapWith(Number),
+    p: x.p,
+    c: x.c,
+    s: x.s,
+    gBox: sql<number>`grouping(${x.p}, ${x.c})`.mapWith(Number),
+    gStalled: sql<number>`grouping(${x.s})`.mapWith(Number),
+  };
+  columns.forEach((col, i) => {
+    fields[`v${i}`] = x[col];
+    fields[`g${i}`] = sql<number>`grouping(${x[col]})`.mapWith(Number);
+  });
+  const sets = sql.join(
+    [...columns.map((col) => sql`(${x[col]})`), sql`(${x.p}, ${x.c}, ${x.class})`, sql`(${x.s})`, sql`()`],
+    sql`, `,
+  );
+  const rows = (await db
+    .select(fields as Record<string, SQL>)
+    .from(x)
+    .groupBy(sql`grouping sets (${sets})`)) as Record<string, unknown>[];
+  const out = { total: 0, nineBox: [], stalled: 0 } as unknown as PortfolioCounts;
+  for (const col of columns) (out as unknown as Record<string, unknown>)[col] = new Map<string | null, number>();
+  for (const row of rows) {
+    const n = Number(row['n']);
+    if (Number(row['gBox']) === 0) {
+      // The grid counts classified accounts only.
+      if (row['v1'] !== null)
+        out.nineBox.push({ potential: String(row['p']), contribution: String(row['c']), class: String(row['v1']), count: n });
+    } else if (Number(row['gStalled']) === 0) {
+      if (row['s'] === true) out.stalled = n;
+    } else {
+      const single = columns.findIndex((_, k) => Number(row[`g${k}`]) === 0);
+      if (single >= 0) (out[columns[single]!] as Map<string | null, number>).set((row[`v${single}`] as string | null) ?? null, n);
+      else out.total = n;
+    }
+  }
+  return out;
 }
 
 // ---- plans waiting, stalled workflows ------------------------------------------------------------
@@ -285,43 +339,37 @@ export interface StalledRow {
  * `executeFor`, or a workflow waiting for an error to be fixed. Waits on people (profile data,
  * plan approval, revision) are not stalls: they have their own counts.
  */
-export async function stalledAccountsWhere(
-  db: Db,
-  where: SQL | undefined,
-  opts: { now: Date; stageForMs: number; executeForMs: number; limit?: number },
-): Promise<{ rows: StalledRow[]; total: number }> {
+export function stalledCondition(opts: { now: Date; stageForMs: number; executeForMs: number }): SQL {
   const stageBefore = new Date(opts.now.getTime() - opts.stageForMs);
   const executeBefore = new Date(opts.now.getTime() - opts.executeForMs);
-  const stalled = and(
-    where,
-    or(
-      and(
-        isNull(accounts.waitingFor),
-        isNotNull(accounts.stage),
-        ne(accounts.stage, 'execute'),
-        lt(accounts.updatedAt, stageBefore),
-      ),
-      and(isNull(accounts.waitingFor), eq(accounts.stage, 'execute'), lt(accounts.updatedAt, executeBefore)),
-      eq(accounts.waitingFor, 'error-resolution'),
+  // coalesce: as a grouping key of the portfolio's scan, a NULL would be a third group.
+  return sql`coalesce(${or(
+    and(
+      isNull(accounts.waitingFor),
+      isNotNull(accounts.stage),
+      ne(accounts.stage, 'execute'),
+      lt(accounts.updatedAt, stageBefore),
     ),
-  );
-  const [rows, [totalRow]] = await Promise.all([
-    db
-      .select({
-        id: accounts.id,
-        name: accounts.name,
-        stage: accounts.stage,
-        waitingFor: accounts.waitingFor,
-        updatedAt: accounts.updatedAt,
-        ownerId: accounts.ownerId,
-      })
-      .from(accounts)
-      .where(stalled)
-      .orderBy(asc(accounts.updatedAt), asc(accounts.id))
-      .limit(opts.limit ?? 10),
-    db.select({ n: count() }).from(accounts).where(stalled),
-  ]);
-  return { rows, total: totalRow?.n ?? 0 };
+    and(isNull(accounts.waitingFor), eq(accounts.stage, 'execute'), lt(accounts.updatedAt, executeBefore)),
+    eq(accounts.waitingFor, 'error-resolution'),
+  )}, false)`;
+}
+
+/** The stalled accounts matching `where` (see `stalledCondition`), longest stalled first. */
+export async function stalledRowsWhere(db: Db, where: SQL | undefined, stalled: SQL, limit = 10): Promise<StalledRow[]> {
+  return db
+    .select({
+      id: accounts.id,
+      name: accounts.name,
+      stage: accounts.stage,
+      waitingFor: accounts.waitingFor,
+      updatedAt: accounts.updatedAt,
+      ownerId: accounts.ownerId,
+    })
+    .from(accounts)
+    .where(and(where, stalled))
+    .orderBy(asc(accounts.updatedAt), asc(accounts.id))
+    .limit(limit);
 }
 
 /** Which of `ids` match `where`: scoping ids that came from elsewhere (Temporal's visibility). */

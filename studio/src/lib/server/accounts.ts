@@ -25,7 +25,6 @@ import {
   exportCsvWhere,
   levelExpressions,
   listAccountsWhere,
-  ownersWhere,
   publishedRuleSetIds,
   userNames,
   type LevelSpecs,
@@ -244,17 +243,43 @@ export interface AccountsPage {
   options: { industries: string[]; owners: { id: string; name: string | null; count: number }[] };
 }
 
+const OPTIONS_TTL_MS = 15_000;
+const optionsCache = new WeakMap<Db, Map<string, { at: number; value: Promise<AccountsPage['options']> }>>();
+
+/**
+ * The industries and owners to offer as filters within a scope. They change rarely, and reading
+ * them is a scan of the scope on every list request, so they are kept for a few seconds.
+ */
+async function filterOptions(db: Db, scope: AccountScope): Promise<AccountsPage['options']> {
+  let cache = optionsCache.get(db);
+  if (!cache) optionsCache.set(db, (cache = new Map()));
+  const key = JSON.stringify(scope);
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < OPTIONS_TTL_MS) return hit.value;
+  const value = (async () => {
+    const counts = await countAccountsBy(db, withinScope(scope), ['industry', 'ownerId']);
+    const ownerIds = [...counts.ownerId.keys()].filter((v): v is string => v !== null);
+    const names = await userNames(db, ownerIds);
+    return {
+      industries: [...counts.industry.keys()].filter((v): v is string => v !== null).sort(),
+      owners: ownerIds
+        .map((id) => ({ id, name: names.get(id) ?? null, count: counts.ownerId.get(id) ?? 0 }))
+        .sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)),
+    };
+  })();
+  cache.set(key, { at: Date.now(), value });
+  value.catch(() => cache.delete(key));
+  return value;
+}
+
 export async function loadAccountsPage(db: Db, user: SessionUser, params: URLSearchParams | AccountQuery): Promise<AccountsPage> {
   const query = params instanceof URLSearchParams ? parseAccountQuery(params) : params;
   const scope = await accountScope(db, user);
   const where = await accountQueryWhere(db, scope, query);
-  const scopeOnly = withinScope(scope);
-  const [list, counts, owners] = await Promise.all([
+  const [list, options] = await Promise.all([
     listAccountsWhere(db, where, { sort: query.sort, direction: query.dir, page: query.page, pageSize: query.size }),
-    countAccountsBy(db, scopeOnly, ['industry']),
-    ownersWhere(db, scopeOnly),
+    filterOptions(db, scope),
   ]);
-  const industries = [...counts.industry.keys()].filter((v): v is string => v !== null).sort();
   return {
     query,
     rows: list.rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })),
@@ -263,7 +288,7 @@ export async function loadAccountsPage(db: Db, user: SessionUser, params: URLSea
     pageSize: query.size,
     pages: Math.max(1, Math.ceil(list.total / query.size)),
     seesAll: scope.kind === 'all',
-    options: { industries, owners },
+    options,
   };
 }
 

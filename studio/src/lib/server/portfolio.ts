@@ -7,19 +7,19 @@
 import { error } from '@sveltejs/kit';
 import type { Db } from '../../../../db/client.js';
 import {
-  countAccountsBy,
   idsWhere,
   latestReviewRun,
   levelExpressions,
-  nineBoxCounts,
   pendingPlansWhere,
+  portfolioCounts,
   reviewAggregateWhere,
   reviewCountsByRun,
   reviewRunOf,
   reviewRunsPage,
   reviewsPageWhere,
   reviewYears,
-  stalledAccountsWhere,
+  stalledCondition,
+  stalledRowsWhere,
   type PendingPlanRow,
   type ReviewListRow,
   type StalledRow,
@@ -128,13 +128,15 @@ export async function loadPortfolio(db: Db, user: SessionUser, now = new Date())
   const where = withinScope(scope);
   const [specs, fallback] = await Promise.all([levelSpecs(db), rulesFor(db, '*')]);
   const executeForDays = fallback.ruleSet.monitor.intervalDays + EXECUTE_SLACK_DAYS;
-  const [counts, cells, pendingPlans, stalled, run] = await Promise.all([
-    countAccountsBy(db, where, ['tier', 'class', 'stage', 'health', 'waitingFor']),
-    nineBoxCounts(db, where, levelExpressions(specs)),
+  const stalledWhen = stalledCondition({ now, stageForMs: STAGE_STALL_MS, executeForMs: executeForDays * 86_400_000 });
+  const [counts, pendingPlans, run] = await Promise.all([
+    portfolioCounts(db, where, levelExpressions(specs), stalledWhen),
     pendingPlansWhere(db, where, 8),
-    stalledAccountsWhere(db, where, { now, stageForMs: STAGE_STALL_MS, executeForMs: executeForDays * 86_400_000, limit: 8 }),
     latestReviewRun(db).then(async (r) => (r ? { run: r, counted: await reviewCountsByRun(db, [r.id]) } : undefined)),
   ]);
+  // Most portfolios have nothing stalled: the rows are read only when the count says so.
+  const stalledRows = counts.stalled > 0 ? await stalledRowsWhere(db, where, stalledWhen, 8) : [];
+  const cells = counts.nineBox;
   const matrix = fallback.ruleSet.classify.matrix as AccountClass[][];
   const rowOf: Record<Level, number> = { H: 0, M: 1, L: 2 };
   const columnOf: Record<Level, number> = { L: 0, M: 1, H: 2 };
@@ -167,8 +169,8 @@ export async function loadPortfolio(db: Db, user: SessionUser, now = new Date())
       rows: pendingPlans.rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
     },
     stalled: {
-      total: stalled.total,
-      rows: stalled.rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })),
+      total: counts.stalled,
+      rows: stalledRows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })),
       stageForMs: STAGE_STALL_MS,
       executeForDays,
     },
