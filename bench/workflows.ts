@@ -14,7 +14,8 @@
  *
  * Options: --accounts N, --window W (accounts onboarding at once, default 250), --db postgres|pglite
  * (default postgres when 127.0.0.1:5432 answers), --local-activities (stage activities as local
- * activities). BENCH_DATABASE_URL / TEST_DATABASE_URL name the PostgreSQL server.
+ * activities), --review-window W (accounts the review has in flight, default 50 as scheduled runs).
+ * Through `npm run bench`, give values with `=` (`--accounts=300`): run.ts takes bare words for names. BENCH_DATABASE_URL / TEST_DATABASE_URL name the PostgreSQL server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -45,7 +46,7 @@ import {
 } from '../workflows/client.js';
 import { accountWorkflowId, reviewWorkflowId } from '../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../workflows/worker.js';
-import { createPgDatabase, directActivities, fmt, loadNote, onboardDirect, option, postgresReachable } from './support.js';
+import { createPgDatabase, directActivities, fmt, loadNote, onboardDirect, option, postgresReachable, timing } from './support.js';
 
 const TASK_QUEUE = 'esp-bench';
 const SAMPLE = 40;
@@ -126,6 +127,48 @@ async function historyCounts(client: Client, workflowId: string, runId?: string)
   return c;
 }
 
+interface Latencies {
+  /** Per account: start of the workflow to the end of its last onboarding activity. */
+  onboardSpan: number[];
+  /** Activity tasks' wait in the task queue (scheduled → started), onboarding. */
+  onboardQueueWait: number[];
+  /** Review signal received → acknowledgement sent. */
+  reviewSpan: number[];
+  /** The review activity's wait in the task queue. */
+  reviewQueueWait: number[];
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
+
+const ms = (e: HistoryEvent): number => {
+  const t = e.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : NaN;
+};
+
+/** Where an account's time went, from the history of its first run (closed by the review's continue-as-new). */
+async function latencies(client: Client, workflowId: string, runId: string, into: Latencies): Promise<void> {
+  const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const scheduledAt = new Map<string, number>();
+  const reviewAt = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'review');
+  const reviewId = reviewAt ? Number(reviewAt.eventId) : Infinity;
+  let lastOnboardActivity = NaN;
+  for (const e of events) {
+    const id = Number(e.eventId);
+    if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(id), ms(e));
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) {
+      const wait = ms(e) - (scheduledAt.get(String(Number(started.scheduledEventId))) ?? NaN);
+      (id < reviewId ? into.onboardQueueWait : into.reviewQueueWait).push(wait);
+    }
+    if (e.activityTaskCompletedEventAttributes && id < reviewId) lastOnboardActivity = ms(e);
+    if (reviewAt && id > reviewId && e.signalExternalWorkflowExecutionInitiatedEventAttributes) {
+      into.reviewSpan.push(ms(e) - ms(reviewAt));
+      break;
+    }
+  }
+  if (events[0]) into.onboardSpan.push(lastOnboardActivity - ms(events[0]));
+}
+
 const sum = (xs: readonly Counts[]): Counts =>
   xs.reduce(
     (a, b) => ({
@@ -156,13 +199,14 @@ interface DurableResult {
   onboardPerAccount: Counts;
   reviewPerAccount: Counts;
   reviewWorkflowPerAccount: Counts;
+  latencies: Latencies;
 }
 
 async function durableRun(
   db: Db,
   ids: readonly string[],
   server: DevServer,
-  opts: { window: number; localActivities: boolean; year: number },
+  opts: { window: number; reviewWindow: number; localActivities: boolean; year: number },
 ): Promise<DurableResult> {
   let worker: WorkerHandle | undefined;
   let c: EspClient | undefined;
@@ -230,7 +274,7 @@ async function durableRun(
 
     // ---- the annual review -------------------------------------------------------------------------
     const t1 = performance.now();
-    const handle = await startReview(client, { year: opts.year }, { taskQueue: TASK_QUEUE });
+    const handle = await startReview(client, { year: opts.year, window: opts.reviewWindow }, { taskQueue: TASK_QUEUE });
     const progress = await handle.result();
     const reviewSeconds = (performance.now() - t1) / 1000;
 
@@ -243,6 +287,19 @@ async function durableRun(
       activities: x.activities / k,
       localActivities: x.localActivities / k,
     });
+    const lat: Latencies = { onboardSpan: [], onboardQueueWait: [], reviewSpan: [], reviewQueueWait: [] };
+    for (const id of sample) await latencies(client, accountWorkflowId(id), runIds.get(id)!, lat);
+    if (option('debug-review') === 'true') {
+      for await (const wf of client.workflow.list({ query: `WorkflowId = '${reviewWorkflowId(opts.year)}'` })) {
+        const events = (await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? [];
+        const t0 = ms(events[0]!);
+        for (const e of events) {
+          const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]) ?? '?';
+          const extra = e.workflowExecutionSignaledEventAttributes?.signalName ?? e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
+          process.stderr.write(`    ${String(Number(e.eventId)).padStart(5)} +${((ms(e) - t0) / 1000).toFixed(3)}s ${kind.replace('EventAttributes', '')} ${extra}\n`);
+        }
+      }
+    }
     const reviewRuns: Counts[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${reviewWorkflowId(opts.year)}'` })) {
       reviewRuns.push(await historyCounts(client, wf.workflowId, wf.runId));
@@ -262,6 +319,7 @@ async function durableRun(
         sample.length,
       ),
       reviewWorkflowPerAccount: per(sum(reviewRuns), n),
+      latencies: lat,
     };
   } finally {
     await c?.close();
@@ -323,6 +381,7 @@ async function directRun(db: Db, ids: readonly string[], opts: { concurrency: nu
 export async function run(): Promise<void> {
   const n = Number(option('accounts') ?? 2000);
   const window = Number(option('window') ?? 250);
+  const reviewWindow = Number(option('review-window') ?? 50);
   const localActivities = option('local-activities') === 'true';
   const wantedDb = option('db');
   const driver: 'postgres' | 'pglite' =
@@ -357,7 +416,7 @@ export async function run(): Promise<void> {
     );
 
     server = await startDevServer({ dataDir: scratch, port: await freePort(), uiPort: await freePort(), reuseExisting: false });
-    const durable = await durableRun(durableDb.db, ids, server, { window, localActivities, year });
+    const durable = await durableRun(durableDb.db, ids, server, { window, reviewWindow, localActivities, year });
     await server.stop();
     server = undefined;
     // Same concurrency as the worker's activity slots would allow for this many lanes.
@@ -376,7 +435,7 @@ export async function run(): Promise<void> {
       `               ${fmt(directOnboard, 1).padStart(7)} accounts/s direct  (${direct.onboardSeconds.toFixed(1)} s: the same activities called in-process, 20 at a time, no Temporal)   durable / direct: ${(onboardRate / directOnboard).toFixed(2)}x`,
     );
     console.log(
-      `  review       ${fmt(reviewRate, 1).padStart(7)} accounts/s durable (${durable.reviewSeconds.toFixed(1)} s, window 50; done ${durable.reviewed.done}, skipped ${durable.reviewed.skipped}, failed ${durable.reviewed.failed})`,
+      `  review       ${fmt(reviewRate, 1).padStart(7)} accounts/s durable (${durable.reviewSeconds.toFixed(1)} s, window ${reviewWindow}; done ${durable.reviewed.done}, skipped ${durable.reviewed.skipped}, failed ${durable.reviewed.failed})`,
     );
     console.log(
       `               ${fmt(directReview, 1).padStart(7)} accounts/s direct  (${direct.reviewSeconds.toFixed(1)} s, ${direct.reviewed} reviews)   durable / direct: ${(reviewRate / directReview).toFixed(2)}x`,
@@ -385,6 +444,17 @@ export async function run(): Promise<void> {
     console.log(`    onboarding: ${c(durable.onboardPerAccount)}`);
     console.log(
       `    review:     ${c(durable.reviewPerAccount)} in the account workflow, + ${c(durable.reviewWorkflowPerAccount)} of the review workflow`,
+    );
+    const L = durable.latencies;
+    const t = (xs: number[]) => {
+      const x = timing(xs);
+      return `p50 ${(x.p50 / 1000).toFixed(1)} s, p95 ${(x.p95 / 1000).toFixed(1)} s`;
+    };
+    console.log(`  where the time goes (same sample):`);
+    console.log(`    onboarding: workflow start -> last onboarding activity done ${t(L.onboardSpan)}; an activity waits in the task queue ${t(L.onboardQueueWait)}`);
+    console.log(
+      `    review:     review signal -> acknowledgement ${t(L.reviewSpan)}; the review activity waits in the task queue ${t(L.reviewQueueWait)}` +
+        '',
     );
     console.log(
       `  targets: onboarding >= 25 accounts/s ${onboardRate >= 25 ? 'met' : 'MISSED'}; review >= 50 accounts/s ${reviewRate >= 50 ? 'met' : 'MISSED'}`,

@@ -28,47 +28,57 @@ function quoted(s: string): string {
   return s.indexOf('"') === -1 && s.indexOf('\\') === -1 ? `"${s}"` : `"${s.replace(/["\\]/g, '\\$&')}"`;
 }
 
-/** One array element as the text its SQL type parses; null for NULL. */
-function element(value: unknown, type: SqlType): string | null {
-  if (value === null || value === undefined) return null;
-  switch (type) {
-    case 'integer':
-    case 'double precision':
-      // Digits, sign, point, exponent: nothing an array literal needs quoted.
-      return String(value);
-    case 'boolean':
-      return value ? 't' : 'f';
-    case 'jsonb':
-      return quoted(JSON.stringify(value));
-    case 'text[]':
-      return quoted(`{${(value as readonly string[]).map(quoted).join(',')}}`);
-    default:
-      return quoted(String(value));
-  }
-}
+/** How a non-null value of each type is written as an array element. */
+const ENCODE: Record<SqlType, (value: unknown) => string> = {
+  text: (v) => quoted(String(v)),
+  date: (v) => quoted(String(v)),
+  // Digits, sign, point, exponent: nothing an array literal needs quoted.
+  integer: (v) => String(v),
+  'double precision': (v) => String(v),
+  boolean: (v) => (v ? 't' : 'f'),
+  jsonb: (v) => quoted(JSON.stringify(v)),
+  'text[]': (v) => quoted(`{${(v as readonly string[]).map(quoted).join(',')}}`),
+};
 
-/** `{e1,e2,NULL,…}`: one column of a batch as a `text[]` literal. */
-function arrayLiteral(rows: readonly Record<string, unknown>[], key: string, type: SqlType): string {
-  const parts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) parts[i] = element(rows[i]![key], type) ?? 'NULL';
+/** `{e1,e2,NULL,…}`: one column of a batch as a `text[]` literal (`fallback` replaces null). */
+function arrayLiteral(values: ArrayLike<unknown>, type: SqlType, fallback: unknown = null): string {
+  const encode = ENCODE[type];
+  // join(), not +=: a concatenated string is a rope the driver flattens again to measure it.
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? fallback;
+    parts[i] = v === null ? 'NULL' : encode(v);
+  }
   return `{${parts.join(',')}}`;
 }
 
-type Columns<T extends PgTable> = readonly (readonly [keyof T['_']['columns'] & string, SqlType])[];
+/** A column: the table's TypeScript key, its SQL type, and what to write for a missing value. */
+type Columns<T extends PgTable> = readonly (readonly [keyof T['_']['columns'] & string, SqlType, unknown?])[];
 
 /**
- * `select <columns> from unnest(<one text[] per column>)`: the rows of a batch as a relation, each
- * column cast from text to its type. `rows` are keyed by the table's TypeScript keys.
+ * `select <columns> from unnest(<one text[] per column>)`: a batch as a relation, each column cast
+ * from text to its type. `data` holds each column's values under the table's TypeScript key.
  */
-function unnestRows<T extends PgTable>(table: T, columns: Columns<T>, rows: readonly Record<string, unknown>[]) {
+function unnestColumns<T extends PgTable>(table: T, columns: Columns<T>, data: Record<string, ArrayLike<unknown>>) {
   const defs = getTableColumns(table) as Record<string, PgColumn>;
   const names = columns.map(([k]) => `"${defs[k]!.name}"`);
   const select = columns.map(([, type], i) => (type === 'text' ? `x.${names[i]}` : `x.${names[i]}::${type}`)).join(', ');
   const params = sql.join(
-    columns.map(([k, type]) => sql`${arrayLiteral(rows, k, type)}::text[]`),
+    columns.map(([k, type, fallback]) => sql`${arrayLiteral(data[k]!, type, fallback)}::text[]`),
     sql`, `,
   );
   return { list: names.join(', '), query: sql`select ${sql.raw(select)} from unnest(${params}) as x(${sql.raw(names.join(', '))})` };
+}
+
+/** `unnestColumns` for rows keyed by the table's TypeScript keys. */
+function unnestRows<T extends PgTable>(table: T, columns: Columns<T>, rows: readonly Record<string, unknown>[]) {
+  const data: Record<string, unknown[]> = {};
+  for (const [k] of columns) {
+    const values = new Array<unknown>(rows.length);
+    for (let i = 0; i < rows.length; i++) values[i] = rows[i]![k];
+    data[k] = values;
+  }
+  return unnestColumns(table, columns, data);
 }
 
 function resultRows(result: unknown): Record<string, unknown>[] {
@@ -97,6 +107,22 @@ async function insertRows<T extends PgTable>(
   return out;
 }
 
+/** `insertRows` for data already split into columns (`unnestColumns`'s shape), in batches. */
+async function insertColumns<T extends PgTable>(
+  db: Db,
+  table: T,
+  columns: Columns<T>,
+  data: Record<string, unknown[]>,
+  tail = '',
+): Promise<void> {
+  const n = data[columns[0]![0]]!.length;
+  for (let i = 0; i < n; i += ARRAY_BATCH) {
+    const batch = Object.fromEntries(columns.map(([k]) => [k, data[k]!.slice(i, i + ARRAY_BATCH)]));
+    const { list, query } = unnestColumns(table, columns, batch);
+    await db.execute(sql`insert into ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(list)}) ${query} ${sql.raw(tail)}`);
+  }
+}
+
 const ACCOUNT_COLUMNS = [
   ['id', 'text'],
   ['name', 'text'],
@@ -111,7 +137,7 @@ const ACCOUNT_COLUMNS = [
   ['potential', 'double precision'],
   ['demonstration', 'double precision'],
   ['winnability', 'double precision'],
-  ['competitorsNoneKnown', 'boolean'],
+  ['competitorsNoneKnown', 'boolean', false],
   ['previousCloseness', 'double precision'],
 ] as const;
 
@@ -229,8 +255,7 @@ export async function upsertAccountProfiles(
   const size = opts.batchSize ?? ARRAY_BATCH;
   const insertedIds = new Set<string>();
   for (let i = 0; i < items.length; i += size) {
-    const batch = items.slice(i, i + size).map((a) => ({ ...a, competitorsNoneKnown: a.competitorsNoneKnown ?? false }));
-    const { list, query } = unnestRows(accounts, columns, batch);
+    const { list, query } = unnestRows(accounts, columns, items.slice(i, i + size));
     // Skipped (unchanged) rows return nothing, so the new ones are named rather than counted.
     const result = await db.execute(sql`
       with written as (
@@ -381,6 +406,33 @@ export async function storedProfileFields(
   return out;
 }
 
+/** The competitor rows of the given lists, column by column (no object per row: 200,000 of them). */
+function competitorColumns(entries: readonly { accountId: string; competitors: readonly Competitor[] }[]): Record<string, unknown[]> {
+  const d: Record<(typeof COMPETITOR_COLUMNS)[number][0], unknown[]> = {
+    accountId: [],
+    id: [],
+    name: [],
+    share: [],
+    theirOffer: [],
+    ourEdge: [],
+    position: [],
+  };
+  for (const e of entries) {
+    const list = e.competitors;
+    for (let position = 0; position < list.length; position++) {
+      const c = list[position]!;
+      d.accountId.push(e.accountId);
+      d.id.push(c.id);
+      d.name.push(c.name);
+      d.share.push(c.share ?? 0);
+      d.theirOffer.push(c.theirOffer);
+      d.ourEdge.push(c.ourEdge);
+      d.position.push(position);
+    }
+  }
+  return d;
+}
+
 /**
  * Replaces each account's competitor list. A contact's stance toward a competitor that is no
  * longer listed means nothing any more, so it is removed; returns how many contacts lost one.
@@ -395,8 +447,6 @@ export async function replaceCompetitors(
   entries: readonly { accountId: string; competitors: readonly Competitor[] }[],
   opts: { fresh?: ReadonlySet<string> } = {},
 ): Promise<{ contactsCleared: number }> {
-  const rowsOf = (list: typeof entries) =>
-    list.flatMap((e) => e.competitors.map((c, position) => ({ ...c, share: c.share ?? 0, accountId: e.accountId, position })));
   const fresh = opts.fresh ?? new Set<string>();
   let contactsCleared = 0;
   for (const batch of chunks(
@@ -404,8 +454,8 @@ export async function replaceCompetitors(
     ARRAY_BATCH,
   )) {
     const ids = textArray(batch.map((e) => e.accountId));
-    const rows = rowsOf(batch);
-    const given = unnestRows(competitors, COMPETITOR_COLUMNS, rows).query;
+    const data = competitorColumns(batch);
+    const given = unnestColumns(competitors, COMPETITOR_COLUMNS, data).query;
     await db.execute(sql`
       delete from "competitors" c using unnest(${ids}) as t(account_id)
       where c.account_id = t.account_id and not exists (
@@ -413,7 +463,7 @@ export async function replaceCompetitors(
         where n.account_id = c.account_id and n.id = c.id and n.name = c.name and n.share = c.share
           and n.position = c.position and n.their_offer is not distinct from c.their_offer
           and n.our_edge is not distinct from c.our_edge)`);
-    await insertRows(db, competitors, COMPETITOR_COLUMNS, rows, 'on conflict ("account_id", "id") do nothing');
+    await insertColumns(db, competitors, COMPETITOR_COLUMNS, data, 'on conflict ("account_id", "id") do nothing');
     const cleared = await db.execute(sql`
       with cleared as (
         update "contacts" c set competitor_stances = coalesce(
@@ -428,11 +478,11 @@ export async function replaceCompetitors(
       select count(*)::integer as n from cleared`);
     contactsCleared += Number(resultRows(cleared)[0]?.['n'] ?? 0);
   }
-  await insertRows(
+  await insertColumns(
     db,
     competitors,
     COMPETITOR_COLUMNS,
-    rowsOf(entries.filter((e) => fresh.has(e.accountId))),
+    competitorColumns(entries.filter((e) => fresh.has(e.accountId))),
   );
   return { contactsCleared };
 }
@@ -527,14 +577,15 @@ export async function deleteVisitsOf(db: Db, accountIds: readonly string[]): Pro
 export const BULK_LOAD_MIN_ROWS = 10_000;
 
 /**
- * Whether a write of `rows` accounts should go through `withBulkLoad`: when it is large, and at
- * least as large as what is stored, so that rebuilding each index over the whole table (one sort)
- * costs less than inserting `rows` entries into it one by one.
+ * Whether a write of `rows` accounts should go through `withBulkLoad`: when it is large and at
+ * least twice what is stored. Rebuilding an index over the whole table costs about 0.4 of adding
+ * the same number of entries one by one, so it pays when most of the table is new; a re-import of
+ * stored accounts mostly changes nothing (unchanged rows are skipped) and keeps the indexes.
  */
 export async function worthBulkLoading(db: Db, rows: number): Promise<boolean> {
   if (rows < BULK_LOAD_MIN_ROWS) return false;
   const [row] = resultRows(await db.execute(sql`select count(*)::integer as n from ${accounts}`));
-  return Number(row?.['n'] ?? 0) <= rows;
+  return Number(row?.['n'] ?? 0) * 2 <= rows;
 }
 
 /**
