@@ -46,7 +46,16 @@ import {
 } from '../workflows/client.js';
 import { accountWorkflowId, reviewWorkflowId } from '../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../workflows/worker.js';
-import { createPgDatabase, directActivities, fmt, loadNote, onboardDirect, option, postgresReachable, timing } from './support.js';
+import {
+  createPgDatabase,
+  directActivities,
+  fmt,
+  loadNote,
+  onboardDirect,
+  option,
+  postgresReachable,
+  timing,
+} from './support.js';
 
 const TASK_QUEUE = 'esp-bench';
 const SAMPLE = 40;
@@ -138,7 +147,9 @@ interface Latencies {
   reviewQueueWait: number[];
 }
 
-type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
+type HistoryEvent = NonNullable<
+  Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']
+>[number];
 
 const ms = (e: HistoryEvent): number => {
   const t = e.eventTime;
@@ -200,6 +211,7 @@ interface DurableResult {
   reviewPerAccount: Counts;
   reviewWorkflowPerAccount: Counts;
   latencies: Latencies;
+  nextCyclePerAccount: Counts;
 }
 
 async function durableRun(
@@ -287,6 +299,8 @@ async function durableRun(
       activities: x.activities / k,
       localActivities: x.localActivities / k,
     });
+    // The run each account continued as: its next cycle, already running its stages.
+    const nextCycle = await Promise.all(sample.map((id) => historyCounts(client, accountWorkflowId(id))));
     const lat: Latencies = { onboardSpan: [], onboardQueueWait: [], reviewSpan: [], reviewQueueWait: [] };
     for (const id of sample) await latencies(client, accountWorkflowId(id), runIds.get(id)!, lat);
     if (option('debug-review') === 'true') {
@@ -295,8 +309,13 @@ async function durableRun(
         const t0 = ms(events[0]!);
         for (const e of events) {
           const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]) ?? '?';
-          const extra = e.workflowExecutionSignaledEventAttributes?.signalName ?? e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
-          process.stderr.write(`    ${String(Number(e.eventId)).padStart(5)} +${((ms(e) - t0) / 1000).toFixed(3)}s ${kind.replace('EventAttributes', '')} ${extra}\n`);
+          const extra =
+            e.workflowExecutionSignaledEventAttributes?.signalName ??
+            e.activityTaskScheduledEventAttributes?.activityType?.name ??
+            '';
+          process.stderr.write(
+            `    ${String(Number(e.eventId)).padStart(5)} +${((ms(e) - t0) / 1000).toFixed(3)}s ${kind.replace('EventAttributes', '')} ${extra}\n`,
+          );
         }
       }
     }
@@ -320,6 +339,7 @@ async function durableRun(
       ),
       reviewWorkflowPerAccount: per(sum(reviewRuns), n),
       latencies: lat,
+      nextCyclePerAccount: per(sum(nextCycle), sample.length),
     };
   } finally {
     await c?.close();
@@ -450,8 +470,13 @@ export async function run(): Promise<void> {
       const x = timing(xs);
       return `p50 ${(x.p50 / 1000).toFixed(1)} s, p95 ${(x.p95 / 1000).toFixed(1)} s`;
     };
+    console.log(
+      `    next cycle: ${c(durable.nextCyclePerAccount)} already run by the end of the review (continue-as-new starts it at once)`,
+    );
     console.log(`  where the time goes (same sample):`);
-    console.log(`    onboarding: workflow start -> last onboarding activity done ${t(L.onboardSpan)}; an activity waits in the task queue ${t(L.onboardQueueWait)}`);
+    console.log(
+      `    onboarding: workflow start -> last onboarding activity done ${t(L.onboardSpan)}; an activity waits in the task queue ${t(L.onboardQueueWait)}`,
+    );
     console.log(
       `    review:     review signal -> acknowledgement ${t(L.reviewSpan)}; the review activity waits in the task queue ${t(L.reviewQueueWait)}` +
         '',

@@ -23,7 +23,10 @@ export function locale(): Locale {
   return current;
 }
 
-/** A rule set issue in the CLI's language: `file: $.path: message`. */
+/**
+ * A rule set issue in the CLI's language: `file: $.path: message`. English keeps the engine's own
+ * wording, which scripts and the docs quote; other languages come from the catalogue.
+ */
 export function issueLine(i: Issue, file?: string): string {
-  return `${file ? `${file}: ` : ''}${i.path}: ${translateIssue(current, i)}`;
+  return `${file ? `${file}: ` : ''}${i.path}: ${current === 'en' ? i.message : translateIssue(current, i)}`;
 }

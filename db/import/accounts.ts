@@ -31,9 +31,9 @@ import {
 import { listIndustries } from '../repositories/rule-sets.js';
 import { EXPORT_COMPUTED_COLUMNS } from '../export/accounts.js';
 import { accounts, competitors, contacts, influenceLinks } from '../schema.js';
-import { fastCsvAccount } from './account-fast.js';
+import { fastAccountRow, type FastRow } from './account-fast.js';
 import * as cell from './cells.js';
-import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec, type Table } from './cells.js';
+import { checkWidth, isBlankRow, parseCompetitorsCell, resolveHeader, type Cell, type ColumnSpec, type Table } from './cells.js';
 import { CsvParser, type CsvError, type CsvOptions, type CsvRow } from './csv.js';
 import { formatJsonPath, parseJson, withJsonLines } from './json.js';
 import { ImportError, Problems, type ImportProblem } from './problems.js';
@@ -189,45 +189,7 @@ const READERS: Record<string, Reader> = {
   previousCloseness: cell.number,
 };
 
-/**
- * The `competitors` cell: `id:name:share` entries separated by `;` (or line breaks, which is what
- * Alt+Enter in an Excel cell gives). The first part is the id, the last one the share when there
- * are three or more, and the name is what lies between (so it may itself contain a colon). A cell
- * that starts with `[` is a JSON array of competitor objects, for the value-proposition texts.
- */
-export function parseCompetitorsCell(raw: string): Cell<Partial<Competitor>[] | null> {
-  const v = raw.trim();
-  if (v === '') return { ok: true, value: null };
-  if (v.startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(v);
-      if (!Array.isArray(parsed)) return { ok: false, reason: 'a JSON competitors cell must be an array' };
-      return { ok: true, value: parsed as Partial<Competitor>[] };
-    } catch (error) {
-      return { ok: false, reason: `invalid JSON in the competitors cell: ${(error as Error).message}` };
-    }
-  }
-  const out: Partial<Competitor>[] = [];
-  for (const entry of v.split(/[;\r\n]+/)) {
-    const e = entry.trim();
-    if (e === '') continue;
-    const first = e.indexOf(':');
-    const last = e.lastIndexOf(':');
-    const id = (first === -1 ? e : e.slice(0, first)).trim();
-    if (id === '') return { ok: false, reason: `"${cell.clip(e)}" has no id before the first colon` };
-    if (first === -1) {
-      out.push({ id, name: id });
-    } else if (first === last) {
-      out.push({ id, name: e.slice(first + 1).trim() || id });
-    } else {
-      const share = cell.share(e.slice(last + 1));
-      if (!share.ok) return { ok: false, reason: `competitor "${id}": share ${share.reason}` };
-      const name = e.slice(first + 1, last).trim() || id;
-      out.push(share.value == null ? { id, name } : { id, name, share: share.value });
-    }
-  }
-  return { ok: true, value: out };
-}
+export { parseCompetitorsCell };
 
 /** Which CSV column a model path belongs to: nested competitor paths point at the `competitors` cell. */
 function columnOf(path: readonly (string | number)[]): string {
@@ -278,7 +240,6 @@ export function parseAccountsCsv(input: string | CsvRow[], options: ParseOptions
 /** The row-by-row half of `parseAccountsCsv`: `row` for each CSV record, `finish` at the end. */
 function accountsCsvReader(options: ParseOptions) {
   const { file } = options;
-  const fastPath = options.fastPath ?? true;
   const limit = options.problemLimit;
   const headerProblems = new Problems(limit);
   const rowProblems = new Problems(limit);
@@ -289,6 +250,7 @@ function accountsCsvReader(options: ParseOptions) {
   let fields: ReadonlySet<AccountField> = new Set();
   let lists: ReadonlySet<AccountList> = new Set();
   let columns: { name: string; index: number; read: Reader }[] = [];
+  let fastRow: FastRow | undefined;
 
   const at = (row: CsvRow, path: (string | number)[]): Omit<ImportProblem, 'message'> => {
     const column = columnOf(path);
@@ -304,12 +266,24 @@ function accountsCsvReader(options: ParseOptions) {
     lists = new Set<AccountList>(t.index.has('competitors') ? ['competitors'] : []);
     // Hoisted out of the row loop: 100,000 rows must not mean 100,000 closures and readers looked up by name.
     columns = present.map((name) => ({ name, index: t.index.get(name)!, read: READERS[name]! }));
+    fastRow = options.fastPath === false ? undefined : fastAccountRow(t.index);
   };
 
   const data = (row: CsvRow) => {
     if (isBlankRow(row)) return;
     const problems = rowProblems;
     checkWidth(table!, row, problems);
+    const fast = fastRow?.(row.fields);
+    if (fast) {
+      const first = firstLine.get(fast.id);
+      if (first !== undefined) {
+        problems.add({ ...at(row, ['id']), message: `duplicate id "${cell.clip(fast.id)}" (first on line ${first})` });
+        return;
+      }
+      firstLine.set(fast.id, row.line);
+      records.push({ account: fast, fields, lists, line: row.line });
+      return;
+    }
     const input: Record<string, unknown> = {};
     // Every bad cell of a row is reported, not just the first: cells that failed to read are left
     // out of the schema check, and its "required" for them is not repeated.
@@ -333,8 +307,7 @@ function accountsCsvReader(options: ParseOptions) {
       }
       firstLine.set(id, row.line);
     }
-    const fast = failed || !fastPath ? undefined : fastCsvAccount(input);
-    const result = fast ? ({ ok: true, value: fast } as const) : check(accountSchema, input);
+    const result = check(accountSchema, input);
     if (!result.ok)
       for (const issue of result.issues)
         if (!failed?.has(columnOf(issue.path)))

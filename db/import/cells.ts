@@ -3,6 +3,7 @@
  * without thousands separators, percentages for shares, words or numbers for stances. Each reader
  * returns the value or a reason, never throws, so a row reports all of its bad cells at once.
  */
+import type { Competitor } from '../../engine/model.js';
 import type { CsvRow } from './csv.js';
 import type { ImportProblem, Problems } from './problems.js';
 
@@ -80,6 +81,46 @@ export function stance(raw: string): Cell<number | null> {
 
 export function clip(s: string, max = 40): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * The `competitors` cell: `id:name:share` entries separated by `;` (or line breaks, which is what
+ * Alt+Enter in an Excel cell gives). The first part is the id, the last one the share when there
+ * are three or more, and the name is what lies between (so it may itself contain a colon). A cell
+ * that starts with `[` is a JSON array of competitor objects, for the value-proposition texts.
+ */
+export function parseCompetitorsCell(raw: string): Cell<Partial<Competitor>[] | null> {
+  const v = raw.trim();
+  if (v === '') return { ok: true, value: null };
+  if (v.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (!Array.isArray(parsed)) return { ok: false, reason: 'a JSON competitors cell must be an array' };
+      return { ok: true, value: parsed as Partial<Competitor>[] };
+    } catch (error) {
+      return { ok: false, reason: `invalid JSON in the competitors cell: ${(error as Error).message}` };
+    }
+  }
+  const out: Partial<Competitor>[] = [];
+  for (const entry of v.split(/[;\r\n]+/)) {
+    const e = entry.trim();
+    if (e === '') continue;
+    const first = e.indexOf(':');
+    const last = e.lastIndexOf(':');
+    const id = (first === -1 ? e : e.slice(0, first)).trim();
+    if (id === '') return { ok: false, reason: `"${clip(e)}" has no id before the first colon` };
+    if (first === -1) {
+      out.push({ id, name: id });
+    } else if (first === last) {
+      out.push({ id, name: e.slice(first + 1).trim() || id });
+    } else {
+      const given = share(e.slice(last + 1));
+      if (!given.ok) return { ok: false, reason: `competitor "${id}": share ${given.reason}` };
+      const name = e.slice(first + 1, last).trim() || id;
+      out.push(given.value == null ? { id, name } : { id, name, share: given.value });
+    }
+  }
+  return { ok: true, value: out };
 }
 
 // ---- tables --------------------------------------------------------------------------------------

@@ -597,8 +597,9 @@ export interface CrmImportResult {
   usersCreated: number;
   teams: number;
   /**
-   * Account id → fields filled by a mapping default or expression in this import (a stored value is
-   * never overwritten by a default). The profile stage reports these as missing.
+   * Account id → fields holding a value a mapping default or expression filled in (this import
+   * or an earlier one; a stored value is never overwritten by a default), as stored in the
+   * account's `imported_defaults`. The profile stage reports these as missing.
    */
   importedDefaults: Record<string, DefaultedField[]>;
 }
@@ -698,18 +699,32 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
       accounts.map((a) => a.id),
       fillOnly,
     );
-    // Nothing records which stored values an earlier import defaulted, so a stored value still
-    // equal to the default is taken as still defaulted, and a different one as real data.
+    // The stored list says which values an earlier import defaulted; the database drops a field
+    // from it when the value changes (migration 0003), so a rating entered since is real data.
+    const written = new Set<string>([...update, ...fillOnly]);
+    const lists = new Map<string, string[]>();
     for (const p of plan.accounts) {
       const before = stored.get(p.account.id);
-      const applied = p.importedDefaults.filter((f) => {
+      const now = p.importedDefaults.filter((f) => {
+        // New accounts, and fields this import overwrites: its own verdict.
         if (!before || !fillOnly.includes(f as ProfileField)) return true;
         const value = before[f as ProfileField];
-        return value == null || value === p.account[f as ProfileField];
+        // Filled now (stored empty), or a stored default left in place. A stored value equal to
+        // the default counts as one too: accounts imported before the list existed have no list.
+        return value == null || before.importedDefaults.includes(f) || value === p.account[f as ProfileField];
       });
-      if (applied.length) result.importedDefaults[p.account.id] = applied;
+      // Fields this import does not write keep what an earlier import (another mapping) said.
+      const kept = (before?.importedDefaults ?? []).filter((f) => !written.has(f));
+      const list = [...new Set([...now, ...kept])].sort();
+      lists.set(p.account.id, list);
+      if (list.length) result.importedDefaults[p.account.id] = list as DefaultedField[];
     }
-    result.accounts = await upsertAccountProfiles(tx, accounts, { update, fillIfNull: fillOnly });
+    const counts = await upsertAccountProfiles(
+      tx,
+      accounts.map((a) => ({ ...a, importedDefaults: lists.get(a.id) ?? [] })),
+      { update, fillIfNull: fillOnly, importedDefaults: true },
+    );
+    result.accounts = { inserted: counts.inserted, updated: counts.updated };
 
     result.opportunities = await upsertOpportunityRows(
       tx,

@@ -1,7 +1,7 @@
 -- A field an import only defaulted stops being a default as soon as someone gives it another value:
 -- a CSV or JSON import, a studio edit, a script's UPDATE. Enforced here rather than in each writer so
 -- no path can leave a real value flagged as a placeholder (the profile stage would keep reporting it
--- missing). A statement that sets `imported_defaults` itself (the CRM import) is taken at its word.
+-- missing). A statement that changes `imported_defaults` itself (the CRM import) is taken at its word.
 -- The WHEN clause keeps the cost off the common case: an account without imported defaults.
 CREATE OR REPLACE FUNCTION accounts_forget_imported_defaults() RETURNS trigger AS $$
 DECLARE

@@ -388,20 +388,21 @@ export async function existingAccountIds(db: Db, ids: readonly string[]): Promis
   return out;
 }
 
-/** Stored values of some profile fields, for accounts that exist. */
+/** Stored values of some profile fields and the imported defaults, for accounts that exist. */
 export async function storedProfileFields(
   db: Db,
   ids: readonly string[],
   fields: readonly ProfileField[],
-): Promise<Map<string, Partial<Record<ProfileField, unknown>>>> {
-  const out = new Map<string, Partial<Record<ProfileField, unknown>>>();
-  const selection = Object.fromEntries([['id', accounts.id], ...fields.map((f) => [f, accounts[f]])]) as Record<
-    string,
-    (typeof accounts)[ProfileField]
-  >;
+): Promise<Map<string, Partial<Record<ProfileField, unknown>> & { importedDefaults: string[] }>> {
+  const out = new Map<string, Partial<Record<ProfileField, unknown>> & { importedDefaults: string[] }>();
+  const selection = Object.fromEntries([
+    ['id', accounts.id],
+    ['importedDefaults', accounts.importedDefaults],
+    ...fields.map((f) => [f, accounts[f]]),
+  ]) as Record<string, (typeof accounts)[ProfileField]>;
   for (const batch of chunks([...new Set(ids)])) {
     const rows = (await db.select(selection).from(accounts).where(inArray(accounts.id, batch))) as Record<string, unknown>[];
-    for (const r of rows) out.set(r['id'] as string, r as Partial<Record<ProfileField, unknown>>);
+    for (const r of rows) out.set(r['id'] as string, r as Partial<Record<ProfileField, unknown>> & { importedDefaults: string[] });
   }
   return out;
 }

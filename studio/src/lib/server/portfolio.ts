@@ -41,7 +41,7 @@ import type { SessionUser } from '../user.js';
 import { levelSpecs, rulesFor, WAITING_FOR } from './accounts.js';
 import { hasRole } from './guards.js';
 import { accountScope, withinScope } from './scope.js';
-import { live, type Live, type ReviewProgress, type TemporalPort } from './temporal.js';
+import { live, UPDATE_TIMEOUT_MS, type Live, type ReviewProgress, type TemporalPort } from './temporal.js';
 
 /** A stage that ran but was not followed by the next for this long has stalled. */
 export const STAGE_STALL_MS = 15 * 60 * 1000;
@@ -254,7 +254,7 @@ export async function runReviewNow(
 ): Promise<Live<{ workflowId: string }>> {
   if (!hasRole(user, 'admin')) error(403, 'Forbidden');
   const since = new Date(Date.now() - 1000);
-  const started = await live(port, (p) => p.startReview(year));
+  const started = await live(port, (p) => p.startReview(year), UPDATE_TIMEOUT_MS);
   if (started.status === 'ok' && db) {
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline && !(await reviewRunOf(db, started.value.workflowId, since)))

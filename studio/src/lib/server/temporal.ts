@@ -271,12 +271,32 @@ export async function temporal(): Promise<TemporalPort | null> {
  */
 export type Live<T> = { status: 'ok'; value: T } | { status: 'unavailable' } | { status: 'error'; error: WorkflowError };
 
-export async function live<T>(port: TemporalPort | null, read: (port: TemporalPort) => Promise<T>): Promise<Live<T>> {
+export async function live<T>(
+  port: TemporalPort | null,
+  read: (port: TemporalPort) => Promise<T>,
+  timeoutMs = QUERY_TIMEOUT_MS + 1_000,
+): Promise<Live<T>> {
   if (!port) return { status: 'unavailable' };
+  // A streamed part of a page holds the document open until it settles (browsers fire `load` at the
+  // end of the stream), so it gets an overall limit on top of the per-call deadlines.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Live<T>>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ status: 'error', error: { code: 'timeout', params: {}, message: `no answer within ${timeoutMs} ms` } }),
+      timeoutMs,
+    );
+  });
+  const answer = (async (): Promise<Live<T>> => {
+    try {
+      return { status: 'ok', value: await read(port) };
+    } catch (error) {
+      const info = describeWorkflowError(error);
+      return info.code === 'temporalDown' ? { status: 'unavailable' } : { status: 'error', error: info };
+    }
+  })();
   try {
-    return { status: 'ok', value: await read(port) };
-  } catch (error) {
-    const info = describeWorkflowError(error);
-    return info.code === 'temporalDown' ? { status: 'unavailable' } : { status: 'error', error: info };
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
