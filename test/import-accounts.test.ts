@@ -9,7 +9,9 @@ import { importContacts, parseContactsCsv, parseContactsJson } from '../db/impor
 import { formatProblems, ImportError, type ImportProblem } from '../db/import/problems.js';
 import { getAccount } from '../db/repositories/accounts.js';
 import { accounts, competitors, contacts, influenceLinks } from '../db/schema.js';
+import { csvLine } from '../db/import/csv.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { random } from './helpers/prng.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'import');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -146,6 +148,86 @@ describe('accounts CSV', () => {
     expect(problems.list).toHaveLength(100);
     expect(problems.count).toBe(250);
     expect(formatProblems(problems.list, problems.count)).toMatch(/… and 150 more$/);
+  });
+});
+
+describe('accounts CSV fast path', () => {
+  // Cells an admin might type, good, bad and odd: every reader's edge, every schema bound.
+  const CELLS: Record<string, readonly string[]> = {
+    id: ['A', ' B ', '', 'C"q', 'A'],
+    name: ['Acme', '', '  ', 'Name, Inc', 'Hooli "Cloud"'],
+    industry: ['finance', 'Finance', '', 'Underwater Basket', '  retail '],
+    region: ['East', '', ' North '],
+    status: ['active', 'Active', 'gold', '', ' LOST '],
+    ownerId: ['m@example.com', ''],
+    parentId: ['', 'A1', 'SELF'],
+    employees: ['10', '-5', '1.5', 'many', '99999999999', '', '+7', '-0', '007', '2147483647'],
+    companyRevenue: ['100', '-1', '1e6', '1,000', '', '.5', '5.', '9'.repeat(400), '+3'],
+    revenueWithUs: ['0', '2500000', '-0.0', 'x', ''],
+    potential: ['30000000', '', '-2', '0.000001'],
+    demonstration: ['50', '100', '100.5', '-0', '', 'x', '0'],
+    winnability: ['75', '101', '', '0.5'],
+    competitors: [
+      '',
+      'oracle:Oracle:30%',
+      'a:Alpha:0.5; b',
+      'a; a',
+      ':x:0.2',
+      'a:A:150%',
+      'a:A:lots',
+      '[{"id":"x","name":"X","share":0.2,"theirOffer":"t"}]',
+      '[{"id":"x"}]',
+      '[1]',
+      '[bad json',
+      'a:A:',
+      'a::0.3',
+      'a:b:c:0.1',
+      'a:A:1.5',
+      'a:Alpha\nb:Beta:10%',
+    ],
+    competitorsNoneKnown: ['yes', 'no', '', 'maybe', 'X'],
+    previousCloseness: ['55', '', '100', '100.01', 'n/a'],
+    tier: ['T1', ''],
+  };
+  const OPTIONAL = Object.keys(CELLS).filter((c) => c !== 'id' && c !== 'name');
+
+  function file(seed: number, rows: number): string {
+    const rng = random(seed);
+    const columns = ['id', 'name', ...OPTIONAL.filter(() => rng.chance(0.7))];
+    // Header order and case do not matter to the reader; vary them.
+    columns.sort(() => rng.next() - 0.5);
+    const lines = [csvLine(columns.map((c) => (rng.chance(0.2) ? c.toUpperCase() : c)))];
+    for (let i = 0; i < rows; i++) {
+      const clean = rng.chance(0.5);
+      const cells = columns.map((c) => {
+        if (c === 'id') return rng.chance(0.9) ? `A${i}` : rng.pick(CELLS['id']!);
+        if (c === 'parentId') return rng.pick(['', 'A1', `A${i}`]);
+        // Half the rows are clean (the first cell of each list), the others anything.
+        return clean ? CELLS[c]![0]! : rng.pick(CELLS[c]!);
+      });
+      lines.push(csvLine(cells));
+    }
+    return lines.join('');
+  }
+
+  it('reads every row as zod does: the same records, key for key, and the same problems', () => {
+    let records = 0;
+    let problems = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const text = file(seed, 200);
+      const fast = parseAccountsCsv(text, { problemLimit: 100_000 });
+      const zod = parseAccountsCsv(text, { problemLimit: 100_000, fastPath: false });
+      expect(problemsOf(fast.problems), `seed ${seed}`).toEqual(problemsOf(zod.problems));
+      expect(fast.problems.count).toBe(zod.problems.count);
+      expect(fast.records, `seed ${seed}`).toStrictEqual(zod.records);
+      // Key order too: zod returns the schema's order.
+      expect(JSON.stringify(fast.records.map((r) => r.account))).toBe(JSON.stringify(zod.records.map((r) => r.account)));
+      records += zod.records.length;
+      problems += zod.problems.count;
+    }
+    // Both kinds of row are exercised.
+    expect(records).toBeGreaterThan(1000);
+    expect(problems).toBeGreaterThan(1000);
   });
 });
 

@@ -16,8 +16,12 @@ import {
 } from '../db/import/crm.js';
 import { parseCsv } from '../db/import/csv.js';
 import { evaluate, parseExpression } from '../db/import/expression.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { importAccounts, parseAccountsCsv } from '../db/import/accounts.js';
 import { ImportError, Problems } from '../db/import/problems.js';
-import { updateComputed } from '../db/repositories/accounts.js';
+import { getAccountWithState, updateComputed } from '../db/repositories/accounts.js';
+import { profile } from '../engine/index.js';
+import { createActivities, publishedRules } from '../workflows/activities/index.js';
 import { accounts, opportunities, teamMembers, teams, users } from '../db/schema.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
@@ -310,5 +314,75 @@ describe.each(DRIVERS)('CRM import on %s', { timeout: 180_000 }, (driver) => {
     expect(after).toMatchObject({ winnability: 80, tier: 'T3', status: 'active' });
     const [beta] = await t.db.select().from(accounts).where(eq(accounts.id, 'Betasoloin'));
     expect(beta).toMatchObject({ status: 'declining', revenueWithUs: 29_339 });
+  });
+});
+
+describe.each(DRIVERS)('imported defaults reach the profile stage on %s', { timeout: 180_000 }, (driver) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(driver);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const PLACEHOLDERS = ['demonstration', 'potential', 'winnability'];
+  let run = 0;
+  /** The workflow's profile activity, as a worker runs it (each call a new activity). */
+  const profileStage = (accountId: string) =>
+    new MockActivityEnvironment({ activityId: `profile-${++run}` }).run(createActivities({ db: t.db }).profileStage, {
+      accountId,
+      cycleYear: 2018,
+      asOf: '2018-01-15',
+    });
+  const stateOf = async (id: string) => (await getAccountWithState(t.db, id))!;
+
+  it('reports the Maven placeholders as missing until real values arrive', async () => {
+    const imported = await importCrm(t.db, FILES, { asOf: '2017-12-31' });
+    expect(imported.importedDefaults['Acme Corporation']).toEqual(PLACEHOLDERS);
+    const acme = await stateOf('Acme Corporation');
+    expect(acme.state.importedDefaults).toEqual(PLACEHOLDERS);
+    expect(acme.account).toMatchObject({ potential: 11_000_400, demonstration: 50, winnability: 50 });
+
+    // The activity's code path: the values are there, but only as placeholders.
+    const summary = await profileStage('Acme Corporation');
+    expect(summary.missing).toEqual(expect.arrayContaining(['potential', 'demonstration', 'winnability']));
+    expect(summary.ready).toBe(false);
+    // The repository and the engine: the stored list is what makes the difference.
+    const rules = await publishedRules(t.db, acme.account.industry ?? null);
+    const withList = profile(acme.account, rules.ruleSet, acme.state.importedDefaults);
+    expect(withList.missingGradeInputs).toEqual(['potential', 'demonstration', 'winnability']);
+    expect(profile(acme.account, rules.ruleSet).missingGradeInputs).toEqual([]);
+
+    // A CSV that repeats the placeholders (an export edited and imported back) confirms nothing.
+    await importAccounts(t.db, parseAccountsCsv('id,name,winnability\nAcme Corporation,Acme Corporation,50\n'), 'csv');
+    expect((await stateOf('Acme Corporation')).state.importedDefaults).toEqual(PLACEHOLDERS);
+
+    // Real values from an accounts CSV: no longer missing.
+    await importAccounts(
+      t.db,
+      parseAccountsCsv('id,name,potential,demonstration,winnability\nAcme Corporation,Acme Corporation,25000000,70,80\n'),
+      'csv',
+    );
+    expect((await stateOf('Acme Corporation')).state.importedDefaults).toEqual([]);
+    const after = await profileStage('Acme Corporation');
+    for (const field of ['potential', 'demonstration', 'winnability']) expect(after.missing).not.toContain(field);
+
+    // Any other write that changes a value counts too (the database sees to it), one field at a time.
+    await t.db.update(accounts).set({ demonstration: 65 }).where(eq(accounts.id, 'Betasoloin'));
+    expect((await stateOf('Betasoloin')).state.importedDefaults).toEqual(['potential', 'winnability']);
+    const beta = await profileStage('Betasoloin');
+    expect(beta.missing).not.toContain('demonstration');
+    expect(beta.missing).toEqual(expect.arrayContaining(['potential', 'winnability']));
+
+    // A CRM re-import neither overwrites the real values nor flags them again.
+    const again = await importCrm(t.db, FILES, { asOf: '2018-06-30' });
+    expect(again.importedDefaults['Acme Corporation']).toBeUndefined();
+    expect(again.importedDefaults['Betasoloin']).toEqual(['potential', 'winnability']);
+    expect(again.importedDefaults['Cancity']).toEqual(PLACEHOLDERS);
+    const reimported = await stateOf('Acme Corporation');
+    expect(reimported.account).toMatchObject({ potential: 25_000_000, demonstration: 70, winnability: 80 });
+    expect(reimported.state.importedDefaults).toEqual([]);
+    expect((await stateOf('Cancity')).state.importedDefaults).toEqual(PLACEHOLDERS);
   });
 });
