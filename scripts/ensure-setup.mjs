@@ -22,6 +22,15 @@ if (dependenciesStale()) {
   run('npm', existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
 }
 
+// The studio's tsconfig extends the one SvelteKit generates; vitest and vite need it to exist.
+if (!existsSync(join(root, 'studio', '.svelte-kit', 'tsconfig.json'))) {
+  step('generating the studio\'s SvelteKit types (first run)…');
+  execFileSync(process.execPath, [join(root, 'node_modules', '@sveltejs', 'kit', 'svelte-kit.js'), 'sync'], {
+    cwd: join(root, 'studio'),
+    stdio: 'inherit',
+  });
+}
+
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 if (pkg.name !== 'esp-plus-studio') throw new Error('ensure-setup must run in the ESP+ Studio project');
 

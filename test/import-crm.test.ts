@@ -22,6 +22,7 @@ import { ImportError, Problems } from '../db/import/problems.js';
 import { getAccountWithState, updateComputed } from '../db/repositories/accounts.js';
 import { profile } from '../engine/index.js';
 import { createActivities, publishedRules } from '../workflows/activities/index.js';
+import type { ProfileSummary } from '../workflows/types.js';
 import { accounts, opportunities, teamMembers, teams, users } from '../db/schema.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
@@ -329,7 +330,7 @@ describe.each(DRIVERS)('imported defaults reach the profile stage on %s', { time
   const PLACEHOLDERS = ['demonstration', 'potential', 'winnability'];
   let run = 0;
   /** The workflow's profile activity, as a worker runs it (each call a new activity). */
-  const profileStage = (accountId: string) =>
+  const profileStage = (accountId: string): Promise<ProfileSummary> =>
     new MockActivityEnvironment({ activityId: `profile-${++run}` }).run(createActivities({ db: t.db }).profileStage, {
       accountId,
       cycleYear: 2018,

@@ -28,7 +28,9 @@ const TASK_QUEUE = 'esp-failures';
 let env: TestWorkflowEnvironment;
 let t: TestDatabase;
 let worker: WorkerHandle;
-const outage = { until: 0, refused: 0 };
+// Down for a while: until `until` and for at least `minRefusals` calls, so a slow machine that
+// starts the activity late still sees the outage.
+const outage = { until: 0, refused: 0, minRefusals: 0 };
 
 /** The database as the activities see it: every query is refused while the outage lasts. */
 function flakyDb(db: Db): Db {
@@ -38,7 +40,7 @@ function flakyDb(db: Db): Db {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function' || !entryPoints.has(String(property))) return value;
       return (...args: unknown[]) => {
-        if (Date.now() < outage.until) {
+        if (Date.now() < outage.until || outage.refused < outage.minRefusals) {
           outage.refused++;
           throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
         }
@@ -75,6 +77,7 @@ describe('account workflow failures', () => {
   it('retries a database that is down with backoff, and carries on once it is back', { timeout: 60_000 }, async () => {
     await seedAccount(t.db, keyAccount({ id: 'outage' }));
     outage.refused = 0;
+    outage.minRefusals = 3;
     outage.until = Date.now() + 2_500;
     const handle = await start('outage');
     const s = await untilState(

@@ -11,7 +11,7 @@
  * an array literal is several times cheaper to parse, and nearly as cheap to build. Same SQL on
  * PostgreSQL and PGlite.
  */
-import { and, eq, getTableColumns, getTableName, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Account, Competitor, Contact, InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
@@ -87,6 +87,30 @@ function resultRows(result: unknown): Record<string, unknown>[] {
 }
 
 /**
+ * Runs one statement per batch of `n` rows, building batch i+1 while the server runs batch i:
+ * turning 10,000 rows into array literals takes about as long as the server takes to insert
+ * them, so the two overlap instead of taking turns. (PGlite runs in this thread: no overlap there,
+ * and the yield costs a tick.) `done` sees each batch's result, in order.
+ */
+async function eachBatch(
+  db: Db,
+  n: number,
+  size: number,
+  build: (from: number, to: number) => SQL,
+  done: (result: unknown) => void = () => {},
+): Promise<void> {
+  let running: Promise<unknown> | undefined;
+  for (let i = 0; i < n; i += size) {
+    const query = build(i, Math.min(n, i + size));
+    if (running) done(await running);
+    running = Promise.resolve(db.execute(query));
+    // Lets the driver put the statement on the wire before the next batch is built.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (running) done(await running);
+}
+
+/**
  * `insert into <table> (<columns>) select … from unnest(…)`, in batches. `columns` maps the table's
  * TypeScript keys to SQL types; `rows` are keyed the same way. `tail` is appended (ON CONFLICT …,
  * RETURNING …); the returned rows of all batches are concatenated.
@@ -99,15 +123,20 @@ async function insertRows<T extends PgTable>(
   tail = '',
 ): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
-  for (let i = 0; i < rows.length; i += ARRAY_BATCH) {
-    const { list, query } = unnestRows(table, columns, rows.slice(i, i + ARRAY_BATCH));
-    const result = await db.execute(sql`insert into ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(list)}) ${query} ${sql.raw(tail)}`);
-    out.push(...resultRows(result));
-  }
+  await eachBatch(
+    db,
+    rows.length,
+    ARRAY_BATCH,
+    (from, to) => {
+      const { list, query } = unnestRows(table, columns, rows.slice(from, to));
+      return sql`insert into ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(list)}) ${query} ${sql.raw(tail)}`;
+    },
+    (result) => out.push(...resultRows(result)),
+  );
   return out;
 }
 
-/** `insertRows` for data already split into columns (`unnestColumns`'s shape), in batches. */
+/** `insertRows` for data already split into columns (`unnestColumns`'s shape). */
 async function insertColumns<T extends PgTable>(
   db: Db,
   table: T,
@@ -115,12 +144,11 @@ async function insertColumns<T extends PgTable>(
   data: Record<string, unknown[]>,
   tail = '',
 ): Promise<void> {
-  const n = data[columns[0]![0]]!.length;
-  for (let i = 0; i < n; i += ARRAY_BATCH) {
-    const batch = Object.fromEntries(columns.map(([k]) => [k, data[k]!.slice(i, i + ARRAY_BATCH)]));
+  await eachBatch(db, data[columns[0]![0]]!.length, ARRAY_BATCH, (from, to) => {
+    const batch = Object.fromEntries(columns.map(([k]) => [k, data[k]!.slice(from, to)]));
     const { list, query } = unnestColumns(table, columns, batch);
-    await db.execute(sql`insert into ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(list)}) ${query} ${sql.raw(tail)}`);
-  }
+    return sql`insert into ${sql.raw(`"${getTableName(table)}"`)} (${sql.raw(list)}) ${query} ${sql.raw(tail)}`;
+  });
 }
 
 const ACCOUNT_COLUMNS = [
@@ -254,19 +282,25 @@ export async function upsertAccountProfiles(
     : ' where false';
   const size = opts.batchSize ?? ARRAY_BATCH;
   const insertedIds = new Set<string>();
-  for (let i = 0; i < items.length; i += size) {
-    const { list, query } = unnestRows(accounts, columns, items.slice(i, i + size));
-    // Skipped (unchanged) rows return nothing, so the new ones are named rather than counted.
-    const result = await db.execute(sql`
-      with written as (
-        insert into "accounts" (${sql.raw(list)}) ${query}
-        on conflict ("id") do update set ${sql.raw(assignments)}${sql.raw(changed)}
-        returning "id", (xmax = 0) as fresh
-      )
-      select array_agg("id") filter (where fresh) as ids from written`);
-    const ids = resultRows(result)[0]?.['ids'];
-    for (const id of parseTextArray(ids)) insertedIds.add(id);
-  }
+  await eachBatch(
+    db,
+    items.length,
+    size,
+    (from, to) => {
+      const { list, query } = unnestRows(accounts, columns, items.slice(from, to));
+      // Skipped (unchanged) rows return nothing, so the new ones are named rather than counted.
+      return sql`
+        with written as (
+          insert into "accounts" (${sql.raw(list)}) ${query}
+          on conflict ("id") do update set ${sql.raw(assignments)}${sql.raw(changed)}
+          returning "id", (xmax = 0) as fresh
+        )
+        select array_agg("id") filter (where fresh) as ids from written`;
+    },
+    (result) => {
+      for (const id of parseTextArray(resultRows(result)[0]?.['ids'])) insertedIds.add(id);
+    },
+  );
   return { inserted: insertedIds.size, updated: items.length - insertedIds.size, insertedIds };
 }
 
