@@ -139,7 +139,7 @@ describe('an admin, with the workflows running', () => {
     await review.locator('#review-year').fill(String(year));
     await review.getByRole('button', { name: 'Run the review now' }).click();
     await expect
-      .poll(() => review.locator('[role="status"]').textContent(), { timeout: 15_000 })
+      .poll(() => review.locator('[role="status"]').textContent(), { timeout: 60_000 })
       .toBe(`The review of ${year} has started.`);
     // Live: the page reloads the run's progress until it is done. Accounts without a workflow (the
     // demo's) fail at once; the key accounts are reviewed and start their next cycle.

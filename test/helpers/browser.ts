@@ -75,8 +75,9 @@ export async function newContext(browser: Browser, baseURL: string, opts: Contex
     locale: opts.locale ?? 'en-US',
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
   });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(20_000);
+  // Generous: in CI these run beside other test files on two cores.
+  context.setDefaultTimeout(45_000);
+  context.setDefaultNavigationTimeout(60_000);
   return context;
 }
 
