@@ -187,7 +187,7 @@ describe('a signed-in user', () => {
     await expectShellIn(otherPage, 'en');
     otherErrors.assertNone();
     await other.close();
-  }, 120_000);
+  }, 240_000);
 
   it('as a manager, works from the keyboard at tablet width and is refused the rules', async () => {
     const context = await newContext(browser, server.url, { width: 820, height: 1100 });
@@ -229,5 +229,5 @@ describe('a signed-in user', () => {
 
     errors.assertNone();
     await context.close();
-  }, 60_000);
+  }, 240_000);
 });

@@ -340,7 +340,7 @@ describe('a manager, in English', () => {
     await screenshot(page, 'manager-portfolio-tablet-en');
     await page.setViewportSize({ width: 1280, height: 800 });
     errors.assertNone();
-  }, 60_000);
+  }, 240_000);
 });
 
 describe('a manager, in Chinese', () => {
@@ -398,7 +398,7 @@ describe('a manager, in Chinese', () => {
     await screenshot(page, 'manager-portfolio-zh-CN');
     errors.assertNone();
     await context.close();
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('a signed-out visitor', () => {

@@ -53,7 +53,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-}, 60_000);
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -129,7 +129,7 @@ describe('an admin, with the workflows running', () => {
     await expect.poll(() => page.locator('main tbody tr').count()).toBe(KEY.length);
     errors.assertNone();
     await page.context().close();
-  }, 60_000);
+  }, 240_000);
 
   it('runs the annual review now and watches it finish', async () => {
     const page = await signedIn(server, E2E_USERS.admin.email);
@@ -228,5 +228,5 @@ describe('when Temporal is down', () => {
     await expect.poll(() => page.locator('main').textContent()).toContain('No review has run yet.');
     errors.assertNone();
     await page.context().close();
-  }, 60_000);
+  }, 240_000);
 });

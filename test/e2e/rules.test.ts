@@ -212,7 +212,7 @@ describe('an admin', () => {
     expect(await byField(second, '$.grade.tierPolicy.thresholds.T1').inputValue()).toBe('82');
     for (const e of errors) e.assertNone();
     await context.close();
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('a manager', () => {
@@ -247,5 +247,5 @@ describe('a manager', () => {
     expect(validate.status()).toBe(403);
     errors.assertNone();
     await context.close();
-  }, 60_000);
+  }, 240_000);
 });
