@@ -185,7 +185,7 @@ describe('when Temporal is down', () => {
           accountId: 'down-key',
           cycleYear: 2025,
           goal: 'Keep the relationship healthy',
-          objectives: { revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, basis: 'x' }, closenessTarget: 80 },
+          objectives: { revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null }, closenessTarget: 80 },
           strategy: 'retain',
           actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2025-03-01' }],
           resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
