@@ -1,10 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+// Browser tests run last and one file at a time: each starts a studio server, Chromium and often
+// Temporal, and on two cores they time out when they share the machine with the rest of the suite.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Generous: browser and Temporal tests share two cores with the rest of the suite.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'], sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
