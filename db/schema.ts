@@ -134,7 +134,11 @@ export const accounts = pgTable(
      * missing, so the account waits for real data. A field leaves the list when its value changes
      * (trigger `accounts_forget_imported_defaults`, migration 0003), whoever writes it.
      */
-    importedDefaults: text('imported_defaults').array().$type<string[]>().notNull().default(sql`'{}'::text[]`),
+    importedDefaults: text('imported_defaults')
+      .array()
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'{}'::text[]`),
 
     // Computed by the workflows (the latest stage results), kept here so the studio can filter and
     // sort 100k accounts without reading the audit trail.

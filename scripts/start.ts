@@ -14,6 +14,19 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+import { ENV_DOC } from './start/config.js';
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const width = Math.max(...ENV_DOC.map(([name]) => name.length));
+  process.stdout.write(
+    'npm start: the Temporal dev server, the worker, a workflow per account and the studio, in one go.\n\n' +
+      'Environment (all optional):\n' +
+      ENV_DOC.map(([name, what]) => `  ${name.padEnd(width)}  ${what}`).join('\n') +
+      '\n',
+  );
+  process.exit(0);
+}
+
 const main = fileURLToPath(new URL('./start/main.ts', import.meta.url));
 const child = spawn(process.execPath, ['--import', 'tsx', main], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,13 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accountReferenceIssues, accountSchema } from '../engine/model.js';
 import type { Db } from '../db/client.js';
-import { importAccounts, parseAccountsCsv, parseAccountsJson, parseCompetitorsCell } from '../db/import/accounts.js';
+import {
+  importAccounts,
+  importAccountsFile,
+  parseAccountsCsv,
+  parseAccountsJson,
+  parseCompetitorsCell,
+  type ParsedAccounts,
+} from '../db/import/accounts.js';
 import { importContacts, parseContactsCsv, parseContactsJson } from '../db/import/contacts.js';
-import { formatProblems, ImportError, type ImportProblem } from '../db/import/problems.js';
+import { formatProblems, ImportError, Problems, type ImportProblem } from '../db/import/problems.js';
 import { getAccount } from '../db/repositories/accounts.js';
+import { worthBulkLoading } from '../db/repositories/import-support.js';
 import { accounts, competitors, contacts, influenceLinks } from '../db/schema.js';
 import { csvLine } from '../db/import/csv.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
@@ -552,6 +561,101 @@ describe.each(DRIVERS)('importing on %s', { timeout: 60_000 }, (driver) => {
         expect.objectContaining({ line: 2, column: '$[0].contacts[0].stance', message: 'must be at most 2 (got 5)' }),
       ]);
     });
+  });
+
+  it('rewrites only what changed on re-import', async () => {
+    await importCsv(fixture('accounts.csv'));
+    const stamps = async () =>
+      Object.fromEntries(
+        (await t.db.select({ id: accounts.id, at: accounts.updatedAt }).from(accounts)).map((r) => [r.id, r.at.getTime()]),
+      );
+    const before = await stamps();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = await importCsv(fixture('accounts.csv').replace('ACME-001,"Acme Corporation, Inc."', 'ACME-001,Acme Renamed'));
+    expect(again).toMatchObject({ inserted: 0, updated: 4 });
+    const after = await stamps();
+    expect(after['ACME-001']).toBeGreaterThan(before['ACME-001']!);
+    expect({ ...after, 'ACME-001': 0 }).toEqual({ ...before, 'ACME-001': 0 });
+    // A competitor whose share changes is rewritten; the list keeps its order.
+    await importCsv('id,name,competitors\nACME-001,Acme Renamed,"oracle:Oracle:40%; sap:SAP:0.1"\n');
+    expect((await getAccount(t.db, 'ACME-001'))!.competitors).toEqual([
+      { id: 'oracle', name: 'Oracle', share: 0.4, theirOffer: null, ourEdge: null },
+      { id: 'sap', name: 'SAP', share: 0.1, theirOffer: null, ourEdge: null },
+    ]);
+  });
+
+  it('loads in bulk with the indexes and foreign keys put back as they were, or rolled back', async () => {
+    const tables = sql`('accounts', 'competitors', 'contacts', 'influence_links')`;
+    const rows = (r: unknown) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows);
+    const catalog = async () => [
+      ...rows(
+        await t.db.execute(sql`select indexname, indexdef from pg_indexes where tablename in ${tables} order by indexname`),
+      ),
+      ...rows(
+        await t.db.execute(
+          sql`select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid::regclass::text in ${tables} order by conname`,
+        ),
+      ),
+    ];
+    const before = await catalog();
+    expect(before.length).toBeGreaterThan(15);
+    // `auto` bulk-loads a large file into a table at most half its size.
+    expect(await worthBulkLoading(t.db, 9_999)).toBe(false);
+    expect(await worthBulkLoading(t.db, 10_000)).toBe(true);
+    await importAccounts(t.db, parseAccountsCsv(fixture('accounts.csv')), 'csv', { bulk: true });
+    await importContactsCsv(fixture('contacts.csv'));
+    await importAccounts(t.db, parseAccountsJson(fixture('accounts.json')), 'json', { bulk: true });
+    expect(await catalog()).toEqual(before);
+    expect(await counts(t.db)).toEqual({ accounts: 5, contacts: 3, competitors: 3, links: 1 });
+
+    // A write that fails after the drops (a value the column cannot hold) undoes them as well.
+    const bad: ParsedAccounts = {
+      records: [
+        {
+          account: accountSchema.parse({ id: 'BIG', name: 'Big', employees: 1e12 }),
+          fields: new Set(['name', 'employees']),
+          lists: new Set(),
+          line: 2,
+        },
+      ],
+      problems: new Problems(),
+      locate: () => [],
+    };
+    await expect(importAccounts(t.db, bad, 'csv', { bulk: true })).rejects.toThrow();
+    expect(await catalog()).toEqual(before);
+    expect(await counts(t.db)).toEqual({ accounts: 5, contacts: 3, competitors: 3, links: 1 });
+  });
+
+  it('streams a file in chunks, and a problem anywhere undoes the chunks already written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-import-'));
+    try {
+      const header = 'id,name,industry,potential,competitors\n';
+      const lines = Array.from({ length: 50 }, (_, i) => `S${i},Stream ${i},finance,${i * 1000},"oracle:Oracle:${i}%; sap"\n`);
+      const good = join(dir, 'good.csv');
+      writeFileSync(good, header + lines.join(''));
+      for (const bulk of [false, true]) {
+        await t.db.delete(accounts);
+        const r = await importAccountsFile(t.db, good, { chunkRows: 7, bulk });
+        expect(r).toMatchObject({ format: 'csv', accounts: 50, inserted: 50, updated: 0, competitorLists: 50 });
+        expect(await counts(t.db)).toMatchObject({ accounts: 50, competitors: 100 });
+        expect(await getAccount(t.db, 'S49')).toMatchObject({ potential: 49_000, competitors: [{ share: 0.49 }, { id: 'sap' }] });
+      }
+      const again = await importAccountsFile(t.db, good, { chunkRows: 7 });
+      expect(again).toMatchObject({ inserted: 0, updated: 50 });
+
+      // The bad row is the last: by then six chunks were written.
+      const bad = join(dir, 'bad.csv');
+      writeFileSync(bad, header + lines.join('').replaceAll('Stream', 'Renamed') + 'S50,Broken,finance,lots,\n');
+      for (const bulk of [false, true]) {
+        const problems = await expectRejected(t.db, () => importAccountsFile(t.db, bad, { chunkRows: 7, bulk }));
+        expect(problems).toEqual([
+          { file: bad, line: 52, column: 'potential', message: expect.stringContaining('"lots" is not a number') },
+        ]);
+      }
+      expect((await getAccount(t.db, 'S3'))!.name).toBe('Stream 3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unknown industry is imported and falls back to *', async () => {

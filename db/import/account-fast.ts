@@ -79,7 +79,11 @@ export function fastAccountRow(index: ReadonlyMap<string, number>): FastRow {
     at('demonstration'),
     at('winnability'),
   ];
-  const [competitors, competitorsNoneKnown, previousCloseness] = [at('competitors'), at('competitorsNoneKnown'), at('previousCloseness')];
+  const [competitors, competitorsNoneKnown, previousCloseness] = [
+    at('competitors'),
+    at('competitorsNoneKnown'),
+    at('previousCloseness'),
+  ];
 
   // Straight-line stores in the schema's key order, one site per key: every row of a file takes
   // the same path, so the objects share a shape (a keyed store per cell is what made the general

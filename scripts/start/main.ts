@@ -18,7 +18,10 @@ let running: Running | undefined;
 let stopping: Promise<void> | undefined;
 
 // The SDK's INFO lines (worker state changes) are noise here; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+});
 
 async function shutdown(reason: string, code: number): Promise<never> {
   stopping ??= (async () => {

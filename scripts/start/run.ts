@@ -150,6 +150,7 @@ export async function start(opts: StartOptions): Promise<Running> {
           ip: host,
           port: config.temporalPort,
           uiPort: config.temporalUiPort,
+          namespace: temporalSettings(env).namespace,
         });
       } catch (error) {
         if (error instanceof TemporalBinaryNotFoundError) throw new StartError(error.message);
