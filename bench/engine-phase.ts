@@ -4,20 +4,27 @@
  * Prints one JSON line.
  */
 import { generateAccounts } from '../db/demo/generate.js';
-import { monitorSteps, plan, runSteps, type Account, type AccountDecision, type EspRules, type RuleBook } from '../engine/index.js';
+import {
+  monitorSteps,
+  plan,
+  runSteps,
+  type Account,
+  type AccountDecision,
+  type EspRules,
+  type RuleBook,
+} from '../engine/index.js';
 import { loadRuleBook } from '../rules/load.js';
 import { JreDriver } from './jre-driver.js';
 
-const [phase = 'ours', countArg = '100000', seedArg = '7'] = process.argv.slice(2);
+const [phase = 'ours', countArg = '100000', warmupArg = '10000', seedArg = '7'] = process.argv.slice(2);
 const count = Number(countArg);
+const warmup = Math.min(count, Number(warmupArg));
 
 const book: RuleBook = loadRuleBook();
 const accounts: Account[] = generateAccounts(count, Number(seedArg));
 const contacts = accounts.reduce((s, a) => s + a.contacts.length, 0);
 const competitors = accounts.reduce((s, a) => s + a.competitors.length, 0);
-const monitorCtx = { overdueVisits: 0, openActions: 2, overdueActions: 0 } as const;
 const START = '2026-01-15';
-
 
 /**
  * Every decision stage: the monitor runs profile … investment and the health rules in one pass;
@@ -42,27 +49,40 @@ function planFor(a: Account, rules: EspRules, d: AccountDecision) {
 
 /** The plan the last cycle made: the monitor compares today's strategy and closeness with it. */
 const LAST_PLAN = { strategy: 'retain', closeness: 50 } as const;
+/** The same monitor context for every account: built once, it is not part of what is measured. */
+const MONITOR_CTX = { overdueVisits: 0, openActions: 2, overdueActions: 0, plan: LAST_PLAN };
 
-let checksum = 0;
+const evaluateAll: (list: readonly Account[]) => Promise<number> =
+  phase === 'ours'
+    ? async (list) => {
+        let sum = 0;
+        for (const a of list) {
+          const rules = book.forIndustry(a.industry);
+          const m = runSteps(monitorSteps(a, rules, MONITOR_CTX), rules);
+          const p = planFor(a, rules, m.decision);
+          sum += m.decision.score + p.objectives.revenue.target / 1e6 + (m.health === 'red' ? 1 : 0);
+        }
+        return sum;
+      }
+    : async (list) => {
+        const drivers = new Map(book.industries.map((i) => [i, new JreDriver(book.forIndustry(i))]));
+        let sum = 0;
+        for (const a of list) {
+          const rules = book.forIndustry(a.industry);
+          const m = await drivers.get(rules.ref.industry)!.run(monitorSteps(a, rules, MONITOR_CTX));
+          const p = planFor(a, rules, m.decision);
+          sum += m.decision.score + p.objectives.revenue.target / 1e6 + (m.health === 'red' ? 1 : 0);
+        }
+        return sum;
+      };
+
+// The studio's server evaluates in a long-running process: the code is compiled by the time a
+// draft edit re-evaluates an industry. Both phases get the same untimed warm-up pass.
+await evaluateAll(accounts.slice(0, warmup));
 if (globalThis.gc) globalThis.gc();
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-if (phase === 'ours') {
-  for (const a of accounts) {
-    const rules = book.forIndustry(a.industry);
-    const m = runSteps(monitorSteps(a, rules, { ...monitorCtx, plan: LAST_PLAN }), rules);
-    const p = planFor(a, rules, m.decision);
-    checksum += m.decision.score + p.objectives.revenue.target / 1e6 + (m.health === 'red' ? 1 : 0);
-  }
-} else {
-  const drivers = new Map(book.industries.map((i) => [i, new JreDriver(book.forIndustry(i))]));
-  for (const a of accounts) {
-    const rules = book.forIndustry(a.industry);
-    const m = await drivers.get(rules.ref.industry)!.run(monitorSteps(a, rules, { ...monitorCtx, plan: LAST_PLAN }));
-    const p = planFor(a, rules, m.decision);
-    checksum += m.decision.score + p.objectives.revenue.target / 1e6 + (m.health === 'red' ? 1 : 0);
-  }
-}
+const checksum = await evaluateAll(accounts);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 // CPU time of this (single-threaded) process: the figure for "on one core", robust to other load.
