@@ -5,10 +5,16 @@
 import { negotiateLocale, translateIssue, type Locale } from '../studio/src/lib/i18n/catalog.js';
 import type { Issue } from '../engine/index.js';
 
-let current: Locale = negotiateLocale(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']);
+const fromEnvironment = (): Locale => negotiateLocale(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']);
 
-/** Removes a global `--lang X` / `--lang=X` from the arguments and applies it. */
+let current: Locale = fromEnvironment();
+
+/**
+ * Removes a global `--lang X` / `--lang=X` from the arguments and applies it; without one, the
+ * environment's language (read again, so one command's `--lang` does not stick to the next `main()`).
+ */
 export function takeLangOption(argv: string[]): string[] {
+  current = fromEnvironment();
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -138,38 +138,52 @@ export type AccountInput = z.input<typeof accountSchema>;
 /** The fields the grade needs; an account without them cannot leave the profile stage. */
 export const GRADE_INPUTS = ['revenueWithUs', 'potential', 'demonstration', 'winnability'] as const;
 
+/** The codes of `accountReferenceIssues` (the import catalogues them as `import.ref.<code>`). */
+export type AccountReferenceCode =
+  'contact.duplicateId' | 'competitor.duplicateId' | 'contact.unknown' | 'contact.reportsToSelf' | 'competitor.unknown';
+
+export interface AccountReferenceIssue {
+  path: (string | number)[];
+  code: AccountReferenceCode;
+  params: Record<string, string>;
+  message: string;
+}
+
 /**
  * Cross-field checks zod cannot express per field: unique contact ids, links and reporting lines
- * that point at known contacts. Returned as issues so callers report them with the others.
+ * that point at known contacts. Returned as issues so callers report them with the others; each has
+ * a stable code and params besides its English message.
  */
-export function accountReferenceIssues(account: Account): { path: (string | number)[]; message: string }[] {
-  const issues: { path: (string | number)[]; message: string }[] = [];
+export function accountReferenceIssues(account: Account): AccountReferenceIssue[] {
+  const issues: AccountReferenceIssue[] = [];
+  const add = (path: (string | number)[], code: AccountReferenceCode, message: string, params: Record<string, string> = {}) =>
+    issues.push({ path, code, params, message });
   const contactIds = new Set<string>();
   account.contacts.forEach((c, i) => {
-    if (contactIds.has(c.id)) issues.push({ path: ['contacts', i, 'id'], message: `duplicate contact id "${c.id}"` });
+    if (contactIds.has(c.id)) add(['contacts', i, 'id'], 'contact.duplicateId', `duplicate contact id "${c.id}"`, { id: c.id });
     contactIds.add(c.id);
   });
   const competitorIds = new Set<string>();
   account.competitors.forEach((c, i) => {
     if (competitorIds.has(c.id))
-      issues.push({ path: ['competitors', i, 'id'], message: `duplicate competitor id "${c.id}"` });
+      add(['competitors', i, 'id'], 'competitor.duplicateId', `duplicate competitor id "${c.id}"`, { id: c.id });
     competitorIds.add(c.id);
   });
   account.contacts.forEach((c, i) => {
     if (c.reportsTo != null && !contactIds.has(c.reportsTo))
-      issues.push({ path: ['contacts', i, 'reportsTo'], message: `unknown contact "${c.reportsTo}"` });
-    if (c.reportsTo === c.id) issues.push({ path: ['contacts', i, 'reportsTo'], message: 'a contact cannot report to itself' });
+      add(['contacts', i, 'reportsTo'], 'contact.unknown', `unknown contact "${c.reportsTo}"`, { id: c.reportsTo });
+    if (c.reportsTo === c.id) add(['contacts', i, 'reportsTo'], 'contact.reportsToSelf', 'a contact cannot report to itself');
     for (const competitorId of Object.keys(c.competitorStances)) {
       if (!competitorIds.has(competitorId))
-        issues.push({
-          path: ['contacts', i, 'competitorStances', competitorId],
-          message: `unknown competitor "${competitorId}"`,
+        add(['contacts', i, 'competitorStances', competitorId], 'competitor.unknown', `unknown competitor "${competitorId}"`, {
+          id: competitorId,
         });
     }
   });
   account.influenceLinks.forEach((l, i) => {
-    if (!contactIds.has(l.from)) issues.push({ path: ['influenceLinks', i, 'from'], message: `unknown contact "${l.from}"` });
-    if (!contactIds.has(l.to)) issues.push({ path: ['influenceLinks', i, 'to'], message: `unknown contact "${l.to}"` });
+    if (!contactIds.has(l.from))
+      add(['influenceLinks', i, 'from'], 'contact.unknown', `unknown contact "${l.from}"`, { id: l.from });
+    if (!contactIds.has(l.to)) add(['influenceLinks', i, 'to'], 'contact.unknown', `unknown contact "${l.to}"`, { id: l.to });
   });
   return issues;
 }

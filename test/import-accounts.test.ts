@@ -14,7 +14,7 @@ import {
   type ParsedAccounts,
 } from '../db/import/accounts.js';
 import { importContacts, parseContactsCsv, parseContactsJson } from '../db/import/contacts.js';
-import { formatProblems, ImportError, Problems, type ImportProblem } from '../db/import/problems.js';
+import { formatProblems, ImportError, Problems, renderMessage, type ImportProblem } from '../db/import/problems.js';
 import { getAccount } from '../db/repositories/accounts.js';
 import { worthBulkLoading } from '../db/repositories/import-support.js';
 import { accounts, competitors, contacts, influenceLinks } from '../db/schema.js';
@@ -80,7 +80,15 @@ describe('accounts CSV', () => {
         { id: 'c', name: 'c' },
       ],
     });
-    expect(parseCompetitorsCell('a:Alpha:lots')).toEqual({ ok: false, reason: expect.stringContaining('competitor "a": share') });
+    const lots = parseCompetitorsCell('a:Alpha:lots');
+    expect(lots).toEqual({
+      ok: false,
+      reason: {
+        code: 'cell.competitorShare',
+        params: { id: 'a', reason: { code: 'cell.notNumber', params: { value: 'lots' } } },
+      },
+    });
+    expect(!lots.ok && renderMessage(lots.reason)).toContain('competitor "a": share "lots" is not a number');
     expect(parseCompetitorsCell(':Alpha:0.2').ok).toBe(false);
   });
 
@@ -497,7 +505,16 @@ describe.each(DRIVERS)('importing on %s', { timeout: 60_000 }, (driver) => {
       const problems = await expectRejected(t.db, () =>
         importJson('[{"id": "NEW", "name": "New"}, {"id": "X", "name": "X", "potential": "big"}]'),
       );
-      expect(problems).toEqual([{ file: undefined, line: 1, column: '$[1].potential', message: 'must be a number (got "big")' }]);
+      expect(problems).toEqual([
+        {
+          file: undefined,
+          line: 1,
+          column: '$[1].potential',
+          code: 'value.wrongType',
+          params: { type: { code: 'type.number', params: {} }, got: '"big"' },
+          message: 'must be a number (got "big")',
+        },
+      ]);
     });
 
     it('invalid JSON', async () => {
@@ -513,7 +530,14 @@ describe.each(DRIVERS)('importing on %s', { timeout: 60_000 }, (driver) => {
         importContactsCsv('accountId,id,name,influence,stance\nACME-001,c9,New,3,0\nNOPE,c1,X,3,0\n'),
       );
       expect(problems).toEqual([
-        { file: undefined, line: 3, column: 'accountId', message: 'unknown account "NOPE" (import the accounts first)' },
+        {
+          file: undefined,
+          line: 3,
+          column: 'accountId',
+          code: 'contacts.unknownAccount',
+          params: { id: 'NOPE' },
+          message: 'unknown account "NOPE" (import the accounts first)',
+        },
       ]);
     });
 
@@ -649,7 +673,12 @@ describe.each(DRIVERS)('importing on %s', { timeout: 60_000 }, (driver) => {
       for (const bulk of [false, true]) {
         const problems = await expectRejected(t.db, () => importAccountsFile(t.db, bad, { chunkRows: 7, bulk }));
         expect(problems).toEqual([
-          { file: bad, line: 52, column: 'potential', message: expect.stringContaining('"lots" is not a number') },
+          expect.objectContaining({
+            file: bad,
+            line: 52,
+            column: 'potential',
+            message: expect.stringContaining('"lots" is not a number'),
+          }),
         ]);
       }
       expect((await getAccount(t.db, 'S3'))!.name).toBe('Stream 3');

@@ -94,6 +94,28 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
     );
     expect(await rowCounts()).toEqual(before);
 
+    // The same problems in Chinese, by --lang or by LANG; line and column stay as they are.
+    const zh =
+      `${bad} 第 3 行，列 employees："lots" 不是整数\n` +
+      `${bad} 第 3 行，列 status：必须是以下之一：prospect, active, declining, lost（实际为 "gold"）\n` +
+      `${bad} 第 4 行，列 id：id "X1" 重复（首次出现在第 2 行）\n` +
+      '3 个问题：未导入任何内容\n';
+    expect(await run('import', 'accounts', bad, '--lang', 'zh-CN')).toMatchObject({ code: 2, stderr: zh });
+    const saved = { LANG: process.env['LANG'], LC_ALL: process.env['LC_ALL'], LC_MESSAGES: process.env['LC_MESSAGES'] };
+    try {
+      delete process.env['LC_ALL'];
+      delete process.env['LC_MESSAGES'];
+      process.env['LANG'] = 'zh_CN.UTF-8';
+      expect(await run('import', 'accounts', bad)).toMatchObject({ code: 2, stderr: zh });
+      expect((await run('import', 'accounts', bad, '--lang=en')).stderr).toContain('3 problems: nothing was imported');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    expect(await rowCounts()).toEqual(before);
+
     const json = await run('import', 'accounts', join(FIXTURES, 'accounts.json'));
     expect(json.stdout).toContain('2 accounts imported (1 new, 1 updated)');
     expect(await rowCounts()).toEqual({ accounts: 5, contacts: 3 });

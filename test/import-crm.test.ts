@@ -262,8 +262,13 @@ describe.each(DRIVERS)('CRM import on %s', { timeout: 180_000 }, (driver) => {
     expect(error).toBeInstanceOf(ImportError);
     // The open quote swallows the rest of the file: too large a field, and never closed.
     expect((error as ImportError).problems).toEqual([
-      { file: bad, line: 2, column: '71', message: 'field too large (more than 65536 characters)' },
-      { file: bad, line: 2, column: '71', message: expect.stringContaining('unterminated quoted field') },
+      expect.objectContaining({ file: bad, line: 2, column: '71', message: 'field too large (more than 65536 characters)' }),
+      expect.objectContaining({
+        file: bad,
+        line: 2,
+        column: '71',
+        message: expect.stringContaining('unterminated quoted field'),
+      }),
     ]);
     expect(await counts(t.db)).toEqual(before);
   });

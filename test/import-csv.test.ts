@@ -65,25 +65,44 @@ describe('CSV parser', () => {
 
   it('reports an unterminated quote where it opened', () => {
     const { errors } = parseCsv('id,name\n1,"Acme\n2,Beta\n');
-    expect(errors).toEqual([{ line: 2, column: 3, message: expect.stringContaining('unterminated quoted field') }]);
+    expect(errors).toEqual([
+      {
+        line: 2,
+        column: 3,
+        code: 'csv.unterminatedQuote',
+        params: { line: 2, column: 3 },
+        message: expect.stringContaining('unterminated quoted field'),
+      },
+    ]);
   });
 
   it('reports a quote inside an unquoted field and text after a closing quote', () => {
     const { rows, errors } = parseCsv('a,b\n5" screen,x\n"ok"junk,y\n');
     expect(errors).toEqual([
-      { line: 2, column: 2, message: expect.stringContaining('unexpected quote') },
-      { line: 3, column: 5, message: expect.stringContaining('after a closing quote') },
+      { line: 2, column: 2, code: 'csv.quoteInUnquotedField', params: {}, message: expect.stringContaining('unexpected quote') },
+      {
+        line: 3,
+        column: 5,
+        code: 'csv.textAfterClosingQuote',
+        params: {},
+        message: expect.stringContaining('after a closing quote'),
+      },
     ]);
     // Parsing goes on, so one pass reports every problem.
     expect(rows).toHaveLength(3);
   });
 
   it('caps a field at the maximum size and says so once', () => {
+    const tooLarge = {
+      code: 'csv.fieldTooLarge',
+      params: { max: 65536 },
+      message: 'field too large (more than 65536 characters)',
+    };
     const huge = 'x'.repeat(70 * 1024);
     const { rows, errors } = parseCsv(`id,note\n1,"${huge}"\n2,${huge}\n3,ok\n`);
     expect(errors).toEqual([
-      { line: 2, column: 3, message: 'field too large (more than 65536 characters)' },
-      { line: 3, column: 3, message: 'field too large (more than 65536 characters)' },
+      { line: 2, column: 3, ...tooLarge },
+      { line: 3, column: 3, ...tooLarge },
     ]);
     expect(rows[1]!.fields[1]!.length).toBe(65536);
     expect(rows[3]!.fields).toEqual(['3', 'ok']);

@@ -1,7 +1,8 @@
 /**
  * The message catalogues stay complete: both locales have the same keys and placeholders, every
  * key the studio's code names exists, and every rule-set validation code the engine can produce
- * has a message. (Rendered pages are checked for raw keys by the end-to-end suite.)
+ * and every import problem code the importers use has a message. (Rendered pages are checked for
+ * raw keys by the end-to-end suite.)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -13,10 +14,13 @@ import {
   negotiateLocale,
   translate,
   translateIssue,
+  translateImport,
   translatePlural,
   type MessageKey,
 } from '../studio/src/lib/i18n/catalog.js';
 import { validateRuleSet } from '../engine/ruleset/validate.js';
+import { parseAccountsCsv } from '../db/import/accounts.js';
+import { formatProblem } from '../db/import/problems.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STUDIO_SRC = join(ROOT, 'studio', 'src');
@@ -204,6 +208,78 @@ describe('rule-set validation messages', () => {
 
   it('fall back to the English message for a code the catalogue does not know', () => {
     expect(translateIssue('zh-CN', { code: 'brand.new', params: {}, message: 'something new' })).toBe('something new');
+  });
+});
+
+/**
+ * The import problem codes: the first argument of every `msg(…)` in db/import (string literals,
+ * both branches of a conditional), and `ref.<code>` for the codes of the engine's
+ * `accountReferenceIssues`, which the importers report as they are.
+ */
+function importCodes(): string[] {
+  const codes = new Set<string>();
+  const scan = (file: string, callee: string, argument: number, prefix = '') => {
+    const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const collect = (node: ts.Expression) => {
+      if (ts.isStringLiteralLike(node)) codes.add(prefix + node.text);
+      else if (ts.isConditionalExpression(node)) {
+        collect(node.whenTrue);
+        collect(node.whenFalse);
+      } else if (ts.isParenthesizedExpression(node)) collect(node.expression);
+      else throw new Error(`${relative(ROOT, file)}: a ${callee}() code that is not a literal: ${node.getText(sf)}`);
+    };
+    const visit = (node: ts.Node) => {
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === callee) {
+        const arg = node.arguments[argument];
+        if (arg) collect(arg);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  };
+  for (const file of filesUnder(join(ROOT, 'db', 'import'), ['.ts'])) scan(file, 'msg', 0);
+  scan(join(ROOT, 'engine', 'model.ts'), 'add', 1, 'ref.');
+  return [...codes].sort();
+}
+
+describe('import problem messages', () => {
+  const codes = importCodes();
+
+  it('finds the importers’ codes (the scan works)', () => {
+    for (const c of [
+      'csv.unterminatedQuote',
+      'json.invalid',
+      'cell.notNumber',
+      'value.required',
+      'crm.duplicateAgent',
+      'ref.contact.unknown',
+    ])
+      expect(codes).toContain(c);
+    expect(codes.length).toBeGreaterThan(60);
+  });
+
+  it('have a message in both catalogues for every code', () => {
+    expect(codes.filter((c) => !keys.has(`import.${c}`))).toEqual([]);
+    expect(codes.filter((c) => !zh[`import.${c}`])).toEqual([]);
+  });
+
+  it('say a problem in Chinese with its line, column and nested reason', () => {
+    const { problems } = parseAccountsCsv('id,name,employees,competitors\nA1,Alpha,many,a:A:lots\n', { file: 'a.csv' });
+    expect(problems.list.map((p) => p.code)).toEqual(['cell.notWholeNumber', 'cell.competitorShare']);
+    expect(problems.list.map((p) => formatProblem(p))).toEqual([
+      'a.csv line 2, column employees: "many" is not a whole number',
+      'a.csv line 2, column competitors: competitor "a": share "lots" is not a number (write digits with a decimal point, no thousands separators)',
+    ]);
+    expect(problems.list.map((p) => formatProblem(p, 'zh-CN'))).toEqual([
+      'a.csv 第 2 行，列 employees："many" 不是整数',
+      'a.csv 第 2 行，列 competitors：竞争对手 "a"：份额 "lots" 不是数字（请用数字和小数点书写，不要用千位分隔符）',
+    ]);
+  });
+
+  it('show values as written, not regrouped', () => {
+    expect(translateImport('en', { code: 'csv.fieldTooLarge', params: { max: 65536 } })).toBe(
+      'field too large (more than 65536 characters)',
+    );
   });
 });
 

@@ -7,21 +7,22 @@ import { readFile } from 'node:fs/promises';
 import { importAccountsFile, type AccountImportResult } from '../../db/import/accounts.js';
 import { importContactsFile } from '../../db/import/contacts.js';
 import { importCrm, summarizePlan } from '../../db/import/crm.js';
-import { formatProblems, ImportError } from '../../db/import/problems.js';
+import { formatProblemCount, formatProblems, ImportError } from '../../db/import/problems.js';
 import { CliError, parseOptions } from '../io.js';
+import { locale } from '../locale.js';
 import { withDatabase } from './db.js';
 import type { Command } from './index.js';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
-/** Problems go to stderr in full; the exit code says "bad input". */
+/** Problems go to stderr in full, in the CLI's language (`--lang`, `LANG`); the exit code says "bad input". */
 async function reporting<T>(fn: () => Promise<T>): Promise<T | number> {
   try {
     return await fn();
   } catch (error) {
     if (error instanceof ImportError) {
-      process.stderr.write(`${formatProblems(error.problems, error.total)}\n`);
-      process.stderr.write(`${error.total} problem${error.total === 1 ? '' : 's'}: nothing was imported\n`);
+      process.stderr.write(`${formatProblems(error.problems, error.total, locale())}\n`);
+      process.stderr.write(`${formatProblemCount(error.total, locale())}\n`);
       return 2;
     }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR')

@@ -35,9 +35,18 @@ import { accounts, competitors, contacts, influenceLinks } from '../schema.js';
 import { fastAccountRow, type FastRow } from './account-fast.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, parseCompetitorsCell, resolveHeader, type Cell, type ColumnSpec, type Table } from './cells.js';
-import { CsvParser, type CsvError, type CsvOptions, type CsvRow } from './csv.js';
+import { CsvParser, syntaxProblem, type CsvError, type CsvOptions, type CsvRow } from './csv.js';
 import { formatJsonPath, parseJson, withJsonLines } from './json.js';
-import { ImportError, Problems, type ImportProblem } from './problems.js';
+import {
+  ImportError,
+  msg,
+  problem,
+  Problems,
+  type ImportCode,
+  type ImportMessage,
+  type ImportProblem,
+  type ProblemLocation,
+} from './problems.js';
 import { check, type PathIssue } from './validate.js';
 
 /** The account's own fields (its nested lists are imported as wholes). */
@@ -74,10 +83,9 @@ export interface AccountRecord {
 }
 
 /** A problem found after parsing (e.g. against the database), at a path inside one record. */
-export interface RecordIssue<R> {
+export interface RecordIssue<R> extends ImportMessage {
   record: R;
   path: (string | number)[];
-  message: string;
 }
 
 export interface ParsedAccounts {
@@ -201,15 +209,27 @@ function columnOf(path: readonly (string | number)[]): string {
 export function int32Issues(account: Account): PathIssue[] {
   const issues: PathIssue[] = [];
   if (account.employees != null && account.employees > cell.INT32_MAX)
-    issues.push({ path: ['employees'], message: `must be at most ${cell.INT32_MAX} (got ${account.employees})` });
+    issues.push({ path: ['employees'], ...msg('value.atMost', { max: cell.INT32_MAX, got: account.employees }) });
   account.contacts.forEach((c, i) => {
     if (c.interactions90d > cell.INT32_MAX)
       issues.push({
         path: ['contacts', i, 'interactions90d'],
-        message: `must be at most ${cell.INT32_MAX} (got ${c.interactions90d})`,
+        ...msg('value.atMost', { max: cell.INT32_MAX, got: c.interactions90d }),
       });
   });
   return issues;
+}
+
+/**
+ * The engine's cross-field checks (duplicate ids, references to unknown contacts or competitors)
+ * with their codes as import problem codes (`ref.<code>`).
+ */
+export function referenceIssues(account: Account): PathIssue[] {
+  return accountReferenceIssues(account).map((i) => ({
+    path: i.path,
+    code: `ref.${i.code}` satisfies ImportCode,
+    params: i.params,
+  }));
 }
 
 export interface ParseOptions {
@@ -253,7 +273,7 @@ function accountsCsvReader(options: ParseOptions) {
   let columns: { name: string; index: number; read: Reader }[] = [];
   let fastRow: FastRow | undefined;
 
-  const at = (row: CsvRow, path: (string | number)[]): Omit<ImportProblem, 'message'> => {
+  const at = (row: CsvRow, path: (string | number)[]): ProblemLocation => {
     const column = columnOf(path);
     return { file, line: row.lines[table!.index.get(column) ?? 0] ?? row.line, column };
   };
@@ -278,7 +298,7 @@ function accountsCsvReader(options: ParseOptions) {
     if (fast) {
       const first = firstLine.get(fast.id);
       if (first !== undefined) {
-        problems.add({ ...at(row, ['id']), message: `duplicate id "${cell.clip(fast.id)}" (first on line ${first})` });
+        problems.report(at(row, ['id']), msg('accounts.duplicateId', { id: cell.clip(fast.id), first }));
         return;
       }
       firstLine.set(fast.id, row.line);
@@ -293,7 +313,7 @@ function accountsCsvReader(options: ParseOptions) {
       const value = read(row.fields[index] ?? '');
       if (!value.ok) {
         (failed ??= new Set()).add(name);
-        problems.add({ file, line: row.lines[index] ?? row.line, column: name, message: value.reason });
+        problems.report({ file, line: row.lines[index] ?? row.line, column: name }, value.reason);
       } else if (value.value !== null) {
         input[name] = value.value;
       }
@@ -303,7 +323,7 @@ function accountsCsvReader(options: ParseOptions) {
     if (id !== undefined) {
       const first = firstLine.get(id);
       if (first !== undefined) {
-        problems.add({ ...at(row, ['id']), message: `duplicate id "${cell.clip(id)}" (first on line ${first})` });
+        problems.report(at(row, ['id']), msg('accounts.duplicateId', { id: cell.clip(id), first }));
         return;
       }
       firstLine.set(id, row.line);
@@ -311,15 +331,14 @@ function accountsCsvReader(options: ParseOptions) {
     const result = check(accountSchema, input);
     if (!result.ok)
       for (const issue of result.issues)
-        if (!failed?.has(columnOf(issue.path)))
-          problems.add({ ...at(row, issue.path), message: competitorMessage(issue, input) });
+        if (!failed?.has(columnOf(issue.path))) problems.report(at(row, issue.path), competitorMessage(issue, input));
     if (!result.ok || failed) return;
     const account = result.value;
-    const refs: PathIssue[] = accountReferenceIssues(account);
+    const refs = referenceIssues(account);
     if (account.parentId != null && account.parentId === account.id)
-      refs.push({ path: ['parentId'], message: 'an account cannot be its own parent' });
+      refs.push({ path: ['parentId'], ...msg('accounts.ownParent') });
     if (refs.length > 0) {
-      for (const r of refs) problems.add({ ...at(row, r.path), message: r.message });
+      for (const r of refs) problems.report(at(row, r.path), r);
       return;
     }
     records.push({ account, fields, lists, line: row.line });
@@ -350,12 +369,12 @@ function accountsCsvReader(options: ParseOptions) {
     finish(syntax: readonly CsvError[], syntaxCount: number): ParsedAccounts {
       const problems = new Problems(limit);
       const locate = (issues: readonly RecordIssue<AccountRecord>[]) =>
-        issues.map((i) => ({ file, line: i.record.line, column: columnOf(i.path), message: i.message }));
+        issues.map((i) => problem({ file, line: i.record.line, column: columnOf(i.path) }, i));
       problems.addCounted(
-        syntax.map((e) => ({ file, line: e.line, column: String(e.column), message: e.message })),
+        syntax.map((e) => syntaxProblem(file, e)),
         syntaxCount,
       );
-      if (!headerSeen) problems.add({ file, message: 'the file is empty (a header row is required)' });
+      if (!headerSeen) problems.report({ file }, msg('header.empty'));
       problems.addCounted(headerProblems.list, headerProblems.count);
       if (!problems.ok) return { records: [], problems, locate };
       problems.addCounted(rowProblems.list, rowProblems.count);
@@ -365,11 +384,15 @@ function accountsCsvReader(options: ParseOptions) {
 }
 
 /** Nested competitor issues name the entry, since the whole list sits in one cell. */
-function competitorMessage(issue: PathIssue, input: Record<string, unknown>): string {
-  if (issue.path[0] !== 'competitors' || typeof issue.path[1] !== 'number') return issue.message;
+function competitorMessage(issue: PathIssue, input: Record<string, unknown>): ImportMessage {
+  const reason: ImportMessage = { code: issue.code, params: issue.params };
+  if (issue.path[0] !== 'competitors' || typeof issue.path[1] !== 'number') return reason;
   const entry = (input['competitors'] as Partial<Competitor>[] | undefined)?.[issue.path[1]];
   const field = issue.path.slice(2).join('.');
-  return `competitor ${entry?.id ? `"${entry.id}"` : `#${issue.path[1] + 1}`}${field ? ` ${field}` : ''}: ${issue.message}`;
+  const competitor = entry?.id ? `"${entry.id}"` : `#${issue.path[1] + 1}`;
+  return field
+    ? msg('accounts.competitorField', { competitor, field, reason })
+    : msg('accounts.competitor', { competitor, reason });
 }
 
 // ---- JSON -------------------------------------------------------------------------------------------
@@ -387,14 +410,15 @@ const KNOWN_KEYS = {
 /** Unknown properties are typos until proven otherwise: `revenuewithus` would otherwise vanish. */
 function unknownKeyIssues(input: Record<string, unknown>): PathIssue[] {
   const issues: PathIssue[] = [];
-  for (const k of Object.keys(input)) if (!KNOWN_KEYS.account.has(k)) issues.push({ path: [k], message: `unknown field "${k}"` });
+  for (const k of Object.keys(input))
+    if (!KNOWN_KEYS.account.has(k)) issues.push({ path: [k], ...msg('value.unknownField', { key: k }) });
   for (const list of ACCOUNT_LISTS) {
     const items = input[list];
     if (!Array.isArray(items)) continue;
     items.forEach((item, i) => {
       if (item && typeof item === 'object' && !Array.isArray(item))
         for (const k of Object.keys(item))
-          if (!KNOWN_KEYS[list].has(k)) issues.push({ path: [list, i, k], message: `unknown field "${k}"` });
+          if (!KNOWN_KEYS[list].has(k)) issues.push({ path: [list, i, k], ...msg('value.unknownField', { key: k }) });
     });
   }
   return issues;
@@ -413,7 +437,7 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
   const locate = (issues: readonly RecordIssue<AccountRecord>[]) =>
     withJsonLines(
       text,
-      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], message: i.message })),
+      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], code: i.code, params: i.params })),
       file,
     );
   const parsed = parseJson(text, file);
@@ -428,7 +452,7 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
       ? (value as { accounts: unknown[] }).accounts
       : undefined;
   if (!items) {
-    problems.add({ file, line: 1, column: '$', message: 'expected a JSON array of accounts (or {"accounts": [...]})' });
+    problems.report({ file, line: 1, column: '$' }, msg('accounts.expectedArray'));
     return { records, problems, locate };
   }
   const prefix: (string | number)[] = Array.isArray(value) ? [] : ['accounts'];
@@ -437,7 +461,7 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
   items.forEach((item, i) => {
     const base = [...prefix, i];
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
-      pending.push({ path: base, message: 'must be an account object' });
+      pending.push({ path: base, ...msg('accounts.notObject') });
       return;
     }
     const input = item as Record<string, unknown>;
@@ -448,17 +472,17 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
       if (first !== undefined)
         issues.push({
           path: ['id'],
-          message: `duplicate id "${cell.clip(rawId)}" (first at ${formatJsonPath([...prefix, first])})`,
+          ...msg('accounts.duplicateIdAt', { id: cell.clip(rawId), first: formatJsonPath([...prefix, first]) }),
         });
       else firstIndex.set(rawId, i);
     }
     const result = check(accountSchema, input);
     if (!result.ok) issues.push(...result.issues);
-    else issues.push(...accountReferenceIssues(result.value), ...int32Issues(result.value));
+    else issues.push(...referenceIssues(result.value), ...int32Issues(result.value));
     if (result.ok && result.value.parentId != null && result.value.parentId === result.value.id)
-      issues.push({ path: ['parentId'], message: 'an account cannot be its own parent' });
+      issues.push({ path: ['parentId'], ...msg('accounts.ownParent') });
     if (issues.length > 0) {
-      for (const issue of issues) pending.push({ path: [...base, ...issue.path], message: issue.message });
+      for (const issue of issues) pending.push({ path: [...base, ...issue.path], code: issue.code, params: issue.params });
       return;
     }
     if (!result.ok) return;

@@ -5,12 +5,13 @@
  */
 import type { Competitor } from '../../engine/model.js';
 import type { CsvRow } from './csv.js';
-import type { ImportProblem, Problems } from './problems.js';
+import { msg, rawText, type ImportMessage, type ProblemLocation, type Problems } from './problems.js';
 
-export type Cell<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** A cell's value, or why it cannot be read (an import problem code with its parameters). */
+export type Cell<T> = { ok: true; value: T } | { ok: false; reason: ImportMessage };
 
 const ok = <T>(value: T): Cell<T> => ({ ok: true, value });
-const bad = <T>(reason: string): Cell<T> => ({ ok: false, reason });
+const bad = <T>(reason: ImportMessage): Cell<T> => ({ ok: false, reason });
 
 /** Plain decimal numbers only: `1e6` and `0x10` are not what an admin means, `1,000` is ambiguous. */
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
@@ -26,16 +27,16 @@ export function text(raw: string): Cell<string | null> {
 export function number(raw: string): Cell<number | null> {
   const v = raw.trim();
   if (v === '') return ok(null);
-  if (!NUMBER.test(v)) return bad(`"${clip(v)}" is not a number (write digits with a decimal point, no thousands separators)`);
+  if (!NUMBER.test(v)) return bad(msg('cell.notNumber', { value: clip(v) }));
   return ok(Number(v));
 }
 
 export function integer(raw: string): Cell<number | null> {
   const v = raw.trim();
   if (v === '') return ok(null);
-  if (!INTEGER.test(v)) return bad(`"${clip(v)}" is not a whole number`);
+  if (!INTEGER.test(v)) return bad(msg('cell.notWholeNumber', { value: clip(v) }));
   const n = Number(v);
-  if (Math.abs(n) > INT32_MAX) return bad(`${clip(v)} is too large (at most ${INT32_MAX})`);
+  if (Math.abs(n) > INT32_MAX) return bad(msg('cell.tooLarge', { value: clip(v), max: INT32_MAX }));
   return ok(n);
 }
 
@@ -44,7 +45,7 @@ export function share(raw: string): Cell<number | null> {
   const v = raw.trim();
   if (v.endsWith('%')) {
     const n = number(v.slice(0, -1));
-    if (!n.ok) return bad(`"${clip(v)}" is not a percentage`);
+    if (!n.ok) return bad(msg('cell.notPercentage', { value: clip(v) }));
     return ok(n.value == null ? null : n.value / 100);
   }
   return number(v);
@@ -58,7 +59,7 @@ export function boolean(raw: string): Cell<boolean | null> {
   if (v === '') return ok(null);
   if (TRUE.has(v)) return ok(true);
   if (FALSE.has(v)) return ok(false);
-  return bad(`"${clip(raw.trim())}" is not a yes/no value (use true/false, yes/no or 1/0)`);
+  return bad(msg('cell.notBoolean', { value: clip(raw.trim()) }));
 }
 
 export const STANCE_WORDS: Record<string, number> = {
@@ -75,7 +76,7 @@ export function stance(raw: string): Cell<number | null> {
   if (v === '') return ok(null);
   if (v in STANCE_WORDS) return ok(STANCE_WORDS[v]!);
   const n = integer(v);
-  if (!n.ok) return bad(`"${clip(raw.trim())}" is not a stance (-2…2 or opponent, skeptic, neutral, supporter, champion)`);
+  if (!n.ok) return bad(msg('cell.notStance', { value: clip(raw.trim()) }));
   return n;
 }
 
@@ -95,10 +96,10 @@ export function parseCompetitorsCell(raw: string): Cell<Partial<Competitor>[] | 
   if (v.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(v);
-      if (!Array.isArray(parsed)) return { ok: false, reason: 'a JSON competitors cell must be an array' };
+      if (!Array.isArray(parsed)) return bad(msg('cell.competitorsNotArray'));
       return { ok: true, value: parsed as Partial<Competitor>[] };
     } catch (error) {
-      return { ok: false, reason: `invalid JSON in the competitors cell: ${(error as Error).message}` };
+      return bad(msg('cell.competitorsInvalidJson', { error: rawText((error as Error).message) }));
     }
   }
   const out: Partial<Competitor>[] = [];
@@ -108,14 +109,14 @@ export function parseCompetitorsCell(raw: string): Cell<Partial<Competitor>[] | 
     const first = e.indexOf(':');
     const last = e.lastIndexOf(':');
     const id = (first === -1 ? e : e.slice(0, first)).trim();
-    if (id === '') return { ok: false, reason: `"${clip(e)}" has no id before the first colon` };
+    if (id === '') return bad(msg('cell.competitorNoId', { entry: clip(e) }));
     if (first === -1) {
       out.push({ id, name: id });
     } else if (first === last) {
       out.push({ id, name: e.slice(first + 1).trim() || id });
     } else {
       const given = share(e.slice(last + 1));
-      if (!given.ok) return { ok: false, reason: `competitor "${id}": share ${given.reason}` };
+      if (!given.ok) return bad(msg('cell.competitorShare', { id, reason: given.reason }));
       const name = e.slice(first + 1, last).trim() || id;
       out.push(given.value == null ? { id, name } : { id, name, share: given.value });
     }
@@ -158,7 +159,7 @@ export function resolveHeader(
 ): Table | undefined {
   const header = rows[0];
   if (!header) {
-    problems.add({ file, message: 'the file is empty (a header row is required)' });
+    problems.report({ file }, msg('header.empty'));
     return undefined;
   }
   const known = new Map(columns.map((c) => [c.name.toLowerCase(), c.name]));
@@ -168,14 +169,14 @@ export function resolveHeader(
   const headers: string[] = [];
   header.fields.forEach((raw, i) => {
     const name = raw.trim();
-    const at: Omit<ImportProblem, 'message'> = { file, line: header.lines[i], column: name || `#${i + 1}` };
+    const at: ProblemLocation = { file, line: header.lines[i], column: name || `#${i + 1}` };
     const prefix = prefixes.find((p) => name.toLowerCase().startsWith(`${p.toLowerCase()}:`));
     if (prefix) {
       const key = name.slice(prefix.length + 1).trim();
       headers.push(`${prefix}:${key}`);
       const map = prefixed.get(prefix)!;
-      if (key === '') problems.add({ ...at, message: `"${prefix}:" needs a key after the colon (e.g. ${prefix}:acme)` });
-      else if (map.has(key)) problems.add({ ...at, message: `duplicate column "${name}"` });
+      if (key === '') problems.report(at, msg('header.prefixNeedsKey', { prefix }));
+      else if (map.has(key)) problems.report(at, msg('header.duplicateColumn', { name }));
       else map.set(key, i);
       return;
     }
@@ -185,18 +186,21 @@ export function resolveHeader(
     }
     const canonical = known.get(name.toLowerCase());
     headers.push(canonical ?? name);
-    if (name === '') problems.add({ ...at, message: 'empty column header' });
+    if (name === '') problems.report(at, msg('header.emptyColumn'));
     else if (!canonical)
-      problems.add({
-        ...at,
-        message: `unknown column "${clip(name)}" (known: ${columns.map((c) => c.name).join(', ')}${prefixes.map((p) => `, ${p}:<id>`).join('')})`,
-      });
-    else if (index.has(canonical)) problems.add({ ...at, message: `duplicate column "${name}"` });
+      problems.report(
+        at,
+        msg('header.unknownColumn', {
+          name: clip(name),
+          known: `${columns.map((c) => c.name).join(', ')}${prefixes.map((p) => `, ${p}:<id>`).join('')}`,
+        }),
+      );
+    else if (index.has(canonical)) problems.report(at, msg('header.duplicateColumn', { name }));
     else index.set(canonical, i);
   });
   for (const c of columns)
     if (c.required && !index.has(c.name))
-      problems.add({ file, line: header.line, column: c.name, message: `required column "${c.name}" is missing` });
+      problems.report({ file, line: header.line, column: c.name }, msg('header.missingColumn', { name: c.name }));
   return { file, headers, index, prefixed, rows: rows.slice(1) };
 }
 
@@ -209,11 +213,9 @@ export function isBlankRow(row: CsvRow): boolean {
 export function checkWidth(table: Table, row: CsvRow, problems: Problems): void {
   if (row.fields.length > table.headers.length) {
     const i = table.headers.length;
-    problems.add({
-      file: table.file,
-      line: row.lines[i],
-      column: `#${i + 1}`,
-      message: `the row has ${row.fields.length} cells but the header has ${table.headers.length} (quote values that contain a comma)`,
-    });
+    problems.report(
+      { file: table.file, line: row.lines[i], column: `#${i + 1}` },
+      msg('row.tooManyCells', { cells: row.fields.length, headers: table.headers.length }),
+    );
   }
 }

@@ -6,23 +6,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import {
-  accountReferenceIssues,
-  contactSchema,
-  influenceLinkSchema,
-  type Account,
-  type Contact,
-  type InfluenceLink,
-} from '../../engine/model.js';
+import { contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { getAccounts } from '../repositories/accounts.js';
 import { replaceInfluenceLinksFrom, upsertContactRows } from '../repositories/import-support.js';
-import { isJsonFile, type RecordIssue } from './accounts.js';
+import { isJsonFile, referenceIssues, type RecordIssue } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
-import { parseCsv, type CsvOptions, type CsvRow } from './csv.js';
+import { parseCsv, syntaxProblem, type CsvOptions, type CsvRow } from './csv.js';
 import { formatJsonPath, parseJson, withJsonLines } from './json.js';
-import { ImportError, Problems, type ImportProblem } from './problems.js';
+import { ImportError, msg, problem, Problems, type ImportMessage, type ImportProblem, type ProblemLocation } from './problems.js';
 import { check, type PathIssue } from './validate.js';
 
 export const CONTACT_FIELDS = [
@@ -152,8 +145,8 @@ export function parseInfluencesCell(raw: string): Cell<{ to: string; weight: num
     const colon = e.lastIndexOf(':');
     const to = (colon === -1 ? e : e.slice(0, colon)).trim();
     const weight = colon === -1 ? { ok: true as const, value: 1 } : cell.integer(e.slice(colon + 1));
-    if (to === '') return { ok: false, reason: `"${cell.clip(e)}" has no contact id` };
-    if (!weight.ok) return { ok: false, reason: `influence on "${to}": weight ${weight.reason}` };
+    if (to === '') return { ok: false, reason: msg('cell.influenceNoContact', { entry: cell.clip(e) }) };
+    if (!weight.ok) return { ok: false, reason: msg('cell.influenceWeight', { to, reason: weight.reason }) };
     out.push({ to, weight: weight.value ?? 1 });
   }
   return { ok: true, value: out };
@@ -169,12 +162,12 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
   const { file } = options;
   const problems = new Problems(options.problemLimit);
   const locate = (issues: readonly RecordIssue<ContactRecord>[]) =>
-    issues.map((i) => ({ file, line: i.record.line, column: csvColumnOf(i.path), message: i.message }));
+    issues.map((i) => problem({ file, line: i.record.line, column: csvColumnOf(i.path) }, i));
   let rows: CsvRow[];
   if (typeof input === 'string') {
     const parsed = parseCsv(input, options.csv);
     problems.addCounted(
-      parsed.errors.map((e) => ({ file, line: e.line, column: String(e.column), message: e.message })),
+      parsed.errors.map((e) => syntaxProblem(file, e)),
       parsed.errorCount,
     );
     rows = parsed.rows;
@@ -203,7 +196,7 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       const value = READERS[name]!(row.fields[i] ?? '');
       if (!value.ok) {
         failed.add(name);
-        problems.add({ file, line: lineOf(i), column: name, message: value.reason });
+        problems.report({ file, line: lineOf(i), column: name }, value.reason);
       } else if (name === 'influences') {
         influences = value.value as { to: string; weight: number }[];
       } else if (value.value !== null) {
@@ -216,7 +209,7 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       const value = cell.stance(row.fields[i] ?? '');
       if (!value.ok) {
         failed.add(`${STANCE_PREFIX}:${competitorId}`);
-        problems.add({ file, line: lineOf(i), column: `${STANCE_PREFIX}:${competitorId}`, message: value.reason });
+        problems.report({ file, line: lineOf(i), column: `${STANCE_PREFIX}:${competitorId}` }, value.reason);
         continue;
       }
       stances.set(competitorId, value.value);
@@ -226,13 +219,13 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
 
     const accountId = input['accountId'] as string | undefined;
     delete input['accountId'];
-    const at = (column: string): Omit<ImportProblem, 'message'> => ({
+    const at = (column: string): ProblemLocation => ({
       file,
       line: lineOf(table.index.get(column) ?? table.prefixed.get(STANCE_PREFIX)!.get(column.slice(STANCE_PREFIX.length + 1))),
       column,
     });
     if (accountId === undefined) {
-      if (!failed.has('accountId')) problems.add({ ...at('accountId'), message: 'required' });
+      if (!failed.has('accountId')) problems.report(at('accountId'), msg('value.required'));
       continue;
     }
     const contactId = input['id'];
@@ -240,10 +233,7 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       const key = `${accountId}\u0000${contactId}`;
       const first = firstLine.get(key);
       if (first !== undefined) {
-        problems.add({
-          ...at('id'),
-          message: `duplicate contact "${cell.clip(contactId)}" of account "${cell.clip(accountId)}" (first on line ${first})`,
-        });
+        problems.report(at('id'), msg('contacts.duplicate', { id: cell.clip(contactId), account: cell.clip(accountId), first }));
         continue;
       }
       firstLine.set(key, row.line);
@@ -257,9 +247,14 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       for (const inf of influences) {
         const link = check(influenceLinkSchema, { from: contactId, to: inf.to, weight: inf.weight });
         if (!link.ok)
-          issues.push(...link.issues.map((i) => ({ path: ['influences'], message: `influence on "${inf.to}": ${i.message}` })));
-        else if (seen.has(inf.to)) issues.push({ path: ['influences'], message: `"${inf.to}" is listed twice` });
-        else if (inf.to === contactId) issues.push({ path: ['influences'], message: 'a contact cannot influence itself' });
+          issues.push(
+            ...link.issues.map((i) => ({
+              path: ['influences'],
+              ...msg('contacts.influenceOn', { to: inf.to, reason: { code: i.code, params: i.params } }),
+            })),
+          );
+        else if (seen.has(inf.to)) issues.push({ path: ['influences'], ...msg('contacts.listedTwice', { id: inf.to }) });
+        else if (inf.to === contactId) issues.push({ path: ['influences'], ...msg('contacts.influenceSelf') });
         else {
           seen.add(inf.to);
           links.push(link.value);
@@ -267,11 +262,11 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
       }
     }
     if (result.ok && result.value.reportsTo != null && result.value.reportsTo === result.value.id)
-      issues.push({ path: ['reportsTo'], message: 'a contact cannot report to itself' });
+      issues.push({ path: ['reportsTo'], ...msg('ref.contact.reportsToSelf') });
     if (issues.length > 0 || !result.ok || failed.size > 0) {
       for (const issue of issues) {
         const column = csvColumnOf(issue.path);
-        if (!failed.has(column)) problems.add({ ...at(column), message: issue.message });
+        if (!failed.has(column)) problems.report(at(column), issue);
       }
       continue;
     }
@@ -317,7 +312,7 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
   const locate = (issues: readonly RecordIssue<ContactRecord>[]) =>
     withJsonLines(
       text,
-      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], message: i.message })),
+      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], code: i.code, params: i.params })),
       file,
     );
   const parsed = parseJson(text, file);
@@ -332,7 +327,7 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       ? (value as { accounts: unknown[] }).accounts
       : undefined;
   if (!items) {
-    problems.add({ file, line: 1, column: '$', message: 'expected a JSON array of accounts with their "contacts"' });
+    problems.report({ file, line: 1, column: '$' }, msg('contacts.expectedArray'));
     return { records, problems, locate };
   }
   const prefix: (string | number)[] = Array.isArray(value) ? [] : ['accounts'];
@@ -343,7 +338,7 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
     const base = [...prefix, i];
     const entry = check(contactsFileEntrySchema, item);
     if (!entry.ok) {
-      for (const issue of entry.issues) pending.push({ path: [...base, ...issue.path], message: issue.message });
+      for (const issue of entry.issues) pending.push({ ...issue, path: [...base, ...issue.path] });
       return;
     }
     const accountId = entry.value.id;
@@ -352,10 +347,10 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       const at = [...base, 'contacts', k];
       if (raw && typeof raw === 'object' && !Array.isArray(raw))
         for (const key of Object.keys(raw))
-          if (!KNOWN_CONTACT_KEYS.has(key)) pending.push({ path: [...at, key], message: `unknown field "${key}"` });
+          if (!KNOWN_CONTACT_KEYS.has(key)) pending.push({ path: [...at, key], ...msg('value.unknownField', { key }) });
       const c = check(contactSchema, raw);
       if (!c.ok) {
-        for (const issue of c.issues) pending.push({ path: [...at, ...issue.path], message: issue.message });
+        for (const issue of c.issues) pending.push({ ...issue, path: [...at, ...issue.path] });
         return;
       }
       const key = `${accountId}\u0000${c.value.id}`;
@@ -363,15 +358,19 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       if (first) {
         pending.push({
           path: [...at, 'id'],
-          message: `duplicate contact "${cell.clip(c.value.id)}" of account "${cell.clip(accountId)}" (first at ${formatJsonPath(first)})`,
+          ...msg('contacts.duplicateAt', {
+            id: cell.clip(c.value.id),
+            account: cell.clip(accountId),
+            first: formatJsonPath(first),
+          }),
         });
         return;
       }
       firstAt.set(key, at);
       if (c.value.reportsTo != null && c.value.reportsTo === c.value.id)
-        pending.push({ path: [...at, 'reportsTo'], message: 'a contact cannot report to itself' });
+        pending.push({ path: [...at, 'reportsTo'], ...msg('ref.contact.reportsToSelf') });
       if (c.value.interactions90d > cell.INT32_MAX)
-        pending.push({ path: [...at, 'interactions90d'], message: `must be at most ${cell.INT32_MAX}` });
+        pending.push({ path: [...at, 'interactions90d'], ...msg('value.atMostBare', { max: cell.INT32_MAX }) });
       const record: ContactRecord = {
         accountId,
         contact: c.value,
@@ -392,12 +391,12 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
         const at = [...base, 'influenceLinks', k];
         const l = check(influenceLinkSchema, raw);
         if (!l.ok) {
-          for (const issue of l.issues) pending.push({ path: [...at, ...issue.path], message: issue.message });
+          for (const issue of l.issues) pending.push({ ...issue, path: [...at, ...issue.path] });
           return;
         }
         const key = `${l.value.from}\u0000${l.value.to}`;
         if (seen.has(key)) {
-          pending.push({ path: at, message: `duplicate influence link ${l.value.from} → ${l.value.to}` });
+          pending.push({ path: at, ...msg('contacts.duplicateLink', { from: l.value.from, to: l.value.to }) });
           return;
         }
         seen.add(key);
@@ -415,7 +414,9 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
             'influenceLinks',
             entry.value.influenceLinks.findIndex((l) => (l as InfluenceLink | null)?.from === from),
           ],
-          message: `influence links from "${from}" need that contact in this account's "contacts"${links.length > 1 ? ` (${links.length} links)` : ''}`,
+          ...(links.length > 1
+            ? msg('contacts.linksNeedContactCount', { from, count: links.length })
+            : msg('contacts.linksNeedContact', { from })),
         });
       }
     }
@@ -448,10 +449,10 @@ export interface ContactImportResult {
 }
 
 /** Reporting lines that loop back (A reports to B reports to A): an org chart is a tree. */
-function cycleIssues(contacts: readonly Contact[]): { index: number; message: string }[] {
+function cycleIssues(contacts: readonly Contact[]): { index: number; reason: ImportMessage }[] {
   const byId = new Map(contacts.map((c, i) => [c.id, { c, i }]));
   const reported = new Set<string>();
-  const out: { index: number; message: string }[] = [];
+  const out: { index: number; reason: ImportMessage }[] = [];
   for (const start of contacts) {
     const seen: string[] = [];
     let at: Contact | undefined = start;
@@ -461,7 +462,10 @@ function cycleIssues(contacts: readonly Contact[]): { index: number; message: st
     }
     if (at && seen.includes(at.id) && at.id === start.id && !reported.has(start.id)) {
       for (const id of seen) reported.add(id);
-      out.push({ index: byId.get(start.id)!.i, message: `the reporting line loops: ${[...seen, start.id].join(' → ')}` });
+      out.push({
+        index: byId.get(start.id)!.i,
+        reason: msg('contacts.reportingLoop', { chain: [...seen, start.id].join(' → ') }),
+      });
     }
   }
   return out;
@@ -501,11 +505,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       const account = stored.get(accountId);
       if (!account) {
         for (const record of records)
-          issues.push({
-            record,
-            path: ['accountId'],
-            message: `unknown account "${cell.clip(accountId)}" (import the accounts first)`,
-          });
+          issues.push({ record, path: ['accountId'], ...msg('contacts.unknownAccount', { id: cell.clip(accountId) }) });
         continue;
       }
       const merged = new Map(account.contacts.map((c) => [c.id, c]));
@@ -536,28 +536,29 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       const next: Account = { ...account, contacts: [...merged.values()], influenceLinks: links };
       const anyRecord = records[0]!;
       const found = [
-        ...accountReferenceIssues(next),
-        ...cycleIssues(next.contacts).map((c) => ({ path: ['contacts', c.index, 'reportsTo'], message: c.message })),
+        ...referenceIssues(next),
+        ...cycleIssues(next.contacts).map((c) => ({ path: ['contacts', c.index, 'reportsTo'], ...c.reason })),
       ];
       for (const issue of found) {
         const [list, index, ...rest] = issue.path;
+        const reason: ImportMessage = { code: issue.code, params: issue.params };
         if (list === 'contacts' && typeof index === 'number') {
           const contact = next.contacts[index]!;
           const record = fromFile.get(contact.id);
-          if (record) issues.push({ record, path: rest, message: issue.message });
-          else issues.push({ record: anyRecord, path: ['id'], message: `stored contact "${contact.id}": ${issue.message}` });
+          if (record) issues.push({ record, path: rest, ...reason });
+          else issues.push({ record: anyRecord, path: ['id'], ...msg('contacts.storedContact', { id: contact.id, reason }) });
         } else if (list === 'influenceLinks' && typeof index === 'number') {
           const link = links[index]!;
           const record = fromFile.get(link.from);
-          if (record) issues.push({ record, path: ['influences'], message: `influence on "${link.to}": ${issue.message}` });
+          if (record) issues.push({ record, path: ['influences'], ...msg('contacts.influenceOn', { to: link.to, reason }) });
           else
             issues.push({
               record: anyRecord,
               path: ['id'],
-              message: `stored influence link ${link.from} → ${link.to}: ${issue.message}`,
+              ...msg('contacts.storedLink', { from: link.from, to: link.to, reason }),
             });
         } else {
-          issues.push({ record: anyRecord, path: [], message: issue.message });
+          issues.push({ record: anyRecord, path: [], ...reason });
         }
       }
       next.contacts.forEach((c, position) => {

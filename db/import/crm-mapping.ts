@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parseExpression, type Expr } from './expression.js';
+import { ExpressionError, parseExpression, type Expr } from './expression.js';
+import { msg, rawText, renderMessage, type ImportMessage } from './problems.js';
 
 const column = z.string().trim().min(1);
 
@@ -100,9 +101,14 @@ export type CrmMapping = z.infer<typeof crmMappingSchema>;
 
 export const DEFAULT_MAPPING_FILE = resolve(dirname(fileURLToPath(import.meta.url)), 'crm-mapping.default.json');
 
-export interface MappingIssue {
+export interface MappingIssue extends ImportMessage {
   path: (string | number)[];
+  /** The English text. */
   message: string;
+}
+
+function mappingIssue(path: (string | number)[], why: ImportMessage): MappingIssue {
+  return { path, ...why, message: renderMessage(why) };
 }
 
 /** Schema issues plus what the schema cannot say: expressions must parse and name known fields. */
@@ -113,10 +119,13 @@ export function checkMapping(
   if (!r.success)
     return {
       ok: false,
-      issues: r.error.issues.map((i) => ({
-        path: i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)),
-        message: i.message,
-      })),
+      // zod's own wording: a mapping file is written by an admin who reads the docs' English anyway.
+      issues: r.error.issues.map((i) =>
+        mappingIssue(
+          i.path.map((k) => (typeof k === 'symbol' ? String(k) : k)),
+          rawText(i.message),
+        ),
+      ),
     };
   const issues: MappingIssue[] = [];
   const expressions = new Map<MappableField, Expr>();
@@ -125,24 +134,25 @@ export function checkMapping(
     if (source === undefined || typeof source === 'string') continue;
     if ('expression' in source) {
       if (!NUMERIC_FIELDS.has(field)) {
-        issues.push({ path: ['accounts', field, 'expression'], message: `${field} is not a number: it cannot be an expression` });
+        issues.push(mappingIssue(['accounts', field, 'expression'], msg('mapping.notNumberExpression', { field })));
         continue;
       }
       try {
         expressions.set(field, parseExpression(source.expression, EXPRESSION_INPUTS));
       } catch (error) {
-        issues.push({ path: ['accounts', field, 'expression'], message: (error as Error).message });
+        const why = error instanceof ExpressionError ? error.why : rawText((error as Error).message);
+        issues.push(mappingIssue(['accounts', field, 'expression'], why));
       }
     } else if ('multiply' in source && source.multiply !== undefined && !NUMERIC_FIELDS.has(field)) {
-      issues.push({ path: ['accounts', field, 'multiply'], message: `${field} is not a number: it cannot be multiplied` });
+      issues.push(mappingIssue(['accounts', field, 'multiply'], msg('mapping.notNumberMultiply', { field })));
     }
     if ('default' in source && source.default !== undefined && NUMERIC_FIELDS.has(field) && typeof source.default !== 'number')
-      issues.push({ path: ['accounts', field, 'default'], message: `${field} is a number: its default must be a number` });
+      issues.push(mappingIssue(['accounts', field, 'default'], msg('mapping.defaultMustBeNumber', { field })));
   }
   for (const field of ['id', 'name'] as const) {
     const source = r.data.accounts[field];
     if (typeof source !== 'string' && !('column' in source))
-      issues.push({ path: ['accounts', field], message: `${field} must come from a column` });
+      issues.push(mappingIssue(['accounts', field], msg('mapping.mustBeColumn', { field })));
   }
   return issues.length ? { ok: false, issues } : { ok: true, mapping: r.data, expressions };
 }

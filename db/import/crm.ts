@@ -18,7 +18,7 @@ import {
 import { addMembers, upsertTeams } from '../repositories/teams.js';
 import type { OpportunityStatus } from '../schema.js';
 import * as cell from './cells.js';
-import { readCsvFile, type CsvRow } from './csv.js';
+import { readCsvFile, syntaxProblem, type CsvRow } from './csv.js';
 import { evaluate } from './expression.js';
 import {
   checkMapping,
@@ -29,7 +29,7 @@ import {
   type FieldSource,
   type MappableField,
 } from './crm-mapping.js';
-import { ImportError, Problems, type ImportProblem } from './problems.js';
+import { ImportError, msg, Problems, type ImportMessage, type ImportProblem } from './problems.js';
 import { check } from './validate.js';
 
 export interface CrmFiles {
@@ -151,7 +151,7 @@ interface Header {
 function header(rows: CsvRow[], needed: readonly string[], file: string | undefined, problems: Problems): Header | undefined {
   const first = rows[0];
   if (!first) {
-    problems.add({ file, message: 'the file is empty (a header row is required)' });
+    problems.report({ file }, msg('header.empty'));
     return undefined;
   }
   const index = new Map<string, number>();
@@ -163,12 +163,10 @@ function header(rows: CsvRow[], needed: readonly string[], file: string | undefi
   for (const name of new Set(needed)) {
     if (!index.has(name.toLowerCase())) {
       ok = false;
-      problems.add({
-        file,
-        line: first.line,
-        column: name,
-        message: `column "${name}" named by the mapping is missing (the file has: ${first.fields.map((f) => f.trim()).join(', ')})`,
-      });
+      problems.report(
+        { file, line: first.line, column: name },
+        msg('header.mappedColumnMissing', { name, columns: first.fields.map((f) => f.trim()).join(', ') }),
+      );
     }
   }
   return ok ? { file, index } : undefined;
@@ -212,12 +210,12 @@ export function planCrmImport(
     problems,
   };
   if (!isDate(asOf)) {
-    problems.add({ column: '--as-of', message: `"${asOf}" is not a date (YYYY-MM-DD)` });
+    problems.report({ column: '--as-of' }, msg('cell.notDate', { value: asOf }));
     return plan;
   }
   const checked = checkMapping(mappingInput);
   if (!checked.ok) {
-    for (const i of checked.issues) problems.add({ file: 'mapping', column: `$.${i.path.join('.')}`, message: i.message });
+    for (const i of checked.issues) problems.report({ file: 'mapping', column: `$.${i.path.join('.')}` }, i);
     return plan;
   }
   const { mapping, expressions } = checked;
@@ -239,17 +237,15 @@ export function planCrmImport(
       const region = cellOf(teamsHeader, row, t.region).raw.trim();
       const name = agent.raw.trim();
       if (name === '') {
-        problems.add({ file: files.teams, line: agent.line, column: t.agent, message: 'required' });
+        problems.report({ file: files.teams, line: agent.line, column: t.agent }, msg('value.required'));
         continue;
       }
       const first = agentLine.get(name);
       if (first !== undefined) {
-        problems.add({
-          file: files.teams,
-          line: agent.line,
-          column: t.agent,
-          message: `duplicate agent "${cell.clip(name)}" (first on line ${first})`,
-        });
+        problems.report(
+          { file: files.teams, line: agent.line, column: t.agent },
+          msg('crm.duplicateAgent', { name: cell.clip(name), first }),
+        );
         continue;
       }
       agentLine.set(name, row.line);
@@ -281,7 +277,7 @@ export function planCrmImport(
         const r = readField(field, source, accountsHeader, row);
         if (!r.ok) {
           rowOk = false;
-          problems.add({ file: files.accounts, line: r.line, column: r.column, message: r.reason });
+          problems.report({ file: files.accounts, line: r.line, column: r.column }, r.reason);
           continue;
         }
         draft.values[field] = r.value;
@@ -291,17 +287,15 @@ export function planCrmImport(
       if (!rowOk) continue;
       const id = draft.values.id;
       if (typeof id !== 'string' || id === '') {
-        problems.add({ file: files.accounts, line: row.line, column: sourceColumn(a.id), message: 'the account id is empty' });
+        problems.report({ file: files.accounts, line: row.line, column: sourceColumn(a.id) }, msg('crm.emptyAccountId'));
         continue;
       }
       const first = drafts.get(id);
       if (first) {
-        problems.add({
-          file: files.accounts,
-          line: row.line,
-          column: sourceColumn(a.id),
-          message: `duplicate account "${cell.clip(id)}" (first on line ${first.line})`,
-        });
+        problems.report(
+          { file: files.accounts, line: row.line, column: sourceColumn(a.id) },
+          msg('crm.duplicateAccount', { id: cell.clip(id), first: first.line }),
+        );
         continue;
       }
       drafts.set(id, draft);
@@ -325,9 +319,9 @@ export function planCrmImport(
       if (cell.isBlankRow(row)) continue;
       const at = (name: string) => cellOf(oppHeader, row, name);
       let rowOk = true;
-      const bad = (name: string, message: string) => {
+      const bad = (name: string, why: ImportMessage) => {
         rowOk = false;
-        problems.add({ file: files.opportunities, line: at(name).line, column: name, message });
+        problems.report({ file: files.opportunities, line: at(name).line, column: name }, why);
       };
       const id = at(o.id).raw.trim();
       const accountId = at(o.account).raw.trim();
@@ -336,18 +330,18 @@ export function planCrmImport(
       const engage = o.engageDate ? at(o.engageDate).raw.trim() : '';
       const close = at(o.closeDate).raw.trim();
       const value = cell.number(at(o.value).raw);
-      if (id === '') bad(o.id, 'required');
-      if (stage === '') bad(o.stage, 'required');
-      if (agent === '') bad(o.agent, 'required');
-      if (engage !== '' && !isDate(engage)) bad(o.engageDate!, `"${cell.clip(engage)}" is not a date (YYYY-MM-DD)`);
-      if (close !== '' && !isDate(close)) bad(o.closeDate, `"${cell.clip(close)}" is not a date (YYYY-MM-DD)`);
+      if (id === '') bad(o.id, msg('value.required'));
+      if (stage === '') bad(o.stage, msg('value.required'));
+      if (agent === '') bad(o.agent, msg('value.required'));
+      if (engage !== '' && !isDate(engage)) bad(o.engageDate!, msg('cell.notDate', { value: cell.clip(engage) }));
+      if (close !== '' && !isDate(close)) bad(o.closeDate, msg('cell.notDate', { value: cell.clip(close) }));
       if (!value.ok) bad(o.value, value.reason);
-      else if (value.value !== null && value.value < 0) bad(o.value, `must be at least 0 (got ${value.value})`);
+      else if (value.value !== null && value.value < 0) bad(o.value, msg('value.atLeast', { min: 0, got: value.value }));
       const status: OpportunityStatus = won.has(stage.toLowerCase()) ? 'won' : lost.has(stage.toLowerCase()) ? 'lost' : 'open';
-      if (status === 'won' && close === '') bad(o.closeDate, 'a won deal needs its close date');
+      if (status === 'won' && close === '') bad(o.closeDate, msg('crm.wonNeedsCloseDate'));
       if (id !== '') {
         const first = oppLine.get(id);
-        if (first !== undefined) bad(o.id, `duplicate opportunity "${cell.clip(id)}" (first on line ${first})`);
+        if (first !== undefined) bad(o.id, msg('crm.duplicateOpportunity', { id: cell.clip(id), first }));
         else oppLine.set(id, row.line);
       }
       if (!rowOk) continue;
@@ -358,12 +352,10 @@ export function planCrmImport(
       }
       if (!drafts.has(accountId)) {
         if (o.unknownAccounts === 'error')
-          problems.add({
-            file: files.opportunities,
-            line: at(o.account).line,
-            column: o.account,
-            message: `unknown account "${cell.clip(accountId)}" (not in the accounts file)`,
-          });
+          problems.report(
+            { file: files.opportunities, line: at(o.account).line, column: o.account },
+            msg('crm.unknownAccount', { id: cell.clip(accountId) }),
+          );
         else {
           plan.skipped.unknownAccount++;
           unknownIds.add(accountId);
@@ -453,12 +445,14 @@ export function planCrmImport(
       for (const issue of result.issues) {
         const field = String(issue.path[0]);
         const source = a[field as MappableField];
-        problems.add({
-          file: files.accounts,
-          line: draft.columnLines.get(field) ?? draft.line,
-          column: sourceColumn(source) ?? `${field} (mapping)`,
-          message: `${field}: ${issue.message}`,
-        });
+        problems.report(
+          {
+            file: files.accounts,
+            line: draft.columnLines.get(field) ?? draft.line,
+            column: sourceColumn(source) ?? `${field} (mapping)`,
+          },
+          msg('crm.field', { field, reason: { code: issue.code, params: issue.params } }),
+        );
       }
       continue;
     }
@@ -506,7 +500,7 @@ function numberOrNull(v: unknown): number | null {
 
 type FieldRead =
   | { ok: true; value: string | number | null; defaulted: boolean; column: string | undefined; line: number }
-  | { ok: false; reason: string; column: string; line: number };
+  | { ok: false; reason: ImportMessage; column: string; line: number };
 
 function readField(field: MappableField, source: FieldSource, h: Header, row: CsvRow): FieldRead {
   if (typeof source !== 'string' && !('column' in source)) {
@@ -609,7 +603,7 @@ export async function readCrmFiles(files: CrmFiles, problems: Problems): Promise
   const read = async (file: string) => {
     const parsed = await readCsvFile(file);
     problems.addCounted(
-      parsed.errors.map((e) => ({ file, line: e.line, column: String(e.column), message: e.message })),
+      parsed.errors.map((e) => syntaxProblem(file, e)),
       parsed.errorCount,
     );
     return parsed.rows;

@@ -14,6 +14,7 @@
  * column. Reported errors do not stop the parse, so one pass reports every problem.
  */
 import { createReadStream } from 'node:fs';
+import { msg, renderMessage, type ImportMessage, type ImportProblem } from './problems.js';
 
 export interface CsvRow {
   /** 1-based physical line on which the record starts. */
@@ -27,10 +28,16 @@ export interface CsvRow {
   columns: number[];
 }
 
-export interface CsvError {
+/** A syntax error: where, and why (an import problem's code and params, and its English message). */
+export interface CsvError extends ImportMessage {
   line: number;
   column: number;
   message: string;
+}
+
+/** A syntax error as an import problem: its column is the character position. */
+export function syntaxProblem(file: string | undefined, e: CsvError): ImportProblem {
+  return { file, line: e.line, column: String(e.column), code: e.code, params: e.params, message: e.message };
 }
 
 export interface CsvOptions {
@@ -201,19 +208,11 @@ export class CsvParser {
       if (this.afterClosingQuote) {
         if (!this.fieldErrorReported) {
           this.fieldErrorReported = true;
-          this.error(
-            this.line,
-            this.offset + i - this.lineStart + 1,
-            'unexpected character after a closing quote (a quoted field must end at a delimiter or line end; write a quote inside a quoted field as "")',
-          );
+          this.error(this.line, this.offset + i - this.lineStart + 1, msg('csv.textAfterClosingQuote'));
         }
       } else if (c === QUOTE && !this.fieldErrorReported) {
         this.fieldErrorReported = true;
-        this.error(
-          this.line,
-          this.offset + i - this.lineStart + 1,
-          'unexpected quote in an unquoted field (quote the whole field and double the quote: "5"" screen")',
-        );
+        this.error(this.line, this.offset + i - this.lineStart + 1, msg('csv.quoteInUnquotedField'));
       }
       // Unquoted run: take everything up to the next delimiter, line break or quote in one slice.
       let j = i + 1;
@@ -234,7 +233,7 @@ export class CsvParser {
       this.error(
         this.fieldLine,
         this.fieldColumn,
-        `unterminated quoted field: the quote opened at line ${this.fieldLine}, column ${this.fieldColumn} is never closed`,
+        msg('csv.unterminatedQuote', { line: this.fieldLine, column: this.fieldColumn }),
       );
     }
     if (this.quotePending) this.afterClosingQuote = true;
@@ -248,7 +247,7 @@ export class CsvParser {
     this.fieldLength += s.length;
     if (this.fieldLength > this.maxFieldLength) {
       this.fieldOversize = true;
-      this.error(this.fieldLine, this.fieldColumn, `field too large (more than ${this.maxFieldLength} characters)`);
+      this.error(this.fieldLine, this.fieldColumn, msg('csv.fieldTooLarge', { max: this.maxFieldLength }));
       this.field += s.slice(0, Math.max(0, this.maxFieldLength - (this.fieldLength - s.length)));
       return;
     }
@@ -301,9 +300,11 @@ export class CsvParser {
     this.onRow(row);
   }
 
-  private error(line: number, column: number, message: string): void {
+  private error(line: number, column: number, why: ImportMessage): void {
     this.errorCount++;
-    if (this.errors.length < this.maxErrors) this.errors.push({ line, column, message });
+    if (this.errors.length < this.maxErrors) {
+      this.errors.push({ line, column, ...why, message: renderMessage(why) });
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  * parentheses, `min(…)`, `max(…)`, `round(x)` — and evaluated without `eval`, because mapping files
  * come from admins. A field that is unknown (null) makes the whole expression unknown.
  */
+import { msg, renderMessage, type ImportMessage } from './problems.js';
 
 export type Expr =
   | { kind: 'number'; value: number }
@@ -14,12 +15,13 @@ export type Expr =
 
 const FUNCTIONS = { min: [1, Infinity], max: [1, Infinity], round: [1, 1] } as const;
 
+/** A syntax error in an expression; `why` is its import problem code, the message its English text. */
 export class ExpressionError extends Error {
   constructor(
-    message: string,
+    readonly why: ImportMessage,
     readonly position: number,
   ) {
-    super(message);
+    super(renderMessage(why));
     this.name = 'ExpressionError';
   }
 }
@@ -34,16 +36,17 @@ export function parseExpression(source: string, fields: readonly string[]): Expr
   }
   let i = 0;
   const peek = () => tokens[i]?.t;
-  const fail = (message: string): never => {
-    throw new ExpressionError(message, tokens[i]?.at ?? source.length);
+  const fail = (why: ImportMessage): never => {
+    throw new ExpressionError(why, tokens[i]?.at ?? source.length);
   };
   const expect = (t: string) => {
-    if (peek() !== t) fail(`expected "${t}"${peek() ? ` but found "${peek()}"` : ' at the end'}`);
+    const found = peek();
+    if (found !== t) fail(found ? msg('expr.expectedFound', { token: t, found }) : msg('expr.expectedAtEnd', { token: t }));
     i++;
   };
   const primary = (): Expr => {
     const tok = peek();
-    if (tok === undefined) return fail('unexpected end of the expression');
+    if (tok === undefined) return fail(msg('expr.unexpectedEnd'));
     if (tok === '(') {
       i++;
       const e = sum();
@@ -61,7 +64,7 @@ export function parseExpression(source: string, fields: readonly string[]): Expr
     if (/^[A-Za-z_]/.test(tok)) {
       i++;
       if (peek() === '(') {
-        if (!(tok in FUNCTIONS)) fail(`unknown function "${tok}" (known: ${Object.keys(FUNCTIONS).join(', ')})`);
+        if (!(tok in FUNCTIONS)) fail(msg('expr.unknownFunction', { name: tok, known: Object.keys(FUNCTIONS).join(', ') }));
         const fn = tok as keyof typeof FUNCTIONS;
         i++;
         const args: Expr[] = [];
@@ -75,16 +78,22 @@ export function parseExpression(source: string, fields: readonly string[]): Expr
         expect(')');
         const [lo, hi] = FUNCTIONS[fn];
         if (args.length < lo || args.length > hi)
-          fail(`${fn}() takes ${lo === hi ? lo : `at least ${lo}`} argument${lo === 1 && hi === 1 ? '' : 's'}`);
+          fail(
+            lo !== hi
+              ? msg('expr.arityAtLeast', { fn, min: lo })
+              : lo === 1
+                ? msg('expr.arityOne', { fn })
+                : msg('expr.arityExact', { fn, count: lo }),
+          );
         return { kind: 'call', fn, args };
       }
       if (!fields.includes(tok)) {
         i--;
-        fail(`unknown field "${tok}" (known: ${fields.join(', ')})`);
+        fail(msg('expr.unknownField', { name: tok, known: fields.join(', ') }));
       }
       return { kind: 'field', name: tok };
     }
-    return fail(`unexpected "${tok}"`);
+    return fail(msg('expr.unexpectedToken', { token: tok }));
   };
   const product = (): Expr => {
     let left = primary();
@@ -105,7 +114,7 @@ export function parseExpression(source: string, fields: readonly string[]): Expr
     return left;
   };
   const e = sum();
-  if (i < tokens.length) fail(`unexpected "${peek()}"`);
+  if (i < tokens.length) fail(msg('expr.unexpectedToken', { token: peek()! }));
   return e;
 }
 

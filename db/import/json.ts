@@ -3,7 +3,7 @@
  * form an admin can use) nor on which line the value behind a validation issue sits. The scanner
  * below is only run when something is wrong, so valid files pay nothing for it.
  */
-import type { ImportProblem } from './problems.js';
+import { msg, problem, rawText, type ImportMessage, type ImportProblem } from './problems.js';
 
 export type JsonPath = readonly (string | number)[];
 
@@ -14,10 +14,10 @@ export interface Position {
 
 class JsonSyntaxError extends Error {
   constructor(
-    message: string,
+    readonly why: ImportMessage,
     readonly offset: number,
   ) {
-    super(message);
+    super(why.code);
   }
 }
 
@@ -63,8 +63,8 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
       else break;
     }
   };
-  const fail = (message: string): never => {
-    throw new JsonSyntaxError(message, i);
+  const fail = (why: ImportMessage): never => {
+    throw new JsonSyntaxError(why, i);
   };
   const str = (): string => {
     const start = i;
@@ -77,19 +77,19 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
           return JSON.parse(text.slice(start, i)) as string;
         } catch {
           i = start;
-          return fail('invalid escape in string');
+          return fail(msg('json.badEscape'));
         }
       }
       if (c === 0x5c) i += 2;
-      else if (c < 0x20) return fail('unescaped control character in string (write a line break as \\n)');
+      else if (c < 0x20) return fail(msg('json.controlChar'));
       else i++;
     }
     i = start;
-    return fail('unterminated string');
+    return fail(msg('json.unterminatedString'));
   };
   const value = (path: (string | number)[], track: boolean): void => {
     ws();
-    if (i >= n) fail('unexpected end of the file');
+    if (i >= n) fail(msg('json.unexpectedEnd'));
     if (track) {
       const key = pathKey(path);
       if (wanted!.has(key)) found.set(key, i);
@@ -105,10 +105,10 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
       }
       for (;;) {
         ws();
-        if (text[i] !== '"') fail('expected a property name in double quotes');
+        if (text[i] !== '"') fail(msg('json.expectedPropertyName'));
         const key = str();
         ws();
-        if (text[i] !== ':') fail('expected ":" after the property name');
+        if (text[i] !== ':') fail(msg('json.expectedColon'));
         i++;
         path.push(key);
         value(path, track);
@@ -122,7 +122,7 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
           i++;
           return;
         }
-        fail('expected "," or "}" (a missing comma, or a trailing comma before "}")');
+        fail(msg('json.expectedCommaOrBrace'));
       }
     }
     if (c === '[') {
@@ -145,7 +145,7 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
           i++;
           return;
         }
-        fail('expected "," or "]"');
+        fail(msg('json.expectedCommaOrBracket'));
       }
     }
     if (c === '"') {
@@ -157,11 +157,11 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
       i = LITERAL.lastIndex;
       return;
     }
-    fail(`unexpected ${c === "'" ? 'single quote (JSON strings use double quotes)' : `character "${c}"`}`);
+    fail(c === "'" ? msg('json.singleQuote') : msg('json.unexpectedCharacter', { char: c ?? '' }));
   };
   value([], wanted !== undefined);
   ws();
-  if (i < n) fail('unexpected text after the end of the JSON value');
+  if (i < n) fail(msg('json.trailingText'));
 }
 
 /** Parses JSON, turning a syntax error into a problem with line and column. */
@@ -175,10 +175,13 @@ export function parseJson(text: string, file?: string): { ok: true; value: unkno
     } catch (e) {
       if (e instanceof JsonSyntaxError) {
         const at = positionAt(body, e.offset);
-        return { ok: false, problem: { file, line: at.line, column: String(at.column), message: `invalid JSON: ${e.message}` } };
+        return {
+          ok: false,
+          problem: problem({ file, line: at.line, column: String(at.column) }, msg('json.invalid', { reason: e.why })),
+        };
       }
     }
-    return { ok: false, problem: { file, message: `invalid JSON: ${(error as Error).message}` } };
+    return { ok: false, problem: problem({ file }, msg('json.invalid', { reason: rawText((error as Error).message) })) };
   }
 }
 
@@ -226,17 +229,14 @@ export function locateJsonPaths(text: string, paths: readonly JsonPath[]): Map<s
 /** Problems found against the parsed value, given their JSON paths, get their lines filled in. */
 export function withJsonLines(
   text: string,
-  issues: readonly { path: JsonPath; message: string }[],
+  issues: readonly (ImportMessage & { path: JsonPath })[],
   file?: string,
 ): ImportProblem[] {
   const where = locateJsonPaths(
     text,
     issues.map((i) => i.path),
   );
-  return issues.map((i) => ({
-    file,
-    line: where.get(pathKey(i.path))?.line,
-    column: formatJsonPath(i.path),
-    message: i.message,
-  }));
+  return issues.map((i) =>
+    problem({ file, line: where.get(pathKey(i.path))?.line, column: formatJsonPath(i.path) }, { code: i.code, params: i.params }),
+  );
 }

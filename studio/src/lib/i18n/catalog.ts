@@ -77,6 +77,26 @@ export function translateIssue(locale: Locale, issue: CodedMessage): string {
   return isMessageKey(key) ? translate(locale, key, issue.params) : issue.message;
 }
 
+/** A coded message whose parameters may themselves be coded messages (see `translateImport`). */
+export interface NestedMessage {
+  code: string;
+  params?: { readonly [name: string]: string | number | NestedMessage };
+}
+
+/**
+ * An import problem's reason, catalogued as `import.<code>`. Parameters are shown as written (a line
+ * number or a value from the file is not regrouped as 1,234), and a parameter that is itself a
+ * message (the reason inside `competitor "x": …`) is rendered in the same language first. A code
+ * without a catalogue entry comes back as its raw key, like `translate`.
+ */
+export function translateImport(locale: Locale, message: NestedMessage): string {
+  const params: Params = {};
+  for (const [name, value] of Object.entries(message.params ?? {}))
+    params[name] = typeof value === 'object' ? translateImport(locale, value) : String(value);
+  const key = `import.${message.code}`;
+  return isMessageKey(key) ? translate(locale, key, params) : key;
+}
+
 /**
  * The best supported locale for an `Accept-Language` header (or a `LANG` value such as
  * `zh_CN.UTF-8`): any Chinese variant reads the simplified catalogue, any English one `en`.
