@@ -37,6 +37,9 @@ import {
 } from '../studio/src/lib/server/accounts.js';
 import { loadPortfolio, loadPortfolioLive, loadReviews, runReviewNow } from '../studio/src/lib/server/portfolio.js';
 import { describeWorkflowError, type TemporalPort } from '../studio/src/lib/server/temporal.js';
+import { errorText } from '../studio/src/lib/components/accounts/format.js';
+import { catalogs, createI18n, translate, type Locale } from '../studio/src/lib/i18n/index.js';
+import { REFUSAL_CODES, refusal } from '../workflows/refusals.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 
 const admin: SessionUser = { id: 'u-admin', email: 'admin@example.test', name: 'Ada Admin', role: 'admin', locale: 'en' };
@@ -466,13 +469,14 @@ describe('actions on an account', () => {
   it('shows the workflow’s refusal as a code with parameters', async () => {
     const db = database.db;
     const plan = (await loadAccountDetail(db, alice, 'big-org')).plans.pending!;
-    const refusal = new WorkflowUpdateFailedError(
-      'Workflow Update failed',
-      ApplicationFailure.create({ message: 'no plan is pending approval for account "big-org" (stage execute)' }),
+    // What the client gets when the approvePlan validator refuses: the failure it threw as the cause.
+    const updateFailed = (failure: ApplicationFailure) => new WorkflowUpdateFailedError('Workflow Update failed', failure);
+    const noPending = updateFailed(
+      refusal('noPendingPlan', { stage: 'execute' }, 'no plan is pending approval for account "big-org" (stage execute)'),
     );
     const { port } = stubPort({
       approvePlan: () => {
-        throw refusal;
+        throw noPending;
       },
     });
     const result = await decidePlan(db, alice, 'big-org', form({ decision: 'approve', planId: String(plan.id) }), port);
@@ -481,20 +485,52 @@ describe('actions on an account', () => {
     const down = await decidePlan(db, alice, 'big-org', form({ decision: 'approve', planId: String(plan.id) }), null);
     expect(down).toMatchObject({ ok: false, error: { code: 'temporalDown' } });
 
-    expect(describeWorkflowError(new Error('visit date 2999-01-01 is in the future (today is 2025-06-30)'))).toMatchObject({
+    // The code and params travel in the failure's type and details; the English text is not parsed.
+    const future = updateFailed(refusal('visitDateFuture', { date: '2999-01-01', today: '2025-06-30' }, 'reworded at will'));
+    expect(describeWorkflowError(future)).toEqual({
       code: 'visitDateFuture',
       params: { date: '2999-01-01', today: '2025-06-30' },
+      message: 'reworded at will',
     });
+    expect(describeWorkflowError(updateFailed(refusal('actionNotOpen', { action: 7 }, 'x')))).toMatchObject({
+      code: 'actionNotOpen',
+      params: { action: 7 },
+    });
+    // An English refusal without a code (a worker older than the codes) is shown as the workflow's text.
     expect(describeWorkflowError(new Error('action 7 is not an open action of the plan in force for account "x"'))).toMatchObject(
       {
-        code: 'actionNotOpen',
-        params: { action: 7 },
+        code: 'workflow',
       },
     );
     expect(describeWorkflowError(new Error('something brand new'))).toMatchObject({
       code: 'workflow',
       params: { message: 'something brand new' },
     });
+    // Transport errors are still told by their text.
+    expect(describeWorkflowError(new Error('14 UNAVAILABLE: No connection established'))).toMatchObject({ code: 'temporalDown' });
+    expect(describeWorkflowError(new Error('workflow execution not found'))).toMatchObject({ code: 'noWorkflow' });
+  });
+
+  it('says a rejected approvePlan in the user’s language', () => {
+    const i18n = (locale: Locale) => createI18n(() => ({ locale, currency: 'CNY', timeZone: 'UTC' }));
+    const said = (locale: Locale, failure: ApplicationFailure) =>
+      errorText(i18n(locale), describeWorkflowError(new WorkflowUpdateFailedError('Workflow Update failed', failure)));
+    const viewer = refusal(
+      'roleMayNotApprove',
+      { role: 'viewer' },
+      'role "viewer" may not approve plans; only admin or manager may',
+    );
+    // A role the catalogue does not name shows as itself.
+    expect(said('zh-CN', viewer)).toBe('viewer无权审批规划。');
+    expect(said('en', viewer)).toBe('The role viewer may not approve plans.');
+    expect(said('zh-CN', refusal('reasonRequired', {}, 'a rejection needs a reason'))).toBe('驳回必须填写理由。');
+    expect(said('zh-CN', refusal('noPendingPlan', { stage: 'execute' }, 'no plan is pending approval'))).toBe(
+      `没有待审批的规划（客户当前处于${translate('zh-CN', 'stage.execute')}阶段）。`,
+    );
+    // Every refusal code the workflow can send has a message in both catalogues.
+    for (const code of REFUSAL_CODES)
+      for (const locale of ['en', 'zh-CN'] as const)
+        expect(catalogs[locale], `${locale} ${code}`).toHaveProperty([`account.error.${code}`]);
   });
 
   it('logs visits and opportunities through the workflow, checking the form first', async () => {

@@ -33,6 +33,7 @@ import {
   rulesPublishedSignal,
   stateQuery,
 } from './messages.js';
+import { refusal } from './refusals.js';
 import {
   espSearchAttributeUpdates,
   SEARCH_ATTRIBUTE_KEYS,
@@ -360,6 +361,9 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         }
         return { planId: plan.id, status: result.status };
       } catch (error) {
+        const info = failureInfo(error);
+        // Decided by someone else in the meantime (the activity found the plan no longer pending).
+        if (info.type === 'Conflict') throw refusal('planNotPending', { plan: plan.id }, info.message);
         throw updateFailure(error);
       } finally {
         deciding = false;
@@ -367,15 +371,29 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     },
     {
       // Kept simple on purpose: the studio checks that a manager owns the account before sending.
+      // Refusals carry a code and params (workflows/refusals.ts); rejecting writes no history.
       validator: ({ approve, by, role, reason }) => {
         if (state.step !== 'plan-approval' || state.plan?.status !== 'pending-approval')
-          throw new Error(`no plan is pending approval for account "${state.accountId}" (stage ${state.stage})`);
-        if (deciding) throw new Error(`a decision on plan ${state.plan.id} is already being recorded`);
+          throw refusal(
+            'noPendingPlan',
+            { stage: state.stage },
+            `no plan is pending approval for account "${state.accountId}" (stage ${state.stage})`,
+          );
+        if (deciding)
+          throw refusal(
+            'decisionInProgress',
+            { plan: state.plan.id },
+            `a decision on plan ${state.plan.id} is already being recorded`,
+          );
         if (!(PLAN_APPROVER_ROLES as readonly string[]).includes(role))
-          throw new Error(`role "${role}" may not approve plans; only ${PLAN_APPROVER_ROLES.join(' or ')} may`);
-        if (!by || typeof by !== 'string') throw new Error('the approver ("by") is required');
-        if (typeof approve !== 'boolean') throw new Error('"approve" must be true or false');
-        if (!approve && !reason?.trim()) throw new Error('a rejection needs a reason');
+          throw refusal(
+            'roleMayNotApprove',
+            { role: String(role) },
+            `role "${role}" may not approve plans; only ${PLAN_APPROVER_ROLES.join(' or ')} may`,
+          );
+        if (!by || typeof by !== 'string') throw refusal('approverRequired', {}, 'the approver ("by") is required');
+        if (typeof approve !== 'boolean') throw refusal('invalidDecision', {}, '"approve" must be true or false');
+        if (!approve && !reason?.trim()) throw refusal('reasonRequired', {}, 'a rejection needs a reason');
       },
     },
   );
@@ -404,9 +422,13 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     {
       validator: (visit) => {
         if (visit.date !== undefined && (!ISO_DATE.test(visit.date) || Number.isNaN(Date.parse(visit.date))))
-          throw new Error(`visit date "${visit.date}" is not a YYYY-MM-DD date`);
+          throw refusal('visitDateInvalid', { date: String(visit.date) }, `visit date "${visit.date}" is not a YYYY-MM-DD date`);
         if (visit.date !== undefined && visit.date > today())
-          throw new Error(`visit date ${visit.date} is in the future (today is ${today()})`);
+          throw refusal(
+            'visitDateFuture',
+            { date: visit.date, today: today() },
+            `visit date ${visit.date} is in the future (today is ${today()})`,
+          );
       },
     },
   );
@@ -425,7 +447,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     {
       validator: ({ actionId }) => {
         if (!state.openActions.some((a) => a.id === actionId))
-          throw new Error(`action ${actionId} is not an open action of the plan in force for account "${state.accountId}"`);
+          throw refusal(
+            'actionNotOpen',
+            { action: typeof actionId === 'number' ? actionId : String(actionId) },
+            `action ${actionId} is not an open action of the plan in force for account "${state.accountId}"`,
+          );
       },
     },
   );
@@ -451,11 +477,16 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     {
       validator: (opportunity) => {
         if (!state.track)
-          throw new Error(`account "${state.accountId}" has no coverage yet (stage ${state.stage}): its track is unknown`);
-        if (typeof opportunity.title !== 'string' || !opportunity.title.trim()) throw new Error('an opportunity needs a title');
+          throw refusal(
+            'noTrack',
+            { stage: state.stage },
+            `account "${state.accountId}" has no coverage yet (stage ${state.stage}): its track is unknown`,
+          );
+        if (typeof opportunity.title !== 'string' || !opportunity.title.trim())
+          throw refusal('opportunityTitle', {}, 'an opportunity needs a title');
         const v = opportunity.estimatedValue;
         if (v != null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
-          throw new Error('estimatedValue must be a number ≥ 0');
+          throw refusal('opportunityValue', {}, 'estimatedValue must be a number ≥ 0');
       },
     },
   );

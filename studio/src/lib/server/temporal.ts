@@ -2,7 +2,8 @@
  * The studio's way to the account and review workflows. Temporal is optional for reading: pages
  * render from the database and add the workflows' live state when Temporal answers in time, so an
  * outage costs a notice, not the page. Writes (approvals, visits…) go only through the workflows,
- * which validate them; their refusals come back as catalogue keys with parameters.
+ * which validate them; their refusals come back as codes with parameters (workflows/refusals.ts),
+ * which the pages show as catalogue messages (`account.error.<code>`).
  *
  * One connection per server process, opened on first use with a short timeout; after a failure the
  * next attempt waits a little, so a down server does not add its connect timeout to every request.
@@ -18,6 +19,7 @@ import {
   startReview,
 } from '../../../../workflows/client.js';
 import { temporalSettings } from '../../../../workflows/connection.js';
+import { REFUSAL_CODES, refusalOf } from '../../../../workflows/refusals.js';
 import {
   REVIEW_SCHEDULE_ID,
   type AccountState,
@@ -67,26 +69,12 @@ export interface TemporalPort {
 
 // ---- errors -------------------------------------------------------------------------------------
 
-/** Catalogue keys (under `account.error.`) for what the workflows can refuse. */
-export const WORKFLOW_ERROR_CODES = [
-  'temporalDown',
-  'noWorkflow',
-  'timeout',
-  'noPendingPlan',
-  'decisionInProgress',
-  'roleMayNotApprove',
-  'approverRequired',
-  'invalidDecision',
-  'reasonRequired',
-  'planNotPending',
-  'visitDateInvalid',
-  'visitDateFuture',
-  'actionNotOpen',
-  'noTrack',
-  'opportunityTitle',
-  'opportunityValue',
-  'workflow',
-] as const;
+/**
+ * Catalogue keys (under `account.error.`) for what a workflow call can fail with: the transport
+ * (Temporal down, no such workflow, no answer in time), the workflow's own refusals, and `workflow`
+ * for anything else (shown with the workflow's text).
+ */
+export const WORKFLOW_ERROR_CODES = ['temporalDown', 'noWorkflow', 'timeout', ...REFUSAL_CODES, 'workflow'] as const;
 export type WorkflowErrorCode = (typeof WORKFLOW_ERROR_CODES)[number];
 
 export interface WorkflowError {
@@ -95,42 +83,6 @@ export interface WorkflowError {
   /** The workflow's own (English) text, for logs and for codes added after this file. */
   message: string;
 }
-
-/**
- * The workflows' validators and activities word their refusals in English; these patterns turn
- * the known ones into codes with parameters so the page can say them in the user's language.
- */
-const PATTERNS: { re: RegExp; code: WorkflowErrorCode; params?: (m: RegExpMatchArray) => Record<string, string | number> }[] = [
-  {
-    re: /no plan is pending approval for account ".*" \(stage ([\w-]+)\)/,
-    code: 'noPendingPlan',
-    params: (m) => ({ stage: m[1]! }),
-  },
-  {
-    re: /a decision on plan (\d+) is already being recorded/,
-    code: 'decisionInProgress',
-    params: (m) => ({ plan: Number(m[1]) }),
-  },
-  { re: /role "(.*)" may not approve plans/, code: 'roleMayNotApprove', params: (m) => ({ role: m[1]! }) },
-  { re: /the approver \("by"\) is required/, code: 'approverRequired' },
-  { re: /"approve" must be true or false/, code: 'invalidDecision' },
-  { re: /a rejection needs a reason/, code: 'reasonRequired' },
-  {
-    re: /plan (\d+) is ([\w-]+)(?: \(by [^)]*\))?, not pending approval/,
-    code: 'planNotPending',
-    params: (m) => ({ plan: Number(m[1]), status: m[2]! }),
-  },
-  { re: /visit date "(.*)" is not a YYYY-MM-DD date/, code: 'visitDateInvalid', params: (m) => ({ date: m[1]! }) },
-  {
-    re: /visit date (\S+) is in the future \(today is (\S+)\)/,
-    code: 'visitDateFuture',
-    params: (m) => ({ date: m[1]!, today: m[2]! }),
-  },
-  { re: /action (\d+) is not an (?:open )?action of/, code: 'actionNotOpen', params: (m) => ({ action: Number(m[1]) }) },
-  { re: /has no coverage yet \(stage ([\w-]+)\)/, code: 'noTrack', params: (m) => ({ stage: m[1]! }) },
-  { re: /an opportunity needs a title/, code: 'opportunityTitle' },
-  { re: /estimatedValue must be a number/, code: 'opportunityValue' },
-];
 
 export class WorkflowRefusal extends Error {
   constructor(readonly info: WorkflowError) {
@@ -145,9 +97,15 @@ function innermost(error: unknown): Error | undefined {
   return e;
 }
 
-/** A code for any error of a workflow call: the validator's reason, a missing workflow, an outage. */
+/**
+ * A code for any error of a workflow call: the workflow's refusal (its code and params, from the
+ * failure's type and details), a missing workflow, an outage. Only the transport errors are
+ * recognised by their text.
+ */
 export function describeWorkflowError(error: unknown): WorkflowError {
   if (error instanceof WorkflowRefusal) return error.info;
+  const refused = refusalOf(error);
+  if (refused) return refused;
   const message = innermost(error)?.message ?? String(error);
   if (
     error instanceof WorkflowNotFoundError ||
@@ -156,12 +114,6 @@ export function describeWorkflowError(error: unknown): WorkflowError {
     return { code: 'noWorkflow', params: {}, message };
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline exceeded/i.test(message))
     return { code: 'timeout', params: {}, message };
-  // Validator refusals arrive as WorkflowUpdateFailedError, activity refusals inside it; both
-  // carry the reason as the innermost message.
-  for (const p of PATTERNS) {
-    const m = message.match(p.re);
-    if (m) return { code: p.code, params: p.params?.(m) ?? {}, message };
-  }
   if (/UNAVAILABLE|ECONNREFUSED|failed to connect|No connection established/i.test(message))
     return { code: 'temporalDown', params: {}, message };
   return { code: 'workflow', params: { message }, message };

@@ -3,7 +3,7 @@
  * refusals, stances. Everything goes through the catalogues; the workflows' own English text is
  * shown only for a refusal the catalogue does not know yet.
  */
-import { isMessageKey, type I18n, type MessageKey } from '$lib/i18n/index.js';
+import { isMessageKey, type I18n, type MessageKey } from '../../i18n/index.js';
 
 export interface CodedError {
   code: string;
