@@ -12,6 +12,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   getExternalWorkflowHandle,
   proxyActivities,
   proxyLocalActivities,
@@ -41,7 +42,12 @@ import {
   type SearchAttributeName,
 } from './search-attributes.js';
 import {
+  ASSESS_STAGES,
   PLAN_APPROVER_ROLES,
+  type ClassifySummary,
+  type CoverageSummary,
+  type GradeSummary,
+  type RelationshipSummary,
   type AccountState,
   type AccountWorkflowInput,
   type ReviewAck,
@@ -54,6 +60,15 @@ import {
 } from './types.js';
 
 const DAY_MS = 86_400_000;
+
+/** The history's one-line summaries of the decision stages. */
+const SUMMARY = {
+  grade: (r: GradeSummary) => `score ${r.score}, tier ${r.tier}`,
+  classify: (r: ClassifySummary) => `class ${r.class}`,
+  relationship: (r: RelationshipSummary) =>
+    `closeness ${r.closeness}, advantage ${r.advantage}${r.flags.length ? `; flags ${r.flags.join(', ')}` : ''}`,
+  coverage: (r: CoverageSummary) => `${r.track} via ${r.team}, owner ${r.owner ?? 'none'}`,
+};
 const MAX_HISTORY_ENTRIES = 60;
 const MAX_PREVIOUS_CYCLES = 5;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -227,27 +242,59 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     if (state.history.length > MAX_HISTORY_ENTRIES) state.history.splice(0, state.history.length - MAX_HISTORY_ENTRIES);
   }
 
-  /** Runs one stage activity; a non-retryable failure is recorded and returns undefined. */
-  async function runStage<T>(stage: Stage, run: () => Promise<T>, summarize: (r: T) => string): Promise<T | undefined> {
-    state.stage = stage;
+  /**
+   * Runs one activity that decides `stages` (usually one); a non-retryable failure is recorded and
+   * returns undefined. `summarize` gives one line per stage for the history.
+   */
+  async function runStages<T>(
+    stages: readonly Stage[],
+    run: () => Promise<T>,
+    summarize: (r: T) => readonly string[],
+  ): Promise<T | undefined> {
+    state.stage = stages[0]!;
     state.waitingFor = null;
     syncSearchAttributes();
-    const entry: StageRun = { stage, startedAt: nowIso(), endedAt: null, summary: null };
-    record(entry);
+    const startedAt = nowIso();
+    const entries: StageRun[] = stages.map((stage) => ({ stage, startedAt, endedAt: null, summary: null }));
+    entries.forEach(record);
     try {
       const result = await run();
-      entry.endedAt = nowIso();
-      entry.summary = summarize(result);
-      if (state.lastError && state.lastError.stage === stage && !state.lastError.resolvedAt)
-        state.lastError.resolvedAt = entry.endedAt;
+      const endedAt = nowIso();
+      const lines = summarize(result);
+      entries.forEach((entry, i) => Object.assign(entry, { endedAt, summary: lines[i] ?? null }));
+      state.stage = stages.at(-1)!;
+      if (state.lastError && stages.includes(state.lastError.stage) && !state.lastError.resolvedAt)
+        state.lastError.resolvedAt = endedAt;
       return result;
     } catch (error) {
       const info = failureInfo(error);
-      entry.endedAt = nowIso();
-      entry.error = info.message;
-      state.lastError = { stage, ...info, at: entry.endedAt, resolvedAt: null };
+      const endedAt = nowIso();
+      for (const entry of entries) Object.assign(entry, { endedAt, error: info.message });
+      state.lastError = { stage: stages[0]!, ...info, at: endedAt, resolvedAt: null };
       return undefined;
     }
+  }
+
+  const runStage = <T>(stage: Stage, run: () => Promise<T>, summarize: (r: T) => string): Promise<T | undefined> =>
+    runStages([stage], run, (r) => [summarize(r)]);
+
+  // What each decision stage's result changes, whether it ran alone or in `assessStages`.
+  const afterGrade = (r: GradeSummary) => Object.assign(state, { score: r.score, tier: r.tier, ruleSet: r.ruleSet });
+  const afterClassify = (r: ClassifySummary) => (state.class = r.class);
+  const afterRelationship = (r: RelationshipSummary) => (state.closeness = r.closeness);
+  function afterCoverage(r: CoverageSummary): void {
+    Object.assign(state, { track: r.track, owner: r.owner ?? state.owner });
+    state.cycleStart ??= r.snapshot;
+    if (state.reevaluating) {
+      // Re-evaluated inside the execute loop: the monitor checks the plan against it at once.
+      state.reevaluating = false;
+      state.monitorNow = true;
+      state.step = 'execute';
+    } else {
+      state.strategy = r.strategy;
+      state.step = 'plan';
+    }
+    syncSearchAttributes();
   }
 
   function setWaiting(waitingFor: WaitingFor): void {
@@ -580,72 +627,67 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'grade': {
         rulesDirty = false;
-        const r = await runStage(
-          'grade',
-          () => stages.gradeStage(stageInput()),
-          (r) => `score ${r.score}, tier ${r.tier}`,
-        );
+        // Since this patch one activity decides grade … coverage (one read, one transaction).
+        if (patched('assess-stages-in-one-activity')) {
+          const r = await runStages(
+            ASSESS_STAGES,
+            () => stages.assessStages(stageInput()),
+            (r) => [
+              SUMMARY.grade(r.grade),
+              SUMMARY.classify(r.classify),
+              SUMMARY.relationship(r.relationship),
+              SUMMARY.coverage(r.coverage),
+            ],
+          );
+          if (!r) {
+            failStep('grade');
+            break;
+          }
+          afterGrade(r.grade);
+          afterClassify(r.classify);
+          afterRelationship(r.relationship);
+          afterCoverage(r.coverage);
+          break;
+        }
+        const r = await runStage('grade', () => stages.gradeStage(stageInput()), SUMMARY.grade);
         if (!r) {
           failStep('grade');
           break;
         }
-        Object.assign(state, { score: r.score, tier: r.tier, ruleSet: r.ruleSet });
+        afterGrade(r);
         state.step = 'classify';
         break;
       }
 
       case 'classify': {
-        const r = await runStage(
-          'classify',
-          () => stages.classifyStage(stageInput()),
-          (r) => `class ${r.class}`,
-        );
+        const r = await runStage('classify', () => stages.classifyStage(stageInput()), SUMMARY.classify);
         if (!r) {
           failStep('classify');
           break;
         }
-        state.class = r.class;
+        afterClassify(r);
         state.step = 'relationship';
         break;
       }
 
       case 'relationship': {
-        const r = await runStage(
-          'relationship',
-          () => stages.relationshipStage(stageInput()),
-          (r) => `closeness ${r.closeness}, advantage ${r.advantage}${r.flags.length ? `; flags ${r.flags.join(', ')}` : ''}`,
-        );
+        const r = await runStage('relationship', () => stages.relationshipStage(stageInput()), SUMMARY.relationship);
         if (!r) {
           failStep('relationship');
           break;
         }
-        state.closeness = r.closeness;
+        afterRelationship(r);
         state.step = 'coverage';
         break;
       }
 
       case 'coverage': {
-        const r = await runStage(
-          'coverage',
-          () => stages.coverageStage(stageInput()),
-          (r) => `${r.track} via ${r.team}, owner ${r.owner ?? 'none'}`,
-        );
+        const r = await runStage('coverage', () => stages.coverageStage(stageInput()), SUMMARY.coverage);
         if (!r) {
           failStep('coverage');
           break;
         }
-        Object.assign(state, { track: r.track, owner: r.owner ?? state.owner });
-        state.cycleStart ??= r.snapshot;
-        if (state.reevaluating) {
-          // Re-evaluated inside the execute loop: the monitor checks the plan against it at once.
-          state.reevaluating = false;
-          state.monitorNow = true;
-          state.step = 'execute';
-        } else {
-          state.strategy = r.strategy;
-          state.step = 'plan';
-        }
-        syncSearchAttributes();
+        afterCoverage(r);
         break;
       }
 

@@ -288,6 +288,17 @@ export interface CoverageSummary {
   snapshot: Snapshot;
 }
 
+/** The decision stages one `assessStages` activity decides together, in order. */
+export const ASSESS_STAGES = ['grade', 'classify', 'relationship', 'coverage'] as const satisfies readonly Stage[];
+
+/** What `assessStages` decided: the four decision stages at once. */
+export interface AssessSummary {
+  grade: GradeSummary;
+  classify: ClassifySummary;
+  relationship: RelationshipSummary;
+  coverage: CoverageSummary;
+}
+
 export interface PlanSummary {
   ruleSet: RuleSetUsed;
   plan: PlanRef;

@@ -483,8 +483,9 @@ const resolvedCache = new WeakMap<object, Map<string, ValidRuleSet>>();
 
 /** The industry's effective published rule set (its override on the published `*`). */
 export async function getEffective(db: Db, industry: string): Promise<EffectiveRuleSet> {
+  // Every stage activity asks; the documents are read only when this pair of versions is new here.
   const rows = await db
-    .select()
+    .select({ id: ruleSets.id, industry: ruleSets.industry, version: ruleSets.version })
     .from(ruleSets)
     .where(and(eq(ruleSets.status, 'published'), inArray(ruleSets.industry, [industry, FALLBACK_INDUSTRY])));
   const base = rows.find((r) => r.industry === FALLBACK_INDUSTRY);
@@ -495,7 +496,12 @@ export async function getEffective(db: Db, industry: string): Promise<EffectiveR
   if (!cache) resolvedCache.set(db, (cache = new Map()));
   let ruleSet = cache.get(cacheKey);
   if (!ruleSet) {
-    const v = own ? resolveRuleSet(base.document, own.document) : resolveRuleSet(base.document);
+    const docs = await db
+      .select({ id: ruleSets.id, document: ruleSets.document })
+      .from(ruleSets)
+      .where(inArray(ruleSets.id, own ? [own.id, base.id] : [base.id]));
+    const documentOf = (id: number) => docs.find((d) => d.id === id)!.document;
+    const v = own ? resolveRuleSet(documentOf(base.id), documentOf(own.id)) : resolveRuleSet(documentOf(base.id));
     // Cannot happen for rows published through this module; a hand-edited database can.
     if (!v.ok)
       throw new InvalidRuleSetError(`the published rule set of "${own?.industry ?? FALLBACK_INDUSTRY}" is invalid`, v.issues);

@@ -35,23 +35,25 @@ import {
   type Stage,
   type TeamDirectory,
 } from '../../engine/index.js';
-import type {
-  ClassifySummary,
-  CoverageSummary,
-  ExecuteSummary,
-  GradeSummary,
-  MonitorInput,
-  MonitorSummary,
-  OpenAction,
-  PlanDecisionInput,
-  PlanDecisionSummary,
-  PlanSummary,
-  ProfileSummary,
-  RelationshipSummary,
-  ReviewStageInput,
-  ReviewSummary,
-  Snapshot,
-  StageInput,
+import {
+  ASSESS_STAGES,
+  type AssessSummary,
+  type ClassifySummary,
+  type CoverageSummary,
+  type ExecuteSummary,
+  type GradeSummary,
+  type MonitorInput,
+  type MonitorSummary,
+  type OpenAction,
+  type PlanDecisionInput,
+  type PlanDecisionSummary,
+  type PlanSummary,
+  type ProfileSummary,
+  type RelationshipSummary,
+  type ReviewStageInput,
+  type ReviewSummary,
+  type Snapshot,
+  type StageInput,
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
 
@@ -123,6 +125,102 @@ async function lastVisitOn(db: Db, accountId: string, asOf: string): Promise<str
   return last?.date ?? null;
 }
 
+type Explained = ReturnType<typeof explainAccount>;
+
+const explained = (input: StageInput, { account, state, rules }: Loaded): Explained =>
+  explainAccount(account, rules, decideContext(input, state));
+
+/** The owner assignment needs the chosen team's members: decide once to know the team, then explain. */
+async function explainedWithTeams(tx: Db, input: StageInput, ctx: Loaded): Promise<Explained> {
+  const first = decideAccount(ctx.account, ctx.rules, decideContext(input, ctx.state));
+  const teams = await teamDirectoryFor(tx, first.coverage.team);
+  return explainAccount(ctx.account, ctx.rules, decideContext(input, ctx.state, { teams }));
+}
+
+function gradeWork(input: StageInput, { account, rules }: Loaded, { decision, explanation }: Explained): StageWork<GradeSummary> {
+  return {
+    summary: { ruleSet: ruleSetUsed(rules), score: decision.score, tier: decision.tier },
+    input: {
+      industry: account.industry ?? null,
+      revenueWithUs: account.revenueWithUs ?? null,
+      potential: account.potential ?? null,
+      demonstration: account.demonstration ?? null,
+      winnability: account.winnability ?? null,
+      quotaCutoffs: input.quotaCutoffs ?? null,
+    },
+    output: { score: decision.score, dimensions: decision.dimensions, tier: decision.tier },
+    explanation: explanation.grade,
+    patch: { stage: 'grade', waitingFor: null, score: decision.score, tier: decision.tier },
+  };
+}
+
+function classifyWork({ rules }: Loaded, { decision, explanation }: Explained): StageWork<ClassifySummary> {
+  return {
+    summary: { ruleSet: ruleSetUsed(rules), class: decision.class },
+    input: { revenueScore: decision.dimensions.revenue, potentialScore: decision.dimensions.potential },
+    output: {
+      class: decision.class,
+      contributionLevel: decision.contributionLevel,
+      potentialLevel: decision.potentialLevel,
+    },
+    explanation: explanation.classify,
+    patch: { stage: 'classify', waitingFor: null, class: decision.class },
+  };
+}
+
+function relationshipWork({ account, rules }: Loaded, { decision, explanation }: Explained): StageWork<RelationshipSummary> {
+  return {
+    summary: {
+      ruleSet: ruleSetUsed(rules),
+      closeness: decision.closeness,
+      advantage: decision.advantage,
+      flags: decision.flags,
+    },
+    input: {
+      contacts: account.contacts,
+      competitors: account.competitors,
+      influenceLinks: account.influenceLinks,
+      previousCloseness: account.previousCloseness ?? null,
+    },
+    output: { ...decision.relationship, flags: decision.flags },
+    explanation: explanation.relationship,
+    patch: { stage: 'relationship', waitingFor: null, closeness: decision.closeness, advantage: decision.advantage },
+  };
+}
+
+function coverageWork({ account, rules }: Loaded, { decision, explanation }: Explained): StageWork<CoverageSummary> {
+  const c = decision.coverage;
+  return {
+    summary: {
+      ruleSet: ruleSetUsed(rules),
+      track: c.track,
+      team: c.team,
+      owner: c.owner,
+      strategy: decision.strategy,
+      snapshot: snapshotOf(decision),
+    },
+    input: {
+      tier: decision.tier,
+      industry: account.industry ?? null,
+      region: account.region ?? null,
+      ownerId: account.ownerId ?? null,
+    },
+    output: { coverage: c, strategy: decision.strategy, investment: decision.investment },
+    explanation: { coverage: explanation.coverage, strategy: explanation.strategy, investment: explanation.investment },
+    patch: {
+      stage: 'coverage',
+      waitingFor: null,
+      coverageLine: c.line,
+      coverageTeam: c.team,
+      coverageTrack: c.track,
+      presalesTier: c.presalesTier,
+      strategy: decision.strategy,
+      investment: decision.investment,
+      ...(c.owner !== null && c.owner !== (account.ownerId ?? null) ? { ownerId: c.owner } : {}),
+    },
+  };
+}
+
 export function stageActivities(s: Shared) {
   async function load(accountId: string): Promise<Loaded> {
     const found = await getAccountWithState(s.db, accountId);
@@ -130,43 +228,68 @@ export function stageActivities(s: Shared) {
     return { ...found, rules: await s.rules(found.account.industry ?? null) };
   }
 
-  async function once<T>(stage: Stage, input: StageInput, work: (tx: Db, ctx: Loaded) => Promise<StageWork<T>>): Promise<T> {
+  /**
+   * Runs `work` once per activity: its stages' audit rows, keyed by the activity's identity (and
+   * the stage when one activity decides several), and the account's computed columns are written
+   * in one transaction. A retry after a commit answers with what was recorded.
+   */
+  async function onceAll(
+    input: StageInput,
+    stages: readonly Stage[],
+    work: (tx: Db, ctx: Loaded) => Promise<StageWork<unknown>[]>,
+  ): Promise<unknown[]> {
     return guarded(async () => {
       await testDelay(s.delayMs);
-      const key = idempotencyKey();
-      const recorded = await stageResultByKey(s.db, key);
-      if (recorded) return summaryOf<T>(recorded);
+      const activityKey = idempotencyKey();
+      const keys = stages.length === 1 ? [activityKey] : stages.map((stage) => `${activityKey}/${stage}`);
+      // All of an activity's rows commit together: the last one tells whether it already ran.
+      if (await stageResultByKey(s.db, keys.at(-1)!)) return recordedSummaries(keys);
       const ctx = await load(input.accountId);
       try {
         return await s.db.transaction(async (tx) => {
-          const r = await work(tx, ctx);
+          const works = await work(tx, ctx);
           const ref = ctx.rules.ref;
-          const { row, inserted } = await appendStageResult(tx, {
-            accountId: input.accountId,
-            cycleYear: input.cycleYear,
-            stage,
-            ruleSetIndustry: ref.industry,
-            ruleSetVersion: ref.version ?? 0,
-            input: r.input,
-            output: { ...r.output, summary: r.summary },
-            explanation: r.explanation ?? null,
-            idempotencyKey: key,
-          });
-          // Another attempt of this very activity got there first: undo ours, answer with its result.
-          if (!inserted) throw new AlreadyRecorded(row);
+          for (const [i, r] of works.entries()) {
+            const { row, inserted } = await appendStageResult(tx, {
+              accountId: input.accountId,
+              cycleYear: input.cycleYear,
+              stage: stages[i]!,
+              ruleSetIndustry: ref.industry,
+              ruleSetVersion: ref.version ?? 0,
+              input: r.input,
+              output: { ...r.output, summary: r.summary },
+              explanation: r.explanation ?? null,
+              idempotencyKey: keys[i]!,
+            });
+            // Another attempt of this very activity got there first: undo ours, answer with its result.
+            if (!inserted) throw new AlreadyRecorded(row);
+          }
           await updateComputed(tx, input.accountId, {
-            ...r.patch,
+            ...(Object.assign({}, ...works.map((r) => r.patch)) as AccountComputedPatch),
             cycleYear: input.cycleYear,
             ruleSetIndustry: ref.industry,
             ruleSetVersion: ref.version ?? 0,
           });
-          return r.summary;
+          return works.map((r) => r.summary);
         });
       } catch (error) {
-        if (error instanceof AlreadyRecorded) return summaryOf<T>(error.row);
+        if (error instanceof AlreadyRecorded) return recordedSummaries(keys);
         throw error;
       }
     });
+  }
+
+  async function recordedSummaries(keys: readonly string[]): Promise<unknown[]> {
+    const rows = await Promise.all(keys.map((key) => stageResultByKey(s.db, key)));
+    return rows.map((row, i) => {
+      if (!row) throw new Error(`stage result ${keys[i]} is missing though its activity committed`);
+      return summaryOf(row);
+    });
+  }
+
+  async function once<T>(stage: Stage, input: StageInput, work: (tx: Db, ctx: Loaded) => Promise<StageWork<T>>): Promise<T> {
+    const [summary] = await onceAll(input, [stage], async (tx, ctx) => [await work(tx, ctx)]);
+    return summary as T;
   }
 
   return {
@@ -191,101 +314,37 @@ export function stageActivities(s: Shared) {
     },
 
     async gradeStage(input: StageInput): Promise<GradeSummary> {
-      return once('grade', input, async (_tx, { account, state, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
-        return {
-          summary: { ruleSet: ruleSetUsed(rules), score: decision.score, tier: decision.tier },
-          input: {
-            industry: account.industry ?? null,
-            revenueWithUs: account.revenueWithUs ?? null,
-            potential: account.potential ?? null,
-            demonstration: account.demonstration ?? null,
-            winnability: account.winnability ?? null,
-            quotaCutoffs: input.quotaCutoffs ?? null,
-          },
-          output: { score: decision.score, dimensions: decision.dimensions, tier: decision.tier },
-          explanation: explanation.grade,
-          patch: { stage: 'grade', waitingFor: null, score: decision.score, tier: decision.tier },
-        };
-      });
+      return once('grade', input, async (_tx, ctx) => gradeWork(input, ctx, explained(input, ctx)));
     },
 
     async classifyStage(input: StageInput): Promise<ClassifySummary> {
-      return once('classify', input, async (_tx, { account, state, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
-        return {
-          summary: { ruleSet: ruleSetUsed(rules), class: decision.class },
-          input: { revenueScore: decision.dimensions.revenue, potentialScore: decision.dimensions.potential },
-          output: {
-            class: decision.class,
-            contributionLevel: decision.contributionLevel,
-            potentialLevel: decision.potentialLevel,
-          },
-          explanation: explanation.classify,
-          patch: { stage: 'classify', waitingFor: null, class: decision.class },
-        };
-      });
+      return once('classify', input, async (_tx, ctx) => classifyWork(ctx, explained(input, ctx)));
     },
 
     async relationshipStage(input: StageInput): Promise<RelationshipSummary> {
-      return once('relationship', input, async (_tx, { account, state, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
-        return {
-          summary: {
-            ruleSet: ruleSetUsed(rules),
-            closeness: decision.closeness,
-            advantage: decision.advantage,
-            flags: decision.flags,
-          },
-          input: {
-            contacts: account.contacts,
-            competitors: account.competitors,
-            influenceLinks: account.influenceLinks,
-            previousCloseness: account.previousCloseness ?? null,
-          },
-          output: { ...decision.relationship, flags: decision.flags },
-          explanation: explanation.relationship,
-          patch: { stage: 'relationship', waitingFor: null, closeness: decision.closeness, advantage: decision.advantage },
-        };
-      });
+      return once('relationship', input, async (_tx, ctx) => relationshipWork(ctx, explained(input, ctx)));
     },
 
     async coverageStage(input: StageInput): Promise<CoverageSummary> {
-      return once('coverage', input, async (tx, { account, state, rules }) => {
-        const first = decideAccount(account, rules, decideContext(input, state));
-        const teams = await teamDirectoryFor(tx, first.coverage.team);
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state, { teams }));
-        const c = decision.coverage;
-        return {
-          summary: {
-            ruleSet: ruleSetUsed(rules),
-            track: c.track,
-            team: c.team,
-            owner: c.owner,
-            strategy: decision.strategy,
-            snapshot: snapshotOf(decision),
-          },
-          input: {
-            tier: decision.tier,
-            industry: account.industry ?? null,
-            region: account.region ?? null,
-            ownerId: account.ownerId ?? null,
-          },
-          output: { coverage: c, strategy: decision.strategy, investment: decision.investment },
-          explanation: { coverage: explanation.coverage, strategy: explanation.strategy, investment: explanation.investment },
-          patch: {
-            stage: 'coverage',
-            waitingFor: null,
-            coverageLine: c.line,
-            coverageTeam: c.team,
-            coverageTrack: c.track,
-            presalesTier: c.presalesTier,
-            strategy: decision.strategy,
-            investment: decision.investment,
-            ...(c.owner !== null && c.owner !== (account.ownerId ?? null) ? { ownerId: c.owner } : {}),
-          },
-        };
+      return once('coverage', input, async (tx, ctx) => coverageWork(ctx, await explainedWithTeams(tx, input, ctx)));
+    },
+
+    /**
+     * Grade, classify, relationship and coverage in one activity: one read of the account, one
+     * explained decision, four audit rows in one transaction. The four stages are pure functions
+     * of the same data, so deciding them together also means they all see the same account.
+     */
+    async assessStages(input: StageInput): Promise<AssessSummary> {
+      const [grade, classify, relationship, coverage] = await onceAll(input, ASSESS_STAGES, async (tx, ctx) => {
+        const e = await explainedWithTeams(tx, input, ctx);
+        return [gradeWork(input, ctx, e), classifyWork(ctx, e), relationshipWork(ctx, e), coverageWork(ctx, e)];
       });
+      return {
+        grade: grade as GradeSummary,
+        classify: classify as ClassifySummary,
+        relationship: relationship as RelationshipSummary,
+        coverage: coverage as CoverageSummary,
+      };
     },
 
     async planStage(input: StageInput): Promise<PlanSummary> {
