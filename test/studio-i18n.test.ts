@@ -16,6 +16,7 @@ import {
   translateIssue,
   translateImport,
   translatePlural,
+  translateRuleText,
   type MessageKey,
 } from '../studio/src/lib/i18n/catalog.js';
 import { validateRuleSet } from '../engine/ruleset/validate.js';
@@ -280,6 +281,41 @@ describe('import problem messages', () => {
     expect(translateImport('en', { code: 'csv.fieldTooLarge', params: { max: 65536 } })).toBe(
       'field too large (more than 65536 characters)',
     );
+  });
+});
+
+describe('rule-set texts', () => {
+  /** The plan goals and action titles of the default rule sets, in rule set order. */
+  function defaultPlanTexts(): string[] {
+    const texts: string[] = [];
+    for (const file of filesUnder(join(ROOT, 'rules', 'defaults'), ['.json'])) {
+      const plan = (
+        JSON.parse(readFileSync(file, 'utf8')) as {
+          plan?: { goals?: Record<string, string>; templates?: Record<string, { title: string; description?: string }[]> };
+        }
+      ).plan;
+      texts.push(...Object.values(plan?.goals ?? {}));
+      for (const list of Object.values(plan?.templates ?? {}))
+        for (const t of list) texts.push(t.title, ...(t.description ? [t.description] : []));
+    }
+    return texts;
+  }
+
+  it('have a catalogue entry for every default plan goal and action (the English entry is the text itself)', () => {
+    const texts = defaultPlanTexts();
+    expect(texts.length).toBeGreaterThan(10);
+    const catalogued = new Set(
+      Object.entries(en)
+        .filter(([k]) => k.startsWith('ruleText.'))
+        .map(([, v]) => v),
+    );
+    expect(texts.filter((text) => !catalogued.has(text))).toEqual([]);
+  });
+
+  it('translate the default texts and leave an admin’s own as written', () => {
+    expect(translateRuleText('zh-CN', 'Run a pilot')).toBe('开展试点');
+    expect(translateRuleText('en', 'Run a pilot')).toBe('Run a pilot');
+    expect(translateRuleText('zh-CN', 'Run two pilots')).toBe('Run two pilots');
   });
 });
 

@@ -98,6 +98,23 @@ export function translateImport(locale: Locale, message: NestedMessage): string 
 }
 
 /**
+ * Texts that come from the rule sets (a plan's goal, its actions' titles) are the admins' words,
+ * stored as written. The default rule sets' English texts have catalogue entries under
+ * `ruleText.` whose English message is that very text: such a text is shown in the user's
+ * language, and any other (an admin's own) as it is.
+ */
+let ruleTextKeys: Map<string, MessageKey> | undefined;
+export function translateRuleText(locale: Locale, text: string): string {
+  if (!ruleTextKeys) {
+    ruleTextKeys = new Map();
+    for (const [key, message] of Object.entries(catalogs.en))
+      if (key.startsWith('ruleText.')) ruleTextKeys.set(message, key as MessageKey);
+  }
+  const key = ruleTextKeys.get(text);
+  return key ? translate(locale, key) : text;
+}
+
+/**
  * The best supported locale for an `Accept-Language` header (or a `LANG` value such as
  * `zh_CN.UTF-8`): any Chinese variant reads the simplified catalogue, any English one `en`.
  */

@@ -12,6 +12,7 @@ import {
   translate,
   translateIssue,
   translatePlural,
+  translateRuleText,
   type CodedMessage,
   type Locale,
   type MessageKey,
@@ -52,6 +53,8 @@ export interface I18n {
   label(namespace: string, value: string | null | undefined): string;
   /** A rule-set validation issue (or any coded message) in this locale. */
   issue(issue: CodedMessage): string;
+  /** A text from a rule set (a plan's goal, an action's title): the default ones translated, others as written. */
+  ruleText(text: string | null | undefined): string;
   number(n: number | null | undefined, options?: Intl.NumberFormatOptions): string;
   /** An amount in the deployment's currency, without decimals unless asked. */
   money(n: number | null | undefined, options?: Intl.NumberFormatOptions): string;
@@ -86,6 +89,8 @@ export function createI18n(settings: () => I18nSettings): I18n {
     t: (key, params) => translate(settings().locale, key, params),
     tn: (key, count, params) => translatePlural(settings().locale, key, count, params),
     issue: (issue) => translateIssue(settings().locale, issue),
+    ruleText: (text) =>
+      text === null || text === undefined || text === '' ? none() : translateRuleText(settings().locale, text),
     label: (namespace, value) => {
       if (value === null || value === undefined || value === '') return none();
       const key = `${namespace}.${value}`;
