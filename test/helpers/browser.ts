@@ -396,13 +396,32 @@ export async function startStudio(opts: StartOptions = {}): Promise<StudioServer
   return { url, dataDir, ...(databaseUrl ? { databaseUrl } : {}), ...(temporal ? { temporal } : {}), output, stop };
 }
 
-/** Signs in through the form, as a user would, and waits for the page after sign-in. */
+/**
+ * Signs in through the form, as a user would, and waits for the page after sign-in.
+ *
+ * What is typed before the page has hydrated is lost: hydration puts the inputs back to the
+ * component's state (empty), and the form then posts no credentials ("Enter your e-mail and
+ * password"). So this waits for the page's scripts first, and types again should hydration still
+ * have cleared the fields; any other refusal fails at once with the server's answer.
+ */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   if (!new URL(page.url()).pathname.startsWith('/signin')) await page.goto('/signin');
-  await page.locator('input[name="email"]').fill(email);
-  await page.locator('input[name="password"]').fill(password);
-  await Promise.all([
-    page.waitForURL((u) => !u.pathname.startsWith('/signin')),
-    page.locator('main form button[type="submit"]').click(),
-  ]);
+  await page.waitForLoadState('networkidle');
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('input[name="email"]').fill(email);
+    await page.locator('input[name="password"]').fill(password);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/signin'),
+      page.locator('main form button[type="submit"]').click(),
+    ]);
+    // A redirect (303 without JavaScript, a `redirect` result with it) has no body to read.
+    const body = await response.text().catch(() => '');
+    const refused = response.status() >= 400 || body.includes('"type":"failure"');
+    if (!refused) {
+      await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+      return;
+    }
+    if (!body.includes('auth.error.missing') || attempt === 3)
+      throw new Error(`signing in as ${email} was refused (${response.status()}): ${body.slice(0, 300)}`);
+  }
 }
