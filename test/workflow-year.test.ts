@@ -229,7 +229,8 @@ describe('account workflow, one year on the time-skipping server', () => {
       () => reviewProgress(review),
       (p) => p.status === 'completed',
     );
-    expect(progress).toMatchObject({ year, total: 1, done: 1, failed: 0, inFlight: 0 });
+    // Reviewed, then released into its next cycle (startCycle) once every account had answered.
+    expect(progress).toMatchObject({ year, total: 1, done: 1, failed: 0, inFlight: 0, released: 1 });
 
     s = await state('year two', (s) => s.cycleYear === year + 1 && s.waitingFor === 'plan-approval');
     expect(s.run).toBe(2);

@@ -32,6 +32,7 @@ import {
   profileUpdatedSignal,
   reviewSignal,
   rulesPublishedSignal,
+  startCycleSignal,
   stateQuery,
 } from './messages.js';
 import { refusal } from './refusals.js';
@@ -60,6 +61,7 @@ import {
 } from './types.js';
 
 const DAY_MS = 86_400_000;
+const CYCLE_HOLD_MAX_MS = 7 * DAY_MS;
 
 /** The history's one-line summaries of the decision stages. */
 const SUMMARY = {
@@ -198,6 +200,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   let accountDirty = false;
   let rulesDirty = false;
   let reviewRequest: ReviewRequest | null = null;
+  let cycleReleased = false;
   let deciding = false;
   const deliveries = new Set<Promise<void>>();
 
@@ -377,6 +380,10 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   setHandler(rulesPublishedSignal, (published) => {
     const industry = published?.industry;
     if (!industry || industry === '*' || industry === state.industry || industry === state.ruleSet?.industry) rulesDirty = true;
+  });
+  // Only a held next cycle (`cycle-wait`) waits for it; anywhere else it changes nothing.
+  setHandler(startCycleSignal, () => {
+    cycleReleased = true;
   });
   setHandler(reviewSignal, (req) => {
     // A repeated request for the same run (the review workflow retried) is already queued.
@@ -560,6 +567,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           before: state.cycleStart,
           planId: state.plan?.status === 'approved' ? state.plan.id : null,
           opportunityIds: state.opportunityIds,
+          ...(req.holdNextCycle ? { holdNextCycle: true } : {}),
         }),
       (r) => `tier ${r.after.tier}, class ${r.after.class}; attainment ${r.attainment ?? 'n/a'}`,
     );
@@ -579,7 +587,15 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     });
     syncSearchAttributes();
     await acknowledge(req, { accountId: state.accountId, ok: true });
-    await continueAsNewWith(nextCycle(state, Math.max(req.year, state.cycleYear) + 1, req, result.attainment));
+    const next = nextCycle(state, Math.max(req.year, state.cycleYear) + 1, req, result.attainment);
+    // A run that releases the next cycles itself (once every account is reviewed) keeps this one
+    // waiting; older runs never set the flag, so their histories replay unchanged.
+    if (req.holdNextCycle && !cycleReleased) {
+      next.step = 'cycle-wait';
+      next.waitingFor = 'cycle-start';
+      next.cycleHoldUntil = new Date(Date.now() + CYCLE_HOLD_MAX_MS).toISOString();
+    }
+    await continueAsNewWith(next);
   }
 
   // ---- the stages --------------------------------------------------------------------------------
@@ -809,6 +825,18 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         if (r.backToPlan) state.step = 'plan';
         state.stage = r.backToPlan ? 'plan' : 'execute';
         syncSearchAttributes();
+        break;
+      }
+
+      case 'cycle-wait': {
+        setWaiting('cycle-start');
+        // A review run that never releases it (terminated) does not hold the account past a week.
+        const until = state.cycleHoldUntil ? Date.parse(state.cycleHoldUntil) : Date.now();
+        await wait(() => cycleReleased, until - Date.now());
+        if (cycleReleased || Date.now() >= until) {
+          state.cycleHoldUntil = null;
+          state.step = 'profile';
+        }
         break;
       }
 

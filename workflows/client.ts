@@ -91,6 +91,7 @@ export interface StartAccountsOptions {
   taskQueue?: string;
   /** Start calls in flight at once. Default 20. */
   concurrency?: number;
+  /** Default `{ localActivities: true }`. */
   workflow?: AccountWorkflowOptions;
   onProgress?: (done: number, total: number) => void;
 }
@@ -116,7 +117,7 @@ export async function startAccountWorkflows(
       await client.workflow.start(accountWorkflow, {
         workflowId: accountWorkflowId(accountId),
         taskQueue,
-        args: [{ accountId, ...(opts.workflow ? { options: opts.workflow } : {}) }],
+        args: [{ accountId, options: opts.workflow ?? { localActivities: true } }],
         typedSearchAttributes: espSearchAttributes({ EspStage: 'profile' }),
       });
       outcomes[i] = { kind: 'started' };

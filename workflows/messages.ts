@@ -30,6 +30,8 @@ export const accountUpdatedSignal = defineSignal('accountUpdated');
 export const rulesPublishedSignal = defineSignal<[RulesPublishedInput]>('rulesPublished');
 /** Sent by the review workflow: write the year's review, acknowledge, start the next cycle. */
 export const reviewSignal = defineSignal<[ReviewRequest]>('review');
+/** Sent by the review workflow once every account is reviewed: a held next cycle starts. */
+export const startCycleSignal = defineSignal<[{ year: number }]>('startCycle');
 
 export const approvePlanUpdate = defineUpdate<ApprovePlanResult, [ApprovePlanInput]>('approvePlan');
 export const logVisitUpdate = defineUpdate<LogVisitResult, [LogVisitInput]>('logVisit');

@@ -2,20 +2,23 @@
  * The annual review (`review:<year>`, or started by the schedule): walks every account with a
  * bounded window of `review` signals to the account workflows (never thousands at once: the SQLite
  * dev server stalls near 1,000 concurrent workflows), waits for their acknowledgements, and keeps
- * its progress in a query and in the review_runs table. Continues as new between pages so a run
- * over 100k accounts keeps a short history.
+ * its progress in a query and in the review_runs table. Once every account is reviewed it tells
+ * them to start their next cycle (`startCycle`, page by page): the spec's "over all accounts …
+ * then the next year's cycle starts", and the review's window is not slowed by the next cycles'
+ * stages. Continues as new between pages so a run over 100k accounts keeps a short history.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EspActivities } from './activities/index.js';
-import { accountReviewedSignal, progressQuery, reviewSignal } from './messages.js';
+import { accountReviewedSignal, progressQuery, reviewSignal, startCycleSignal } from './messages.js';
 import {
   accountWorkflowId,
   type ReviewAck,
@@ -28,6 +31,8 @@ import {
 
 const MAX_FAILURES_KEPT = 50;
 const MAX_HISTORY_EVENTS = 10_000;
+/** Signals in flight at once while releasing the next cycles (the server caps pending signals at 2,000). */
+const RELEASE_PAGE = 200;
 
 const acts = proxyActivities<EspActivities>({
   startToCloseTimeout: '5 minutes',
@@ -60,6 +65,8 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
   const window = Math.max(1, input.window ?? 50);
   const pageSize = Math.max(1, input.pageSize ?? 200);
   const ackTimeoutMs = msOf(input.ackTimeout ?? '30 minutes');
+  // Runs from before this patch let each account start its next cycle right after its review.
+  const releases = patched('review-releases-next-cycles');
 
   let c: ReviewCarried | null = input.carried ?? null;
   let status: ReviewProgress['status'] = c ? 'running' : 'starting';
@@ -73,6 +80,7 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
     skipped: c?.skipped ?? 0,
     failed: c?.failed ?? 0,
     inFlight: c ? Object.keys(c.inFlight).length : 0,
+    released: c?.release?.released ?? 0,
     failures: c?.failures ?? [],
   });
   setHandler(progressQuery, progress);
@@ -144,6 +152,7 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
         replyTo: info.workflowId,
         rankedTier: item.rankedTier,
         cutoffs: item.cutoffs,
+        ...(releases ? { holdNextCycle: true } : {}),
       })
       .catch((error: unknown) => {
         // No running account workflow (never started, or terminated): nothing will answer.
@@ -162,6 +171,31 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
     if (carried.failed === failuresRecorded) return;
     failuresRecorded = carried.failed;
     await acts.recordReviewFailures({ reviewRunId: carried.reviewRunId, failed: carried.failed });
+  }
+
+  /**
+   * Tells every account, in the review's order and a page at a time, to start its next cycle. An
+   * account without a running workflow (or not held) is skipped: the signal changes nothing there.
+   */
+  async function releaseNextCycles(): Promise<void> {
+    const release = (carried.release ??= { cursor: null, exhausted: false, released: 0 });
+    while (!release.exhausted) {
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof reviewWorkflow>({ ...input, year, carried });
+      }
+      const page = await acts.reviewAccountsPage({
+        reviewRunId: carried.reviewRunId,
+        cursor: release.cursor,
+        limit: RELEASE_PAGE,
+      });
+      await Promise.allSettled(
+        page.items.map((item) => getExternalWorkflowHandle(accountWorkflowId(item.id)).signal(startCycleSignal, { year })),
+      );
+      release.released += page.items.length;
+      release.cursor = page.next;
+      release.exhausted = page.next === null;
+    }
   }
 
   let page: ReviewPageItem[] = [];
@@ -185,10 +219,14 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
     while (page.length > 0 && Object.keys(carried.inFlight).length < window) send(page.shift()!);
   }
 
-  await Promise.allSettled([...sending]);
-  await inFlightBelow(1);
-  const final = await acts.finishReviewRun({ reviewRunId: carried.reviewRunId, failed: carried.failed });
-  failuresRecorded = final.failed;
+  if (!carried.finished) {
+    await Promise.allSettled([...sending]);
+    await inFlightBelow(1);
+    const final = await acts.finishReviewRun({ reviewRunId: carried.reviewRunId, failed: carried.failed });
+    failuresRecorded = final.failed;
+    if (releases) carried.finished = true;
+  }
+  if (releases) await releaseNextCycles();
   status = 'completed';
   await condition(allHandlersFinished);
   return progress();

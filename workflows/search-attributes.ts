@@ -40,9 +40,7 @@ export function isSearchAttributeName(name: string): name is SearchAttributeName
 }
 
 /** `typedSearchAttributes` for workflow start options, e.g. `espSearchAttributes({ EspStage: 'onboarding' })`. */
-export function espSearchAttributes(
-  values: Partial<Record<SearchAttributeName, string>>,
-): SearchAttributePair[] {
+export function espSearchAttributes(values: Partial<Record<SearchAttributeName, string>>): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [];
   for (const name of SEARCH_ATTRIBUTES) {
     const value = values[name];

@@ -32,10 +32,13 @@ export type Step =
   | 'plan-revision'
   | 'execute-start'
   | 'execute'
-  | 'error-wait';
+  | 'error-wait'
+  /** Reviewed; the next cycle waits for the review run to release it (`startCycle`). */
+  | 'cycle-wait';
 
 /** What the workflow is waiting for; null while a stage runs. */
-export type WaitingFor = 'profile-data' | 'plan-approval' | 'plan-revision' | 'next-monitor' | 'error-resolution' | null;
+export type WaitingFor =
+  'profile-data' | 'plan-approval' | 'plan-revision' | 'next-monitor' | 'error-resolution' | 'cycle-start' | null;
 
 export interface StageRun {
   stage: Stage;
@@ -143,10 +146,17 @@ export interface AccountState {
   lastHandoff: { outboxId: number; delivered: boolean; reason: string | null } | null;
   /** Runs of this workflow id so far (continue-as-new count + 1). */
   run: number;
+  /** In `cycle-wait`: when the next cycle starts even if the review run never releases it. */
+  cycleHoldUntil?: string | null;
 }
 
 export interface AccountWorkflowOptions {
-  /** Run the stage activities as local activities (fewer server round trips; the bench). */
+  /**
+   * Run the stage activities as local activities, in the worker that runs the workflow task: no
+   * activity task round trips through the server (about twice the accounts per second on the dev
+   * server, `npm run bench -- workflows`). `startAccountWorkflows` sets it unless told otherwise;
+   * false makes each stage an activity task that any worker may pick up.
+   */
   localActivities?: boolean;
   /** Per-attempt timeout of a stage activity. Default 1 minute. */
   activityTimeout?: string;
@@ -228,6 +238,11 @@ export interface ReviewRequest {
   replyTo: string;
   rankedTier?: Tier | null;
   cutoffs?: TierCutoffs | null;
+  /**
+   * The review run starts the next cycles itself (`startCycle`) once every account is reviewed:
+   * the account continues into its next cycle and waits there. Absent (older runs): it starts at once.
+   */
+  holdNextCycle?: boolean;
 }
 
 export interface ReviewAck {
@@ -359,6 +374,8 @@ export interface ReviewStageInput extends StageInput {
   before: Snapshot | null;
   planId: number | null;
   opportunityIds: string[];
+  /** The next cycle will wait for `startCycle`: what the account's row says it waits for. */
+  holdNextCycle?: boolean;
 }
 
 export interface ReviewSummary {
@@ -409,6 +426,10 @@ export interface ReviewCarried {
   inFlight: Record<string, string>;
   failures: ReviewFailure[];
   startedAt: string;
+  /** Every account is reviewed and the run recorded as finished. */
+  finished?: boolean;
+  /** Releasing the next cycles (`startCycle`), page by page in the review's order. */
+  release?: { cursor: ReviewCursor | null; exhausted: boolean; released: number };
 }
 
 export interface ReviewCursor {
@@ -426,6 +447,8 @@ export interface ReviewProgress {
   skipped: number;
   failed: number;
   inFlight: number;
+  /** Accounts told to start their next cycle, once every account is reviewed. */
+  released: number;
   /** The last failures (bounded). */
   failures: ReviewFailure[];
 }

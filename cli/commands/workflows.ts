@@ -55,13 +55,14 @@ export function formatState(s: AccountState): string {
 
 const startCommand: Command = {
   path: ['workflows', 'start'],
-  usage: '[<accountId>...] [--all] [--concurrency N] [--local-activities]',
-  summary: 'Start the durable workflow of each account (of every account with --all); running ones are left alone.',
+  usage: '[<accountId>...] [--all] [--concurrency N] [--task-activities]',
+  summary:
+    'Start the durable workflow of each account (of every account with --all); running ones are left alone. Stages run as local activities unless --task-activities.',
   async run(args) {
     const { values, positionals } = parseOptions(args, {
       all: { type: 'boolean', default: false },
       concurrency: { type: 'string' },
-      'local-activities': { type: 'boolean', default: false },
+      'task-activities': { type: 'boolean', default: false },
     });
     if (values.all === positionals.length > 0) throw new CliError('give account ids or --all (not both)');
     const concurrency = positiveInt('concurrency', values.concurrency, 20);
@@ -70,7 +71,7 @@ const startCommand: Command = {
       startAccountWorkflows(c.client, ids, {
         taskQueue: c.taskQueue,
         concurrency,
-        ...(values['local-activities'] ? { workflow: { localActivities: true } } : {}),
+        workflow: { localActivities: !values['task-activities'] },
       }),
     );
     process.stdout.write(

@@ -2,7 +2,7 @@
  * Accounts and what the engine reads with them (contacts, competitors, influence links), plus the
  * computed columns the workflows write back for the studio's list.
  */
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, getTableName, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type {
   Account,
@@ -266,11 +266,15 @@ export type AccountState = Pick<
   | 'updatedAt'
 >;
 
+type ContactRow = typeof contacts.$inferSelect;
+type CompetitorRow = typeof competitors.$inferSelect;
+type LinkRow = typeof influenceLinks.$inferSelect;
+
 function toAccount(
   row: AccountRow,
-  cs: (typeof contacts.$inferSelect)[],
-  comps: (typeof competitors.$inferSelect)[],
-  links: (typeof influenceLinks.$inferSelect)[],
+  cs: readonly Pick<ContactRow, keyof typeof CONTACT_FIELDS>[],
+  comps: readonly Pick<CompetitorRow, keyof typeof COMPETITOR_FIELDS>[],
+  links: readonly Pick<LinkRow, keyof typeof LINK_FIELDS>[],
 ): Account {
   return {
     id: row.id,
@@ -332,15 +336,66 @@ function stateOf(row: AccountRow): AccountState {
   };
 }
 
-function groupBy<T extends { accountId: string }>(rows: T[]): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const list = m.get(r.accountId);
-    if (list) list.push(r);
-    else m.set(r.accountId, [r]);
-  }
-  return m;
+// The child rows an account is made of, as JSON built by the database: one query reads an account
+// whole (every stage activity reads one; four queries each were a good part of their cost).
+const CONTACT_FIELDS = {
+  id: contacts.id,
+  name: contacts.name,
+  title: contacts.title,
+  reportsTo: contacts.reportsTo,
+  influence: contacts.influence,
+  decisionRole: contacts.decisionRole,
+  behavior: contacts.behavior,
+  stance: contacts.stance,
+  competitorStances: contacts.competitorStances,
+  interactions90d: contacts.interactions90d,
+} satisfies Partial<Record<keyof ContactRow, PgColumn>>;
+const COMPETITOR_FIELDS = {
+  id: competitors.id,
+  name: competitors.name,
+  share: competitors.share,
+  theirOffer: competitors.theirOffer,
+  ourEdge: competitors.ourEdge,
+} satisfies Partial<Record<keyof CompetitorRow, PgColumn>>;
+const LINK_FIELDS = { from: influenceLinks.from, to: influenceLinks.to, weight: influenceLinks.weight } satisfies Partial<
+  Record<keyof LinkRow, PgColumn>
+>;
+
+// Drizzle leaves columns unqualified in a one-table select; the correlation must not be.
+const outer = (column: PgColumn): SQL => sql.raw(`"${getTableName(column.table)}"."${column.name}"`);
+
+/** `[{field: value, …}]` of an account's rows of `table`, in `order`. */
+function childrenJson<T>(table: PgTable, fields: Record<string, PgColumn>, accountId: PgColumn, order: SQL): SQL<T[]> {
+  const pairs = sql.join(
+    Object.entries(fields).map(([key, column]) => sql`${sql.raw(`'${key}'`)}, ${column}`),
+    sql`, `,
+  );
+  return sql<
+    T[]
+  >`(select coalesce(json_agg(json_build_object(${pairs}) order by ${order}), '[]'::json) from ${table} where ${outer(accountId)} = ${outer(accounts.id)})`;
 }
+
+const ACCOUNT_WHOLE = {
+  ...getTableColumns(accounts),
+  contactsJson: childrenJson<Pick<ContactRow, keyof typeof CONTACT_FIELDS>>(
+    contacts,
+    CONTACT_FIELDS,
+    contacts.accountId,
+    sql`${contacts.position}, ${contacts.id}`,
+  ),
+  competitorsJson: childrenJson<Pick<CompetitorRow, keyof typeof COMPETITOR_FIELDS>>(
+    competitors,
+    COMPETITOR_FIELDS,
+    competitors.accountId,
+    sql`${competitors.position}, ${competitors.id}`,
+  ),
+  linksJson: childrenJson<Pick<LinkRow, keyof typeof LINK_FIELDS>>(
+    influenceLinks,
+    LINK_FIELDS,
+    influenceLinks.accountId,
+    sql`${influenceLinks.position}`,
+  ),
+};
 
 /** Accounts in the engine's shape with their state, in the order of `ids` (missing ids skipped). */
 export async function getAccountsWithState(db: Db, ids: readonly string[]): Promise<{ account: Account; state: AccountState }[]> {
@@ -348,30 +403,10 @@ export async function getAccountsWithState(db: Db, ids: readonly string[]): Prom
   const unique = [...new Set(ids)];
   const out = new Map<string, { account: Account; state: AccountState }>();
   for (const batch of chunks(unique, BATCH_SIZE)) {
-    // Sequential on purpose: the four reads then see one consistent picture inside a caller's
-    // transaction, and PGlite would serialise them anyway.
-    const rows = await db.select().from(accounts).where(inArray(accounts.id, batch));
-    const cs = await db
-      .select()
-      .from(contacts)
-      .where(inArray(contacts.accountId, batch))
-      .orderBy(asc(contacts.position), asc(contacts.id));
-    const comps = await db
-      .select()
-      .from(competitors)
-      .where(inArray(competitors.accountId, batch))
-      .orderBy(asc(competitors.position), asc(competitors.id));
-    const links = await db
-      .select()
-      .from(influenceLinks)
-      .where(inArray(influenceLinks.accountId, batch))
-      .orderBy(asc(influenceLinks.position));
-    const [byC, byComp, byL] = [groupBy(cs), groupBy(comps), groupBy(links)];
-    for (const row of rows)
-      out.set(row.id, {
-        account: toAccount(row, byC.get(row.id) ?? [], byComp.get(row.id) ?? [], byL.get(row.id) ?? []),
-        state: stateOf(row),
-      });
+    // One statement, so the account and its rows are one consistent picture.
+    const rows = await db.select(ACCOUNT_WHOLE).from(accounts).where(inArray(accounts.id, batch));
+    for (const { contactsJson, competitorsJson, linksJson, ...row } of rows)
+      out.set(row.id, { account: toAccount(row, contactsJson, competitorsJson, linksJson), state: stateOf(row) });
   }
   return ids.flatMap((id) => {
     const found = out.get(id);

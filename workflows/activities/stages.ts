@@ -583,7 +583,7 @@ export function stageActivities(s: Shared) {
           output: { ...review },
           patch: {
             stage: 'review',
-            waitingFor: null,
+            waitingFor: input.holdNextCycle ? 'cycle-start' : null,
             score: after.score,
             tier: after.tier,
             class: after.class,

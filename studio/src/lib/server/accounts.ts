@@ -101,7 +101,7 @@ export async function levelSpecs(db: Db): Promise<LevelSpecs> {
 
 // ---- the list's query ---------------------------------------------------------------------------
 
-export const WAITING_FOR = ['profile-data', 'plan-approval', 'plan-revision', 'next-monitor', 'error-resolution'] as const;
+export const WAITING_FOR = ['profile-data', 'plan-approval', 'plan-revision', 'next-monitor', 'error-resolution', 'cycle-start'] as const;
 export const PAGE_SIZES = [25, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 50;
 
