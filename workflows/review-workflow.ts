@@ -15,10 +15,11 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EspActivities } from './activities/index.js';
-import { accountReviewedSignal, progressQuery, reviewSignal, startCycleSignal } from './messages.js';
+import { accountReviewedSignal, progressQuery, reviewSignal } from './messages.js';
 import {
   accountWorkflowId,
   type ReviewAck,
@@ -26,6 +27,7 @@ import {
   type ReviewFailure,
   type ReviewPageItem,
   type ReviewProgress,
+  type ReviewRequest,
   type ReviewWorkflowInput,
 } from './types.js';
 
@@ -63,6 +65,7 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
   const info = workflowInfo();
   const year = input.year ?? defaultReviewYear(new Date(Date.now()));
   const window = Math.max(1, input.window ?? 50);
+  const refill = Math.max(1, Math.floor(window / 2));
   const pageSize = Math.max(1, input.pageSize ?? 200);
   const ackTimeoutMs = msOf(input.ackTimeout ?? '30 minutes');
   // Runs from before this patch let each account start its next cycle right after its review.
@@ -131,8 +134,31 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
     }
   }
 
+  /**
+   * Since the patch: one timer at a time for the oldest acknowledgement's deadline, rather than a
+   * timer started and cancelled for every acknowledgement (two events and two commands each, on a
+   * workflow whose task rate bounds the whole review).
+   */
+  let expiring = false;
+  async function expireLoop(): Promise<void> {
+    for (;;) {
+      await condition(() => Object.keys(carried.inFlight).length > 0);
+      const oldest = Math.min(...Object.values(carried.inFlight).map((t) => Date.parse(t)));
+      await sleep(Math.max(1, oldest + ackTimeoutMs - Date.now()));
+      expireOverdue();
+    }
+  }
+
   /** Waits until fewer than `limit` accounts are in flight, expiring those that never answer. */
   async function inFlightBelow(limit: number): Promise<void> {
+    if (releases) {
+      if (!expiring) {
+        expiring = true;
+        void expireLoop();
+      }
+      await condition(() => Object.keys(carried.inFlight).length < limit);
+      return;
+    }
     while (Object.keys(carried.inFlight).length >= limit) {
       const oldest = Math.min(...Object.values(carried.inFlight).map((t) => Date.parse(t)));
       const freed = await condition(
@@ -143,17 +169,47 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
     }
   }
 
+  const requestFor = (item: ReviewPageItem): ReviewRequest => ({
+    year,
+    reviewRunId: carried.reviewRunId,
+    replyTo: info.workflowId,
+    rankedTier: item.rankedTier,
+    cutoffs: item.cutoffs,
+    ...(releases ? { holdNextCycle: true } : {}),
+  });
+
+  /** Since the patch: a batch of `review` signals sent by one activity (`signalAccounts`). */
+  function sendBatch(items: readonly ReviewPageItem[]): void {
+    const sentAt = new Date(Date.now()).toISOString();
+    for (const item of items) carried.inFlight[item.id] = sentAt;
+    const notAnswering = (accountId: string, why: string) => {
+      if (accountId in carried.inFlight) {
+        delete carried.inFlight[accountId];
+        fail(accountId, why);
+      }
+    };
+    const p = acts
+      .signalAccounts({
+        signal: 'review',
+        year,
+        accounts: items.map((item) => ({ accountId: item.id, request: requestFor(item) })),
+      })
+      .then(({ notRunning }) => {
+        for (const f of notRunning) notAnswering(f.accountId, `no running account workflow: ${f.error}`);
+      })
+      .catch((error: unknown) => {
+        for (const item of items) notAnswering(item.id, `could not be signalled: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        sending.delete(p);
+      });
+    sending.add(p);
+  }
+
   function send(item: ReviewPageItem): void {
     carried.inFlight[item.id] = new Date(Date.now()).toISOString();
     const p = getExternalWorkflowHandle(accountWorkflowId(item.id))
-      .signal(reviewSignal, {
-        year,
-        reviewRunId: carried.reviewRunId,
-        replyTo: info.workflowId,
-        rankedTier: item.rankedTier,
-        cutoffs: item.cutoffs,
-        ...(releases ? { holdNextCycle: true } : {}),
-      })
+      .signal(reviewSignal, requestFor(item))
       .catch((error: unknown) => {
         // No running account workflow (never started, or terminated): nothing will answer.
         if (item.id in carried.inFlight) {
@@ -189,9 +245,7 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
         cursor: release.cursor,
         limit: RELEASE_PAGE,
       });
-      await Promise.allSettled(
-        page.items.map((item) => getExternalWorkflowHandle(accountWorkflowId(item.id)).signal(startCycleSignal, { year })),
-      );
+      await acts.signalAccounts({ signal: 'startCycle', year, accounts: page.items.map((item) => ({ accountId: item.id })) });
       release.released += page.items.length;
       release.cursor = page.next;
       release.exhausted = page.next === null;
@@ -213,6 +267,12 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
       page = next.items;
       carried.cursor = next.next;
       if (next.next === null) carried.exhausted = true;
+      continue;
+    }
+    if (releases) {
+      // Refilled half a window at a time, so each signalling activity carries a real batch.
+      await inFlightBelow(window - refill + 1);
+      sendBatch(page.splice(0, window - Object.keys(carried.inFlight).length));
       continue;
     }
     await inFlightBelow(window);

@@ -2,6 +2,8 @@
  * The annual review run's activities: the run row and its progress, and the walk over all
  * accounts in pages, quota-mode industries first with their ranking ("rank, then grade").
  */
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { listIndustries } from '../../db/repositories/rule-sets.js';
 import { getAccounts, countAccounts } from '../../db/repositories/accounts.js';
 import { finishReviewRun } from '../../db/repositories/reviews.js';
@@ -20,8 +22,12 @@ import {
   type Tier,
   type TierCutoffs,
 } from '../../engine/index.js';
-import type { ReviewCursor, ReviewPage, ReviewPageItem } from '../types.js';
+import { reviewSignal, startCycleSignal } from '../messages.js';
+import { accountWorkflowId, type ReviewCursor, type ReviewPage, type ReviewPageItem, type ReviewRequest } from '../types.js';
 import { guarded, type Shared } from './deps.js';
+
+/** Signal calls in flight at once in `signalAccounts`. */
+const SIGNAL_LANES = 25;
 
 interface QuotaSetup {
   where: ReturnType<typeof quotaAccountsWhere>;
@@ -107,6 +113,37 @@ export function reviewRunActivities(s: Shared) {
           cursor = { phase: 'rest', after: null };
         }
       });
+    },
+
+    /**
+     * Signals a batch of account workflows through the client: one activity for many signals,
+     * instead of a command and two events per signal in the review workflow, whose task rate
+     * bounds the review. Accounts without a running workflow are returned; a retry re-signals
+     * the batch, which the accounts ignore (same review run) or acknowledge as already reviewed.
+     */
+    async signalAccounts(input: {
+      signal: 'review' | 'startCycle';
+      accounts: { accountId: string; request?: ReviewRequest }[];
+      year: number;
+    }): Promise<{ notRunning: { accountId: string; error: string }[] }> {
+      const client = Context.current().client;
+      const notRunning: { accountId: string; error: string }[] = [];
+      let next = 0;
+      const lane = async () => {
+        while (next < input.accounts.length) {
+          const { accountId, request } = input.accounts[next++]!;
+          const handle = client.workflow.getHandle(accountWorkflowId(accountId));
+          try {
+            if (input.signal === 'review') await handle.signal(reviewSignal, request!);
+            else await handle.signal(startCycleSignal, { year: input.year });
+          } catch (error) {
+            if (!(error instanceof WorkflowNotFoundError)) throw error;
+            notRunning.push({ accountId, error: error.message });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(SIGNAL_LANES, input.accounts.length) }, lane));
+      return { notRunning };
     },
 
     async recordReviewFailures(input: { reviewRunId: string; failed: number }): Promise<void> {
