@@ -14,7 +14,7 @@
  *
  * Options: --accounts N, --window W (accounts onboarding at once, default 100), --db postgres|pglite
  * (default postgres when 127.0.0.1:5432 answers), --task-activities (stage activities as activity
- * tasks instead of local activities, the default of `startAccountWorkflows`), --review-window W (accounts the review has in flight, default 50 as scheduled runs),
+ * tasks instead of local activities, the default of `startAccountWorkflows`), --review-window W (accounts the review has in flight, default 100 as scheduled runs),
  * --time-box S (no account is started after S seconds, default 120; the figures are over those
  * started) and --review-time-box S (the review is stopped after S seconds, default 90; the rate is
  * over the accounts reviewed by then): the bench stays within ~5 minutes on a slow machine.
@@ -177,7 +177,13 @@ async function latencies(client: Client, workflowId: string, runId: string, into
     }
     const localActivity = e.markerRecordedEventAttributes?.markerName === 'core_local_activity';
     if ((e.activityTaskCompletedEventAttributes || localActivity) && id < reviewId) lastOnboardActivity = ms(e);
-    if (reviewAt && id > reviewId && e.signalExternalWorkflowExecutionInitiatedEventAttributes) {
+    // The acknowledgement: sent by the review activity (recorded when it completes), or by the
+    // workflow itself in runs that do not hold the next cycle.
+    if (
+      reviewAt &&
+      id > reviewId &&
+      (localActivity || e.activityTaskCompletedEventAttributes || e.signalExternalWorkflowExecutionInitiatedEventAttributes)
+    ) {
       into.reviewSpan.push(ms(e) - ms(reviewAt));
       break;
     }
@@ -437,7 +443,7 @@ async function directRun(db: Db, ids: readonly string[], opts: { concurrency: nu
 export async function run(): Promise<void> {
   const n = Number(option('accounts') ?? 2000);
   const window = Number(option('window') ?? 100);
-  const reviewWindow = Number(option('review-window') ?? 50);
+  const reviewWindow = Number(option('review-window') ?? 100);
   const timeBoxS = Number(option('time-box') ?? 120);
   const reviewTimeBoxS = Number(option('review-time-box') ?? 90);
   const localActivities = option('task-activities') !== 'true';
@@ -544,7 +550,7 @@ export async function run(): Promise<void> {
       `    onboarding: workflow start -> last onboarding activity done ${t(L.onboardSpan)}; an activity waits in the task queue ${t(L.onboardQueueWait)}`,
     );
     console.log(
-      `    review:     review signal -> acknowledgement ${t(L.reviewSpan)}; the review activity waits in the task queue ${t(L.reviewQueueWait)}`,
+      `    review:     review signal -> review written and acknowledged ${t(L.reviewSpan)}; the review activity waits in the task queue ${t(L.reviewQueueWait)}`,
     );
     console.log(
       `  targets: onboarding >= 25 accounts/s ${onboardRate >= 25 ? 'met' : 'MISSED'}; review >= 50 accounts/s ${reviewRate >= 50 ? 'met' : 'MISSED'}`,

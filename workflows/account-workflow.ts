@@ -567,7 +567,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           before: state.cycleStart,
           planId: state.plan?.status === 'approved' ? state.plan.id : null,
           opportunityIds: state.opportunityIds,
-          ...(req.holdNextCycle ? { holdNextCycle: true } : {}),
+          // Runs that hold the next cycle have the activity acknowledge (one workflow task fewer).
+          ...(req.holdNextCycle ? { holdNextCycle: true, acknowledgeTo: req.replyTo } : {}),
         }),
       (r) => `tier ${r.after.tier}, class ${r.after.class}; attainment ${r.attainment ?? 'n/a'}`,
     );
@@ -586,7 +587,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       closeness: result.after.closeness,
     });
     syncSearchAttributes();
-    await acknowledge(req, { accountId: state.accountId, ok: true });
+    if (!req.holdNextCycle) await acknowledge(req, { accountId: state.accountId, ok: true });
     const next = nextCycle(state, Math.max(req.year, state.cycleYear) + 1, req, result.attainment);
     // A run that releases the next cycles itself (once every account is reviewed) keeps this one
     // waiting; older runs never set the flag, so their histories replay unchanged.

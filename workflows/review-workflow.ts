@@ -64,12 +64,13 @@ export function defaultReviewYear(now: Date): number {
 export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<ReviewProgress> {
   const info = workflowInfo();
   const year = input.year ?? defaultReviewYear(new Date(Date.now()));
-  const window = Math.max(1, input.window ?? 50);
+  // Runs from before this patch let each account start its next cycle right after its review.
+  const releases = patched('review-releases-next-cycles');
+  // Since the patch the review's own cost per account is small enough for a wider default window.
+  const window = Math.max(1, input.window ?? (releases ? 100 : 50));
   const refill = Math.max(1, Math.floor(window / 2));
   const pageSize = Math.max(1, input.pageSize ?? 200);
   const ackTimeoutMs = msOf(input.ackTimeout ?? '30 minutes');
-  // Runs from before this patch let each account start its next cycle right after its review.
-  const releases = patched('review-releases-next-cycles');
 
   let c: ReviewCarried | null = input.carried ?? null;
   let status: ReviewProgress['status'] = c ? 'running' : 'starting';

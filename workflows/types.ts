@@ -376,6 +376,11 @@ export interface ReviewStageInput extends StageInput {
   opportunityIds: string[];
   /** The next cycle will wait for `startCycle`: what the account's row says it waits for. */
   holdNextCycle?: boolean;
+  /**
+   * The review workflow to acknowledge once the review is written (with `holdNextCycle`): the
+   * activity sends it, so the account continues as new in the same workflow task.
+   */
+  acknowledgeTo?: string;
 }
 
 export interface ReviewSummary {

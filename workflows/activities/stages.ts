@@ -4,6 +4,7 @@
  * row's idempotency key is the activity's identity, so a retried or re-run activity returns what
  * the first run decided instead of deciding (and writing) again.
  */
+import { Context } from '@temporalio/activity';
 import type { Db } from '../../db/client.js';
 import {
   getAccountWithState,
@@ -35,6 +36,7 @@ import {
   type Stage,
   type TeamDirectory,
 } from '../../engine/index.js';
+import { accountReviewedSignal } from '../messages.js';
 import {
   ASSESS_STAGES,
   type AssessSummary,
@@ -292,6 +294,78 @@ export function stageActivities(s: Shared) {
     return summary as T;
   }
 
+  function reviewOnce(input: ReviewStageInput): Promise<ReviewSummary> {
+    return once('review', input, async (tx, { account, state, rules }) => {
+      const quota = { rankedTier: input.rankedTier ?? undefined, cutoffs: input.quotaCutoffs ?? undefined };
+      const decision = decideAccount(account, rules, { quota, defaulted: state.importedDefaults });
+      const after = snapshotOf(decision);
+      const plan = input.planId !== null ? await getPlan(tx, input.planId) : await currentPlan(tx, account.id, input.cycleYear);
+      const objective = (plan?.objectives as { revenue?: { target?: number } } | undefined)?.revenue?.target ?? null;
+      const actions = plan ? await listActions(tx, { planId: plan.id }) : [];
+      const opportunities = await getOpportunitiesByIds(tx, input.opportunityIds);
+      const review = reviewAccount(
+        {
+          accountId: account.id,
+          objective,
+          actualRevenue: account.revenueWithUs ?? 0,
+          actions: actions.map(actionLike),
+          opportunities: opportunities.map((o) => ({ estimatedValue: o.estimatedValue ?? 0 })),
+          before: input.before,
+          after,
+        },
+        input.asOf,
+      );
+      await recordReview(tx, {
+        accountId: account.id,
+        year: input.reviewYear,
+        runId: input.reviewRunId,
+        attainment: review.attainment,
+        actionsDoneShare: review.actionsDoneShare,
+        opportunitiesCount: review.opportunities.count,
+        opportunitiesValue: review.opportunities.value,
+        closenessChange: review.closenessChange,
+        scoreBefore: input.before?.score ?? null,
+        scoreAfter: after.score,
+        tierBefore: input.before?.tier ?? null,
+        tierAfter: after.tier,
+        classBefore: input.before?.class ?? null,
+        classAfter: after.class,
+        strategyBefore: input.before?.strategy ?? null,
+        strategyAfter: after.strategy,
+      });
+      return {
+        summary: {
+          ruleSet: ruleSetUsed(rules),
+          attainment: review.attainment,
+          actionsDoneShare: review.actionsDoneShare,
+          opportunities: review.opportunities,
+          after,
+        },
+        input: {
+          reviewYear: input.reviewYear,
+          planId: plan?.id ?? null,
+          objective,
+          rankedTier: input.rankedTier ?? null,
+          before: input.before,
+        },
+        output: { ...review },
+        patch: {
+          stage: 'review',
+          waitingFor: input.holdNextCycle ? 'cycle-start' : null,
+          score: after.score,
+          tier: after.tier,
+          class: after.class,
+          closeness: after.closeness,
+          advantage: decision.advantage,
+          strategy: after.strategy,
+          investment: decision.investment,
+          // The review is the "last evaluation" the win-back rule measures a closeness drop from.
+          previousCloseness: after.closeness,
+        },
+      };
+    });
+  }
+
   return {
     async profileStage(input: StageInput): Promise<ProfileSummary> {
       return once('profile', input, async (_tx, { account, state, rules }) => {
@@ -527,75 +601,17 @@ export function stageActivities(s: Shared) {
     },
 
     async reviewStage(input: ReviewStageInput): Promise<ReviewSummary> {
-      return once('review', input, async (tx, { account, state, rules }) => {
-        const quota = { rankedTier: input.rankedTier ?? undefined, cutoffs: input.quotaCutoffs ?? undefined };
-        const decision = decideAccount(account, rules, { quota, defaulted: state.importedDefaults });
-        const after = snapshotOf(decision);
-        const plan = input.planId !== null ? await getPlan(tx, input.planId) : await currentPlan(tx, account.id, input.cycleYear);
-        const objective = (plan?.objectives as { revenue?: { target?: number } } | undefined)?.revenue?.target ?? null;
-        const actions = plan ? await listActions(tx, { planId: plan.id }) : [];
-        const opportunities = await getOpportunitiesByIds(tx, input.opportunityIds);
-        const review = reviewAccount(
-          {
-            accountId: account.id,
-            objective,
-            actualRevenue: account.revenueWithUs ?? 0,
-            actions: actions.map(actionLike),
-            opportunities: opportunities.map((o) => ({ estimatedValue: o.estimatedValue ?? 0 })),
-            before: input.before,
-            after,
-          },
-          input.asOf,
-        );
-        await recordReview(tx, {
-          accountId: account.id,
-          year: input.reviewYear,
-          runId: input.reviewRunId,
-          attainment: review.attainment,
-          actionsDoneShare: review.actionsDoneShare,
-          opportunitiesCount: review.opportunities.count,
-          opportunitiesValue: review.opportunities.value,
-          closenessChange: review.closenessChange,
-          scoreBefore: input.before?.score ?? null,
-          scoreAfter: after.score,
-          tierBefore: input.before?.tier ?? null,
-          tierAfter: after.tier,
-          classBefore: input.before?.class ?? null,
-          classAfter: after.class,
-          strategyBefore: input.before?.strategy ?? null,
-          strategyAfter: after.strategy,
-        });
-        return {
-          summary: {
-            ruleSet: ruleSetUsed(rules),
-            attainment: review.attainment,
-            actionsDoneShare: review.actionsDoneShare,
-            opportunities: review.opportunities,
-            after,
-          },
-          input: {
-            reviewYear: input.reviewYear,
-            planId: plan?.id ?? null,
-            objective,
-            rankedTier: input.rankedTier ?? null,
-            before: input.before,
-          },
-          output: { ...review },
-          patch: {
-            stage: 'review',
-            waitingFor: input.holdNextCycle ? 'cycle-start' : null,
-            score: after.score,
-            tier: after.tier,
-            class: after.class,
-            closeness: after.closeness,
-            advantage: decision.advantage,
-            strategy: after.strategy,
-            investment: decision.investment,
-            // The review is the "last evaluation" the win-back rule measures a closeness drop from.
-            previousCloseness: after.closeness,
-          },
-        };
-      });
+      const summary = await reviewOnce(input);
+      if (input.acknowledgeTo) {
+        // At least once: a retried activity acknowledges again, which the review run ignores.
+        await Context.current()
+          .client.workflow.getHandle(input.acknowledgeTo)
+          .signal(accountReviewedSignal, { accountId: input.accountId, ok: true })
+          .catch(() => {
+            // The review run is gone (finished or terminated); the review row is written either way.
+          });
+      }
+      return summary;
     },
   };
 }
