@@ -328,7 +328,8 @@ async function durableRun(
       if (reviewedAt === undefined && progress.total > 0 && progress.done + progress.skipped + progress.failed >= progress.total)
         reviewedAt = now;
       if (progress.status === 'completed' || now > deadline) break;
-      await new Promise((r) => setTimeout(r, 200));
+      // Once a second: a query is a task on the review workflow, competing with its own work.
+      await new Promise((r) => setTimeout(r, 1000));
       progress = await reviewProgress(handle);
     }
     const completedAt = progress.status === 'completed' ? performance.now() : undefined;
