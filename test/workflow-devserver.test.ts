@@ -129,7 +129,8 @@ describe('account workflows on the dev server', () => {
     const first = startWorkerProcess();
     const started = await startAccountWorkflows(client, ALL, {
       taskQueue: TASK_QUEUE,
-      workflow: { activityTimeout: '3 seconds' },
+      // The default mode (local activities): a killed worker's stages re-run on the next one.
+      workflow: { activityTimeout: '3 seconds', localActivities: true },
     });
     expect(started).toMatchObject({ started: ALL, existing: [], failed: [] });
     expect(await startAccountWorkflows(client, ALL, { taskQueue: TASK_QUEUE })).toMatchObject({ started: [], existing: ALL });
