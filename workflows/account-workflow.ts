@@ -593,6 +593,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     // waiting; older runs never set the flag, so their histories replay unchanged.
     if (req.holdNextCycle && !cycleReleased) {
       next.step = 'cycle-wait';
+      // Still `review` to people (and EspStage, so the new run has no search attribute to write).
+      next.stage = 'review';
       next.waitingFor = 'cycle-start';
       next.cycleHoldUntil = new Date(Date.now() + CYCLE_HOLD_MAX_MS).toISOString();
     }
