@@ -27,12 +27,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { openDatabase, type Database, type Db } from '../db/client.js';
 import { generateAccounts } from '../db/demo/generate.js';
 import { seedDemo } from '../db/demo/seed.js';
 import { migrate } from '../db/migrate.js';
-import { upsertAccounts } from '../db/repositories/accounts.js';
+import { deleteAccounts, upsertAccounts } from '../db/repositories/accounts.js';
 import { seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
 import { accounts as accountsTable } from '../db/schema.js';
 import { profile, type Account } from '../engine/index.js';
@@ -303,8 +303,7 @@ async function durableRun(
     const onboarded = ids.slice(0, target);
     // Accounts never started (time box) leave the database: the review walks every account.
     const unstarted = ids.slice(target);
-    for (let i = 0; i < unstarted.length; i += 1000)
-      await db.delete(accountsTable).where(inArray(accountsTable.id, unstarted.slice(i, i + 1000)));
+    await deleteAccounts(db, unstarted);
 
     const sample = onboarded.slice(0, Math.min(SAMPLE, onboarded.length));
     const runIds = new Map<string, string>();
@@ -499,8 +498,7 @@ export async function run(): Promise<void> {
     // The same accounts (those onboarded within the time box), the same work, without Temporal.
     const onboardedIds = ids.slice(0, durable.onboarded);
     const unstarted = ids.slice(durable.onboarded);
-    for (let i = 0; i < unstarted.length; i += 1000)
-      await directDb.db.delete(accountsTable).where(inArray(accountsTable.id, unstarted.slice(i, i + 1000)));
+    await deleteAccounts(directDb.db, unstarted);
     const direct = await directRun(directDb.db, onboardedIds, { concurrency: 20, year });
 
     const k = durable.onboarded;

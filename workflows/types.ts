@@ -36,9 +36,18 @@ export type Step =
   /** Reviewed; the next cycle waits for the review run to release it (`startCycle`). */
   | 'cycle-wait';
 
+/** What the workflow can wait for (the studio filters and counts accounts by it). */
+export const WAITING_FOR = [
+  'profile-data',
+  'plan-approval',
+  'plan-revision',
+  'next-monitor',
+  'error-resolution',
+  'cycle-start',
+] as const;
+
 /** What the workflow is waiting for; null while a stage runs. */
-export type WaitingFor =
-  'profile-data' | 'plan-approval' | 'plan-revision' | 'next-monitor' | 'error-resolution' | 'cycle-start' | null;
+export type WaitingFor = (typeof WAITING_FOR)[number] | null;
 
 export interface StageRun {
   stage: Stage;

@@ -292,20 +292,10 @@ function toAccount(
     winnability: row.winnability,
     competitorsNoneKnown: row.competitorsNoneKnown,
     previousCloseness: row.previousCloseness,
-    contacts: cs.map((c) => ({
-      id: c.id,
-      name: c.name,
-      title: c.title,
-      reportsTo: c.reportsTo,
-      influence: c.influence,
-      decisionRole: c.decisionRole,
-      behavior: c.behavior,
-      stance: c.stance,
-      competitorStances: c.competitorStances,
-      interactions90d: c.interactions90d,
-    })),
-    competitors: comps.map((c) => ({ id: c.id, name: c.name, share: c.share, theirOffer: c.theirOffer, ourEdge: c.ourEdge })),
-    influenceLinks: links.map((l) => ({ from: l.from, to: l.to, weight: l.weight })),
+    // The database built these with exactly the engine's fields (CONTACT_FIELDS and its siblings).
+    contacts: [...cs],
+    competitors: [...comps],
+    influenceLinks: [...links],
   };
 }
 
@@ -604,6 +594,13 @@ export async function updateComputedMany(db: Db, patches: readonly ({ id: string
 }
 
 export async function deleteAccount(db: Db, id: string): Promise<boolean> {
-  const deleted = await db.delete(accounts).where(eq(accounts.id, id)).returning({ id: accounts.id });
-  return deleted.length > 0;
+  return (await deleteAccounts(db, [id])) > 0;
+}
+
+/** Deletes accounts (their rows go with them); returns how many existed. */
+export async function deleteAccounts(db: Db, ids: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (const batch of chunks(ids, BATCH_SIZE))
+    deleted += (await db.delete(accounts).where(inArray(accounts.id, batch)).returning({ id: accounts.id })).length;
+  return deleted;
 }

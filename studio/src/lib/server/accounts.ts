@@ -32,6 +32,7 @@ import {
 } from '../../../../db/repositories/studio-support.js';
 import { listVisits } from '../../../../db/repositories/visits.js';
 import { accounts } from '../../../../db/schema.js';
+import { WAITING_FOR } from '../../../../workflows/types.js';
 import {
   CLASSES,
   HEALTHS,
@@ -101,7 +102,7 @@ export async function levelSpecs(db: Db): Promise<LevelSpecs> {
 
 // ---- the list's query ---------------------------------------------------------------------------
 
-export const WAITING_FOR = ['profile-data', 'plan-approval', 'plan-revision', 'next-monitor', 'error-resolution', 'cycle-start'] as const;
+export { WAITING_FOR };
 export const PAGE_SIZES = [25, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 50;
 
