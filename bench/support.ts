@@ -1,5 +1,6 @@
 /** What the import, workflow and studio benchmarks share: options, statistics, databases, data. */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
@@ -78,6 +79,64 @@ export async function timeEach<T>(inputs: readonly T[], fn: (input: T) => Promis
 export async function loadNote(): Promise<string> {
   const { loadavg, cpus } = await import('node:os');
   return `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
+}
+
+/** CPU seconds used so far: this process, the Temporal dev server, and every PostgreSQL process. */
+export interface CpuSample {
+  self: number;
+  temporal: number | undefined;
+  postgres: number | undefined;
+}
+
+/** Linux's clock ticks per second (`getconf CLK_TCK`), which every Linux this runs on sets to 100. */
+const CLOCK_TICKS = 100;
+
+/** utime + stime, and with `children` cutime + cstime: what exited children used (PostgreSQL's backends). */
+function procCpuSeconds(stat: string, children = false): number {
+  // The command name (2nd field) may hold spaces: the fields after its closing parenthesis count.
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  return (f[11]! + f[12]! + (children ? f[13]! + f[14]! : 0)) / CLOCK_TICKS;
+}
+
+/**
+ * Wall-clock rates on a shared machine swing with its neighbours; CPU time per account does much
+ * less, so the workflows bench prints both. Reads /proc: `undefined` where there is none.
+ */
+export function cpuSample(temporalPid?: number): CpuSample {
+  const { user, system } = process.cpuUsage();
+  const self = (user + system) / 1e6;
+  if (!existsSync('/proc/self/stat')) return { self, temporal: undefined, postgres: undefined };
+  let temporal: number | undefined;
+  let pg = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (Number(pid) === temporalPid) temporal = procCpuSeconds(stat);
+    else if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) pg += procCpuSeconds(stat, true);
+  }
+  return { self, temporal, postgres: pg };
+}
+
+/** CPU milliseconds per account between two samples, e.g. `temporal 14.2 + worker 11.0 + PostgreSQL 3.1 = 28.3 ms`. */
+export function cpuPerAccount(from: CpuSample, to: CpuSample, accounts: number, selfName: string): string {
+  const part = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : ((b - a) * 1000) / Math.max(1, accounts);
+  const parts: [string, number | undefined][] = [
+    ['temporal', part(from.temporal, to.temporal)],
+    [selfName, part(from.self, to.self)],
+    ['PostgreSQL', part(from.postgres, to.postgres)],
+  ];
+  const known = parts.filter((p): p is [string, number] => p[1] !== undefined);
+  const total = known.reduce((a, [, v]) => a + v, 0);
+  return `${known.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(' + ')} = ${total.toFixed(1)} ms`;
 }
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
@@ -239,8 +298,8 @@ export interface Onboarded {
 }
 
 /**
- * What an account workflow does from profile to execute, as direct activity calls: the stages
- * with their audit rows, a plan (approved when it needs approval) and the start of execution.
+ * What an account workflow does from profile to execute, as direct activity calls (the same
+ * activities as the workflow): the stages with their audit rows, a plan (approved when it needs approval) and the start of execution.
  */
 export async function onboardDirect(
   d: DirectActivities,
@@ -255,10 +314,7 @@ export async function onboardDirect(
     const input: StageInput = { accountId, cycleYear: opts.year, asOf, quotaCutoffs: null };
     const p = await call(wf, acts.profileStage, input);
     if (!p.ready) return;
-    await call(wf, acts.gradeStage, input);
-    await call(wf, acts.classifyStage, input);
-    await call(wf, acts.relationshipStage, input);
-    const coverage = await call(wf, acts.coverageStage, input);
+    const { coverage } = await call(wf, acts.assessStages, input);
     const plan = await call(wf, acts.planStage, input);
     let planId: number | null = null;
     if (plan.plan.needsApproval) {

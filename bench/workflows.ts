@@ -51,8 +51,11 @@ import {
 import { accountWorkflowId, reviewWorkflowId } from '../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../workflows/worker.js';
 import {
+  cpuPerAccount,
+  cpuSample,
   createPgDatabase,
   directActivities,
+  type CpuSample,
   fmt,
   loadNote,
   onboardDirect,
@@ -129,15 +132,37 @@ interface Counts {
   localActivities: number;
 }
 
-async function historyCounts(client: Client, workflowId: string, runId?: string): Promise<Counts> {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+type HistoryEvent = NonNullable<
+  Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']
+>[number];
+
+async function historyEvents(client: Client, workflowId: string, runId?: string): Promise<HistoryEvent[]> {
+  return (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+}
+
+function countsOf(events: readonly HistoryEvent[]): Counts {
   const c: Counts = { workflowTasks: 0, activities: 0, localActivities: 0 };
-  for (const e of history.events ?? []) {
+  for (const e of events) {
     if (e.workflowTaskCompletedEventAttributes) c.workflowTasks++;
     if (e.activityTaskScheduledEventAttributes) c.activities++;
     if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') c.localActivities++;
   }
   return c;
+}
+
+const signalled = (name: string) => (e: HistoryEvent) => e.workflowExecutionSignaledEventAttributes?.signalName === name;
+
+/**
+ * An account's first run in three parts: onboarding (up to the `review` signal), the review (up to
+ * `startCycle`; the run holds the next cycle until then), and the start of the next cycle (the rest:
+ * the continue-as-new, whose new run is counted apart).
+ */
+function phasesOf(events: readonly HistoryEvent[]): { onboard: HistoryEvent[]; review: HistoryEvent[]; release: HistoryEvent[] } {
+  const reviewAt = events.findIndex(signalled('review'));
+  const releaseAt = events.findIndex(signalled('startCycle'));
+  const r = reviewAt < 0 ? events.length : reviewAt;
+  const c = releaseAt < 0 ? events.length : releaseAt;
+  return { onboard: events.slice(0, r), review: events.slice(r, c), release: events.slice(c) };
 }
 
 interface Latencies {
@@ -151,18 +176,13 @@ interface Latencies {
   reviewQueueWait: number[];
 }
 
-type HistoryEvent = NonNullable<
-  Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']
->[number];
-
 const ms = (e: HistoryEvent): number => {
   const t = e.eventTime;
   return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : NaN;
 };
 
-/** Where an account's time went, from the history of its first run (closed by the review's continue-as-new). */
-async function latencies(client: Client, workflowId: string, runId: string, into: Latencies): Promise<void> {
-  const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+/** Where an account's time went, from the history of its first run. */
+function latencies(events: readonly HistoryEvent[], into: Latencies): void {
   const scheduledAt = new Map<string, number>();
   const reviewAt = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'review');
   const reviewId = reviewAt ? Number(reviewAt.eventId) : Infinity;
@@ -223,12 +243,14 @@ interface DurableResult {
   /** From the last acknowledgement to the run's end: every next cycle released (`startCycle`). */
   releaseSeconds: number | undefined;
   reviewed: { done: number; skipped: number; failed: number; total: number };
-  sample: { onboard: number; review: number };
+  sample: { onboard: number; review: number; released: number };
   onboardPerAccount: Counts;
   reviewPerAccount: Counts;
   reviewWorkflowPerAccount: Counts;
   latencies: Latencies;
   nextCyclePerAccount: Counts;
+  /** CPU per account, as `cpuPerAccount` prints it. */
+  cpu: { onboard: string; review: string };
 }
 
 async function durableRun(
@@ -265,6 +287,7 @@ async function durableRun(
     let target = ids.length;
     let lastReport = Date.now();
     const t0 = performance.now();
+    const cpu0 = cpuSample(server.pid);
     while (executed < target) {
       executed = await countWhere(db, eq(accountsTable.stage, 'execute'));
       if (next < target && performance.now() - t0 > opts.timeBoxS * 1000) target = next;
@@ -300,6 +323,7 @@ async function durableRun(
       if (executed < target) await new Promise((r) => setTimeout(r, 100));
     }
     const onboardSeconds = (performance.now() - t0) / 1000;
+    const cpuOnboarded = cpuSample(server.pid);
     const onboarded = ids.slice(0, target);
     // Accounts never started (time box) leave the database: the review walks every account.
     const unstarted = ids.slice(target);
@@ -307,15 +331,12 @@ async function durableRun(
 
     const sample = onboarded.slice(0, Math.min(SAMPLE, onboarded.length));
     const runIds = new Map<string, string>();
-    const before = new Map<string, Counts>();
-    for (const id of sample) {
-      const d = await client.workflow.getHandle(accountWorkflowId(id)).describe();
-      runIds.set(id, d.runId);
-      before.set(id, await historyCounts(client, accountWorkflowId(id), d.runId));
-    }
+    for (const id of sample) runIds.set(id, (await client.workflow.getHandle(accountWorkflowId(id)).describe()).runId);
 
     // ---- the annual review -------------------------------------------------------------------------
     const t1 = performance.now();
+    const cpu1 = cpuSample(server.pid);
+    let cpuReviewed: CpuSample | undefined;
     const handle = await startReview(client, { year: opts.year, window: opts.reviewWindow }, { taskQueue: TASK_QUEUE });
     // Polled: the review's rate is up to its last acknowledgement; releasing the next cycles
     // (`startCycle`, after that) is timed on its own.
@@ -324,9 +345,17 @@ async function durableRun(
     let reviewedAt: number | undefined;
     for (;;) {
       const now = performance.now();
-      if (reviewedAt === undefined && progress.total > 0 && progress.done + progress.skipped + progress.failed >= progress.total)
+      if (
+        reviewedAt === undefined &&
+        progress.total > 0 &&
+        progress.done + progress.skipped + progress.failed >= progress.total
+      ) {
         reviewedAt = now;
-      if (progress.status === 'completed' || now > deadline) break;
+        cpuReviewed = cpuSample(server.pid);
+      }
+      // The release (startCycle to every account) gets a time box of its own.
+      const limit = reviewedAt === undefined ? deadline : reviewedAt + opts.reviewTimeBoxS * 1000;
+      if (progress.status === 'completed' || now > limit) break;
       // Once a second: a query is a task on the review workflow, competing with its own work.
       await new Promise((r) => setTimeout(r, 1000));
       progress = await reviewProgress(handle);
@@ -336,29 +365,29 @@ async function durableRun(
     const releaseSeconds = reviewedAt !== undefined && completedAt !== undefined ? (completedAt - reviewedAt) / 1000 : undefined;
     if (completedAt === undefined) await handle.terminate('bench time box').catch(() => undefined);
 
-    // The review's share of the sample's histories: the same (now closed) runs, minus onboarding;
-    // only accounts already reviewed (their first run closed) when the review ended or was stopped.
-    const reviewedSample: string[] = [];
-    for (const id of sample) {
-      const d = await client.workflow.getHandle(accountWorkflowId(id), runIds.get(id)).describe();
-      if (d.status.name !== 'RUNNING') reviewedSample.push(id);
-    }
-    const after = await Promise.all(reviewedSample.map((id) => historyCounts(client, accountWorkflowId(id), runIds.get(id))));
-    const onboard = sum([...before.values()]);
-    const onboardOfReviewed = sum(reviewedSample.map((id) => before.get(id)!));
-    const review = sum(after);
+    // The sample's first runs, split at the `review` and `startCycle` signals; the review's share
+    // only from accounts already reviewed (acknowledged) when the review ended or was stopped.
+    const firstRuns = await Promise.all(sample.map((id) => historyEvents(client, accountWorkflowId(id), runIds.get(id))));
+    const phases = firstRuns.map(phasesOf);
+    const reviewed = phases.filter((p) => countsOf(p.review).localActivities + countsOf(p.review).activities > 0);
     const per = (x: Counts, k: number): Counts => ({
       workflowTasks: x.workflowTasks / Math.max(1, k),
       activities: x.activities / Math.max(1, k),
       localActivities: x.localActivities / Math.max(1, k),
     });
-    // The run each account continued as: its next cycle, already running its stages.
-    const nextCycle = await Promise.all(reviewedSample.map((id) => historyCounts(client, accountWorkflowId(id))));
+    // The next cycle so far: the rest of the first run, and the run it continued as.
+    const nextRuns = await Promise.all(
+      sample.map(async (id) => {
+        const latest = await client.workflow.getHandle(accountWorkflowId(id)).describe();
+        return latest.runId === runIds.get(id) ? [] : historyEvents(client, accountWorkflowId(id), latest.runId);
+      }),
+    );
+    const released = phases.flatMap((p, i) => (p.release.length > 0 ? [[...p.release, ...nextRuns[i]!]] : []));
     const lat: Latencies = { onboardSpan: [], onboardQueueWait: [], reviewSpan: [], reviewQueueWait: [] };
-    for (const id of sample) await latencies(client, accountWorkflowId(id), runIds.get(id)!, lat);
+    for (const events of firstRuns) latencies(events, lat);
     const reviewRuns: Counts[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${reviewWorkflowId(opts.year)}'` })) {
-      reviewRuns.push(await historyCounts(client, wf.workflowId, wf.runId));
+      reviewRuns.push(countsOf(await historyEvents(client, wf.workflowId, wf.runId)));
     }
     const reviewedCount = progress.done + progress.skipped + progress.failed;
     return {
@@ -369,19 +398,16 @@ async function durableRun(
       reviewComplete: reviewedAt !== undefined,
       releaseSeconds,
       reviewed: { done: progress.done, skipped: progress.skipped, failed: progress.failed, total: progress.total },
-      sample: { onboard: sample.length, review: reviewedSample.length },
-      onboardPerAccount: per(onboard, sample.length),
-      reviewPerAccount: per(
-        {
-          workflowTasks: review.workflowTasks - onboardOfReviewed.workflowTasks,
-          activities: review.activities - onboardOfReviewed.activities,
-          localActivities: review.localActivities - onboardOfReviewed.localActivities,
-        },
-        reviewedSample.length,
-      ),
+      sample: { onboard: sample.length, review: reviewed.length, released: released.length },
+      onboardPerAccount: per(sum(phases.map((p) => countsOf(p.onboard))), sample.length),
+      reviewPerAccount: per(sum(reviewed.map((p) => countsOf(p.review))), reviewed.length),
       reviewWorkflowPerAccount: per(sum(reviewRuns), reviewedCount),
       latencies: lat,
-      nextCyclePerAccount: per(sum(nextCycle), reviewedSample.length),
+      nextCyclePerAccount: per(sum(released.map(countsOf)), released.length),
+      cpu: {
+        onboard: cpuPerAccount(cpu0, cpuOnboarded, onboarded.length, 'worker'),
+        review: cpuPerAccount(cpu1, cpuReviewed ?? cpuSample(server.pid), reviewedCount, 'worker'),
+      },
     };
   } finally {
     await c?.close();
@@ -397,6 +423,7 @@ interface DirectResult {
   approved: number;
   reviewSeconds: number;
   reviewed: number;
+  cpu: { onboard: string; review: string };
 }
 
 async function directRun(db: Db, ids: readonly string[], opts: { concurrency: number; year: number }): Promise<DirectResult> {
@@ -404,10 +431,12 @@ async function directRun(db: Db, ids: readonly string[], opts: { concurrency: nu
   const { acts, call } = d;
   const asOf = new Date().toISOString().slice(0, 10);
   const t0 = performance.now();
+  const cpu0 = cpuSample();
   const onboarded = await onboardDirect(d, ids, { concurrency: opts.concurrency, year: opts.year, asOf });
   const onboardSeconds = (performance.now() - t0) / 1000;
 
   const t1 = performance.now();
+  const cpu1 = cpuSample();
   const reviewRunId = `direct-review:${opts.year}`;
   await call('review', acts.startReviewRun, { reviewRunId, year: opts.year });
   let reviewed = 0;
@@ -435,7 +464,18 @@ async function directRun(db: Db, ids: readonly string[], opts: { concurrency: nu
   }
   await call('review', acts.finishReviewRun, { reviewRunId, failed: 0 });
   const approved = [...onboarded.values()].filter((o) => o.approved).length;
-  return { onboardSeconds, approved, reviewSeconds: (performance.now() - t1) / 1000, reviewed };
+  const reviewSeconds = (performance.now() - t1) / 1000;
+  const cpu2 = cpuSample();
+  return {
+    onboardSeconds,
+    approved,
+    reviewSeconds,
+    reviewed,
+    cpu: {
+      onboard: cpuPerAccount(cpu0, cpu1, ids.length, 'activities'),
+      review: cpuPerAccount(cpu1, cpu2, reviewed, 'activities'),
+    },
+  };
 }
 
 // ---- the run -------------------------------------------------------------------------------------
@@ -536,7 +576,7 @@ export async function run(): Promise<void> {
       `    review:     ${c(durable.reviewPerAccount)} in the account workflow, + ${c(durable.reviewWorkflowPerAccount)} of the review workflow`,
     );
     console.log(
-      `    next cycle: ${c(durable.nextCyclePerAccount)} already run when the review run ended (released by startCycle once every account is reviewed)`,
+      `    next cycle: ${c(durable.nextCyclePerAccount)} run by the ${durable.sample.released} released when the review run ended (startCycle, once every account is reviewed; then continue-as-new)`,
     );
     const L = durable.latencies;
     const t = (xs: number[]) => {
@@ -544,6 +584,9 @@ export async function run(): Promise<void> {
       if (x.n === 0) return 'n/a (local activities: no task queue)';
       return `p50 ${(x.p50 / 1000).toFixed(1)} s, p95 ${(x.p95 / 1000).toFixed(1)} s`;
     };
+    console.log(`  CPU per account (/proc; steadier than the rates on a shared machine):`);
+    console.log(`    onboarding: durable ${durable.cpu.onboard}; direct ${direct.cpu.onboard}`);
+    console.log(`    review:     durable ${durable.cpu.review}; direct ${direct.cpu.review}`);
     console.log(`  where the time goes (same sample):`);
     console.log(
       `    onboarding: workflow start -> last onboarding activity done ${t(L.onboardSpan)}; an activity waits in the task queue ${t(L.onboardQueueWait)}`,

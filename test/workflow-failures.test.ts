@@ -8,15 +8,15 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/client.js';
-import { listAccountIds } from '../db/repositories/accounts.js';
-import { listReviewRuns } from '../db/repositories/reviews.js';
+import { deleteAccounts, listAccountIds } from '../db/repositories/accounts.js';
+import { getReview, listReviewRuns, startReviewRun } from '../db/repositories/reviews.js';
 import { publishDocument } from '../db/repositories/rule-sets.js';
 import { listStageResults } from '../db/repositories/stage-results.js';
 import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
 import { accountWorkflow } from '../workflows/account-workflow.js';
 import { accountHandle, accountState, notifyAccountUpdated, reviewProgress, startReview } from '../workflows/client.js';
-import { rulesPublishedSignal } from '../workflows/messages.js';
+import { reviewSignal, rulesPublishedSignal, startCycleSignal } from '../workflows/messages.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { AccountWorkflowOptions } from '../workflows/types.js';
 import type { WorkerHandle } from '../workflows/worker.js';
@@ -215,7 +215,65 @@ describe('account workflow failures', () => {
     // profile, assessStages (grade … coverage), plan: one marker each.
     const localActivities = history.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
     expect(localActivities).toHaveLength(3);
+    // All in one workflow task: the search attributes are written once, when it waits for approval
+    // (besides the SDK's own TemporalChangeVersion, once for the run's one patch).
+    const upserted = history.events!.flatMap(
+      (e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})
+          .sort()
+          .join(',') || [],
+    );
+    expect(upserted).toEqual(['TemporalChangeVersion', 'EspClass,EspIndustry,EspOwner,EspStage,EspStrategy,EspTier']);
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.EspStage)).toBe('plan');
+    expect(described.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.EspTier)).toBe('T1');
   });
+
+  it(
+    "holds a reviewed account's next cycle in the same run until startCycle, then continues as new",
+    { timeout: 60_000 },
+    async () => {
+      await seedAccount(
+        t.db,
+        keyAccount({ id: 'held', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }),
+      );
+      const handle = await start('held', { localActivities: true });
+      const before = await untilState(env.client, 'held', 'execution', (s) => s.waitingFor === 'next-monitor');
+      const year = before.cycleYear;
+      const firstRunId = (await handle.describe()).runId;
+      await startReviewRun(t.db, { id: 'manual:held', year, total: 1 });
+      // As a review run sends it; nobody listens at `replyTo`, which the account does not mind.
+      await handle.signal(reviewSignal, { year, reviewRunId: 'manual:held', replyTo: 'review:nobody', holdNextCycle: true });
+      const held = await untilState(env.client, 'held', 'the held next cycle', (s) => s.waitingFor === 'cycle-start');
+      expect(held).toMatchObject({ step: 'cycle-wait', stage: 'review', cycleYear: year + 1, run: before.run });
+      expect(held.previousCycles.map((c) => c.year)).toEqual([year]);
+      expect(await getReview(t.db, 'held', year)).toMatchObject({ runId: 'manual:held' });
+      // Still the reviewed year's run, showing `review` to the stock CLI.
+      const heldRun = await handle.describe();
+      expect(heldRun).toMatchObject({ runId: firstRunId, status: { name: 'RUNNING' } });
+      expect(heldRun.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.EspStage)).toBe('review');
+
+      await handle.signal(startCycleSignal, { year: year + 1 });
+      // The time-skipping server never answers a query that reaches a run as it continues as new.
+      await until(
+        'the continue-as-new',
+        () => env.client.workflow.getHandle('account:held', firstRunId).describe(),
+        (d) => d.status.name === 'CONTINUED_AS_NEW',
+      );
+      const next = await untilState(
+        env.client,
+        'held',
+        'the next cycle',
+        (s) => s.run === before.run + 1 && s.waitingFor === 'next-monitor',
+      );
+      expect(next).toMatchObject({ cycleYear: year + 1, stage: 'execute' });
+      expect((await handle.describe()).runId).not.toBe(firstRunId);
+      expect(await stageResultCounts(t.db, 'held', year + 1)).toMatchObject({ profile: 1, plan: 1, execute: 1 });
+      // Out of the way of the next test's review over every account.
+      await handle.terminate('test done');
+      await deleteAccounts(t.db, ['held']);
+    },
+  );
 
   it('counts an account without a running workflow as a failed review, and reviews the others', { timeout: 60_000 }, async () => {
     await seedAccount(t.db, keyAccount({ id: 'orphan' }));

@@ -232,6 +232,12 @@ describe('account workflow, one year on the time-skipping server', () => {
     // Reviewed, then released into its next cycle (startCycle) once every account had answered.
     expect(progress).toMatchObject({ year, total: 1, done: 1, failed: 0, inFlight: 0, released: 1 });
 
+    // The time-skipping server never answers a query that reaches a run as it continues as new.
+    await until(
+      'the continue-as-new into year two',
+      () => client.workflow.getHandle('account:acme', firstRunId).describe(),
+      (d) => d.status.name === 'CONTINUED_AS_NEW',
+    );
     s = await state('year two', (s) => s.cycleYear === year + 1 && s.waitingFor === 'plan-approval');
     expect(s.run).toBe(2);
     expect(s.previousCycles).toEqual([

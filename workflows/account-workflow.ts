@@ -79,17 +79,22 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 // the account. Only non-retryable failures (bad data) come back to the workflow.
 const STAGE_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 
-function proxies(input: AccountWorkflowInput) {
+function proxies(input: AccountWorkflowInput, v2: boolean) {
   const o = input.options ?? {};
   const stageOptions: ActivityOptions = { startToCloseTimeout: o.activityTimeout ?? '1 minute', retry: STAGE_RETRY };
   const stages = o.localActivities
     ? proxyLocalActivities<EspActivities>({ ...stageOptions, localRetryThreshold: '10 seconds' })
     : proxyActivities<EspActivities>(stageOptions);
-  // Updates wait for these: a person gets an answer (or an error) within about a minute.
-  const people = proxyActivities<EspActivities>({
+  // Updates wait for these: a person gets an answer (or an error) within about a minute. Since v2,
+  // local like the stages when those are: the update completes in the workflow task that took it.
+  const peopleOptions: ActivityOptions = {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
-  });
+  };
+  const people =
+    v2 && o.localActivities
+      ? proxyLocalActivities<EspActivities>({ ...peopleOptions, localRetryThreshold: '10 seconds' })
+      : proxyActivities<EspActivities>(peopleOptions);
   const handoff = proxyActivities<EspActivities>({
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 15 },
@@ -191,8 +196,15 @@ function updateFailure(error: unknown): ApplicationFailure {
 }
 
 export async function accountWorkflow(input: AccountWorkflowInput): Promise<void> {
-  const { stages, people, handoff } = proxies(input);
-  const state: AccountState = input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input);
+  // One patch covers what runs started since `account-workflow-v2` do differently, because every
+  // `patched()` call also upserts the TemporalChangeVersion search attribute: a visibility write per
+  // call and run. Such runs write search attributes only when about to block, hold the next cycle
+  // in the reviewed run, run grade..coverage in one activity without asking its own patch, and run
+  // the updates' activities locally when the stages are local.
+  const v2 = patched('account-workflow-v2');
+  const { stages, people, handoff } = proxies(input, v2);
+  // Replaced (not copied into) when a review holds the next cycle in this run; handlers read the binding.
+  let state: AccountState = input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input);
   const maxHistoryEvents = input.options?.maxHistoryEvents ?? 10_000;
 
   // Wake-up flags set by signals; each wait says which ones end it.
@@ -201,6 +213,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   let rulesDirty = false;
   let reviewRequest: ReviewRequest | null = null;
   let cycleReleased = false;
+  /** This run reviewed its cycle and holds the next one (`cycle-wait`), which starts in a new run. */
+  let holdingNextCycle = false;
   let deciding = false;
   const deliveries = new Set<Promise<void>>();
 
@@ -211,7 +225,16 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     const current = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS[name]);
     upserted[name] = typeof current === 'string' ? current : null;
   }
+  // Since v2 the search attributes are written only when the workflow is about to block (a wait, an
+  // activity task, a signal to another workflow): one upsert, one visibility write, per workflow
+  // task instead of one per stage, since nobody outside sees a task's states in between.
   function syncSearchAttributes(): void {
+    if (!v2) writeSearchAttributes();
+  }
+  function flushSearchAttributes(): void {
+    if (v2) writeSearchAttributes();
+  }
+  function writeSearchAttributes(): void {
     const wanted: Record<SearchAttributeName, string | null> = {
       EspStage: state.stage,
       EspTier: state.tier,
@@ -257,6 +280,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     state.stage = stages[0]!;
     state.waitingFor = null;
     syncSearchAttributes();
+    // An activity task ends the workflow task; a local activity runs within it.
+    if (!input.options?.localActivities) flushSearchAttributes();
     const startedAt = nowIso();
     const entries: StageRun[] = stages.map((stage) => ({ stage, startedAt, endedAt: null, summary: null }));
     entries.forEach(record);
@@ -310,6 +335,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   /** Waits for `until` or anything that needs the main loop (a review, continue-as-new). */
   async function wait(until: () => boolean, timeoutMs?: number): Promise<void> {
     const wake = () => until() || reviewRequest !== null || historyIsLong();
+    flushSearchAttributes();
     if (timeoutMs === undefined) await condition(wake);
     else await condition(wake, Math.max(1, timeoutMs));
   }
@@ -332,6 +358,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   }
 
   async function acknowledge(req: ReviewRequest, ack: ReviewAck): Promise<void> {
+    flushSearchAttributes();
     try {
       await getExternalWorkflowHandle(req.replyTo).signal(accountReviewedSignal, ack);
     } catch {
@@ -593,10 +620,18 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     // waiting; older runs never set the flag, so their histories replay unchanged.
     if (req.holdNextCycle && !cycleReleased) {
       next.step = 'cycle-wait';
-      // Still `review` to people (and EspStage, so the new run has no search attribute to write).
+      // Still `review` to people (and EspStage, so no search attribute changes while it waits).
       next.stage = 'review';
       next.waitingFor = 'cycle-start';
       next.cycleHoldUntil = new Date(Date.now() + CYCLE_HOLD_MAX_MS).toISOString();
+      // Since v2 the next cycle waits in this run and continues as new when it starts: the review
+      // costs one workflow task per account instead of a new run's two, and the run boundary
+      // falls where the cycle really begins.
+      if (v2) {
+        state = next;
+        holdingNextCycle = true;
+        return;
+      }
     }
     await continueAsNewWith(next);
   }
@@ -647,7 +682,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       case 'grade': {
         rulesDirty = false;
         // Since this patch one activity decides grade … coverage (one read, one transaction).
-        if (patched('assess-stages-in-one-activity')) {
+        if (v2 || patched('assess-stages-in-one-activity')) {
           const r = await runStages(
             ASSESS_STAGES,
             () => stages.assessStages(stageInput()),
@@ -839,6 +874,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         if (cycleReleased || Date.now() >= until) {
           state.cycleHoldUntil = null;
           state.step = 'profile';
+          if (holdingNextCycle) await continueAsNewWith(state);
         }
         break;
       }

@@ -44,4 +44,6 @@ export const stateQuery = defineQuery<AccountState>('state');
 
 /** An account workflow's answer to `review`. */
 export const accountReviewedSignal = defineSignal<[ReviewAck]>('accountReviewed');
+/** Several answers at once: review activities acknowledge in batches (activities/review-acks.ts). */
+export const accountsReviewedSignal = defineSignal<[ReviewAck[]]>('accountsReviewed');
 export const progressQuery = defineQuery<ReviewProgress>('progress');

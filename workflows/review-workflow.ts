@@ -19,7 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EspActivities } from './activities/index.js';
-import { accountReviewedSignal, progressQuery, reviewSignal } from './messages.js';
+import { accountReviewedSignal, accountsReviewedSignal, progressQuery, reviewSignal } from './messages.js';
 import {
   accountWorkflowId,
   type ReviewAck,
@@ -113,14 +113,16 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
     carried.failures = [...carried.failures, { accountId, error } satisfies ReviewFailure].slice(-MAX_FAILURES_KEPT);
   }
   // Registered once the run's state exists; the SDK buffers signals that arrive before.
-  setHandler(accountReviewedSignal, (ack: ReviewAck) => {
+  function acknowledged(ack: ReviewAck): void {
     // An acknowledgement after its timeout was already counted as a failure.
     if (!(ack.accountId in carried.inFlight)) return;
     delete carried.inFlight[ack.accountId];
     if (!ack.ok) fail(ack.accountId, ack.error ?? 'review failed');
     else if (ack.skipped) carried.skipped++;
     else carried.done++;
-  });
+  }
+  setHandler(accountReviewedSignal, acknowledged);
+  setHandler(accountsReviewedSignal, (acks: ReviewAck[]) => acks.forEach(acknowledged));
 
   const sending = new Set<Promise<void>>();
   let failuresRecorded = carried.failed;

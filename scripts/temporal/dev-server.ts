@@ -45,13 +45,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export function devServerArgs(o: {
-  dbFile: string;
-  ip: string;
-  port: number;
-  uiPort: number;
-  namespace: string;
-}): string[] {
+export function devServerArgs(o: { dbFile: string; ip: string; port: number; uiPort: number; namespace: string }): string[] {
   return [
     'server',
     'start-dev',
@@ -74,6 +68,12 @@ export function devServerArgs(o: {
     o.namespace,
     '--log-level',
     'warn',
+    // The dev server has one history shard, whose caches (512 executions, 512 events) are smaller
+    // than the accounts a review or an onboarding keeps busy: every miss reloads from SQLite.
+    '--dynamic-config-value',
+    'history.cacheMaxSize=10000',
+    '--dynamic-config-value',
+    'history.eventsCacheMaxSize=10000',
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];
 }

@@ -36,7 +36,6 @@ import {
   type Stage,
   type TeamDirectory,
 } from '../../engine/index.js';
-import { accountReviewedSignal } from '../messages.js';
 import {
   ASSESS_STAGES,
   type AssessSummary,
@@ -58,6 +57,7 @@ import {
   type StageInput,
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
+import { reviewAcks } from './review-acks.js';
 
 interface Loaded {
   account: Account;
@@ -224,6 +224,7 @@ function coverageWork({ account, rules }: Loaded, { decision, explanation }: Exp
 }
 
 export function stageActivities(s: Shared) {
+  const acks = reviewAcks();
   async function load(accountId: string): Promise<Loaded> {
     const found = await getAccountWithState(s.db, accountId);
     if (!found) throw new NonRetryable(`account "${accountId}" does not exist`, 'AccountNotFound');
@@ -604,12 +605,9 @@ export function stageActivities(s: Shared) {
       const summary = await reviewOnce(input);
       if (input.acknowledgeTo) {
         // At least once: a retried activity acknowledges again, which the review run ignores.
-        await Context.current()
-          .client.workflow.getHandle(input.acknowledgeTo)
-          .signal(accountReviewedSignal, { accountId: input.accountId, ok: true })
-          .catch(() => {
-            // The review run is gone (finished or terminated); the review row is written either way.
-          });
+        await acks.send(Context.current().client, input.acknowledgeTo, { accountId: input.accountId, ok: true }).catch(() => {
+          // The review run is gone (finished or terminated); the review row is written either way.
+        });
       }
       return summary;
     },
