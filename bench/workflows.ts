@@ -2,8 +2,10 @@
  * Workflow benchmark (issue 4): on a local Temporal dev server (temporary SQLite file, free ports)
  * with ONE in-process worker, onboard N accounts (default 2,000) to the `execute` stage (T1/T2
  * plans, which wait for approval, are approved by the bench as soon as they are pending), then run
- * the annual review over them. Prints accounts/s for each, and the workflow tasks and activities
- * per account counted in the histories of a sample.
+ * the annual review over them. Prints accounts/s for each, the workflow tasks and activities per
+ * account counted in the histories of a sample, and the CPU each account cost the Temporal server,
+ * this process (worker and bench) and PostgreSQL: on a shared machine the rates swing with the
+ * neighbours, CPU per account much less.
  *
  * Baseline, same run: the same work without Temporal: the same activity functions (engine +
  * repositories, same transactions and audit rows) called directly, in-process, with the same
@@ -17,7 +19,8 @@
  * tasks instead of local activities, the default of `startAccountWorkflows`), --review-window W (accounts the review has in flight, default 100 as scheduled runs),
  * --time-box S (no account is started after S seconds, default 120; the figures are over those
  * started) and --review-time-box S (the review is stopped after S seconds, default 90; the rate is
- * over the accounts reviewed by then): the bench stays within ~5 minutes on a slow machine.
+ * over the accounts reviewed by then; the release of the next cycles gets as long again): the
+ * bench stays within ~6 minutes on a slow machine.
  * Through `npm run bench`, give values with `=` (`--accounts=300`): run.ts takes bare words for names. BENCH_DATABASE_URL / TEST_DATABASE_URL name the PostgreSQL server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
