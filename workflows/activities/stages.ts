@@ -234,7 +234,9 @@ export function stageActivities(s: Shared) {
   /**
    * Runs `work` once per activity: its stages' audit rows, keyed by the activity's identity (and
    * the stage when one activity decides several), and the account's computed columns are written
-   * in one transaction. A retry after a commit answers with what was recorded.
+   * in one transaction. A retry after a commit answers with what was recorded: its first row
+   * conflicts with the recorded one, which rolls back whatever its `work` wrote. (No lookup
+   * before the work: retries are rare, and the lookup was one more query for every activity.)
    */
   async function onceAll(
     input: StageInput,
@@ -245,8 +247,6 @@ export function stageActivities(s: Shared) {
       await testDelay(s.delayMs);
       const activityKey = idempotencyKey();
       const keys = stages.length === 1 ? [activityKey] : stages.map((stage) => `${activityKey}/${stage}`);
-      // All of an activity's rows commit together: the last one tells whether it already ran.
-      if (await stageResultByKey(s.db, keys.at(-1)!)) return recordedSummaries(keys);
       const ctx = await load(input.accountId);
       try {
         return await s.db.transaction(async (tx) => {
