@@ -55,4 +55,14 @@ describe.each(DRIVERS)('a retried stage activity on %s', { timeout: 120_000 }, (
     // A new activity (another identity) is a new decision.
     expect((await attempt('4', acts.planStage, input)).plan.version).toBe(2);
   });
+
+  it('answers a retried profileAndAssess with all five recorded stages', async () => {
+    await seedAccount(t.db, keyAccount({ id: 'merged' }));
+    const merged = { ...input, accountId: 'merged' };
+    const first = await attempt('5', acts.profileAndAssess, merged);
+    expect(first.profile.ready).toBe(true);
+    expect(first.assess?.grade.tier).toBe('T1');
+    expect(await attempt('5', acts.profileAndAssess, merged)).toEqual(first);
+    expect(await stageResultCounts(t.db, 'merged')).toEqual({ profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1 });
+  });
 });

@@ -212,9 +212,9 @@ describe('account workflow failures', () => {
     });
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
-    // profile, assessStages (grade … coverage), plan: one marker each.
+    // profileAndAssess (profile, grade … coverage), plan: one marker each.
     const localActivities = history.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-    expect(localActivities).toHaveLength(3);
+    expect(localActivities).toHaveLength(2);
     // All in one workflow task: the search attributes are written once, when it waits for approval
     // (besides the SDK's own TemporalChangeVersion, once for the run's one patch).
     const upserted = history.events!.flatMap(

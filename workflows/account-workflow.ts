@@ -45,9 +45,11 @@ import {
 import {
   ASSESS_STAGES,
   PLAN_APPROVER_ROLES,
+  type AssessSummary,
   type ClassifySummary,
   type CoverageSummary,
   type GradeSummary,
+  type ProfileSummary,
   type RelationshipSummary,
   type AccountState,
   type AccountWorkflowInput,
@@ -65,6 +67,8 @@ const CYCLE_HOLD_MAX_MS = 7 * DAY_MS;
 
 /** The history's one-line summaries of the decision stages. */
 const SUMMARY = {
+  profile: (r: ProfileSummary) =>
+    `completeness ${Math.round(r.completeness * 100)}%${r.ready ? '' : `, missing ${r.missing.join(', ')}`}`,
   grade: (r: GradeSummary) => `score ${r.score}, tier ${r.tier}`,
   classify: (r: ClassifySummary) => `class ${r.class}`,
   relationship: (r: RelationshipSummary) =>
@@ -323,6 +327,35 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       state.step = 'plan';
     }
     syncSearchAttributes();
+  }
+
+  function afterProfile(r: ProfileSummary): void {
+    Object.assign(state, {
+      industry: r.industry,
+      owner: r.owner,
+      ruleSet: r.ruleSet,
+      completeness: r.completeness,
+      missing: r.missing,
+    });
+    state.step = r.ready ? 'grade' : 'profile-wait';
+    syncSearchAttributes();
+  }
+
+  /** grade … coverage decided by the profile's activity: their history entries share its end. */
+  function afterAssess(r: AssessSummary, at: string): void {
+    rulesDirty = false;
+    const lines = [
+      SUMMARY.grade(r.grade),
+      SUMMARY.classify(r.classify),
+      SUMMARY.relationship(r.relationship),
+      SUMMARY.coverage(r.coverage),
+    ];
+    ASSESS_STAGES.forEach((stage, i) => record({ stage, startedAt: at, endedAt: at, summary: lines[i]! }));
+    state.stage = 'coverage';
+    afterGrade(r.grade);
+    afterClassify(r.classify);
+    afterRelationship(r.relationship);
+    afterCoverage(r.coverage);
   }
 
   function setWaiting(waitingFor: WaitingFor): void {
@@ -648,24 +681,27 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     switch (state.step) {
       case 'profile': {
         profileDirty = accountDirty = false;
-        const r = await runStage(
-          'profile',
-          () => stages.profileStage(stageInput()),
-          (r) => `completeness ${Math.round(r.completeness * 100)}%${r.ready ? '' : `, missing ${r.missing.join(', ')}`}`,
-        );
+        // Since v2 a ready profile goes on to grade … coverage in the same activity.
+        if (v2) {
+          const r = await runStage(
+            'profile',
+            () => stages.profileAndAssess(stageInput()),
+            (r) => SUMMARY.profile(r.profile),
+          );
+          if (!r) {
+            failStep('profile');
+            break;
+          }
+          afterProfile(r.profile);
+          if (r.assess) afterAssess(r.assess, state.history.at(-1)!.endedAt!);
+          break;
+        }
+        const r = await runStage('profile', () => stages.profileStage(stageInput()), SUMMARY.profile);
         if (!r) {
           failStep('profile');
           break;
         }
-        Object.assign(state, {
-          industry: r.industry,
-          owner: r.owner,
-          ruleSet: r.ruleSet,
-          completeness: r.completeness,
-          missing: r.missing,
-        });
-        state.step = r.ready ? 'grade' : 'profile-wait';
-        syncSearchAttributes();
+        afterProfile(r);
         break;
       }
 

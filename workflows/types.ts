@@ -323,6 +323,12 @@ export interface AssessSummary {
   coverage: CoverageSummary;
 }
 
+/** What `profileAndAssess` decided: the profile, and grade … coverage when the profile is ready. */
+export interface ProfileAssessSummary {
+  profile: ProfileSummary;
+  assess: AssessSummary | null;
+}
+
 export interface PlanSummary {
   ruleSet: RuleSetUsed;
   plan: PlanRef;

@@ -49,6 +49,7 @@ import {
   type PlanDecisionInput,
   type PlanDecisionSummary,
   type PlanSummary,
+  type ProfileAssessSummary,
   type ProfileSummary,
   type RelationshipSummary,
   type ReviewStageInput,
@@ -137,6 +138,24 @@ async function explainedWithTeams(tx: Db, input: StageInput, ctx: Loaded): Promi
   const first = decideAccount(ctx.account, ctx.rules, decideContext(input, ctx.state));
   const teams = await teamDirectoryFor(tx, first.coverage.team);
   return explainAccount(ctx.account, ctx.rules, decideContext(input, ctx.state, { teams }));
+}
+
+function profileWork({ account, state, rules }: Loaded): StageWork<ProfileSummary> {
+  const p = profile(account, rules.ruleSet, state.importedDefaults);
+  return {
+    summary: {
+      ruleSet: ruleSetUsed(rules),
+      industry: account.industry ?? null,
+      owner: account.ownerId ?? null,
+      completeness: p.completeness,
+      missing: p.missing,
+      ready: p.ready,
+    },
+    input: { ...account, importedDefaults: state.importedDefaults },
+    output: { ...p },
+    explanation: { checklist: rules.ruleSet.profile.checklist, minCompleteness: rules.ruleSet.profile.minCompleteness },
+    patch: { stage: 'profile', waitingFor: p.ready ? null : 'profile-data' },
+  };
 }
 
 function gradeWork(input: StageInput, { account, rules }: Loaded, { decision, explanation }: Explained): StageWork<GradeSummary> {
@@ -241,6 +260,7 @@ export function stageActivities(s: Shared) {
   async function onceAll(
     input: StageInput,
     stages: readonly Stage[],
+    /** The work of the first stages of `stages` (all, or fewer when it stops early). */
     work: (tx: Db, ctx: Loaded) => Promise<StageWork<unknown>[]>,
   ): Promise<unknown[]> {
     return guarded(async () => {
@@ -282,12 +302,12 @@ export function stageActivities(s: Shared) {
     });
   }
 
+  /** The recorded summaries of the stages the committed attempt decided: a prefix of `keys`. */
   async function recordedSummaries(keys: readonly string[]): Promise<unknown[]> {
     const rows = await Promise.all(keys.map((key) => stageResultByKey(s.db, key)));
-    return rows.map((row, i) => {
-      if (!row) throw new Error(`stage result ${keys[i]} is missing though its activity committed`);
-      return summaryOf(row);
-    });
+    const decided = rows.findIndex((row) => !row);
+    if (decided === 0) throw new Error(`stage result ${keys[0]} is missing though its activity committed`);
+    return rows.slice(0, decided < 0 ? rows.length : decided).map((row) => summaryOf(row!));
   }
 
   async function once<T>(stage: Stage, input: StageInput, work: (tx: Db, ctx: Loaded) => Promise<StageWork<T>>): Promise<T> {
@@ -369,23 +389,25 @@ export function stageActivities(s: Shared) {
 
   return {
     async profileStage(input: StageInput): Promise<ProfileSummary> {
-      return once('profile', input, async (_tx, { account, state, rules }) => {
-        const p = profile(account, rules.ruleSet, state.importedDefaults);
-        return {
-          summary: {
-            ruleSet: ruleSetUsed(rules),
-            industry: account.industry ?? null,
-            owner: account.ownerId ?? null,
-            completeness: p.completeness,
-            missing: p.missing,
-            ready: p.ready,
-          },
-          input: { ...account, importedDefaults: state.importedDefaults },
-          output: { ...p },
-          explanation: { checklist: rules.ruleSet.profile.checklist, minCompleteness: rules.ruleSet.profile.minCompleteness },
-          patch: { stage: 'profile', waitingFor: p.ready ? null : 'profile-data' },
-        };
+      return once('profile', input, async (_tx, ctx) => profileWork(ctx));
+    },
+
+    /**
+     * Since account-workflow-v2: the profile, and when it is ready grade … coverage, in one
+     * activity (one read of the account, five audit rows in one transaction).
+     */
+    async profileAndAssess(input: StageInput): Promise<ProfileAssessSummary> {
+      const [profiled, ...assessed] = await onceAll(input, ['profile', ...ASSESS_STAGES], async (tx, ctx) => {
+        const p = profileWork(ctx);
+        if (!p.summary.ready) return [p];
+        const e = await explainedWithTeams(tx, input, ctx);
+        return [p, gradeWork(input, ctx, e), classifyWork(ctx, e), relationshipWork(ctx, e), coverageWork(ctx, e)];
       });
+      const [grade, classify, relationship, coverage] = assessed;
+      return {
+        profile: profiled as ProfileSummary,
+        assess: coverage ? ({ grade, classify, relationship, coverage } as AssessSummary) : null,
+      };
     },
 
     async gradeStage(input: StageInput): Promise<GradeSummary> {
