@@ -312,17 +312,15 @@ export async function onboardDirect(
   await mapConcurrent(ids, opts.concurrency, async (accountId) => {
     const wf = accountWorkflowId(accountId);
     const input: StageInput = { accountId, cycleYear: opts.year, asOf, quotaCutoffs: null };
-    const p = await call(wf, acts.profileStage, input);
-    if (!p.ready) return;
-    const { coverage } = await call(wf, acts.assessStages, input);
-    const plan = await call(wf, acts.planStage, input);
-    let planId: number | null = null;
-    if (plan.plan.needsApproval) {
+    const { assess } = await call(wf, acts.profileAndAssess, input);
+    if (!assess) return;
+    const { coverage } = assess;
+    const { plan, execution } = await call(wf, acts.planAndStart, input);
+    if (!execution) {
       await call(wf, acts.decidePlan, { accountId, planId: plan.plan.id, approve: true, by: 'bench' });
-      planId = plan.plan.id;
+      await call(wf, acts.startExecution, { ...input, planId: plan.plan.id });
     }
-    await call(wf, acts.startExecution, { ...input, planId });
-    out.set(accountId, { snapshot: coverage.snapshot, planId, approved: planId !== null });
+    out.set(accountId, { snapshot: coverage.snapshot, planId: plan.plan.id, approved: !execution });
   });
   return out;
 }

@@ -65,4 +65,22 @@ describe.each(DRIVERS)('a retried stage activity on %s', { timeout: 120_000 }, (
     expect(await attempt('5', acts.profileAndAssess, merged)).toEqual(first);
     expect(await stageResultCounts(t.db, 'merged')).toEqual({ profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1 });
   });
+
+  it('answers a retried planAndStart with the plan and, without approval, its started execution', async () => {
+    await seedAccount(
+      t.db,
+      keyAccount({ id: 'small', revenueWithUs: 300_000, potential: 2_000_000, demonstration: 30, winnability: 30 }),
+    );
+    const small = { ...input, accountId: 'small' };
+    await attempt('6', acts.profileAndAssess, small);
+    const first = await attempt('7', acts.planAndStart, small);
+    expect(first.plan.plan).toMatchObject({ needsApproval: false, status: 'approved', version: 1 });
+    expect(first.execution?.openActions.length).toBeGreaterThan(0);
+    expect(await attempt('7', acts.planAndStart, small)).toEqual(first);
+    expect((await listPlans(t.db, 'small')).map((p) => p.version)).toEqual([1]);
+    expect(await stageResultCounts(t.db, 'small')).toMatchObject({ plan: 1, execute: 1 });
+    // A plan that needs approval stops there: its execution starts after the decision.
+    const t1 = await attempt('8', acts.planAndStart, { ...input, accountId: 'merged' });
+    expect(t1).toMatchObject({ plan: { plan: { needsApproval: true, status: 'pending-approval' } }, execution: null });
+  });
 });

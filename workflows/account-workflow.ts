@@ -47,8 +47,10 @@ import {
   PLAN_APPROVER_ROLES,
   type AssessSummary,
   type ClassifySummary,
+  type ExecuteSummary,
   type CoverageSummary,
   type GradeSummary,
+  type PlanSummary,
   type ProfileSummary,
   type RelationshipSummary,
   type AccountState,
@@ -74,6 +76,8 @@ const SUMMARY = {
   relationship: (r: RelationshipSummary) =>
     `closeness ${r.closeness}, advantage ${r.advantage}${r.flags.length ? `; flags ${r.flags.join(', ')}` : ''}`,
   coverage: (r: CoverageSummary) => `${r.track} via ${r.team}, owner ${r.owner ?? 'none'}`,
+  plan: (r: PlanSummary) => `plan v${r.plan.version}: ${r.plan.strategy}${r.plan.needsApproval ? ', needs approval' : ''}`,
+  execute: (r: ExecuteSummary) => `${r.track}: ${r.openActions.length} open actions, visits every ${r.cadenceDays} days`,
 };
 const MAX_HISTORY_ENTRIES = 60;
 const MAX_PREVIOUS_CYCLES = 5;
@@ -356,6 +360,29 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     afterClassify(r.classify);
     afterRelationship(r.relationship);
     afterCoverage(r.coverage);
+  }
+
+  function afterPlan(r: PlanSummary): void {
+    state.plan = r.plan;
+    state.strategy = r.plan.strategy;
+    state.lastRejection = null;
+    if (r.plan.needsApproval) {
+      state.step = 'plan-approval';
+    } else {
+      state.openActions = r.openActions;
+      state.step = 'execute-start';
+    }
+    syncSearchAttributes();
+  }
+
+  function afterExecutionStart(r: ExecuteSummary): void {
+    state.track = r.track;
+    state.openActions = r.openActions;
+    state.lastVisit = r.lastVisit ?? state.lastVisit;
+    // The visit clock runs from the first execution of the cycle, not from a re-plan.
+    state.executeSince ??= today();
+    applyMonitorInterval(r.monitorIntervalDays);
+    state.step = 'execute';
   }
 
   function setWaiting(waitingFor: WaitingFor): void {
@@ -782,25 +809,32 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'plan': {
-        const r = await runStage(
-          'plan',
-          () => stages.planStage(stageInput()),
-          (r) => `plan v${r.plan.version}: ${r.plan.strategy}${r.plan.needsApproval ? ', needs approval' : ''}`,
-        );
+        // Since v2 a plan that needs no approval starts its execution in the same activity.
+        if (v2) {
+          const r = await runStage(
+            'plan',
+            () => stages.planAndStart(stageInput()),
+            (r) => SUMMARY.plan(r.plan),
+          );
+          if (!r) {
+            failStep('plan');
+            break;
+          }
+          afterPlan(r.plan);
+          if (r.execution) {
+            const at = state.history.at(-1)!.endedAt!;
+            record({ stage: 'execute', startedAt: at, endedAt: at, summary: SUMMARY.execute(r.execution) });
+            state.stage = 'execute';
+            afterExecutionStart(r.execution);
+          }
+          break;
+        }
+        const r = await runStage('plan', () => stages.planStage(stageInput()), SUMMARY.plan);
         if (!r) {
           failStep('plan');
           break;
         }
-        state.plan = r.plan;
-        state.strategy = r.plan.strategy;
-        state.lastRejection = null;
-        if (r.plan.needsApproval) {
-          state.step = 'plan-approval';
-        } else {
-          state.openActions = r.openActions;
-          state.step = 'execute-start';
-        }
-        syncSearchAttributes();
+        afterPlan(r);
         break;
       }
 
@@ -824,22 +858,12 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'execute-start': {
         const planId = state.plan?.status === 'approved' ? state.plan.id : null;
-        const r = await runStage(
-          'execute',
-          () => stages.startExecution({ ...stageInput(), planId }),
-          (r) => `${r.track}: ${r.openActions.length} open actions, visits every ${r.cadenceDays} days`,
-        );
+        const r = await runStage('execute', () => stages.startExecution({ ...stageInput(), planId }), SUMMARY.execute);
         if (!r) {
           failStep('execute-start');
           break;
         }
-        state.track = r.track;
-        state.openActions = r.openActions;
-        state.lastVisit = r.lastVisit ?? state.lastVisit;
-        // The visit clock runs from the first execution of the cycle, not from a re-plan.
-        state.executeSince ??= today();
-        applyMonitorInterval(r.monitorIntervalDays);
-        state.step = 'execute';
+        afterExecutionStart(r);
         break;
       }
 

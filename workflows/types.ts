@@ -335,6 +335,12 @@ export interface PlanSummary {
   openActions: OpenAction[];
 }
 
+/** What `planAndStart` decided: the plan, and its execution's start when it needs no approval. */
+export interface PlanStartSummary {
+  plan: PlanSummary;
+  execution: ExecuteSummary | null;
+}
+
 export interface PlanDecisionInput {
   accountId: string;
   planId: number;

@@ -48,6 +48,7 @@ import {
   type OpenAction,
   type PlanDecisionInput,
   type PlanDecisionSummary,
+  type PlanStartSummary,
   type PlanSummary,
   type ProfileAssessSummary,
   type ProfileSummary,
@@ -239,6 +240,93 @@ function coverageWork({ account, rules }: Loaded, { decision, explanation }: Exp
       investment: decision.investment,
       ...(c.owner !== null && c.owner !== (account.ownerId ?? null) ? { ownerId: c.owner } : {}),
     },
+  };
+}
+
+async function planWork(tx: Db, { account, state, rules }: Loaded, input: StageInput): Promise<StageWork<PlanSummary>> {
+  const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
+  const p = makePlan(
+    {
+      account,
+      tier: decision.tier,
+      strategy: decision.strategy,
+      investment: decision.investment,
+      presalesTier: decision.coverage.presalesTier,
+      owner: account.ownerId ?? null,
+      closeness: decision.closeness,
+      competitors: decision.relationship.competitors,
+      startDate: input.asOf,
+    },
+    rules.ruleSet,
+  );
+  const row = await createPlan(tx, {
+    accountId: account.id,
+    cycleYear: input.cycleYear,
+    goal: p.goal,
+    objectives: p.objectives,
+    strategy: p.strategy,
+    actions: p.actions.map((a) => ({ title: a.title, role: a.role, owner: a.owner, dueDate: a.dueDate })),
+    resources: p.resources,
+    tests: p.tests,
+    valueProposition: p.valueProposition,
+    needsApproval: p.needsApproval,
+    createdBy: 'workflow',
+  });
+  const openActions = row.status === 'approved' ? openActionsOf(await listActions(tx, { planId: row.id, open: true })) : [];
+  return {
+    summary: {
+      ruleSet: ruleSetUsed(rules),
+      plan: {
+        id: row.id,
+        version: row.version,
+        strategy: p.strategy,
+        closeness: decision.closeness,
+        needsApproval: p.needsApproval,
+        status: row.status === 'approved' ? 'approved' : 'pending-approval',
+        objective: p.objectives.revenue.target,
+      },
+      openActions,
+    },
+    input: {
+      tier: decision.tier,
+      class: decision.class,
+      strategy: decision.strategy,
+      investment: decision.investment,
+      closeness: decision.closeness,
+    },
+    output: { planId: row.id, version: row.version, status: row.status, plan: p },
+    explanation: { strategy: explanation.strategy, investment: explanation.investment },
+    patch: {
+      stage: 'plan',
+      waitingFor: p.needsApproval ? 'plan-approval' : null,
+      strategy: p.strategy,
+      investment: decision.investment,
+    },
+  };
+}
+
+async function executeWork(
+  tx: Db,
+  { account, state, rules }: Loaded,
+  input: StageInput & { planId: number | null },
+): Promise<StageWork<ExecuteSummary>> {
+  const decision = decideAccount(account, rules, decideContext(input, state));
+  const track = state.coverageTrack ?? decision.coverage.track;
+  const cadenceDays = rules.ruleSet.execute.visitCadenceDays[decision.tier];
+  const openActions = input.planId === null ? [] : openActionsOf(await listActions(tx, { planId: input.planId, open: true }));
+  const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
+  return {
+    summary: {
+      ruleSet: ruleSetUsed(rules),
+      monitorIntervalDays: rules.ruleSet.monitor.intervalDays,
+      track,
+      cadenceDays,
+      openActions,
+      lastVisit,
+    },
+    input: { planId: input.planId, tier: decision.tier },
+    output: { track, cadenceDays, openActions: openActions.length, lastVisit, since: input.asOf },
+    patch: { stage: 'execute', waitingFor: null },
   };
 }
 
@@ -445,67 +533,20 @@ export function stageActivities(s: Shared) {
     },
 
     async planStage(input: StageInput): Promise<PlanSummary> {
-      return once('plan', input, async (tx, { account, state, rules }) => {
-        const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
-        const p = makePlan(
-          {
-            account,
-            tier: decision.tier,
-            strategy: decision.strategy,
-            investment: decision.investment,
-            presalesTier: decision.coverage.presalesTier,
-            owner: account.ownerId ?? null,
-            closeness: decision.closeness,
-            competitors: decision.relationship.competitors,
-            startDate: input.asOf,
-          },
-          rules.ruleSet,
-        );
-        const row = await createPlan(tx, {
-          accountId: account.id,
-          cycleYear: input.cycleYear,
-          goal: p.goal,
-          objectives: p.objectives,
-          strategy: p.strategy,
-          actions: p.actions.map((a) => ({ title: a.title, role: a.role, owner: a.owner, dueDate: a.dueDate })),
-          resources: p.resources,
-          tests: p.tests,
-          valueProposition: p.valueProposition,
-          needsApproval: p.needsApproval,
-          createdBy: 'workflow',
-        });
-        const openActions = row.status === 'approved' ? openActionsOf(await listActions(tx, { planId: row.id, open: true })) : [];
-        return {
-          summary: {
-            ruleSet: ruleSetUsed(rules),
-            plan: {
-              id: row.id,
-              version: row.version,
-              strategy: p.strategy,
-              closeness: decision.closeness,
-              needsApproval: p.needsApproval,
-              status: row.status === 'approved' ? 'approved' : 'pending-approval',
-              objective: p.objectives.revenue.target,
-            },
-            openActions,
-          },
-          input: {
-            tier: decision.tier,
-            class: decision.class,
-            strategy: decision.strategy,
-            investment: decision.investment,
-            closeness: decision.closeness,
-          },
-          output: { planId: row.id, version: row.version, status: row.status, plan: p },
-          explanation: { strategy: explanation.strategy, investment: explanation.investment },
-          patch: {
-            stage: 'plan',
-            waitingFor: p.needsApproval ? 'plan-approval' : null,
-            strategy: p.strategy,
-            investment: decision.investment,
-          },
-        };
+      return once('plan', input, (tx, ctx) => planWork(tx, ctx, input));
+    },
+
+    /**
+     * Since account-workflow-v2: the plan, and when it needs no approval the start of its
+     * execution, in one activity (one read of the account, one transaction).
+     */
+    async planAndStart(input: StageInput): Promise<PlanStartSummary> {
+      const [planned, started] = await onceAll(input, ['plan', 'execute'], async (tx, ctx) => {
+        const plan = await planWork(tx, ctx, input);
+        if (plan.summary.plan.needsApproval) return [plan];
+        return [plan, await executeWork(tx, ctx, { ...input, planId: plan.summary.plan.id })];
       });
+      return { plan: planned as PlanSummary, execution: (started as ExecuteSummary | undefined) ?? null };
     },
 
     /** The manager's decision on a pending plan (no audit row: the plan row records who and when). */
@@ -531,27 +572,7 @@ export function stageActivities(s: Shared) {
     },
 
     async startExecution(input: StageInput & { planId: number | null }): Promise<ExecuteSummary> {
-      return once('execute', input, async (tx, { account, state, rules }) => {
-        const decision = decideAccount(account, rules, decideContext(input, state));
-        const track = state.coverageTrack ?? decision.coverage.track;
-        const cadenceDays = rules.ruleSet.execute.visitCadenceDays[decision.tier];
-        const openActions =
-          input.planId === null ? [] : openActionsOf(await listActions(tx, { planId: input.planId, open: true }));
-        const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
-        return {
-          summary: {
-            ruleSet: ruleSetUsed(rules),
-            monitorIntervalDays: rules.ruleSet.monitor.intervalDays,
-            track,
-            cadenceDays,
-            openActions,
-            lastVisit,
-          },
-          input: { planId: input.planId, tier: decision.tier },
-          output: { track, cadenceDays, openActions: openActions.length, lastVisit, since: input.asOf },
-          patch: { stage: 'execute', waitingFor: null },
-        };
-      });
+      return once('execute', input, (tx, ctx) => executeWork(tx, ctx, input));
     },
 
     async monitorStage(input: MonitorInput): Promise<MonitorSummary> {
