@@ -372,7 +372,10 @@ async function durableRun(
     // only from accounts already reviewed (acknowledged) when the review ended or was stopped.
     const firstRuns = await Promise.all(sample.map((id) => historyEvents(client, accountWorkflowId(id), runIds.get(id))));
     const phases = firstRuns.map(phasesOf);
-    const reviewed = phases.filter((p) => countsOf(p.review).localActivities + countsOf(p.review).activities > 0);
+    const reviewed = phases.filter((p) => {
+      const c = countsOf(p.review);
+      return c.localActivities + c.activities > 0;
+    });
     const per = (x: Counts, k: number): Counts => ({
       workflowTasks: x.workflowTasks / Math.max(1, k),
       activities: x.activities / Math.max(1, k),

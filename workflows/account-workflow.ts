@@ -79,6 +79,13 @@ const SUMMARY = {
   plan: (r: PlanSummary) => `plan v${r.plan.version}: ${r.plan.strategy}${r.plan.needsApproval ? ', needs approval' : ''}`,
   execute: (r: ExecuteSummary) => `${r.track}: ${r.openActions.length} open actions, visits every ${r.cadenceDays} days`,
 };
+/** One history line per stage `assessStages` (or `profileAndAssess`) decided, in ASSESS_STAGES order. */
+const assessLines = (r: AssessSummary): string[] => [
+  SUMMARY.grade(r.grade),
+  SUMMARY.classify(r.classify),
+  SUMMARY.relationship(r.relationship),
+  SUMMARY.coverage(r.coverage),
+];
 const MAX_HISTORY_ENTRIES = 60;
 const MAX_PREVIOUS_CYCLES = 5;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -345,17 +352,17 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     syncSearchAttributes();
   }
 
-  /** grade … coverage decided by the profile's activity: their history entries share its end. */
-  function afterAssess(r: AssessSummary, at: string): void {
+  /** Stages decided by the activity that just ran as another stage: their entries share its end. */
+  function recordDecidedAlongside(stages: readonly Stage[], lines: readonly string[]): void {
+    const at = state.history.at(-1)!.endedAt!;
+    stages.forEach((stage, i) => record({ stage, startedAt: at, endedAt: at, summary: lines[i]! }));
+    state.stage = stages.at(-1)!;
+  }
+
+  /** grade … coverage decided by the profile's activity. */
+  function afterAssess(r: AssessSummary): void {
     rulesDirty = false;
-    const lines = [
-      SUMMARY.grade(r.grade),
-      SUMMARY.classify(r.classify),
-      SUMMARY.relationship(r.relationship),
-      SUMMARY.coverage(r.coverage),
-    ];
-    ASSESS_STAGES.forEach((stage, i) => record({ stage, startedAt: at, endedAt: at, summary: lines[i]! }));
-    state.stage = 'coverage';
+    recordDecidedAlongside(ASSESS_STAGES, assessLines(r));
     afterGrade(r.grade);
     afterClassify(r.classify);
     afterRelationship(r.relationship);
@@ -720,7 +727,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
             break;
           }
           afterProfile(r.profile);
-          if (r.assess) afterAssess(r.assess, state.history.at(-1)!.endedAt!);
+          if (r.assess) afterAssess(r.assess);
           break;
         }
         const r = await runStage('profile', () => stages.profileStage(stageInput()), SUMMARY.profile);
@@ -746,16 +753,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         rulesDirty = false;
         // Since this patch one activity decides grade … coverage (one read, one transaction).
         if (v2 || patched('assess-stages-in-one-activity')) {
-          const r = await runStages(
-            ASSESS_STAGES,
-            () => stages.assessStages(stageInput()),
-            (r) => [
-              SUMMARY.grade(r.grade),
-              SUMMARY.classify(r.classify),
-              SUMMARY.relationship(r.relationship),
-              SUMMARY.coverage(r.coverage),
-            ],
-          );
+          const r = await runStages(ASSESS_STAGES, () => stages.assessStages(stageInput()), assessLines);
           if (!r) {
             failStep('grade');
             break;
@@ -822,9 +820,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           }
           afterPlan(r.plan);
           if (r.execution) {
-            const at = state.history.at(-1)!.endedAt!;
-            record({ stage: 'execute', startedAt: at, endedAt: at, summary: SUMMARY.execute(r.execution) });
-            state.stage = 'execute';
+            recordDecidedAlongside(['execute'], [SUMMARY.execute(r.execution)]);
             afterExecutionStart(r.execution);
           }
           break;
