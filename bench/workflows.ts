@@ -16,7 +16,7 @@
  *
  * Options: --accounts N, --window W (accounts onboarding at once, default 100), --db postgres|pglite
  * (default postgres when 127.0.0.1:5432 answers), --task-activities (stage activities as activity
- * tasks instead of local activities, the default of `startAccountWorkflows`), --review-window W (accounts the review has in flight, default 100 as scheduled runs),
+ * tasks instead of local activities, the default of `startAccountWorkflows`), --review-window W (accounts the review has in flight; default: the review workflow's own, 200, as scheduled runs),
  * --time-box S (no account is started after S seconds, default 120; the figures are over those
  * started) and --review-time-box S (the review is stopped after S seconds, default 90; the rate is
  * over the accounts reviewed by then; the release of the next cycles gets as long again): the
@@ -51,7 +51,7 @@ import {
   startReview,
   type EspClient,
 } from '../workflows/client.js';
-import { accountWorkflowId, reviewWorkflowId } from '../workflows/types.js';
+import { accountWorkflowId, DEFAULT_REVIEW_WINDOW, reviewWorkflowId } from '../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../workflows/worker.js';
 import {
   cpuPerAccount,
@@ -262,7 +262,8 @@ async function durableRun(
   server: DevServer,
   opts: {
     window: number;
-    reviewWindow: number;
+    /** Undefined: the review workflow's default. */
+    reviewWindow: number | undefined;
     localActivities: boolean;
     year: number;
     timeBoxS: number;
@@ -340,7 +341,11 @@ async function durableRun(
     const t1 = performance.now();
     const cpu1 = cpuSample(server.pid);
     let cpuReviewed: CpuSample | undefined;
-    const handle = await startReview(client, { year: opts.year, window: opts.reviewWindow }, { taskQueue: TASK_QUEUE });
+    const handle = await startReview(
+      client,
+      { year: opts.year, ...(opts.reviewWindow ? { window: opts.reviewWindow } : {}) },
+      { taskQueue: TASK_QUEUE },
+    );
     // Polled: the review's rate is up to its last acknowledgement; releasing the next cycles
     // (`startCycle`, after that) is timed on its own.
     const deadline = t1 + opts.reviewTimeBoxS * 1000;
@@ -489,7 +494,8 @@ async function directRun(db: Db, ids: readonly string[], opts: { concurrency: nu
 export async function run(): Promise<void> {
   const n = Number(option('accounts') ?? 2000);
   const window = Number(option('window') ?? 100);
-  const reviewWindow = Number(option('review-window') ?? 100);
+  const reviewWindowOption = option('review-window');
+  const reviewWindow = reviewWindowOption === undefined ? undefined : Number(reviewWindowOption);
   const timeBoxS = Number(option('time-box') ?? 120);
   const reviewTimeBoxS = Number(option('review-time-box') ?? 90);
   const localActivities = option('task-activities') !== 'true';
@@ -566,7 +572,7 @@ export async function run(): Promise<void> {
       `               ${fmt(directOnboard, 1).padStart(7)} accounts/s direct  (${direct.onboardSeconds.toFixed(1)} s: the same activities called in-process, 20 at a time, no Temporal)   durable / direct: ${(onboardRate / directOnboard).toFixed(2)}x`,
     );
     console.log(
-      `  review       ${fmt(reviewRate, 1).padStart(7)} accounts/s durable (${fmt(reviewedCount)} of ${fmt(durable.reviewed.total)} in ${durable.reviewSeconds.toFixed(1)} s${durable.reviewComplete ? '' : `, stopped at the ${reviewTimeBoxS} s time box`}; window ${reviewWindow}; done ${durable.reviewed.done}, skipped ${durable.reviewed.skipped}, failed ${durable.reviewed.failed})`,
+      `  review       ${fmt(reviewRate, 1).padStart(7)} accounts/s durable (${fmt(reviewedCount)} of ${fmt(durable.reviewed.total)} in ${durable.reviewSeconds.toFixed(1)} s${durable.reviewComplete ? '' : `, stopped at the ${reviewTimeBoxS} s time box`}; window ${reviewWindow ?? `${DEFAULT_REVIEW_WINDOW} (the default)`}; done ${durable.reviewed.done}, skipped ${durable.reviewed.skipped}, failed ${durable.reviewed.failed})`,
     );
     console.log(
       `               then every next cycle released (startCycle) in ${durable.releaseSeconds === undefined ? `n/a (not within the ${reviewTimeBoxS} s time box)` : `${durable.releaseSeconds.toFixed(1)} s`}; the next cycles' stages run after that, at the onboarding rate`,

@@ -457,6 +457,7 @@ export const reviewRuns = pgTable(
     year: integer('year').notNull(),
     status: text('status').$type<ReviewRunStatus>().notNull().default('running'),
     total: integer('total').notNull().default(0),
+    /** Reviews written, stored when the run finishes; a running run's are counted from `reviews`. */
     done: integer('done').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     startedAt: tstz('started_at').notNull().defaultNow(),

@@ -420,13 +420,16 @@ export interface HandoffResult {
 
 // ---- review workflow ---------------------------------------------------------------------------
 
+/** Accounts a review run keeps in flight unless told otherwise (runs from before the `review-window-200` patch: 100). */
+export const DEFAULT_REVIEW_WINDOW = 200;
+
 export interface ReviewWorkflowInput {
   /**
    * The cycle year to review. Default (a scheduled run has fixed arguments): the year before the
    * run's date in January–June, the run's own year from July on.
    */
   year?: number;
-  /** Accounts in flight at once (signals sent, acknowledgements not yet back). Default 50. */
+  /** Accounts in flight at once (signals sent, acknowledgements not yet back). Default `DEFAULT_REVIEW_WINDOW`. */
   window?: number;
   /** Account ids fetched per page. Default 200. */
   pageSize?: number;

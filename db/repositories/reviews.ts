@@ -29,24 +29,19 @@ export async function listReviewRuns(db: Db, year?: number): Promise<ReviewRunRo
 }
 
 /**
- * Stores (or replaces) the account's review for the year and recounts the run's `done` from the
- * reviews themselves, so retries never double-count.
+ * Stores (or replaces) the account's review for the year. The run's `done` is not touched here:
+ * a per-review update of the one run row serialised every review of the run on that row's lock
+ * and recounted the run's reviews each time. Readers count a running run's reviews
+ * (`reviewCountsByRun`), and `finishReviewRun` stores the final count.
  */
 export async function recordReview(db: Db, input: ReviewInput): Promise<ReviewRow> {
-  return db.transaction(async (tx) => {
-    const { accountId: _accountId, year: _year, ...rest } = input;
-    const [row] = await tx
-      .insert(reviews)
-      .values(input)
-      .onConflictDoUpdate({ target: [reviews.accountId, reviews.year], set: { ...rest, createdAt: sql`now()` } })
-      .returning();
-    if (input.runId)
-      await tx
-        .update(reviewRuns)
-        .set({ done: sql`(select count(*) from ${reviews} where ${reviews.runId} = ${input.runId})` })
-        .where(eq(reviewRuns.id, input.runId));
-    return row!;
-  });
+  const { accountId: _accountId, year: _year, ...rest } = input;
+  const [row] = await db
+    .insert(reviews)
+    .values(input)
+    .onConflictDoUpdate({ target: [reviews.accountId, reviews.year], set: { ...rest, createdAt: sql`now()` } })
+    .returning();
+  return row!;
 }
 
 export async function recordReviewFailure(db: Db, runId: string): Promise<void> {
@@ -63,7 +58,7 @@ export async function finishReviewRun(
 ): Promise<ReviewRunRow> {
   const [row] = await db
     .update(reviewRuns)
-    .set({ status, finishedAt: sql`now()` })
+    .set({ status, finishedAt: sql`now()`, done: sql`(select count(*) from ${reviews} where ${reviews.runId} = ${runId})` })
     .where(eq(reviewRuns.id, runId))
     .returning();
   if (!row) throw new NotFoundError(`review run ${runId} does not exist`);

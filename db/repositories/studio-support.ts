@@ -613,11 +613,7 @@ export async function reviewRunOf(db: Db, workflowId: string, since: Date): Prom
   return row;
 }
 
-/**
- * Reviews written per run, counted from the reviews themselves: `review_runs.done` is recounted
- * inside each review's own transaction, and two reviews committing side by side each miss the
- * other's row, so the stored figure can lag behind.
- */
+/** Reviews written per run, counted from the reviews themselves: `review_runs.done` is stored when the run finishes. */
 export async function reviewCountsByRun(db: Db, runIds: readonly string[]): Promise<Map<string, number>> {
   if (runIds.length === 0) return new Map();
   const rows = await db
