@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,9 +66,9 @@ describe('binary lookup', () => {
     expect(err.message).toContain('TEMPORAL_CLI_PATH');
     expect(err.message).toContain(missing);
     // A wrong explicit path must not be papered over by a download.
-    await expect(
-      resolveTestServerExecutable({ env: { ...process.env, TEMPORAL_TEST_SERVER_PATH: missing } }),
-    ).rejects.toThrow(/TEMPORAL_TEST_SERVER_PATH/);
+    await expect(resolveTestServerExecutable({ env: { ...process.env, TEMPORAL_TEST_SERVER_PATH: missing } })).rejects.toThrow(
+      /TEMPORAL_TEST_SERVER_PATH/,
+    );
   });
 
   it('prefers the env var over PATH, and PATH over .tools/', async () => {
@@ -199,8 +199,49 @@ describe('dev server', () => {
     await writeFile(failing, '#!/bin/sh\necho "boom: cannot open db" >&2\nexit 3\n');
     await chmod(failing, 0o755);
     await expect(
-      startDevServer({ dataDir: path.join(scratch, 'failing'), port: await freePort(), uiPort: await freePort(), cliPath: failing }),
+      startDevServer({
+        dataDir: path.join(scratch, 'failing'),
+        port: await freePort(),
+        uiPort: await freePort(),
+        cliPath: failing,
+      }),
     ).rejects.toThrow(/exited early with code 3[\s\S]*boom: cannot open db/);
+  });
+
+  it('starts again when the server exits at start, and gives up after three starts', async () => {
+    // Each start appends a line; the first two die as a port race does, the third runs the real CLI.
+    const starts = path.join(scratch, 'starts');
+    const flaky = path.join(scratch, 'flaky-temporal');
+    await writeFile(
+      flaky,
+      `#!/bin/sh\necho start >> ${starts}\nif [ $(wc -l < ${starts}) -lt 3 ]; then\n` +
+        `  echo "panic: listen tcp 127.0.0.1:1234: bind: address already in use" >&2\n  exit 2\nfi\nexec ${cliPath} "$@"\n`,
+    );
+    await chmod(flaky, 0o755);
+    const dir = path.join(scratch, 'flaky');
+    const server = await startDevServer({ dataDir: dir, port: await freePort(), uiPort: await freePort(), cliPath: flaky });
+    try {
+      expect(server.reused).toBe(false);
+      expect((await readFile(starts, 'utf8')).trim().split('\n')).toHaveLength(3);
+      await withClient(server, (_client, connection) => connection.workflowService.describeNamespace({ namespace: 'default' }));
+    } finally {
+      await server.stop();
+    }
+
+    // A server that always dies is started three times, and the cause at the top of a long
+    // output (a Go panic, then its stacks) is in the error.
+    await writeFile(starts, '');
+    const dying = path.join(scratch, 'dying-temporal');
+    await writeFile(
+      dying,
+      `#!/bin/sh\necho start >> ${starts}\necho "panic: the cause" >&2\n` +
+        `for i in $(seq 1 200); do echo "goroutine $i [running]:" >&2; done\nexit 2\n`,
+    );
+    await chmod(dying, 0o755);
+    await expect(
+      startDevServer({ dataDir: path.join(scratch, 'dying'), port: await freePort(), uiPort: await freePort(), cliPath: dying }),
+    ).rejects.toThrow(/exited early with code 2[\s\S]*panic: the cause[\s\S]*… \(\d+ lines\)[\s\S]*goroutine 200 \[running\]/);
+    expect((await readFile(starts, 'utf8')).trim().split('\n')).toHaveLength(3);
   });
 });
 
