@@ -187,7 +187,7 @@ const ms = (e: HistoryEvent): number => {
 /** Where an account's time went, from the history of its first run. */
 function latencies(events: readonly HistoryEvent[], into: Latencies): void {
   const scheduledAt = new Map<string, number>();
-  const reviewAt = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'review');
+  const reviewAt = events.find(signalled('review'));
   const reviewId = reviewAt ? Number(reviewAt.eventId) : Infinity;
   let lastOnboardActivity = NaN;
   for (const e of events) {

@@ -9,7 +9,7 @@ import { listPlans } from '../db/repositories/plans.js';
 import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { createActivities, type EspActivities } from '../workflows/activities/index.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { keyAccount, seedAccount } from './helpers/temporal.js';
+import { EACH_STAGE_ONCE_TO_PLAN, keyAccount, seedAccount } from './helpers/temporal.js';
 
 describe.each(DRIVERS)('a retried stage activity on %s', { timeout: 120_000 }, (driver) => {
   let t: TestDatabase;
@@ -44,14 +44,7 @@ describe.each(DRIVERS)('a retried stage activity on %s', { timeout: 120_000 }, (
     // The retry's plan (version 2) was rolled back with its conflicting audit row.
     expect((await listPlans(t.db, 'retried')).map((p) => p.version)).toEqual([1]);
 
-    expect(await stageResultCounts(t.db, 'retried')).toEqual({
-      profile: 1,
-      grade: 1,
-      classify: 1,
-      relationship: 1,
-      coverage: 1,
-      plan: 1,
-    });
+    expect(await stageResultCounts(t.db, 'retried')).toEqual(EACH_STAGE_ONCE_TO_PLAN);
     // A new activity (another identity) is a new decision.
     expect((await attempt('4', acts.planStage, input)).plan.version).toBe(2);
   });

@@ -21,7 +21,15 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { AccountWorkflowOptions } from '../workflows/types.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { keyAccount, registerSearchAttributes, seedAccount, startTestWorker, until, untilState } from './helpers/temporal.js';
+import {
+  EACH_STAGE_ONCE_TO_PLAN,
+  keyAccount,
+  registerSearchAttributes,
+  seedAccount,
+  startTestWorker,
+  until,
+  untilState,
+} from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-failures';
 
@@ -90,14 +98,7 @@ describe('account workflow failures', () => {
     expect(outage.refused).toBeGreaterThanOrEqual(2);
     // Retries are invisible to the workflow: no error, one audit row per stage.
     expect(s.lastError).toBeNull();
-    expect(await stageResultCounts(t.db, 'outage')).toEqual({
-      profile: 1,
-      grade: 1,
-      classify: 1,
-      relationship: 1,
-      coverage: 1,
-      plan: 1,
-    });
+    expect(await stageResultCounts(t.db, 'outage')).toEqual(EACH_STAGE_ONCE_TO_PLAN);
     const history = await handle.fetchHistory();
     const profileAttempts = history.events!.find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!
       .attempt;
@@ -202,14 +203,7 @@ describe('account workflow failures', () => {
     await seedAccount(t.db, keyAccount({ id: 'local' }));
     const handle = await start('local', { localActivities: true });
     await untilState(env.client, 'local', 'the plan', (s) => s.waitingFor === 'plan-approval');
-    expect(await stageResultCounts(t.db, 'local')).toEqual({
-      profile: 1,
-      grade: 1,
-      classify: 1,
-      relationship: 1,
-      coverage: 1,
-      plan: 1,
-    });
+    expect(await stageResultCounts(t.db, 'local')).toEqual(EACH_STAGE_ONCE_TO_PLAN);
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
     // profileAndAssess (profile, grade … coverage), plan: one marker each.

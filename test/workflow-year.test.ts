@@ -38,6 +38,7 @@ import type { AccountState } from '../workflows/types.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
+  EACH_STAGE_ONCE_TO_PLAN,
   historyFileText,
   keyAccount,
   registerSearchAttributes,
@@ -268,14 +269,7 @@ describe('account workflow, one year on the time-skipping server', () => {
       monitor: 12,
       review: 1,
     });
-    expect(await stageResultCounts(t.db, 'acme', year + 1)).toEqual({
-      profile: 1,
-      grade: 1,
-      classify: 1,
-      relationship: 1,
-      coverage: 1,
-      plan: 1,
-    });
+    expect(await stageResultCounts(t.db, 'acme', year + 1)).toEqual(EACH_STAGE_ONCE_TO_PLAN);
     const rows = await listStageResults(t.db, 'acme', { limit: 100 });
     for (const row of rows) expect(row).toMatchObject({ ruleSetIndustry: 'manufacturing', ruleSetVersion: 1 });
     const monitors = rows.filter((r) => r.stage === 'monitor' && r.cycleYear === year).reverse();

@@ -50,7 +50,9 @@ import {
   type ExecuteSummary,
   type CoverageSummary,
   type GradeSummary,
+  type PlanStartSummary,
   type PlanSummary,
+  type ProfileAssessSummary,
   type ProfileSummary,
   type RelationshipSummary,
   type AccountState,
@@ -716,26 +718,20 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       case 'profile': {
         profileDirty = accountDirty = false;
         // Since v2 a ready profile goes on to grade … coverage in the same activity.
-        if (v2) {
-          const r = await runStage(
-            'profile',
-            () => stages.profileAndAssess(stageInput()),
-            (r) => SUMMARY.profile(r.profile),
-          );
-          if (!r) {
-            failStep('profile');
-            break;
-          }
-          afterProfile(r.profile);
-          if (r.assess) afterAssess(r.assess);
-          break;
-        }
-        const r = await runStage('profile', () => stages.profileStage(stageInput()), SUMMARY.profile);
+        const r = await runStage(
+          'profile',
+          (): Promise<ProfileAssessSummary> =>
+            v2
+              ? stages.profileAndAssess(stageInput())
+              : stages.profileStage(stageInput()).then((profile) => ({ profile, assess: null })),
+          (r) => SUMMARY.profile(r.profile),
+        );
         if (!r) {
           failStep('profile');
           break;
         }
-        afterProfile(r);
+        afterProfile(r.profile);
+        if (r.assess) afterAssess(r.assess);
         break;
       }
 
@@ -808,29 +804,21 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'plan': {
         // Since v2 a plan that needs no approval starts its execution in the same activity.
-        if (v2) {
-          const r = await runStage(
-            'plan',
-            () => stages.planAndStart(stageInput()),
-            (r) => SUMMARY.plan(r.plan),
-          );
-          if (!r) {
-            failStep('plan');
-            break;
-          }
-          afterPlan(r.plan);
-          if (r.execution) {
-            recordDecidedAlongside(['execute'], [SUMMARY.execute(r.execution)]);
-            afterExecutionStart(r.execution);
-          }
-          break;
-        }
-        const r = await runStage('plan', () => stages.planStage(stageInput()), SUMMARY.plan);
+        const r = await runStage(
+          'plan',
+          (): Promise<PlanStartSummary> =>
+            v2 ? stages.planAndStart(stageInput()) : stages.planStage(stageInput()).then((plan) => ({ plan, execution: null })),
+          (r) => SUMMARY.plan(r.plan),
+        );
         if (!r) {
           failStep('plan');
           break;
         }
-        afterPlan(r);
+        afterPlan(r.plan);
+        if (r.execution) {
+          recordDecidedAlongside(['execute'], [SUMMARY.execute(r.execution)]);
+          afterExecutionStart(r.execution);
+        }
         break;
       }
 

@@ -50,6 +50,9 @@ export function keyAccount(overrides: Partial<AccountInput> = {}): AccountInput 
   };
 }
 
+/** A cycle's audit rows per stage, up to its plan, when each stage was decided once. */
+export const EACH_STAGE_ONCE_TO_PLAN = { profile: 1, grade: 1, classify: 1, relationship: 1, coverage: 1, plan: 1 } as const;
+
 export async function seedAccount(db: Db, input: AccountInput = keyAccount()): Promise<string> {
   const account = accountSchema.parse(input);
   await upsertAccounts(db, [account]);
