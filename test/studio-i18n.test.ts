@@ -18,7 +18,7 @@ import {
   translatePlural,
   translateRuleText,
   type MessageKey,
-} from '../studio/src/lib/i18n/catalog.js';
+} from '../i18n/catalog.js';
 import { validateRuleSet } from '../engine/ruleset/validate.js';
 import { parseAccountsCsv } from '../db/import/accounts.js';
 import { formatProblem } from '../db/import/problems.js';

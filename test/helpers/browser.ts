@@ -26,7 +26,7 @@ import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { upsertUsers } from '../../db/repositories/users.js';
 import { startDevServer, type DevServer } from '../../scripts/temporal/dev-server.js';
-import { catalogs } from '../../studio/src/lib/i18n/catalog.js';
+import { catalogs } from '../../i18n/catalog.js';
 import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
 import { createPostgresDatabase } from './databases.js';
 
