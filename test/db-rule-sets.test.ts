@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { diffRuleSets } from '../engine/ruleset/diff.js';
+import { diffRuleSets } from '../engine/ruleset-format/diff.js';
 import { ruleSets } from '../db/schema.js';
 import { and, eq, sql } from 'drizzle-orm';
 import {

@@ -6,8 +6,8 @@
  */
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import { compileRules, compileRuleTest, type CompiledRuleSet, type RuleJson } from '../engine/rules/compile.js';
-import { DECORATOR_NAMES, OPERATOR_NAMES } from '../engine/rules/operators.js';
+import { compileRules, compileRuleTest, type CompiledRuleSet, type RuleJson } from '../engine/json-rules/evaluators.js';
+import { DECORATOR_NAMES, OPERATOR_NAMES } from '../engine/json-rules/operators.js';
 import { random, type Random } from './helpers/prng.js';
 
 const BASE_SEED = Number(process.env.RULES_DIFF_SEED ?? 0x5eed_2024);

@@ -19,7 +19,7 @@ import {
   translateRuleText,
   type MessageKey,
 } from '../i18n/catalog.js';
-import { validateRuleSet } from '../engine/ruleset/validate.js';
+import { validateRuleSet } from '../engine/ruleset-format/validate.js';
 import { parseAccountsCsv } from '../db/import/accounts.js';
 import { formatProblem } from '../db/import/problems.js';
 

@@ -9,7 +9,7 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../../../db/client.js';
 import { listAccountIds } from '../../../../db/repositories/accounts.js';
-import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset/schema.js';
+import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset-format/schema.js';
 import { temporalSettings } from '../../../../workflows/connection.js';
 import { accountWorkflowId, type RulesPublishedInput } from '../../../../workflows/types.js';
 
