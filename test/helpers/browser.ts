@@ -1,7 +1,8 @@
 /**
- * End-to-end harness: Debian's Chromium driven by playwright-core, and the studio's production
- * build (`node studio/build`, as `npm start` runs it) on a free port over a fresh PGlite database
- * seeded with the default rule sets, the demo data and two users with known passwords.
+ * End-to-end harness: the Chromium the run chose (helpers/components.ts) driven by playwright-core,
+ * and the studio's production build (`node studio/build`, as `npm start` runs it) on a free port
+ * over a fresh PGlite database seeded with the default rule sets, the demo data and two users with
+ * known passwords.
  *
  * The build is refreshed when any studio, db, engine or workflows source is newer than it, so a
  * test never runs against stale code; set `ESP_E2E_SKIP_BUILD=1` to use the build as it is.
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import { hashPassword } from '../../db/auth/password.js';
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../../db/demo/generate.js';
@@ -35,32 +37,14 @@ export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
 
 // ---- Chromium ----------------------------------------------------------------------------------
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export function chromiumPath(): string {
-  const path = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
-  if (!existsSync(path))
-    throw new Error(
-      `Chromium not found at ${path}. Install Debian's Chromium with \`apt-get install -y chromium\`, ` +
-        'or point CHROMIUM_PATH at a Chromium binary.',
-    );
-  return path;
-}
-
 /**
- * Launches Chromium. Playwright gives every launch a fresh temporary profile (user-data dir) and
- * removes it on close; each `newContext()` is isolated from the others (cookies, storage).
+ * Launches the Chromium the run chose (helpers/components.ts). Playwright gives every launch a
+ * fresh temporary profile (user-data dir) and removes it on close; each `newContext()` is isolated
+ * from the others (cookies, storage).
  */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const { executablePath, args } = inject('chromium');
+  return chromium.launch({ executablePath, headless: true, args, timeout: 60_000 });
 }
 
 export interface ContextOptions {
