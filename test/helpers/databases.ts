@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
-import { openDatabase, type Database, type Driver } from '../../db/client.js';
+import { openDatabase, redactUrl, type Database, type Driver } from '../../db/client.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 
@@ -32,12 +32,6 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
-}
-
 /** Creates an empty PostgreSQL database; `drop()` removes it. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
@@ -47,7 +41,7 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   } catch (error) {
     await admin.end({ timeout: 1 }).catch(() => {});
     throw new Error(
-      `PostgreSQL is not reachable at ${redact(ADMIN_URL)} (${(error as Error).message}). ` +
+      `PostgreSQL is not reachable at ${redactUrl(ADMIN_URL)} (${(error as Error).message}). ` +
         `The database tests run on PostgreSQL as well as PGlite; this run chose the ${CHOSEN.description}.`,
     );
   }
