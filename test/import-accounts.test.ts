@@ -16,11 +16,11 @@ import {
 import { importContacts, parseContactsCsv, parseContactsJson } from '../db/import/contacts.js';
 import { formatProblems, ImportError, Problems, renderMessage, type ImportProblem } from '../db/import/problems.js';
 import { getAccount } from '../db/repositories/accounts.js';
-import { worthBulkLoading } from '../db/repositories/import-support.js';
 import { accounts, competitors, contacts, influenceLinks } from '../db/schema.js';
 import { csvLine } from '../db/import/csv.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { random } from './helpers/prng.js';
+import { worthBulkLoading } from '../db/import/bulk-load.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'import');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');

@@ -11,24 +11,9 @@ import type { Db } from '../client.js';
 import { accountWhere, type AccountFilter } from '../repositories/accounts.js';
 import { accounts, type AccountRow } from '../schema.js';
 import { csvLine } from '../import/csv.js';
+import { PROFILE_FIELDS } from '../profile-fields.js';
 
-export const EXPORT_PROFILE_COLUMNS = [
-  'id',
-  'name',
-  'industry',
-  'region',
-  'status',
-  'ownerId',
-  'parentId',
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-  'competitorsNoneKnown',
-  'previousCloseness',
-] as const;
+export const EXPORT_PROFILE_COLUMNS = ['id', ...PROFILE_FIELDS] as const;
 
 /** Computed by the workflows; the accounts import skips these columns. */
 export const EXPORT_COMPUTED_COLUMNS = [

@@ -22,13 +22,6 @@ import {
 } from '../../engine/model.js';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
-import {
-  replaceAccounts,
-  replaceCompetitors,
-  upsertAccountProfiles,
-  withBulkLoad,
-  worthBulkLoading,
-} from '../repositories/import-support.js';
 import { listIndustries } from '../repositories/rule-sets.js';
 import { EXPORT_COMPUTED_COLUMNS } from '../export/accounts.js';
 import { accounts, competitors, contacts, influenceLinks } from '../schema.js';
@@ -48,25 +41,11 @@ import {
   type ProblemLocation,
 } from './problems.js';
 import { check, type PathIssue } from './validate.js';
+import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
+import { upsertAccountProfiles, replaceAccounts } from '../repositories/account-profiles.js';
+import { replaceCompetitors } from '../repositories/competitors.js';
+import { worthBulkLoading, withBulkLoad } from './bulk-load.js';
 
-/** The account's own fields (its nested lists are imported as wholes). */
-export const ACCOUNT_FIELDS = [
-  'name',
-  'industry',
-  'region',
-  'status',
-  'ownerId',
-  'parentId',
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-  'competitorsNoneKnown',
-  'previousCloseness',
-] as const;
-export type AccountField = (typeof ACCOUNT_FIELDS)[number];
 export const ACCOUNT_LISTS = ['contacts', 'competitors', 'influenceLinks'] as const;
 export type AccountList = (typeof ACCOUNT_LISTS)[number];
 
@@ -76,7 +55,7 @@ export type AccountList = (typeof ACCOUNT_LISTS)[number];
  */
 export interface AccountRecord {
   account: Account;
-  fields: ReadonlySet<AccountField>;
+  fields: ReadonlySet<ProfileField>;
   lists: ReadonlySet<AccountList>;
   /** The CSV line where the account is (undefined for JSON). */
   line: number | undefined;
@@ -268,7 +247,7 @@ function accountsCsvReader(options: ParseOptions) {
   const firstLine = new Map<string, number>();
   let table: Table | undefined;
   let headerSeen = false;
-  let fields: ReadonlySet<AccountField> = new Set();
+  let fields: ReadonlySet<ProfileField> = new Set();
   let lists: ReadonlySet<AccountList> = new Set();
   let columns: { name: string; index: number; read: Reader }[] = [];
   let fastRow: FastRow | undefined;
@@ -283,7 +262,7 @@ function accountsCsvReader(options: ParseOptions) {
     if (!table) return;
     const t = table;
     const present = ACCOUNT_CSV_COLUMNS.map((c) => c.name).filter((n) => t.index.has(n));
-    fields = new Set(present.filter((n): n is AccountField => (ACCOUNT_FIELDS as readonly string[]).includes(n)));
+    fields = new Set(present.filter((n): n is ProfileField => (PROFILE_FIELDS as readonly string[]).includes(n)));
     lists = new Set<AccountList>(t.index.has('competitors') ? ['competitors'] : []);
     // Hoisted out of the row loop: 100,000 rows must not mean 100,000 closures and readers looked up by name.
     columns = present.map((name) => ({ name, index: t.index.get(name)!, read: READERS[name]! }));
@@ -397,7 +376,7 @@ function competitorMessage(issue: PathIssue, input: Record<string, unknown>): Im
 
 // ---- JSON -------------------------------------------------------------------------------------------
 
-const ALL_FIELDS: ReadonlySet<AccountField> = new Set(ACCOUNT_FIELDS);
+const ALL_FIELDS: ReadonlySet<ProfileField> = new Set(PROFILE_FIELDS);
 const ALL_LISTS: ReadonlySet<AccountList> = new Set(ACCOUNT_LISTS);
 
 const KNOWN_KEYS = {

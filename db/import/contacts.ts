@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { getAccounts } from '../repositories/accounts.js';
-import { replaceInfluenceLinksFrom, upsertContactRows } from '../repositories/import-support.js';
 import { isJsonFile, referenceIssues, type RecordIssue } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
@@ -17,6 +16,7 @@ import { parseCsv, syntaxProblem, type CsvOptions, type CsvRow } from './csv.js'
 import { formatJsonPath, parseJson, withJsonLines } from './json.js';
 import { ImportError, msg, problem, Problems, type ImportMessage, type ImportProblem, type ProblemLocation } from './problems.js';
 import { check, type PathIssue } from './validate.js';
+import { upsertContactRows, replaceInfluenceLinksFrom } from '../repositories/contacts.js';
 
 export const CONTACT_FIELDS = [
   'name',

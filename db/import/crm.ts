@@ -7,14 +7,6 @@
 import { accountSchema, type Account, type AccountStatus } from '../../engine/model.js';
 import { NO_PASSWORD } from '../auth/password.js';
 import type { Db } from '../client.js';
-import {
-  insertMissingUsers,
-  storedProfileFields,
-  upsertAccountProfiles,
-  upsertOpportunityRows,
-  userIdsByEmail,
-  type ProfileField,
-} from '../repositories/import-support.js';
 import { addMembers, upsertTeams } from '../repositories/teams.js';
 import type { OpportunityStatus } from '../schema.js';
 import * as cell from './cells.js';
@@ -31,6 +23,10 @@ import {
 } from './crm-mapping.js';
 import { ImportError, msg, Problems, type ImportMessage, type ImportProblem } from './problems.js';
 import { check } from './validate.js';
+import type { ProfileField } from '../profile-fields.js';
+import { storedProfileFields, upsertAccountProfiles } from '../repositories/account-profiles.js';
+import { upsertOpportunityRows } from '../repositories/opportunities.js';
+import { userIdsByEmail, insertMissingUsers } from '../repositories/users.js';
 
 export interface CrmFiles {
   accounts: string;

@@ -8,6 +8,7 @@ import type { Track } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { handoffOutbox, opportunities, type OpportunityRow, type OpportunityStatus, type OutboxRow } from '../schema.js';
 import { NotFoundError } from './errors.js';
+import { insertRows } from './batched-writes.js';
 
 export type OpportunityInput = Omit<typeof opportunities.$inferInsert, 'createdAt' | 'handedOffAt'>;
 
@@ -169,4 +170,40 @@ export async function markHandoffFailed(db: Db, outboxId: number, error: string)
     .update(handoffOutbox)
     .set({ attempts: sql`${handoffOutbox.attempts} + 1`, lastError: error.slice(0, 2000) })
     .where(eq(handoffOutbox.id, outboxId));
+}
+
+/** Opportunities by id, without a hand-off (historical or demo data). */
+export async function upsertOpportunityRows(
+  db: Db,
+  rows: readonly {
+    id: string;
+    accountId: string;
+    title: string;
+    estimatedValue: number | null;
+    track: string | null;
+    status: string;
+    stage: string | null;
+    closeDate: string | null;
+    source: string | null;
+    owner: string | null;
+  }[],
+): Promise<number> {
+  const columns = [
+    ['id', 'text'],
+    ['accountId', 'text'],
+    ['title', 'text'],
+    ['estimatedValue', 'double precision'],
+    ['track', 'text'],
+    ['status', 'text'],
+    ['stage', 'text'],
+    ['closeDate', 'date'],
+    ['source', 'text'],
+    ['owner', 'text'],
+  ] as const;
+  const update = columns
+    .filter(([k]) => k !== 'id')
+    .map(([k]) => `"${opportunities[k].name}" = excluded."${opportunities[k].name}"`)
+    .join(', ');
+  await insertRows(db, opportunities, columns, rows, `on conflict ("id") do update set ${update}`);
+  return rows.length;
 }
