@@ -207,3 +207,53 @@ export async function upsertOpportunityRows(
   await insertRows(db, opportunities, columns, rows, `on conflict ("id") do update set ${update}`);
   return rows.length;
 }
+
+/**
+ * Creates the opportunity and its hand-off unless an opportunity with `input.id` exists; then the
+ * existing one and its outbox row are returned. The caller derives the id from the activity's
+ * identity, so a re-run activity finds its own earlier write.
+ */
+export async function createOpportunityOnce(
+  db: Db,
+  input: OpportunityInput & { id: string },
+): Promise<{ opportunity: OpportunityRow; outbox: OutboxRow; created: boolean }> {
+  const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, input.id));
+  if (existing) {
+    const [outbox] = await db
+      .select()
+      .from(handoffOutbox)
+      .where(eq(handoffOutbox.opportunityId, existing.id))
+      .orderBy(asc(handoffOutbox.id))
+      .limit(1);
+    if (outbox) return { opportunity: existing, outbox, created: false };
+  }
+  try {
+    return { ...(await createOpportunity(db, input)), created: true };
+  } catch (error) {
+    // Two attempts raced (the first one's worker looked dead but was not): the loser reads the winner's rows.
+    const [again] = await db.select().from(opportunities).where(eq(opportunities.id, input.id));
+    const [outbox] = again
+      ? await db
+          .select()
+          .from(handoffOutbox)
+          .where(eq(handoffOutbox.opportunityId, again.id))
+          .orderBy(asc(handoffOutbox.id))
+          .limit(1)
+      : [];
+    if (again && outbox) return { opportunity: again, outbox, created: false };
+    throw error;
+  }
+}
+
+export async function getOutboxRow(db: Db, id: number): Promise<OutboxRow | undefined> {
+  const [row] = await db.select().from(handoffOutbox).where(eq(handoffOutbox.id, id));
+  return row;
+}
+
+export async function getOpportunitiesByIds(db: Db, ids: readonly string[]): Promise<OpportunityRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(opportunities)
+    .where(inArray(opportunities.id, [...ids]));
+}

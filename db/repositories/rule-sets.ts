@@ -549,3 +549,12 @@ export async function history(db: Db, industry: string): Promise<RuleSetSummary[
     .where(and(eq(ruleSets.industry, industry), ne(ruleSets.status, 'draft')))
     .orderBy(desc(ruleSets.version));
 }
+
+/** Ids of the published rule sets by industry: a cheap key for caching what is derived from them. */
+export async function publishedRuleSetIds(db: Db): Promise<{ id: number; industry: string }[]> {
+  return db
+    .select({ id: ruleSets.id, industry: ruleSets.industry })
+    .from(ruleSets)
+    .where(eq(ruleSets.status, 'published'))
+    .orderBy(asc(ruleSets.industry));
+}

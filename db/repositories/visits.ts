@@ -1,5 +1,5 @@
 /** Visits (fast-track execution): the cadence check needs each account's last visit. */
-import { and, desc, eq, gte, inArray, lt, max } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, max, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { visits, type VisitRow } from '../schema.js';
 import { insertRows, chunks } from './batched-writes.js';
@@ -81,4 +81,26 @@ export async function deleteVisitsOf(db: Db, accountIds: readonly string[]): Pro
     n += rows.length;
   }
   return n;
+}
+
+/**
+ * Adds a visit unless the same visit (account, date, contact, note, by) is already recorded: the
+ * visits table has no idempotency key, and the same visit logged twice is a duplicate anyway.
+ */
+export async function addVisitOnce(db: Db, input: VisitInput): Promise<{ visit: VisitRow; created: boolean }> {
+  const [existing] = await db
+    .select()
+    .from(visits)
+    .where(
+      and(
+        eq(visits.accountId, input.accountId),
+        eq(visits.date, input.date),
+        sql`${visits.contactId} is not distinct from ${input.contactId ?? null}`,
+        sql`${visits.note} is not distinct from ${input.note ?? null}`,
+        sql`${visits.by} is not distinct from ${input.by ?? null}`,
+      ),
+    )
+    .limit(1);
+  if (existing) return { visit: existing, created: false };
+  return { visit: await addVisit(db, input), created: true };
 }

@@ -17,19 +17,17 @@ import {
 } from '../../../../db/repositories/accounts.js';
 import { listOpportunities } from '../../../../db/repositories/opportunities.js';
 import { listPlans } from '../../../../db/repositories/plans.js';
-import { getEffectiveRules } from '../../../../db/repositories/rule-sets.js';
-import { listStageResults } from '../../../../db/repositories/stage-results.js';
+import { exportCsvWhere } from '../../../../db/export/accounts.js';
 import {
   accountAccess,
   countAccountsBy,
-  exportCsvWhere,
-  levelExpressions,
   listAccountsWhere,
-  publishedRuleSetIds,
-  userNames,
-  type LevelSpecs,
   type StudioAccountRow,
-} from '../../../../db/repositories/studio-support.js';
+} from '../../../../db/repositories/accounts-list.js';
+import { levelExpressions, type LevelSpecs } from '../../../../db/repositories/accounts-portfolio.js';
+import { getEffectiveRules, publishedRuleSetIds } from '../../../../db/repositories/rule-sets.js';
+import { userNames } from '../../../../db/repositories/users.js';
+import { listStageResults } from '../../../../db/repositories/stage-results.js';
 import { listVisits } from '../../../../db/repositories/visits.js';
 import { accounts } from '../../../../db/schema.js';
 import { WAITING_FOR } from '../../../../workflows/types.js';
