@@ -9,7 +9,7 @@ import { and, asc, count, eq, gt, inArray, isNull, notInArray, or, sql, type SQL
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
 import { accounts, users } from '../schema.js';
-import type { AccountSort } from './accounts.js';
+import { accountOrder, type AccountSort } from './accounts.js';
 
 // ---- the account list ---------------------------------------------------------------------------
 
@@ -55,17 +55,6 @@ const listColumns = {
   updatedAt: accounts.updatedAt,
 };
 
-const SORT_COLUMNS: Record<AccountSort, PgColumn> = {
-  score: accounts.score,
-  name: accounts.name,
-  updatedAt: accounts.updatedAt,
-  revenueWithUs: accounts.revenueWithUs,
-  potential: accounts.potential,
-  closeness: accounts.closeness,
-  tier: accounts.tier,
-  id: accounts.id,
-};
-
 export interface PageOptions {
   sort: AccountSort;
   direction: 'asc' | 'desc';
@@ -80,18 +69,13 @@ export async function listAccountsWhere(
   where: SQL | undefined,
   opts: PageOptions,
 ): Promise<{ rows: StudioAccountRow[]; total: number }> {
-  const column = SORT_COLUMNS[opts.sort];
-  // Unscored accounts last either way; `id` keeps pages stable when values tie. Spelled like the
-  // (score desc nulls last, id) indexes so the planner can walk them instead of sorting.
-  const primary = opts.direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`;
-  const order = opts.sort === 'id' ? [primary] : [primary, asc(accounts.id)];
   const [rows, [totalRow]] = await Promise.all([
     db
       .select(listColumns)
       .from(accounts)
       .leftJoin(users, eq(users.id, accounts.ownerId))
       .where(where)
-      .orderBy(...order)
+      .orderBy(...accountOrder(opts.sort, opts.direction))
       .limit(opts.pageSize)
       .offset((opts.page - 1) * opts.pageSize),
     db.select({ n: count() }).from(accounts).where(where),

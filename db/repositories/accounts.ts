@@ -472,7 +472,12 @@ export function accountWhere(f: AccountFilter): SQL | undefined {
   return present.length ? and(...present) : undefined;
 }
 
-function orderBy(sort: AccountSort, direction: 'asc' | 'desc'): SQL[] {
+/**
+ * The order of an account list: unscored accounts last either way, and `id` keeps pages stable
+ * when values tie. Spelled like the (score desc nulls last, id) indexes so the planner can walk
+ * them instead of sorting.
+ */
+export function accountOrder(sort: AccountSort, direction: 'asc' | 'desc'): SQL[] {
   const column = {
     score: accounts.score,
     name: accounts.name,
@@ -483,7 +488,6 @@ function orderBy(sort: AccountSort, direction: 'asc' | 'desc'): SQL[] {
     tier: accounts.tier,
     id: accounts.id,
   }[sort];
-  // Unscored accounts last either way; `id` makes pages stable when values tie.
   const primary = direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`;
   return sort === 'id' ? [primary] : [primary, asc(accounts.id)];
 }
@@ -503,7 +507,7 @@ export async function listAccounts(db: Db, filter: AccountFilter = {}, opts: Lis
       .select(listColumns)
       .from(accounts)
       .where(where)
-      .orderBy(...orderBy(sort, direction))
+      .orderBy(...accountOrder(sort, direction))
       .limit(pageSize)
       .offset((page - 1) * pageSize),
     db.select({ n: count() }).from(accounts).where(where),
