@@ -403,8 +403,8 @@ describe('esp rules validate', () => {
     expect(r.stderr).toContain(`${join(dir, 'base.json')}: $.classify.matrix: the class matrix must be 3 rows`);
   });
 
-  it('a missing path: the process exits 2', () => {
-    const r = spawnEsp('rules', 'validate', join(tmp, 'nothing-here'));
+  it('a missing path exits 2', async () => {
+    const r = await runEsp('rules', 'validate', join(tmp, 'nothing-here'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no such file or directory/);
   });
