@@ -3,7 +3,6 @@
  * wipe the potential typed in the studio), the stored profile of many accounts, and whole
  * accounts with their contacts, competitors and influence links.
  */
-
 import { sql, inArray } from 'drizzle-orm';
 import type { Account } from '../../engine/model.js';
 import type { Db } from '../client.js';

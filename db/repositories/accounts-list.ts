@@ -4,7 +4,6 @@
  * access scope, already combined with any filters) so that a manager's pages never read outside
  * their accounts, and counts in SQL so a page over 10,000 accounts reads counts, not rows.
  */
-
 import { and, asc, count, eq, gt, inArray, isNull, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';

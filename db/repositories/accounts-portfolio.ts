@@ -3,7 +3,6 @@
  * current rules, the distributions counted in one scan, and the accounts whose workflow stalled.
  * Every function takes the caller's access scope as `where`.
  */
-
 import { and, asc, eq, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Band } from '../../engine/index.js';

@@ -1,7 +1,6 @@
 /**
  * The competitors of accounts, replaced list by list (an import's competitor columns).
  */
-
 import { sql } from 'drizzle-orm';
 import type { Competitor } from '../../engine/model.js';
 import type { Db } from '../client.js';

@@ -2,7 +2,6 @@
  * Contacts and their influence links written in bulk: contacts upserted by (account, id), and one
  * contact's outgoing links replaced.
  */
-
 import { sql } from 'drizzle-orm';
 import type { Contact, InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
