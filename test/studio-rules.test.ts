@@ -49,7 +49,7 @@ import {
   type Signaller,
 } from '../studio/src/lib/server/rules.js';
 import { runWhatIf } from '../studio/src/lib/server/whatif.js';
-import { signalRulesPublished, type SignalClient } from '../studio/src/lib/server/workflows.js';
+import { signalRulesPublished, type SignalClient } from '../studio/src/lib/server/rules-published.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -618,7 +618,7 @@ describe('rulesPublished signal', () => {
             most = Math.max(most, inFlight);
             await new Promise((r) => setTimeout(r, 2));
             inFlight--;
-            expect(name).toBe('rulesPublished');
+            expect(name.name).toBe('rulesPublished');
             expect(payload).toEqual({ industry: 'finance', version: 7 });
             const n = sent.push(workflowId);
             if (n % 10 === 0) throw Object.assign(new Error('not found'), { name: 'WorkflowNotFoundError' });

@@ -71,7 +71,7 @@ import type {
 import type { SessionUser } from '../user.js';
 import { requireRole } from './guards.js';
 import { runWhatIf, type ChangeFilter, type ChangeKind, type WhatIfResult } from './whatif.js';
-import { signalRulesPublished, type SignalReport } from './workflows.js';
+import { signalRulesPublished, type SignalReport } from './rules-published.js';
 
 /** What the handlers use of SvelteKit's `RequestEvent`. */
 export interface RulesEvent {
