@@ -27,7 +27,7 @@ import { getUserByEmail } from '../db/repositories/users.js';
 import { CLASSES, STAGES, TIERS } from '../engine/index.js';
 import { loadAccountDetail, loadAccountsPage } from '../studio/src/lib/server/accounts.js';
 import { loadPortfolio } from '../studio/src/lib/server/portfolio.js';
-import { runWhatIf } from '../studio/src/lib/server/whatif.js';
+import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 import {
   computeColumns,
