@@ -38,7 +38,8 @@ import {
 } from '../../../../engine/index.js';
 import type { ReviewRunRow } from '../../../../db/schema.js';
 import type { SessionUser } from '../user.js';
-import { levelSpecs, rulesFor, WAITING_FOR } from './accounts.js';
+import { levelSpecs, rulesFor } from './account-rules.js';
+import { WAITING_FOR } from '$workflows/types.js';
 import { hasRole } from './guards.js';
 import { accountScope, withinScope } from './scope.js';
 import { live, UPDATE_TIMEOUT_MS, type Live, type ReviewProgress, type TemporalPort } from './temporal.js';

@@ -3,7 +3,7 @@ import { db } from '$lib/server/db.js';
 import { requireRole, requireUser } from '$lib/server/guards.js';
 import { loadPortfolio, loadPortfolioLive, runReviewNow } from '$lib/server/portfolio.js';
 import { temporal } from '$lib/server/temporal.js';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types.js';
 
 export const load: PageServerLoad = async ({ locals, depends }) => {
   // The page re-runs this while a review is in progress, for its live progress.

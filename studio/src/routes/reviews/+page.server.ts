@@ -1,7 +1,7 @@
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import { loadReviews } from '$lib/server/portfolio.js';
-import type { PageServerLoad } from './$types';
+import type { PageServerLoad } from './$types.js';
 
 export const load: PageServerLoad = async ({ locals, url, depends }) => {
   depends('app:reviews');
