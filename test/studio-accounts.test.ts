@@ -35,7 +35,12 @@ import {
   _logVisit as logVisit,
 } from '../studio/src/routes/accounts/[id]/+page.server.js';
 import { _exportAccountsCsv as exportAccountsCsv } from '../studio/src/routes/accounts/export.csv/+server.js';
-import { loadPortfolio, loadPortfolioLive, loadReviews, runReviewNow } from '../studio/src/lib/server/portfolio.js';
+import {
+  _loadPortfolio as loadPortfolio,
+  _loadPortfolioLive as loadPortfolioLive,
+  _runReviewNow as runReviewNow,
+} from '../studio/src/routes/portfolio/+page.server.js';
+import { _loadReviews as loadReviews } from '../studio/src/routes/reviews/+page.server.js';
 import { describeWorkflowError, type TemporalPort } from '../studio/src/lib/server/temporal.js';
 import { errorText } from '../studio/src/lib/components/accounts/format.js';
 import { catalogs, createI18n, translate, type Locale } from '../studio/src/lib/i18n/index.js';
