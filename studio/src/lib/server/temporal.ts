@@ -18,8 +18,8 @@ import {
   logVisit,
   reviewProgress,
   startReview,
-} from '../../../../workflows/client.js';
-import { REFUSAL_CODES, refusalOf } from '../../../../workflows/refusals.js';
+} from '$workflows/client.js';
+import { REFUSAL_CODES, refusalOf } from '$workflows/refusals.js';
 import {
   REVIEW_SCHEDULE_ID,
   type AccountState,
@@ -32,7 +32,7 @@ import {
   type LogVisitInput,
   type LogVisitResult,
   type ReviewProgress,
-} from '../../../../workflows/types.js';
+} from '$workflows/types.js';
 
 export type { AccountState, ReviewProgress };
 
