@@ -16,6 +16,7 @@ import type { Issue } from '$engine/ruleset/issues.js';
 import { fieldFor } from '$lib/components/rules/paths.js';
 import type { AffectedView, ConflictView, IssueView } from '$lib/components/rules/types.js';
 import type { SessionUser } from '$lib/user.js';
+import { requireRole } from '$lib/server/guards.js';
 import { signalRulesPublished, type SignalReport } from '$lib/server/rules-published.js';
 
 /** What the handlers use of SvelteKit's `RequestEvent`. */
@@ -198,4 +199,20 @@ export const text = (form: FormData, key: string) => {
 
 export function oneOf<T extends string>(values: readonly T[], v: string | null): T | undefined {
   return v !== null && (values as readonly string[]).includes(v) ? (v as T) : undefined;
+}
+
+/** The publish form action, on the editor and on the what-if page. */
+export function publishAction(getDb: GetDb, opts: HandlerOptions = {}) {
+  return async ({ locals, params, request }: RulesEvent) => {
+    const user = requireRole(locals, 'admin');
+    const industry = industryParam(params);
+    const form = await formOf(request);
+    return publishDraft(
+      await getDb(),
+      user,
+      industry,
+      { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) },
+      opts.signal,
+    );
+  };
 }

@@ -49,7 +49,7 @@ import {
   who,
   formOf,
   text,
-  publishDraft,
+  publishAction,
 } from '$lib/server/rule-set-pages.js';
 import { db } from '$lib/server/db.js';
 import type { Actions, PageServerLoad } from './$types.js';
@@ -272,18 +272,7 @@ export function _editorActions(getDb: GetDb, opts: HandlerOptions = {}) {
         redirect(303, rulesPath(industry, `/${next}`));
       return result;
     },
-    publish: async ({ locals, params, request }: RulesEvent) => {
-      const user = requireRole(locals, 'admin');
-      const industry = industryParam(params);
-      const form = await formOf(request);
-      return publishDraft(
-        await getDb(),
-        user,
-        industry,
-        { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) },
-        opts.signal,
-      );
-    },
+    publish: publishAction(getDb, opts),
     discard: async ({ locals, params, request }: RulesEvent) => {
       requireRole(locals, 'admin');
       const industry = industryParam(params);

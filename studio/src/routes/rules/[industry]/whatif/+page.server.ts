@@ -14,9 +14,7 @@ import {
   industryParam,
   intOrNull,
   oneOf,
-  formOf,
-  text,
-  publishDraft,
+  publishAction,
 } from '$lib/server/rule-set-pages.js';
 import { db } from '$lib/server/db.js';
 import type { Actions, PageServerLoad } from './$types.js';
@@ -73,18 +71,7 @@ export function _whatIfLoad(getDb: GetDb) {
 
 export function _whatIfActions(getDb: GetDb, opts: HandlerOptions = {}) {
   return {
-    publish: async ({ locals, params, request }: RulesEvent) => {
-      const user = requireRole(locals, 'admin');
-      const industry = industryParam(params);
-      const form = await formOf(request);
-      return publishDraft(
-        await getDb(),
-        user,
-        industry,
-        { comment: text(form, 'comment'), revision: intOrNull(form.get('revision')) },
-        opts.signal,
-      );
-    },
+    publish: publishAction(getDb, opts),
   };
 }
 
