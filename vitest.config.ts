@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { studioAliases } from './studio/aliases.js';
 
 // Browser tests run last and one file at a time: each starts a studio server, Chromium and often
 // Temporal, and on two cores they time out when they share the machine with the rest of the suite.
 export default defineConfig({
+  // The studio's import aliases, so tests can load its server modules and route files.
+  resolve: { alias: studioAliases },
   test: {
     // Chooses the PostgreSQL server and Chromium of the run, once, and prints the choice.
     globalSetup: ['test/global-setup.ts'],

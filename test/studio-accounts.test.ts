@@ -23,19 +23,24 @@ import { addMembers, upsertTeams } from '../db/repositories/teams.js';
 import { upsertUsers } from '../db/repositories/users.js';
 import { accounts } from '../db/schema.js';
 import { accountSchema, explainAccount, summarizeReviews, type Account, type AccountReview } from '../engine/index.js';
+import { relationshipMap } from '../studio/src/lib/components/accounts/relationship-map.js';
+import { parseAccountQuery } from '../studio/src/lib/server/account-query.js';
+import { rulesFor } from '../studio/src/lib/server/account-rules.js';
+import { _loadAccountsPage as loadAccountsPage } from '../studio/src/routes/accounts/+page.server.js';
 import {
-  completeAction,
-  decidePlan,
-  exportAccountsCsv,
-  loadAccountDetail,
-  loadAccountsPage,
-  logOpportunity,
-  logVisit,
-  parseAccountQuery,
-  relationshipMap,
-  rulesFor,
-} from '../studio/src/lib/server/accounts.js';
-import { loadPortfolio, loadPortfolioLive, loadReviews, runReviewNow } from '../studio/src/lib/server/portfolio.js';
+  _completeAction as completeAction,
+  _decidePlan as decidePlan,
+  _loadAccountDetail as loadAccountDetail,
+  _logOpportunity as logOpportunity,
+  _logVisit as logVisit,
+} from '../studio/src/routes/accounts/[id]/+page.server.js';
+import { _exportAccountsCsv as exportAccountsCsv } from '../studio/src/routes/accounts/export.csv/+server.js';
+import {
+  _loadPortfolio as loadPortfolio,
+  _loadPortfolioLive as loadPortfolioLive,
+  _runReviewNow as runReviewNow,
+} from '../studio/src/routes/portfolio/+page.server.js';
+import { _loadReviews as loadReviews } from '../studio/src/routes/reviews/+page.server.js';
 import { describeWorkflowError, type TemporalPort } from '../studio/src/lib/server/temporal.js';
 import { errorText } from '../studio/src/lib/components/accounts/format.js';
 import { catalogs, createI18n, translate, type Locale } from '../studio/src/lib/i18n/index.js';

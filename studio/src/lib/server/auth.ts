@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cookies } from '@sveltejs/kit';
-import type { Db } from '../../../../db/client.js';
+import type { Db } from '$db/client.js';
 import {
   createSession,
   deleteSession,
@@ -14,9 +14,9 @@ import {
   getUserByEmail,
   touchSession,
   updateUser,
-} from '../../../../db/repositories/users.js';
-import type { UserRow } from '../../../../db/schema.js';
-import { hashPassword, verifyPassword } from '../../../../db/auth/password.js';
+} from '$db/repositories/users.js';
+import type { UserRow } from '$db/schema.js';
+import { hashPassword, verifyPassword } from '$db/auth/password.js';
 import type { SessionUser } from '../user.js';
 
 export const SESSION_COOKIE = 'esp_session';

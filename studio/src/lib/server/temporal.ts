@@ -8,18 +8,18 @@
  * One connection per server process, opened on first use with a short timeout; after a failure the
  * next attempt waits a little, so a down server does not add its connect timeout to every request.
  */
-import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import {
   approvePlan,
   accountState,
   completeAction,
+  connectClient,
   logOpportunity,
   logVisit,
   reviewProgress,
   startReview,
-} from '../../../../workflows/client.js';
-import { temporalSettings } from '../../../../workflows/connection.js';
-import { REFUSAL_CODES, refusalOf } from '../../../../workflows/refusals.js';
+} from '$workflows/client.js';
+import { REFUSAL_CODES, refusalOf } from '$workflows/refusals.js';
 import {
   REVIEW_SCHEDULE_ID,
   type AccountState,
@@ -32,7 +32,7 @@ import {
   type LogVisitInput,
   type LogVisitResult,
   type ReviewProgress,
-} from '../../../../workflows/types.js';
+} from '$workflows/types.js';
 
 export type { AccountState, ReviewProgress };
 
@@ -193,16 +193,10 @@ export async function temporal(): Promise<TemporalPort | null> {
   if (!connecting) {
     if (Date.now() - failedAt < RETRY_AFTER_MS) return null;
     connecting = (async () => {
-      const settings = temporalSettings();
-      const connection = await Connection.connect({
-        address: settings.address,
-        tls: settings.tls,
-        connectTimeout: CONNECT_TIMEOUT,
-        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-      });
-      process.once('sveltekit:shutdown', () => void connection.close().catch(() => undefined));
+      const { client, close } = await connectClient({ connectTimeout: CONNECT_TIMEOUT });
+      process.once('sveltekit:shutdown', () => void close().catch(() => undefined));
       lastFailure = null;
-      return new Client({ connection, namespace: settings.namespace });
+      return client;
     })();
     connecting.catch((error: unknown) => {
       failedAt = Date.now();

@@ -4,7 +4,7 @@ import { setUserLocale } from '$lib/server/auth.js';
 import { db } from '$lib/server/db.js';
 import { safeReturnPath } from '$lib/server/guards.js';
 import { LOCALE_COOKIE } from '$lib/server/locale.js';
-import type { RequestHandler } from './$types';
+import type { RequestHandler } from './$types.js';
 
 /**
  * Switches the language: stored on the user when signed in (it follows them to other browsers),

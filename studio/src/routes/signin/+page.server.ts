@@ -10,7 +10,7 @@ import {
 import { db } from '$lib/server/db.js';
 import { safeReturnPath } from '$lib/server/guards.js';
 import type { MessageKey } from '$i18n/catalog.js';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types.js';
 
 const HOME = '/portfolio';
 

@@ -111,7 +111,7 @@ export interface StageView {
   health: { result: string; alerts: { health: string; alert: string; rule: string }[]; trace: TraceView };
 }
 
-/** The editor page's data (see `editorData` in server/rules.ts). */
+/** The editor page's data (see `editorData` in routes/rules/[industry]/+page.server.ts). */
 export interface EditorData {
   industry: string;
   fallback: boolean;
