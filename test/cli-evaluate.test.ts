@@ -1,5 +1,5 @@
 /**
- * The `esp` CLI as a user runs it: `node cli/bin.js …` (and once through `npx esp`, the package.json
+ * The `esp` CLI as a user runs it: the compiled `node dist/cli/bin.js …` (and once through `npx esp`, the package.json
  * `bin`). `esp evaluate` follows the contract of issue 2; bad input exits 2 with every problem on
  * stderr and nothing on stdout; `esp rules validate` prints every error with file and JSON path.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
-// Each case spawns a fresh `node cli/bin.js` (tsx compiles on start): about a second each, more on a busy machine.
+// Each case spawns a fresh `node dist/cli/bin.js`: a fraction of a second each, more on a busy machine.
 vi.setConfig({ testTimeout: 180_000 });
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -18,7 +18,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'esp-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function esp(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/bin.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -400,9 +400,9 @@ describe('esp rules validate', () => {
 });
 
 describe('npx esp (package.json bin)', () => {
-  it('resolves to cli/bin.js', () => {
+  it('resolves to the compiled dist/cli/bin.js', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin['esp']).toBe('cli/bin.js');
+    expect(pkg.bin['esp']).toBe('dist/cli/bin.js');
     // --no: never download; the project's own bin must be found locally
     const r = spawnSync('npx', ['--no', '--', 'esp', 'evaluate', '--accounts', FIXTURE], {
       cwd: ROOT,
