@@ -69,7 +69,6 @@ export async function build({ log = (msg) => process.stderr.write(`[build] ${msg
       format: 'esm',
       platform: 'node',
       target: 'node20.10', // the first Node 20 with import attributes (`with { type: 'json' }`)
-      sourcemap: 'linked',
       logLevel: 'warning',
     });
     for (const f of files.filter((f) => ASSET.test(f))) cpSync(join(ROOT, f), join(tmp, f));
