@@ -17,7 +17,13 @@ let current: Locale = fromEnvironment();
  */
 export function takeLangOption(argv: string[]): { rest: string[]; missingValue?: string } {
   current = fromEnvironment();
-  const { tokens } = parseArgs({ args: argv, options: { lang: { type: 'string' } }, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { lang: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const taken = new Set<number>();
   for (const t of tokens) {
     if (t.kind !== 'option' || t.name !== 'lang') continue;

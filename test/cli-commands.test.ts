@@ -94,7 +94,9 @@ describe('arguments', () => {
   });
 
   it('a string option without its value, a value on a flag, a stray argument: each named', () => {
-    expect(esp(['evaluate', '--accounts']).stderr).toBe('esp evaluate: option "--accounts" needs a value [cli.args.missingValue]\n');
+    expect(esp(['evaluate', '--accounts']).stderr).toBe(
+      'esp evaluate: option "--accounts" needs a value [cli.args.missingValue]\n',
+    );
     expect(esp(['rules', 'diff', 'x', '1', '2', '--json=yes']).stderr).toBe(
       'esp rules diff: option "--json" takes no value [cli.args.unexpectedValue]\n',
     );
@@ -106,7 +108,10 @@ describe('arguments', () => {
   });
 
   it('--lang without a value, and an unknown command, are usage errors too', () => {
-    expect(esp(['evaluate', '--lang'])).toMatchObject({ code: 2, stderr: 'esp: option "--lang" needs a value [cli.args.missingValue]\n' });
+    expect(esp(['evaluate', '--lang'])).toMatchObject({
+      code: 2,
+      stderr: 'esp: option "--lang" needs a value [cli.args.missingValue]\n',
+    });
     const r = esp(['--lang=zh-CN', 'evalute']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^esp: 未知命令“evalute” \[cli\.unknownCommand\]\n\n用法：/);

@@ -22,7 +22,10 @@ function recorded() {
     .map((f) => ({ file: f, ...historyFromFileText(readFileSync(path.join(DIR, f), 'utf8')) }));
 }
 
-async function replayAll(bundle: { code: string } | { codePath: string }, histories: ReturnType<typeof recorded>): Promise<ReplayResult[]> {
+async function replayAll(
+  bundle: { code: string } | { codePath: string },
+  histories: ReturnType<typeof recorded>,
+): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'esp-replay' }, histories))
     results.push(r);

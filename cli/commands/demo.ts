@@ -47,4 +47,3 @@ export const demoSeedCommand: CommandRunner = {
     });
   },
 };
-

@@ -117,4 +117,3 @@ export const importCrmCommand: CommandRunner = {
     return withDatabase(run);
   },
 };
-

@@ -98,4 +98,3 @@ export const workflowsStateCommand: CommandRunner = {
     return 0;
   },
 };
-
