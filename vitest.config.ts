@@ -4,8 +4,10 @@ import { defineConfig } from 'vitest/config';
 // Temporal, and on two cores they time out when they share the machine with the rest of the suite.
 export default defineConfig({
   test: {
+    // Brings dist/ up to date with the sources (test/build-setup.ts); chooses the PostgreSQL server
+    // and Chromium of the run, once, and prints the choice (test/global-setup.ts).
+    globalSetup: ['test/build-setup.ts', 'test/global-setup.ts'],
     // Generous: browser and Temporal tests share two cores with the rest of the suite.
-    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
