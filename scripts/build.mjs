@@ -104,17 +104,43 @@ const quietLogger = {
   },
 };
 
-/** Builds when dist/ is missing or older than its sources; says why. */
+const LOCK = join(ROOT, '.dist-lock');
+
+/**
+ * Runs `fn` holding a lock directory, so that two processes of one checkout (`npm start` and a
+ * test run, two test runs) never build at once; a lock older than five minutes is a killed build's.
+ */
+async function withBuildLock(fn) {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Builds when dist/ is missing or older than its sources (once, if another process is at it); says why. */
 export async function ensureBuild(opts) {
-  const why = buildStale();
-  if (!why) return false;
-  (opts?.log ?? ((msg) => process.stderr.write(`[build] ${msg}\n`)))(`${why}: building…`);
-  await build(opts);
-  return true;
+  if (!buildStale()) return false;
+  return withBuildLock(async () => {
+    const why = buildStale();
+    if (!why) return false;
+    (opts?.log ?? ((msg) => process.stderr.write(`[build] ${msg}\n`)))(`${why}: building…`);
+    await build(opts);
+    return true;
+  });
 }
 
 // `node scripts/build.mjs` builds; `--if-stale` only when dist/ is missing or out of date.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv.includes('--if-stale')) await ensureBuild();
-  else await build();
+  else await withBuildLock(() => build());
 }
