@@ -4,6 +4,7 @@
  * with them so every error names the field.
  */
 import { z } from 'zod';
+import { formatReportingLoop, reportingLoops } from './reporting-loops.js';
 
 export const ACCOUNT_STATUSES = ['prospect', 'active', 'declining', 'lost'] as const;
 export const DECISION_ROLES = ['decision-maker', 'influencer', 'evaluator', 'user', 'gatekeeper', 'coach'] as const;
@@ -140,7 +141,12 @@ export const GRADE_INPUTS = ['revenueWithUs', 'potential', 'demonstration', 'win
 
 /** The codes of `accountReferenceIssues` (the import catalogues them as `import.ref.<code>`). */
 export type AccountReferenceCode =
-  'contact.duplicateId' | 'competitor.duplicateId' | 'contact.unknown' | 'contact.reportsToSelf' | 'competitor.unknown';
+  | 'contact.duplicateId'
+  | 'competitor.duplicateId'
+  | 'contact.unknown'
+  | 'contact.reportsToSelf'
+  | 'competitor.unknown'
+  | 'reportingLoop';
 
 export interface AccountReferenceIssue {
   path: (string | number)[];
@@ -180,6 +186,10 @@ export function accountReferenceIssues(account: Account): AccountReferenceIssue[
         });
     }
   });
+  for (const loop of reportingLoops(account.contacts)) {
+    const chain = formatReportingLoop(loop.chain);
+    add(['contacts', loop.index, 'reportsTo'], 'reportingLoop', `the reporting line loops: ${chain}`, { chain });
+  }
   account.influenceLinks.forEach((l, i) => {
     if (!contactIds.has(l.from))
       add(['influenceLinks', i, 'from'], 'contact.unknown', `unknown contact "${l.from}"`, { id: l.from });
