@@ -22,3 +22,4 @@ export * from './stages/review.js';
 export * from './portfolio.js';
 export * from './accounts-input.js';
 export * from './reporting-loops.js';
+export * from './calendar-date.js';

@@ -14,6 +14,7 @@
  * column. Reported errors do not stop the parse, so one pass reports every problem.
  */
 import { createReadStream } from 'node:fs';
+import { neutraliseFormula } from './formula-cells.js';
 import { msg, renderMessage, type ImportMessage, type ImportProblem } from './problems.js';
 
 export interface CsvRow {
@@ -343,8 +344,12 @@ export async function readCsvFile(file: string, options: CsvOptions = {}): Promi
   return { rows, ...result };
 }
 
-/** Quotes a value for CSV output when it needs it (the writer half, used by the export). */
-export function csvField(value: string): string {
+/**
+ * A value for CSV output (the writer half, used by the exports): formula-like text neutralised
+ * for spreadsheets (formula-cells.ts), then quoted when it needs it.
+ */
+export function csvField(raw: string): string {
+  const value = neutraliseFormula(raw);
   return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

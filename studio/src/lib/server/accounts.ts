@@ -60,6 +60,7 @@ import {
   type Stage,
   type VisitStatus,
 } from '../../../../engine/index.js';
+import { isCalendarDate } from '../../../../engine/calendar-date.js';
 import type { SessionUser } from '../user.js';
 import { accountScope, canSeeAccount, withinScope, type AccountScope } from './scope.js';
 import { describeWorkflowError, type TemporalPort, type WorkflowError } from './temporal.js';
@@ -891,8 +892,6 @@ const field = (form: FormData, name: string): string => {
   return typeof v === 'string' ? v.trim() : '';
 };
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 async function send(
   port: TemporalPort | null,
   form: AccountForm,
@@ -963,7 +962,7 @@ export async function logVisit(
   const contactId = field(form, 'contactId') || null;
   const note = field(form, 'note').slice(0, 2000) || null;
   const values = { date, contactId: contactId ?? '', note: note ?? '' };
-  if (!ISO_DATE.test(date))
+  if (!isCalendarDate(date))
     return {
       ok: false,
       form: 'visit',

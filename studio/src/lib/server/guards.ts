@@ -80,3 +80,16 @@ export function safeReturnPath(value: string | null | undefined, fallback = '/')
     return fallback;
   }
 }
+
+/**
+ * False for a request a browser sent from another site: its `Origin` is another origin, or, without
+ * one, `Sec-Fetch-Site` says cross-site. SvelteKit checks this only for form content types; an
+ * endpoint that acts without reading a form (sign-out) checks it itself. Clients that send neither
+ * header (curl, scripts) are not browsers another site can drive, and pass.
+ */
+export function isSameOrigin(request: Request, url: URL): boolean {
+  const origin = request.headers.get('origin');
+  if (origin !== null) return origin === url.origin;
+  const site = request.headers.get('sec-fetch-site');
+  return site === null || site === 'same-origin' || site === 'none';
+}

@@ -19,6 +19,7 @@ import {
   startReview,
 } from '../../../../workflows/client.js';
 import { temporalSettings } from '../../../../workflows/connection.js';
+import { logIncident } from './incidents.js';
 import { REFUSAL_CODES, refusalOf } from '../../../../workflows/refusals.js';
 import {
   REVIEW_SCHEDULE_ID,
@@ -116,7 +117,9 @@ export function describeWorkflowError(error: unknown): WorkflowError {
     return { code: 'timeout', params: {}, message };
   if (/UNAVAILABLE|ECONNREFUSED|failed to connect|No connection established/i.test(message))
     return { code: 'temporalDown', params: {}, message };
-  return { code: 'workflow', params: { message }, message };
+  // Anything else may carry a database or stack text: logged, and shown only by its id.
+  const id = logIncident(error, 'workflow call');
+  return { code: 'workflow', params: { id }, message: `internal error, reference ${id}` };
 }
 
 // ---- the real port ------------------------------------------------------------------------------
