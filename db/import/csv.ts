@@ -14,6 +14,7 @@
  * column. Reported errors do not stop the parse, so one pass reports every problem.
  */
 import { createReadStream } from 'node:fs';
+import { MAX_TEXT_LENGTH } from '../../engine/model.js';
 import { neutraliseFormula } from './formula-cells.js';
 import { msg, renderMessage, type ImportMessage, type ImportProblem } from './problems.js';
 
@@ -53,7 +54,8 @@ export interface CsvOptions {
   maxErrors?: number;
 }
 
-export const DEFAULT_MAX_FIELD_LENGTH = 64 * 1024;
+/** One text limit on every path: a CSV field holds no more than any field of the model. */
+export const DEFAULT_MAX_FIELD_LENGTH = MAX_TEXT_LENGTH;
 
 const QUOTE = 0x22;
 const CR = 0x0d;
