@@ -496,7 +496,7 @@ describe('actions on an account', () => {
       code: 'actionNotOpen',
       params: { action: 7 },
     });
-    // An English refusal without a code (a worker older than the codes) is shown as the workflow's text.
+    // An English refusal without a code (a worker older than the codes) is logged and shown by its id.
     expect(describeWorkflowError(new Error('action 7 is not an open action of the plan in force for account "x"'))).toMatchObject(
       {
         code: 'workflow',
