@@ -20,6 +20,8 @@ import { importContacts, parseContactsCsv } from '../db/import/contacts.js';
 import { neutraliseFormula, restoreFormula } from '../db/import/formula-cells.js';
 import { ImportError } from '../db/import/problems.js';
 import { getAccount } from '../db/repositories/accounts.js';
+import { ConflictError } from '../db/repositories/errors.js';
+import { createDraft, editDraft, getDraft, getPublished, publish } from '../db/repositories/rule-sets.js';
 import { upsertUsers } from '../db/repositories/users.js';
 import { users, visits } from '../db/schema.js';
 import { isCalendarDate } from '../engine/calendar-date.js';
@@ -28,6 +30,7 @@ import { reportingLoops } from '../engine/reporting-loops.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
 import { exportAccountsCsv, logVisit as logVisitAction } from '../studio/src/lib/server/accounts.js';
 import { checkCredentials } from '../studio/src/lib/server/auth.js';
+import { saveDraft } from '../studio/src/lib/server/rules.js';
 import { isAdminPath, isSameOrigin, safeReturnPath } from '../studio/src/lib/server/guards.js';
 import { ACCOUNT_POLICY, SignInThrottle } from '../studio/src/lib/server/sign-in-throttle.js';
 import { describeWorkflowError } from '../studio/src/lib/server/temporal.js';
@@ -322,6 +325,38 @@ describe('text length', () => {
     expect(parsed.problems.list).toEqual([expect.objectContaining({ column: '$[0].name', code: 'value.atMost' })]);
     const csv = parseAccountsCsv(`id,name\na,${'x'.repeat(MAX_TEXT_LENGTH + 1)}\n`);
     expect(csv.problems.list).toEqual([expect.objectContaining({ line: 2, code: 'csv.fieldTooLarge' })]);
+  });
+});
+
+describe.each(DRIVERS)('rule set publishing races (%s)', (driver) => {
+  const suite = useTestDatabase(driver);
+
+  it('the loser of two publishes of one draft gets a conflict naming who published which version', async () => {
+    const published = await getPublished(suite.t.db, 'finance');
+    await createDraft(suite.t.db, 'finance', 'ada@example.test');
+    const draft = await editDraft(suite.t.db, 'finance', { document: published!.document, baseRevision: 0, by: 'ada@example.test' });
+    const results = await Promise.allSettled(
+      ['ada@example.test', 'bob@example.test'].map((by) => publish(suite.t.db, 'finance', { comment: 'go', by, revision: draft.revision })),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toBeInstanceOf(ConflictError);
+    const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof publish>>>).value.published;
+    expect((lost[0]!.reason as ConflictError).details).toMatchObject({ version: winner.version, by: winner.publishedBy });
+    expect((lost[0]!.reason as Error).message).toContain(`version ${winner.version} by ${winner.publishedBy}`);
+  });
+
+  it('a save refused for a stale basedOn leaves no draft', async () => {
+    const current = await getPublished(suite.t.db, 'retail');
+    const refused = await saveDraft(suite.t.db, admin, 'retail', {
+      document: JSON.stringify(current!.document),
+      revision: null,
+      basedOn: current!.version! - 1,
+    });
+    expect(refused).toMatchObject({ status: 409, data: { conflict: { kind: 'published', version: current!.version } } });
+    expect(await getDraft(suite.t.db, 'retail')).toBeUndefined();
   });
 });
 

@@ -18,7 +18,9 @@ let server: StudioServer;
 beforeAll(async () => {
   server = await startStudio({
     demoAccounts: 0,
-    seed: (db) => upsertAccounts(db, [accountSchema.parse({ id: 'evil', name: FORMULA, industry: 'finance', ownerId: E2E_USERS.admin.id })]),
+    seed: async (db) => {
+      await upsertAccounts(db, [accountSchema.parse({ id: 'evil', name: FORMULA, industry: 'finance', ownerId: E2E_USERS.admin.id })]);
+    },
   });
 }, 300_000);
 
@@ -31,6 +33,8 @@ function post(path: string, fields: Record<string, string>, init: { cookie?: str
     method: 'POST',
     redirect: 'manual',
     headers: {
+      // A form posted without JavaScript: the page's own status and headers, not the JSON of an enhanced form.
+      accept: 'text/html',
       'content-type': 'application/x-www-form-urlencoded',
       origin: init.origin ?? server.url,
       ...(init.cookie ? { cookie: init.cookie } : {}),

@@ -217,6 +217,7 @@ function conflictView(e: ConflictError, base: number | null): ConflictView {
     at: at instanceof Date ? at.toISOString() : at ? String(at) : null,
     revision: e.details.revision ?? null,
     base,
+    version: e.details.version ?? null,
   };
 }
 
@@ -377,7 +378,17 @@ export async function saveDraft(
   if (!parsed.ok) return parsed.failure;
   let baseRevision = form.revision;
   if (baseRevision === null) {
-    const draft = await createDraft(database, industry, who(user));
+    let draft;
+    try {
+      draft = await createDraft(database, industry, who(user), { basedOn: form.basedOn });
+    } catch (e) {
+      // Published since this page was loaded: refused without leaving an empty draft behind.
+      if (!(e instanceof ConflictError)) throw e;
+      return fail(
+        409,
+        await named(database, { action: 'save' as const, saved: false as const, document: form.document, conflict: conflictView(e, null) }),
+      );
+    }
     // Someone else started (and maybe edited) a draft since this page was loaded, or published.
     if (draft.revision !== 0 || draft.basedOnVersion !== form.basedOn) {
       const at = draft.editedAt ?? draft.createdAt;
