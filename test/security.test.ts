@@ -33,7 +33,8 @@ import { checkCredentials } from '../studio/src/lib/server/auth.js';
 import { saveDraft } from '../studio/src/lib/server/rules.js';
 import { isAdminPath, isSameOrigin, safeReturnPath } from '../studio/src/lib/server/guards.js';
 import { ACCOUNT_POLICY, SignInThrottle } from '../studio/src/lib/server/sign-in-throttle.js';
-import { describeWorkflowError } from '../studio/src/lib/server/temporal.js';
+import { describeWorkflowError, withoutInternalText } from '../studio/src/lib/server/temporal.js';
+import type { AccountState } from '../workflows/types.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 import { accountWorkflow } from '../workflows/account-workflow.js';
 import { logVisit } from '../workflows/client.js';
@@ -227,6 +228,27 @@ describe('internal errors shown to a user', () => {
     expect(shown.code).toBe('workflow');
     expect(shown.params['id']).toMatch(/^[0-9a-f]{8}$/);
     expect(JSON.stringify(shown)).not.toMatch(/select|visits|Failed query/);
+  });
+});
+
+describe('a stage that failed on a database error', () => {
+  it('is shown by a stable incident id, not by the database text', () => {
+    const lastError = {
+      stage: 'execute' as const,
+      message: 'Failed query: insert into "visits" ("date") values ($1) params: 2026-02-31',
+      type: 'SQLSTATE 22008',
+      nonRetryable: true,
+      at: '2026-03-01T00:00:00.000Z',
+      resolvedAt: null,
+    };
+    const state = { accountId: 'acme', lastError } as unknown as AccountState;
+    const first = withoutInternalText(state)!.lastError!;
+    expect(first.type).toBe('incident');
+    expect(first.message).toMatch(/^[0-9a-f]{8}$/);
+    expect(withoutInternalText(state)!.lastError!.message).toBe(first.message);
+    // A validation failure is the workflow's own wording and stays as it is.
+    const own = { ...lastError, type: 'ValidationError', message: 'visit date "x" is not a YYYY-MM-DD date' };
+    expect(withoutInternalText({ ...state, lastError: own } as AccountState)!.lastError).toEqual(own);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   startReview,
 } from '../../../../workflows/client.js';
 import { temporalSettings } from '../../../../workflows/connection.js';
+import { INCIDENT_TYPE } from '../components/accounts/format.js';
 import { logIncident } from './incidents.js';
 import { REFUSAL_CODES, refusalOf } from '../../../../workflows/refusals.js';
 import {
@@ -122,6 +123,25 @@ export function describeWorkflowError(error: unknown): WorkflowError {
   return { code: 'workflow', params: { id }, message: `internal error, reference ${id}` };
 }
 
+const incidents = new Map<string, string>();
+
+/**
+ * A stage that failed on a database error (`SQLSTATE …`) carries the database's text, naming
+ * tables and parameters: logged once under an id (the same id on every page load), shown by it.
+ */
+export function withoutInternalText(state: AccountState | null): AccountState | null {
+  const e = state?.lastError;
+  if (!state || !e?.type?.startsWith('SQLSTATE')) return state;
+  const key = `${state.accountId}@${e.at}`;
+  let id = incidents.get(key);
+  if (!id) {
+    if (incidents.size >= 10_000) incidents.clear();
+    id = logIncident(new Error(e.message), `account ${state.accountId}: stage ${e.stage} failed (${e.type})`);
+    incidents.set(key, id);
+  }
+  return { ...state, lastError: { ...e, type: INCIDENT_TYPE, message: id } };
+}
+
 // ---- the real port ------------------------------------------------------------------------------
 
 function realPort(client: Client): TemporalPort {
@@ -136,7 +156,7 @@ function realPort(client: Client): TemporalPort {
     }
   };
   return {
-    accountState: (id) => orNull(() => accountState(client, id)),
+    accountState: async (id) => withoutInternalText(await orNull(() => accountState(client, id))),
     approvePlan: (id, input) => update(() => approvePlan(client, id, input)),
     logVisit: (id, input) => update(() => logVisit(client, id, input)),
     completeAction: (id, input) => update(() => completeAction(client, id, input)),

@@ -26,6 +26,14 @@ export function errorText(i18n: I18n, e: CodedError): string {
   return i18n.t(key as MessageKey, params);
 }
 
+/** The `LastError.type` of a stage failure the studio shows only by its incident id (the message is the id). */
+export const INCIDENT_TYPE = 'incident';
+
+/** A stage failure: the workflow's text, or the incident id of one whose text stays in the log. */
+export function errorMessage(i18n: I18n, e: { type: string | null; message: string }): string {
+  return e.type === INCIDENT_TYPE ? i18n.t('security.incident', { id: e.message }) : e.message;
+}
+
 /** −2…2 → the catalogue's stance name. */
 export function stanceText(i18n: I18n, stance: number | null | undefined): string {
   if (stance === null || stance === undefined) return i18n.t('common.unknown');
