@@ -45,6 +45,7 @@ async function limited<T>(derive: () => Promise<T>, refuseWhenBusy: boolean): Pr
     else running--;
   }
 }
+
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
