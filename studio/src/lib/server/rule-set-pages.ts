@@ -99,6 +99,7 @@ export function conflictView(e: ConflictError, base: number | null): ConflictVie
     at: at instanceof Date ? at.toISOString() : at ? String(at) : null,
     revision: e.details.revision ?? null,
     base,
+    version: e.details.version ?? null,
   };
 }
 

@@ -215,7 +215,7 @@ export const actions: Actions = {
       review: {
         ok: false as const,
         code: started.status === 'unavailable' ? 'temporalDown' : 'workflow',
-        message: started.status === 'error' ? started.error.message : '',
+        id: started.status === 'error' ? String(started.error.params['id'] ?? '') : '',
       },
     });
   },

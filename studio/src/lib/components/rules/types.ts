@@ -53,6 +53,8 @@ export interface ConflictView {
   at: string | null;
   revision: number | null;
   base: number | null;
+  /** The version published in the meantime (a `published` conflict). */
+  version?: number | null;
 }
 
 export interface AffectedView {

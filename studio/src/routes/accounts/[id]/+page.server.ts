@@ -20,6 +20,7 @@ import {
   type Plan,
   type Stage,
 } from '$engine/index.js';
+import { isCalendarDate } from '$engine/calendar-date.js';
 import type { SessionUser } from '$lib/user.js';
 import { accountScope, canSeeAccount } from '$lib/server/scope.js';
 import { describeWorkflowError, type TemporalPort } from '$lib/server/temporal.js';
@@ -275,8 +276,6 @@ const field = (form: FormData, name: string): string => {
   return typeof v === 'string' ? v.trim() : '';
 };
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 async function send(
   port: TemporalPort | null,
   form: AccountForm,
@@ -347,7 +346,7 @@ export async function _logVisit(
   const contactId = field(form, 'contactId') || null;
   const note = field(form, 'note').slice(0, 2000) || null;
   const values = { date, contactId: contactId ?? '', note: note ?? '' };
-  if (!ISO_DATE.test(date))
+  if (!isCalendarDate(date))
     return {
       ok: false,
       form: 'visit',

@@ -191,7 +191,7 @@ function parseDocument(
  * edited (empty: there was no draft, the edit started from published version `basedOn`); anything
  * saved in between is a conflict, reported with who saved when, and never overwritten.
  */
-async function saveDraft(
+export async function _saveDraft(
   database: Db,
   user: SessionUser,
   industry: string,
@@ -201,7 +201,17 @@ async function saveDraft(
   if (!parsed.ok) return parsed.failure;
   let baseRevision = form.revision;
   if (baseRevision === null) {
-    const draft = await createDraft(database, industry, who(user));
+    let draft;
+    try {
+      draft = await createDraft(database, industry, who(user), { basedOn: form.basedOn });
+    } catch (e) {
+      // Published since this page was loaded: refused without leaving an empty draft behind.
+      if (!(e instanceof ConflictError)) throw e;
+      return fail(
+        409,
+        await named(database, { action: 'save' as const, saved: false as const, document: form.document, conflict: conflictView(e, null) }),
+      );
+    }
     // Someone else started (and maybe edited) a draft since this page was loaded, or published.
     if (draft.revision !== 0 || draft.basedOnVersion !== form.basedOn) {
       const at = draft.editedAt ?? draft.createdAt;
@@ -262,7 +272,7 @@ export function _editorActions(getDb: GetDb, opts: HandlerOptions = {}) {
       const user = requireRole(locals, 'admin');
       const industry = industryParam(params);
       const form = await formOf(request);
-      const result = await saveDraft(await getDb(), user, industry, {
+      const result = await _saveDraft(await getDb(), user, industry, {
         document: text(form, 'document'),
         revision: intOrNull(form.get('revision')),
         basedOn: intOrNull(form.get('basedOn')),
