@@ -151,16 +151,28 @@ describe('path → field mapping', () => {
     ['$.coverage.fallback.track', '$.coverage.fallback.track'],
     ['$.investment.fallback', '$.investment.fallback'],
     ['$.description', '$.description'],
+    ['$.profile.checklist[3]', '$.profile.checklist'],
+    ['$.profile.minCompleteness', '$.profile.minCompleteness'],
+    ['$.profile.extra', '$.profile'],
+    ['$.relationship.interactionLevels[1].min', '$.relationship.interactionLevels[1].min'],
+    ['$.relationship.interactionLevels[1]', '$.relationship.interactionLevels'],
+    ['$.relationship.competitorFactor', '$.relationship.competitorFactor'],
+    ['$.plan.objectiveGrowth.grow', '$.plan.objectiveGrowth.grow'],
+    ['$.plan.approvalTiers[0]', '$.plan.approvalTiers'],
+    ['$.plan.templates.grow[2].dueInDays', '$.plan.templates.grow[2].dueInDays'],
+    ['$.plan.templates.grow[2]', '$.plan.templates.grow'],
+    ['$.plan.goals["win-back"]', '$.plan.goals["win-back"]'],
+    ['$.monitor.intervalDays', '$.monitor.intervalDays'],
+    ['$.execute.visitCadenceDays.T4', '$.execute.visitCadenceDays.T4'],
+    ['$.review.schedule.day', '$.review.schedule.day'],
   ])('%s shows at %s', (path, field) => {
     expect(fieldFor(path)).toBe(field);
   });
 
   it.each([
-    '$.plan.objectiveGrowth.grow',
-    '$.relationship.interactionLevels[1].min',
     '$.industry',
     '$',
-    '$.monitor.intervalDays',
+    '$.monitor.intervalDyas',
   ])('%s has no form field: it shows at the JSON view', (path) => expect(fieldFor(path)).toBeNull());
 
   it('gives every field its own DOM id', () => {

@@ -148,11 +148,13 @@ const perTier = <T extends z.ZodTypeAny>(t: T) => z.strictObject({ T1: t, T2: t,
 const perStrategy = <T extends z.ZodTypeAny>(t: T) =>
   z.strictObject(Object.fromEntries(STRATEGIES.map((s) => [s, t])) as Record<(typeof STRATEGIES)[number], T>);
 
+/** Who does a tactic: the account owner, presales, or an executive sponsor. */
+export const TACTIC_ROLES = ['owner', 'presales', 'executive'] as const;
+
 export const tacticTemplateSchema = z.strictObject({
   title: z.string().min(1),
   description: z.string().optional(),
-  /** Who does it: the account owner, presales, or an executive sponsor. */
-  role: z.enum(['owner', 'presales', 'executive']).default('owner'),
+  role: z.enum(TACTIC_ROLES).default('owner'),
   /** Due this many days after the plan starts. */
   dueInDays: z.number().int().positive(),
 });

@@ -93,8 +93,8 @@ function ruleField(rule: Segment[], rest: readonly Segment[]): string {
 /**
  * The editor field that shows an issue at `path`: the input itself where the form has one (a
  * weight, a band's min, a condition's value), else the nearest enclosing group (the weights as a
- * whole, a band list, a rule, a condition). Null when the form has no place for it (a section only
- * the JSON view edits, such as `plan`): those show at the JSON view.
+ * whole, a band list, a rule, a condition). Null when the form has no place for it (a key
+ * the format does not know, such as a typo): those show at the JSON view.
  */
 export function fieldFor(path: string): string | null {
   const s = parsePath(path);
@@ -128,9 +128,58 @@ export function fieldFor(path: string): string | null {
     return ruleField([...list.path, c], s.slice(3));
   }
   if ((a === 'strategy' || a === 'investment') && b === 'fallback') return jsonPath([a, 'fallback']);
+  const typed = typedField(s);
+  if (typed) return typed;
   if (a === 'coverage' && b === 'fallback')
     return c === 'line' || c === 'presalesTier' || c === 'track' ? jsonPath(['coverage', 'fallback', c]) : '$.coverage.fallback';
   return null;
+}
+
+// The typed forms' fields below the rule lists: `*` stands for any key, `#` for any index. An
+// issue shows at the deepest field whose pattern matches the start of its path.
+const TYPED_FIELDS: readonly (readonly string[])[] = [
+  ['profile'],
+  ['profile', 'checklist'],
+  ['profile', 'minCompleteness'],
+  ['relationship', 'interactionLevels'],
+  ['relationship', 'interactionLevels', '#', 'min'],
+  ['relationship', 'interactionLevels', '#', 'level'],
+  ['relationship', 'interactionLevels', '#', 'factor'],
+  ['relationship', 'competitorFactor'],
+  ['plan'],
+  ['plan', 'objectiveGrowth'],
+  ['plan', 'objectiveGrowth', '*'],
+  ['plan', 'acquireFirstDealShare'],
+  ['plan', 'approvalTiers'],
+  ['plan', 'approverRole'],
+  ['plan', 'goals'],
+  ['plan', 'goals', '*'],
+  ['plan', 'templates'],
+  ['plan', 'templates', '*'],
+  ['plan', 'templates', '*', '#', 'title'],
+  ['plan', 'templates', '*', '#', 'role'],
+  ['plan', 'templates', '*', '#', 'dueInDays'],
+  ['plan', 'checkpointsPerYear'],
+  ['monitor', 'intervalDays'],
+  ['execute'],
+  ['execute', 'visitCadenceDays'],
+  ['execute', 'visitCadenceDays', '*'],
+  ['review'],
+  ['review', 'schedule'],
+  ['review', 'schedule', 'month'],
+  ['review', 'schedule', 'day'],
+];
+
+function typedField(s: readonly Segment[]): string | null {
+  let best: readonly string[] | null = null;
+  for (const pattern of TYPED_FIELDS) {
+    if (pattern.length > s.length || (best && pattern.length <= best.length)) continue;
+    const fits = pattern.every((p, i) =>
+      p === '#' ? typeof s[i] === 'number' : p === '*' ? typeof s[i] === 'string' : p === s[i],
+    );
+    if (fits) best = pattern;
+  }
+  return best ? jsonPath(s.slice(0, best.length)) : null;
 }
 
 /** A DOM id for a field path, unique per path, safe in `#…` links and CSS selectors. */

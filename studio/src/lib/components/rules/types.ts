@@ -32,6 +32,9 @@ export interface RuleVocabulary {
     strategies: string[];
     investmentLevels: string[];
     healths: string[];
+    profileItems: string[];
+    interactionLevels: string[];
+    tacticRoles: string[];
   };
 }
 

@@ -20,7 +20,7 @@ import {
 import { factsFor, RULE_SECTIONS, type FactDefinition } from '$engine/json-rules/facts.js';
 import { checkConditions, RULE_OPERATORS } from '$engine/ruleset-format/conditions.js';
 import { overriddenPaths } from '$engine/ruleset-format/override.js';
-import { FALLBACK_INDUSTRY } from '$engine/ruleset-format/schema.js';
+import { FALLBACK_INDUSTRY, INTERACTION_LEVELS, PROFILE_ITEMS, TACTIC_ROLES } from '$engine/ruleset-format/schema.js';
 import { jsonPath } from '$lib/components/rules/paths.js';
 import type {
   AffectedView,
@@ -111,6 +111,9 @@ export function _ruleVocabulary(): RuleVocabulary {
       strategies: [...STRATEGIES],
       investmentLevels: [...INVESTMENT_LEVELS],
       healths: [...HEALTHS],
+      profileItems: [...PROFILE_ITEMS],
+      interactionLevels: [...INTERACTION_LEVELS],
+      tacticRoles: [...TACTIC_ROLES],
     },
   };
   return vocabulary;
