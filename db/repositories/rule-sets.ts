@@ -14,6 +14,7 @@ import { and, asc, desc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-o
 import { compileRuleSet, type EspRules } from '../../engine/index.js';
 import { diffRuleSets, type RuleSetChange } from '../../engine/ruleset-format/diff.js';
 import { issue, type Issue } from '../../engine/ruleset-format/issues.js';
+import { applyOverride } from '../../engine/ruleset-format/override.js';
 import { FALLBACK_INDUSTRY } from '../../engine/ruleset-format/schema.js';
 import { resolveRuleSet, type ValidRuleSet } from '../../engine/ruleset-format/validate.js';
 import { DEFAULT_RULES_DIR, readRuleSetFile, ruleSetFiles } from '../../rules/load.js';
@@ -476,6 +477,28 @@ export async function getDocument(db: Db, industry: string, ref: VersionRef): Pr
 export async function diffVersions(db: Db, industry: string, a: VersionRef, b: VersionRef): Promise<RuleSetChange[]> {
   const [before, after] = await Promise.all([getDocument(db, industry, a), getDocument(db, industry, b)]);
   return diffRuleSets(before.document, after.document);
+}
+
+/**
+ * What changed from version `a` to version `b` as in effect: an industry's two documents each
+ * applied to the published fallback `*`, so that a newly overridden value reads against the value
+ * it replaces. Returns the two effective documents too (the studio names rules from them).
+ */
+export async function diffEffectiveVersions(
+  db: Db,
+  industry: string,
+  a: VersionRef,
+  b: VersionRef,
+): Promise<{ changes: RuleSetChange[]; before: unknown; after: unknown }> {
+  const [before, after, base] = await Promise.all([
+    getDocument(db, industry, a),
+    getDocument(db, industry, b),
+    industry === FALLBACK_INDUSTRY ? Promise.resolve(undefined) : getPublished(db, FALLBACK_INDUSTRY),
+  ]);
+  const effective = (doc: unknown) => (base ? applyOverride(base.document, doc) : doc);
+  const x = effective(before.document);
+  const y = effective(after.document);
+  return { changes: diffRuleSets(x, y), before: x, after: y };
 }
 
 export interface EffectiveRuleSet {

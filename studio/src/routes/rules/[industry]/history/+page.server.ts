@@ -1,7 +1,9 @@
 /** A rule set's published versions, the difference between two of them, and rolling back (admins only). */
 import { fail, redirect } from '@sveltejs/kit';
 import { BadRequestError, InvalidRuleSetError, NotFoundError } from '$db/repositories/errors.js';
-import { diffVersions, getDraft, history, rollback, type PublishResult, type VersionRef } from '$db/repositories/rule-sets.js';
+import { diffEffectiveVersions, getDraft, history, rollback, type PublishResult, type VersionRef } from '$db/repositories/rule-sets.js';
+import { getAt } from '$lib/components/rules/doc.js';
+import { jsonPath, parsePath, RULE_LIST_PATHS } from '$lib/components/rules/paths.js';
 import type { AffectedView, IssueView } from '$lib/components/rules/types.js';
 import { requireRole } from '$lib/server/guards.js';
 import {
@@ -28,6 +30,26 @@ function versionRef(v: string | null): VersionRef | null {
   return n === null || n < 1 ? null : n;
 }
 
+/** The names of the rules the changes are in, read from the newer document first. */
+function ruleNamesOf(changes: readonly { path: string }[], docs: readonly unknown[]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const c of changes) {
+    const s = parsePath(c.path);
+    const list = s && RULE_LIST_PATHS.find((l) => s[0] === l.path[0] && s[1] === l.path[1]);
+    if (!s || !list || typeof s[2] !== 'number') continue;
+    const at = jsonPath(s.slice(0, 3));
+    if (at in names) continue;
+    for (const doc of docs) {
+      const name = getAt(doc, [...s.slice(0, 3), 'name']);
+      if (typeof name === 'string') {
+        names[at] = name;
+        break;
+      }
+    }
+  }
+  return names;
+}
+
 export function _historyLoad(getDb: GetDb) {
   return async ({ locals, params, url }: Pick<RulesEvent, 'locals' | 'params' | 'url'>) => {
     requireRole(locals, 'admin');
@@ -40,11 +62,14 @@ export function _historyLoad(getDb: GetDb) {
       a: VersionRef;
       b: VersionRef;
       changes: { path: string; kind: string; before?: unknown; after?: unknown }[];
+      /** The name of each rule a change is in, by the rule's JSON path (`$.strategy.rules[2]`). */
+      ruleNames: Record<string, string>;
     } | null = null;
     let diffMissing = false;
     if (a !== null && b !== null) {
       try {
-        diff = { a, b, changes: await diffVersions(database, industry, a, b) };
+        const d = await diffEffectiveVersions(database, industry, a, b);
+        diff = { a, b, changes: d.changes, ruleNames: ruleNamesOf(d.changes, [d.after, d.before]) };
       } catch (e) {
         if (!(e instanceof NotFoundError)) throw e;
         diffMissing = true;
