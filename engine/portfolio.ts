@@ -2,9 +2,9 @@
  * Evaluating many accounts at once: each with the rule set of its industry, and in quota mode
  * ranked against the other accounts of the same rule set ("rank, then grade").
  */
-import type { Account, Tier } from './model.js';
+import type { Account, Health, Tier } from './model.js';
 import type { RuleBook } from './industry-rule-sets.js';
-import { decideAccount, type AccountDecision, type DecideContext } from './pipeline.js';
+import { decideAccount, monitorAccount, type AccountDecision, type DecideContext, type MonitorContext } from './pipeline.js';
 import { compositeScore, dimensionScores, rankByQuota, type TierCutoffs } from './stages/grade.js';
 
 export interface QuotaRanking {
@@ -41,4 +41,28 @@ export function evaluatePortfolio(
 ): AccountDecision[] {
   const ranking = rankQuotaIndustries(accounts, book);
   return accounts.map((a) => decideAccount(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } }));
+}
+
+/** What an account's monitor sees besides the account (the plan in force, visits, actions). */
+export type MonitorSeen = Omit<MonitorContext, keyof DecideContext>;
+
+/**
+ * `evaluatePortfolio`, plus the health the monitor's rules would give each account that has been
+ * monitored (`seen`: what its monitor saw); null for the others, which have no health yet. The
+ * decision is the same either way: the monitor decides first, then adds the health rules.
+ */
+export function evaluatePortfolioHealth(
+  accounts: readonly Account[],
+  book: RuleBook,
+  seen: ReadonlyMap<string, MonitorSeen>,
+): { decision: AccountDecision; health: Health | null }[] {
+  const ranking = rankQuotaIndustries(accounts, book);
+  return accounts.map((a) => {
+    const rules = book.forIndustry(a.industry);
+    const quota = { rankedTier: ranking.tiers.get(a.id) };
+    const monitor = seen.get(a.id);
+    if (!monitor) return { decision: decideAccount(a, rules, { quota }), health: null };
+    const r = monitorAccount(a, rules, { quota, ...monitor });
+    return { decision: r.decision, health: r.health };
+  });
 }

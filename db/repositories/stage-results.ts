@@ -3,10 +3,11 @@
  * what it decided and why. Appends are idempotent by key, so a retried Temporal activity that
  * already wrote its result does not write it twice.
  */
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
-import type { Stage } from '../../engine/model.js';
+import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import type { Stage, Strategy } from '../../engine/model.js';
+import type { MonitorSeen } from '../../engine/portfolio.js';
 import type { Db } from '../client.js';
-import { stageResults, type StageResultRow } from '../schema.js';
+import { accounts, stageResults, type StageResultRow } from '../schema.js';
 
 export type StageResultInput = Omit<typeof stageResults.$inferInsert, 'id' | 'createdAt'>;
 
@@ -66,4 +67,39 @@ export async function stageResultCounts(db: Db, accountId: string, cycleYear?: n
     )
     .groupBy(stageResults.stage);
   return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+}
+
+const count0 = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+
+/**
+ * Per account (of these industries; all accounts without a filter), what its latest monitor saw,
+ * read from the monitor's audit row: what-if re-decides health with it. Accounts never monitored
+ * are absent.
+ */
+export async function latestMonitorSeen(db: Db, filter: { industries?: readonly string[] } = {}): Promise<Map<string, MonitorSeen>> {
+  const conditions: SQL[] = [eq(stageResults.stage, 'monitor')];
+  if (filter.industries)
+    conditions.push(
+      inArray(stageResults.accountId, db.select({ id: accounts.id }).from(accounts).where(inArray(accounts.industry, [...filter.industries]))),
+    );
+  const rows = await db
+    .selectDistinctOn([stageResults.accountId], { accountId: stageResults.accountId, input: stageResults.input })
+    .from(stageResults)
+    .where(and(...conditions))
+    .orderBy(stageResults.accountId, desc(stageResults.createdAt), desc(stageResults.id));
+  const out = new Map<string, MonitorSeen>();
+  for (const { accountId, input } of rows) {
+    const i = (input ?? {}) as Record<string, unknown>;
+    const plan = i['plan'] as { strategy?: unknown; closeness?: unknown } | null | undefined;
+    out.set(accountId, {
+      plan:
+        plan && typeof plan.strategy === 'string' && typeof plan.closeness === 'number'
+          ? { strategy: plan.strategy as Strategy, closeness: plan.closeness }
+          : undefined,
+      overdueVisits: count0(i['overdueVisits']),
+      openActions: count0(i['openActions']),
+      overdueActions: count0(i['overdueActions']),
+    });
+  }
+  return out;
 }

@@ -162,20 +162,30 @@ export interface Why {
   investment: { result: string; decidedBy: string | null; usedFallback: boolean };
 }
 
-export interface Side {
-  score: number;
-  tier: string;
-  class: string;
-  strategy: string;
-  investment: string;
-  why?: Why;
-}
+/**
+ * What the what-if compares per account, each with the label namespace of its values: one list for
+ * the counts, the filter, the table and the CSV.
+ */
+export const WHATIF_FIELDS = [
+  { key: 'tier', namespace: 'tier' },
+  { key: 'class', namespace: 'class' },
+  { key: 'strategy', namespace: 'strategy' },
+  { key: 'investment', namespace: 'investment' },
+  { key: 'line', namespace: 'line' },
+  { key: 'presalesTier', namespace: 'presales' },
+  { key: 'track', namespace: 'track' },
+  { key: 'health', namespace: 'health' },
+] as const;
+export type WhatIfField = (typeof WHATIF_FIELDS)[number]['key'];
+
+/** One side of an account's what-if; `health` is null for an account never monitored. */
+export type Side = { score: number; why?: Why } & Record<Exclude<WhatIfField, 'health'>, string> & { health: string | null };
 
 export interface ChangedAccount {
   id: string;
   name: string;
   industry: string | null;
-  changes: Record<'tier' | 'class' | 'strategy', boolean>;
+  changes: Record<WhatIfField, boolean>;
   before: Side;
   after: Side;
 }

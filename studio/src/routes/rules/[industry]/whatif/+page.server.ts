@@ -1,35 +1,19 @@
 /** What publishing the draft would change, account by account (admins only). */
 import { error } from '@sveltejs/kit';
-import { eq } from 'drizzle-orm';
 import { getDraft, getPublished } from '$db/repositories/rule-sets.js';
-import { ruleSets } from '$db/schema.js';
-import { CLASSES, TIERS } from '$engine/model.js';
 import { FALLBACK_INDUSTRY } from '$engine/ruleset-format/schema.js';
 import { requireRole } from '$lib/server/guards.js';
-import { runWhatIf, type ChangeFilter, type ChangeKind, type WhatIfResult } from './what-if.server.js';
+import { runWhatIf, whatIfCacheKey, whatIfFilter, type ChangeFilter, type WhatIfResult } from './what-if.server.js';
 import {
   type RulesEvent,
   type GetDb,
   type HandlerOptions,
   industryParam,
   intOrNull,
-  oneOf,
   publishAction,
 } from '$lib/server/rule-set-pages.js';
 import { db } from '$lib/server/db.js';
 import type { Actions, PageServerLoad } from './$types.js';
-
-const CHANGE_KINDS: readonly ChangeKind[] = ['tier', 'class', 'strategy'];
-
-function whatIfFilter(q: URLSearchParams): ChangeFilter {
-  return {
-    kind: oneOf(CHANGE_KINDS, q.get('change')),
-    tierFrom: oneOf(TIERS, q.get('tierFrom')),
-    tierTo: oneOf(TIERS, q.get('tierTo')),
-    classFrom: oneOf(CLASSES, q.get('classFrom')),
-    classTo: oneOf(CLASSES, q.get('classTo')),
-  };
-}
 
 interface WhatIfData {
   industry: string;
@@ -50,14 +34,10 @@ export function _whatIfLoad(getDb: GetDb) {
     const filter = whatIfFilter(url.searchParams);
     if (!draft) return { industry, draft: null, publishedVersion: published?.version ?? null, result: null, filter };
     const page = intOrNull(url.searchParams.get('page')) ?? 1;
-    const publishedKey = (await database.select({ id: ruleSets.id }).from(ruleSets).where(eq(ruleSets.status, 'published')))
-      .map((r) => r.id)
-      .sort((x, y) => x - y)
-      .join(',');
     const result = await runWhatIf(database, industry, draft.document, {
       page,
       filter,
-      cacheKey: `${industry}|${draft.id}|${draft.revision}|${publishedKey}`,
+      cacheKey: await whatIfCacheKey(database, industry, draft),
     });
     return {
       industry,

@@ -13,22 +13,37 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '$db/client.js';
 import { loadAccountsBulk } from '$db/repositories/accounts-bulk.js';
+import { latestMonitorSeen } from '$db/repositories/stage-results.js';
+import { csvLine } from '$db/import/csv.js';
 import { ruleSets } from '$db/schema.js';
 import { explainAccount } from '$engine/explain.js';
 import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '$engine/model.js';
 import type { AccountDecision } from '$engine/pipeline.js';
-import { evaluatePortfolio, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
+import { evaluatePortfolioHealth, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
 import { RuleBook, type RuleSetDocument } from '$engine/industry-rule-sets.js';
 import { ValidationError, type Issue } from '$engine/ruleset-format/issues.js';
 import { FALLBACK_INDUSTRY } from '$engine/ruleset-format/schema.js';
 import { migrationMatrix, type Matrix } from '$engine/stages/review.js';
-import type { ChangedAccount, Side, Why } from '$lib/components/rules/types.js';
+import { oneOf } from '$lib/server/rule-set-pages.js';
+import { WHATIF_FIELDS, type ChangedAccount, type Side, type WhatIfField, type Why } from '$lib/components/rules/types.js';
 
 export type { ChangedAccount, Side, Why };
 
 export const WHATIF_PAGE_SIZE = 25;
 
-export type ChangeKind = 'tier' | 'class' | 'strategy';
+export type ChangeKind = WhatIfField;
+export const CHANGE_KINDS: readonly ChangeKind[] = WHATIF_FIELDS.map((f) => f.key);
+
+/** The filter the page's query string asks for (`change`, `tierFrom`, …); unknown values are ignored. */
+export function whatIfFilter(q: URLSearchParams): ChangeFilter {
+  return {
+    kind: oneOf(CHANGE_KINDS, q.get('change')),
+    tierFrom: oneOf(TIERS, q.get('tierFrom')),
+    tierTo: oneOf(TIERS, q.get('tierTo')),
+    classFrom: oneOf(CLASSES, q.get('classFrom')),
+    classTo: oneOf(CLASSES, q.get('classTo')),
+  };
+}
 
 /** Narrows the changed accounts listed (the counts and matrices always cover all of them). */
 export interface ChangeFilter {
@@ -63,15 +78,8 @@ export type WhatIfResult =
       ok: true;
       industry: string;
       scope: { all: boolean; accounts: number; industries: string[] };
-      counts: {
-        accounts: number;
-        changed: number;
-        tier: number;
-        class: number;
-        strategy: number;
-        tierUp: number;
-        tierDown: number;
-      };
+      /** Per field, how many accounts it changes for. */
+      counts: { accounts: number; changed: number; tierUp: number; tierDown: number } & Record<WhatIfField, number>;
       tierMatrix: Matrix<Tier>;
       classMatrix: Matrix<AccountClass>;
       strategyChanges: { from: string; to: string; count: number }[];
@@ -83,9 +91,9 @@ export type WhatIfResult =
 interface Evaluated {
   industry: string;
   accounts: Account[];
-  before: { book: RuleBook; decisions: AccountDecision[] };
-  after: { book: RuleBook; decisions: AccountDecision[] };
-  /** Indices into `accounts` of the accounts whose tier, class or strategy changed, in display order. */
+  before: { book: RuleBook; decisions: AccountDecision[]; sides: Omit<Side, 'why'>[] };
+  after: { book: RuleBook; decisions: AccountDecision[]; sides: Omit<Side, 'why'>[] };
+  /** Indices into `accounts` of the accounts for which any field changed, in display order. */
   changed: number[];
   industries: string[];
   timings: { loadMs: number; compileMs: number; evaluateMs: number };
@@ -139,9 +147,21 @@ function ruleBooks(
   }
 }
 
-function decided(a: AccountDecision): Omit<Side, 'why'> {
-  return { score: a.score, tier: a.tier, class: a.class, strategy: a.strategy, investment: a.investment };
+function side(a: AccountDecision, health: string | null): Omit<Side, 'why'> {
+  return {
+    score: a.score,
+    tier: a.tier,
+    class: a.class,
+    strategy: a.strategy,
+    investment: a.investment,
+    line: a.coverage.line,
+    presalesTier: a.coverage.presalesTier,
+    track: a.coverage.track,
+    health,
+  };
 }
+
+const differs = (b: Omit<Side, 'why'>, a: Omit<Side, 'why'>) => CHANGE_KINDS.some((k) => b[k] !== a[k]);
 
 async function evaluate(
   db: Db,
@@ -154,21 +174,24 @@ async function evaluate(
     .from(ruleSets)
     .where(eq(ruleSets.status, 'published'));
   const all = industry === FALLBACK_INDUSTRY;
-  const accounts = await loadAccountsBulk(db, all ? { all: true } : { industries: [industry] });
+  const [accounts, seen] = await Promise.all([
+    loadAccountsBulk(db, all ? { all: true } : { industries: [industry] }),
+    latestMonitorSeen(db, all ? {} : { industries: [industry] }),
+  ]);
   const t1 = performance.now();
   const books = ruleBooks(db, industry, draft, published);
   if ('issues' in books) return books;
   const t2 = performance.now();
-  const before = evaluatePortfolio(accounts, books.before);
-  const after = evaluatePortfolio(accounts, books.after);
+  const beforeRuns = evaluatePortfolioHealth(accounts, books.before, seen);
+  const afterRuns = evaluatePortfolioHealth(accounts, books.after, seen);
+  const before = beforeRuns.map((r) => r.decision);
+  const after = afterRuns.map((r) => r.decision);
+  const beforeSides = beforeRuns.map((r) => side(r.decision, r.health));
+  const afterSides = afterRuns.map((r) => side(r.decision, r.health));
   const t3 = performance.now();
 
   const changed: number[] = [];
-  for (let i = 0; i < accounts.length; i++) {
-    const b = before[i]!;
-    const a = after[i]!;
-    if (b.tier !== a.tier || b.class !== a.class || b.strategy !== a.strategy) changed.push(i);
-  }
+  for (let i = 0; i < accounts.length; i++) if (differs(beforeSides[i]!, afterSides[i]!)) changed.push(i);
   // Tier moves first (the biggest first), then class and strategy changes; then the largest score
   // change, then by name: what an admin reviewing the impact wants to see at the top.
   const weight = (i: number) => {
@@ -191,8 +214,8 @@ async function evaluate(
   return {
     industry,
     accounts,
-    before: { book: books.before, decisions: before },
-    after: { book: books.after, decisions: after },
+    before: { book: books.before, decisions: before, sides: beforeSides },
+    after: { book: books.after, decisions: after, sides: afterSides },
     changed,
     industries,
     timings: { loadMs: t1 - t0, compileMs: t2 - t1, evaluateMs: t3 - t2 },
@@ -200,15 +223,17 @@ async function evaluate(
   };
 }
 
-function matches(filter: ChangeFilter, b: AccountDecision, a: AccountDecision): boolean {
-  if (filter.kind === 'tier' && b.tier === a.tier) return false;
-  if (filter.kind === 'class' && b.class === a.class) return false;
-  if (filter.kind === 'strategy' && b.strategy === a.strategy) return false;
+function matches(filter: ChangeFilter, b: Omit<Side, 'why'>, a: Omit<Side, 'why'>): boolean {
+  if (filter.kind && b[filter.kind] === a[filter.kind]) return false;
   if (filter.tierFrom && b.tier !== filter.tierFrom) return false;
   if (filter.tierTo && a.tier !== filter.tierTo) return false;
   if (filter.classFrom && b.class !== filter.classFrom) return false;
   if (filter.classTo && a.class !== filter.classTo) return false;
   return true;
+}
+
+function changesOf(b: Omit<Side, 'why'>, a: Omit<Side, 'why'>): Record<WhatIfField, boolean> {
+  return Object.fromEntries(CHANGE_KINDS.map((k) => [k, b[k] !== a[k]])) as Record<WhatIfField, boolean>;
 }
 
 function why(account: Account, book: RuleBook, ranking: QuotaRanking | undefined): Why {
@@ -244,6 +269,71 @@ function quotaRanking(accounts: readonly Account[], book: RuleBook): QuotaRankin
   return anyQuota ? rankQuotaIndustries(accounts, book) : undefined;
 }
 
+async function evaluateCached(
+  db: Db,
+  industry: string,
+  draftDocument: unknown,
+  cacheKey: string | undefined,
+): Promise<Evaluated | { invalidIndustry: string; issues: Issue[] }> {
+  const now = Date.now();
+  if (cacheKey && cached && cached.key === cacheKey && now - cached.at < CACHE_TTL_MS) return cached.value;
+  const result = await evaluate(db, industry, draftDocument);
+  if ('issues' in result) return result;
+  // One entry: what-if pages are an admin's occasional tool, and 10k accounts are tens of MB.
+  cached = cacheKey ? { key: cacheKey, at: now, value: result } : undefined;
+  return result;
+}
+
+/** A key that changes whenever the draft or any published set does (see `WhatIfOptions.cacheKey`). */
+export async function whatIfCacheKey(db: Db, industry: string, draft: { id: number; revision: number }): Promise<string> {
+  const published = (await db.select({ id: ruleSets.id }).from(ruleSets).where(eq(ruleSets.status, 'published')))
+    .map((r) => r.id)
+    .sort((x, y) => x - y)
+    .join(',');
+  return `${industry}|${draft.id}|${draft.revision}|${published}`;
+}
+
+/**
+ * Every changed account that `filter` lists, as CSV (formula-safe cells, see `csvLine`): before and
+ * after of each field, by identifier, so the file reads back into a spreadsheet or a script.
+ */
+export async function whatIfCsv(
+  db: Db,
+  industry: string,
+  draftDocument: unknown,
+  opts: { filter?: ChangeFilter; cacheKey?: string } = {},
+): Promise<{ ok: true; csv: string } | { ok: false; invalidIndustry: string; issues: Issue[] }> {
+  const value = await evaluateCached(db, industry, draftDocument, opts.cacheKey);
+  if ('issues' in value) return { ok: false, ...value };
+  const filter = opts.filter ?? {};
+  const header = [
+    'id',
+    'name',
+    'industry',
+    'changed',
+    'scoreBefore',
+    'scoreAfter',
+    ...CHANGE_KINDS.flatMap((k) => [`${k}Before`, `${k}After`]),
+  ];
+  let csv = csvLine(header);
+  for (const i of value.changed) {
+    const b = value.before.sides[i]!;
+    const a = value.after.sides[i]!;
+    if (!matches(filter, b, a)) continue;
+    const account = value.accounts[i]!;
+    csv += csvLine([
+      account.id,
+      account.name,
+      account.industry ?? '',
+      CHANGE_KINDS.filter((k) => b[k] !== a[k]).join(' '),
+      String(b.score),
+      String(a.score),
+      ...CHANGE_KINDS.flatMap((k) => [b[k] ?? '', a[k] ?? '']),
+    ]);
+  }
+  return { ok: true, csv };
+}
+
 /**
  * The impact of publishing `draftDocument` as `industry`'s rule set. Never throws for an invalid
  * draft: it answers `{ ok: false, issues }` (an invalid set is never evaluated).
@@ -255,36 +345,25 @@ export async function runWhatIf(
   opts: WhatIfOptions = {},
 ): Promise<WhatIfResult> {
   const started = performance.now();
-  let value: Evaluated;
-  const now = Date.now();
-  if (opts.cacheKey && cached && cached.key === opts.cacheKey && now - cached.at < CACHE_TTL_MS) {
-    value = cached.value;
-  } else {
-    const result = await evaluate(db, industry, draftDocument);
-    if ('issues' in result) return { ok: false, industry, invalidIndustry: result.invalidIndustry, issues: result.issues };
-    value = result;
-    // One entry: what-if pages are an admin's occasional tool, and 10k accounts are tens of MB.
-    cached = opts.cacheKey ? { key: opts.cacheKey, at: now, value } : undefined;
-  }
+  const value = await evaluateCached(db, industry, draftDocument, opts.cacheKey);
+  if ('issues' in value) return { ok: false, industry, invalidIndustry: value.invalidIndustry, issues: value.issues };
   const { accounts, before, after } = value;
 
-  let tier = 0;
-  let cls = 0;
-  let strategy = 0;
+  const fieldCounts = Object.fromEntries(CHANGE_KINDS.map((k) => [k, 0])) as Record<WhatIfField, number>;
   let tierUp = 0;
   let tierDown = 0;
   const strategyPairs = new Map<string, number>();
   for (const i of value.changed) {
     const b = before.decisions[i]!;
     const a = after.decisions[i]!;
+    const bs = before.sides[i]!;
+    const as = after.sides[i]!;
+    for (const k of CHANGE_KINDS) if (bs[k] !== as[k]) fieldCounts[k]++;
     if (b.tier !== a.tier) {
-      tier++;
       if (tierRank(a.tier) < tierRank(b.tier)) tierUp++;
       else tierDown++;
     }
-    if (b.class !== a.class) cls++;
     if (b.strategy !== a.strategy) {
-      strategy++;
       const key = `${b.strategy}\u0000${a.strategy}`;
       strategyPairs.set(key, (strategyPairs.get(key) ?? 0) + 1);
     }
@@ -299,7 +378,7 @@ export async function runWhatIf(
   );
 
   const filter = opts.filter ?? {};
-  const listed = value.changed.filter((i) => matches(filter, before.decisions[i]!, after.decisions[i]!));
+  const listed = value.changed.filter((i) => matches(filter, before.sides[i]!, after.sides[i]!));
   const pageSize = Math.max(1, Math.min(200, Math.floor(opts.pageSize ?? WHATIF_PAGE_SIZE)));
   const pages = Math.max(1, Math.ceil(listed.length / pageSize));
   const page = Math.min(pages, Math.max(1, Math.floor(opts.page ?? 1)));
@@ -311,15 +390,15 @@ export async function runWhatIf(
     : undefined;
   const rows = shown.map((i): ChangedAccount => {
     const account = accounts[i]!;
-    const b = before.decisions[i]!;
-    const a = after.decisions[i]!;
+    const b = before.sides[i]!;
+    const a = after.sides[i]!;
     return {
       id: account.id,
       name: account.name,
       industry: account.industry ?? null,
-      changes: { tier: b.tier !== a.tier, class: b.class !== a.class, strategy: b.strategy !== a.strategy },
-      before: { ...decided(b), why: why(account, before.book, rankings?.before) },
-      after: { ...decided(a), why: why(account, after.book, rankings?.after) },
+      changes: changesOf(b, a),
+      before: { ...b, why: why(account, before.book, rankings?.before) },
+      after: { ...a, why: why(account, after.book, rankings?.after) },
     };
   });
   const explainMs = performance.now() - e0;
@@ -328,7 +407,7 @@ export async function runWhatIf(
     ok: true,
     industry,
     scope: { all: industry === FALLBACK_INDUSTRY, accounts: accounts.length, industries: value.industries },
-    counts: { accounts: accounts.length, changed: value.changed.length, tier, class: cls, strategy, tierUp, tierDown },
+    counts: { accounts: accounts.length, changed: value.changed.length, tierUp, tierDown, ...fieldCounts },
     tierMatrix,
     classMatrix,
     strategyChanges: [...strategyPairs]
