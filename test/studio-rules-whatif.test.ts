@@ -14,7 +14,9 @@ import { compileRuleSet, type EspRules } from '../engine/compiled-rule-set.js';
 import type { Account } from '../engine/model.js';
 import { decideAccount } from '../engine/pipeline.js';
 import { resolveRuleSet } from '../engine/ruleset-format/validate.js';
-import { runWhatIf, type ChangedAccount } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
+import { appendStageResult } from '../db/repositories/stage-results.js';
+import { monitorAccount } from '../engine/pipeline.js';
+import { runWhatIf, whatIfCsv, type ChangedAccount } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 
 const N = 10_000;
 let database: Database;
@@ -141,5 +143,77 @@ describe(`what-if over ${N.toLocaleString('en')} accounts`, () => {
     const moved = finance.filter((a) => decideAccount(a, before).tier !== decideAccount(a, after).tier).map((a) => a.id);
     expect(r.counts.tier).toBe(moved.length);
     expect((await allChanged('finance', draft, 'tier')).map((x) => x.id).sort()).toEqual(moved.sort());
+  }, 120_000);
+
+  it('decides coverage and, for monitored accounts, health; downloads the changes as formula-safe CSV', async () => {
+    const finance = accounts.filter((a) => a.industry === 'finance');
+    // A name a spreadsheet would run as a formula.
+    const victim = { ...finance[0]!, name: '=HYPERLINK("http://evil.example","x")' };
+    await upsertAccounts(database.db, [victim]);
+    // Five monitored accounts, each with visits overdue as its last monitor saw them.
+    const monitored = finance.slice(0, 5);
+    for (const a of monitored)
+      await appendStageResult(database.db, {
+        accountId: a.id,
+        cycleYear: 2025,
+        stage: 'monitor',
+        ruleSetIndustry: 'finance',
+        ruleSetVersion: 1,
+        input: { plan: null, overdueVisits: 3, openActions: 0, overdueActions: 0 },
+        output: {},
+        idempotencyKey: `test-monitor-${a.id}`,
+      });
+    const published = (await getPublished(database.db, 'finance'))!.document as Record<string, unknown>;
+    // Overdue visits turn health red; every tier from 0 up: T1 for all, with T1 coverage.
+    const draft = {
+      ...published,
+      grade: { ...(published['grade'] as object), tierPolicy: { thresholds: { T1: 2, T2: 1, T3: 0 } } },
+      monitor: {
+        healthRules: [
+          {
+            name: 'visits-long-overdue',
+            conditions: { all: [{ fact: 'overdueVisits', operator: 'greaterThanInclusive', value: 3 }] },
+            event: { type: 'health', params: { health: 'red', alert: 'visits-long-overdue' } },
+          },
+        ],
+      },
+    };
+    const r = await runWhatIf(database.db, 'finance', draft, { pageSize: 200 });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const base = (await getPublished(database.db, '*'))!.document;
+    const v = resolveRuleSet(base, published);
+    if (!v.ok) throw new Error('invalid');
+    const before = compileRuleSet(v.ruleSet, { industry: 'finance', version: 1, baseVersion: 1 });
+    const healthBefore = (a: Account) =>
+      monitorAccount(a, before, { overdueVisits: 3, openActions: 0, overdueActions: 0 }).health;
+    const expectedHealth = monitored.filter((a) => healthBefore(a) !== 'red');
+    expect(r.counts.health).toBe(expectedHealth.length);
+    const rows = new Map(r.changed.rows.map((x) => [x.id, x]));
+    for (const a of monitored) {
+      const row = rows.get(a.id)!;
+      expect(row.before.health).toBe(healthBefore(a));
+      expect(row.after.health).toBe('red');
+    }
+    for (const row of r.changed.rows.filter((x) => !monitored.some((a) => a.id === x.id))) expect(row.after.health).toBeNull();
+    // T1 now for everyone: the T1 coverage (industry line, dedicated presales, major-project track).
+    const movedToT1 = r.changed.rows.filter((x) => x.before.tier !== 'T1');
+    expect(movedToT1.length).toBeGreaterThan(0);
+    for (const row of movedToT1)
+      expect([row.after.line, row.after.presalesTier, row.after.track]).toEqual(['industry', 'dedicated', 'major-project']);
+    expect(r.counts.presalesTier).toBe(r.changed.rows.filter((x) => x.before.presalesTier !== 'dedicated').length);
+
+    const csv = await whatIfCsv(database.db, 'finance', draft, { filter: { kind: 'health' } });
+    if (!csv.ok) throw new Error('invalid');
+    const lines = csv.csv.trim().split('\r\n');
+    expect(lines.length - 1).toBe(expectedHealth.length);
+    const line = lines.find((l) => l.startsWith(`${victim.id},`));
+    if (expectedHealth.some((a) => a.id === victim.id)) {
+      expect(line).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+      expect(line?.endsWith(`,${healthBefore(victim)},red`)).toBe(true);
+    }
+    const all = await whatIfCsv(database.db, 'finance', draft);
+    if (!all.ok) throw new Error('invalid');
+    expect(all.csv).toContain(`${victim.id},"'=HYPERLINK(`);
+    expect(all.csv).not.toMatch(/(^|,)=HYPERLINK/m);
   }, 120_000);
 });

@@ -32,6 +32,9 @@ import { applyOverride } from '../engine/ruleset-format/override.js';
 import { resolveRuleSet, validateRuleSet } from '../engine/ruleset-format/validate.js';
 import { clone, deleteAt, mergeOverride, ruleEntries, setAt, type Json } from '../studio/src/lib/components/rules/doc.js';
 import { fieldFor, fieldId, jsonPath, parsePath } from '../studio/src/lib/components/rules/paths.js';
+import { changeSentence, settingLabel, type Wording } from '../studio/src/lib/components/rules/setting-labels.js';
+import { isMessageKey, translate, type Locale } from '../i18n/catalog.js';
+import { diffRuleSets } from '../engine/ruleset-format/diff.js';
 import { _indexLoad as indexLoad } from '../studio/src/routes/rules/+page.server.js';
 import {
   _editorActions as editorActions,
@@ -169,11 +172,9 @@ describe('path → field mapping', () => {
     expect(fieldFor(path)).toBe(field);
   });
 
-  it.each([
-    '$.industry',
-    '$',
-    '$.monitor.intervalDyas',
-  ])('%s has no form field: it shows at the JSON view', (path) => expect(fieldFor(path)).toBeNull());
+  it.each(['$.industry', '$', '$.monitor.intervalDyas'])('%s has no form field: it shows at the JSON view', (path) =>
+    expect(fieldFor(path)).toBeNull(),
+  );
 
   it('gives every field its own DOM id', () => {
     const ids = ['$.a.b', '$.a_b', '$.a[0]', '$.a.0', '$["a.b"]'].map(fieldId);
@@ -922,5 +923,54 @@ describe('role enforcement', () => {
       for (const [, name, value] of exports) expect(value, `${rel}: ${name}`).toMatch(factories);
     }
     expect(files.length).toBe(7);
+  });
+});
+
+describe('rule-set settings in words', () => {
+  const wording = (locale: Locale): Wording => ({
+    t: (key, params) => translate(locale, key, params),
+    label: (ns, v) => (v && isMessageKey(`${ns}.${v}`) ? translate(locale, `${ns}.${v}` as never) : (v ?? '')),
+    number: (n) => new Intl.NumberFormat(locale).format(n ?? 0),
+  });
+  const en = wording('en');
+  const zh = wording('zh-CN');
+
+  it('words a change as a sentence in either language', () => {
+    const change = { path: '$.grade.tierPolicy.thresholds.T1', kind: 'changed', before: 80, after: 75 };
+    expect(changeSentence(change, en)).toBe('Tier T1 threshold: 80 → 75');
+    expect(changeSentence(change, zh)).toBe('T1 级最低分：80 → 75');
+    expect(changeSentence({ path: '$.strategy.fallback', kind: 'changed', before: 'retain', after: 'grow' }, zh)).toBe(
+      '五类策略 › 没有规则满足时：客户维系 → 客户提升',
+    );
+    expect(changeSentence({ path: '$.plan.approvalTiers', kind: 'changed', before: ['T1'], after: ['T1', 'T2'] }, en)).toBe(
+      'Tiers whose plans need approval: T1 → T1, T2',
+    );
+    const names = (_list: readonly (string | number)[], i: number) => (i === 1 ? 'win-back-declining' : undefined);
+    expect(settingLabel('$.strategy.rules[1].event.params.strategy', en, names)).toBe(
+      'Strategy rule “win-back-declining” › Strategy',
+    );
+    expect(settingLabel('$.strategy.rules[3].priority', en, names)).toBe('Strategy rule 4 › Priority');
+  });
+
+  it('names every setting of the default rule set and of a diff touching all of it, with no raw path or key', () => {
+    const base = JSON.parse(readFileSync(join(ROOT, 'rules/defaults/base.json'), 'utf8')) as Record<string, unknown>;
+    // Every leaf changes: numbers up, strings reversed, so the diff lists every setting there is.
+    const bump = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(bump)
+        : typeof v === 'object' && v !== null
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, bump(x)]))
+          : typeof v === 'number'
+            ? v + 1
+            : typeof v === 'string'
+              ? `${v}!`
+              : v;
+    const changes = diffRuleSets(base, bump(base)).filter((c) => !['$.industry', '$.$schema'].includes(c.path));
+    expect(changes.length).toBeGreaterThan(100);
+    for (const w of [en, zh])
+      for (const c of changes) {
+        const label = settingLabel(c.path, w);
+        expect(label, c.path).not.toMatch(/^\$|rules\.|profileItem\.|undefined/);
+      }
   });
 });

@@ -76,11 +76,20 @@ const count0 = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v
  * read from the monitor's audit row: what-if re-decides health with it. Accounts never monitored
  * are absent.
  */
-export async function latestMonitorSeen(db: Db, filter: { industries?: readonly string[] } = {}): Promise<Map<string, MonitorSeen>> {
+export async function latestMonitorSeen(
+  db: Db,
+  filter: { industries?: readonly string[] } = {},
+): Promise<Map<string, MonitorSeen>> {
   const conditions: SQL[] = [eq(stageResults.stage, 'monitor')];
   if (filter.industries)
     conditions.push(
-      inArray(stageResults.accountId, db.select({ id: accounts.id }).from(accounts).where(inArray(accounts.industry, [...filter.industries]))),
+      inArray(
+        stageResults.accountId,
+        db
+          .select({ id: accounts.id })
+          .from(accounts)
+          .where(inArray(accounts.industry, [...filter.industries])),
+      ),
     );
   const rows = await db
     .selectDistinctOn([stageResults.accountId], { accountId: stageResults.accountId, input: stageResults.input })

@@ -38,7 +38,10 @@ const VALUE_NAMESPACE: Record<string, string> = {
 // `$.strategy.fallback`, `$.investment.fallback`: the value is the section's own event value.
 const FALLBACK_NAMESPACE: Record<string, string> = { strategy: 'strategy', investment: 'investment' };
 
-const PARAM_KEYS = new Set<string>([...Object.values(EVENT_PARAMS).flatMap((e) => e.params.map((p) => p.key as string)), 'alert']);
+const PARAM_KEYS = new Set<string>([
+  ...Object.values(EVENT_PARAMS).flatMap((e) => e.params.map((p) => p.key as string)),
+  'alert',
+]);
 
 const str = (s: Segment | undefined) => (typeof s === 'string' ? s : '');
 
@@ -55,8 +58,10 @@ function segmentsLabel(s: Segment[], w: Wording, ruleName?: RuleNames): string |
   const parts = (...xs: string[]) => xs.join(' › ');
   if (a === 'description') return t('rules.editor.description');
   if (a === 'grade') {
-    if (b === 'weights') return c ? t('rules.path.weight', { dimension: label('dimension', str(c)) }) : t('rules.section.weights');
-    if (b === 'bandScale') return c ? t('rules.path.bandScale', { dimension: label('dimension', str(c)) }) : t('rules.bands.scale');
+    if (b === 'weights')
+      return c ? t('rules.path.weight', { dimension: label('dimension', str(c)) }) : t('rules.section.weights');
+    if (b === 'bandScale')
+      return c ? t('rules.path.bandScale', { dimension: label('dimension', str(c)) }) : t('rules.bands.scale');
     if (b === 'bands') {
       if (!c) return t('rules.section.bands');
       const dimension = label('dimension', str(c));
@@ -74,7 +79,8 @@ function segmentsLabel(s: Segment[], w: Wording, ruleName?: RuleNames): string |
     return t('rules.section.bands');
   }
   if (a === 'classify') {
-    if (b === 'cuts') return c === 'M' ? t('rules.nineBox.cutM') : c === 'H' ? t('rules.nineBox.cutH') : t('rules.section.nineBox');
+    if (b === 'cuts')
+      return c === 'M' ? t('rules.nineBox.cutM') : c === 'H' ? t('rules.nineBox.cutH') : t('rules.section.nineBox');
     if (b === 'matrix' && typeof c === 'number' && typeof d === 'number') {
       const rows = ['H', 'M', 'L'];
       const columns = ['L', 'M', 'H'];
@@ -97,7 +103,10 @@ function segmentsLabel(s: Segment[], w: Wording, ruleName?: RuleNames): string |
   if ((a === 'strategy' || a === 'investment') && b === 'fallback')
     return parts(t(a === 'strategy' ? 'rules.section.strategy' : 'rules.section.investment'), t('rules.list.fallback'));
   if (a === 'coverage') {
-    if (b === 'fallback') return typeof c === 'string' ? parts(t('rules.section.coverage'), t('rules.list.fallback'), paramLabel(c, t)) : parts(t('rules.section.coverage'), t('rules.list.fallback'));
+    if (b === 'fallback')
+      return typeof c === 'string'
+        ? parts(t('rules.section.coverage'), t('rules.list.fallback'), paramLabel(c, t))
+        : parts(t('rules.section.coverage'), t('rules.list.fallback'));
     if (b === 'teams') return c ? t('rules.path.team', { line: label('line', str(c)) }) : t('rules.section.coverage');
     return t('rules.section.coverage');
   }
@@ -137,7 +146,8 @@ function segmentsLabel(s: Segment[], w: Wording, ruleName?: RuleNames): string |
     return t('rules.form.section.plan');
   }
   if (a === 'monitor' && b === 'intervalDays') return t('rules.form.cadence.interval');
-  if (a === 'execute') return c ? t('rules.form.cadence.visitsOf', { tier: label('tier', str(c)) }) : t('rules.form.cadence.visits');
+  if (a === 'execute')
+    return c ? t('rules.form.cadence.visitsOf', { tier: label('tier', str(c)) }) : t('rules.form.cadence.visits');
   if (a === 'review') {
     if (c === 'month') return parts(t('rules.form.section.review'), t('rules.form.review.month'));
     if (c === 'day') return parts(t('rules.form.section.review'), t('rules.form.review.day'));
@@ -156,11 +166,18 @@ export function valueText(path: string, value: unknown, w: Wording): string {
   const s = parsePath(path) ?? [];
   const key = [...s].reverse().find((x): x is string => typeof x === 'string');
   const namespace =
-    s[1] === 'interactionLevels' ? 'interaction' : key === 'fallback' && s.length === 2 ? FALLBACK_NAMESPACE[str(s[0])] : key ? VALUE_NAMESPACE[key] : undefined;
+    s[1] === 'interactionLevels'
+      ? 'interaction'
+      : key === 'fallback' && s.length === 2
+        ? FALLBACK_NAMESPACE[str(s[0])]
+        : key
+          ? VALUE_NAMESPACE[key]
+          : undefined;
   if (typeof value === 'number') return w.number(value);
   if (typeof value === 'boolean') return w.t(value ? 'common.yes' : 'common.no');
   if (typeof value === 'string') {
-    if (key === 'mode') return value === 'quota' ? w.t('rules.tiers.quota') : value === 'threshold' ? w.t('rules.tiers.threshold') : value;
+    if (key === 'mode')
+      return value === 'quota' ? w.t('rules.tiers.quota') : value === 'threshold' ? w.t('rules.tiers.threshold') : value;
     return namespace ? w.label(namespace, value) : `“${value}”`;
   }
   if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null))

@@ -1,7 +1,14 @@
 /** A rule set's published versions, the difference between two of them, and rolling back (admins only). */
 import { fail, redirect } from '@sveltejs/kit';
 import { BadRequestError, InvalidRuleSetError, NotFoundError } from '$db/repositories/errors.js';
-import { diffEffectiveVersions, getDraft, history, rollback, type PublishResult, type VersionRef } from '$db/repositories/rule-sets.js';
+import {
+  diffEffectiveVersions,
+  getDraft,
+  history,
+  rollback,
+  type PublishResult,
+  type VersionRef,
+} from '$db/repositories/rule-sets.js';
 import { getAt } from '$lib/components/rules/doc.js';
 import { jsonPath, parsePath, RULE_LIST_PATHS } from '$lib/components/rules/paths.js';
 import type { AffectedView, IssueView } from '$lib/components/rules/types.js';
