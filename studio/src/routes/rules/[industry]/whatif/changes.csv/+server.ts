@@ -19,7 +19,7 @@ export function _whatIfCsvGet(getDb: GetDb) {
       cacheKey: await whatIfCacheKey(database, industry, draft),
     });
     // The page shows an invalid draft's problems; there is nothing to download for it.
-    if (!result.ok) error(409, 'The draft is invalid');
+    if (!result.ok) error(409, { message: 'The draft is invalid', key: 'rules.whatif.csvInvalid' });
     const slug = industry === '*' ? 'all' : industry.replace(/[^\w-]/g, '_');
     return new Response(`\uFEFF${result.csv}`, {
       headers: {
