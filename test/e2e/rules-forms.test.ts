@@ -8,7 +8,8 @@
  * hover; the what-if's changed accounts download as CSV; every nine-box shows each box's strategy.
  * Screenshots go to test-artifacts/screenshots.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translate, type Locale, type MessageKey } from '../../i18n/catalog.js';
@@ -20,6 +21,7 @@ import {
   newContext,
   rawKeysOn,
   screenshot,
+  SCREENSHOT_DIR,
   signIn,
   startStudio,
   trackErrors,
@@ -38,6 +40,13 @@ afterAll(async () => {
   await server?.stop();
   await browser?.close();
 });
+
+/** A screenshot of one part of the page (beside the full-page ones `screenshot` takes). */
+async function shoot(page: Page, selector: string, name: string) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  await page.locator(selector).screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
 
 const byField = (page: Page, path: string) => page.locator(`#${fieldId(path)}`);
 const issuesAt = (page: Page, path: string) => page.locator(`#${fieldId(path)}-issues`);
@@ -87,7 +96,7 @@ const EDITS: [string, (page: Page) => Promise<void>][] = [
   ['$.plan.templates.grow', (p) => byField(p, '$.plan.templates.grow[0].dueInDays').fill('20')],
   ['$.monitor.intervalDays', (p) => byField(p, '$.monitor.intervalDays').fill('14')],
   ['$.execute.visitCadenceDays.T1', (p) => byField(p, '$.execute.visitCadenceDays.T1').fill('21')],
-  ['$.review.schedule.month', (p) => byField(p, '$.review.schedule.month').selectOption('2')],
+  ['$.review.schedule.month', async (p) => void (await byField(p, '$.review.schedule.month').selectOption('2'))],
   ['$.review.schedule.day', (p) => byField(p, '$.review.schedule.day').fill('1')],
 ];
 
@@ -131,12 +140,9 @@ describe.each([
     expect(await markOf(page, '$.review.schedule.day').textContent()).toBe(t('rules.inherited'));
     expect(await byField(page, '$.review.schedule.day').inputValue()).toBe('15');
 
-    for (const id of ['sec-profile', 'sec-interaction', 'sec-plan', 'sec-cadence', 'sec-review']) {
-      await page.locator(`#${id}`).scrollIntoViewIfNeeded();
-      await page
-        .locator(`#${id}`)
-        .screenshot({ path: `${(await screenshot(page, `rules-forms-${locale}`)).replace(/\.png$/, '')}-${id}.png` });
-    }
+    await screenshot(page, `rules-forms-${locale}`);
+    for (const id of ['sec-profile', 'sec-interaction', 'sec-plan', 'sec-cadence', 'sec-review'])
+      await shoot(page, `#${id}`, `rules-forms-${locale}-${id}`);
     expect(await rawKeysOn(page)).toEqual([]);
     errors.assertNone();
     await context.close();
@@ -197,7 +203,7 @@ describe.each([
     await page.locator('.diff-details summary').click();
     expect(await page.getByTestId('diff').textContent()).toContain('$.grade.tierPolicy.thresholds.T1');
     expect(await sentences.textContent()).not.toContain('$.');
-    await screenshot(page, `rules-diff-${locale}`);
+    await screenshot(page, `rules-forms-diff-${locale}`);
     expect(await rawKeysOn(page)).toEqual([]);
     errors.assertNone();
     await context.close();
@@ -225,7 +231,7 @@ describe.each([
       .filter({ hasText: t('rules.whatif.field.presalesTier') })
       .first()
       .waitFor();
-    await screenshot(page, `rules-whatif-${locale}`);
+    await screenshot(page, `rules-forms-whatif-${locale}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('whatif-csv').click()]);
     const csv = readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
     const lines = csv.trim().split('\r\n');
@@ -251,12 +257,11 @@ describe.each([
     await expect.poll(() => cells.count()).toBe(9);
     // Potential H, contribution L is a C box: grow.
     expect(await cells.nth(0).locator('[data-strategy]').textContent()).toBe(grow);
-    await page
-      .locator('.ninebox')
-      .screenshot({ path: (await screenshot(page, `portfolio-${locale}`)).replace(/\.png$/, '-ninebox.png') });
+    await shoot(page, '.ninebox', `rules-forms-portfolio-ninebox-${locale}`);
     await openEditor(page, industry);
     expect(await page.locator('[data-cell="HL"] [data-strategy]').textContent()).toBe(grow);
     expect(await page.locator('[data-cell="HH"] [data-strategy]').getAttribute('data-strategy')).toBe('retain');
+    await shoot(page, '#sec-ninebox', `rules-forms-editor-ninebox-${locale}`);
     errors.assertNone();
     await context.close();
   }, 120_000);
