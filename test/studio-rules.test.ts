@@ -56,6 +56,7 @@ import {
 } from '../studio/src/routes/rules/[industry]/whatif/+page.server.js';
 import { issueViews, type RulesEvent, type Signaller } from '../studio/src/lib/server/rule-set-pages.js';
 import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
+import { _whatIfCsvGet as whatIfCsvGet } from '../studio/src/routes/rules/[industry]/whatif/changes.csv/+server.js';
 import { signalRulesPublished, type SignalClient } from '../studio/src/lib/server/rules-published.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 
@@ -224,7 +225,7 @@ describe('path → field mapping', () => {
         ['cuts.order', '$.classify.cuts.H'],
         ['condition.unknownValue', '$.strategy.rules[0].conditions.all[0].value'],
         ['condition.operatorType', '$.strategy.rules[0].conditions.all[1].value'],
-        ['schema.too_big', null],
+        ['schema.too_big', '$.plan.checkpointsPerYear'],
       ]),
     );
     // The same messages as `esp rules validate`: the issues are the engine's, untouched.
@@ -548,10 +549,20 @@ describe('publishing', () => {
       [2, 'published', admin.email],
       [1, 'archived', 'system'],
     ]);
+    // As in effect: each version applied to the fallback, so a change reads against what it replaces.
+    const base = (await getPublished(database.db, '*'))!.document as {
+      description: string;
+      grade: { weights: Record<string, number> };
+    };
     expect(page.diff?.changes).toEqual(
       expect.arrayContaining([
-        { path: '$.grade.weights', kind: 'added', after: fixed.grade.weights },
-        { path: '$.description', kind: 'removed', before: expect.any(String) },
+        {
+          path: '$.grade.weights.potential',
+          kind: 'changed',
+          before: base.grade.weights['potential'],
+          after: fixed.grade.weights.potential,
+        },
+        { path: '$.description', kind: 'changed', before: expect.any(String), after: base.description },
       ]),
     );
   });
@@ -880,6 +891,7 @@ describe('role enforcement', () => {
     ...Object.entries(whatIfActions(getDb, { signal: fakeSignal })).map(
       ([k, f]) => [`what-if action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>],
     ),
+    ['what-if CSV download', whatIfCsvGet(getDb)],
     ['test bench load', benchLoad(getDb)],
     ...Object.entries(benchActions(getDb)).map(
       ([k, f]) => [`test bench action ${k}`, f] as [string, (e: RulesEvent) => Promise<unknown>],
@@ -910,7 +922,7 @@ describe('role enforcement', () => {
       .filter((e) => e.isFile() && /^\+(page|layout)\.server\.ts$|^\+server\.ts$/.test(e.name))
       .map((e) => join(e.parentPath, e.name));
     const factories =
-      /\b_(indexLoad|editorLoad|editorActions|validateHandler|historyLoad|historyActions|whatIfLoad|whatIfActions|benchLoad|benchActions)\(db\)/;
+      /\b_(indexLoad|editorLoad|editorActions|validateHandler|historyLoad|historyActions|whatIfLoad|whatIfActions|whatIfCsvGet|benchLoad|benchActions)\(db\)/;
     for (const file of files) {
       const source = readFileSync(file, 'utf8');
       const exports = [...source.matchAll(/^export const (\w+)[^=]*=\s*(.*);$/gm)];
@@ -922,7 +934,7 @@ describe('role enforcement', () => {
       expect(exports.length, rel).toBeGreaterThan(0);
       for (const [, name, value] of exports) expect(value, `${rel}: ${name}`).toMatch(factories);
     }
-    expect(files.length).toBe(7);
+    expect(files.length).toBe(8);
   });
 });
 
