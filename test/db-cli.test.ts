@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.js';
 import { createPostgresDatabase, DRIVERS } from './helpers/databases.js';
+import { deadAddress } from './helpers/dead-port.js';
 
 // Every command opens, migrates and closes the database like a real invocation: PGlite's start-up
 // several times per test needs more than the default timeout on a busy machine.
@@ -23,12 +24,20 @@ async function esp(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
-  const saved = { url: process.env['DATABASE_URL'], dir: process.env['PGLITE_DATA_DIR'] };
+  const saved = {
+    url: process.env['DATABASE_URL'],
+    dir: process.env['PGLITE_DATA_DIR'],
+    temporal: process.env['TEMPORAL_ADDRESS'],
+  };
+  let temporalDown: Awaited<ReturnType<typeof deadAddress>> | undefined;
   const files = mkdtempSync(join(tmpdir(), 'esp-cli-'));
   let drop: (() => Promise<void>) | undefined;
   let failure: unknown;
 
   beforeAll(async () => {
+    // Publishing tells the workflows; here Temporal is down, and the command says so.
+    temporalDown = await deadAddress();
+    process.env['TEMPORAL_ADDRESS'] = temporalDown.address;
     // The CLI opens the database from the environment, like a user's shell.
     if (driver === 'postgres') {
       try {
@@ -52,6 +61,9 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
     else process.env['DATABASE_URL'] = saved.url;
     if (saved.dir === undefined) delete process.env['PGLITE_DATA_DIR'];
     else process.env['PGLITE_DATA_DIR'] = saved.dir;
+    if (saved.temporal === undefined) delete process.env['TEMPORAL_ADDRESS'];
+    else process.env['TEMPORAL_ADDRESS'] = saved.temporal;
+    await temporalDown?.close();
     await drop?.();
     rmSync(files, { recursive: true, force: true });
   });
@@ -98,6 +110,12 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
     const published = await esp('rules', 'publish', 'finance', '--file', good, '--comment', 'bigger banks', '--by', 'alice');
     expect(published.code).toBe(0);
     expect(published.out).toContain('published "finance" version 2 (version 1 archived): bigger banks');
+    // Committed all the same; the workflows catch up once Temporal is back.
+    expect(published.err).toContain(`the account workflows were NOT told: Temporal at ${temporalDown!.address} is unreachable`);
+    const quiet = await esp('rules', 'rollback', 'finance', '1', '--comment', 'quiet', '--no-workflows');
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).not.toContain('NOT told');
+    expect((await esp('rules', 'rollback', 'finance', '2', '--comment', 'back', '--no-workflows')).code).toBe(0);
   });
 
   it('shows, diffs and rolls back', async () => {
@@ -123,7 +141,8 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
     expect((await esp('rules', 'rollback', 'finance', '1')).code).toBe(2);
     const rolled = await esp('rules', 'rollback', 'finance', '1', '--comment', 'undo');
     expect(rolled.code).toBe(0);
-    expect(rolled.out).toContain('published "finance" version 3 (version 2 archived): undo');
-    expect((await esp('rules', 'diff', 'finance', '1', '3')).out).toBe('no differences\n');
+    expect(rolled.out).toContain('published "finance" version 5 (version 4 archived): undo');
+    expect(rolled.err).toContain('the account workflows were NOT told');
+    expect((await esp('rules', 'diff', 'finance', '1', '5')).out).toBe('no differences\n');
   });
 });

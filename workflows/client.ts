@@ -16,9 +16,7 @@ import {
   completeActionUpdate,
   logOpportunityUpdate,
   logVisitUpdate,
-  profileUpdatedSignal,
   progressQuery,
-  rulesPublishedSignal,
   stateQuery,
 } from './messages.js';
 import { reviewWorkflow } from './review-workflow.js';
@@ -28,6 +26,7 @@ import {
   accountWorkflowId,
   reviewWorkflowId,
   type AccountState,
+  type AccountUpdatedInput,
   type AccountWorkflowOptions,
   type ApprovePlanInput,
   type ApprovePlanResult,
@@ -39,7 +38,6 @@ import {
   type LogVisitResult,
   type ReviewProgress,
   type ReviewWorkflowInput,
-  type RulesPublishedInput,
 } from './types.js';
 
 export interface EspClient {
@@ -51,13 +49,21 @@ export interface EspClient {
 }
 
 export async function connectClient(
-  opts: { address?: string; namespace?: string; taskQueue?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    address?: string;
+    namespace?: string;
+    taskQueue?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Give up connecting after this long (the SDK's default is 10 s). */
+    connectTimeoutMs?: number;
+  } = {},
 ): Promise<EspClient> {
   const settings = temporalSettings(opts.env ?? process.env);
   const connection = await Connection.connect({
     address: opts.address ?? settings.address,
     tls: settings.tls,
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    ...(opts.connectTimeoutMs !== undefined ? { connectTimeout: opts.connectTimeoutMs } : {}),
   });
   const namespace = opts.namespace ?? settings.namespace;
   return {
@@ -164,47 +170,18 @@ export function logOpportunity(client: Client, accountId: string, input: LogOppo
   return accountHandle(client, accountId).executeUpdate(logOpportunityUpdate, { args: [input] });
 }
 
-/** Tells the workflow its account changed; false when it has no running workflow. */
-export async function notifyAccountUpdated(
-  client: Client,
-  accountId: string,
-  what: 'profile' | 'account' = 'account',
-): Promise<boolean> {
+/**
+ * Tells the workflow its account changed (which fields, by whom: without them it assumes anything
+ * may have); false when it has no running workflow.
+ */
+export async function notifyAccountUpdated(client: Client, accountId: string, input?: AccountUpdatedInput): Promise<boolean> {
   try {
-    await accountHandle(client, accountId).signal(what === 'profile' ? profileUpdatedSignal : accountUpdatedSignal);
+    await accountHandle(client, accountId).signal(accountUpdatedSignal, ...(input ? [input] : []));
     return true;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;
     throw error;
   }
-}
-
-/**
- * Tells every running account workflow of the industry (all of them for `*`) that its rules
- * changed. Finds them through the EspIndustry search attribute.
- */
-export async function notifyRulesPublished(
-  client: Client,
-  published: RulesPublishedInput,
-  opts: { concurrency?: number } = {},
-): Promise<number> {
-  const industry = published.industry;
-  const filter = industry && industry !== '*' ? ` AND EspIndustry = '${industry.replaceAll("'", "\\'")}'` : '';
-  const ids: string[] = [];
-  for await (const wf of client.workflow.list({
-    query: `WorkflowType = 'accountWorkflow' AND ExecutionStatus = 'Running'${filter}`,
-  }))
-    ids.push(wf.workflowId);
-  let sent = 0;
-  await mapConcurrent(ids, opts.concurrency ?? 20, async (id) => {
-    try {
-      await client.workflow.getHandle(id).signal(rulesPublishedSignal, published);
-      sent++;
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
-  });
-  return sent;
 }
 
 /** Starts the review of `year` now (`review:<year>`); an already running one is returned instead. */
