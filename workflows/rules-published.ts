@@ -60,16 +60,23 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * Sends `rulesPublished` to each target's workflow (its own payload), a bounded number at a time,
  * over `client` or a connection opened for it. Never throws: what was published stands.
  */
+export interface SignalOptions {
+  client?: SignalClient;
+  concurrency?: number;
+  /** Where to connect when no client is given (default: the process environment). */
+  env?: NodeJS.ProcessEnv;
+}
+
 export async function signalRulesTo(
   targets: readonly { accountId: string; published: RulesPublishedInput }[],
-  opts: { client?: SignalClient; concurrency?: number } = {},
+  opts: SignalOptions = {},
 ): Promise<SignalReport> {
   const report: SignalReport = { reachable: false, targets: targets.length, signalled: 0, notRunning: 0, failed: 0, errors: [] };
   let client = opts.client;
   let close: (() => Promise<void>) | undefined;
   if (!client) {
     try {
-      const connected = await connectClient({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      const connected = await connectClient({ connectTimeoutMs: CONNECT_TIMEOUT_MS, ...(opts.env ? { env: opts.env } : {}) });
       client = connected.client as unknown as SignalClient;
       close = connected.close;
     } catch (error) {
@@ -102,7 +109,7 @@ export async function signalRulesTo(
 export async function signalRulesPublished(
   db: Db,
   published: Required<RulesPublishedInput>,
-  opts: { client?: SignalClient; concurrency?: number } = {},
+  opts: SignalOptions = {},
 ): Promise<SignalReport> {
   let ids: string[];
   try {
@@ -120,7 +127,7 @@ export async function signalRulesPublished(
  * The catch-up: signals every account whose workflow has not evaluated it under the rule set in
  * force (a publish while Temporal was unreachable, a signal lost with a worker).
  */
-export async function catchUpRules(db: Db, opts: { client?: SignalClient; concurrency?: number } = {}): Promise<SignalReport> {
+export async function catchUpRules(db: Db, opts: SignalOptions = {}): Promise<SignalReport> {
   const behind = await accountsBehindRules(db);
   if (behind.length === 0) return { reachable: true, targets: 0, signalled: 0, notRunning: 0, failed: 0, errors: [] };
   return signalRulesTo(
@@ -136,18 +143,21 @@ export const RULES_CATCH_UP_EVERY_MS = 5 * 60_000;
  * Runs the catch-up now and then every `everyMs` until stopped; `onReport` hears of every run that
  * had something to do (or failed). One run at a time.
  */
-export function startRulesCatchUp(
-  db: Db,
-  opts: { everyMs?: number; client?: SignalClient; onReport?: (r: SignalReport) => void } = {},
-): { stop(): Promise<void> } {
+export interface RulesCatchUpOptions extends SignalOptions {
+  everyMs?: number;
+  onReport?: (r: SignalReport) => void;
+}
+
+export function startRulesCatchUp(db: Db, opts: RulesCatchUpOptions = {}): { stop(): Promise<void> } {
+  const { everyMs, onReport, ...signal } = opts;
   let running: Promise<void> = Promise.resolve();
   const run = () => {
     running = running.then(async () => {
       try {
-        const r = await catchUpRules(db, opts.client ? { client: opts.client } : {});
-        if (r.targets > 0 || !r.reachable) opts.onReport?.(r);
+        const r = await catchUpRules(db, signal);
+        if (r.targets > 0 || !r.reachable) onReport?.(r);
       } catch (error) {
-        opts.onReport?.({
+        onReport?.({
           reachable: false,
           targets: 0,
           signalled: 0,
@@ -159,7 +169,7 @@ export function startRulesCatchUp(
     });
   };
   run();
-  const timer = setInterval(run, opts.everyMs ?? RULES_CATCH_UP_EVERY_MS);
+  const timer = setInterval(run, everyMs ?? RULES_CATCH_UP_EVERY_MS);
   timer.unref();
   return {
     stop: async () => {
