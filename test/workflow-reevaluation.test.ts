@@ -4,7 +4,6 @@
  * re-evaluation, account changes that re-run from the stage they affect, and an account deleted
  * under its running workflow.
  */
-import { WorkflowFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteAccounts } from '../db/repositories/accounts.js';
@@ -19,7 +18,15 @@ import { catchUpRules } from '../workflows/rules-published.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { keyAccount, registerSearchAttributes, seedAccount, startTestWorker, until, untilState } from './helpers/temporal.js';
+import {
+  failureOf,
+  keyAccount,
+  registerSearchAttributes,
+  seedAccount,
+  startTestWorker,
+  until,
+  untilState,
+} from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-reevaluation';
 
@@ -219,14 +226,10 @@ describe('account workflow v3', () => {
     await untilState(env.client, 'gone', 'execution', (s) => s.waitingFor === 'next-monitor');
     await deleteAccounts(t.db, ['gone']);
     await notifyAccountUpdated(env.client, 'gone');
-    const error = await handle.result().then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    const cause = (error as WorkflowFailedError).cause as { type?: string; message: string };
-    expect(cause.type).toBe('AccountNotFound');
-    expect(cause.message).toBe('account "gone" no longer exists in the database; its workflow ended');
+    expect(await failureOf(env.client, handle.workflowId)).toEqual({
+      type: 'AccountNotFound',
+      message: 'account "gone" no longer exists in the database; its workflow ended',
+    });
     expect((await handle.describe()).status.name).toBe('FAILED');
   });
 });
