@@ -15,7 +15,7 @@ import { listStageResults } from '../db/repositories/stage-results.js';
 import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
 import { accountWorkflow } from '../workflows/account-workflow.js';
-import { accountHandle, accountState, notifyAccountUpdated, reviewProgress, startReview } from '../workflows/client.js';
+import { accountHandle, accountState, reviewProgress, startReview } from '../workflows/client.js';
 import { reviewSignal, rulesPublishedSignal, startCycleSignal } from '../workflows/messages.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { AccountWorkflowOptions } from '../workflows/types.js';
