@@ -133,8 +133,10 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
 }
 
 async function main(): Promise<void> {
+  const every = Number(process.env['ESP_RULES_CATCH_UP_MS']);
   const handle = await startWorker({
     rulesCatchUp: {
+      ...(Number.isFinite(every) && every > 0 ? { everyMs: every } : {}),
       onReport: (r) =>
         console.log(
           r.reachable
