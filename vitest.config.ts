@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Temporal, and on two cores they time out when they share the machine with the rest of the suite.
 export default defineConfig({
   test: {
+    // Chooses the PostgreSQL server and Chromium of the run, once, and prints the choice.
+    globalSetup: ['test/global-setup.ts'],
     // Generous: browser and Temporal tests share two cores with the rest of the suite.
     testTimeout: 120_000,
     hookTimeout: 120_000,

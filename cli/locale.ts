@@ -2,7 +2,7 @@
  * The CLI's language: `--lang zh-CN|en` wins, else `LC_ALL` / `LC_MESSAGES` / `LANG`, else English.
  * Messages come from the studio's catalogues so both speak the same words.
  */
-import { negotiateLocale, translateIssue, type Locale } from '../studio/src/lib/i18n/catalog.js';
+import { negotiateLocale, translateIssue, type Locale } from '../i18n/catalog.js';
 import type { Issue } from '../engine/index.js';
 
 const fromEnvironment = (): Locale => negotiateLocale(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']);

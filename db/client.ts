@@ -28,7 +28,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-function redactUrl(url: string): string {
+/** A database URL safe to print: its password masked. */
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -14,6 +14,7 @@ const projectRoot = resolve(studioDir, '..');
 export const studioAliases = {
   $db: resolve(projectRoot, 'db'),
   $engine: resolve(projectRoot, 'engine'),
+  $i18n: resolve(projectRoot, 'i18n'),
   $workflows: resolve(projectRoot, 'workflows'),
   $lib: resolve(studioDir, 'src/lib'),
 };

@@ -25,11 +25,11 @@ import {
   seedDefaultRuleSets,
   validateDraft,
 } from '../db/repositories/rule-sets.js';
-import { compileRuleSet } from '../engine/compile.js';
+import { compileRuleSet } from '../engine/compiled-rule-set.js';
 import { decideAccount } from '../engine/pipeline.js';
-import { factsFor, RULE_SECTIONS } from '../engine/rules/facts.js';
-import { applyOverride } from '../engine/ruleset/override.js';
-import { resolveRuleSet, validateRuleSet } from '../engine/ruleset/validate.js';
+import { factsFor, RULE_SECTIONS } from '../engine/json-rules/facts.js';
+import { applyOverride } from '../engine/ruleset-format/override.js';
+import { resolveRuleSet, validateRuleSet } from '../engine/ruleset-format/validate.js';
 import { clone, deleteAt, mergeOverride, ruleEntries, setAt, type Json } from '../studio/src/lib/components/rules/doc.js';
 import { fieldFor, fieldId, jsonPath, parsePath } from '../studio/src/lib/components/rules/paths.js';
 import {

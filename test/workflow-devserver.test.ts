@@ -15,7 +15,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { findTemporalCli, PROJECT_ROOT } from '../scripts/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
 import { getDocument } from '../db/repositories/rule-sets.js';
@@ -24,6 +23,7 @@ import { applyReviewSchedule } from '../workflows/schedule.js';
 import type { AccountState } from '../workflows/types.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { keyAccount, seedAccount, until } from './helpers/temporal.js';
+import { stageResultCounts } from '../db/repositories/stage-results.js';
 
 const run = promisify(execFile);
 const TASK_QUEUE = 'esp-devserver';

@@ -11,7 +11,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { accountsBehindRules } from '../db/repositories/account-rule-versions.js';
 import { listAccountIds } from '../db/repositories/accounts.js';
-import { FALLBACK_INDUSTRY } from '../engine/ruleset/schema.js';
+import { FALLBACK_INDUSTRY } from '../engine/ruleset-format/schema.js';
 import { connectClient, mapConcurrent } from './client.js';
 import { rulesPublishedSignal } from './messages.js';
 import { accountWorkflowId, type RulesPublishedInput } from './types.js';

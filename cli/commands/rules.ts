@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { resolveRuleSet } from '../../engine/ruleset/validate.js';
-import { FALLBACK_INDUSTRY } from '../../engine/ruleset/schema.js';
-import type { Issue } from '../../engine/ruleset/issues.js';
+import { resolveRuleSet } from '../../engine/ruleset-format/validate.js';
+import { FALLBACK_INDUSTRY } from '../../engine/ruleset-format/schema.js';
+import type { Issue } from '../../engine/ruleset-format/issues.js';
 import { issueLine } from '../locale.js';
 import { BadRequestError, ConflictError, InvalidRuleSetError, NotFoundError } from '../../db/repositories/errors.js';
 import {

@@ -7,14 +7,6 @@
 import { accountSchema, type Account, type AccountStatus } from '../../engine/model.js';
 import { NO_PASSWORD } from '../auth/password.js';
 import type { Db } from '../client.js';
-import {
-  insertMissingUsers,
-  storedProfileFields,
-  upsertAccountProfiles,
-  upsertOpportunityRows,
-  userIdsByEmail,
-  type ProfileField,
-} from '../repositories/import-support.js';
 import { addMembers, upsertTeams } from '../repositories/teams.js';
 import type { OpportunityStatus } from '../schema.js';
 import * as cell from './cells.js';
@@ -31,6 +23,10 @@ import {
 } from './crm-mapping.js';
 import { ImportError, msg, Problems, type ImportMessage, type ImportProblem } from './problems.js';
 import { check } from './validate.js';
+import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
+import { storedProfileFields, upsertAccountProfiles } from '../repositories/account-profiles.js';
+import { upsertOpportunityRows } from '../repositories/opportunities.js';
+import { userIdsByEmail, insertMissingUsers } from '../repositories/users.js';
 
 export interface CrmFiles {
   accounts: string;
@@ -44,6 +40,8 @@ export interface CrmRows {
   teams: CsvRow[];
 }
 
+// The CRM knows nothing of these: an update must not reset what the studio recorded.
+const NOT_FROM_CRM: readonly ProfileField[] = ['competitorsNoneKnown', 'previousCloseness'];
 /** Fields that the source did not supply and a default or an expression filled. */
 export type DefaultedField =
   'potential' | 'demonstration' | 'winnability' | 'industry' | 'region' | 'employees' | 'companyRevenue' | 'parentId' | 'name';
@@ -672,22 +670,9 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
       return s !== undefined && typeof s !== 'string' && !('column' in s);
     }) as ProfileField[];
     const unmapped = MAPPABLE_FIELDS.filter((f) => mapping.accounts[f] === undefined && f !== 'region');
-    const update = (
-      [
-        'name',
-        'industry',
-        'region',
-        'status',
-        'ownerId',
-        'parentId',
-        'employees',
-        'companyRevenue',
-        'revenueWithUs',
-        'potential',
-        'demonstration',
-        'winnability',
-      ] as const
-    ).filter((f) => !fillOnly.includes(f) && !(unmapped as readonly string[]).includes(f));
+    const update = PROFILE_FIELDS.filter(
+      (f) => !NOT_FROM_CRM.includes(f) && !fillOnly.includes(f) && !(unmapped as readonly string[]).includes(f),
+    );
     const stored = await storedProfileFields(
       tx,
       accounts.map((a) => a.id),

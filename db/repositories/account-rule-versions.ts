@@ -8,7 +8,7 @@
  */
 import { and, eq, isNotNull, lt, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { FALLBACK_INDUSTRY } from '../../engine/ruleset/schema.js';
+import { FALLBACK_INDUSTRY } from '../../engine/ruleset-format/schema.js';
 import type { Db } from '../client.js';
 import { accounts, ruleSets } from '../schema.js';
 

@@ -1,5 +1,5 @@
 /** Errors the repositories throw for the studio and the CLI to map to a status or exit code. */
-import type { Issue } from '../../engine/ruleset/issues.js';
+import type { Issue } from '../../engine/ruleset-format/issues.js';
 
 /** Someone else changed the thing first (optimistic concurrency); the message says who and when. */
 export class ConflictError extends Error {

@@ -6,7 +6,7 @@
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { Band } from '../../engine/ruleset/schema.js';
+import type { Band } from '../../engine/ruleset-format/schema.js';
 import type { Db } from '../client.js';
 import { EXPORT_COLUMNS, type ExportRow } from '../export/accounts.js';
 import { csvLine } from '../import/csv.js';

@@ -1,5 +1,5 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
-import type { MessageKey, Locale } from '$lib/i18n/catalog.js';
+import type { MessageKey, Locale } from '$i18n/catalog.js';
 import type { SessionUser } from '$lib/user.js';
 
 declare global {

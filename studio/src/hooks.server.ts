@@ -1,5 +1,5 @@
 import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
-import { isLocale, negotiateLocale } from '$lib/i18n/catalog.js';
+import { isLocale, negotiateLocale } from '$i18n/catalog.js';
 import { clearSessionCookie, resumeSession, SESSION_COOKIE, setSessionCookie } from '$lib/server/auth.js';
 import { closeDatabase, database, db } from '$lib/server/db.js';
 import { hasRole, isAdminPath } from '$lib/server/guards.js';

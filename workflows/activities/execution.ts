@@ -5,11 +5,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { getAccountWithState } from '../../db/repositories/accounts.js';
 import { listActions, markActionDone } from '../../db/repositories/actions.js';
-import { markHandoffDelivered, markHandoffFailed } from '../../db/repositories/opportunities.js';
-import { addVisitOnce, createOpportunityOnce, getOutboxRow } from '../../db/repositories/workflow-support.js';
+import {
+  getOutboxRow,
+  createOpportunityOnce,
+  markHandoffDelivered,
+  markHandoffFailed,
+} from '../../db/repositories/opportunities.js';
 import type { Track } from '../../engine/index.js';
 import type { CompleteActionResult, HandoffResult, LogOpportunityResult, LogVisitResult } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, uuidFromKey, type Shared } from './deps.js';
+import { addVisitOnce } from '../../db/repositories/visits.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -17,19 +17,17 @@ import {
 } from '../../../../db/repositories/accounts.js';
 import { listOpportunities } from '../../../../db/repositories/opportunities.js';
 import { listPlans } from '../../../../db/repositories/plans.js';
-import { getEffective } from '../../../../db/repositories/rule-sets.js';
-import { listStageResults } from '../../../../db/repositories/stage-results.js';
+import { exportCsvWhere } from '../../../../db/export/accounts.js';
 import {
   accountAccess,
   countAccountsBy,
-  exportCsvWhere,
-  levelExpressions,
   listAccountsWhere,
-  publishedRuleSetIds,
-  userNames,
-  type LevelSpecs,
   type StudioAccountRow,
-} from '../../../../db/repositories/studio-support.js';
+} from '../../../../db/repositories/accounts-list.js';
+import { levelExpressions, type LevelSpecs } from '../../../../db/repositories/accounts-portfolio.js';
+import { getEffectiveRules, publishedRuleSetIds } from '../../../../db/repositories/rule-sets.js';
+import { userNames } from '../../../../db/repositories/users.js';
+import { listStageResults } from '../../../../db/repositories/stage-results.js';
 import { listVisits } from '../../../../db/repositories/visits.js';
 import { accounts } from '../../../../db/schema.js';
 import { WAITING_FOR } from '../../../../workflows/types.js';
@@ -40,7 +38,6 @@ import {
   STAGES,
   STRATEGIES,
   TIERS,
-  compileRuleSet,
   decisionMakerInfluence,
   explainAccount,
   orgChart,
@@ -66,22 +63,8 @@ import { describeWorkflowError, type TemporalPort, type WorkflowError } from './
 
 // ---- rules --------------------------------------------------------------------------------------
 
-const compiled = new Map<string, EspRules>();
-
-/** The effective published rules of an industry, compiled once per version for the process. */
-export async function rulesFor(db: Db, industry: string | null | undefined): Promise<EspRules> {
-  const effective = await getEffective(db, industry ?? '*');
-  let rules = compiled.get(effective.key);
-  if (!rules) {
-    rules = compileRuleSet(effective.ruleSet, {
-      industry: effective.industry,
-      version: effective.version,
-      baseVersion: effective.baseVersion,
-    });
-    compiled.set(effective.key, rules);
-  }
-  return rules;
-}
+/** The effective published rules of an industry (the rule-set repository compiles and caches them). */
+export const rulesFor = (db: Db, industry: string | null | undefined): Promise<EspRules> => getEffectiveRules(db, industry);
 
 let levelCache: { key: string; specs: LevelSpecs } | undefined;
 

@@ -7,24 +7,6 @@
 import { error } from '@sveltejs/kit';
 import type { Db } from '../../../../db/client.js';
 import {
-  idsWhere,
-  latestReviewRun,
-  levelExpressions,
-  pendingPlansWhere,
-  portfolioCounts,
-  reviewAggregateWhere,
-  reviewCountsByRun,
-  reviewRunOf,
-  reviewRunsPage,
-  reviewsPageWhere,
-  reviewYears,
-  stalledCondition,
-  stalledRowsWhere,
-  type PendingPlanRow,
-  type ReviewListRow,
-  type StalledRow,
-} from '../../../../db/repositories/studio-support.js';
-import {
   CLASSES,
   HEALTHS,
   LEVELS,
@@ -36,6 +18,25 @@ import {
   type Matrix,
   type PortfolioReview,
 } from '../../../../engine/index.js';
+import { idsWhere } from '../../../../db/repositories/accounts-list.js';
+import {
+  levelExpressions,
+  portfolioCounts,
+  stalledCondition,
+  stalledRowsWhere,
+  type StalledRow,
+} from '../../../../db/repositories/accounts-portfolio.js';
+import { pendingPlansWhere, type PendingPlanRow } from '../../../../db/repositories/plans.js';
+import {
+  latestReviewRun,
+  reviewAggregateWhere,
+  reviewCountsByRun,
+  reviewRunOf,
+  reviewRunsPage,
+  reviewsPageWhere,
+  reviewYears,
+  type ReviewListRow,
+} from '../../../../db/repositories/reviews.js';
 import type { ReviewRunRow } from '../../../../db/schema.js';
 import type { SessionUser } from '../user.js';
 import { levelSpecs, rulesFor, WAITING_FOR } from './accounts.js';

@@ -30,7 +30,7 @@ import {
 } from '../../../../db/repositories/rule-sets.js';
 import { ruleSets, users } from '../../../../db/schema.js';
 import { parseAccounts } from '../../../../engine/accounts-input.js';
-import { compileRuleSet, type EspRules } from '../../../../engine/compile.js';
+import { compileRuleSet, type EspRules } from '../../../../engine/compiled-rule-set.js';
 import { explainMonitor, type RuleListTrace } from '../../../../engine/explain.js';
 import {
   CLASSES,
@@ -48,12 +48,12 @@ import {
   type Strategy,
 } from '../../../../engine/model.js';
 import { decideAccount } from '../../../../engine/pipeline.js';
-import { factsFor, RULE_SECTIONS, type FactDefinition } from '../../../../engine/rules/facts.js';
-import { checkConditions, RULE_OPERATORS } from '../../../../engine/ruleset/conditions.js';
-import type { Issue } from '../../../../engine/ruleset/issues.js';
-import { overriddenPaths } from '../../../../engine/ruleset/override.js';
-import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset/schema.js';
-import { resolveRuleSet } from '../../../../engine/ruleset/validate.js';
+import { factsFor, RULE_SECTIONS, type FactDefinition } from '../../../../engine/json-rules/facts.js';
+import { checkConditions, RULE_OPERATORS } from '../../../../engine/ruleset-format/conditions.js';
+import type { Issue } from '../../../../engine/ruleset-format/issues.js';
+import { overriddenPaths } from '../../../../engine/ruleset-format/override.js';
+import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset-format/schema.js';
+import { resolveRuleSet } from '../../../../engine/ruleset-format/validate.js';
 import { revenueObjective } from '../../../../engine/stages/plan.js';
 import { fieldFor, jsonPath } from '../components/rules/paths.js';
 import type {

@@ -18,9 +18,9 @@ import { explainAccount } from '../../../../engine/explain.js';
 import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '../../../../engine/model.js';
 import type { AccountDecision } from '../../../../engine/pipeline.js';
 import { evaluatePortfolio, rankQuotaIndustries, type QuotaRanking } from '../../../../engine/portfolio.js';
-import { RuleBook, type RuleSetDocument } from '../../../../engine/rulebook.js';
-import { ValidationError, type Issue } from '../../../../engine/ruleset/issues.js';
-import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset/schema.js';
+import { RuleBook, type RuleSetDocument } from '../../../../engine/industry-rule-sets.js';
+import { ValidationError, type Issue } from '../../../../engine/ruleset-format/issues.js';
+import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset-format/schema.js';
 import { migrationMatrix, type Matrix } from '../../../../engine/stages/review.js';
 import type { ChangedAccount, Side, Why } from '../components/rules/types.js';
 

@@ -1,5 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
-import { isLocale } from '$lib/i18n/catalog.js';
+import { isLocale } from '$i18n/catalog.js';
 import { setUserLocale } from '$lib/server/auth.js';
 import { db } from '$lib/server/db.js';
 import { safeReturnPath } from '$lib/server/guards.js';

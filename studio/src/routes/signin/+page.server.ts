@@ -9,7 +9,7 @@ import {
 } from '$lib/server/auth.js';
 import { db } from '$lib/server/db.js';
 import { safeReturnPath } from '$lib/server/guards.js';
-import type { MessageKey } from '$lib/i18n/catalog.js';
+import type { MessageKey } from '$i18n/catalog.js';
 import type { Actions, PageServerLoad } from './$types';
 
 const HOME = '/portfolio';

@@ -4,11 +4,11 @@
  * evaluators that keep json-rules-engine's semantics.
  */
 import { DIMENSIONS, type Dimension } from './model.js';
-import { compileRules, compileRuleTest, type RuleExplanation, type Facts, type RuleJson } from './rules/compile.js';
-import type { RuleSection } from './rules/facts.js';
+import { compileRules, compileRuleTest, type RuleExplanation, type Facts, type RuleJson } from './json-rules/evaluators.js';
+import type { RuleSection } from './json-rules/facts.js';
 import { round6 } from './round.js';
-import type { AnyRule, Band, RuleSet } from './ruleset/schema.js';
-import type { ValidRuleSet } from './ruleset/validate.js';
+import type { AnyRule, Band, RuleSet } from './ruleset-format/schema.js';
+import type { ValidRuleSet } from './ruleset-format/validate.js';
 
 /** Which published versions an evaluation used: the industry's override and the fallback `*`. */
 export interface RuleSetRef {

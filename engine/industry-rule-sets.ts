@@ -2,10 +2,10 @@
  * The rule sets of a deployment, resolved and compiled once per industry: the fallback `*` plus
  * one override per industry. An industry without its own set uses `*`.
  */
-import { compileRuleSet, type EspRules } from './compile.js';
-import { ValidationError } from './ruleset/issues.js';
-import { FALLBACK_INDUSTRY } from './ruleset/schema.js';
-import { resolveRuleSet } from './ruleset/validate.js';
+import { compileRuleSet, type EspRules } from './compiled-rule-set.js';
+import { ValidationError } from './ruleset-format/issues.js';
+import { FALLBACK_INDUSTRY } from './ruleset-format/schema.js';
+import { resolveRuleSet } from './ruleset-format/validate.js';
 
 export interface RuleSetDocument {
   industry: string;

@@ -1,10 +1,23 @@
+import { createServer, type Socket } from 'node:net';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 /**
  * An address where no Temporal can ever answer: a port this process holds for as long as the test
  * needs it, dropping every connection. (A port found free and released can be taken meanwhile by
  * another test's dev server on a busy machine; then "Temporal is down" is not true any more.)
  */
-import { createServer, type Socket } from 'node:net';
-
 export async function deadAddress(): Promise<{ address: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {

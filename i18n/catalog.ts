@@ -1,6 +1,6 @@
 /**
- * The message catalogues and a dependency-free formatter, shared by the studio and the CLI (which
- * imports this file directly, so it may import nothing but the JSON catalogues).
+ * The message catalogues and a dependency-free formatter, shared by the studio, the CLI and the
+ * importers in `db/` (which sit below the studio, so this may import nothing but the JSON catalogues).
  *
  * Keys are flat and dotted (`nav.portfolio`). `en.json` defines the key set; `zh-CN.json` must have
  * the same keys (the type below and `test/studio-i18n.test.ts` enforce it). Parameters are written

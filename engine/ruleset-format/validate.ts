@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { DIMENSIONS, TIERS } from '../model.js';
-import type { RuleSection } from '../rules/facts.js';
+import type { RuleSection } from '../json-rules/facts.js';
 import { checkConditions } from './conditions.js';
 import { issue, zodMessage, type Issue, type PathSegment } from './issues.js';
 import { applyOverride, ruleSetOverrideSchema } from './override.js';

@@ -3,7 +3,7 @@
  * structure (all/any/not/leaf), known facts and operators, and values that fit the fact's type
  * (so an unknown tier, class, strategy or flag is caught at publish time, not at run time).
  */
-import { factsFor, FACTS_BY_NAME, type FactDefinition, type RuleSection } from '../rules/facts.js';
+import { factsFor, FACTS_BY_NAME, type FactDefinition, type RuleSection } from '../json-rules/facts.js';
 import { issue, type Issue, type PathSegment } from './issues.js';
 
 type OperatorKind = 'equality' | 'numeric' | 'membership' | 'contains';
