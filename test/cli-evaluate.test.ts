@@ -1,8 +1,9 @@
 /**
  * `esp evaluate` and `esp rules validate`: the contract of issue 2 (bad input exits 2 with every
  * problem on stderr and nothing on stdout) and every rule file error with file and JSON path.
- * Most cases call the CLI in this process; a few run `node cli/bin.js` (and once `npx esp`, the
- * package.json `bin`) as a user does, to check what reaches the process's exit code and streams.
+ * Most cases call the CLI in this process; a few run the compiled `node dist/cli/bin.js` (and once
+ * `npx esp`, the package.json `bin`) as a user does, to check what reaches the process's exit code
+ * and streams.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROJECT_ROOT as ROOT, runEsp, spawnEsp, type EspRun } from './helpers/cli.js';
 
-// The whole-process cases start node and compile the CLI with tsx: seconds each on a busy machine.
+// The whole-process cases start node on the compiled CLI: a second or more each on a busy machine.
 vi.setConfig({ testTimeout: 180_000 });
 
 const FIXTURE = join(ROOT, 'test/fixtures/engine/accounts.json');
@@ -411,9 +412,9 @@ describe('esp rules validate', () => {
 });
 
 describe('npx esp (package.json bin)', () => {
-  it('resolves to cli/bin.js', () => {
+  it('resolves to the compiled dist/cli/bin.js', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin['esp']).toBe('cli/bin.js');
+    expect(pkg.bin['esp']).toBe('dist/cli/bin.js');
     // --no: never download; the project's own bin must be found locally
     const r = spawnSync('npx', ['--no', '--', 'esp', 'evaluate', '--accounts', FIXTURE], {
       cwd: ROOT,

@@ -52,10 +52,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `npm run worker` as its own process, slowed so a test can kill it in the middle of a stage. */
+/** `npm run worker` (the compiled worker, with the prebuilt workflow bundle) as its own process, slowed so a test can kill it in the middle of a stage. */
 function startWorkerProcess(): { child: ChildProcess; log: string[] } {
   const log: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workflows/worker.ts')], {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/workflows/worker.js')], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
@@ -76,7 +76,7 @@ function startWorkerProcess(): { child: ChildProcess; log: string[] } {
 
 /** The `esp` CLI as a user runs it, against this test's Temporal and database. */
 async function esp(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [path.join(PROJECT_ROOT, 'cli/bin.js'), ...args], {
+  return run(process.execPath, [path.join(PROJECT_ROOT, 'dist/cli/bin.js'), ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, ESP_TASK_QUEUE: TASK_QUEUE, DATABASE_URL: t.url! },
   });

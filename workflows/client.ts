@@ -2,6 +2,7 @@
  * Talking to the ESP+ workflows from outside: the studio, the CLI, `npm start` and the bench.
  * The connection comes from the same environment as the worker's (see connection.ts).
  */
+import type { Duration } from '@temporalio/common';
 import {
   Client,
   Connection,
@@ -48,22 +49,28 @@ export interface EspClient {
   close(): Promise<void>;
 }
 
+/** How long a connection attempt waits for the server before it fails (the SDK's own default). */
+export const DEFAULT_CONNECT_TIMEOUT: Duration = '10 seconds';
+
+/**
+ * The one way to open a client connection, from the environment (connection.ts). Callers that must
+ * not hang while Temporal is away (the studio) pass a shorter `connectTimeout`.
+ */
 export async function connectClient(
   opts: {
     address?: string;
     namespace?: string;
     taskQueue?: string;
     env?: NodeJS.ProcessEnv;
-    /** Give up connecting after this long (the SDK's default is 10 s). */
-    connectTimeoutMs?: number;
+    connectTimeout?: Duration;
   } = {},
 ): Promise<EspClient> {
   const settings = temporalSettings(opts.env ?? process.env);
   const connection = await Connection.connect({
     address: opts.address ?? settings.address,
     tls: settings.tls,
+    connectTimeout: opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-    ...(opts.connectTimeoutMs !== undefined ? { connectTimeout: opts.connectTimeoutMs } : {}),
   });
   const namespace = opts.namespace ?? settings.namespace;
   return {

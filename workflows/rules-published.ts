@@ -76,7 +76,7 @@ export async function signalRulesTo(
   let close: (() => Promise<void>) | undefined;
   if (!client) {
     try {
-      const connected = await connectClient({ connectTimeoutMs: CONNECT_TIMEOUT_MS, ...(opts.env ? { env: opts.env } : {}) });
+      const connected = await connectClient({ connectTimeout: CONNECT_TIMEOUT_MS, ...(opts.env ? { env: opts.env } : {}) });
       client = connected.client as unknown as SignalClient;
       close = connected.close;
     } catch (error) {

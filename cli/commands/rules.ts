@@ -26,7 +26,7 @@ import { temporalSettings } from '../../workflows/connection.js';
 import type { Db } from '../../db/client.js';
 import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -127,12 +127,9 @@ async function readDocument(file: string): Promise<Record<string, unknown>> {
 
 const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - s.length));
 
-export const rulesListCommand: Command = {
-  path: ['rules', 'list'],
-  usage: '',
-  summary: 'List the industries with stored rule sets: published version, who published it and why, open drafts.',
+export const rulesListCommand: CommandRunner = {
   async run(args) {
-    positionals(args, 0, 'no arguments');
+    parseOptions(args, {}, false);
     return withDatabase(async (db) => {
       const rows = (await listIndustries(db)).map((l) => [
         l.industry,
@@ -156,11 +153,7 @@ export const rulesListCommand: Command = {
   },
 };
 
-export const rulesShowCommand: Command = {
-  path: ['rules', 'show'],
-  usage: '<industry> [--version N | --draft] [--effective]',
-  summary:
-    'Print a stored rule set as JSON: the published one, a version, the draft; --effective merges it onto the published "*".',
+export const rulesShowCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, {
       version: { type: 'string' },
@@ -201,10 +194,7 @@ export const rulesShowCommand: Command = {
   },
 };
 
-export const rulesDiffCommand: Command = {
-  path: ['rules', 'diff'],
-  usage: '<industry> <a> <b> [--json]',
-  summary: 'What changed from version a to version b ("draft" and "published" work too), one JSON path per line.',
+export const rulesDiffCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, { json: { type: 'boolean' } });
     const [industry, a, b] = positionals(pos, 3, '<industry> <a> <b>');
@@ -232,10 +222,7 @@ export const rulesDiffCommand: Command = {
   },
 };
 
-export const rulesPublishCommand: Command = {
-  path: ['rules', 'publish'],
-  usage: '<industry> --file <json> --comment <why> [--by <name>] [--no-workflows]',
-  summary: "Validate a rule set file and publish it as the industry's next version (all or nothing).",
+export const rulesPublishCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, {
       file: { type: 'string' },
@@ -263,10 +250,7 @@ export const rulesPublishCommand: Command = {
   },
 };
 
-export const rulesRollbackCommand: Command = {
-  path: ['rules', 'rollback'],
-  usage: '<industry> <version> --comment <why> [--by <name>] [--no-workflows]',
-  summary: "Re-publish an older version of an industry's rule set as its next version.",
+export const rulesRollbackCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, {
       comment: { type: 'string' },
@@ -288,11 +272,3 @@ export const rulesRollbackCommand: Command = {
     });
   },
 };
-
-export const rulesCommands: Command[] = [
-  rulesListCommand,
-  rulesShowCommand,
-  rulesDiffCommand,
-  rulesPublishCommand,
-  rulesRollbackCommand,
-];

@@ -409,29 +409,6 @@ export interface ContactImportResult {
   influenceLinks: number;
 }
 
-/** Reporting lines that loop back (A reports to B reports to A): an org chart is a tree. */
-function cycleIssues(contacts: readonly Contact[]): { index: number; reason: ImportMessage }[] {
-  const byId = new Map(contacts.map((c, i) => [c.id, { c, i }]));
-  const reported = new Set<string>();
-  const out: { index: number; reason: ImportMessage }[] = [];
-  for (const start of contacts) {
-    const seen: string[] = [];
-    let at: Contact | undefined = start;
-    while (at && at.reportsTo != null && !seen.includes(at.id)) {
-      seen.push(at.id);
-      at = byId.get(at.reportsTo)?.c;
-    }
-    if (at && seen.includes(at.id) && at.id === start.id && !reported.has(start.id)) {
-      for (const id of seen) reported.add(id);
-      out.push({
-        index: byId.get(start.id)!.i,
-        reason: msg('contacts.reportingLoop', { chain: [...seen, start.id].join(' → ') }),
-      });
-    }
-  }
-  return out;
-}
-
 /**
  * Checks the contacts against the stored accounts and writes them in one transaction, or throws an
  * `ImportError` (nothing written). References are checked on the account as it will be after the
@@ -496,11 +473,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       ];
       const next: Account = { ...account, contacts: [...merged.values()], influenceLinks: links };
       const anyRecord = records[0]!;
-      const found = [
-        ...referenceIssues(next),
-        ...cycleIssues(next.contacts).map((c) => ({ path: ['contacts', c.index, 'reportsTo'], ...c.reason })),
-      ];
-      for (const issue of found) {
+      for (const issue of referenceIssues(next)) {
         const [list, index, ...rest] = issue.path;
         const reason: ImportMessage = { code: issue.code, params: issue.params };
         if (list === 'contacts' && typeof index === 'number') {

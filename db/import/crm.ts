@@ -27,6 +27,7 @@ import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
 import { storedProfileFields, upsertAccountProfiles } from '../repositories/account-profiles.js';
 import { upsertOpportunityRows } from '../repositories/opportunities.js';
 import { userIdsByEmail, insertMissingUsers } from '../repositories/users.js';
+import { isCalendarDate } from '../../engine/calendar-date.js';
 
 export interface CrmFiles {
   accounts: string;
@@ -103,17 +104,6 @@ export interface CrmPlan {
   problems: Problems;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** `YYYY-MM-DD` that is a real calendar date. */
-export function isDate(s: string): boolean {
-  const m = DATE.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-}
-
-/** The same calendar day `years` earlier (29 February becomes 28 February). */
 export function yearsBefore(date: string, years: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const year = y - years;
@@ -207,7 +197,7 @@ export function planCrmImport(
     skipped: { withoutAccount: 0, unknownAccount: 0, unknownAccountIds: [] },
     problems,
   };
-  if (!isDate(asOf)) {
+  if (!isCalendarDate(asOf)) {
     problems.report({ column: '--as-of' }, msg('cell.notDate', { value: asOf }));
     return plan;
   }
@@ -331,8 +321,8 @@ export function planCrmImport(
       if (id === '') bad(o.id, msg('value.required'));
       if (stage === '') bad(o.stage, msg('value.required'));
       if (agent === '') bad(o.agent, msg('value.required'));
-      if (engage !== '' && !isDate(engage)) bad(o.engageDate!, msg('cell.notDate', { value: cell.clip(engage) }));
-      if (close !== '' && !isDate(close)) bad(o.closeDate, msg('cell.notDate', { value: cell.clip(close) }));
+      if (engage !== '' && !isCalendarDate(engage)) bad(o.engageDate!, msg('cell.notDate', { value: cell.clip(engage) }));
+      if (close !== '' && !isCalendarDate(close)) bad(o.closeDate, msg('cell.notDate', { value: cell.clip(close) }));
       if (!value.ok) bad(o.value, value.reason);
       else if (value.value !== null && value.value < 0) bad(o.value, msg('value.atLeast', { min: 0, got: value.value }));
       const status: OpportunityStatus = won.has(stage.toLowerCase()) ? 'won' : lost.has(stage.toLowerCase()) ? 'lost' : 'open';

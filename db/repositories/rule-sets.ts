@@ -204,11 +204,23 @@ export async function validateDraft(db: Db, industry: string): Promise<DocumentV
  * The industry's draft: the existing one, or a new copy of the published version. A new industry
  * starts from an empty override (it inherits everything from `*`).
  */
-export async function createDraft(db: Db, industry: string, by: string): Promise<RuleSetRow> {
+export async function createDraft(
+  db: Db,
+  industry: string,
+  by: string,
+  /** The published version the caller's edit started from: another one is a conflict, and no draft is made. */
+  expect?: { basedOn: number | null },
+): Promise<RuleSetRow> {
   return db.transaction(async (tx) => {
     const existing = await getDraft(tx, industry);
     if (existing) return existing;
     const published = await getPublished(tx, industry);
+    if (expect && (published?.version ?? null) !== expect.basedOn)
+      throw new ConflictError(
+        `version ${published?.version ?? 'none'} of "${industry}" was published by ${who(published?.publishedBy)} at ${iso(published?.publishedAt)} ` +
+          `after the edit started from version ${expect.basedOn ?? 'none'}`,
+        { by: published?.publishedBy ?? null, at: published?.publishedAt ?? null, version: published?.version ?? null },
+      );
     if (!published && industry === FALLBACK_INDUSTRY)
       throw new NotFoundError('no published fallback rule set "*": run `esp db migrate` to seed the defaults');
     const document = published?.document ?? { industry, extends: FALLBACK_INDUSTRY };
@@ -331,14 +343,21 @@ export async function publish(db: Db, industry: string, opts: PublishOptions): P
       .from(ruleSets)
       .where(and(eq(ruleSets.industry, industry), eq(ruleSets.status, 'draft')))
       .for('update');
+    const current = await getPublished(tx, industry);
+    // A caller who reviewed a draft (`revision`) and finds none lost a race: another publish of the
+    // same draft committed first. That is a conflict naming who published which version.
+    if (!draft && opts.revision !== undefined && current)
+      throw new ConflictError(
+        `the draft of "${industry}" was published as version ${current.version} by ${who(current.publishedBy)} at ${iso(current.publishedAt)}`,
+        { by: current.publishedBy, at: current.publishedAt, version: current.version },
+      );
     if (!draft) throw new NotFoundError(`industry "${industry}" has no draft to publish`);
     if (opts.revision !== undefined && draft.revision !== opts.revision) throw staleDraft(industry, draft, opts.revision);
-    const current = await getPublished(tx, industry);
     if ((current?.version ?? null) !== draft.basedOnVersion) {
       throw new ConflictError(
         `the draft of "${industry}" is based on version ${draft.basedOnVersion ?? 'none'}, but version ${current?.version} ` +
           `was published by ${who(current?.publishedBy)} at ${iso(current?.publishedAt)} since: discard the draft and start again`,
-        { by: current?.publishedBy ?? null, at: current?.publishedAt ?? null },
+        { by: current?.publishedBy ?? null, at: current?.publishedAt ?? null, version: current?.version ?? null },
       );
     }
     const check = await validateDocument(tx, industry, draft.document);

@@ -1,6 +1,6 @@
 /**
  * Runs `esp` for a test. `runEsp` calls the CLI's `main()` in this process with stdout and stderr
- * captured: no process start and no TypeScript compile per case. `spawnEsp` runs `node cli/bin.js`
+ * captured: no process start per case. `spawnEsp` runs the compiled `node dist/cli/bin.js`
  * as a user does, for the few cases about the whole process (the entry point, the exit code).
  */
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,7 @@ export async function runEsp(...argv: string[]): Promise<EspRun> {
 }
 
 export function spawnEsp(...argv: string[]): EspRun {
-  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'cli/bin.js'), ...argv], {
+  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'dist/cli/bin.js'), ...argv], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     timeout: 60_000,

@@ -11,18 +11,18 @@
  * every account, with and without an industry set of its own.
  */
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../../../db/client.js';
-import { loadAccountsBulk } from '../../../../db/repositories/accounts-bulk.js';
-import { ruleSets } from '../../../../db/schema.js';
-import { explainAccount } from '../../../../engine/explain.js';
-import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '../../../../engine/model.js';
-import type { AccountDecision } from '../../../../engine/pipeline.js';
-import { evaluatePortfolio, rankQuotaIndustries, type QuotaRanking } from '../../../../engine/portfolio.js';
-import { RuleBook, type RuleSetDocument } from '../../../../engine/industry-rule-sets.js';
-import { ValidationError, type Issue } from '../../../../engine/ruleset-format/issues.js';
-import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset-format/schema.js';
-import { migrationMatrix, type Matrix } from '../../../../engine/stages/review.js';
-import type { ChangedAccount, Side, Why } from '../components/rules/types.js';
+import type { Db } from '$db/client.js';
+import { loadAccountsBulk } from '$db/repositories/accounts-bulk.js';
+import { ruleSets } from '$db/schema.js';
+import { explainAccount } from '$engine/explain.js';
+import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '$engine/model.js';
+import type { AccountDecision } from '$engine/pipeline.js';
+import { evaluatePortfolio, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
+import { RuleBook, type RuleSetDocument } from '$engine/industry-rule-sets.js';
+import { ValidationError, type Issue } from '$engine/ruleset-format/issues.js';
+import { FALLBACK_INDUSTRY } from '$engine/ruleset-format/schema.js';
+import { migrationMatrix, type Matrix } from '$engine/stages/review.js';
+import type { ChangedAccount, Side, Why } from '$lib/components/rules/types.js';
 
 export type { ChangedAccount, Side, Why };
 
