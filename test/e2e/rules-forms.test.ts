@@ -53,7 +53,7 @@ const issuesAt = (page: Page, path: string) => page.locator(`#${fieldId(path)}-i
 /** The inherited / overridden mark of the field (or field group) at `path`. */
 const markOf = (page: Page, path: string) =>
   page
-    .locator('.scalar, .text-field, fieldset.choices, section.templates, .levels')
+    .locator('.scalar, fieldset.choices, section.row-list')
     .filter({ has: byField(page, path) })
     .or(byField(page, path))
     .locator('.own-toggle .badge')

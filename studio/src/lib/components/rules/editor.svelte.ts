@@ -173,6 +173,32 @@ export class RuleEditor {
     }, 400);
   }
 
+  // ---- lists replaced whole (interaction levels, tactic templates) -------------------------------
+
+  /** The rows of a list of objects; an entry that is not an object reads as an empty row. */
+  rows(path: readonly Segment[]): JsonObject[] {
+    const list = this.value(path);
+    return Array.isArray(list) ? list.map((r) => (isObject(r) ? r : {})) : [];
+  }
+
+  /** Sets one field of one row: an override replaces such a list whole, so this overrides the list. */
+  setRowField(path: readonly Segment[], index: number, key: string, value: Json): void {
+    const list = this.rows(path);
+    list[index] = { ...list[index], [key]: value };
+    this.set(path, list);
+  }
+
+  removeRow(path: readonly Segment[], index: number): void {
+    this.set(
+      path,
+      this.rows(path).filter((_, n) => n !== index),
+    );
+  }
+
+  addRow(path: readonly Segment[], row: JsonObject): void {
+    this.set(path, [...this.rows(path), row]);
+  }
+
   // ---- rule lists ------------------------------------------------------------------------------
 
   entries(listPath: readonly Segment[]): RuleEntry[] {
