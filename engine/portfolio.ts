@@ -34,11 +34,23 @@ export function rankQuotaIndustries(accounts: readonly Account[], book: RuleBook
   return { tiers, cutoffs };
 }
 
+/**
+ * Ranks the quota-mode sets once and returns the decision for any account of `accounts`, so a caller
+ * can decide them one at a time (streaming) rather than hold every decision.
+ */
+export function portfolioDecider(
+  accounts: readonly Account[],
+  book: RuleBook,
+  ctx: Omit<DecideContext, 'quota'> = {},
+): (account: Account) => AccountDecision {
+  const ranking = rankQuotaIndustries(accounts, book);
+  return (a) => decideAccount(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } });
+}
+
 export function evaluatePortfolio(
   accounts: readonly Account[],
   book: RuleBook,
   ctx: Omit<DecideContext, 'quota'> = {},
 ): AccountDecision[] {
-  const ranking = rankQuotaIndustries(accounts, book);
-  return accounts.map((a) => decideAccount(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } }));
+  return accounts.map(portfolioDecider(accounts, book, ctx));
 }
