@@ -125,7 +125,8 @@ function firstParams(list: CompiledList, passed: RuleReply): Record<string, unkn
 
 /** What one account's evaluation has decided so far; the rule steps below fill it in order. */
 class Evaluation {
-  readonly prof: ProfileResult;
+  /** Left out of a brief evaluation, like the coverage's team and owner. */
+  readonly prof: ProfileResult | undefined;
   readonly g: GradeResult;
   readonly c: ClassifyResult;
   readonly rel: RelationshipMetrics;
@@ -141,9 +142,11 @@ class Evaluation {
     readonly account: Account,
     readonly rules: EspRules,
     readonly ctx: DecideContext,
+    /** Decisions only: no profile, no coverage team or owner (see `decideBrief`). */
+    readonly brief = false,
   ) {
     const rs = rules.ruleSet;
-    this.prof = profile(account, rs, ctx.defaulted);
+    this.prof = brief ? undefined : profile(account, rs, ctx.defaulted);
     const g = (this.g = grade(account, rules, ctx.quota));
     const c = (this.c = classify(g.dimensions, rs));
     const rel = (this.rel = relationship(account, rs));
@@ -176,7 +179,7 @@ class Evaluation {
     return {
       id: this.account.id,
       ruleSet: this.rules.ref,
-      profile: this.prof,
+      profile: this.prof!,
       score: g.score,
       dimensions: g.dimensions,
       tier: g.tier,
@@ -221,6 +224,7 @@ const DECIDE_STEPS: readonly RuleStep[] = [
   {
     list: 'coverage',
     take(e, passed) {
+      if (e.brief) return;
       const rs = e.rules.ruleSet;
       const hit = firstParams(e.rules.lists.coverage, passed) as CoverageDecision | undefined;
       e.coverage = coverage(e.account, hit ?? rs.coverage.fallback, rs, e.ctx.teams);
@@ -362,6 +366,26 @@ export function decideAccount(account: Account, rules: EspRules, ctx: DecideCont
   const e = new Evaluation(account, rules, ctx);
   walkCompiled(e, DECIDE_STEPS);
   return e.decision();
+}
+
+/** What `decideBrief` answers: the decisions a what-if compares, nothing to explain them. */
+export interface BriefDecision {
+  score: number;
+  tier: Tier;
+  class: AccountClass;
+  strategy: Strategy;
+  investment: InvestmentLevel;
+}
+
+/**
+ * The decisions alone, for what-if and bulk runs: the same rule steps as `decideAccount` (so the
+ * same score, tier, class, strategy and investment), without the profile and the coverage's team
+ * and owner, which no later rule reads.
+ */
+export function decideBrief(account: Account, rules: EspRules, ctx: DecideContext = {}): BriefDecision {
+  const e = new Evaluation(account, rules, ctx, true);
+  walkCompiled(e, DECIDE_STEPS);
+  return { score: e.g.score, tier: e.g.tier, class: e.c.class, strategy: e.strategy, investment: e.investment };
 }
 
 export function monitorAccount(account: Account, rules: EspRules, ctx: MonitorContext): MonitorResult {

@@ -4,6 +4,7 @@
  */
 import type { Account, Tier } from './model.js';
 import type { RuleBook } from './industry-rule-sets.js';
+import type { EspRules } from './compiled-rule-set.js';
 import { decideAccount, type AccountDecision, type DecideContext } from './pipeline.js';
 import { compositeScore, dimensionScores, rankByQuota, type TierCutoffs } from './stages/grade.js';
 
@@ -35,16 +36,18 @@ export function rankQuotaIndustries(accounts: readonly Account[], book: RuleBook
 }
 
 /**
- * Ranks the quota-mode sets once and returns the decision for any account of `accounts`, so a caller
- * can decide them one at a time (streaming) rather than hold every decision.
+ * Ranks the quota-mode sets once and returns `decide` (`decideAccount`, or `decideBrief` for the
+ * decisions alone) for any account of `accounts`, so a caller can decide them one at a time
+ * (streaming) rather than hold every decision.
  */
-export function portfolioDecider(
+export function portfolioDecider<D>(
   accounts: readonly Account[],
   book: RuleBook,
+  decide: (account: Account, rules: EspRules, ctx: DecideContext) => D,
   ctx: Omit<DecideContext, 'quota'> = {},
-): (account: Account) => AccountDecision {
+): (account: Account) => D {
   const ranking = rankQuotaIndustries(accounts, book);
-  return (a) => decideAccount(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } });
+  return (a) => decide(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } });
 }
 
 export function evaluatePortfolio(
@@ -52,5 +55,5 @@ export function evaluatePortfolio(
   book: RuleBook,
   ctx: Omit<DecideContext, 'quota'> = {},
 ): AccountDecision[] {
-  return accounts.map(portfolioDecider(accounts, book, ctx));
+  return accounts.map(portfolioDecider(accounts, book, decideAccount, ctx));
 }

@@ -1,13 +1,15 @@
 /**
  * The pipeline's drivers decide alike: `decideAccount` / `monitorAccount` (the compiled evaluators
- * walking the rule steps directly, the bulk path), the step generators run by `runSteps`, and the
- * explained path (`explainAccount` / `explainMonitor`) give the same decisions for every account
+ * walking the rule steps directly, the bulk path), `decideBrief` (the decisions alone), the step
+ * generators run by `runSteps`, and the explained path (`explainAccount` / `explainMonitor`) give
+ * the same decisions for every account
  * of a generated portfolio, under the fallback and every industry's rule set.
  */
 import { describe, expect, it } from 'vitest';
 import { generateAccounts } from '../db/demo/generate.js';
 import {
   decideAccount,
+  decideBrief,
   decideSteps,
   explainAccount,
   explainMonitor,
@@ -34,6 +36,8 @@ describe('pipeline drivers', () => {
       const direct = decideAccount(a, rules);
       expect(runSteps(decideSteps(a, rules), rules)).toEqual(direct);
       expect(explainAccount(a, rules).decision).toEqual(direct);
+      const { score, tier, class: cls, strategy, investment } = direct;
+      expect(decideBrief(a, rules)).toEqual({ score, tier, class: cls, strategy, investment });
       const ctx = contexts[i % contexts.length]!;
       const monitored = monitorAccount(a, rules, ctx);
       expect(runSteps(monitorSteps(a, rules, ctx), rules)).toEqual(monitored);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  decideAccount,
   EVALUATION_REQUIRED,
   formatAccountIssue,
   parseAccounts,
@@ -104,7 +105,7 @@ export async function writeTable(decisions: Iterable<AccountDecision>, out: Node
 
 /** Each account's decision in input order, decided as it is written. */
 export function* decisions(accounts: readonly Account[], book: RuleBook): Generator<AccountDecision> {
-  const decide = portfolioDecider(accounts, book);
+  const decide = portfolioDecider(accounts, book, decideAccount);
   for (const a of accounts) yield decide(a);
 }
 
