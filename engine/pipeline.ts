@@ -28,7 +28,7 @@ export interface RuleRequest {
 export type { AccountFacts };
 
 /** Indices into `rules.lists[list].rules` of the rules that passed (a 'first' list may stop early). */
-export type RuleReply = number[];
+export type RuleReply = readonly number[];
 
 export type Steps<T> = Generator<RuleRequest, T, RuleReply>;
 
@@ -338,17 +338,20 @@ export function* monitorSteps(account: Account, rules: EspRules, ctx: MonitorCon
 
 // ---- drivers -----------------------------------------------------------------------------------
 
+const NO_RULE: RuleReply = Object.freeze([]);
+/** Shared replies of one index: a 'first' list's answer allocates nothing. */
+const ONE_RULE: readonly RuleReply[] = Array.from({ length: 64 }, (_, i) => Object.freeze([i]));
+
 /** Answers a rule request with the compiled evaluators; 'first' lists stop at the first pass. */
 export function answer(list: CompiledList, facts: Facts): RuleReply {
-  const passed: number[] = [];
   const rules = list.rules;
-  for (let i = 0; i < rules.length; i++) {
-    if (rules[i]!.test(facts)) {
-      passed.push(i);
-      if (list.mode === 'first') break;
-    }
+  if (list.mode === 'first') {
+    for (let i = 0; i < rules.length; i++) if (rules[i]!.test(facts)) return ONE_RULE[i] ?? [i];
+    return NO_RULE;
   }
-  return passed;
+  let passed: number[] | undefined;
+  for (let i = 0; i < rules.length; i++) if (rules[i]!.test(facts)) (passed ??= []).push(i);
+  return passed ?? NO_RULE;
 }
 
 export function runSteps<T>(steps: Steps<T>, rules: EspRules, onRequest?: (req: RuleRequest, reply: RuleReply) => void): T {
