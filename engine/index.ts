@@ -21,3 +21,5 @@ export * from './stages/execute.js';
 export * from './stages/review.js';
 export * from './portfolio.js';
 export * from './accounts-input.js';
+export * from './reporting-loops.js';
+export * from './calendar-date.js';

@@ -20,7 +20,7 @@ import {
 } from '../db/repositories/accounts.js';
 import { getPublished, publishDocument } from '../db/repositories/rule-sets.js';
 import { generateAccounts } from '../db/demo/generate.js';
-import { runWhatIf } from '../studio/src/lib/server/whatif.js';
+import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 import { DRIVERS, useTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 const ACCOUNTS = generateAccounts(60, 3);

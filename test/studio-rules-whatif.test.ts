@@ -14,7 +14,7 @@ import { compileRuleSet, type EspRules } from '../engine/compiled-rule-set.js';
 import type { Account } from '../engine/model.js';
 import { decideAccount } from '../engine/pipeline.js';
 import { resolveRuleSet } from '../engine/ruleset-format/validate.js';
-import { runWhatIf, type ChangedAccount } from '../studio/src/lib/server/whatif.js';
+import { runWhatIf, type ChangedAccount } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 
 const N = 10_000;
 let database: Database;

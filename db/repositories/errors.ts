@@ -5,7 +5,7 @@ import type { Issue } from '../../engine/ruleset-format/issues.js';
 export class ConflictError extends Error {
   constructor(
     message: string,
-    readonly details: { by?: string | null; at?: Date | null; revision?: number } = {},
+    readonly details: { by?: string | null; at?: Date | null; revision?: number; version?: number | null } = {},
   ) {
     super(message);
     this.name = 'ConflictError';

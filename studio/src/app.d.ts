@@ -12,6 +12,10 @@ declare global {
       message: string;
       /** The catalogue key the error page shows, so errors read in the user's language. */
       key?: MessageKey;
+      /** The message's parameters. */
+      params?: Record<string, string>;
+      /** The id an unexpected error was logged under, shown so support can find it. */
+      incident?: string;
     }
   }
 }

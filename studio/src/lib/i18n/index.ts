@@ -18,9 +18,9 @@ import {
   type MessageKey,
   type Params,
   type PluralKey,
-} from '../../../../i18n/catalog.js';
+} from '$i18n/catalog.js';
 
-export * from '../../../../i18n/catalog.js';
+export * from '$i18n/catalog.js';
 
 export const DEFAULT_CURRENCY = 'CNY';
 

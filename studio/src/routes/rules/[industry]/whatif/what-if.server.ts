@@ -13,18 +13,18 @@
  * every account, with and without an industry set of its own.
  */
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../../../db/client.js';
-import { accountSnapshot } from '../../../../db/repositories/account-snapshots.js';
-import { ruleSets } from '../../../../db/schema.js';
-import { explainAccount } from '../../../../engine/explain.js';
-import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '../../../../engine/model.js';
-import { decideBrief, type BriefDecision } from '../../../../engine/pipeline.js';
-import { portfolioDecider, rankQuotaIndustries, type QuotaRanking } from '../../../../engine/portfolio.js';
-import { RuleBook, type RuleSetDocument } from '../../../../engine/industry-rule-sets.js';
-import { ValidationError, type Issue } from '../../../../engine/ruleset-format/issues.js';
-import { FALLBACK_INDUSTRY } from '../../../../engine/ruleset-format/schema.js';
-import { migrationMatrix, type Matrix } from '../../../../engine/stages/review.js';
-import type { ChangedAccount, Side, Why } from '../components/rules/types.js';
+import type { Db } from '$db/client.js';
+import { accountSnapshot } from '$db/repositories/account-snapshots.js';
+import { ruleSets } from '$db/schema.js';
+import { explainAccount } from '$engine/explain.js';
+import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '$engine/model.js';
+import { decideBrief, type BriefDecision } from '$engine/pipeline.js';
+import { portfolioDecider, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
+import { RuleBook, type RuleSetDocument } from '$engine/industry-rule-sets.js';
+import { ValidationError, type Issue } from '$engine/ruleset-format/issues.js';
+import { FALLBACK_INDUSTRY } from '$engine/ruleset-format/schema.js';
+import { migrationMatrix, type Matrix } from '$engine/stages/review.js';
+import type { ChangedAccount, Side, Why } from '$lib/components/rules/types.js';
 
 export type { ChangedAccount, Side, Why };
 
