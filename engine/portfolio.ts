@@ -2,9 +2,10 @@
  * Evaluating many accounts at once: each with the rule set of its industry, and in quota mode
  * ranked against the other accounts of the same rule set ("rank, then grade").
  */
-import type { Account, Health, Tier } from './model.js';
+import type { Account, Tier } from './model.js';
 import type { RuleBook } from './industry-rule-sets.js';
-import { decideAccount, monitorAccount, type AccountDecision, type DecideContext, type MonitorContext } from './pipeline.js';
+import type { EspRules } from './compiled-rule-set.js';
+import { decideAccount, type AccountDecision, type DecideContext, type MonitorContext } from './pipeline.js';
 import { compositeScore, dimensionScores, rankByQuota, type TierCutoffs } from './stages/grade.js';
 
 export interface QuotaRanking {
@@ -34,35 +35,28 @@ export function rankQuotaIndustries(accounts: readonly Account[], book: RuleBook
   return { tiers, cutoffs };
 }
 
+/**
+ * Ranks the quota-mode sets once and returns `decide` (`decideAccount`, or `decideBrief` for the
+ * decisions alone) for any account of `accounts`, so a caller can decide them one at a time
+ * (streaming) rather than hold every decision.
+ */
+export function portfolioDecider<D>(
+  accounts: readonly Account[],
+  book: RuleBook,
+  decide: (account: Account, rules: EspRules, ctx: DecideContext) => D,
+  ctx: Omit<DecideContext, 'quota'> = {},
+): (account: Account) => D {
+  const ranking = rankQuotaIndustries(accounts, book);
+  return (a) => decide(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } });
+}
+
 export function evaluatePortfolio(
   accounts: readonly Account[],
   book: RuleBook,
   ctx: Omit<DecideContext, 'quota'> = {},
 ): AccountDecision[] {
-  const ranking = rankQuotaIndustries(accounts, book);
-  return accounts.map((a) => decideAccount(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } }));
+  return accounts.map(portfolioDecider(accounts, book, decideAccount, ctx));
 }
 
 /** What an account's monitor sees besides the account (the plan in force, visits, actions). */
 export type MonitorSeen = Omit<MonitorContext, keyof DecideContext>;
-
-/**
- * `evaluatePortfolio`, plus the health the monitor's rules would give each account that has been
- * monitored (`seen`: what its monitor saw); null for the others, which have no health yet. The
- * decision is the same either way: the monitor decides first, then adds the health rules.
- */
-export function evaluatePortfolioHealth(
-  accounts: readonly Account[],
-  book: RuleBook,
-  seen: ReadonlyMap<string, MonitorSeen>,
-): { decision: AccountDecision; health: Health | null }[] {
-  const ranking = rankQuotaIndustries(accounts, book);
-  return accounts.map((a) => {
-    const rules = book.forIndustry(a.industry);
-    const quota = { rankedTier: ranking.tiers.get(a.id) };
-    const monitor = seen.get(a.id);
-    if (!monitor) return { decision: decideAccount(a, rules, { quota }), health: null };
-    const r = monitorAccount(a, rules, { quota, ...monitor });
-    return { decision: r.decision, health: r.health };
-  });
-}

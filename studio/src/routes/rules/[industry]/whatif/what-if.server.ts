@@ -1,10 +1,13 @@
 /**
  * What-if: what a draft rule set would change if it were published, over every account it covers.
  *
- * The accounts are read in bulk (one query), both rule books are compiled once, and each account is
- * decided twice with `evaluatePortfolio` (published, then draft), so quota-mode sets rank exactly as
- * the review would. Only the changed accounts of the page shown are explained (`explainAccount` is
- * an order of magnitude slower than deciding), which keeps 10,000 accounts well inside 2 s.
+ * The accounts come from an in-memory snapshot (db/repositories/account-snapshots.ts: read in bulk
+ * once, current until an account input changes), both rule books are compiled once, and each account
+ * is decided with `decideBrief` through `portfolioDecider` (published, then draft), so quota-mode
+ * sets rank exactly as the review would. The published decisions are kept with the snapshot, keyed
+ * by the published rule sets, so a run decides the draft only, besides the health of the monitored
+ * accounts (`monitorBrief`, with what each one's last monitor saw). Only the changed accounts of the page
+ * shown are explained (`explainAccount` is an order of magnitude slower than deciding).
  *
  * Which accounts a draft covers: an industry's draft covers that industry's accounts; a draft of the
  * fallback `*` changes the effective set of every industry (each override extends it), so it covers
@@ -12,14 +15,14 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Db } from '$db/client.js';
-import { loadAccountsBulk } from '$db/repositories/accounts-bulk.js';
+import { accountSnapshot } from '$db/repositories/account-snapshots.js';
 import { latestMonitorSeen } from '$db/repositories/stage-results.js';
 import { csvLine } from '$db/import/csv.js';
 import { ruleSets } from '$db/schema.js';
 import { explainAccount } from '$engine/explain.js';
 import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '$engine/model.js';
-import type { AccountDecision } from '$engine/pipeline.js';
-import { evaluatePortfolioHealth, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
+import { decideBrief, monitorBrief, type BriefDecision } from '$engine/pipeline.js';
+import { portfolioDecider, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
 import { RuleBook, type RuleSetDocument } from '$engine/industry-rule-sets.js';
 import { ValidationError, type Issue } from '$engine/ruleset-format/issues.js';
 import { FALLBACK_INDUSTRY } from '$engine/ruleset-format/schema.js';
@@ -90,9 +93,9 @@ export type WhatIfResult =
 
 interface Evaluated {
   industry: string;
-  accounts: Account[];
-  before: { book: RuleBook; decisions: AccountDecision[]; sides: Omit<Side, 'why'>[] };
-  after: { book: RuleBook; decisions: AccountDecision[]; sides: Omit<Side, 'why'>[] };
+  accounts: readonly Account[];
+  before: { book: RuleBook; sides: readonly Decided[] };
+  after: { book: RuleBook; sides: readonly Decided[] };
   /** Indices into `accounts` of the accounts for which any field changed, in display order. */
   changed: number[];
   industries: string[];
@@ -120,7 +123,7 @@ function ruleBooks(
   industry: string,
   draft: unknown,
   published: PublishedRow[],
-): { before: RuleBook; after: RuleBook } | { invalidIndustry: string; issues: Issue[] } {
+): { before: RuleBook; beforeKey: string; after: RuleBook } | { invalidIndustry: string; issues: Issue[] } {
   const all = industry === FALLBACK_INDUSTRY;
   const base = published.find((p) => p.industry === FALLBACK_INDUSTRY);
   if (!base) return { invalidIndustry: FALLBACK_INDUSTRY, issues: [] };
@@ -140,28 +143,35 @@ function ruleBooks(
   const draftDoc: RuleSetDocument = { industry, version: null, document: draft, source: industry };
   try {
     const after = all ? new RuleBook(draftDoc, overrides.map(doc)) : new RuleBook(doc(base), [draftDoc]);
-    return { before: current.book, after };
+    return { before: current.book, beforeKey: key, after };
   } catch (error) {
     if (error instanceof ValidationError) return { invalidIndustry: error.source ?? industry, issues: error.issues };
     throw error;
   }
 }
 
-function side(a: AccountDecision, health: string | null): Omit<Side, 'why'> {
+/** One side of an account: the decisions, and the health of a monitored account (else null). */
+type Decided = Omit<Side, 'why'>;
+
+function side(a: BriefDecision, health: string | null): Decided {
   return {
     score: a.score,
     tier: a.tier,
     class: a.class,
     strategy: a.strategy,
     investment: a.investment,
-    line: a.coverage.line,
-    presalesTier: a.coverage.presalesTier,
-    track: a.coverage.track,
+    line: a.line,
+    presalesTier: a.presalesTier,
+    track: a.track,
     health,
   };
 }
 
-const differs = (b: Omit<Side, 'why'>, a: Omit<Side, 'why'>) => CHANGE_KINDS.some((k) => b[k] !== a[k]);
+const differs = (b: Decided, a: Decided) => CHANGE_KINDS.some((k) => b[k] !== a[k]);
+
+function changesOf(b: Decided, a: Decided): Record<WhatIfField, boolean> {
+  return Object.fromEntries(CHANGE_KINDS.map((k) => [k, b[k] !== a[k]])) as Record<WhatIfField, boolean>;
+}
 
 async function evaluate(
   db: Db,
@@ -174,31 +184,45 @@ async function evaluate(
     .from(ruleSets)
     .where(eq(ruleSets.status, 'published'));
   const all = industry === FALLBACK_INDUSTRY;
-  const [accounts, seen] = await Promise.all([
-    loadAccountsBulk(db, all ? { all: true } : { industries: [industry] }),
+  const [snapshot, seen] = await Promise.all([
+    accountSnapshot(db, all ? { all: true } : { industries: [industry] }),
     latestMonitorSeen(db, all ? {} : { industries: [industry] }),
   ]);
+  const accounts = snapshot.accounts;
   const t1 = performance.now();
   const books = ruleBooks(db, industry, draft, published);
   if ('issues' in books) return books;
   const t2 = performance.now();
-  const beforeRuns = evaluatePortfolioHealth(accounts, books.before, seen);
-  const afterRuns = evaluatePortfolioHealth(accounts, books.after, seen);
-  const before = beforeRuns.map((r) => r.decision);
-  const after = afterRuns.map((r) => r.decision);
-  const beforeSides = beforeRuns.map((r) => side(r.decision, r.health));
-  const afterSides = afterRuns.map((r) => side(r.decision, r.health));
+  const decideAll = (book: RuleBook) => accounts.map(portfolioDecider(accounts, book, decideBrief));
+  // The published decisions depend on the account inputs only (kept with the snapshot); health also
+  // on what each account's last monitor saw, which changes without them, so it is decided each run,
+  // for the monitored accounts only.
+  const publishedDecisions = snapshot.memo('published decisions', books.beforeKey, () => decideAll(books.before));
+  const healthBefore = portfolioDecider(
+    accounts,
+    books.before,
+    (a, rules, ctx) => monitorBrief(a, rules, { ...ctx, ...seen.get(a.id)! }).health,
+  );
+  const before = publishedDecisions.map((d, i) => side(d, seen.has(accounts[i]!.id) ? healthBefore(accounts[i]!) : null));
+  const after = accounts.map(
+    portfolioDecider(accounts, books.after, (a, rules, ctx) => {
+      const monitor = seen.get(a.id);
+      if (!monitor) return side(decideBrief(a, rules, ctx), null);
+      const d = monitorBrief(a, rules, { ...ctx, ...monitor });
+      return side(d, d.health);
+    }),
+  );
   const t3 = performance.now();
 
   const changed: number[] = [];
-  for (let i = 0; i < accounts.length; i++) if (differs(beforeSides[i]!, afterSides[i]!)) changed.push(i);
+  for (let i = 0; i < accounts.length; i++) if (differs(before[i]!, after[i]!)) changed.push(i);
   // Tier moves first (the biggest first), then class and strategy changes; then the largest score
   // change, then by name: what an admin reviewing the impact wants to see at the top.
   const weight = (i: number) => {
     const b = before[i]!;
     const a = after[i]!;
     return (
-      (b.tier !== a.tier ? 100 * Math.abs(tierRank(b.tier) - tierRank(a.tier)) : 0) +
+      (b.tier !== a.tier ? 100 * Math.abs(tierRank(b.tier as Tier) - tierRank(a.tier as Tier)) : 0) +
       (b.class !== a.class ? 10 : 0) +
       (b.strategy !== a.strategy ? 1 : 0)
     );
@@ -214,8 +238,8 @@ async function evaluate(
   return {
     industry,
     accounts,
-    before: { book: books.before, decisions: before, sides: beforeSides },
-    after: { book: books.after, decisions: after, sides: afterSides },
+    before: { book: books.before, sides: before },
+    after: { book: books.after, sides: after },
     changed,
     industries,
     timings: { loadMs: t1 - t0, compileMs: t2 - t1, evaluateMs: t3 - t2 },
@@ -223,17 +247,13 @@ async function evaluate(
   };
 }
 
-function matches(filter: ChangeFilter, b: Omit<Side, 'why'>, a: Omit<Side, 'why'>): boolean {
+function matches(filter: ChangeFilter, b: Decided, a: Decided): boolean {
   if (filter.kind && b[filter.kind] === a[filter.kind]) return false;
   if (filter.tierFrom && b.tier !== filter.tierFrom) return false;
   if (filter.tierTo && a.tier !== filter.tierTo) return false;
   if (filter.classFrom && b.class !== filter.classFrom) return false;
   if (filter.classTo && a.class !== filter.classTo) return false;
   return true;
-}
-
-function changesOf(b: Omit<Side, 'why'>, a: Omit<Side, 'why'>): Record<WhatIfField, boolean> {
-  return Object.fromEntries(CHANGE_KINDS.map((k) => [k, b[k] !== a[k]])) as Record<WhatIfField, boolean>;
 }
 
 function why(account: Account, book: RuleBook, ranking: QuotaRanking | undefined): Why {
@@ -354,13 +374,11 @@ export async function runWhatIf(
   let tierDown = 0;
   const strategyPairs = new Map<string, number>();
   for (const i of value.changed) {
-    const b = before.decisions[i]!;
-    const a = after.decisions[i]!;
-    const bs = before.sides[i]!;
-    const as = after.sides[i]!;
-    for (const k of CHANGE_KINDS) if (bs[k] !== as[k]) fieldCounts[k]++;
+    const b = before.sides[i]!;
+    const a = after.sides[i]!;
+    for (const k of CHANGE_KINDS) if (b[k] !== a[k]) fieldCounts[k]++;
     if (b.tier !== a.tier) {
-      if (tierRank(a.tier) < tierRank(b.tier)) tierUp++;
+      if (tierRank(a.tier as Tier) < tierRank(b.tier as Tier)) tierUp++;
       else tierDown++;
     }
     if (b.strategy !== a.strategy) {
@@ -370,11 +388,11 @@ export async function runWhatIf(
   }
   const tierMatrix = migrationMatrix(
     TIERS,
-    before.decisions.map((b, i) => [b.tier, after.decisions[i]!.tier] as const),
+    before.sides.map((b, i) => [b.tier as Tier, after.sides[i]!.tier as Tier] as const),
   );
   const classMatrix = migrationMatrix(
     CLASSES,
-    before.decisions.map((b, i) => [b.class, after.decisions[i]!.class] as const),
+    before.sides.map((b, i) => [b.class as AccountClass, after.sides[i]!.class as AccountClass] as const),
   );
 
   const filter = opts.filter ?? {};
