@@ -1,6 +1,6 @@
 /**
  * The pipeline's drivers decide alike: `decideAccount` / `monitorAccount` (the compiled evaluators
- * walking the rule steps directly, the bulk path), `decideBrief` (the decisions alone), the step
+ * walking the rule steps directly, the bulk path), `decideBrief` (the decisions alone; `monitorBrief` with health), the step
  * generators run by `runSteps`, and the explained path (`explainAccount` / `explainMonitor`) give
  * the same decisions for every account
  * of a generated portfolio, under the fallback and every industry's rule set.
@@ -10,6 +10,7 @@ import { generateAccounts } from '../db/demo/generate.js';
 import {
   decideAccount,
   decideBrief,
+  monitorBrief,
   decideSteps,
   explainAccount,
   explainMonitor,
@@ -37,9 +38,12 @@ describe('pipeline drivers', () => {
       expect(runSteps(decideSteps(a, rules), rules)).toEqual(direct);
       expect(explainAccount(a, rules).decision).toEqual(direct);
       const { score, tier, class: cls, strategy, investment } = direct;
-      expect(decideBrief(a, rules)).toEqual({ score, tier, class: cls, strategy, investment });
+      const { line, presalesTier, track } = direct.coverage;
+      const brief = { score, tier, class: cls, strategy, investment, line, presalesTier, track };
+      expect(decideBrief(a, rules)).toEqual(brief);
       const ctx = contexts[i % contexts.length]!;
       const monitored = monitorAccount(a, rules, ctx);
+      expect(monitorBrief(a, rules, ctx)).toEqual({ ...brief, health: monitored.health });
       expect(runSteps(monitorSteps(a, rules, ctx), rules)).toEqual(monitored);
       expect(explainMonitor(a, rules, ctx).result).toEqual(monitored);
       expect(monitored.decision).toEqual(direct);
