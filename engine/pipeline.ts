@@ -385,7 +385,16 @@ export interface BriefDecision extends CoverageDecision {
 
 function brief(e: Evaluation): BriefDecision {
   const { line, presalesTier, track } = e.covered!;
-  return { score: e.g.score, tier: e.g.tier, class: e.c.class, strategy: e.strategy, investment: e.investment, line, presalesTier, track };
+  return {
+    score: e.g.score,
+    tier: e.g.tier,
+    class: e.c.class,
+    strategy: e.strategy,
+    investment: e.investment,
+    line,
+    presalesTier,
+    track,
+  };
 }
 
 /**
