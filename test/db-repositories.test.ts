@@ -33,7 +33,7 @@ import {
   reviewCountsByRun,
   startReviewRun,
 } from '../db/repositories/reviews.js';
-import { appendStageResult, latestStageResult, listStageResults } from '../db/repositories/stage-results.js';
+import { appendStageResult, latestMonitorSeen, latestStageResult, listStageResults } from '../db/repositories/stage-results.js';
 import {
   addMembers,
   isMember,
@@ -107,6 +107,39 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
     expect(all.every((r) => r.createdAt instanceof Date)).toBe(true);
     expect((await latestStageResult(t.db, 'a1', 'grade'))?.output).toEqual({ score: 42.5, tier: 'T3' });
     expect(await listStageResults(t.db, 'a1', { cycleYear: 2025 })).toEqual([]);
+  });
+
+  it("reads each account's latest monitor input, for the what-if's health", async () => {
+    const monitor = (accountId: string, key: string, input: unknown) =>
+      appendStageResult(t.db, {
+        accountId,
+        cycleYear: 2026,
+        stage: 'monitor',
+        ruleSetIndustry: 'finance',
+        ruleSetVersion: 1,
+        input,
+        output: {},
+        idempotencyKey: key,
+      });
+    await monitor('a1', 'm-a1-1', { plan: null, overdueVisits: 5, openActions: 0, overdueActions: 0 });
+    await monitor('a1', 'm-a1-2', {
+      plan: { strategy: 'grow', closeness: 61.5 },
+      overdueVisits: 1,
+      openActions: 2,
+      overdueActions: 1,
+    });
+    // A malformed row reads as nothing seen rather than failing the what-if.
+    await monitor('a2', 'm-a2-1', { plan: { strategy: 7 }, overdueVisits: -3 });
+    await upsertAccounts(t.db, [accountSchema.parse({ id: 'r1', name: 'Retail one', industry: 'retail' })]);
+    await monitor('r1', 'm-r1-1', { plan: null, overdueVisits: 0, openActions: 0, overdueActions: 0 });
+    const all = await latestMonitorSeen(t.db);
+    expect(Object.fromEntries(all)).toEqual({
+      a1: { plan: { strategy: 'grow', closeness: 61.5 }, overdueVisits: 1, openActions: 2, overdueActions: 1 },
+      a2: { plan: undefined, overdueVisits: 0, openActions: 0, overdueActions: 0 },
+      r1: { plan: undefined, overdueVisits: 0, openActions: 0, overdueActions: 0 },
+    });
+    expect([...(await latestMonitorSeen(t.db, { industries: ['finance'] })).keys()].sort()).toEqual(['a1', 'a2']);
+    expect((await latestMonitorSeen(t.db, { industries: [] })).size).toBe(0);
   });
 
   const plan = (over: Partial<PlanInput> = {}): PlanInput => ({
