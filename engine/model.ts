@@ -92,6 +92,8 @@ export const competitorSchema = z.object({
   /** The value-proposition comparison row: their offer and where ours beats it. */
   theirOffer: z.string().nullish(),
   ourEdge: z.string().nullish(),
+  /** What the competitor is strong at. */
+  strengths: z.string().nullish(),
 });
 
 /**

@@ -48,6 +48,8 @@ const PROFILE_KEYS = [
   'winnability',
   'competitorsNoneKnown',
   'previousCloseness',
+  'solution',
+  'businessValue',
 ] as const;
 
 function profileValues(a: Account) {
@@ -67,6 +69,8 @@ function profileValues(a: Account) {
     winnability: a.winnability ?? null,
     competitorsNoneKnown: a.competitorsNoneKnown ?? false,
     previousCloseness: a.previousCloseness ?? null,
+    solution: a.solution ?? null,
+    businessValue: a.businessValue ?? null,
   };
 }
 
@@ -152,6 +156,7 @@ function competitorValues(c: WithAccount<Competitor>) {
     share: c.share ?? 0,
     theirOffer: c.theirOffer ?? null,
     ourEdge: c.ourEdge ?? null,
+    strengths: c.strengths ?? null,
     position: c.position ?? 0,
   };
 }
@@ -198,7 +203,7 @@ export async function upsertCompetitors(
   rows: readonly WithAccount<Competitor>[],
   batchSize = BATCH_SIZE,
 ): Promise<number> {
-  const keys = ['name', 'share', 'theirOffer', 'ourEdge'] as const;
+  const keys = ['name', 'share', 'theirOffer', 'ourEdge', 'strengths'] as const;
   await db.transaction(async (tx) => {
     for (const batch of chunks(rows, batchSize))
       await tx
@@ -292,6 +297,8 @@ function toAccount(
     winnability: row.winnability,
     competitorsNoneKnown: row.competitorsNoneKnown,
     previousCloseness: row.previousCloseness,
+    solution: row.solution,
+    businessValue: row.businessValue,
     // The database built these with exactly the engine's fields (CONTACT_FIELDS and its siblings).
     contacts: [...cs],
     competitors: [...comps],
@@ -346,6 +353,7 @@ const COMPETITOR_FIELDS = {
   share: competitors.share,
   theirOffer: competitors.theirOffer,
   ourEdge: competitors.ourEdge,
+  strengths: competitors.strengths,
 } satisfies Partial<Record<keyof CompetitorRow, PgColumn>>;
 const LINK_FIELDS = { from: influenceLinks.from, to: influenceLinks.to, weight: influenceLinks.weight } satisfies Partial<
   Record<keyof LinkRow, PgColumn>
