@@ -142,7 +142,12 @@ export const GRADE_INPUTS = ['revenueWithUs', 'potential', 'demonstration', 'win
 
 /** The codes of `accountReferenceIssues` (the import catalogues them as `import.ref.<code>`). */
 export type AccountReferenceCode =
-  'contact.duplicateId' | 'competitor.duplicateId' | 'contact.unknown' | 'contact.reportsToSelf' | 'competitor.unknown';
+  | 'contact.duplicateId'
+  | 'competitor.duplicateId'
+  | 'contact.unknown'
+  | 'contact.reportsToSelf'
+  | 'contact.reportingLoop'
+  | 'competitor.unknown';
 
 export interface AccountReferenceIssue {
   path: (string | number)[];
@@ -152,8 +157,32 @@ export interface AccountReferenceIssue {
 }
 
 /**
+ * Reporting lines that loop back through others (A reports to B reports to A): an org chart is a
+ * tree. Each loop is reported once, at the `reportsTo` of the first of its contacts in list order,
+ * naming the whole chain. A contact reporting to itself is `contact.reportsToSelf`, not a loop.
+ */
+function reportingLoops(contacts: readonly Contact[]): { index: number; chain: string[] }[] {
+  const byId = new Map(contacts.map((c, i) => [c.id, { c, i }]));
+  const reported = new Set<string>();
+  const out: { index: number; chain: string[] }[] = [];
+  contacts.forEach((start, index) => {
+    if (reported.has(start.id) || start.reportsTo === start.id) return;
+    const seen: string[] = [];
+    let at: Contact | undefined = start;
+    while (at && at.reportsTo != null && !seen.includes(at.id)) {
+      seen.push(at.id);
+      at = byId.get(at.reportsTo)?.c;
+    }
+    if (at?.id !== start.id || seen.length < 2) return;
+    for (const id of seen) reported.add(id);
+    out.push({ index, chain: [...seen, start.id] });
+  });
+  return out;
+}
+
+/**
  * Cross-field checks zod cannot express per field: unique contact ids, links and reporting lines
- * that point at known contacts. Returned as issues so callers report them with the others; each has
+ * that point at known contacts, reporting lines without loops. Returned as issues so callers report them with the others; each has
  * a stable code and params besides its English message.
  */
 export function accountReferenceIssues(account: Account): AccountReferenceIssue[] {
@@ -182,6 +211,10 @@ export function accountReferenceIssues(account: Account): AccountReferenceIssue[
         });
     }
   });
+  for (const loop of reportingLoops(account.contacts)) {
+    const chain = loop.chain.join(' → ');
+    add(['contacts', loop.index, 'reportsTo'], 'contact.reportingLoop', `the reporting line loops: ${chain}`, { chain });
+  }
   account.influenceLinks.forEach((l, i) => {
     if (!contactIds.has(l.from))
       add(['influenceLinks', i, 'from'], 'contact.unknown', `unknown contact "${l.from}"`, { id: l.from });

@@ -12,7 +12,6 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { sql } from 'drizzle-orm';
 import {
-  accountReferenceIssues,
   accountSchema,
   competitorSchema,
   contactSchema,
@@ -42,11 +41,11 @@ import {
   msg,
   problem,
   Problems,
-  type ImportCode,
   type ImportMessage,
   type ImportProblem,
   type ProblemLocation,
 } from './problems.js';
+import { accountIssues, validateAccount } from './account-validation.js';
 import { check, type PathIssue } from './validate.js';
 
 /** The account's own fields (its nested lists are imported as wholes). */
@@ -205,33 +204,6 @@ function columnOf(path: readonly (string | number)[]): string {
   return String(path[0] ?? 'id');
 }
 
-/** Whole numbers the database keeps in 32 bits; zod's `int()` allows up to 2^53. */
-export function int32Issues(account: Account): PathIssue[] {
-  const issues: PathIssue[] = [];
-  if (account.employees != null && account.employees > cell.INT32_MAX)
-    issues.push({ path: ['employees'], ...msg('value.atMost', { max: cell.INT32_MAX, got: account.employees }) });
-  account.contacts.forEach((c, i) => {
-    if (c.interactions90d > cell.INT32_MAX)
-      issues.push({
-        path: ['contacts', i, 'interactions90d'],
-        ...msg('value.atMost', { max: cell.INT32_MAX, got: c.interactions90d }),
-      });
-  });
-  return issues;
-}
-
-/**
- * The engine's cross-field checks (duplicate ids, references to unknown contacts or competitors)
- * with their codes as import problem codes (`ref.<code>`).
- */
-export function referenceIssues(account: Account): PathIssue[] {
-  return accountReferenceIssues(account).map((i) => ({
-    path: i.path,
-    code: `ref.${i.code}` satisfies ImportCode,
-    params: i.params,
-  }));
-}
-
 export interface ParseOptions {
   file?: string;
   problemLimit?: number;
@@ -334,9 +306,7 @@ function accountsCsvReader(options: ParseOptions) {
         if (!failed?.has(columnOf(issue.path))) problems.report(at(row, issue.path), competitorMessage(issue, input));
     if (!result.ok || failed) return;
     const account = result.value;
-    const refs = referenceIssues(account);
-    if (account.parentId != null && account.parentId === account.id)
-      refs.push({ path: ['parentId'], ...msg('accounts.ownParent') });
+    const refs = accountIssues(account);
     if (refs.length > 0) {
       for (const r of refs) problems.report(at(row, r.path), r);
       return;
@@ -476,11 +446,8 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
         });
       else firstIndex.set(rawId, i);
     }
-    const result = check(accountSchema, input);
+    const result = validateAccount(input);
     if (!result.ok) issues.push(...result.issues);
-    else issues.push(...referenceIssues(result.value), ...int32Issues(result.value));
-    if (result.ok && result.value.parentId != null && result.value.parentId === result.value.id)
-      issues.push({ path: ['parentId'], ...msg('accounts.ownParent') });
     if (issues.length > 0) {
       for (const issue of issues) pending.push({ path: [...base, ...issue.path], code: issue.code, params: issue.params });
       return;

@@ -10,7 +10,8 @@ import { contactSchema, influenceLinkSchema, type Account, type Contact, type In
 import type { Db } from '../client.js';
 import { getAccounts } from '../repositories/accounts.js';
 import { replaceInfluenceLinksFrom, upsertContactRows } from '../repositories/import-support.js';
-import { isJsonFile, referenceIssues, type RecordIssue } from './accounts.js';
+import { accountIssues } from './account-validation.js';
+import { isJsonFile, type RecordIssue } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
 import { parseCsv, syntaxProblem, type CsvOptions, type CsvRow } from './csv.js';
@@ -448,29 +449,6 @@ export interface ContactImportResult {
   influenceLinks: number;
 }
 
-/** Reporting lines that loop back (A reports to B reports to A): an org chart is a tree. */
-function cycleIssues(contacts: readonly Contact[]): { index: number; reason: ImportMessage }[] {
-  const byId = new Map(contacts.map((c, i) => [c.id, { c, i }]));
-  const reported = new Set<string>();
-  const out: { index: number; reason: ImportMessage }[] = [];
-  for (const start of contacts) {
-    const seen: string[] = [];
-    let at: Contact | undefined = start;
-    while (at && at.reportsTo != null && !seen.includes(at.id)) {
-      seen.push(at.id);
-      at = byId.get(at.reportsTo)?.c;
-    }
-    if (at && seen.includes(at.id) && at.id === start.id && !reported.has(start.id)) {
-      for (const id of seen) reported.add(id);
-      out.push({
-        index: byId.get(start.id)!.i,
-        reason: msg('contacts.reportingLoop', { chain: [...seen, start.id].join(' → ') }),
-      });
-    }
-  }
-  return out;
-}
-
 /**
  * Checks the contacts against the stored accounts and writes them in one transaction, or throws an
  * `ImportError` (nothing written). References are checked on the account as it will be after the
@@ -535,11 +513,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       ];
       const next: Account = { ...account, contacts: [...merged.values()], influenceLinks: links };
       const anyRecord = records[0]!;
-      const found = [
-        ...referenceIssues(next),
-        ...cycleIssues(next.contacts).map((c) => ({ path: ['contacts', c.index, 'reportsTo'], ...c.reason })),
-      ];
-      for (const issue of found) {
+      for (const issue of accountIssues(next)) {
         const [list, index, ...rest] = issue.path;
         const reason: ImportMessage = { code: issue.code, params: issue.params };
         if (list === 'contacts' && typeof index === 'number') {
