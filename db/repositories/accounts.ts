@@ -250,6 +250,7 @@ export async function upsertInfluenceLinks(
 export type AccountState = Pick<
   AccountRow,
   | 'importedDefaults'
+  | 'version'
   | 'score'
   | 'tier'
   | 'class'
@@ -311,6 +312,7 @@ function stateOf(row: AccountRow): AccountState {
   const { coverageLine, coverageTeam, coverageTrack, presalesTier, ruleSetIndustry, ruleSetVersion, createdAt, updatedAt } = row;
   return {
     importedDefaults: row.importedDefaults,
+    version: row.version,
     score,
     tier,
     class: row.class,
@@ -575,7 +577,7 @@ export async function accountFacets(
 
 // ---- computed columns --------------------------------------------------------------------------
 
-export type AccountComputedPatch = Partial<Omit<AccountState, 'importedDefaults' | 'createdAt' | 'updatedAt'>> & {
+export type AccountComputedPatch = Partial<Omit<AccountState, 'importedDefaults' | 'version' | 'createdAt' | 'updatedAt'>> & {
   /** Owner reassignment by the coverage stage. */
   ownerId?: string | null;
   previousCloseness?: number | null;

@@ -15,6 +15,7 @@ import {
   completeAction,
   logOpportunity,
   logVisit,
+  notifyAccountUpdated,
   reviewProgress,
   startReview,
 } from '../../../../workflows/client.js';
@@ -57,6 +58,8 @@ export interface TemporalPort {
   logVisit(accountId: string, input: LogVisitInput): Promise<LogVisitResult>;
   completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
   logOpportunity(accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult>;
+  /** Tells the account's workflow its account was edited; false when it has no running workflow. */
+  accountUpdated(accountId: string): Promise<boolean>;
   /** Starts `review:<year>` (an already running one is fine). */
   startReview(year: number): Promise<{ workflowId: string }>;
   /** The review workflow's `progress` query; null when it does not exist. */
@@ -138,6 +141,7 @@ function realPort(client: Client): TemporalPort {
     logVisit: (id, input) => update(() => logVisit(client, id, input)),
     completeAction: (id, input) => update(() => completeAction(client, id, input)),
     logOpportunity: (id, input) => update(() => logOpportunity(client, id, input)),
+    accountUpdated: (id) => query(() => notifyAccountUpdated(client, id)),
     startReview: async (year) => {
       const handle = await query(() => startReview(client, { year }));
       return { workflowId: handle.workflowId };

@@ -8,6 +8,7 @@ import {
   scopedAccount,
   type ActionOutcome,
 } from '$lib/server/accounts.js';
+import { loadProfileStatus } from '$lib/server/account-profile.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import { live, temporal } from '$lib/server/temporal.js';
@@ -17,10 +18,11 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   const user = requireUser(locals);
   const database = await db();
   const detail = await loadAccountDetail(database, user, params.id);
+  const profile = (await loadProfileStatus(database, params.id))!;
   // Streamed: the page shows the audit trail at once and the workflow's live state when (and if)
   // Temporal answers.
   const workflow = (async () => live(await temporal(), (p) => p.accountState(params.id)))();
-  return { detail, workflow };
+  return { detail, profile, workflow };
 };
 
 /** Refusals are 4xx so the form shows them; the page data reloads after a success. */
