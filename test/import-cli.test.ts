@@ -28,7 +28,8 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
     return true;
   });
   try {
-    const code = await main(argv);
+    // Starting and telling workflows after an import is tested against a dev server (import-workflows.test.ts).
+    const code = await main(argv[0] === 'import' ? [...argv, '--no-workflows'] : argv);
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();

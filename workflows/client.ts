@@ -51,13 +51,14 @@ export interface EspClient {
 }
 
 export async function connectClient(
-  opts: { address?: string; namespace?: string; taskQueue?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { address?: string; namespace?: string; taskQueue?: string; env?: NodeJS.ProcessEnv; connectTimeout?: string } = {},
 ): Promise<EspClient> {
   const settings = temporalSettings(opts.env ?? process.env);
   const connection = await Connection.connect({
     address: opts.address ?? settings.address,
     tls: settings.tls,
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    ...(opts.connectTimeout ? { connectTimeout: opts.connectTimeout } : {}),
   });
   const namespace = opts.namespace ?? settings.namespace;
   return {

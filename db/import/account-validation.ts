@@ -36,7 +36,8 @@ export function accountIssues(account: Account): PathIssue[] {
     params: i.params,
   }));
   issues.push(...int32Issues(account));
-  if (account.parentId != null && account.parentId === account.id) issues.push({ path: ['parentId'], ...msg('accounts.ownParent') });
+  if (account.parentId != null && account.parentId === account.id)
+    issues.push({ path: ['parentId'], ...msg('accounts.ownParent') });
   return issues;
 }
 

@@ -36,15 +36,7 @@ import * as cell from './cells.js';
 import { checkWidth, isBlankRow, parseCompetitorsCell, resolveHeader, type Cell, type ColumnSpec, type Table } from './cells.js';
 import { CsvParser, syntaxProblem, type CsvError, type CsvOptions, type CsvRow } from './csv.js';
 import { formatJsonPath, parseJson, withJsonLines } from './json.js';
-import {
-  ImportError,
-  msg,
-  problem,
-  Problems,
-  type ImportMessage,
-  type ImportProblem,
-  type ProblemLocation,
-} from './problems.js';
+import { ImportError, msg, problem, Problems, type ImportMessage, type ImportProblem, type ProblemLocation } from './problems.js';
 import { accountIssues, validateAccount } from './account-validation.js';
 import { check, type PathIssue } from './validate.js';
 
@@ -497,6 +489,9 @@ export interface AccountImportResult {
   stancesCleared: number;
   /** Industries in the file without a rule set of their own: graded by the fallback `*`. */
   fallbackIndustries: { industry: string; accounts: number }[];
+  /** The accounts the import created, and the existing ones it wrote: whose workflows to start or tell. */
+  createdIds: string[];
+  updatedIds: string[];
 }
 
 export interface AccountImportOptions {
@@ -509,7 +504,17 @@ export interface AccountImportOptions {
 }
 
 function emptyResult(format: 'csv' | 'json'): AccountImportResult {
-  return { format, accounts: 0, inserted: 0, updated: 0, competitorLists: 0, stancesCleared: 0, fallbackIndustries: [] };
+  return {
+    format,
+    accounts: 0,
+    inserted: 0,
+    updated: 0,
+    competitorLists: 0,
+    stancesCleared: 0,
+    fallbackIndustries: [],
+    createdIds: [],
+    updatedIds: [],
+  };
 }
 
 /**
@@ -543,6 +548,7 @@ async function writeCsvRecords(tx: Db, records: readonly AccountRecord[], result
   );
   result.inserted += counts.inserted;
   result.updated += counts.updated;
+  for (const r of records) (counts.insertedIds.has(r.account.id) ? result.createdIds : result.updatedIds).push(r.account.id);
   if (records[0]!.lists.has('competitors')) {
     const replaced = await replaceCompetitors(
       tx,
@@ -583,6 +589,7 @@ export async function importAccounts(
       );
       result.inserted = counts.inserted;
       result.updated = counts.updated;
+      for (const r of records) (counts.insertedIds.has(r.account.id) ? result.createdIds : result.updatedIds).push(r.account.id);
       result.competitorLists = records.length;
     } else {
       await writeCsvRecords(tx, records, result);

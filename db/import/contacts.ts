@@ -447,6 +447,8 @@ export interface ContactImportResult {
   /** Contacts whose outgoing influence links were replaced, and how many links they now have. */
   influenceLists: number;
   influenceLinks: number;
+  /** The accounts whose contacts the import wrote: whose workflows to tell. */
+  accountIds: string[];
 }
 
 /**
@@ -464,6 +466,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
     accounts: 0,
     influenceLists: 0,
     influenceLinks: 0,
+    accountIds: [],
   };
   const groups = new Map<string, ContactRecord[]>();
   for (const r of parsed.records) {
@@ -472,6 +475,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
     else groups.set(r.accountId, [r]);
   }
   result.accounts = groups.size;
+  result.accountIds = [...groups.keys()];
 
   await db.transaction(async (tx) => {
     const stored = new Map((await getAccounts(tx, [...groups.keys()])).map((a) => [a.id, a]));

@@ -587,6 +587,9 @@ export interface CrmImportOptions {
 export interface CrmImportResult {
   plan: CrmPlan;
   accounts: { inserted: number; updated: number };
+  /** The accounts the import created, and the existing ones it wrote: whose workflows to start or tell. */
+  createdIds: string[];
+  updatedIds: string[];
   opportunities: number;
   usersCreated: number;
   teams: number;
@@ -626,6 +629,8 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
   const result: CrmImportResult = {
     plan,
     accounts: { inserted: 0, updated: 0 },
+    createdIds: [],
+    updatedIds: [],
     opportunities: 0,
     usersCreated: 0,
     teams: plan.teams.length,
@@ -719,6 +724,7 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
       { update, fillIfNull: fillOnly, importedDefaults: true },
     );
     result.accounts = { inserted: counts.inserted, updated: counts.updated };
+    for (const a of accounts) (counts.insertedIds.has(a.id) ? result.createdIds : result.updatedIds).push(a.id);
 
     result.opportunities = await upsertOpportunityRows(
       tx,

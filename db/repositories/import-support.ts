@@ -345,7 +345,7 @@ function parseTextArray(value: unknown): string[] {
  * Whole accounts: every profile field, and contacts, competitors and influence links replaced by
  * the given ones. What the JSON import and the demo seed write; computed columns are untouched.
  */
-export async function replaceAccounts(db: Db, items: readonly Account[]): Promise<{ inserted: number; updated: number }> {
+export async function replaceAccounts(db: Db, items: readonly Account[]): Promise<ProfileUpsertResult> {
   const counts = await upsertAccountProfiles(db, items, { update: PROFILE_FIELDS });
   // A new account has no children yet: only existing ones need theirs deleted.
   const existing = items.filter((a) => !counts.insertedIds.has(a.id)).map((a) => a.id);
@@ -372,7 +372,7 @@ export async function replaceAccounts(db: Db, items: readonly Account[]): Promis
     LINK_COLUMNS,
     items.flatMap((a) => a.influenceLinks.map((l, position) => ({ ...l, accountId: a.id, position }))),
   );
-  return { inserted: counts.inserted, updated: counts.updated };
+  return counts;
 }
 
 /** Inserts or updates contacts by (account, id); the position of a stored contact is kept. */
