@@ -14,36 +14,13 @@ import type { Db } from '../../../../db/client.js';
 import { saveAccountEdit } from '../../../../db/repositories/account-changes.js';
 import { getAccount } from '../../../../db/repositories/accounts.js';
 import { getUser } from '../../../../db/repositories/users.js';
+import { PROFILE_INPUTS, PROFILE_NUMBER_INPUTS } from '../components/accounts/edit/profile-inputs.js';
 import type { SessionUser } from '../user.js';
 import { scopedAccount } from './accounts.js';
 import type { TemporalPort } from './temporal.js';
 
 export const EDIT_FORMS = ['profile', 'value', 'contact', 'removeContact', 'competitor', 'removeCompetitor'] as const;
 export type EditForm = (typeof EDIT_FORMS)[number];
-
-/** The profile inputs: the account's own fields a manager maintains, by their model names. */
-export const PROFILE_INPUTS = [
-  'name',
-  'industry',
-  'region',
-  'status',
-  'ownerId',
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-  'competitorsNoneKnown',
-] as const satisfies readonly (keyof Account)[];
-const NUMBER_INPUTS: ReadonlySet<string> = new Set([
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-]);
 
 /** A coded message per input name; `_form` for what belongs to no input of this form. */
 export type FieldErrors = Record<string, ImportMessage>;
@@ -94,7 +71,7 @@ function profileChange(stored: Account, data: FormData): Change {
   const next: Record<string, unknown> = { ...stored };
   for (const f of PROFILE_INPUTS) {
     if (f === 'competitorsNoneKnown') next[f] = data.get(f) === 'on';
-    else next[f] = NUMBER_INPUTS.has(f) ? num(data, f) : text(data, f);
+    else next[f] = (PROFILE_NUMBER_INPUTS as readonly string[]).includes(f) ? num(data, f) : text(data, f);
   }
   return { next, inputOf: (p) => ((PROFILE_INPUTS as readonly string[]).includes(String(p[0])) ? String(p[0]) : undefined) };
 }
