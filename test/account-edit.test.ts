@@ -4,13 +4,24 @@ import { validateAccount } from '../db/import/account-validation.js';
 import { parseAccountsJson } from '../db/import/accounts.js';
 import { accountVersion, diffAccounts, listAccountChanges, saveAccountEdit } from '../db/repositories/account-changes.js';
 import { getAccount, upsertAccounts } from '../db/repositories/accounts.js';
+import { editAccount } from '../studio/src/lib/server/account-edit.js';
+import type { SessionUser } from '../studio/src/lib/user.js';
 import { DRIVERS, useTestDatabase } from './helpers/databases.js';
+
+const manager = (id: string): SessionUser => ({ id, email: `${id}@example.test`, name: id, role: 'manager', locale: 'en' });
+
+function form(fields: Record<string, string>): FormData {
+  const data = new FormData();
+  for (const [k, v] of Object.entries(fields)) data.append(k, v);
+  return data;
+}
 
 const base: Account = accountSchema.parse({
   id: 'ACME',
   name: 'Acme',
   industry: 'finance',
   status: 'active',
+  ownerId: 'm-1',
   revenueWithUs: 1_000_000,
   contacts: [
     { id: 'c1', name: 'Li Wei', influence: 5, stance: 1 },
@@ -150,6 +161,65 @@ describe.each(DRIVERS)('account edits on %s', (driver) => {
     expect(stored.influenceLinks).toEqual([{ from: 'c2', to: 'c1', weight: 2 }]);
     expect(await saveAccountEdit(db, { account: { ...next, id: 'NOPE' }, baseVersion: 0, by: 'admin' })).toEqual({
       kind: 'notFound',
+    });
+  });
+
+  it('the studio: another manager is refused with a 404 and nothing written; a loop of the owner is refused at the field', async () => {
+    const { db } = suite.t;
+    const version = (await accountVersion(db, 'ACME'))!;
+    const attack = editAccount(db, manager('m-2'), 'ACME', 'profile', form({ version: String(version), name: 'Mine now' }), null);
+    await expect(attack).rejects.toMatchObject({ status: 404 });
+    expect((await getAccount(db, 'ACME'))!.name).toBe('Acme');
+
+    const loop = await editAccount(
+      db,
+      manager('m-1'),
+      'ACME',
+      'contact',
+      form({
+        version: String(version),
+        originalId: 'c1',
+        id: 'c1',
+        name: 'Li Wei',
+        influence: '5',
+        stance: '1',
+        reportsTo: 'c2',
+      }),
+      null,
+    );
+    expect(loop).toMatchObject({
+      ok: false,
+      kind: 'invalid',
+      errors: { reportsTo: { code: 'ref.contact.reportingLoop', params: { chain: 'c1 → c2 → c1' } } },
+    });
+    expect(await accountVersion(db, 'ACME')).toBe(version);
+
+    const saved = await editAccount(
+      db,
+      manager('m-1'),
+      'ACME',
+      'value',
+      form({ version: String(version), solution: 'Ours', businessValue: 'Saves 10%' }),
+      null,
+    );
+    expect(saved).toMatchObject({ ok: true, version: version + 1, fields: ['solution', 'businessValue'], notified: false });
+    // A stale form (the version before) is a conflict naming the edit that beat it.
+    const stale = await editAccount(
+      db,
+      manager('m-1'),
+      'ACME',
+      'value',
+      form({ version: String(version), solution: 'Theirs' }),
+      null,
+    );
+    expect(stale).toMatchObject({
+      ok: false,
+      kind: 'conflict',
+      conflict: {
+        version: version + 1,
+        since: [{ by: 'm-1', fields: ['solution', 'businessValue'] }],
+        current: { solution: 'Ours' },
+      },
     });
   });
 });

@@ -82,10 +82,12 @@ function valueChange(stored: Account, data: FormData): Change {
     solution: text(data, 'solution'),
     businessValue: text(data, 'businessValue'),
   };
+  // Only the competitors the form shows (the top two) are compared; the others keep what they have.
+  const given = (c: Competitor, f: 'theirOffer' | 'ourEdge') => (data.has(`${f}:${c.id}`) ? text(data, `${f}:${c.id}`) : c[f]);
   const competitors = stored.competitors.map((c) => ({
     ...c,
-    theirOffer: text(data, `theirOffer:${c.id}`),
-    ourEdge: text(data, `ourEdge:${c.id}`),
+    theirOffer: given(c, 'theirOffer'),
+    ourEdge: given(c, 'ourEdge'),
   }));
   next['competitors'] = competitors;
   return {
