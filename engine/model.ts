@@ -4,6 +4,7 @@
  * with them so every error names the field.
  */
 import { z } from 'zod';
+import { formatReportingLoop, reportingLoops } from './reporting-loops.js';
 
 export const ACCOUNT_STATUSES = ['prospect', 'active', 'declining', 'lost'] as const;
 export const DECISION_ROLES = ['decision-maker', 'influencer', 'evaluator', 'user', 'gatekeeper', 'coach'] as const;
@@ -54,17 +55,23 @@ export type Flag = (typeof FLAGS)[number];
 export type Dimension = (typeof DIMENSIONS)[number];
 export type Stage = (typeof STAGES)[number];
 
-const id = z.string().trim().min(1, 'must be a non-empty id');
+/**
+ * The longest text any field may hold, on every input path (JSON and CSV imports, `esp evaluate`,
+ * the studio): the CSV parser's field cap is this same number.
+ */
+export const MAX_TEXT_LENGTH = 64 * 1024;
+const text = z.string().max(MAX_TEXT_LENGTH);
+const id = text.trim().min(1, 'must be a non-empty id');
 const amount = z.number().finite().nonnegative();
 const rating = z.number().finite().min(0).max(100);
 export const stanceSchema = z.number().int().min(-2).max(2);
 
 export const contactSchema = z.object({
   id,
-  name: z.string().min(1),
-  title: z.string().nullish(),
+  name: text.min(1),
+  title: text.nullish(),
   /** Contact id of the manager: the reporting relationship (汇报关系), an org chart. */
-  reportsTo: z.string().nullish(),
+  reportsTo: text.nullish(),
   /** 1–5, 5 = final decision maker. */
   influence: z.number().int().min(1).max(5),
   decisionRole: z.enum(DECISION_ROLES).nullish(),
@@ -72,7 +79,7 @@ export const contactSchema = z.object({
   /** Stance toward us: −2 opponent … +2 champion. */
   stance: stanceSchema,
   /** Competitor id → stance toward that competitor. */
-  competitorStances: z.record(z.string(), stanceSchema).default({}),
+  competitorStances: z.record(text, stanceSchema).default({}),
   /** Our interactions with the person in the last 90 days. */
   interactions90d: z.number().int().nonnegative().default(0),
 });
@@ -86,14 +93,14 @@ export const influenceLinkSchema = z.object({
 
 export const competitorSchema = z.object({
   id,
-  name: z.string().min(1),
+  name: text.min(1),
   /** Share (0–1) of the account's spend. */
   share: z.number().finite().min(0).max(1).default(0),
   /** The value-proposition comparison row: their offer and where ours beats it. */
-  theirOffer: z.string().nullish(),
-  ourEdge: z.string().nullish(),
+  theirOffer: text.nullish(),
+  ourEdge: text.nullish(),
   /** What the competitor is strong at. */
-  strengths: z.string().nullish(),
+  strengths: text.nullish(),
 });
 
 /**
@@ -102,12 +109,12 @@ export const competitorSchema = z.object({
  */
 export const accountSchema = z.object({
   id,
-  name: z.string().min(1),
-  industry: z.string().nullish(),
-  region: z.string().nullish(),
+  name: text.min(1),
+  industry: text.nullish(),
+  region: text.nullish(),
   status: z.enum(ACCOUNT_STATUSES).nullish(),
-  ownerId: z.string().nullish(),
-  parentId: z.string().nullish(),
+  ownerId: text.nullish(),
+  parentId: text.nullish(),
   employees: z.number().int().nonnegative().nullish(),
   /** The customer's own annual revenue. */
   companyRevenue: amount.nullish(),
@@ -120,8 +127,8 @@ export const accountSchema = z.object({
   /** 0–100 "we can win it and can deliver it". */
   winnability: rating.nullish(),
   /** Our solution for the account and the business value it creates: the value proposition (价值植入). */
-  solution: z.string().nullish(),
-  businessValue: z.string().nullish(),
+  solution: text.nullish(),
+  businessValue: text.nullish(),
   contacts: z.array(contactSchema).default([]),
   competitors: z.array(competitorSchema).default([]),
   /** An empty competitor list counts as recorded only when marked "none known". */
@@ -146,8 +153,8 @@ export type AccountReferenceCode =
   | 'competitor.duplicateId'
   | 'contact.unknown'
   | 'contact.reportsToSelf'
-  | 'contact.reportingLoop'
-  | 'competitor.unknown';
+  | 'competitor.unknown'
+  | 'reportingLoop';
 
 export interface AccountReferenceIssue {
   path: (string | number)[];
@@ -157,32 +164,8 @@ export interface AccountReferenceIssue {
 }
 
 /**
- * Reporting lines that loop back through others (A reports to B reports to A): an org chart is a
- * tree. Each loop is reported once, at the `reportsTo` of the first of its contacts in list order,
- * naming the whole chain. A contact reporting to itself is `contact.reportsToSelf`, not a loop.
- */
-function reportingLoops(contacts: readonly Contact[]): { index: number; chain: string[] }[] {
-  const byId = new Map(contacts.map((c, i) => [c.id, { c, i }]));
-  const reported = new Set<string>();
-  const out: { index: number; chain: string[] }[] = [];
-  contacts.forEach((start, index) => {
-    if (reported.has(start.id) || start.reportsTo === start.id) return;
-    const seen: string[] = [];
-    let at: Contact | undefined = start;
-    while (at && at.reportsTo != null && !seen.includes(at.id)) {
-      seen.push(at.id);
-      at = byId.get(at.reportsTo)?.c;
-    }
-    if (at?.id !== start.id || seen.length < 2) return;
-    for (const id of seen) reported.add(id);
-    out.push({ index, chain: [...seen, start.id] });
-  });
-  return out;
-}
-
-/**
  * Cross-field checks zod cannot express per field: unique contact ids, links and reporting lines
- * that point at known contacts, reporting lines without loops. Returned as issues so callers report them with the others; each has
+ * that point at known contacts. Returned as issues so callers report them with the others; each has
  * a stable code and params besides its English message.
  */
 export function accountReferenceIssues(account: Account): AccountReferenceIssue[] {
@@ -212,8 +195,8 @@ export function accountReferenceIssues(account: Account): AccountReferenceIssue[
     }
   });
   for (const loop of reportingLoops(account.contacts)) {
-    const chain = loop.chain.join(' → ');
-    add(['contacts', loop.index, 'reportsTo'], 'contact.reportingLoop', `the reporting line loops: ${chain}`, { chain });
+    const chain = formatReportingLoop(loop.chain);
+    add(['contacts', loop.index, 'reportsTo'], 'reportingLoop', `the reporting line loops: ${chain}`, { chain });
   }
   account.influenceLinks.forEach((l, i) => {
     if (!contactIds.has(l.from))

@@ -4,7 +4,7 @@ import { validateAccount } from '../db/import/account-validation.js';
 import { parseAccountsJson } from '../db/import/accounts.js';
 import { accountVersion, diffAccounts, listAccountChanges, saveAccountEdit } from '../db/repositories/account-changes.js';
 import { getAccount, upsertAccounts } from '../db/repositories/accounts.js';
-import { editAccount } from '../studio/src/lib/server/account-edit.js';
+import { editAccount } from '../studio/src/routes/accounts/[id]/edit/account-edit.server.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 import { DRIVERS, useTestDatabase } from './helpers/databases.js';
 
@@ -39,7 +39,7 @@ describe('the shared account validator', () => {
     const result = validateAccount(looping);
     expect(result).toEqual({
       ok: false,
-      issues: [{ path: ['contacts', 0, 'reportsTo'], code: 'ref.contact.reportingLoop', params: { chain: 'c1 → c3 → c2 → c1' } }],
+      issues: [{ path: ['contacts', 0, 'reportsTo'], code: 'ref.reportingLoop', params: { chain: 'c1 → c3 → c2 → c1' } }],
     });
   });
 
@@ -49,7 +49,7 @@ describe('the shared account validator', () => {
       expect.objectContaining({
         file: 'a.json',
         column: '$[0].contacts[0].reportsTo',
-        code: 'ref.contact.reportingLoop',
+        code: 'ref.reportingLoop',
         message: 'the reporting line loops: c1 → c3 → c2 → c1',
       }),
     ]);
@@ -190,7 +190,7 @@ describe.each(DRIVERS)('account edits on %s', (driver) => {
     expect(loop).toMatchObject({
       ok: false,
       kind: 'invalid',
-      errors: { reportsTo: { code: 'ref.contact.reportingLoop', params: { chain: 'c1 → c2 → c1' } } },
+      errors: { reportsTo: { code: 'ref.reportingLoop', params: { chain: 'c1 → c2 → c1' } } },
     });
     expect(await accountVersion(db, 'ACME')).toBe(version);
 

@@ -4,18 +4,18 @@
  * accounts it changed; `--no-workflows` does neither; an unreachable Temporal is said plainly.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemporalCli } from '../scripts/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
 import { accountState } from '../workflows/client.js';
 import type { WorkerHandle } from '../workflows/worker.js';
+import { runEsp } from './helpers/cli.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { freePort } from './helpers/ports.js';
 import { startTestWorker, until } from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-import-workflows';
@@ -27,31 +27,6 @@ let connection: Connection;
 let client: Client;
 let worker: WorkerHandle;
 const saved = { ...process.env };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** `esp` in this process, its output captured. */
-async function esp(...argv: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout };
-  } finally {
-    out.mockRestore();
-  }
-}
 
 async function csv(name: string, text: string): Promise<string> {
   const file = path.join(scratch, name);
@@ -85,7 +60,7 @@ describe('esp import and the workflows', () => {
     'starts a new account below the gate, which waits at profile; a second import wakes it and it is graded',
     { timeout: 120_000 },
     async () => {
-      const first = await esp(
+      const first = await runEsp(
         'import',
         'accounts',
         await csv('a1.csv', 'id,name,industry,region,revenueWithUs\nIMP-1,Imported,finance,East,2000000\n'),
@@ -101,7 +76,7 @@ describe('esp import and the workflows', () => {
       );
       expect(waiting.stage).toBe('profile');
 
-      const second = await esp(
+      const second = await runEsp(
         'import',
         'accounts',
         await csv(
@@ -122,7 +97,7 @@ describe('esp import and the workflows', () => {
   );
 
   it('--no-workflows neither starts nor tells', { timeout: 60_000 }, async () => {
-    const r = await esp('import', 'accounts', await csv('a3.csv', 'id,name\nIMP-2,Quiet\n'), '--no-workflows');
+    const r = await runEsp('import', 'accounts', await csv('a3.csv', 'id,name\nIMP-2,Quiet\n'), '--no-workflows');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('workflows:');
     await expect(client.workflow.getHandle('account:IMP-2').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
@@ -131,7 +106,7 @@ describe('esp import and the workflows', () => {
   it('says plainly when Temporal is unreachable, and the import stands', { timeout: 60_000 }, async () => {
     process.env['TEMPORAL_ADDRESS'] = `127.0.0.1:${await freePort()}`;
     try {
-      const r = await esp('import', 'contacts', await csv('c1.csv', 'accountId,id,name,influence,stance\nIMP-2,c1,Li Wei,5,1\n'));
+      const r = await runEsp('import', 'contacts', await csv('c1.csv', 'accountId,id,name,influence,stance\nIMP-2,c1,Li Wei,5,1\n'));
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Temporal is not reachable');
       expect(r.stdout).toContain('The import stands');

@@ -13,7 +13,7 @@ import { tellWorkflowsOfImport, type ImportedAccounts } from '../../workflows/im
 import { CliError, parseOptions } from '../io.js';
 import { locale } from '../locale.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
@@ -79,11 +79,7 @@ function describeAccounts(file: string, r: AccountImportResult): void {
     );
 }
 
-export const importAccountsCommand: Command = {
-  path: ['import', 'accounts'],
-  usage: '<file.csv|file.json> [--no-workflows]',
-  summary:
-    "Import accounts (upsert by id; all or nothing). CSV updates the columns present; JSON is the `esp evaluate` format. Starts the new accounts' workflows and tells the changed ones (not with --no-workflows).",
+export const importAccountsCommand: CommandRunner = {
   async run(args) {
     const { file, workflows } = oneFile(args, 'accounts');
     return withDatabase(async (db) => {
@@ -96,11 +92,7 @@ export const importAccountsCommand: Command = {
   },
 };
 
-export const importContactsCommand: Command = {
-  path: ['import', 'contacts'],
-  usage: '<file.csv|file.json> [--no-workflows]',
-  summary:
-    "Import contacts of existing accounts (upsert by account and id; all or nothing). Tells the accounts' workflows (not with --no-workflows).",
+export const importContactsCommand: CommandRunner = {
   async run(args) {
     const { file, workflows } = oneFile(args, 'contacts');
     return withDatabase(async (db) => {
@@ -116,11 +108,7 @@ export const importContactsCommand: Command = {
   },
 };
 
-export const importCrmCommand: Command = {
-  path: ['import', 'crm'],
-  usage:
-    '--accounts <accounts.csv> --opportunities <pipeline.csv> --teams <teams.csv> --as-of <YYYY-MM-DD> [--mapping <mapping.json>] [--dry-run] [--no-workflows]',
-  summary: 'Import a CRM export (accounts, opportunities, sales teams) through a column mapping (default: the Maven CRM shape).',
+export const importCrmCommand: CommandRunner = {
   async run(args) {
     const { values } = parseOptions(
       args,
@@ -165,5 +153,3 @@ export const importCrmCommand: Command = {
     return withDatabase(run);
   },
 };
-
-export const importCommands: Command[] = [importAccountsCommand, importContactsCommand, importCrmCommand];

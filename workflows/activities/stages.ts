@@ -15,10 +15,9 @@ import {
 import { listActions } from '../../db/repositories/actions.js';
 import { approvePlan, createPlan, currentPlan, getPlan, rejectPlan } from '../../db/repositories/plans.js';
 import { recordReview } from '../../db/repositories/reviews.js';
-import { appendStageResult } from '../../db/repositories/stage-results.js';
+import { appendStageResult, stageResultByKey } from '../../db/repositories/stage-results.js';
 import { getTeam, memberLoads } from '../../db/repositories/teams.js';
 import { listVisits } from '../../db/repositories/visits.js';
-import { getOpportunitiesByIds, stageResultByKey } from '../../db/repositories/workflow-support.js';
 import type { PlanActionRow, StageResultRow } from '../../db/schema.js';
 import {
   actionStatus,
@@ -60,6 +59,7 @@ import {
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
 import { reviewAcks } from './review-acks.js';
+import { getOpportunitiesByIds } from '../../db/repositories/opportunities.js';
 
 interface Loaded {
   account: Account;

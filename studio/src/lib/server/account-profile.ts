@@ -4,10 +4,10 @@
  * completeness the profile stage computes (engine/stages/profile.ts, imported defaults counting as
  * missing) and the minimum it needs.
  */
-import { profile, type Account, type ProfileItem } from '../../../../engine/index.js';
-import type { Db } from '../../../../db/client.js';
-import { getAccountWithState } from '../../../../db/repositories/accounts.js';
-import { rulesFor } from './accounts.js';
+import { profile, type Account, type ProfileItem } from '$engine/index.js';
+import type { Db } from '$db/client.js';
+import { getAccountWithState } from '$db/repositories/accounts.js';
+import { rulesFor } from './account-rules.js';
 
 /** The method's groups: who the customer is, its size, what the grade weighs, its people, its competition. */
 export const PROFILE_GROUPS = {

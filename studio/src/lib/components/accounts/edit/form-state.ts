@@ -1,6 +1,6 @@
 /** What one edit form shows after a submit: the values it posted, and its errors, in the user's language. */
 import { translateImport, type Locale } from '$lib/i18n/index.js';
-import type { EditForm, EditResult } from '$lib/server/account-edit.js';
+import type { EditForm, EditResult } from './types.js';
 
 export interface FormState {
   result: EditResult | null;

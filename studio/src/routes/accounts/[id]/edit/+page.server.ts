@@ -2,13 +2,15 @@ import { fail } from '@sveltejs/kit';
 import { getAccountWithState } from '$db/repositories/accounts.js';
 import { listAccountChanges } from '$db/repositories/account-changes.js';
 import { listUsers } from '$db/repositories/users.js';
-import { editAccount, type EditForm, type EditResult } from '$lib/server/account-edit.js';
+import type { EditForm, EditResult } from '$lib/components/accounts/edit/types.js';
 import { profileStatusOf } from '$lib/server/account-profile.js';
-import { rulesFor, scopedAccount } from '$lib/server/accounts.js';
+import { rulesFor } from '$lib/server/account-rules.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
+import { scopedAccount } from '$lib/server/scope.js';
 import { temporal } from '$lib/server/temporal.js';
 import type { Actions, PageServerLoad } from './$types';
+import { editAccount } from './account-edit.server.js';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   const user = requireUser(locals);
