@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { accountSchema, type Account } from '../engine/model.js';
 import { validateAccount } from '../db/import/account-validation.js';
-import { parseAccountsJson } from '../db/import/accounts.js';
+import { importAccounts, parseAccountsCsv, parseAccountsJson } from '../db/import/accounts.js';
+import { importContacts, parseContactsCsv } from '../db/import/contacts.js';
 import { accountVersion, diffAccounts, listAccountChanges, saveAccountEdit } from '../db/repositories/account-changes.js';
 import { getAccount, upsertAccounts } from '../db/repositories/accounts.js';
 import { editAccount } from '../studio/src/routes/accounts/[id]/edit/account-edit.server.js';
@@ -162,6 +163,26 @@ describe.each(DRIVERS)('account edits on %s', (driver) => {
     expect(await saveAccountEdit(db, { account: { ...next, id: 'NOPE' }, baseVersion: 0, by: 'admin' })).toEqual({
       kind: 'notFound',
     });
+  });
+
+  it('an import that rewrote the account makes an open form stale; re-importing the same values does not', async () => {
+    const { db } = suite.t;
+    const opened = (await accountVersion(db, 'ACME'))!;
+    const csv = 'id,name,potential,solution,businessValue\nACME,Acme,9000000,Core banking,Batch window cut to 1 h\n';
+    await importAccounts(db, parseAccountsCsv(csv), 'csv');
+    const imported = (await accountVersion(db, 'ACME'))!;
+    expect(imported).toBeGreaterThan(opened);
+    expect(await getAccount(db, 'ACME')).toMatchObject({ solution: 'Core banking', businessValue: 'Batch window cut to 1 h' });
+    await importAccounts(db, parseAccountsCsv(csv), 'csv');
+    expect(await accountVersion(db, 'ACME')).toBe(imported);
+
+    const current = (await getAccount(db, 'ACME'))!;
+    const stale = await saveAccountEdit(db, { account: { ...current, potential: 1 }, baseVersion: opened, by: 'manager-1' });
+    expect(stale).toMatchObject({ kind: 'conflict', conflict: { version: imported } });
+    expect((await getAccount(db, 'ACME'))!.potential).toBe(9_000_000);
+
+    await importContacts(db, parseContactsCsv('accountId,id,name,influence,stance\nACME,c9,Sun Li,2,0\n'), 'csv');
+    expect(await accountVersion(db, 'ACME')).toBe(imported + 1);
   });
 
   it('the studio: another manager is refused with a 404 and nothing written; a loop of the owner is refused at the field', async () => {

@@ -204,6 +204,8 @@ describe('accounts CSV fast path', () => {
     ],
     competitorsNoneKnown: ['yes', 'no', '', 'maybe', 'X'],
     previousCloseness: ['55', '', '100', '100.01', 'n/a'],
+    solution: ['Core banking migration', '', '  ', 'Cloud'],
+    businessValue: ['Batch window cut to 1 h', ''],
     tier: ['T1', ''],
   };
   const OPTIONAL = Object.keys(CELLS).filter((c) => c !== 'id' && c !== 'name');

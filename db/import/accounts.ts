@@ -35,6 +35,7 @@ import { ImportError, msg, problem, Problems, type ImportMessage, type ProblemLo
 import { check, type PathIssue } from './validate.js';
 import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
 import { upsertAccountProfiles, replaceAccounts } from '../repositories/account-profiles.js';
+import { bumpAccountVersions } from '../repositories/accounts.js';
 import { replaceCompetitors } from '../repositories/competitors.js';
 import { worthBulkLoading, withBulkLoad } from './bulk-load.js';
 
@@ -492,6 +493,10 @@ async function writeCsvRecords(tx: Db, records: readonly AccountRecord[], result
       tx,
       records.map((r) => ({ accountId: r.account.id, competitors: r.account.competitors })),
       { fresh: counts.insertedIds },
+    );
+    await bumpAccountVersions(
+      tx,
+      records.map((r) => r.account.id).filter((id) => !counts.insertedIds.has(id)),
     );
     result.competitorLists += records.length;
     result.stancesCleared += replaced.contactsCleared;

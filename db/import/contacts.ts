@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
-import { getAccounts } from '../repositories/accounts.js';
+import { bumpAccountVersions, getAccounts } from '../repositories/accounts.js';
 import { readAccountArray, type ParsedRecords, type RecordIssue } from './account-array.js';
 import { accountIssues } from './account-validation.js';
 import { isJsonFile } from './accounts.js';
@@ -515,6 +515,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       throw new ImportError(parsed.locate(shown), issues.length);
     }
     await upsertContactRows(tx, toWrite);
+    await bumpAccountVersions(tx, result.accountIds);
     result.influenceLinks = await replaceInfluenceLinksFrom(tx, linkEntries);
     result.influenceLists = linkEntries.length;
   });

@@ -576,6 +576,18 @@ export async function updateComputedMany(db: Db, patches: readonly ({ id: string
   return n;
 }
 
+/**
+ * Marks accounts as changed by a writer other than the studio's editor (an import): a studio edit
+ * based on the version before gets the conflict instead of overwriting what the import wrote.
+ */
+export async function bumpAccountVersions(db: Db, ids: readonly string[]): Promise<void> {
+  for (const batch of chunks(ids, BATCH_SIZE))
+    await db
+      .update(accounts)
+      .set({ version: sql`${accounts.version} + 1` })
+      .where(inArray(accounts.id, batch));
+}
+
 export async function deleteAccount(db: Db, id: string): Promise<boolean> {
   return (await deleteAccounts(db, [id])) > 0;
 }
