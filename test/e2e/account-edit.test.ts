@@ -130,6 +130,12 @@ describe('editing accounts', () => {
       const history = await page.locator('#history').textContent();
       expect(history).toContain('Version 1: Mika Manager');
       expect(history).toContain('potential: null → 60000000');
+      // And in the account page's audit trail.
+      await page.goto(`/accounts/${BELOW}`);
+      const trail = await page.locator('#trail').textContent();
+      expect(trail).toContain('Edit history');
+      expect(trail).toContain('Version 1: Mika Manager');
+      expect(trail).toContain('potential: null → 60000000');
       errors.assertNone();
     } finally {
       await context.close();

@@ -24,6 +24,7 @@ import type { SessionUser } from '$lib/user.js';
 import { scopedAccount } from '$lib/server/scope.js';
 import { describeWorkflowError, type TemporalPort } from '$lib/server/temporal.js';
 import { fail } from '@sveltejs/kit';
+import { loadEditHistory } from '$lib/server/account-history.js';
 import { loadProfileStatus } from '$lib/server/account-profile.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
@@ -425,10 +426,11 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   const database = await db();
   const detail = await _loadAccountDetail(database, user, params.id);
   const profile = (await loadProfileStatus(database, params.id))!;
+  const history = await loadEditHistory(database, params.id);
   // Streamed: the page shows the audit trail at once and the workflow's live state when (and if)
   // Temporal answers.
   const workflow = (async () => live(await temporal(), (p) => p.accountState(params.id)))();
-  return { detail, profile, workflow };
+  return { detail, profile, history, workflow };
 };
 
 /** Refusals are 4xx so the form shows them; the page data reloads after a success. */

@@ -1,5 +1,6 @@
 /** What the account edit forms post and what the server answers (the edit route's actions). */
 import type { ImportMessage } from '$db/import/problems.js';
+import type { FieldChange } from '$db/schema.js';
 
 export const EDIT_FORMS = ['profile', 'value', 'contact', 'removeContact', 'competitor', 'removeCompetitor'] as const;
 export type EditForm = (typeof EDIT_FORMS)[number];
@@ -19,3 +20,11 @@ export type EditResult =
   | { form: EditForm; ok: false; kind: 'invalid'; errors: FieldErrors; values: Record<string, string> }
   | { form: EditForm; ok: false; kind: 'conflict'; conflict: EditConflictView; values: Record<string, string> };
 
+
+/** One committed edit of the account: who, when, the version it made, each field before → after. */
+export interface EditHistoryEntry {
+  version: number;
+  by: string;
+  at: string;
+  changes: FieldChange[];
+}

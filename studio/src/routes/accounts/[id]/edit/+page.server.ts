@@ -1,8 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { getAccountWithState } from '$db/repositories/accounts.js';
-import { listAccountChanges } from '$db/repositories/account-changes.js';
-import { listUsers } from '$db/repositories/users.js';
 import type { EditForm, EditResult } from '$lib/components/accounts/edit/types.js';
+import { loadEditHistory } from '$lib/server/account-history.js';
 import { profileStatusOf } from '$lib/server/account-profile.js';
 import { rulesFor } from '$lib/server/account-rules.js';
 import { db } from '$lib/server/db.js';
@@ -19,18 +18,11 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   await scopedAccount(database, user, params.id);
   const found = (await getAccountWithState(database, params.id))!;
   const rules = await rulesFor(database, found.account.industry);
-  const [changes, users] = await Promise.all([listAccountChanges(database, params.id, 20), listUsers(database)]);
-  const names = new Map(users.map((u) => [u.id, u.name]));
   return {
     account: found.account,
     version: found.state.version,
     profile: profileStatusOf(found.account, found.state.importedDefaults, rules, found.state.version),
-    history: changes.map((c) => ({
-      version: c.version,
-      by: names.get(c.changedBy) ?? c.changedBy,
-      at: c.changedAt.toISOString(),
-      changes: c.changes,
-    })),
+    history: await loadEditHistory(database, params.id),
   };
 };
 
