@@ -265,6 +265,6 @@ export async function editAccount(
   }
   const fields = saved.changes.map((c) => c.field);
   // Committed before the workflow hears of it: a missed signal is caught up when the worker starts.
-  const notified = fields.length > 0 && port !== null ? await port.accountUpdated(id).catch(() => false) : false;
+  const notified = fields.length > 0 && port !== null ? await port.accountUpdated(id, { fields, by: user.id }).catch(() => false) : false;
   return { form, ok: true, version: saved.version, fields, notified };
 }
