@@ -48,6 +48,7 @@ import {
   type OpenAction,
   type PlanDecisionInput,
   type PlanDecisionSummary,
+  type PlanRevisionInput,
   type PlanStartSummary,
   type PlanSummary,
   type ProfileAssessSummary,
@@ -59,15 +60,16 @@ import {
   type StageInput,
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
+import { revisedPlanWork } from './plan-revision.js';
 import { reviewAcks } from './review-acks.js';
 
-interface Loaded {
+export interface Loaded {
   account: Account;
   state: AccountRowState;
   rules: EspRules;
 }
 
-interface StageWork<T> {
+export interface StageWork<T> {
   summary: T;
   input: unknown;
   output: Record<string, unknown>;
@@ -284,6 +286,7 @@ async function planWork(tx: Db, { account, state, rules }: Loaded, input: StageI
         needsApproval: p.needsApproval,
         status: row.status === 'approved' ? 'approved' : 'pending-approval',
         objective: p.objectives.revenue.target,
+        approverRole: rules.ruleSet.plan.approverRole,
       },
       openActions,
     },
@@ -547,6 +550,13 @@ export function stageActivities(s: Shared) {
         return [plan, await executeWork(tx, ctx, { ...input, planId: plan.summary.plan.id })];
       });
       return { plan: planned as PlanSummary, execution: (started as ExecuteSummary | undefined) ?? null };
+    },
+
+    /** The manager's revised plan (the `submitPlan` update): the next plan version of the cycle. */
+    async revisePlan(input: PlanRevisionInput): Promise<PlanSummary> {
+      return once('plan', input, (tx, ctx) =>
+        revisedPlanWork(tx, ctx, input, explainAccount(ctx.account, ctx.rules, decideContext(input, ctx.state))),
+      );
     },
 
     /** The manager's decision on a pending plan (no audit row: the plan row records who and when). */

@@ -1,0 +1,86 @@
+/**
+ * The manager's revision of a plan (`submitPlan`): the edit, checked against the current rules'
+ * strategy, becomes the next plan version of the cycle: waiting for approval when its tier needs
+ * it, else in force at once. The audit row keeps the edit, who made it and an override's reason,
+ * so the "why" chain shows it.
+ */
+import type { Db } from '../../db/client.js';
+import { deletePlanDraft } from '../../db/repositories/plan-drafts.js';
+import { createPlan, latestPlan } from '../../db/repositories/plans.js';
+import { listActions } from '../../db/repositories/actions.js';
+import type { PlanRow } from '../../db/schema.js';
+import { applyPlanEdit, validatePlanEdit, type explainAccount, type EditablePlan } from '../../engine/index.js';
+import type { PlanRevisionInput, PlanSummary } from '../types.js';
+import { NonRetryable, ruleSetUsed } from './deps.js';
+import type { Loaded, StageWork } from './stages.js';
+import { openActionsOf } from './stages.js';
+
+/** The plan row as the edit's starting point. */
+function editable(row: PlanRow): EditablePlan {
+  return {
+    goal: row.goal,
+    objectives: row.objectives as EditablePlan['objectives'],
+    strategy: row.strategy,
+    actions: row.actions as EditablePlan['actions'],
+    resources: row.resources as EditablePlan['resources'],
+    tests: row.tests as EditablePlan['tests'],
+  };
+}
+
+export async function revisedPlanWork(
+  tx: Db,
+  { account, rules }: Loaded,
+  input: PlanRevisionInput,
+  { decision, explanation }: ReturnType<typeof explainAccount>,
+): Promise<StageWork<PlanSummary>> {
+  const base = await latestPlan(tx, account.id, input.cycleYear);
+  if (!base || base.id !== input.basedOnPlanId)
+    throw new NonRetryable(
+      `plan ${input.basedOnPlanId} is not the latest plan of account "${account.id}"${base ? ` (version ${base.version} is)` : ''}`,
+      'Conflict',
+    );
+  if (base.status !== 'pending-approval' && base.status !== 'rejected')
+    throw new NonRetryable(`plan ${base.id} is ${base.status}: only a pending or rejected plan is revised`, 'Conflict');
+  const checked = validatePlanEdit(input.edit, decision.strategy);
+  if (!checked.ok) {
+    const first = checked.issues[0]!;
+    throw new NonRetryable(`${first.path}: ${first.message}`, 'PlanEditInvalid');
+  }
+  const p = applyPlanEdit(editable(base), checked.edit);
+  const needsApproval = rules.ruleSet.plan.approvalTiers.includes(decision.tier);
+  const row = await createPlan(tx, {
+    accountId: account.id,
+    cycleYear: input.cycleYear,
+    ...p,
+    valueProposition: base.valueProposition,
+    needsApproval,
+    createdBy: input.by,
+    strategyOverride: checked.override,
+  });
+  await deletePlanDraft(tx, account.id);
+  const approved = row.status === 'approved';
+  return {
+    summary: {
+      ruleSet: ruleSetUsed(rules),
+      plan: {
+        id: row.id,
+        version: row.version,
+        strategy: p.strategy,
+        closeness: decision.closeness,
+        needsApproval,
+        status: approved ? 'approved' : 'pending-approval',
+        objective: p.objectives.revenue.target,
+        approverRole: rules.ruleSet.plan.approverRole,
+      },
+      openActions: approved ? openActionsOf(await listActions(tx, { planId: row.id, open: true })) : [],
+    },
+    input: { basedOnPlanId: base.id, basedOnVersion: base.version, by: input.by, edit: checked.edit },
+    output: { planId: row.id, version: row.version, status: row.status, plan: p, revisedBy: input.by },
+    explanation: {
+      strategy: explanation.strategy,
+      investment: explanation.investment,
+      override: checked.override ? { ...checked.override, strategy: p.strategy, by: input.by } : null,
+    },
+    patch: { stage: 'plan', waitingFor: needsApproval ? 'plan-approval' : null, strategy: p.strategy },
+  };
+}
