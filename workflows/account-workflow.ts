@@ -545,11 +545,19 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
             `role "${role}" may not approve plans; only ${PLAN_APPROVER_ROLES.join(' or ')} may`,
           );
         if (state.plan.approverRole === 'admin' && role !== 'admin')
-          throw refusal('roleMayNotApprove', { role: String(role) }, `role "${role}" may not approve plans of tier ${state.tier}; only admin may`);
+          throw refusal(
+            'roleMayNotApprove',
+            { role: String(role) },
+            `role "${role}" may not approve plans of tier ${state.tier}; only admin may`,
+          );
         if (!by || typeof by !== 'string') throw refusal('approverRequired', {}, 'the approver ("by") is required');
         // Four eyes: the account's owner never decides its plan.
         if (by === state.owner)
-          throw refusal('ownPlan', { account: state.accountId }, `${by} owns account "${state.accountId}" and may not decide its plan`);
+          throw refusal(
+            'ownPlan',
+            { account: state.accountId },
+            `${by} owns account "${state.accountId}" and may not decide its plan`,
+          );
         if (typeof approve !== 'boolean') throw refusal('invalidDecision', {}, '"approve" must be true or false');
         if (!approve && !reason?.trim()) throw refusal('reasonRequired', {}, 'a rejection needs a reason');
       },
@@ -570,7 +578,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         // The plan is made on the account as it is now: earlier changes need no other re-plan.
         profileDirty = accountDirty = false;
         planSubmitted = revising;
-        return { planId: r.plan.id, version: r.plan.version, status: r.plan.status === 'approved' ? 'approved' : 'pending-approval' };
+        return {
+          planId: r.plan.id,
+          version: r.plan.version,
+          status: r.plan.status === 'approved' ? 'approved' : 'pending-approval',
+        };
       } catch (error) {
         const info = failureInfo(error);
         if (info.type === 'Conflict') throw refusal('planChanged', { version: basedOnPlanId }, info.message);
@@ -583,7 +595,13 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     {
       validator: ({ by, basedOnPlanId }) => {
         const plan = state.plan;
-        if (!plan || !((state.step === 'plan-approval' && plan.status === 'pending-approval') || (state.step === 'plan-revision' && plan.status === 'rejected')))
+        if (
+          !plan ||
+          !(
+            (state.step === 'plan-approval' && plan.status === 'pending-approval') ||
+            (state.step === 'plan-revision' && plan.status === 'rejected')
+          )
+        )
           throw refusal(
             'noPlanToRevise',
             { stage: state.stage },
@@ -593,7 +611,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           throw refusal('decisionInProgress', { plan: plan.id }, `a decision on plan ${plan.id} is already being recorded`);
         if (!by || typeof by !== 'string') throw refusal('approverRequired', {}, 'the manager ("by") is required');
         if (basedOnPlanId !== plan.id)
-          throw refusal('planChanged', { version: plan.version }, `the edit was made on plan ${basedOnPlanId}, not on plan ${plan.id} (version ${plan.version})`);
+          throw refusal(
+            'planChanged',
+            { version: plan.version },
+            `the edit was made on plan ${basedOnPlanId}, not on plan ${plan.id} (version ${plan.version})`,
+          );
       },
     },
   );

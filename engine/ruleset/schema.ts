@@ -197,7 +197,9 @@ export const relationshipSectionSchema = z.strictObject({
 
 export const coverageSectionSchema = z.strictObject({
   /** Team id per line; `{industry}` and `{region}` are replaced by the account's values. */
-  teams: z.strictObject(Object.fromEntries(LINES.map((l) => [l, z.string().min(1)])) as Record<(typeof LINES)[number], z.ZodString>),
+  teams: z.strictObject(
+    Object.fromEntries(LINES.map((l) => [l, z.string().min(1)])) as Record<(typeof LINES)[number], z.ZodString>,
+  ),
   rules: z.array(coverageRuleSchema),
   /** Used when no coverage rule matches. */
   fallback: coverageRuleSchema.shape.event.shape.params,
@@ -213,7 +215,9 @@ export const planSectionSchema = z.strictObject({
   approverRole: z
     .enum(ROLES)
     .default('manager')
-    .meta({ description: 'The least role that decides plans of the approval tiers (admins always may); never the account owner.' }),
+    .meta({
+      description: 'The least role that decides plans of the approval tiers (admins always may); never the account owner.',
+    }),
   goals: perStrategy(z.string().min(1)),
   templates: perStrategy(z.array(tacticTemplateSchema)),
   /** KPI checkpoints per year in the plan's Tests. */

@@ -25,7 +25,10 @@ export const planActionEditSchema = z.strictObject({
   title: text(PLAN_EDIT_LIMITS.title),
   role: z.enum(['owner', 'presales', 'executive']).default('owner'),
   owner: optionalText,
-  dueDate: z.string().regex(ISO_DATE).refine((d) => !Number.isNaN(Date.parse(d)), { message: 'not a date' }),
+  dueDate: z
+    .string()
+    .regex(ISO_DATE)
+    .refine((d) => !Number.isNaN(Date.parse(d)), { message: 'not a date' }),
 });
 
 export const planEditSchema = z.strictObject({
@@ -87,10 +90,15 @@ export function validatePlanEdit(input: unknown, proposed: Strategy): PlanEditRe
     return {
       ok: false,
       issues: [
-        issue(['strategyReason'], 'plan.overrideReasonRequired', `choosing "${edit.strategy}" over the rules' "${proposed}" needs a reason`, {
-          strategy: edit.strategy,
-          proposed,
-        }),
+        issue(
+          ['strategyReason'],
+          'plan.overrideReasonRequired',
+          `choosing "${edit.strategy}" over the rules' "${proposed}" needs a reason`,
+          {
+            strategy: edit.strategy,
+            proposed,
+          },
+        ),
       ],
     };
   return { ok: true, edit, override: { proposed, reason: edit.strategyReason } };
