@@ -210,6 +210,7 @@ export interface QueuedPlan {
   industry: string | null;
   tier: string | null;
   ownerId: string | null;
+  coverageTeam: string | null;
 }
 
 /**
@@ -231,6 +232,7 @@ export async function listApprovalQueue(db: Db, opts: { where?: SQL | undefined;
       industry: accounts.industry,
       tier: accounts.tier,
       ownerId: accounts.ownerId,
+      coverageTeam: accounts.coverageTeam,
     })
     .from(plans)
     .innerJoin(accounts, eq(accounts.id, plans.accountId))

@@ -18,7 +18,7 @@ const optionalText = z
   .string()
   .trim()
   .max(PLAN_EDIT_LIMITS.title)
-  .nullable()
+  .nullish()
   .transform((v) => (v ? v : null));
 
 export const planActionEditSchema = z.strictObject({

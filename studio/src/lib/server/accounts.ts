@@ -58,6 +58,7 @@ import {
   type Plan,
   type RuleListTrace,
   type Stage,
+  type StrategyOverride,
   type VisitStatus,
 } from '../../../../engine/index.js';
 import type { SessionUser } from '../user.js';
@@ -406,6 +407,9 @@ export interface PlanView {
   rejectedBy: string | null;
   rejectedAt: string | null;
   rejectedReason: string | null;
+  createdBy: string | null;
+  /** The manager's strategy instead of the rules' one, and why. */
+  strategyOverride: StrategyOverride | null;
 }
 
 export interface AuditEntry {
@@ -501,7 +505,7 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 /** Business dates follow the workflows' clock (UTC dates). */
 export const todayUtc = (now = new Date()) => now.toISOString().slice(0, 10);
 
-function planView(row: Awaited<ReturnType<typeof listPlans>>[number]): PlanView {
+export function planView(row: Awaited<ReturnType<typeof listPlans>>[number]): PlanView {
   return {
     id: row.id,
     version: row.version,
@@ -521,6 +525,8 @@ function planView(row: Awaited<ReturnType<typeof listPlans>>[number]): PlanView 
     rejectedBy: row.rejectedBy,
     rejectedAt: iso(row.rejectedAt),
     rejectedReason: row.rejectedReason,
+    createdBy: row.createdBy,
+    strategyOverride: row.strategyOverride ?? null,
   };
 }
 

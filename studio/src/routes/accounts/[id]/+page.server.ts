@@ -10,6 +10,7 @@ import {
 } from '$lib/server/accounts.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
+import { accountDecisionRefusal } from '$lib/server/plan-decisions.js';
 import { live, temporal } from '$lib/server/temporal.js';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -49,7 +50,13 @@ async function run(
 }
 
 export const actions: Actions = {
-  decide: ({ locals, params, request }) => run(locals, params.id, request, decidePlan),
+  decide: ({ locals, params, request }) =>
+    run(locals, params.id, request, async (d, u, id, form, port) => {
+      // Four eyes and the rule set's approver role, before the workflow checks them again.
+      const refused = await accountDecisionRefusal(d, u, id);
+      if (refused) return { ok: false, form: 'decide', error: refused, values: { reason: String(form.get('reason') ?? '') } };
+      return decidePlan(d, u, id, form, port);
+    }),
   visit: ({ locals, params, request }) =>
     run(locals, params.id, request, (d, u, id, form, port) => logVisit(d, u, id, form, port)),
   action: ({ locals, params, request }) => run(locals, params.id, request, completeAction),
