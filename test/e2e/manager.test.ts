@@ -194,7 +194,7 @@ describe('a manager, in English', () => {
     await context?.close();
   });
 
-  it('sees only their own accounts, approves a pending plan and logs a visit', async () => {
+  it('sees only their own accounts, is refused deciding their own plan, and logs a visit once an admin approved it', async () => {
     // The second tab's 404 (another's account) and the rule editor's 403 are the only errors allowed.
     const errors = trackErrors(page, [/status of 40[34]/]);
     await page.goto('/portfolio');
@@ -349,7 +349,7 @@ describe('a manager, in English', () => {
 });
 
 describe('a manager, in Chinese', () => {
-  it('sees only their own accounts, approves a pending plan and logs a visit, in their language', async () => {
+  it('sees only their own accounts, is refused deciding their own plan, and logs a visit, in their language', async () => {
     const context = await newContext(browser, server.url, { locale: 'zh-CN' });
     const page = await context.newPage();
     const errors = trackErrors(page);
@@ -422,6 +422,9 @@ describe('a signed-out visitor', () => {
       '/accounts/export.csv?tier=T1',
       '/reviews',
       '/reviews?year=2025',
+      '/approvals',
+      '/approvals?tier=T1',
+      `/accounts/${EN_ACCOUNT}/plan`,
     ]) {
       await page.goto(path);
       const url = new URL(page.url());
@@ -437,6 +440,18 @@ describe('a signed-out visitor', () => {
     const location =
       post.status() === 303 ? post.headers()['location'] : ((await post.json()) as { type: string; location: string }).location;
     expect(location).toMatch(/^\/signin\?next=/);
+    for (const action of ['/approvals?/decide', `/accounts/${EN_ACCOUNT}/plan?/submit`, `/accounts/${EN_ACCOUNT}/plan?/save`]) {
+      const refused = await context.request.post(action, {
+        form: { decision: 'approve', plan: `${EN_ACCOUNT}:1`, confirm: 'yes', planId: '1', goal: 'x' },
+        headers: { origin: server.url },
+        maxRedirects: 0,
+      });
+      const to =
+        refused.status() === 303
+          ? refused.headers()['location']
+          : ((await refused.json()) as { type: string; location: string }).location;
+      expect(to, action).toMatch(/^\/signin\?next=/);
+    }
     errors.assertNone();
     await context.close();
   });
