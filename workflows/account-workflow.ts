@@ -523,7 +523,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
     },
     {
-      // Kept simple on purpose: the studio checks that a manager owns the account before sending.
+      // The studio checks the same (and the user's scope) before sending; this is the last word.
       // Refusals carry a code and params (workflows/refusals.ts); rejecting writes no history.
       validator: ({ approve, by, role, reason }) => {
         if (state.step !== 'plan-approval' || state.plan?.status !== 'pending-approval')
@@ -585,7 +585,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         };
       } catch (error) {
         const info = failureInfo(error);
-        if (info.type === 'Conflict') throw refusal('planChanged', { version: basedOnPlanId }, info.message);
+        if (info.type === 'Conflict') throw refusal('planChanged', { version: state.plan?.version ?? '?' }, info.message);
         if (info.type === 'PlanEditInvalid') throw refusal('planEditInvalid', { issue: info.message }, info.message);
         throw updateFailure(error);
       } finally {

@@ -14,7 +14,7 @@ export const accountWorkflowId = (accountId: string): string => `account:${accou
 export const reviewWorkflowId = (year: number): string => `review:${year}`;
 export const REVIEW_SCHEDULE_ID = 'esp-annual-review';
 
-/** Roles allowed to decide on a plan. The studio additionally checks the manager owns the account. */
+/** Roles allowed to decide on a plan (never the account's owner; the rule set may require admin). */
 export const PLAN_APPROVER_ROLES = ['admin', 'manager'] as const;
 
 /**

@@ -197,9 +197,7 @@ export const relationshipSectionSchema = z.strictObject({
 
 export const coverageSectionSchema = z.strictObject({
   /** Team id per line; `{industry}` and `{region}` are replaced by the account's values. */
-  teams: z.strictObject(
-    Object.fromEntries(LINES.map((l) => [l, z.string().min(1)])) as Record<(typeof LINES)[number], z.ZodString>,
-  ),
+  teams: z.strictObject(Object.fromEntries(LINES.map((l) => [l, z.string().min(1)])) as Record<(typeof LINES)[number], z.ZodString>),
   rules: z.array(coverageRuleSchema),
   /** Used when no coverage rule matches. */
   fallback: coverageRuleSchema.shape.event.shape.params,

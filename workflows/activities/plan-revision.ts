@@ -7,13 +7,12 @@
 import type { Db } from '../../db/client.js';
 import { deletePlanDraft } from '../../db/repositories/plan-drafts.js';
 import { createPlan, latestPlan } from '../../db/repositories/plans.js';
-import { listActions } from '../../db/repositories/actions.js';
 import type { PlanRow } from '../../db/schema.js';
 import { applyPlanEdit, validatePlanEdit, type explainAccount, type EditablePlan } from '../../engine/index.js';
 import type { PlanRevisionInput, PlanSummary } from '../types.js';
-import { NonRetryable, ruleSetUsed } from './deps.js';
+import { NonRetryable } from './deps.js';
+import { planSummaryOf } from './plan-summary.js';
 import type { Loaded, StageWork } from './stages.js';
-import { openActionsOf } from './stages.js';
 
 /** The plan row as the edit's starting point. */
 function editable(row: PlanRow): EditablePlan {
@@ -58,22 +57,8 @@ export async function revisedPlanWork(
     strategyOverride: checked.override,
   });
   await deletePlanDraft(tx, account.id);
-  const approved = row.status === 'approved';
   return {
-    summary: {
-      ruleSet: ruleSetUsed(rules),
-      plan: {
-        id: row.id,
-        version: row.version,
-        strategy: p.strategy,
-        closeness: decision.closeness,
-        needsApproval,
-        status: approved ? 'approved' : 'pending-approval',
-        objective: p.objectives.revenue.target,
-        approverRole: rules.ruleSet.plan.approverRole,
-      },
-      openActions: approved ? openActionsOf(await listActions(tx, { planId: row.id, open: true })) : [],
-    },
+    summary: await planSummaryOf(tx, rules, row, decision.closeness),
     input: { basedOnPlanId: base.id, basedOnVersion: base.version, by: input.by, edit: checked.edit },
     output: { planId: row.id, version: row.version, status: row.status, plan: p, revisedBy: input.by },
     explanation: {

@@ -45,7 +45,6 @@ import {
   type GradeSummary,
   type MonitorInput,
   type MonitorSummary,
-  type OpenAction,
   type PlanDecisionInput,
   type PlanDecisionSummary,
   type PlanRevisionInput,
@@ -61,6 +60,7 @@ import {
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
 import { revisedPlanWork } from './plan-revision.js';
+import { openActionsOf, planSummaryOf } from './plan-summary.js';
 import { reviewAcks } from './review-acks.js';
 
 export interface Loaded {
@@ -84,10 +84,6 @@ class AlreadyRecorded extends Error {
 }
 
 const summaryOf = <T>(row: StageResultRow): T => (row.output as { summary: T }).summary;
-
-export function openActionsOf(rows: readonly PlanActionRow[]): OpenAction[] {
-  return rows.filter((a) => !a.doneAt).map((a) => ({ id: a.id, title: a.title, owner: a.owner, dueDate: a.dueDate }));
-}
 
 // An action without a due date is never overdue.
 const actionLike = (a: PlanActionRow) => ({
@@ -274,22 +270,8 @@ async function planWork(tx: Db, { account, state, rules }: Loaded, input: StageI
     needsApproval: p.needsApproval,
     createdBy: 'workflow',
   });
-  const openActions = row.status === 'approved' ? openActionsOf(await listActions(tx, { planId: row.id, open: true })) : [];
   return {
-    summary: {
-      ruleSet: ruleSetUsed(rules),
-      plan: {
-        id: row.id,
-        version: row.version,
-        strategy: p.strategy,
-        closeness: decision.closeness,
-        needsApproval: p.needsApproval,
-        status: row.status === 'approved' ? 'approved' : 'pending-approval',
-        objective: p.objectives.revenue.target,
-        approverRole: rules.ruleSet.plan.approverRole,
-      },
-      openActions,
-    },
+    summary: await planSummaryOf(tx, rules, row, decision.closeness),
     input: {
       tier: decision.tier,
       class: decision.class,
