@@ -4,7 +4,13 @@
  * (`submitPlan`) into a new version that waits for approval, with the strategy override's reason in
  * the audit trail; stale and invalid edits are refused with codes; another manager approves it and
  * execution starts with the edited actions.
+ *
+ * `RECORD_HISTORIES=1` also saves the workflow's history (`account-plan-revision.json`) for the
+ * replay test (`npx tsx workflows/record-histories.ts`).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
@@ -17,9 +23,10 @@ import { approvePlan, submitPlan } from '../workflows/client.js';
 import { refusalOf } from '../workflows/refusals.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { registerSearchAttributes, seedAccount, startTestWorker, untilState } from './helpers/temporal.js';
+import { historyFileText, registerSearchAttributes, seedAccount, startTestWorker, untilState } from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-plan-revision';
+const HISTORIES_DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 
 let env: TestWorkflowEnvironment;
 let t: TestDatabase;
@@ -148,6 +155,12 @@ describe('plan revision and four eyes (time-skipping)', () => {
       expect(
         await refusalCode(submitPlan(client, 'acme', { edit: edit(), by: 'u-alice', basedOnPlanId: submitted.planId })),
       ).toBe('noPlanToRevise');
+
+      if (process.env['RECORD_HISTORIES']) {
+        await mkdir(HISTORIES_DIR, { recursive: true });
+        const history = await client.workflow.getHandle('account:acme').fetchHistory();
+        await writeFile(path.join(HISTORIES_DIR, 'account-plan-revision.json'), historyFileText('account:acme', history));
+      }
     },
   );
 });
