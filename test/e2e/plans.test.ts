@@ -198,6 +198,20 @@ describe('plan revision and approvals', () => {
     await expect.poll(() => owner.page.locator('#plan .badge').first().textContent()).toBe('已生效');
     expect(await owner.page.getByTestId('strategy-override').textContent()).toContain('新工厂三季度投产，应争取提升份额');
 
+    // A manager outside the account's scope finds neither its plan page, nor its actions, nor it in the queue.
+    const outsider = await signedIn(E2E_USERS.manager, 'en-US');
+    expect(await outsider.page.getByRole('status').textContent()).toContain('No plan waits for your decision.');
+    expect((await outsider.page.goto(`/accounts/${ACCOUNT}/plan`))?.status()).toBe(404);
+    for (const action of ['save', 'submit']) {
+      const post = await outsider.context.request.post(`/accounts/${ACCOUNT}/plan?/${action}`, {
+        form: { planId: '1', goal: 'hijacked' },
+        headers: { origin: server.url },
+        maxRedirects: 0,
+      });
+      expect(post.status(), action).toBe(404);
+    }
+    await outsider.context.close();
+
     ownerErrors.assertNone();
     adminErrors.assertNone();
     await owner.context.close();
