@@ -24,7 +24,7 @@ import {
   trackErrors,
   type StudioServer,
 } from '../helpers/browser.js';
-import { untilState } from '../helpers/temporal.js';
+import { keyAccount, untilState } from '../helpers/temporal.js';
 
 const OWNER = { id: 'e2e-owner-zh', email: 'e2e-owner-zh@example.test', name: '李经理', role: 'manager' as const };
 const ACCOUNT = 'e2e-plan-zh';
@@ -43,41 +43,7 @@ beforeAll(async () => {
       await upsertUsers(db, [{ ...OWNER, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
       // A key account (T1: its plan needs approval) of an industry without a team: its owner stays.
       await upsertAccounts(db, [
-        accountSchema.parse({
-          id: ACCOUNT,
-          name: NAME,
-          industry: 'aerospace',
-          region: 'West',
-          status: 'active',
-          ownerId: OWNER.id,
-          employees: 5000,
-          companyRevenue: 2_000_000_000,
-          revenueWithUs: 12_000_000,
-          potential: 60_000_000,
-          demonstration: 70,
-          winnability: 70,
-          contacts: [
-            {
-              id: 'c1',
-              name: '总经理',
-              title: 'CEO',
-              influence: 5,
-              stance: 2,
-              interactions90d: 6,
-              decisionRole: 'decision-maker',
-            },
-            {
-              id: 'c2',
-              name: '采购经理',
-              influence: 3,
-              stance: 0,
-              interactions90d: 2,
-              reportsTo: 'c1',
-              decisionRole: 'gatekeeper',
-            },
-          ],
-          competitors: [{ id: 'rival', name: 'Rival Corp', share: 0.3 }],
-        }),
+        accountSchema.parse(keyAccount({ id: ACCOUNT, name: NAME, industry: 'aerospace', region: 'West', ownerId: OWNER.id })),
       ]);
     },
   });
