@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Strategy } from '../../engine/model.js';
-import type { StrategyOverride } from '../../engine/stages/plan-edit.js';
+import type { EditablePlan, StrategyOverride } from '../../engine/stages/plan-edit.js';
 import type { Db } from '../client.js';
 import { accounts, planActions, plans, type PlanRow } from '../schema.js';
 import { ConflictError, NotFoundError } from './errors.js';
@@ -131,6 +131,18 @@ export async function rejectPlan(db: Db, planId: number, by: string, reason: str
       .returning();
     return row!;
   });
+}
+
+/** A stored plan version as what a manager's edit starts from (its JSON columns as the engine's shapes). */
+export function editablePlan(row: PlanRow): EditablePlan {
+  return {
+    goal: row.goal,
+    objectives: row.objectives as EditablePlan['objectives'],
+    strategy: row.strategy,
+    actions: row.actions as EditablePlan['actions'],
+    resources: row.resources as EditablePlan['resources'],
+    tests: row.tests as EditablePlan['tests'],
+  };
 }
 
 export async function getPlan(db: Db, planId: number): Promise<PlanRow | undefined> {

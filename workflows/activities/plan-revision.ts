@@ -6,25 +6,12 @@
  */
 import type { Db } from '../../db/client.js';
 import { deletePlanDraft } from '../../db/repositories/plan-drafts.js';
-import { createPlan, latestPlan } from '../../db/repositories/plans.js';
-import type { PlanRow } from '../../db/schema.js';
-import { applyPlanEdit, validatePlanEdit, type explainAccount, type EditablePlan } from '../../engine/index.js';
+import { createPlan, editablePlan, latestPlan } from '../../db/repositories/plans.js';
+import { applyPlanEdit, validatePlanEdit, type explainAccount } from '../../engine/index.js';
 import type { PlanRevisionInput, PlanSummary } from '../types.js';
 import { NonRetryable } from './deps.js';
 import { planSummaryOf } from './plan-summary.js';
 import type { Loaded, StageWork } from './stages.js';
-
-/** The plan row as the edit's starting point. */
-function editable(row: PlanRow): EditablePlan {
-  return {
-    goal: row.goal,
-    objectives: row.objectives as EditablePlan['objectives'],
-    strategy: row.strategy,
-    actions: row.actions as EditablePlan['actions'],
-    resources: row.resources as EditablePlan['resources'],
-    tests: row.tests as EditablePlan['tests'],
-  };
-}
 
 export async function revisedPlanWork(
   tx: Db,
@@ -45,7 +32,7 @@ export async function revisedPlanWork(
     const first = checked.issues[0]!;
     throw new NonRetryable(`${first.path}: ${first.message}`, 'PlanEditInvalid');
   }
-  const p = applyPlanEdit(editable(base), checked.edit);
+  const p = applyPlanEdit(editablePlan(base), checked.edit);
   const needsApproval = rules.ruleSet.plan.approvalTiers.includes(decision.tier);
   const row = await createPlan(tx, {
     accountId: account.id,

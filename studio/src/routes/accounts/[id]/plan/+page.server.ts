@@ -1,6 +1,6 @@
 import { error, fail } from '@sveltejs/kit';
 import { getPlanDraft, savePlanDraft } from '../../../../../../db/repositories/plan-drafts.js';
-import { listPlans } from '../../../../../../db/repositories/plans.js';
+import { editablePlan, listPlans } from '../../../../../../db/repositories/plans.js';
 import { userNames } from '../../../../../../db/repositories/studio-support.js';
 import type { PlanRow } from '../../../../../../db/schema.js';
 import {
@@ -10,7 +10,6 @@ import {
   PRESALES_TIERS,
   STRATEGIES,
   validatePlanEdit,
-  type EditablePlan,
   type Issue,
   type Strategy,
 } from '../../../../../../engine/index.js';
@@ -79,7 +78,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
           values:
             draft && draft.basedOnPlanId === editable.id
               ? draft.content
-              : planAsEdit(editable as unknown as EditablePlan, editable.strategyOverride),
+              : planAsEdit(editablePlan(editable), editable.strategyOverride),
           draft: draft && draft.basedOnPlanId === editable.id ? { by: draft.updatedBy, at: draft.updatedAt.toISOString() } : null,
         }
       : null,
