@@ -25,11 +25,10 @@ import postgres from 'postgres';
 import { openDatabase, type Database, type Db } from '../db/client.js';
 import { generateAccounts } from '../db/demo/generate.js';
 import { Rng } from '../db/demo/prng.js';
-import { importAccountsFile, parseAccountsCsv, type AccountField, type ParsedAccounts } from '../db/import/accounts.js';
+import { importAccountsFile, parseAccountsCsv, type ParsedAccounts } from '../db/import/accounts.js';
 import { csvLine } from '../db/import/csv.js';
 import { migrate } from '../db/migrate.js';
 import { listAccounts, type AccountFilter, type AccountSort } from '../db/repositories/accounts.js';
-import { replaceCompetitors, upsertAccountProfiles } from '../db/repositories/import-support.js';
 import { seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
 import * as schema from '../db/schema.js';
 import { CLASSES, TIERS, type Account } from '../engine/index.js';
@@ -44,6 +43,9 @@ import {
   weighted,
   writeComputed,
 } from './support.js';
+import type { ProfileField } from '../db/profile-fields.js';
+import { upsertAccountProfiles } from '../db/repositories/account-profiles.js';
+import { replaceCompetitors } from '../db/repositories/competitors.js';
 
 async function prepared(database: Database): Promise<Database> {
   await migrate(database.db);
@@ -128,7 +130,7 @@ async function timedImport(db: Db, file: string): Promise<{ figures: ImportFigur
  * transaction, for at most `maxRows` rows or `maxMs`.
  */
 async function rowByRow(db: Db, parsed: ParsedAccounts, maxRows: number, maxMs: number): Promise<{ rows: number; ms: number }> {
-  const fields = [...parsed.records[0]!.fields] as AccountField[];
+  const fields = [...parsed.records[0]!.fields] as ProfileField[];
   const withCompetitors = parsed.records[0]!.lists.has('competitors');
   let rows = 0;
   const t0 = performance.now();

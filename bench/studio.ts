@@ -25,9 +25,10 @@ import { listAccountIds } from '../db/repositories/accounts.js';
 import { getPublished, seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
 import { getUserByEmail } from '../db/repositories/users.js';
 import { CLASSES, STAGES, TIERS } from '../engine/index.js';
-import { loadAccountDetail, loadAccountsPage } from '../studio/src/lib/server/accounts.js';
-import { loadPortfolio } from '../studio/src/lib/server/portfolio.js';
-import { runWhatIf } from '../studio/src/lib/server/whatif.js';
+import { _loadAccountsPage as loadAccountsPage } from '../studio/src/routes/accounts/+page.server.js';
+import { _loadAccountDetail as loadAccountDetail } from '../studio/src/routes/accounts/[id]/+page.server.js';
+import { _loadPortfolio as loadPortfolio } from '../studio/src/routes/portfolio/+page.server.js';
+import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 import {
   computeColumns,

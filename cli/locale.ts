@@ -2,7 +2,8 @@
  * The CLI's language: `--lang zh-CN|en` wins, else `LC_ALL` / `LC_MESSAGES` / `LANG`, else English.
  * Messages come from the studio's catalogues so both speak the same words.
  */
-import { negotiateLocale, translateIssue, type Locale } from '../studio/src/lib/i18n/catalog.js';
+import { parseArgs } from 'node:util';
+import { negotiateLocale, translateIssue, type Locale } from '../i18n/catalog.js';
 import type { Issue } from '../engine/index.js';
 
 const fromEnvironment = (): Locale => negotiateLocale(process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG']);
@@ -12,17 +13,26 @@ let current: Locale = fromEnvironment();
 /**
  * Removes a global `--lang X` / `--lang=X` from the arguments and applies it; without one, the
  * environment's language (read again, so one command's `--lang` does not stick to the next `main()`).
+ * Returns the remaining arguments, or the `--lang` without a value (a usage error for `main`).
  */
-export function takeLangOption(argv: string[]): string[] {
+export function takeLangOption(argv: string[]): { rest: string[]; missingValue?: string } {
   current = fromEnvironment();
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--lang') current = negotiateLocale(argv[++i], current);
-    else if (a.startsWith('--lang=')) current = negotiateLocale(a.slice('--lang='.length), current);
-    else out.push(a);
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { lang: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const taken = new Set<number>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name !== 'lang') continue;
+    if (t.value === undefined) return { rest: argv, missingValue: t.rawName };
+    current = negotiateLocale(t.value, current);
+    taken.add(t.index);
+    if (!t.inlineValue) taken.add(t.index + 1);
   }
-  return out;
+  return { rest: argv.filter((_, i) => !taken.has(i)) };
 }
 
 export function locale(): Locale {

@@ -1,14 +1,18 @@
 /**
- * `esp`: the command-line face of ESP+ Studio. Each command lives in `commands/` and registers a
- * path (e.g. `rules validate`); exit codes: 0 ok, 1 the checked thing is invalid, 2 bad input or usage.
+ * `esp`: the command-line face of ESP+ Studio. Each command lives in `commands/` and is listed with
+ * its path (e.g. `rules validate`) in `commands/index.ts`, which loads its module only when it runs.
+ * Exit codes: 0 ok, 1 the checked thing is invalid, 2 bad input or usage.
  */
+import { translate } from '../i18n/catalog.js';
 import { commands, type Command } from './commands/index.js';
 import { CliError } from './io.js';
-import { takeLangOption } from './locale.js';
+import { locale, takeLangOption } from './locale.js';
 
 function usage(): string {
-  const lines = commands.map((c) => `  esp ${c.path.join(' ')} ${c.usage}`.trimEnd() + `\n      ${c.summary}`);
-  return `Usage:\n${lines.join('\n')}\n\nEvery command takes --lang zh-CN|en (default: LANG).\n`;
+  const lines = commands.map(
+    (c) => `  esp ${c.path.join(' ')} ${c.usage}`.trimEnd() + `\n      ${translate(locale(), c.summary, c.summaryParams)}`,
+  );
+  return `${translate(locale(), 'cli.help.usage')}\n${lines.join('\n')}\n\n${translate(locale(), 'cli.help.lang')}\n`;
 }
 
 function match(argv: string[]): { command: Command; rest: string[] } | undefined {
@@ -21,24 +25,30 @@ function match(argv: string[]): { command: Command; rest: string[] } | undefined
   return best;
 }
 
+/** A usage error on stderr as `esp [command]: message [code]`; exit code 2 unless it says otherwise. */
+function report(error: CliError, command?: Command): number {
+  const where = command ? `esp ${command.path.join(' ')}` : 'esp';
+  process.stderr.write(`${where}: ${error.message}${error.code ? ` [${error.code}]` : ''}\n`);
+  return error.exitCode;
+}
+
 export async function main(rawArgv: string[]): Promise<number> {
-  const argv = takeLangOption(rawArgv);
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+  const { rest: argv, missingValue } = takeLangOption(rawArgv);
+  if (missingValue) return report(CliError.coded('cli.args.missingValue', { option: missingValue }));
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(usage());
     return argv.length === 0 ? 2 : 0;
   }
   const found = match(argv);
   if (!found) {
-    process.stderr.write(`esp: unknown command "${argv.join(' ')}"\n\n${usage()}`);
+    report(CliError.coded('cli.unknownCommand', { command: argv.join(' ') }));
+    process.stderr.write(`\n${usage()}`);
     return 2;
   }
   try {
-    return await found.command.run(found.rest);
+    return await (await found.command.load()).run(found.rest);
   } catch (error) {
-    if (error instanceof CliError) {
-      process.stderr.write(`esp ${found.command.path.join(' ')}: ${error.message}\n`);
-      return error.exitCode;
-    }
+    if (error instanceof CliError) return report(error, found.command);
     throw error;
   }
 }

@@ -4,14 +4,14 @@
  * Repositories only see `Db`, so the same queries run on both.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { PACKAGE_ROOT } from './package-root.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -28,7 +28,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-function redactUrl(url: string): string {
+/** A database URL safe to print: its password masked. */
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -49,8 +50,7 @@ export interface OpenOptions {
   driver?: Driver;
 }
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_PGLITE_DIR = resolve(ROOT, '.data', 'pglite');
+export const DEFAULT_PGLITE_DIR = resolve(PACKAGE_ROOT, '.data', 'pglite');
 
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const url = opts.driver === 'pglite' ? undefined : (opts.url ?? (process.env['DATABASE_URL'] || undefined));

@@ -3,7 +3,7 @@
  * account, each naming the account's index, its id and the field.
  */
 import { accountReferenceIssues, accountSchema, GRADE_INPUTS, type Account } from './model.js';
-import { jsonPath, zodMessage, type PathSegment } from './ruleset/issues.js';
+import { jsonPath, zodMessage, type PathSegment } from './ruleset-format/issues.js';
 
 export interface AccountIssue {
   index: number;

@@ -4,9 +4,9 @@
  * the studio shows for "why T2?" and "why grow?".
  */
 import { DIMENSIONS, type Account, type Dimension } from './model.js';
-import type { EspRules, RuleSetRef } from './compile.js';
-import type { RuleExplanation } from './rules/compile.js';
-import type { RuleSection } from './rules/facts.js';
+import type { EspRules, RuleSetRef } from './compiled-rule-set.js';
+import type { RuleExplanation } from './json-rules/evaluators.js';
+import type { RuleSection } from './json-rules/facts.js';
 import { bandIndex, DIMENSION_FIELDS } from './stages/grade.js';
 import { interactionLevel } from './stages/relationship.js';
 import { matrixCell } from './stages/classify.js';

@@ -1,15 +1,15 @@
 /** The ESP+ engine's public API: pure, deterministic, no I/O. */
 export * from './model.js';
 export * from './round.js';
-export * from './ruleset/schema.js';
-export * from './ruleset/issues.js';
-export * from './ruleset/override.js';
-export * from './ruleset/validate.js';
-export * from './compile.js';
-export * from './rulebook.js';
+export * from './ruleset-format/schema.js';
+export * from './ruleset-format/issues.js';
+export * from './ruleset-format/override.js';
+export * from './ruleset-format/validate.js';
+export * from './compiled-rule-set.js';
+export * from './industry-rule-sets.js';
 export * from './pipeline.js';
 export * from './explain.js';
-export { FACTS, factsFor, RULE_SECTIONS, type FactDefinition, type RuleSection } from './rules/facts.js';
+export { FACTS, factsFor, RULE_SECTIONS, type FactDefinition, type RuleSection } from './json-rules/facts.js';
 export * from './stages/profile.js';
 export * from './stages/grade.js';
 export * from './stages/classify.js';
@@ -22,3 +22,5 @@ export * from './stages/execute.js';
 export * from './stages/review.js';
 export * from './portfolio.js';
 export * from './accounts-input.js';
+export * from './reporting-loops.js';
+export * from './calendar-date.js';

@@ -4,6 +4,7 @@
  * with them so every error names the field.
  */
 import { z } from 'zod';
+import { formatReportingLoop, reportingLoops } from './reporting-loops.js';
 
 export const ACCOUNT_STATUSES = ['prospect', 'active', 'declining', 'lost'] as const;
 export const DECISION_ROLES = ['decision-maker', 'influencer', 'evaluator', 'user', 'gatekeeper', 'coach'] as const;
@@ -57,17 +58,23 @@ export type Flag = (typeof FLAGS)[number];
 export type Dimension = (typeof DIMENSIONS)[number];
 export type Stage = (typeof STAGES)[number];
 
-const id = z.string().trim().min(1, 'must be a non-empty id');
+/**
+ * The longest text any field may hold, on every input path (JSON and CSV imports, `esp evaluate`,
+ * the studio): the CSV parser's field cap is this same number.
+ */
+export const MAX_TEXT_LENGTH = 64 * 1024;
+const text = z.string().max(MAX_TEXT_LENGTH);
+const id = text.trim().min(1, 'must be a non-empty id');
 const amount = z.number().finite().nonnegative();
 const rating = z.number().finite().min(0).max(100);
 export const stanceSchema = z.number().int().min(-2).max(2);
 
 export const contactSchema = z.object({
   id,
-  name: z.string().min(1),
-  title: z.string().nullish(),
+  name: text.min(1),
+  title: text.nullish(),
   /** Contact id of the manager: the reporting relationship (汇报关系), an org chart. */
-  reportsTo: z.string().nullish(),
+  reportsTo: text.nullish(),
   /** 1–5, 5 = final decision maker. */
   influence: z.number().int().min(1).max(5),
   decisionRole: z.enum(DECISION_ROLES).nullish(),
@@ -75,7 +82,7 @@ export const contactSchema = z.object({
   /** Stance toward us: −2 opponent … +2 champion. */
   stance: stanceSchema,
   /** Competitor id → stance toward that competitor. */
-  competitorStances: z.record(z.string(), stanceSchema).default({}),
+  competitorStances: z.record(text, stanceSchema).default({}),
   /** Our interactions with the person in the last 90 days. */
   interactions90d: z.number().int().nonnegative().default(0),
 });
@@ -89,12 +96,12 @@ export const influenceLinkSchema = z.object({
 
 export const competitorSchema = z.object({
   id,
-  name: z.string().min(1),
+  name: text.min(1),
   /** Share (0–1) of the account's spend. */
   share: z.number().finite().min(0).max(1).default(0),
   /** The value-proposition comparison row: their offer and where ours beats it. */
-  theirOffer: z.string().nullish(),
-  ourEdge: z.string().nullish(),
+  theirOffer: text.nullish(),
+  ourEdge: text.nullish(),
 });
 
 /**
@@ -103,12 +110,12 @@ export const competitorSchema = z.object({
  */
 export const accountSchema = z.object({
   id,
-  name: z.string().min(1),
-  industry: z.string().nullish(),
-  region: z.string().nullish(),
+  name: text.min(1),
+  industry: text.nullish(),
+  region: text.nullish(),
   status: z.enum(ACCOUNT_STATUSES).nullish(),
-  ownerId: z.string().nullish(),
-  parentId: z.string().nullish(),
+  ownerId: text.nullish(),
+  parentId: text.nullish(),
   employees: z.number().int().nonnegative().nullish(),
   /** The customer's own annual revenue. */
   companyRevenue: amount.nullish(),
@@ -121,8 +128,8 @@ export const accountSchema = z.object({
   /** 0–100 "we can win it and can deliver it". */
   winnability: rating.nullish(),
   /** Our solution for the account and the business value it creates: the value proposition (价值植入). */
-  solution: z.string().nullish(),
-  businessValue: z.string().nullish(),
+  solution: text.nullish(),
+  businessValue: text.nullish(),
   contacts: z.array(contactSchema).default([]),
   competitors: z.array(competitorSchema).default([]),
   /** An empty competitor list counts as recorded only when marked "none known". */
@@ -143,7 +150,12 @@ export const GRADE_INPUTS = ['revenueWithUs', 'potential', 'demonstration', 'win
 
 /** The codes of `accountReferenceIssues` (the import catalogues them as `import.ref.<code>`). */
 export type AccountReferenceCode =
-  'contact.duplicateId' | 'competitor.duplicateId' | 'contact.unknown' | 'contact.reportsToSelf' | 'competitor.unknown';
+  | 'contact.duplicateId'
+  | 'competitor.duplicateId'
+  | 'contact.unknown'
+  | 'contact.reportsToSelf'
+  | 'competitor.unknown'
+  | 'reportingLoop';
 
 export interface AccountReferenceIssue {
   path: (string | number)[];
@@ -183,6 +195,10 @@ export function accountReferenceIssues(account: Account): AccountReferenceIssue[
         });
     }
   });
+  for (const loop of reportingLoops(account.contacts)) {
+    const chain = formatReportingLoop(loop.chain);
+    add(['contacts', loop.index, 'reportsTo'], 'reportingLoop', `the reporting line loops: ${chain}`, { chain });
+  }
   account.influenceLinks.forEach((l, i) => {
     if (!contactIds.has(l.from))
       add(['influenceLinks', i, 'from'], 'contact.unknown', `unknown contact "${l.from}"`, { id: l.from });

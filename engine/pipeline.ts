@@ -6,8 +6,8 @@
  * json-rules-engine itself as the reference (the benchmark's baseline).
  */
 import type { Account, AccountClass, Flag, Health, InvestmentLevel, Strategy, Tier } from './model.js';
-import type { CompiledList, EspRules, RuleSetRef } from './compile.js';
-import type { RuleSection } from './rules/facts.js';
+import type { CompiledList, EspRules, RuleSetRef } from './compiled-rule-set.js';
+import type { RuleSection } from './json-rules/facts.js';
 import { round2 } from './round.js';
 import { profile, type ProfileResult } from './stages/profile.js';
 import { grade, type DimensionScores, type QuotaContext } from './stages/grade.js';
@@ -15,7 +15,7 @@ import { classify, type ClassifyResult } from './stages/classify.js';
 import { relationship, type RelationshipMetrics } from './stages/relationship.js';
 import { coverage, type CoverageDecision, type CoverageResult, type TeamDirectory } from './stages/coverage.js';
 
-/** The facts rules see: the documented catalogue of `rules/facts.ts`, filled stage by stage. */
+/** The facts rules see: the documented catalogue of `json-rules/facts.ts`, filled stage by stage. */
 export type Facts = Record<string, unknown>;
 
 export interface RuleRequest {

@@ -3,7 +3,7 @@
  * ranked against the other accounts of the same rule set ("rank, then grade").
  */
 import type { Account, Tier } from './model.js';
-import type { RuleBook } from './rulebook.js';
+import type { RuleBook } from './industry-rule-sets.js';
 import { decideAccount, type AccountDecision, type DecideContext } from './pipeline.js';
 import { compositeScore, dimensionScores, rankByQuota, type TierCutoffs } from './stages/grade.js';
 

@@ -151,7 +151,19 @@ export function readRuleSetDir(dir: string): { base: RuleSetDocument; overrides:
   return { base, overrides };
 }
 
+/**
+ * The rule book of a directory. A path that is missing, a file, or a directory without any rule
+ * set is refused: silently evaluating with the defaults instead would hide a typo in the path.
+ */
 export function loadRuleBook(dir = DEFAULT_RULES_DIR): RuleBook {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new RuleFileError(dir, 'no such directory');
+  }
+  if (!isDir) throw new RuleFileError(dir, 'not a directory of rule sets (give the directory that holds the .json files)');
+  if (ruleSetFiles(dir).length === 0) throw new RuleFileError(dir, 'no rule sets (*.json) in this directory');
   const { base, overrides } = readRuleSetDir(dir);
   return new RuleBook(base, overrides);
 }

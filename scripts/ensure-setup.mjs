@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // First-run setup with Node built-ins only (it runs before dependencies exist): install npm
-// dependencies when missing or stale, then the Temporal binaries. Cheap when all is in place.
+// dependencies when missing or stale, build dist/ when missing or older than its sources, then
+// the Temporal binaries. Cheap when all is in place.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuild } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const step = (msg) => process.stderr.write(`[setup] ${msg}\n`);
@@ -33,6 +35,9 @@ if (!existsSync(join(root, 'studio', '.svelte-kit', 'tsconfig.json'))) {
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 if (pkg.name !== 'esp-plus-studio') throw new Error('ensure-setup must run in the ESP+ Studio project');
+
+// The compiled CLI, worker and `npm start` (scripts/build.mjs).
+await ensureBuild({ log: step });
 
 if (!process.env.ESP_SKIP_TEMPORAL_SETUP) {
   // Finds the Temporal CLI and test server (env var, PATH, .tools/, pip install into .tools/).

@@ -5,10 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FACTS, RULE_SECTIONS, type FactDefinition } from '../engine/rules/facts.js';
-import { RULE_OPERATORS } from '../engine/ruleset/conditions.js';
-import { ruleSetOverrideSchema } from '../engine/ruleset/override.js';
-import { ruleSetSchema } from '../engine/ruleset/schema.js';
+import { FACTS, RULE_SECTIONS, type FactDefinition } from '../engine/json-rules/facts.js';
+import { RULE_OPERATORS } from '../engine/ruleset-format/conditions.js';
+import { ruleSetOverrideSchema } from '../engine/ruleset-format/override.js';
+import { ruleSetSchema } from '../engine/ruleset-format/schema.js';
 
 const RULES_DIR = join(import.meta.dirname, '..', 'rules');
 
@@ -25,7 +25,7 @@ function factsMarkdown(): string {
   return [
     '# Facts that rules may use',
     '',
-    `Generated from \`engine/rules/facts.ts\` by \`npm run gen:schemas\`; do not edit. Rule lists run in the order ${lists};`,
+    `Generated from \`engine/json-rules/facts.ts\` by \`npm run gen:schemas\`; do not edit. Rule lists run in the order ${lists};`,
     'a fact is available from the list named in "from" on. Operators: ' + RULE_OPERATORS.map((o) => `\`${o}\``).join(', ') + '.',
     '',
     '| fact | type | from | meaning |',

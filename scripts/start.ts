@@ -4,7 +4,7 @@
  * scripts/start/run.ts).
  *
  * Why two processes: a terminal's Ctrl-C signals the whole foreground process group, and the
- * wrappers in between (npm, tsx) relay it again, so the real process would get SIGINT twice and
+ * wrappers in between (npm, and tsx from the sources) relay it again, so the real process would get SIGINT twice and
  * the Temporal dev server would get it directly, stopping under the worker while the worker is
  * still finishing its tasks. So main.ts runs in its own process group (with the dev server, its
  * child), and this process, which never blocks, forwards ONE signal to it and exits with its
@@ -27,8 +27,11 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
-const main = fileURLToPath(new URL('./start/main.ts', import.meta.url));
-const child = spawn(process.execPath, ['--import', 'tsx', main], {
+// Compiled (dist/scripts/start.js, what `npm start` runs) it starts the compiled main.js; from the
+// sources (tsx) the main.ts beside it, through tsx again.
+const fromSources = import.meta.url.endsWith('.ts');
+const main = fileURLToPath(new URL(fromSources ? './start/main.ts' : './start/main.js', import.meta.url));
+const child = spawn(process.execPath, fromSources ? ['--import', 'tsx', main] : [main], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   detached: true,
   env: process.env,

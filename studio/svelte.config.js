@@ -57,7 +57,12 @@ const config = {
         'frame-ancestors': ['none'],
       },
     },
-    alias: { $db: studioAliases.$db, $engine: studioAliases.$engine, $workflows: studioAliases.$workflows },
+    alias: {
+      $db: studioAliases.$db,
+      $engine: studioAliases.$engine,
+      $i18n: studioAliases.$i18n,
+      $workflows: studioAliases.$workflows,
+    },
   },
 };
 

@@ -1,27 +1,23 @@
 /**
- * The `esp` CLI as a user runs it: `node cli/bin.js …` (and once through `npx esp`, the package.json
- * `bin`). `esp evaluate` follows the contract of issue 2; bad input exits 2 with every problem on
- * stderr and nothing on stdout; `esp rules validate` prints every error with file and JSON path.
+ * `esp evaluate` and `esp rules validate`: the contract of issue 2 (bad input exits 2 with every
+ * problem on stderr and nothing on stdout) and every rule file error with file and JSON path.
+ * Most cases call the CLI in this process; a few run the compiled `node dist/cli/bin.js` (and once
+ * `npx esp`, the package.json `bin`) as a user does, to check what reaches the process's exit code
+ * and streams.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PROJECT_ROOT as ROOT, runEsp, spawnEsp, type EspRun } from './helpers/cli.js';
 
-// Each case spawns a fresh `node cli/bin.js` (tsx compiles on start): about a second each, more on a busy machine.
+// The whole-process cases start node on the compiled CLI: a second or more each on a busy machine.
 vi.setConfig({ testTimeout: 180_000 });
 
-const ROOT = resolve(import.meta.dirname, '..');
 const FIXTURE = join(ROOT, 'test/fixtures/engine/accounts.json');
 const tmp = mkdtempSync(join(tmpdir(), 'esp-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function esp(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function write(name: string, content: unknown): string {
   const file = join(tmp, name);
@@ -32,8 +28,12 @@ function write(name: string, content: unknown): string {
 const good = () => JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>[];
 
 describe('esp evaluate --format json', () => {
-  const run = esp('evaluate', '--accounts', FIXTURE, '--format', 'json');
-  const rows = JSON.parse(run.stdout) as Record<string, unknown>[];
+  let run: EspRun;
+  let rows: Record<string, unknown>[];
+  beforeAll(async () => {
+    run = await runEsp('evaluate', '--accounts', FIXTURE, '--format', 'json');
+    rows = JSON.parse(run.stdout) as Record<string, unknown>[];
+  });
 
   it('exits 0 with a JSON array in input order and nothing on stderr', () => {
     expect(run.code).toBe(0);
@@ -153,16 +153,16 @@ describe('esp evaluate --format json', () => {
     }
   });
 
-  it('json is the default format', () => {
-    const r = esp('evaluate', '--accounts', FIXTURE);
+  it('json is the default format, and the process prints what main() does', () => {
+    const r = spawnEsp('evaluate', '--accounts', FIXTURE);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(rows);
   });
 });
 
 describe('esp evaluate --format table', () => {
-  it('prints a header and one line per account', () => {
-    const r = esp('evaluate', '--accounts', FIXTURE, '--format', 'table');
+  it('prints a header and one line per account', async () => {
+    const r = await runEsp('evaluate', '--accounts', FIXTURE, '--format', 'table');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2 + 4);
@@ -174,8 +174,8 @@ describe('esp evaluate --format table', () => {
     );
   });
 
-  it('rejects an unknown format with exit 2', () => {
-    const r = esp('evaluate', '--accounts', FIXTURE, '--format', 'xml');
+  it('rejects an unknown format with exit 2', async () => {
+    const r = await runEsp('evaluate', '--accounts', FIXTURE, '--format', 'xml');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/--format must be json or table/);
@@ -183,92 +183,104 @@ describe('esp evaluate --format table', () => {
 });
 
 describe('esp evaluate: bad input → exit 2, stderr names index, id and field, stdout empty', () => {
-  const bad = (name: string, content: unknown) => {
-    const r = esp('evaluate', '--accounts', write(name, content), '--format', 'json');
+  const bad = async (name: string, content: unknown) => {
+    const r = await runEsp('evaluate', '--accounts', write(name, content), '--format', 'json');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     return r.stderr;
   };
 
-  it('not JSON: names the line and column', () => {
-    const text = '[\n  {"id": "a", "name": "A"},\n  {"id": "b",, "name": "B"}\n]\n';
-    const err = bad('syntax.json', text);
-    expect(err).toMatch(/syntax\.json: invalid JSON at line 3, column 14/);
+  it.each([
+    [
+      'not JSON: names the line and column',
+      'syntax.json',
+      '[\n  {"id": "a", "name": "A"},\n  {"id": "b",, "name": "B"}\n]\n',
+      /syntax\.json: invalid JSON at line 3, column 14/,
+    ],
+    ['not JSON at all (a bare word)', 'word.json', 'hello', /invalid JSON at line 1, column 1/],
+    ['not an array', 'object.json', { id: 'a' }, /expected a JSON array of accounts/],
+  ])('%s', async (_case, name, content, expected) => {
+    expect(await bad(name, content)).toMatch(expected);
   });
 
-  it('not JSON at all (a bare word)', () => {
-    expect(bad('word.json', 'hello')).toMatch(/invalid JSON at line 1, column 1/);
-  });
-
-  it('not an array', () => {
-    expect(bad('object.json', { id: 'a' })).toMatch(/expected a JSON array of accounts/);
-  });
-
-  it('wrong types', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fixture edited freely, as a user would
+  type Edit = (accounts: Record<string, any>[]) => void;
+  it.each<[string, Edit, (string | RegExp)[]]>([
+    [
+      'wrong types',
+      (a) => {
+        a[1]!['revenueWithUs'] = 'lots';
+        a[2]!['contacts'] = 'nobody';
+      },
+      ['account[1] (id "gov-002"): $.revenueWithUs:', 'account[2] (id "acme-003"): $.contacts:', /2 problems/],
+    ],
+    [
+      'missing fields (and a missing id)',
+      (a) => {
+        delete a[0]!['potential'];
+        delete a[3]!['id'];
+      },
+      ['account[0] (id "fin-001"): $.potential: is required', /account\[3\]: \$\.id: /],
+    ],
+    [
+      'out-of-range values: demonstration 101, stance 3, influence 6, share 1.5',
+      (a) => {
+        a[0]!['demonstration'] = 101;
+        a[0]!['contacts'][1].stance = 3;
+        a[3]!['contacts'][0].influence = 6;
+        a[2]!['competitors'][0].share = 1.5;
+      },
+      [
+        'account[0] (id "fin-001"): $.demonstration:',
+        'account[0] (id "fin-001"): $.contacts[1].stance:',
+        'account[3] (id "hc-004"): $.contacts[0].influence:',
+        'account[2] (id "acme-003"): $.competitors[0].share:',
+      ],
+    ],
+    [
+      'a negative amount and an unknown status',
+      (a) => {
+        a[1]!['revenueWithUs'] = -5;
+        a[1]!['status'] = 'asleep';
+      },
+      ['account[1] (id "gov-002"): $.revenueWithUs:', 'account[1] (id "gov-002"): $.status:'],
+    ],
+    [
+      'duplicate ids',
+      (a) => {
+        a[2]!['id'] = 'fin-001';
+      },
+      ['account[2] (id "fin-001"): $.id: duplicate id, first used by account[0]'],
+    ],
+    [
+      'an unknown contact in reportsTo, and in an influence link',
+      (a) => {
+        a[0]!['contacts'][2].reportsTo = 'zz';
+        a[0]!['influenceLinks'] = [{ from: 'c3', to: 'nobody', weight: 1 }];
+      },
+      [
+        'account[0] (id "fin-001"): $.contacts[2].reportsTo: unknown contact "zz"',
+        'account[0] (id "fin-001"): $.influenceLinks[0].to: unknown contact "nobody"',
+      ],
+    ],
+  ])('%s', async (title, edit, expected) => {
     const accounts = good();
-    accounts[1]!['revenueWithUs'] = 'lots';
-    accounts[2]!['contacts'] = 'nobody';
-    const err = bad('types.json', accounts);
-    expect(err).toContain('account[1] (id "gov-002"): $.revenueWithUs:');
-    expect(err).toContain('account[2] (id "acme-003"): $.contacts:');
-    expect(err).toMatch(/2 problems/);
+    edit(accounts);
+    const err = await bad(`${title.replace(/\W+/g, '-')}.json`, accounts);
+    for (const e of expected)
+      if (typeof e === 'string') expect(err).toContain(e);
+      else expect(err).toMatch(e);
   });
 
-  it('missing fields (and a missing id)', () => {
-    const accounts = good();
-    delete accounts[0]!['potential'];
-    delete accounts[3]!['id'];
-    const err = bad('missing.json', accounts);
-    expect(err).toContain('account[0] (id "fin-001"): $.potential: is required');
-    expect(err).toMatch(/account\[3\]: \$\.id: /);
-  });
-
-  it('out-of-range values: demonstration 101, stance 3, influence 6, share 1.5', () => {
-    const accounts = good() as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
-    accounts[0]!['demonstration'] = 101;
-    accounts[0]!['contacts'][1].stance = 3;
-    accounts[3]!['contacts'][0].influence = 6;
-    accounts[2]!['competitors'][0].share = 1.5;
-    const err = bad('range.json', accounts);
-    expect(err).toContain('account[0] (id "fin-001"): $.demonstration:');
-    expect(err).toContain('account[0] (id "fin-001"): $.contacts[1].stance:');
-    expect(err).toContain('account[3] (id "hc-004"): $.contacts[0].influence:');
-    expect(err).toContain('account[2] (id "acme-003"): $.competitors[0].share:');
-  });
-
-  it('a negative amount and an unknown status', () => {
-    const accounts = good();
-    accounts[1]!['revenueWithUs'] = -5;
-    accounts[1]!['status'] = 'asleep';
-    const err = bad('neg.json', accounts);
-    expect(err).toContain('account[1] (id "gov-002"): $.revenueWithUs:');
-    expect(err).toContain('account[1] (id "gov-002"): $.status:');
-  });
-
-  it('duplicate ids', () => {
-    const accounts = good();
-    accounts[2]!['id'] = 'fin-001';
-    expect(bad('dup.json', accounts)).toContain('account[2] (id "fin-001"): $.id: duplicate id, first used by account[0]');
-  });
-
-  it('an unknown contact in reportsTo, and in an influence link', () => {
-    const accounts = good() as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
-    accounts[0]!['contacts'][2].reportsTo = 'zz';
-    accounts[0]!['influenceLinks'] = [{ from: 'c3', to: 'nobody', weight: 1 }];
-    const err = bad('refs.json', accounts);
-    expect(err).toContain('account[0] (id "fin-001"): $.contacts[2].reportsTo: unknown contact "zz"');
-    expect(err).toContain('account[0] (id "fin-001"): $.influenceLinks[0].to: unknown contact "nobody"');
-  });
-
-  it('a missing file', () => {
-    const r = esp('evaluate', '--accounts', join(tmp, 'nope.json'));
+  it('a missing file', async () => {
+    const r = await runEsp('evaluate', '--accounts', join(tmp, 'nope.json'));
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/nope\.json: no such file/);
   });
 
-  it('a missing --accounts option', () => {
-    const r = esp('evaluate');
+  it('a missing --accounts option (the process exits 2)', () => {
+    const r = spawnEsp('evaluate');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/--accounts <file\.json> is required/);
@@ -276,7 +288,7 @@ describe('esp evaluate: bad input → exit 2, stderr names index, id and field, 
 });
 
 describe('esp evaluate --rules <dir>', () => {
-  it('uses the rule sets of the directory, each an override of * (not of the default industry file)', () => {
+  it('uses the rule sets of the directory, each an override of * (not of the default industry file)', async () => {
     const dir = mkdtempSync(join(tmp, 'rules-'));
     writeFileSync(
       join(dir, 'finance.json'),
@@ -289,7 +301,7 @@ describe('esp evaluate --rules <dir>', () => {
         grade: { bandScale: { revenue: 1.2, potential: 1.2 }, tierPolicy: { thresholds: { T3: 62.51 } } },
       }),
     );
-    const r = esp('evaluate', '--accounts', FIXTURE, '--rules', dir);
+    const r = await runEsp('evaluate', '--accounts', FIXTURE, '--rules', dir);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { id: string; tier: string; score: number }[];
     // finance here has no bandScale: 20,000,000 → 100, 100,000,000 → 100, 60 → 75, 80 → 100
@@ -302,10 +314,10 @@ describe('esp evaluate --rules <dir>', () => {
     expect(rows[3]).toMatchObject({ id: 'hc-004', score: 68, tier: 'T2' });
   });
 
-  it('an invalid rule set is never used: exit 2, the file and the problem on stderr', () => {
+  it('an invalid rule set is never used: exit 2, the file and the problem on stderr', async () => {
     const dir = mkdtempSync(join(tmp, 'rules-bad-'));
     writeFileSync(join(dir, 'finance.json'), JSON.stringify({ industry: 'finance', grade: { weights: { revenue: 0.9 } } }));
-    const r = esp('evaluate', '--accounts', FIXTURE, '--rules', dir);
+    const r = await runEsp('evaluate', '--accounts', FIXTURE, '--rules', dir);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('finance.json');
@@ -314,8 +326,8 @@ describe('esp evaluate --rules <dir>', () => {
 });
 
 describe('esp rules validate', () => {
-  it('the default rule sets are valid: exit 0', () => {
-    const r = esp('rules', 'validate', 'rules/defaults');
+  it('the default rule sets are valid: exit 0', async () => {
+    const r = await runEsp('rules', 'validate', 'rules/defaults');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(
@@ -325,11 +337,11 @@ describe('esp rules validate', () => {
     );
   });
 
-  it('a single valid file: exit 0', () => {
-    expect(esp('rules', 'validate', 'rules/defaults/healthcare.json').code).toBe(0);
+  it('a single valid file: exit 0', async () => {
+    expect((await runEsp('rules', 'validate', 'rules/defaults/healthcare.json')).code).toBe(0);
   });
 
-  it('a broken rule file: exit 1 and every error with file and JSON path', () => {
+  it('a broken rule file: exit 1 and every error with file and JSON path', async () => {
     const dir = mkdtempSync(join(tmp, 'broken-'));
     const file = join(dir, 'retail.json');
     writeFileSync(
@@ -355,7 +367,7 @@ describe('esp rules validate', () => {
       }),
     );
     writeFileSync(join(dir, 'energy.json'), JSON.stringify({ industry: 'energy' }));
-    const r = esp('rules', 'validate', dir);
+    const r = await runEsp('rules', 'validate', dir);
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     for (const expected of [
@@ -373,36 +385,36 @@ describe('esp rules validate', () => {
     expect(r.stdout).toContain('energy.json: ok');
   });
 
-  it('a file with a JSON syntax error names the line', () => {
+  it('a file with a JSON syntax error names the line', async () => {
     const dir = mkdtempSync(join(tmp, 'syntax-'));
     const file = join(dir, 'energy.json');
     writeFileSync(file, '{\n  "industry": "energy",\n  "grade": {\n    "bandScale": { "revenue": 1.5, }\n  }\n}\n');
-    const r = esp('rules', 'validate', file);
+    const r = await runEsp('rules', 'validate', file);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`${file.replaceAll('/', '\\/')}: invalid JSON at line 4, column 36`));
   });
 
-  it('a broken fallback in a directory is reported too', () => {
+  it('a broken fallback in a directory is reported too', async () => {
     const dir = mkdtempSync(join(tmp, 'base-'));
     const base = JSON.parse(readFileSync(join(ROOT, 'rules/defaults/base.json'), 'utf8')) as { classify: { matrix: string[][] } };
     base.classify.matrix = [['A', 'B', 'C']];
     writeFileSync(join(dir, 'base.json'), JSON.stringify(base));
-    const r = esp('rules', 'validate', dir);
+    const r = await runEsp('rules', 'validate', dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${join(dir, 'base.json')}: $.classify.matrix: the class matrix must be 3 rows`);
   });
 
-  it('a missing path exits 2', () => {
-    const r = esp('rules', 'validate', join(tmp, 'nothing-here'));
+  it('a missing path exits 2', async () => {
+    const r = await runEsp('rules', 'validate', join(tmp, 'nothing-here'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no such file or directory/);
   });
 });
 
 describe('npx esp (package.json bin)', () => {
-  it('resolves to cli/bin.js', () => {
+  it('resolves to the compiled dist/cli/bin.js', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin['esp']).toBe('cli/bin.js');
+    expect(pkg.bin['esp']).toBe('dist/cli/bin.js');
     // --no: never download; the project's own bin must be found locally
     const r = spawnSync('npx', ['--no', '--', 'esp', 'evaluate', '--accounts', FIXTURE], {
       cwd: ROOT,

@@ -2,25 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli/main.js';
+import { runEsp } from './helpers/cli.js';
 import { createPostgresDatabase, DRIVERS } from './helpers/databases.js';
 
 // Every command opens, migrates and closes the database like a real invocation: PGlite's start-up
 // several times per test needs more than the default timeout on a busy machine.
 vi.setConfig({ testTimeout: 180_000 });
-
-async function esp(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
   const saved = { url: process.env['DATABASE_URL'], dir: process.env['PGLITE_DATA_DIR'] };
@@ -63,31 +50,31 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
   };
 
   it('migrates and seeds, then lists', async () => {
-    const migrated = await esp('db', 'migrate');
+    const migrated = await runEsp('db', 'migrate');
     expect(migrated.code).toBe(0);
-    expect(migrated.out).toContain(`${driver} `);
-    expect(migrated.out).toContain('published the default rule sets of *, energy, finance');
-    expect((await esp('db', 'migrate')).out).not.toContain('published');
-    const list = await esp('rules', 'list');
+    expect(migrated.stdout).toContain(`${driver} `);
+    expect(migrated.stdout).toContain('published the default rule sets of *, energy, finance');
+    expect((await runEsp('db', 'migrate')).stdout).not.toContain('published');
+    const list = await runEsp('rules', 'list');
     expect(list.code).toBe(0);
-    expect(list.out.split('\n')[1]).toMatch(/^\*\s+v1\s/);
+    expect(list.stdout.split('\n')[1]).toMatch(/^\*\s+v1\s/);
   });
 
   it('publishes a valid file, refuses an invalid one with file and JSON path', async () => {
     const bad = file('bad.json', { industry: 'finance', extends: '*', grade: { weights: { revenue: 0.5 } } });
-    const refused = await esp('rules', 'publish', 'finance', '--file', bad, '--comment', 'try');
+    const refused = await runEsp('rules', 'publish', 'finance', '--file', bad, '--comment', 'try');
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain(`${bad}: $.grade.weights: weights must sum to 1`);
-    expect(refused.err).toContain('nothing was changed');
+    expect(refused.stderr).toContain(`${bad}: $.grade.weights: weights must sum to 1`);
+    expect(refused.stderr).toContain('nothing was changed');
 
-    const noComment = await esp('rules', 'publish', 'finance', '--file', bad);
+    const noComment = await runEsp('rules', 'publish', 'finance', '--file', bad);
     expect(noComment.code).toBe(2);
-    expect(noComment.err).toContain('--comment is required');
+    expect(noComment.stderr).toContain('--comment is required');
 
     const broken = file('broken.json', '{"industry": ');
-    const unreadable = await esp('rules', 'publish', 'finance', '--file', broken, '--comment', 'x');
+    const unreadable = await runEsp('rules', 'publish', 'finance', '--file', broken, '--comment', 'x');
     expect(unreadable.code).toBe(2);
-    expect(unreadable.err).toContain(`${broken}: not valid JSON`);
+    expect(unreadable.stderr).toContain(`${broken}: not valid JSON`);
 
     const good = file('good.json', {
       $schema: '../override.schema.json',
@@ -95,35 +82,35 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
       extends: '*',
       grade: { bandScale: { revenue: 2.5, potential: 2 } },
     });
-    const published = await esp('rules', 'publish', 'finance', '--file', good, '--comment', 'bigger banks', '--by', 'alice');
+    const published = await runEsp('rules', 'publish', 'finance', '--file', good, '--comment', 'bigger banks', '--by', 'alice');
     expect(published.code).toBe(0);
-    expect(published.out).toContain('published "finance" version 2 (version 1 archived): bigger banks');
+    expect(published.stdout).toContain('published "finance" version 2 (version 1 archived): bigger banks');
   });
 
   it('shows, diffs and rolls back', async () => {
-    const shown = await esp('rules', 'show', 'finance', '--version', '2');
-    expect(JSON.parse(shown.out)).toEqual({
+    const shown = await runEsp('rules', 'show', 'finance', '--version', '2');
+    expect(JSON.parse(shown.stdout)).toEqual({
       industry: 'finance',
       extends: '*',
       grade: { bandScale: { revenue: 2.5, potential: 2 } },
     });
-    const effective = await esp('rules', 'show', 'finance', '--effective');
-    expect(JSON.parse(effective.out).grade.bandScale).toEqual({ revenue: 2.5, potential: 2 });
-    const fallback = await esp('rules', 'show', 'aerospace', '--effective');
-    expect(JSON.parse(fallback.out).industry).toBe('*');
-    expect(fallback.err).toContain('no rule set of its own');
+    const effective = await runEsp('rules', 'show', 'finance', '--effective');
+    expect(JSON.parse(effective.stdout).grade.bandScale).toEqual({ revenue: 2.5, potential: 2 });
+    const fallback = await runEsp('rules', 'show', 'aerospace', '--effective');
+    expect(JSON.parse(fallback.stdout).industry).toBe('*');
+    expect(fallback.stderr).toContain('no rule set of its own');
 
-    const diff = await esp('rules', 'diff', 'finance', '1', '2');
-    expect(diff.out).toContain('$.grade.bandScale.revenue: 2 → 2.5');
-    const json = await esp('rules', 'diff', 'finance', '1', 'published', '--json');
-    expect(JSON.parse(json.out)).toContainEqual({ path: '$.grade.bandScale.revenue', kind: 'changed', before: 2, after: 2.5 });
+    const diff = await runEsp('rules', 'diff', 'finance', '1', '2');
+    expect(diff.stdout).toContain('$.grade.bandScale.revenue: 2 → 2.5');
+    const json = await runEsp('rules', 'diff', 'finance', '1', 'published', '--json');
+    expect(JSON.parse(json.stdout)).toContainEqual({ path: '$.grade.bandScale.revenue', kind: 'changed', before: 2, after: 2.5 });
 
-    expect((await esp('rules', 'show', 'finance', '--version', '9')).code).toBe(2);
-    expect((await esp('rules', 'diff', 'finance', '1', 'x')).code).toBe(2);
-    expect((await esp('rules', 'rollback', 'finance', '1')).code).toBe(2);
-    const rolled = await esp('rules', 'rollback', 'finance', '1', '--comment', 'undo');
+    expect((await runEsp('rules', 'show', 'finance', '--version', '9')).code).toBe(2);
+    expect((await runEsp('rules', 'diff', 'finance', '1', 'x')).code).toBe(2);
+    expect((await runEsp('rules', 'rollback', 'finance', '1')).code).toBe(2);
+    const rolled = await runEsp('rules', 'rollback', 'finance', '1', '--comment', 'undo');
     expect(rolled.code).toBe(0);
-    expect(rolled.out).toContain('published "finance" version 3 (version 2 archived): undo');
-    expect((await esp('rules', 'diff', 'finance', '1', '3')).out).toBe('no differences\n');
+    expect(rolled.stdout).toContain('published "finance" version 3 (version 2 archived): undo');
+    expect((await runEsp('rules', 'diff', 'finance', '1', '3')).stdout).toBe('no differences\n');
   });
 });

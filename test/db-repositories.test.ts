@@ -30,10 +30,10 @@ import {
   migrationMatrix,
   recordReview,
   recordReviewFailure,
+  reviewCountsByRun,
   startReviewRun,
 } from '../db/repositories/reviews.js';
 import { appendStageResult, latestStageResult, listStageResults } from '../db/repositories/stage-results.js';
-import { reviewCountsByRun } from '../db/repositories/studio-support.js';
 import {
   addMembers,
   isMember,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { diffRuleSets } from '../engine/ruleset/diff.js';
+import { diffRuleSets } from '../engine/ruleset-format/diff.js';
 import { ruleSets } from '../db/schema.js';
 import { and, eq, sql } from 'drizzle-orm';
 import {
@@ -9,6 +9,7 @@ import {
   editDraft,
   getDraft,
   getEffective,
+  getEffectiveRules,
   getPublished,
   listIndustries,
   listVersions,
@@ -19,7 +20,7 @@ import {
   validateDraft,
 } from '../db/repositories/rule-sets.js';
 import { BadRequestError, ConflictError, InvalidRuleSetError, NotFoundError } from '../db/repositories/errors.js';
-import { DRIVERS, useTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { DRIVERS, openTestDatabase, useTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 describe('diffRuleSets', () => {
   it('reports changed, added and removed leaves at JSON paths', () => {
@@ -322,6 +323,34 @@ describe.each(DRIVERS)('rule set lifecycle on %s', (driver) => {
     expect((await getEffective(t.db, 'energy')).ruleSet.grade.tierPolicy.thresholds).toEqual({ T1: 90, T2: 65, T3: 50 });
     expect(finance.ruleSet.grade.tierPolicy.thresholds.T3).toBe(50);
     expect((await getEffective(t.db, 'aerospace')).key).toBe('*@2');
+  });
+});
+
+describe.each(DRIVERS)('compiled rules on %s', (driver) => {
+  it('are kept per database, reused while published, and compiled anew after a publish or rollback', async () => {
+    const [a, b] = [await openTestDatabase(driver), await openTestDatabase(driver)];
+    try {
+      const finance = (revenue: number) => ({ industry: 'finance', extends: '*', grade: { bandScale: { revenue, potential: 2 } } });
+      // The same versions (finance@2+*@1) hold different documents in the two databases.
+      await publishDocument(a.db, 'finance', finance(2.5), { comment: 'a', by: 'admin' });
+      await publishDocument(b.db, 'finance', finance(3), { comment: 'b', by: 'admin' });
+      const inA = await getEffectiveRules(a.db, 'finance');
+      const inB = await getEffectiveRules(b.db, 'finance');
+      expect(inA.ref).toMatchObject({ industry: 'finance', version: 2, baseVersion: 1 });
+      expect(inB.ref).toEqual(inA.ref);
+      expect(inA.ruleSet.grade.bandScale.revenue).toBe(2.5);
+      expect(inB.ruleSet.grade.bandScale.revenue).toBe(3);
+      expect(await getEffectiveRules(a.db, 'finance')).toBe(inA);
+      expect((await getEffectiveRules(a.db, null)).ref).toMatchObject({ industry: '*', version: 1 });
+
+      await rollback(a.db, 'finance', 1, { comment: 'back', by: 'admin' });
+      const rolledBack = await getEffectiveRules(a.db, 'finance');
+      expect(rolledBack.ref).toMatchObject({ version: 3, baseVersion: 1 });
+      expect(rolledBack.ruleSet.grade.bandScale.revenue).toBe(2);
+      expect(await getEffectiveRules(b.db, 'finance')).toBe(inB);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explainAccount, type RuleListTrace } from '../engine/index.js';
-import type { ExplainedCondition, ExplainedFactCondition } from '../engine/rules/compile.js';
+import type { ExplainedCondition, ExplainedFactCondition } from '../engine/json-rules/evaluators.js';
 import { account, bookWith, contact, rulesWith } from './helpers/accounts.js';
 
 // revenue 1,000,000 → 50, potential 100,000,000 → 100, demonstration 40 → 50, winnability 40 → 50

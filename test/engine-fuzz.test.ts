@@ -15,7 +15,7 @@ import {
   type Account,
   type Validation,
 } from '../engine/index.js';
-import { random, type Random } from './helpers/prng.js';
+import { Rng } from '../db/demo/prng.js';
 import { account, baseDocument, competitor, contact, DEFAULT_INDUSTRY_FILES, readDefaultDocument } from './helpers/accounts.js';
 
 const CASES = 10_000;
@@ -116,7 +116,7 @@ function slots(root: Json): { parent: Container; key: string | number; value: Js
   return out;
 }
 
-function pickSlot<T>(r: Random, items: T[]): T | undefined {
+function pickSlot<T>(r: Rng, items: T[]): T | undefined {
   return items.length === 0 ? undefined : r.pick(items);
 }
 
@@ -124,7 +124,7 @@ function set(parent: Container, key: string | number, value: Json) {
   (parent as Record<string | number, Json>)[key] = value;
 }
 
-function randomScalar(r: Random): Json {
+function randomScalar(r: Rng): Json {
   switch (r.int(0, 5)) {
     case 0:
       return r.pick(WEIRD_NUMBERS);
@@ -141,7 +141,7 @@ function randomScalar(r: Random): Json {
   }
 }
 
-function shuffle<T>(r: Random, items: T[]): void {
+function shuffle<T>(r: Rng, items: T[]): void {
   for (let i = items.length - 1; i > 0; i--) {
     const j = r.int(0, i);
     [items[i], items[j]] = [items[j]!, items[i]!];
@@ -149,14 +149,14 @@ function shuffle<T>(r: Random, items: T[]): void {
 }
 
 /** Wraps a node in all/any/not layers; deep enough to stress every recursive walker. */
-function nest(r: Random, node: Json, depth: number): Json {
+function nest(r: Rng, node: Json, depth: number): Json {
   let n = node;
   const leaf = { fact: 'tier', operator: 'equal', value: 'T1' };
   for (let i = 0; i < depth; i++) n = r.pick([() => ({ all: [n] }), () => ({ any: [n, { ...leaf }] }), () => ({ not: n })])();
   return n;
 }
 
-const MUTATIONS: [string, (r: Random, root: Record<string, Json>) => void][] = [
+const MUTATIONS: [string, (r: Rng, root: Record<string, Json>) => void][] = [
   [
     'delete',
     (r, root) => {
@@ -349,7 +349,7 @@ interface Outcome {
 }
 
 function runCase(seed: number): { log: string[]; outcome: Outcome } {
-  const r = random(seed);
+  const r = new Rng(seed);
   const log: string[] = [];
   const mutateOverride = r.chance(0.4);
   // Validation never mutates its input, so an override case can share the pristine base.

@@ -16,11 +16,11 @@ import {
 import { importContacts, parseContactsCsv, parseContactsJson } from '../db/import/contacts.js';
 import { formatProblems, ImportError, Problems, renderMessage, type ImportProblem } from '../db/import/problems.js';
 import { getAccount } from '../db/repositories/accounts.js';
-import { worthBulkLoading } from '../db/repositories/import-support.js';
 import { accounts, competitors, contacts, influenceLinks } from '../db/schema.js';
 import { csvLine } from '../db/import/csv.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { random } from './helpers/prng.js';
+import { Rng } from '../db/demo/prng.js';
+import { worthBulkLoading } from '../db/import/bulk-load.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'import');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -209,7 +209,7 @@ describe('accounts CSV fast path', () => {
   const OPTIONAL = Object.keys(CELLS).filter((c) => c !== 'id' && c !== 'name');
 
   function file(seed: number, rows: number): string {
-    const rng = random(seed);
+    const rng = new Rng(seed);
     const columns = ['id', 'name', ...OPTIONAL.filter(() => rng.chance(0.7))];
     // Header order and case do not matter to the reader; vary them.
     columns.sort(() => rng.next() - 0.5);

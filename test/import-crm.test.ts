@@ -20,8 +20,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { importAccounts, parseAccountsCsv } from '../db/import/accounts.js';
 import { ImportError, Problems } from '../db/import/problems.js';
 import { getAccountWithState, updateComputed } from '../db/repositories/accounts.js';
+import { getEffectiveRules } from '../db/repositories/rule-sets.js';
 import { profile } from '../engine/index.js';
-import { createActivities, publishedRules } from '../workflows/activities/index.js';
+import { createActivities } from '../workflows/activities/index.js';
 import type { ProfileSummary } from '../workflows/types.js';
 import { accounts, opportunities, teamMembers, teams, users } from '../db/schema.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
@@ -355,7 +356,7 @@ describe.each(DRIVERS)('imported defaults reach the profile stage on %s', { time
     expect(summary.missing).toEqual(expect.arrayContaining(['potential', 'demonstration', 'winnability']));
     expect(summary.ready).toBe(false);
     // The repository and the engine: the stored list is what makes the difference.
-    const rules = await publishedRules(t.db, acme.account.industry ?? null);
+    const rules = await getEffectiveRules(t.db, acme.account.industry);
     const withList = profile(acme.account, rules.ruleSet, acme.state.importedDefaults);
     expect(withList.missingGradeInputs).toEqual(['potential', 'demonstration', 'winnability']);
     expect(profile(acme.account, rules.ruleSet).missingGradeInputs).toEqual([]);

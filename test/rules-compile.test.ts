@@ -7,7 +7,7 @@ import {
   type FactCondition,
   type NestedCondition,
   type RuleJson,
-} from '../engine/rules/compile.js';
+} from '../engine/json-rules/evaluators.js';
 import {
   DECORATOR_NAMES,
   isKnownOperator,
@@ -15,8 +15,8 @@ import {
   OPERATOR_NAMES,
   parseOperatorName,
   resolveOperator,
-} from '../engine/rules/operators.js';
-import { applyPath, compilePath, isSupportedPath, parsePath, unsupportedPathReason } from '../engine/rules/path.js';
+} from '../engine/json-rules/operators.js';
+import { applyPath, compilePath, isSupportedPath, parsePath, unsupportedPathReason } from '../engine/json-rules/path.js';
 
 type Facts = Record<string, unknown>;
 

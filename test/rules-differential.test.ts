@@ -6,9 +6,9 @@
  */
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import { compileRules, compileRuleTest, type CompiledRuleSet, type RuleJson } from '../engine/rules/compile.js';
-import { DECORATOR_NAMES, OPERATOR_NAMES } from '../engine/rules/operators.js';
-import { random, type Random } from './helpers/prng.js';
+import { compileRules, compileRuleTest, type CompiledRuleSet, type RuleJson } from '../engine/json-rules/evaluators.js';
+import { DECORATOR_NAMES, OPERATOR_NAMES } from '../engine/json-rules/operators.js';
+import { Rng } from '../db/demo/prng.js';
 
 const BASE_SEED = Number(process.env.RULES_DIFF_SEED ?? 0x5eed_2024);
 const RULE_SETS = Number(process.env.RULES_DIFF_CASES ?? 1000);
@@ -38,15 +38,15 @@ const PATHS = [
   '$[0]',
 ] as const;
 
-function scalar(rng: Random): unknown {
+function scalar(rng: Rng): unknown {
   return rng.pick(SCALARS);
 }
 
-function array(rng: Random): unknown[] {
+function array(rng: Rng): unknown[] {
   return Array.from({ length: rng.int(0, 4) }, () => scalar(rng));
 }
 
-function genFacts(rng: Random): Record<string, unknown> {
+function genFacts(rng: Rng): Record<string, unknown> {
   const numberish = (): unknown =>
     rng.chance(0.8) ? rng.pick([0, 1, 2, 3, 5, 10, -1, 2.5]) : rng.pick(['3', 'x', null, true, [2]]);
   const obj = (): Record<string, unknown> => {
@@ -82,7 +82,7 @@ function genFacts(rng: Random): Record<string, unknown> {
 // which rejects the whole run.
 const THROWS_ON_SCALARS = /(^|:)(in|notIn)$|someValue|everyValue/;
 
-function genOperator(rng: Random): string {
+function genOperator(rng: Rng): string {
   const decorators = rng.chance(0.6) ? 0 : rng.chance(0.75) ? 1 : 2;
   const base = rng.pick(OPERATOR_NAMES);
   let parts = Array.from({ length: decorators }, () => rng.pick(DECORATOR_NAMES));
@@ -94,7 +94,7 @@ function genOperator(rng: Random): string {
   return [...parts, base].join(':');
 }
 
-function genValue(rng: Random, operator: string): unknown {
+function genValue(rng: Rng, operator: string): unknown {
   const wantsArray = THROWS_ON_SCALARS.test(operator);
   if (rng.chance(wantsArray ? 0.02 : 0.15)) {
     const ref: Record<string, unknown> = { fact: rng.pick(FACTS) };
@@ -106,11 +106,11 @@ function genValue(rng: Random, operator: string): unknown {
   return scalar(rng);
 }
 
-function maybePriority(rng: Random, choices: readonly number[]): number | undefined {
+function maybePriority(rng: Rng, choices: readonly number[]): number | undefined {
   return rng.chance(0.55) ? undefined : rng.pick(choices);
 }
 
-function genLeaf(rng: Random): Record<string, unknown> {
+function genLeaf(rng: Rng): Record<string, unknown> {
   const fact = rng.pick(FACTS);
   const operator = genOperator(rng);
   const leaf: Record<string, unknown> = { fact, operator, value: genValue(rng, operator) };
@@ -121,7 +121,7 @@ function genLeaf(rng: Random): Record<string, unknown> {
   return leaf;
 }
 
-function genNode(rng: Random, depth: number): Record<string, unknown> {
+function genNode(rng: Rng, depth: number): Record<string, unknown> {
   if (depth > 0 && (depth >= 4 || rng.chance(0.5))) return genLeaf(rng);
   const node: Record<string, unknown> = {};
   const kind = rng.pick(['all', 'any', 'all', 'any', 'not'] as const);
@@ -132,7 +132,7 @@ function genNode(rng: Random, depth: number): Record<string, unknown> {
   return node;
 }
 
-function genRules(rng: Random): RuleJson[] {
+function genRules(rng: Rng): RuleJson[] {
   return Array.from({ length: rng.int(1, 6) }, (_, i) => {
     const rule: Record<string, unknown> = {
       name: `r${i}`,
@@ -254,7 +254,7 @@ describe('compileRules vs json-rules-engine (differential)', () => {
     const tally: Tally = { runs: 0, rejected: 0, passedRules: 0, failedRules: 0 };
     for (let k = 0; k < RULE_SETS; k++) {
       const seed = (BASE_SEED + k) >>> 0;
-      const rng = random(seed);
+      const rng = new Rng(seed);
       const rules = genRules(rng);
       const compiled = compileRules(structuredClone(rules));
       const predicates = rules.map((r) => ({ name: r.name, test: compileRuleTest(structuredClone(r)) }));

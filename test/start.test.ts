@@ -217,6 +217,13 @@ describe('npm start', () => {
     const cookie = await signIn(url);
     const portfolio = await fetch(`${url}/portfolio`, { headers: { cookie }, redirect: 'manual' });
     expect(portfolio.status).toBe(200);
+    // Signed-in pages are no-store; static assets, served before the studio's hooks, say nosniff too.
+    expect(portfolio.headers.get('cache-control')).toBe('private, no-store');
+    const asset = /\/_app\/immutable\/[^"']+\.js/.exec(await portfolio.text())?.[0];
+    expect(asset).toBeDefined();
+    const assetResponse = await fetch(`${url}${asset}`);
+    expect(assetResponse.status).toBe(200);
+    expect(assetResponse.headers.get('x-content-type-options')).toBe('nosniff');
 
     // A workflow per account, and they make progress (the in-process worker runs them).
     const t = await connect();

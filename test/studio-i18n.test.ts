@@ -18,8 +18,8 @@ import {
   translatePlural,
   translateRuleText,
   type MessageKey,
-} from '../studio/src/lib/i18n/catalog.js';
-import { validateRuleSet } from '../engine/ruleset/validate.js';
+} from '../i18n/catalog.js';
+import { validateRuleSet } from '../engine/ruleset-format/validate.js';
 import { parseAccountsCsv } from '../db/import/accounts.js';
 import { formatProblem } from '../db/import/problems.js';
 
@@ -105,14 +105,14 @@ describe('message catalogues', () => {
 });
 
 /**
- * Keys named in the studio's code: arguments of t()/tn()/translate(), and any string literal that
+ * Keys named in the studio's code and the catalogue helpers (i18n/*.ts): arguments of t()/tn()/translate(), and any string literal that
  * looks like a key of a catalogue namespace (`label: 'nav.portfolio'`, `'auth.error.invalid'
  * satisfies MessageKey`). A template literal (`tier.${tier}`) must match at least one key.
  */
 function keysUsedInStudio(): { file: string; literal: string; prefix: boolean }[] {
   const namespaces = new Set([...keys].map((k) => k.split('.')[0]!));
   const used: { file: string; literal: string; prefix: boolean }[] = [];
-  for (const file of filesUnder(STUDIO_SRC, ['.svelte', '.ts'])) {
+  for (const file of [...filesUnder(STUDIO_SRC, ['.svelte', '.ts']), ...filesUnder(join(ROOT, 'i18n'), ['.ts'])]) {
     const source = readFileSync(file, 'utf8')
       .split('\n')
       .filter((line) => !/^\s*(import|export)\b.*\bfrom\b/.test(line))
@@ -153,7 +153,7 @@ describe('keys used by the studio', () => {
 function issueCodes(): { exact: string[]; prefixes: string[] } {
   const exact = new Set<string>();
   const prefixes = new Set<string>();
-  const dir = join(ROOT, 'engine', 'ruleset');
+  const dir = join(ROOT, 'engine', 'ruleset-format');
   for (const file of filesUnder(dir, ['.ts'])) {
     const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const collect = (node: ts.Expression) => {

@@ -10,11 +10,11 @@ import { generateAccounts } from '../db/demo/generate.js';
 import { migrate } from '../db/migrate.js';
 import { upsertAccounts } from '../db/repositories/accounts.js';
 import { getPublished, seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
-import { compileRuleSet, type EspRules } from '../engine/compile.js';
+import { compileRuleSet, type EspRules } from '../engine/compiled-rule-set.js';
 import type { Account } from '../engine/model.js';
 import { decideAccount } from '../engine/pipeline.js';
-import { resolveRuleSet } from '../engine/ruleset/validate.js';
-import { runWhatIf, type ChangedAccount } from '../studio/src/lib/server/whatif.js';
+import { resolveRuleSet } from '../engine/ruleset-format/validate.js';
+import { runWhatIf, type ChangedAccount } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 
 const N = 10_000;
 let database: Database;

@@ -25,31 +25,35 @@ import {
   seedDefaultRuleSets,
   validateDraft,
 } from '../db/repositories/rule-sets.js';
-import { compileRuleSet } from '../engine/compile.js';
+import { compileRuleSet } from '../engine/compiled-rule-set.js';
 import { decideAccount } from '../engine/pipeline.js';
-import { factsFor, RULE_SECTIONS } from '../engine/rules/facts.js';
-import { applyOverride } from '../engine/ruleset/override.js';
-import { resolveRuleSet, validateRuleSet } from '../engine/ruleset/validate.js';
+import { factsFor, RULE_SECTIONS } from '../engine/json-rules/facts.js';
+import { applyOverride } from '../engine/ruleset-format/override.js';
+import { resolveRuleSet, validateRuleSet } from '../engine/ruleset-format/validate.js';
 import { clone, deleteAt, mergeOverride, ruleEntries, setAt, type Json } from '../studio/src/lib/components/rules/doc.js';
 import { fieldFor, fieldId, jsonPath, parsePath } from '../studio/src/lib/components/rules/paths.js';
+import { _indexLoad as indexLoad } from '../studio/src/routes/rules/+page.server.js';
 import {
-  benchActions,
-  benchLoad,
-  editorActions,
-  editorLoad,
-  historyActions,
-  historyLoad,
-  indexLoad,
-  issueViews,
-  ruleVocabulary,
-  validateHandler,
-  whatIfActions,
-  whatIfLoad,
-  type RulesEvent,
-  type Signaller,
-} from '../studio/src/lib/server/rules.js';
-import { runWhatIf } from '../studio/src/lib/server/whatif.js';
-import { signalRulesPublished, type SignalClient } from '../studio/src/lib/server/workflows.js';
+  _editorActions as editorActions,
+  _editorLoad as editorLoad,
+  _ruleVocabulary as ruleVocabulary,
+} from '../studio/src/routes/rules/[industry]/+page.server.js';
+import {
+  _historyActions as historyActions,
+  _historyLoad as historyLoad,
+} from '../studio/src/routes/rules/[industry]/history/+page.server.js';
+import {
+  _benchActions as benchActions,
+  _benchLoad as benchLoad,
+} from '../studio/src/routes/rules/[industry]/test/+page.server.js';
+import { _validateHandler as validateHandler } from '../studio/src/routes/rules/[industry]/validate/+server.js';
+import {
+  _whatIfActions as whatIfActions,
+  _whatIfLoad as whatIfLoad,
+} from '../studio/src/routes/rules/[industry]/whatif/+page.server.js';
+import { issueViews, type RulesEvent, type Signaller } from '../studio/src/lib/server/rule-set-pages.js';
+import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
+import { signalRulesPublished, type SignalClient } from '../studio/src/lib/server/rules-published.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -618,7 +622,7 @@ describe('rulesPublished signal', () => {
             most = Math.max(most, inFlight);
             await new Promise((r) => setTimeout(r, 2));
             inFlight--;
-            expect(name).toBe('rulesPublished');
+            expect(name.name).toBe('rulesPublished');
             expect(payload).toEqual({ industry: 'finance', version: 7 });
             const n = sent.push(workflowId);
             if (n % 10 === 0) throw Object.assign(new Error('not found'), { name: 'WorkflowNotFoundError' });
@@ -893,7 +897,7 @@ describe('role enforcement', () => {
       .filter((e) => e.isFile() && /^\+(page|layout)\.server\.ts$|^\+server\.ts$/.test(e.name))
       .map((e) => join(e.parentPath, e.name));
     const factories =
-      /\b(indexLoad|editorLoad|editorActions|validateHandler|historyLoad|historyActions|whatIfLoad|whatIfActions|benchLoad|benchActions)\(db\)/;
+      /\b_(indexLoad|editorLoad|editorActions|validateHandler|historyLoad|historyActions|whatIfLoad|whatIfActions|benchLoad|benchActions)\(db\)/;
     for (const file of files) {
       const source = readFileSync(file, 'utf8');
       const exports = [...source.matchAll(/^export const (\w+)[^=]*=\s*(.*);$/gm)];

@@ -6,10 +6,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listPlans } from '../db/repositories/plans.js';
-import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { createActivities, type EspActivities } from '../workflows/activities/index.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { EACH_STAGE_ONCE_TO_PLAN, keyAccount, seedAccount } from './helpers/temporal.js';
+import { stageResultCounts } from '../db/repositories/stage-results.js';
 
 describe.each(DRIVERS)('a retried stage activity on %s', { timeout: 120_000 }, (driver) => {
   let t: TestDatabase;

@@ -13,7 +13,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stageResultCounts } from '../db/repositories/workflow-support.js';
 import { findTemporalCli, PROJECT_ROOT } from '../scripts/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
 import { accountState, approvePlan, startAccountWorkflows } from '../workflows/client.js';
@@ -21,6 +20,7 @@ import { applyReviewSchedule } from '../workflows/schedule.js';
 import type { AccountState } from '../workflows/types.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { keyAccount, seedAccount, until } from './helpers/temporal.js';
+import { stageResultCounts } from '../db/repositories/stage-results.js';
 
 const run = promisify(execFile);
 const TASK_QUEUE = 'esp-devserver';
@@ -49,10 +49,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `npm run worker` as its own process, slowed so a test can kill it in the middle of a stage. */
+/** `npm run worker` (the compiled worker, with the prebuilt workflow bundle) as its own process, slowed so a test can kill it in the middle of a stage. */
 function startWorkerProcess(): { child: ChildProcess; log: string[] } {
   const log: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workflows/worker.ts')], {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/workflows/worker.js')], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
@@ -71,7 +71,7 @@ function startWorkerProcess(): { child: ChildProcess; log: string[] } {
 
 /** The `esp` CLI as a user runs it, against this test's Temporal and database. */
 async function esp(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [path.join(PROJECT_ROOT, 'cli/bin.js'), ...args], {
+  return run(process.execPath, [path.join(PROJECT_ROOT, 'dist/cli/bin.js'), ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, ESP_TASK_QUEUE: TASK_QUEUE, DATABASE_URL: t.url! },
   });

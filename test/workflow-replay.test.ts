@@ -1,15 +1,16 @@
 /**
  * Replays the recorded histories (test/fixtures/histories, from `npx tsx
- * workflows/record-histories.ts`) against the current workflow code: any change that would break
- * a running workflow (a non-determinism) fails here. Such changes go through `patched()`.
+ * workflows/record-histories.ts`) against the workflow bundle that ships (dist/, prebuilt by `npm
+ * run build`, which the test setup keeps current): any change that would break a running workflow
+ * (a non-determinism) fails here. Such changes go through `patched()`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
-import { workflowBundle } from '../workflows/worker.js';
+import { WORKFLOW_BUNDLE } from '../scripts/build.mjs';
 import { historyFromFileText } from './helpers/temporal.js';
 
 const DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
@@ -21,7 +22,10 @@ function recorded() {
     .map((f) => ({ file: f, ...historyFromFileText(readFileSync(path.join(DIR, f), 'utf8')) }));
 }
 
-async function replayAll(bundle: { code: string }, histories: ReturnType<typeof recorded>): Promise<ReplayResult[]> {
+async function replayAll(
+  bundle: { code: string } | { codePath: string },
+  histories: ReturnType<typeof recorded>,
+): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'esp-replay' }, histories))
     results.push(r);
@@ -34,7 +38,8 @@ describe('workflow replay', () => {
     expect(histories.map((h) => h.file)).toEqual(
       expect.arrayContaining(['account-year.json', 'account-year-two.json', 'review.json', 'account-plan-revision.json']),
     );
-    const results = await replayAll(await workflowBundle(), histories);
+    expect(existsSync(WORKFLOW_BUNDLE)).toBe(true);
+    const results = await replayAll({ codePath: WORKFLOW_BUNDLE }, histories);
     expect(results).toHaveLength(histories.length);
     expect(results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error!.message}`)).toEqual([]);
   });

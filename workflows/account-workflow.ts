@@ -21,6 +21,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import { isCalendarDate } from '../engine/calendar-date.js';
 import type { EspActivities } from './activities/index.js';
 import {
   accountReviewedSignal,
@@ -91,7 +92,6 @@ const assessLines = (r: AssessSummary): string[] => [
 ];
 const MAX_HISTORY_ENTRIES = 60;
 const MAX_PREVIOUS_CYCLES = 5;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 // Stage activities retry forever with backoff: a database that is down for an hour only delays
 // the account. Only non-retryable failures (bad data) come back to the workflow.
@@ -643,7 +643,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     },
     {
       validator: (visit) => {
-        if (visit.date !== undefined && (!ISO_DATE.test(visit.date) || Number.isNaN(Date.parse(visit.date))))
+        if (visit.date !== undefined && !isCalendarDate(visit.date))
           throw refusal('visitDateInvalid', { date: String(visit.date) }, `visit date "${visit.date}" is not a YYYY-MM-DD date`);
         if (visit.date !== undefined && visit.date > today())
           throw refusal(

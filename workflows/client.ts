@@ -2,6 +2,7 @@
  * Talking to the ESP+ workflows from outside: the studio, the CLI, `npm start` and the bench.
  * The connection comes from the same environment as the worker's (see connection.ts).
  */
+import type { Duration } from '@temporalio/common';
 import {
   Client,
   Connection,
@@ -53,13 +54,27 @@ export interface EspClient {
   close(): Promise<void>;
 }
 
+/** How long a connection attempt waits for the server before it fails (the SDK's own default). */
+export const DEFAULT_CONNECT_TIMEOUT: Duration = '10 seconds';
+
+/**
+ * The one way to open a client connection, from the environment (connection.ts). Callers that must
+ * not hang while Temporal is away (the studio) pass a shorter `connectTimeout`.
+ */
 export async function connectClient(
-  opts: { address?: string; namespace?: string; taskQueue?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    address?: string;
+    namespace?: string;
+    taskQueue?: string;
+    env?: NodeJS.ProcessEnv;
+    connectTimeout?: Duration;
+  } = {},
 ): Promise<EspClient> {
   const settings = temporalSettings(opts.env ?? process.env);
   const connection = await Connection.connect({
     address: opts.address ?? settings.address,
     tls: settings.tls,
+    connectTimeout: opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
   });
   const namespace = opts.namespace ?? settings.namespace;
@@ -187,32 +202,52 @@ export async function notifyAccountUpdated(
   }
 }
 
+/** What `notifyRulesPublished` needs of a client (tests pass a fake). */
+export interface SignalClient {
+  workflow: {
+    getHandle(workflowId: string): { signal(def: typeof rulesPublishedSignal, input: RulesPublishedInput): Promise<void> };
+  };
+}
+
+export interface RulesPublishedReport {
+  /** Accounts whose workflow should hear of it. */
+  targets: number;
+  signalled: number;
+  /** No running workflow for the account (never started, or finished): nothing to tell. */
+  notRunning: number;
+  failed: number;
+  /** The first few failures, for a warning and the log. */
+  errors: string[];
+}
+
+const MAX_REPORTED_ERRORS = 5;
+
 /**
- * Tells every running account workflow of the industry (all of them for `*`) that its rules
- * changed. Finds them through the EspIndustry search attribute.
+ * Sends `rulesPublished` to the workflow of each account, at most `concurrency` at a time, and
+ * counts what happened. Never throws: the rules are already published, and the workflows also
+ * re-read them on their next step, so a missed signal delays the re-evaluation without losing it.
  */
 export async function notifyRulesPublished(
-  client: Client,
+  client: SignalClient,
+  accountIds: readonly string[],
   published: RulesPublishedInput,
   opts: { concurrency?: number } = {},
-): Promise<number> {
-  const industry = published.industry;
-  const filter = industry && industry !== '*' ? ` AND EspIndustry = '${industry.replaceAll("'", "\\'")}'` : '';
-  const ids: string[] = [];
-  for await (const wf of client.workflow.list({
-    query: `WorkflowType = 'accountWorkflow' AND ExecutionStatus = 'Running'${filter}`,
-  }))
-    ids.push(wf.workflowId);
-  let sent = 0;
-  await mapConcurrent(ids, opts.concurrency ?? 20, async (id) => {
+): Promise<RulesPublishedReport> {
+  const report: RulesPublishedReport = { targets: accountIds.length, signalled: 0, notRunning: 0, failed: 0, errors: [] };
+  await mapConcurrent(accountIds, opts.concurrency ?? 16, async (id) => {
     try {
-      await client.workflow.getHandle(id).signal(rulesPublishedSignal, published);
-      sent++;
+      await client.workflow.getHandle(accountWorkflowId(id)).signal(rulesPublishedSignal, published);
+      report.signalled++;
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // By name too: a fake client (or another copy of the SDK) throws its own class.
+      if (error instanceof WorkflowNotFoundError || (error as Error)?.name === 'WorkflowNotFoundError') report.notRunning++;
+      else {
+        report.failed++;
+        if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push(`${id}: ${(error as Error).message}`);
+      }
     }
   });
-  return sent;
+  return report;
 }
 
 /** Starts the review of `year` now (`review:<year>`); an already running one is returned instead. */

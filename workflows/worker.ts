@@ -1,12 +1,13 @@
 /**
  * The ESP+ worker: runs the account and review workflows and their activities.
  *
- *   npm run worker          # TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ESP_TASK_QUEUE, TLS: see connection.ts
+ *   npm run worker          # (the compiled dist/workflows/worker.js) TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ESP_TASK_QUEUE, TLS: see connection.ts
  *
  * Any number of workers may run on any machines against the same Temporal namespace and
  * database. `ESP_HANDOFF_URL` turns on the hand-off POSTs; `ESP_ACTIVITY_DELAY_MS` slows every
  * stage activity (tests only: it gives a test time to kill a worker mid-stage).
  */
+import { existsSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
@@ -14,18 +15,26 @@ import {
   Runtime,
   Worker,
   type WorkerOptions,
-  type WorkflowBundle,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { openDatabase, type Db } from '../db/client.js';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { temporalSettings } from './connection.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./index.ts', import.meta.url));
+/** Written by `npm run build` (scripts/build.mjs) beside the compiled worker, dist/workflows/. */
+const PREBUILT_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
-let bundle: Promise<WorkflowBundle> | undefined;
+let bundle: Promise<WorkflowBundleOption> | undefined;
 
-/** The workflow bundle, built once per process (webpack takes seconds) and shared by every worker. */
-export function workflowBundle(): Promise<WorkflowBundle> {
+/**
+ * The workflows for `Worker.create`. The compiled worker loads the bundle prebuilt at build time
+ * (`{ codePath }`, Temporal's production setup: no webpack at start). From the sources (tsx: tests,
+ * development) there is none beside this file, so the sources are bundled, once per process
+ * (webpack takes seconds), and shared by every worker.
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  if (existsSync(PREBUILT_BUNDLE)) return Promise.resolve({ codePath: PREBUILT_BUNDLE });
   // The runtime's logger, so an embedding process (a test) that quiets the SDK quiets webpack too.
   bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: Runtime.instance().logger }).then((b) => ({
     code: b.code,

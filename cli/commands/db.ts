@@ -2,8 +2,8 @@
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
-import { CliError } from '../io.js';
-import type { Command } from './index.js';
+import { CliError, parseOptions } from '../io.js';
+import type { CommandRunner } from './index.js';
 
 /**
  * Opens the configured database (DATABASE_URL, else PGlite under .data/), makes sure it is
@@ -38,12 +38,9 @@ async function prepare(database: Database): Promise<string[]> {
   }
 }
 
-export const dbMigrateCommand: Command = {
-  path: ['db', 'migrate'],
-  usage: '',
-  summary: 'Apply the database migrations (DATABASE_URL, else PGlite in .data/) and publish the default rule sets.',
+export const dbMigrateCommand: CommandRunner = {
   async run(args) {
-    if (args.length > 0) throw new CliError(`unexpected argument "${args[0]}"`);
+    parseOptions(args, {}, false);
     return withDatabase(
       async (_db, database) => {
         const seeded = await prepare(database);

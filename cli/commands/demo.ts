@@ -3,7 +3,7 @@ import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../../db/demo/generate.js';
 import { seedDemo } from '../../db/demo/seed.js';
 import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 function wholeNumber(value: string | undefined, option: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -12,10 +12,7 @@ function wholeNumber(value: string | undefined, option: string, fallback: number
   return Number(value);
 }
 
-export const demoSeedCommand: Command = {
-  path: ['demo', 'seed'],
-  usage: '[--accounts N] [--seed S] [--today YYYY-MM-DD]',
-  summary: `Write deterministic demo data (default 500 accounts, seed 1); re-seeding upserts. Log in as ${DEMO_ADMIN_EMAIL} / ${DEMO_PASSWORD}.`,
+export const demoSeedCommand: CommandRunner = {
   async run(args) {
     const { values } = parseOptions(
       args,
@@ -50,5 +47,3 @@ export const demoSeedCommand: Command = {
     });
   },
 };
-
-export const demoCommands: Command[] = [demoSeedCommand];

@@ -14,7 +14,7 @@ import {
 } from '../../engine/index.js';
 import { DEFAULT_RULES_DIR, loadRuleBook, parseJsonFile, RuleFileError } from '../../rules/load.js';
 import { CliError, parseOptions } from '../io.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 export function evaluationRow(d: AccountDecision) {
   return {
@@ -55,17 +55,17 @@ function table(rows: AccountDecision[]): string {
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n') + '\n';
 }
 
-export const evaluateCommand: Command = {
-  path: ['evaluate'],
-  usage: '--accounts <file.json> [--rules <dir>] [--format json|table]',
-  summary: 'Evaluate accounts through every decision stage with the rules of their industry.',
+export const evaluateCommand: CommandRunner = {
   async run(args) {
-    const { values, positionals } = parseOptions(args, {
-      accounts: { type: 'string' },
-      rules: { type: 'string' },
-      format: { type: 'string', default: 'json' },
-    });
-    if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`);
+    const { values } = parseOptions(
+      args,
+      {
+        accounts: { type: 'string' },
+        rules: { type: 'string' },
+        format: { type: 'string', default: 'json' },
+      },
+      false,
+    );
     if (!values.accounts) throw new CliError('--accounts <file.json> is required');
     if (values.format !== 'json' && values.format !== 'table') throw new CliError(`--format must be json or table, not "${values.format}"`);
     let book;

@@ -6,7 +6,7 @@ import { exportAccounts, EXPORT_FORMATS, type ExportFormat } from '../../db/expo
 import type { AccountFilter } from '../../db/repositories/accounts.js';
 import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 class OutputClosed extends Error {}
 
@@ -49,10 +49,7 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
   return items as T[];
 }
 
-export const exportAccountsCommand: Command = {
-  path: ['export', 'accounts'],
-  usage: '--format csv|json [--out <file>] [--industry a,b] [--tier T1,T2] [--class A,B] [--stage plan,...]',
-  summary: 'Export accounts with their computed score, tier, class, strategy and stage (stdout unless --out).',
+export const exportAccountsCommand: CommandRunner = {
   async run(args) {
     const { values } = parseOptions(
       args,
@@ -95,5 +92,3 @@ export const exportAccountsCommand: Command = {
     });
   },
 };
-
-export const exportCommands: Command[] = [exportAccountsCommand];

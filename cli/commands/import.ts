@@ -11,7 +11,7 @@ import { formatProblemCount, formatProblems, ImportError } from '../../db/import
 import { CliError, parseOptions } from '../io.js';
 import { locale } from '../locale.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
@@ -47,10 +47,7 @@ function describeAccounts(file: string, r: AccountImportResult): void {
     );
 }
 
-export const importAccountsCommand: Command = {
-  path: ['import', 'accounts'],
-  usage: '<file.csv|file.json>',
-  summary: 'Import accounts (upsert by id; all or nothing). CSV updates the columns present; JSON is the `esp evaluate` format.',
+export const importAccountsCommand: CommandRunner = {
   async run(args) {
     const file = oneFile(args, 'accounts');
     return withDatabase(async (db) => {
@@ -62,10 +59,7 @@ export const importAccountsCommand: Command = {
   },
 };
 
-export const importContactsCommand: Command = {
-  path: ['import', 'contacts'],
-  usage: '<file.csv|file.json>',
-  summary: 'Import contacts of existing accounts (upsert by account and id; all or nothing).',
+export const importContactsCommand: CommandRunner = {
   async run(args) {
     const file = oneFile(args, 'contacts');
     return withDatabase(async (db) => {
@@ -80,11 +74,7 @@ export const importContactsCommand: Command = {
   },
 };
 
-export const importCrmCommand: Command = {
-  path: ['import', 'crm'],
-  usage:
-    '--accounts <accounts.csv> --opportunities <pipeline.csv> --teams <teams.csv> --as-of <YYYY-MM-DD> [--mapping <mapping.json>] [--dry-run]',
-  summary: 'Import a CRM export (accounts, opportunities, sales teams) through a column mapping (default: the Maven CRM shape).',
+export const importCrmCommand: CommandRunner = {
   async run(args) {
     const { values } = parseOptions(
       args,
@@ -127,5 +117,3 @@ export const importCrmCommand: Command = {
     return withDatabase(run);
   },
 };
-
-export const importCommands: Command[] = [importAccountsCommand, importContactsCommand, importCrmCommand];

@@ -5,16 +5,13 @@
 import { reviewProgress, startReview } from '../../workflows/client.js';
 import type { ReviewProgress } from '../../workflows/types.js';
 import { CliError, parseOptions } from '../io.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 import { withTemporal } from './workflows.js';
 
 const line = (p: ReviewProgress) =>
   `${p.status}: ${p.done + p.skipped + p.failed}/${p.total} (done ${p.done}, skipped ${p.skipped}, failed ${p.failed}, in flight ${p.inFlight})`;
 
-export const reviewRunCommand: Command = {
-  path: ['review', 'run'],
-  usage: '--year Y [--window N] [--no-wait]',
-  summary: "Run the annual review of a cycle year now: each account's review, then its next yearly cycle.",
+export const reviewRunCommand: CommandRunner = {
   async run(args) {
     const { values, positionals } = parseOptions(args, {
       year: { type: 'string' },

@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { resolveRuleSet } from '../../engine/ruleset/validate.js';
-import { FALLBACK_INDUSTRY } from '../../engine/ruleset/schema.js';
-import type { Issue } from '../../engine/ruleset/issues.js';
+import { resolveRuleSet } from '../../engine/ruleset-format/validate.js';
+import { FALLBACK_INDUSTRY } from '../../engine/ruleset-format/schema.js';
+import type { Issue } from '../../engine/ruleset-format/issues.js';
 import { issueLine } from '../locale.js';
 import { BadRequestError, ConflictError, InvalidRuleSetError, NotFoundError } from '../../db/repositories/errors.js';
 import {
@@ -23,7 +23,7 @@ import {
 } from '../../db/repositories/rule-sets.js';
 import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -104,12 +104,9 @@ async function readDocument(file: string): Promise<Record<string, unknown>> {
 
 const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - s.length));
 
-export const rulesListCommand: Command = {
-  path: ['rules', 'list'],
-  usage: '',
-  summary: 'List the industries with stored rule sets: published version, who published it and why, open drafts.',
+export const rulesListCommand: CommandRunner = {
   async run(args) {
-    positionals(args, 0, 'no arguments');
+    parseOptions(args, {}, false);
     return withDatabase(async (db) => {
       const rows = (await listIndustries(db)).map((l) => [
         l.industry,
@@ -133,11 +130,7 @@ export const rulesListCommand: Command = {
   },
 };
 
-export const rulesShowCommand: Command = {
-  path: ['rules', 'show'],
-  usage: '<industry> [--version N | --draft] [--effective]',
-  summary:
-    'Print a stored rule set as JSON: the published one, a version, the draft; --effective merges it onto the published "*".',
+export const rulesShowCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, {
       version: { type: 'string' },
@@ -178,10 +171,7 @@ export const rulesShowCommand: Command = {
   },
 };
 
-export const rulesDiffCommand: Command = {
-  path: ['rules', 'diff'],
-  usage: '<industry> <a> <b> [--json]',
-  summary: 'What changed from version a to version b ("draft" and "published" work too), one JSON path per line.',
+export const rulesDiffCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, { json: { type: 'boolean' } });
     const [industry, a, b] = positionals(pos, 3, '<industry> <a> <b>');
@@ -209,10 +199,7 @@ export const rulesDiffCommand: Command = {
   },
 };
 
-export const rulesPublishCommand: Command = {
-  path: ['rules', 'publish'],
-  usage: '<industry> --file <json> --comment <why> [--by <name>]',
-  summary: "Validate a rule set file and publish it as the industry's next version (all or nothing).",
+export const rulesPublishCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, {
       file: { type: 'string' },
@@ -236,10 +223,7 @@ export const rulesPublishCommand: Command = {
   },
 };
 
-export const rulesRollbackCommand: Command = {
-  path: ['rules', 'rollback'],
-  usage: '<industry> <version> --comment <why> [--by <name>]',
-  summary: "Re-publish an older version of an industry's rule set as its next version.",
+export const rulesRollbackCommand: CommandRunner = {
   async run(args) {
     const { values, positionals: pos } = parseOptions(args, { comment: { type: 'string' }, by: { type: 'string' } });
     const [industry, v] = positionals(pos, 2, '<industry> <version>');
@@ -255,11 +239,3 @@ export const rulesRollbackCommand: Command = {
     });
   },
 };
-
-export const rulesCommands: Command[] = [
-  rulesListCommand,
-  rulesShowCommand,
-  rulesDiffCommand,
-  rulesPublishCommand,
-  rulesRollbackCommand,
-];

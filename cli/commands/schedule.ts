@@ -5,7 +5,7 @@
 import { applyReviewSchedule, reviewScheduleFromRules } from '../../workflows/schedule.js';
 import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 import { withTemporal } from './workflows.js';
 
 function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -16,10 +16,7 @@ function int(name: string, value: string | undefined, min: number, max: number):
   return n;
 }
 
-export const scheduleApplyCommand: Command = {
-  path: ['schedule', 'apply'],
-  usage: '[--month M --day D] [--hour H] [--timezone TZ]',
-  summary: "Create or update the annual review's Temporal Schedule from the rules (default 15 January).",
+export const scheduleApplyCommand: CommandRunner = {
   async run(args) {
     const { values, positionals } = parseOptions(args, {
       month: { type: 'string' },

@@ -1,17 +1,15 @@
 /** `esp rules validate <file|dir>`: every problem of every rule set file; exit 1 if any. */
 import { existsSync } from 'node:fs';
 import { validateRuleFiles } from '../../rules/load.js';
-import { CliError } from '../io.js';
+import { CliError, parseOptions } from '../io.js';
 import { issueLine } from '../locale.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
-export const validateCommand: Command = {
-  path: ['rules', 'validate'],
-  usage: '<file|dir>',
-  summary: 'Check rule set files; prints every error with its file and JSON path.',
+export const validateCommand: CommandRunner = {
   async run(args) {
-    const target = args[0];
-    if (!target || args.length > 1) throw new CliError('expected one rule set file or directory');
+    const { positionals } = parseOptions(args, {});
+    const target = positionals[0];
+    if (!target || positionals.length > 1) throw new CliError('expected one rule set file or directory');
     if (!existsSync(target)) throw new CliError(`${target}: no such file or directory`);
     const results = validateRuleFiles(target);
     let problems = 0;

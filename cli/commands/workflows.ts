@@ -10,7 +10,7 @@ import { accountState, connectClient, startAccountWorkflows, type EspClient } fr
 import type { AccountState } from '../../workflows/types.js';
 import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
-import type { Command } from './index.js';
+import type { CommandRunner } from './index.js';
 
 export async function withTemporal<T>(fn: (c: EspClient) => Promise<T>): Promise<T> {
   let c: EspClient;
@@ -53,11 +53,7 @@ export function formatState(s: AccountState): string {
   return lines.join('\n') + '\n';
 }
 
-const startCommand: Command = {
-  path: ['workflows', 'start'],
-  usage: '[<accountId>...] [--all] [--concurrency N] [--task-activities]',
-  summary:
-    'Start the durable workflow of each account (of every account with --all); running ones are left alone. Stages run as local activities unless --task-activities.',
+export const workflowsStartCommand: CommandRunner = {
   async run(args) {
     const { values, positionals } = parseOptions(args, {
       all: { type: 'boolean', default: false },
@@ -82,10 +78,7 @@ const startCommand: Command = {
   },
 };
 
-const stateCommand: Command = {
-  path: ['workflows', 'state'],
-  usage: '<accountId> [--format text|json]',
-  summary: "Show an account workflow's state: stage, what it waits for, history, tier, class, strategy, health.",
+export const workflowsStateCommand: CommandRunner = {
   async run(args) {
     const { values, positionals } = parseOptions(args, { format: { type: 'string', default: 'text' } });
     if (positionals.length !== 1) throw new CliError('give one account id');
@@ -105,5 +98,3 @@ const stateCommand: Command = {
     return 0;
   },
 };
-
-export const workflowCommands: Command[] = [startCommand, stateCommand];

@@ -7,17 +7,13 @@
 import { count } from 'drizzle-orm';
 import { hashPassword } from '../auth/password.js';
 import type { Db } from '../client.js';
-import {
-  deleteVisitsOf,
-  insertMissingUsers,
-  insertVisitRows,
-  replaceAccounts,
-  upsertOpportunityRows,
-  userIdsByEmail,
-} from '../repositories/import-support.js';
 import { addMembers, upsertTeams } from '../repositories/teams.js';
 import { accounts as accountsTable } from '../schema.js';
 import { DEMO_PASSWORD, generateDemo, type DemoOptions } from './generate.js';
+import { replaceAccounts } from '../repositories/account-profiles.js';
+import { upsertOpportunityRows } from '../repositories/opportunities.js';
+import { userIdsByEmail, insertMissingUsers } from '../repositories/users.js';
+import { deleteVisitsOf, insertVisitRows } from '../repositories/visits.js';
 
 export interface SeedOptions extends DemoOptions {
   /** Called after each batch of accounts is written. */

@@ -6,29 +6,14 @@
  * The profile columns are named and formatted like the accounts import's, and the import ignores
  * the computed ones, so an exported CSV can be edited in a spreadsheet and imported back.
  */
-import { and, asc, gt } from 'drizzle-orm';
+import { and, asc, gt, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { accountWhere, type AccountFilter } from '../repositories/accounts.js';
 import { accounts, type AccountRow } from '../schema.js';
 import { csvLine } from '../import/csv.js';
+import { PROFILE_FIELDS } from '../profile-fields.js';
 
-export const EXPORT_PROFILE_COLUMNS = [
-  'id',
-  'name',
-  'industry',
-  'region',
-  'status',
-  'ownerId',
-  'parentId',
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-  'competitorsNoneKnown',
-  'previousCloseness',
-] as const;
+export const EXPORT_PROFILE_COLUMNS = ['id', ...PROFILE_FIELDS] as const;
 
 /** Computed by the workflows; the accounts import skips these columns. */
 export const EXPORT_COMPUTED_COLUMNS = [
@@ -65,10 +50,9 @@ const selection = Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, accounts[c]])
   [K in ExportColumn]: (typeof accounts)[K];
 };
 
-/** The accounts matching `filter`, in id order, a page at a time. */
-export async function* exportRows(db: Db, filter: AccountFilter = {}, pageSize = PAGE): AsyncGenerator<ExportRow[]> {
+/** The accounts matching `where` (a filter's condition, or a caller's access scope), in id order, a page at a time. */
+async function* exportRows(db: Db, where: SQL | undefined, pageSize = PAGE): AsyncGenerator<ExportRow[]> {
   let after: string | undefined;
-  const where = accountWhere(filter);
   for (;;) {
     const rows = await db
       .select(selection)
@@ -102,7 +86,7 @@ export async function exportAccounts(
   let n = 0;
   if (format === 'csv') await write(csvLine(EXPORT_COLUMNS));
   else await write('[');
-  for await (const page of exportRows(db, filter)) {
+  for await (const page of exportRows(db, accountWhere(filter))) {
     let out = '';
     for (const row of page) {
       if (format === 'csv') out += csvLine(EXPORT_COLUMNS.map((c) => cellText(row[c])));
@@ -113,4 +97,14 @@ export async function exportAccounts(
   }
   if (format === 'json') await write(n === 0 ? ']\n' : '\n]\n');
   return n;
+}
+
+/**
+ * The accounts matching `where` as CSV in the columns and format of `esp export accounts` (so the
+ * file imports back), a page at a time: the studio's download of what a user may see.
+ */
+export async function* exportCsvWhere(db: Db, where: SQL | undefined, pageSize = 2000): AsyncGenerator<string> {
+  yield csvLine(EXPORT_COLUMNS);
+  for await (const page of exportRows(db, where, pageSize))
+    yield page.map((row) => csvLine(EXPORT_COLUMNS.map((c) => cellText(row[c])))).join('');
 }

@@ -19,8 +19,8 @@ const FAIL = Symbol('fail');
 type Read<T> = T | undefined | typeof FAIL;
 
 function text(raw: string | undefined): Read<string> {
-  const v = (raw ?? '').trim();
-  return v === '' ? undefined : v;
+  const c = cell.text(raw ?? '');
+  return c.ok && c.value !== null ? c.value : undefined;
 }
 
 function count(raw: string | undefined): Read<number> {

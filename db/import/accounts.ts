@@ -22,13 +22,6 @@ import {
 } from '../../engine/model.js';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
-import {
-  replaceAccounts,
-  replaceCompetitors,
-  upsertAccountProfiles,
-  withBulkLoad,
-  worthBulkLoading,
-} from '../repositories/import-support.js';
 import { listIndustries } from '../repositories/rule-sets.js';
 import { EXPORT_COMPUTED_COLUMNS } from '../export/accounts.js';
 import { accounts, competitors, contacts, influenceLinks } from '../schema.js';
@@ -36,37 +29,15 @@ import { fastAccountRow, type FastRow } from './account-fast.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, parseCompetitorsCell, resolveHeader, type Cell, type ColumnSpec, type Table } from './cells.js';
 import { CsvParser, syntaxProblem, type CsvError, type CsvOptions, type CsvRow } from './csv.js';
-import { formatJsonPath, parseJson, withJsonLines } from './json.js';
-import {
-  ImportError,
-  msg,
-  problem,
-  Problems,
-  type ImportCode,
-  type ImportMessage,
-  type ImportProblem,
-  type ProblemLocation,
-} from './problems.js';
+import { readAccountArray, type ParsedRecords, type RecordIssue } from './account-array.js';
+import { formatJsonPath } from './json.js';
+import { ImportError, msg, problem, Problems, type ImportCode, type ImportMessage, type ProblemLocation } from './problems.js';
 import { check, type PathIssue } from './validate.js';
+import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
+import { upsertAccountProfiles, replaceAccounts } from '../repositories/account-profiles.js';
+import { replaceCompetitors } from '../repositories/competitors.js';
+import { worthBulkLoading, withBulkLoad } from './bulk-load.js';
 
-/** The account's own fields (its nested lists are imported as wholes). */
-export const ACCOUNT_FIELDS = [
-  'name',
-  'industry',
-  'region',
-  'status',
-  'ownerId',
-  'parentId',
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-  'competitorsNoneKnown',
-  'previousCloseness',
-] as const;
-export type AccountField = (typeof ACCOUNT_FIELDS)[number];
 export const ACCOUNT_LISTS = ['contacts', 'competitors', 'influenceLinks'] as const;
 export type AccountList = (typeof ACCOUNT_LISTS)[number];
 
@@ -76,24 +47,13 @@ export type AccountList = (typeof ACCOUNT_LISTS)[number];
  */
 export interface AccountRecord {
   account: Account;
-  fields: ReadonlySet<AccountField>;
+  fields: ReadonlySet<ProfileField>;
   lists: ReadonlySet<AccountList>;
   /** The CSV line where the account is (undefined for JSON). */
   line: number | undefined;
 }
 
-/** A problem found after parsing (e.g. against the database), at a path inside one record. */
-export interface RecordIssue<R> extends ImportMessage {
-  record: R;
-  path: (string | number)[];
-}
-
-export interface ParsedAccounts {
-  records: AccountRecord[];
-  problems: Problems;
-  /** Puts file, line and column on problems found later, the way the parser would have. */
-  locate(issues: readonly RecordIssue<AccountRecord>[]): ImportProblem[];
-}
+export type ParsedAccounts = ParsedRecords<AccountRecord>;
 
 export const ACCOUNT_CSV_COLUMNS: readonly (ColumnSpec & { type: string; example: string; description: string })[] = [
   {
@@ -268,7 +228,7 @@ function accountsCsvReader(options: ParseOptions) {
   const firstLine = new Map<string, number>();
   let table: Table | undefined;
   let headerSeen = false;
-  let fields: ReadonlySet<AccountField> = new Set();
+  let fields: ReadonlySet<ProfileField> = new Set();
   let lists: ReadonlySet<AccountList> = new Set();
   let columns: { name: string; index: number; read: Reader }[] = [];
   let fastRow: FastRow | undefined;
@@ -283,7 +243,7 @@ function accountsCsvReader(options: ParseOptions) {
     if (!table) return;
     const t = table;
     const present = ACCOUNT_CSV_COLUMNS.map((c) => c.name).filter((n) => t.index.has(n));
-    fields = new Set(present.filter((n): n is AccountField => (ACCOUNT_FIELDS as readonly string[]).includes(n)));
+    fields = new Set(present.filter((n): n is ProfileField => (PROFILE_FIELDS as readonly string[]).includes(n)));
     lists = new Set<AccountList>(t.index.has('competitors') ? ['competitors'] : []);
     // Hoisted out of the row loop: 100,000 rows must not mean 100,000 closures and readers looked up by name.
     columns = present.map((name) => ({ name, index: t.index.get(name)!, read: READERS[name]! }));
@@ -397,7 +357,7 @@ function competitorMessage(issue: PathIssue, input: Record<string, unknown>): Im
 
 // ---- JSON -------------------------------------------------------------------------------------------
 
-const ALL_FIELDS: ReadonlySet<AccountField> = new Set(ACCOUNT_FIELDS);
+const ALL_FIELDS: ReadonlySet<ProfileField> = new Set(PROFILE_FIELDS);
 const ALL_LISTS: ReadonlySet<AccountList> = new Set(ACCOUNT_LISTS);
 
 const KNOWN_KEYS = {
@@ -430,51 +390,20 @@ function unknownKeyIssues(input: Record<string, unknown>): PathIssue[] {
  * property means unknown (or an empty list), not "keep the stored value".
  */
 export function parseAccountsJson(text: string, options: ParseOptions = {}): ParsedAccounts {
-  const { file } = options;
-  const problems = new Problems(options.problemLimit);
-  const records: AccountRecord[] = [];
-  const paths = new Map<AccountRecord, (string | number)[]>();
-  const locate = (issues: readonly RecordIssue<AccountRecord>[]) =>
-    withJsonLines(
-      text,
-      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], code: i.code, params: i.params })),
-      file,
-    );
-  const parsed = parseJson(text, file);
-  if (!parsed.ok) {
-    problems.add(parsed.problem);
-    return { records, problems, locate };
-  }
-  const value = parsed.value;
-  const items = Array.isArray(value)
-    ? value
-    : value && typeof value === 'object' && Array.isArray((value as { accounts?: unknown }).accounts)
-      ? (value as { accounts: unknown[] }).accounts
-      : undefined;
-  if (!items) {
-    problems.report({ file, line: 1, column: '$' }, msg('accounts.expectedArray'));
-    return { records, problems, locate };
-  }
-  const prefix: (string | number)[] = Array.isArray(value) ? [] : ['accounts'];
-  const pending: PathIssue[] = [];
-  const firstIndex = new Map<string, number>();
-  items.forEach((item, i) => {
-    const base = [...prefix, i];
+  const firstAt = new Map<string, (string | number)[]>();
+  return readAccountArray<AccountRecord>(text, options, msg('accounts.expectedArray'), (item, base, out) => {
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
-      pending.push({ path: base, ...msg('accounts.notObject') });
+      out.issue({ path: base, ...msg('accounts.notObject') });
       return;
     }
     const input = item as Record<string, unknown>;
     const issues = unknownKeyIssues(input);
     const rawId = typeof input['id'] === 'string' ? input['id'].trim() : undefined;
     if (rawId) {
-      const first = firstIndex.get(rawId);
+      const first = firstAt.get(rawId);
       if (first !== undefined)
-        issues.push({
-          path: ['id'],
-          ...msg('accounts.duplicateIdAt', { id: cell.clip(rawId), first: formatJsonPath([...prefix, first]) }),
-        });
-      else firstIndex.set(rawId, i);
+        issues.push({ path: ['id'], ...msg('accounts.duplicateIdAt', { id: cell.clip(rawId), first: formatJsonPath(first) }) });
+      else firstAt.set(rawId, base);
     }
     const result = check(accountSchema, input);
     if (!result.ok) issues.push(...result.issues);
@@ -482,26 +411,12 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
     if (result.ok && result.value.parentId != null && result.value.parentId === result.value.id)
       issues.push({ path: ['parentId'], ...msg('accounts.ownParent') });
     if (issues.length > 0) {
-      for (const issue of issues) pending.push({ path: [...base, ...issue.path], code: issue.code, params: issue.params });
+      for (const issue of issues) out.issue({ path: [...base, ...issue.path], code: issue.code, params: issue.params });
       return;
     }
     if (!result.ok) return;
-    const record: AccountRecord = {
-      account: result.value,
-      fields: ALL_FIELDS,
-      lists: ALL_LISTS,
-      line: undefined,
-    };
-    paths.set(record, base);
-    records.push(record);
+    out.record({ account: result.value, fields: ALL_FIELDS, lists: ALL_LISTS, line: undefined }, base);
   });
-  if (pending.length > 0) {
-    // Locating lines costs a second scan of the text: only the reported problems pay for it.
-    const shownIssues = pending.slice(0, problems.limit);
-    for (const p of withJsonLines(text, shownIssues, file)) problems.add(p);
-    problems.count += pending.length - shownIssues.length;
-  }
-  return { records, problems, locate };
 }
 
 /** CSV or JSON by the file's extension (`.json` → JSON, anything else → CSV). */

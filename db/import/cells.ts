@@ -5,6 +5,7 @@
  */
 import type { Competitor } from '../../engine/model.js';
 import type { CsvRow } from './csv.js';
+import { restoreFormula } from './formula-cells.js';
 import { msg, rawText, type ImportMessage, type ProblemLocation, type Problems } from './problems.js';
 
 /** A cell's value, or why it cannot be read (an import problem code with its parameters). */
@@ -19,9 +20,10 @@ const INTEGER = /^[+-]?\d+$/;
 /** The database stores whole numbers as 32-bit integers. */
 export const INT32_MAX = 2_147_483_647;
 
+/** A text cell; a formula our exports neutralised (`'=…`) reads back as the original text. */
 export function text(raw: string): Cell<string | null> {
   const v = raw.trim();
-  return ok(v === '' ? null : v);
+  return ok(v === '' ? null : restoreFormula(v));
 }
 
 export function number(raw: string): Cell<number | null> {

@@ -9,14 +9,15 @@ import { z } from 'zod';
 import { contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { getAccounts } from '../repositories/accounts.js';
-import { replaceInfluenceLinksFrom, upsertContactRows } from '../repositories/import-support.js';
-import { isJsonFile, referenceIssues, type RecordIssue } from './accounts.js';
+import { readAccountArray, type ParsedRecords, type RecordIssue } from './account-array.js';
+import { isJsonFile, referenceIssues } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
 import { parseCsv, syntaxProblem, type CsvOptions, type CsvRow } from './csv.js';
-import { formatJsonPath, parseJson, withJsonLines } from './json.js';
-import { ImportError, msg, problem, Problems, type ImportMessage, type ImportProblem, type ProblemLocation } from './problems.js';
+import { formatJsonPath } from './json.js';
+import { ImportError, msg, problem, Problems, type ImportMessage, type ProblemLocation } from './problems.js';
 import { check, type PathIssue } from './validate.js';
+import { upsertContactRows, replaceInfluenceLinksFrom } from '../repositories/contacts.js';
 
 export const CONTACT_FIELDS = [
   'name',
@@ -48,11 +49,7 @@ export interface ContactRecord {
   line: number | undefined;
 }
 
-export interface ParsedContacts {
-  records: ContactRecord[];
-  problems: Problems;
-  locate(issues: readonly RecordIssue<ContactRecord>[]): ImportProblem[];
-}
+export type ParsedContacts = ParsedRecords<ContactRecord>;
 
 export const STANCE_PREFIX = 'stance';
 
@@ -305,40 +302,11 @@ const KNOWN_CONTACT_KEYS = new Set(Object.keys(contactSchema.shape));
  * influence links replace the stored links of the contacts they start from.
  */
 export function parseContactsJson(text: string, options: ParseOptions = {}): ParsedContacts {
-  const { file } = options;
-  const problems = new Problems(options.problemLimit);
-  const records: ContactRecord[] = [];
-  const paths = new Map<ContactRecord, (string | number)[]>();
-  const locate = (issues: readonly RecordIssue<ContactRecord>[]) =>
-    withJsonLines(
-      text,
-      issues.map((i) => ({ path: [...(paths.get(i.record) ?? []), ...i.path], code: i.code, params: i.params })),
-      file,
-    );
-  const parsed = parseJson(text, file);
-  if (!parsed.ok) {
-    problems.add(parsed.problem);
-    return { records, problems, locate };
-  }
-  const value = parsed.value;
-  const items = Array.isArray(value)
-    ? value
-    : value && typeof value === 'object' && Array.isArray((value as { accounts?: unknown }).accounts)
-      ? (value as { accounts: unknown[] }).accounts
-      : undefined;
-  if (!items) {
-    problems.report({ file, line: 1, column: '$' }, msg('contacts.expectedArray'));
-    return { records, problems, locate };
-  }
-  const prefix: (string | number)[] = Array.isArray(value) ? [] : ['accounts'];
-  const pending: PathIssue[] = [];
   const firstAt = new Map<string, (string | number)[]>();
-
-  items.forEach((item, i) => {
-    const base = [...prefix, i];
+  return readAccountArray<ContactRecord>(text, options, msg('contacts.expectedArray'), (item, base, out) => {
     const entry = check(contactsFileEntrySchema, item);
     if (!entry.ok) {
-      for (const issue of entry.issues) pending.push({ ...issue, path: [...base, ...issue.path] });
+      for (const issue of entry.issues) out.issue({ ...issue, path: [...base, ...issue.path] });
       return;
     }
     const accountId = entry.value.id;
@@ -347,16 +315,16 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       const at = [...base, 'contacts', k];
       if (raw && typeof raw === 'object' && !Array.isArray(raw))
         for (const key of Object.keys(raw))
-          if (!KNOWN_CONTACT_KEYS.has(key)) pending.push({ path: [...at, key], ...msg('value.unknownField', { key }) });
+          if (!KNOWN_CONTACT_KEYS.has(key)) out.issue({ path: [...at, key], ...msg('value.unknownField', { key }) });
       const c = check(contactSchema, raw);
       if (!c.ok) {
-        for (const issue of c.issues) pending.push({ ...issue, path: [...at, ...issue.path] });
+        for (const issue of c.issues) out.issue({ ...issue, path: [...at, ...issue.path] });
         return;
       }
       const key = `${accountId}\u0000${c.value.id}`;
       const first = firstAt.get(key);
       if (first) {
-        pending.push({
+        out.issue({
           path: [...at, 'id'],
           ...msg('contacts.duplicateAt', {
             id: cell.clip(c.value.id),
@@ -368,9 +336,9 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       }
       firstAt.set(key, at);
       if (c.value.reportsTo != null && c.value.reportsTo === c.value.id)
-        pending.push({ path: [...at, 'reportsTo'], ...msg('ref.contact.reportsToSelf') });
+        out.issue({ path: [...at, 'reportsTo'], ...msg('ref.contact.reportsToSelf') });
       if (c.value.interactions90d > cell.INT32_MAX)
-        pending.push({ path: [...at, 'interactions90d'], ...msg('value.atMostBare', { max: cell.INT32_MAX }) });
+        out.issue({ path: [...at, 'interactions90d'], ...msg('value.atMostBare', { max: cell.INT32_MAX }) });
       const record: ContactRecord = {
         accountId,
         contact: c.value,
@@ -380,7 +348,7 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
         influences: undefined,
         line: undefined,
       };
-      paths.set(record, at);
+      out.record(record, at);
       contactRecords.push(record);
     });
     if (entry.value.influenceLinks) {
@@ -391,12 +359,12 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
         const at = [...base, 'influenceLinks', k];
         const l = check(influenceLinkSchema, raw);
         if (!l.ok) {
-          for (const issue of l.issues) pending.push({ ...issue, path: [...at, ...issue.path] });
+          for (const issue of l.issues) out.issue({ ...issue, path: [...at, ...issue.path] });
           return;
         }
         const key = `${l.value.from}\u0000${l.value.to}`;
         if (seen.has(key)) {
-          pending.push({ path: at, ...msg('contacts.duplicateLink', { from: l.value.from, to: l.value.to }) });
+          out.issue({ path: at, ...msg('contacts.duplicateLink', { from: l.value.from, to: l.value.to }) });
           return;
         }
         seen.add(key);
@@ -408,7 +376,7 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       // Links from contacts the file does not list are checked against the stored contacts later.
       for (const [from, links] of byFrom) {
         if (contactRecords.some((r) => r.contact.id === from)) continue;
-        pending.push({
+        out.issue({
           path: [
             ...base,
             'influenceLinks',
@@ -420,14 +388,7 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
         });
       }
     }
-    records.push(...contactRecords);
   });
-  if (pending.length > 0) {
-    const shown = pending.slice(0, problems.limit);
-    for (const p of withJsonLines(text, shown, file)) problems.add(p);
-    problems.count += pending.length - shown.length;
-  }
-  return { records, problems, locate };
 }
 
 export async function readContactsFile(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<ParsedContacts> {
@@ -446,29 +407,6 @@ export interface ContactImportResult {
   /** Contacts whose outgoing influence links were replaced, and how many links they now have. */
   influenceLists: number;
   influenceLinks: number;
-}
-
-/** Reporting lines that loop back (A reports to B reports to A): an org chart is a tree. */
-function cycleIssues(contacts: readonly Contact[]): { index: number; reason: ImportMessage }[] {
-  const byId = new Map(contacts.map((c, i) => [c.id, { c, i }]));
-  const reported = new Set<string>();
-  const out: { index: number; reason: ImportMessage }[] = [];
-  for (const start of contacts) {
-    const seen: string[] = [];
-    let at: Contact | undefined = start;
-    while (at && at.reportsTo != null && !seen.includes(at.id)) {
-      seen.push(at.id);
-      at = byId.get(at.reportsTo)?.c;
-    }
-    if (at && seen.includes(at.id) && at.id === start.id && !reported.has(start.id)) {
-      for (const id of seen) reported.add(id);
-      out.push({
-        index: byId.get(start.id)!.i,
-        reason: msg('contacts.reportingLoop', { chain: [...seen, start.id].join(' → ') }),
-      });
-    }
-  }
-  return out;
 }
 
 /**
@@ -535,11 +473,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       ];
       const next: Account = { ...account, contacts: [...merged.values()], influenceLinks: links };
       const anyRecord = records[0]!;
-      const found = [
-        ...referenceIssues(next),
-        ...cycleIssues(next.contacts).map((c) => ({ path: ['contacts', c.index, 'reportsTo'], ...c.reason })),
-      ];
-      for (const issue of found) {
+      for (const issue of referenceIssues(next)) {
         const [list, index, ...rest] = issue.path;
         const reason: ImportMessage = { code: issue.code, params: issue.params };
         if (list === 'contacts' && typeof index === 'number') {

@@ -7,14 +7,6 @@
 import { accountSchema, type Account, type AccountStatus } from '../../engine/model.js';
 import { NO_PASSWORD } from '../auth/password.js';
 import type { Db } from '../client.js';
-import {
-  insertMissingUsers,
-  storedProfileFields,
-  upsertAccountProfiles,
-  upsertOpportunityRows,
-  userIdsByEmail,
-  type ProfileField,
-} from '../repositories/import-support.js';
 import { addMembers, upsertTeams } from '../repositories/teams.js';
 import type { OpportunityStatus } from '../schema.js';
 import * as cell from './cells.js';
@@ -31,6 +23,11 @@ import {
 } from './crm-mapping.js';
 import { ImportError, msg, Problems, type ImportMessage, type ImportProblem } from './problems.js';
 import { check } from './validate.js';
+import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
+import { storedProfileFields, upsertAccountProfiles } from '../repositories/account-profiles.js';
+import { upsertOpportunityRows } from '../repositories/opportunities.js';
+import { userIdsByEmail, insertMissingUsers } from '../repositories/users.js';
+import { isCalendarDate } from '../../engine/calendar-date.js';
 
 export interface CrmFiles {
   accounts: string;
@@ -44,6 +41,8 @@ export interface CrmRows {
   teams: CsvRow[];
 }
 
+// The CRM knows nothing of these: an update must not reset what the studio recorded.
+const NOT_FROM_CRM: readonly ProfileField[] = ['competitorsNoneKnown', 'previousCloseness'];
 /** Fields that the source did not supply and a default or an expression filled. */
 export type DefaultedField =
   'potential' | 'demonstration' | 'winnability' | 'industry' | 'region' | 'employees' | 'companyRevenue' | 'parentId' | 'name';
@@ -105,17 +104,6 @@ export interface CrmPlan {
   problems: Problems;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** `YYYY-MM-DD` that is a real calendar date. */
-export function isDate(s: string): boolean {
-  const m = DATE.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-}
-
-/** The same calendar day `years` earlier (29 February becomes 28 February). */
 export function yearsBefore(date: string, years: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const year = y - years;
@@ -209,7 +197,7 @@ export function planCrmImport(
     skipped: { withoutAccount: 0, unknownAccount: 0, unknownAccountIds: [] },
     problems,
   };
-  if (!isDate(asOf)) {
+  if (!isCalendarDate(asOf)) {
     problems.report({ column: '--as-of' }, msg('cell.notDate', { value: asOf }));
     return plan;
   }
@@ -333,8 +321,8 @@ export function planCrmImport(
       if (id === '') bad(o.id, msg('value.required'));
       if (stage === '') bad(o.stage, msg('value.required'));
       if (agent === '') bad(o.agent, msg('value.required'));
-      if (engage !== '' && !isDate(engage)) bad(o.engageDate!, msg('cell.notDate', { value: cell.clip(engage) }));
-      if (close !== '' && !isDate(close)) bad(o.closeDate, msg('cell.notDate', { value: cell.clip(close) }));
+      if (engage !== '' && !isCalendarDate(engage)) bad(o.engageDate!, msg('cell.notDate', { value: cell.clip(engage) }));
+      if (close !== '' && !isCalendarDate(close)) bad(o.closeDate, msg('cell.notDate', { value: cell.clip(close) }));
       if (!value.ok) bad(o.value, value.reason);
       else if (value.value !== null && value.value < 0) bad(o.value, msg('value.atLeast', { min: 0, got: value.value }));
       const status: OpportunityStatus = won.has(stage.toLowerCase()) ? 'won' : lost.has(stage.toLowerCase()) ? 'lost' : 'open';
@@ -672,22 +660,9 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
       return s !== undefined && typeof s !== 'string' && !('column' in s);
     }) as ProfileField[];
     const unmapped = MAPPABLE_FIELDS.filter((f) => mapping.accounts[f] === undefined && f !== 'region');
-    const update = (
-      [
-        'name',
-        'industry',
-        'region',
-        'status',
-        'ownerId',
-        'parentId',
-        'employees',
-        'companyRevenue',
-        'revenueWithUs',
-        'potential',
-        'demonstration',
-        'winnability',
-      ] as const
-    ).filter((f) => !fillOnly.includes(f) && !(unmapped as readonly string[]).includes(f));
+    const update = PROFILE_FIELDS.filter(
+      (f) => !NOT_FROM_CRM.includes(f) && !fillOnly.includes(f) && !(unmapped as readonly string[]).includes(f),
+    );
     const stored = await storedProfileFields(
       tx,
       accounts.map((a) => a.id),

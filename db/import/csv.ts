@@ -14,6 +14,8 @@
  * column. Reported errors do not stop the parse, so one pass reports every problem.
  */
 import { createReadStream } from 'node:fs';
+import { MAX_TEXT_LENGTH } from '../../engine/model.js';
+import { neutraliseFormula } from './formula-cells.js';
 import { msg, renderMessage, type ImportMessage, type ImportProblem } from './problems.js';
 
 export interface CsvRow {
@@ -52,7 +54,8 @@ export interface CsvOptions {
   maxErrors?: number;
 }
 
-export const DEFAULT_MAX_FIELD_LENGTH = 64 * 1024;
+/** One text limit on every path: a CSV field holds no more than any field of the model. */
+export const DEFAULT_MAX_FIELD_LENGTH = MAX_TEXT_LENGTH;
 
 const QUOTE = 0x22;
 const CR = 0x0d;
@@ -343,8 +346,12 @@ export async function readCsvFile(file: string, options: CsvOptions = {}): Promi
   return { rows, ...result };
 }
 
-/** Quotes a value for CSV output when it needs it (the writer half, used by the export). */
-export function csvField(value: string): string {
+/**
+ * A value for CSV output (the writer half, used by the exports): formula-like text neutralised
+ * for spreadsheets (formula-cells.ts), then quoted when it needs it.
+ */
+export function csvField(raw: string): string {
+  const value = neutraliseFormula(raw);
   return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

@@ -6,11 +6,11 @@
  *
  * The "why" is a stable `code` with `params`, like the engine's rule-set issues, so the CLI (and the
  * studio) can say it in the user's language. The words live in one place, the message catalogues
- * (`import.<code>` in studio/src/lib/i18n/en.json and zh-CN.json, read through the dependency-free
+ * (`import.<code>` in i18n/en.json and zh-CN.json, read through the dependency-free
  * catalog.ts): the English `message` every problem carries is rendered from them, so scripts and
  * tests that read `message` keep working.
  */
-import { translateImport, translatePlural, type Locale, type MessageKey } from '../../studio/src/lib/i18n/catalog.js';
+import { translateImport, translatePlural, type Locale, type MessageKey } from '../../i18n/catalog.js';
 
 /** The import problem codes: every `import.<code>` key of the English catalogue. */
 export type ImportCode = { [K in MessageKey]: K extends `import.${infer Code}` ? Code : never }[MessageKey];

@@ -17,6 +17,7 @@ import type {
 } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accounts, competitors, contacts, influenceLinks, type AccountRow } from '../schema.js';
+import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
 
 /** Rows per multi-row INSERT: well under PostgreSQL's 65,535 bind parameters for every table. */
 export const BATCH_SIZE = 1000;
@@ -33,41 +34,13 @@ function excludedSet<T extends PgTable>(table: T, keys: readonly (keyof T['_']['
   return Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded."${columns[k]!.name}"`)]));
 }
 
-const PROFILE_KEYS = [
-  'name',
-  'industry',
-  'region',
-  'status',
-  'ownerId',
-  'parentId',
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-  'competitorsNoneKnown',
-  'previousCloseness',
-] as const;
+type ProfileValues = Pick<typeof accounts.$inferInsert, 'id' | ProfileField>;
 
-function profileValues(a: Account) {
-  return {
-    id: a.id,
-    name: a.name,
-    industry: a.industry ?? null,
-    region: a.region ?? null,
-    status: a.status ?? null,
-    ownerId: a.ownerId ?? null,
-    parentId: a.parentId ?? null,
-    employees: a.employees ?? null,
-    companyRevenue: a.companyRevenue ?? null,
-    revenueWithUs: a.revenueWithUs ?? null,
-    potential: a.potential ?? null,
-    demonstration: a.demonstration ?? null,
-    winnability: a.winnability ?? null,
-    competitorsNoneKnown: a.competitorsNoneKnown ?? false,
-    previousCloseness: a.previousCloseness ?? null,
-  };
+/** The account's row values: every profile field, a missing one written as the column's default (or null). */
+function profileValues(a: Account): ProfileValues {
+  const values: Record<string, unknown> = { id: a.id };
+  for (const f of PROFILE_FIELDS) values[f] = a[f] ?? accounts[f].default ?? null;
+  return values as ProfileValues;
 }
 
 export interface UpsertOptions {
@@ -94,7 +67,7 @@ export async function upsertAccounts(db: Db, items: readonly Account[], opts: Up
         .values(batch.map(profileValues))
         .onConflictDoUpdate({
           target: accounts.id,
-          set: { ...excludedSet(accounts, PROFILE_KEYS), updatedAt: sql`now()` },
+          set: { ...excludedSet(accounts, PROFILE_FIELDS), updatedAt: sql`now()` },
         });
       if (!replaceChildren) continue;
       const ids = batch.map((a) => a.id);
@@ -499,7 +472,12 @@ export function accountWhere(f: AccountFilter): SQL | undefined {
   return present.length ? and(...present) : undefined;
 }
 
-function orderBy(sort: AccountSort, direction: 'asc' | 'desc'): SQL[] {
+/**
+ * The order of an account list: unscored accounts last either way, and `id` keeps pages stable
+ * when values tie. Spelled like the (score desc nulls last, id) indexes so the planner can walk
+ * them instead of sorting.
+ */
+export function accountOrder(sort: AccountSort, direction: 'asc' | 'desc'): SQL[] {
   const column = {
     score: accounts.score,
     name: accounts.name,
@@ -510,7 +488,6 @@ function orderBy(sort: AccountSort, direction: 'asc' | 'desc'): SQL[] {
     tier: accounts.tier,
     id: accounts.id,
   }[sort];
-  // Unscored accounts last either way; `id` makes pages stable when values tie.
   const primary = direction === 'desc' ? sql`${column} desc nulls last` : sql`${column} asc nulls last`;
   return sort === 'id' ? [primary] : [primary, asc(accounts.id)];
 }
@@ -530,7 +507,7 @@ export async function listAccounts(db: Db, filter: AccountFilter = {}, opts: Lis
       .select(listColumns)
       .from(accounts)
       .where(where)
-      .orderBy(...orderBy(sort, direction))
+      .orderBy(...accountOrder(sort, direction))
       .limit(pageSize)
       .offset((page - 1) * pageSize),
     db.select({ n: count() }).from(accounts).where(where),

@@ -1,11 +1,11 @@
 /** Errors the repositories throw for the studio and the CLI to map to a status or exit code. */
-import type { Issue } from '../../engine/ruleset/issues.js';
+import type { Issue } from '../../engine/ruleset-format/issues.js';
 
 /** Someone else changed the thing first (optimistic concurrency); the message says who and when. */
 export class ConflictError extends Error {
   constructor(
     message: string,
-    readonly details: { by?: string | null; at?: Date | null; revision?: number } = {},
+    readonly details: { by?: string | null; at?: Date | null; revision?: number; version?: number | null } = {},
   ) {
     super(message);
     this.name = 'ConflictError';

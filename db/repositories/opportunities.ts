@@ -8,6 +8,7 @@ import type { Track } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { handoffOutbox, opportunities, type OpportunityRow, type OpportunityStatus, type OutboxRow } from '../schema.js';
 import { NotFoundError } from './errors.js';
+import { insertRows } from './batched-writes.js';
 
 export type OpportunityInput = Omit<typeof opportunities.$inferInsert, 'createdAt' | 'handedOffAt'>;
 
@@ -169,4 +170,90 @@ export async function markHandoffFailed(db: Db, outboxId: number, error: string)
     .update(handoffOutbox)
     .set({ attempts: sql`${handoffOutbox.attempts} + 1`, lastError: error.slice(0, 2000) })
     .where(eq(handoffOutbox.id, outboxId));
+}
+
+/** Opportunities by id, without a hand-off (historical or demo data). */
+export async function upsertOpportunityRows(
+  db: Db,
+  rows: readonly {
+    id: string;
+    accountId: string;
+    title: string;
+    estimatedValue: number | null;
+    track: string | null;
+    status: string;
+    stage: string | null;
+    closeDate: string | null;
+    source: string | null;
+    owner: string | null;
+  }[],
+): Promise<number> {
+  const columns = [
+    ['id', 'text'],
+    ['accountId', 'text'],
+    ['title', 'text'],
+    ['estimatedValue', 'double precision'],
+    ['track', 'text'],
+    ['status', 'text'],
+    ['stage', 'text'],
+    ['closeDate', 'date'],
+    ['source', 'text'],
+    ['owner', 'text'],
+  ] as const;
+  const update = columns
+    .filter(([k]) => k !== 'id')
+    .map(([k]) => `"${opportunities[k].name}" = excluded."${opportunities[k].name}"`)
+    .join(', ');
+  await insertRows(db, opportunities, columns, rows, `on conflict ("id") do update set ${update}`);
+  return rows.length;
+}
+
+/**
+ * Creates the opportunity and its hand-off unless an opportunity with `input.id` exists; then the
+ * existing one and its outbox row are returned. The caller derives the id from the activity's
+ * identity, so a re-run activity finds its own earlier write.
+ */
+export async function createOpportunityOnce(
+  db: Db,
+  input: OpportunityInput & { id: string },
+): Promise<{ opportunity: OpportunityRow; outbox: OutboxRow; created: boolean }> {
+  const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, input.id));
+  if (existing) {
+    const [outbox] = await db
+      .select()
+      .from(handoffOutbox)
+      .where(eq(handoffOutbox.opportunityId, existing.id))
+      .orderBy(asc(handoffOutbox.id))
+      .limit(1);
+    if (outbox) return { opportunity: existing, outbox, created: false };
+  }
+  try {
+    return { ...(await createOpportunity(db, input)), created: true };
+  } catch (error) {
+    // Two attempts raced (the first one's worker looked dead but was not): the loser reads the winner's rows.
+    const [again] = await db.select().from(opportunities).where(eq(opportunities.id, input.id));
+    const [outbox] = again
+      ? await db
+          .select()
+          .from(handoffOutbox)
+          .where(eq(handoffOutbox.opportunityId, again.id))
+          .orderBy(asc(handoffOutbox.id))
+          .limit(1)
+      : [];
+    if (again && outbox) return { opportunity: again, outbox, created: false };
+    throw error;
+  }
+}
+
+export async function getOutboxRow(db: Db, id: number): Promise<OutboxRow | undefined> {
+  const [row] = await db.select().from(handoffOutbox).where(eq(handoffOutbox.id, id));
+  return row;
+}
+
+export async function getOpportunitiesByIds(db: Db, ids: readonly string[]): Promise<OpportunityRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(opportunities)
+    .where(inArray(opportunities.id, [...ids]));
 }

@@ -3,11 +3,11 @@
  * waits as `pending-approval`; approving it supersedes the plan in force and materialises its
  * actions for execution tracking. Only one plan is in force (approved) per account and year.
  */
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Strategy } from '../../engine/model.js';
 import type { EditablePlan, StrategyOverride } from '../../engine/stages/plan-edit.js';
 import type { Db } from '../client.js';
-import { accounts, planActions, plans, type PlanRow } from '../schema.js';
+import { accounts, planActions, plans, users, type PlanRow } from '../schema.js';
 import { ConflictError, NotFoundError } from './errors.js';
 
 export interface PlanActionInput {
@@ -251,4 +251,49 @@ export async function listApprovalQueue(db: Db, opts: { where?: SQL | undefined;
     .where(and(eq(plans.status, 'pending-approval'), opts.where))
     .orderBy(asc(plans.createdAt), asc(plans.id))
     .limit(opts.limit ?? 500);
+}
+
+export interface PendingPlanRow {
+  planId: number;
+  accountId: string;
+  accountName: string;
+  tier: string | null;
+  strategy: string;
+  version: number;
+  cycleYear: number;
+  createdAt: Date;
+  ownerId: string | null;
+  ownerName: string | null;
+}
+
+/** Plans pending approval on the accounts matching `where`, oldest first, and how many there are. */
+export async function pendingPlansWhere(
+  db: Db,
+  where: SQL | undefined,
+  limit = 10,
+): Promise<{ rows: PendingPlanRow[]; total: number }> {
+  const pending = and(eq(plans.status, 'pending-approval'), where);
+  const [rows, [totalRow]] = await Promise.all([
+    db
+      .select({
+        planId: plans.id,
+        accountId: plans.accountId,
+        accountName: accounts.name,
+        tier: accounts.tier,
+        strategy: plans.strategy,
+        version: plans.version,
+        cycleYear: plans.cycleYear,
+        createdAt: plans.createdAt,
+        ownerId: accounts.ownerId,
+        ownerName: users.name,
+      })
+      .from(plans)
+      .innerJoin(accounts, eq(accounts.id, plans.accountId))
+      .leftJoin(users, eq(users.id, accounts.ownerId))
+      .where(pending)
+      .orderBy(asc(plans.createdAt), asc(plans.id))
+      .limit(limit),
+    db.select({ n: count() }).from(plans).innerJoin(accounts, eq(accounts.id, plans.accountId)).where(pending),
+  ]);
+  return { rows, total: totalRow?.n ?? 0 };
 }

@@ -9,19 +9,17 @@
  * change to `*` therefore changes every industry's effective set: validation of a `*` draft checks
  * every published override against it, and publishing reports the industries affected.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import { and, asc, desc, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
-import { diffRuleSets, type RuleSetChange } from '../../engine/ruleset/diff.js';
-import { issue, type Issue } from '../../engine/ruleset/issues.js';
-import { FALLBACK_INDUSTRY } from '../../engine/ruleset/schema.js';
-import { resolveRuleSet, type ValidRuleSet } from '../../engine/ruleset/validate.js';
+import { compileRuleSet, type EspRules } from '../../engine/index.js';
+import { diffRuleSets, type RuleSetChange } from '../../engine/ruleset-format/diff.js';
+import { issue, type Issue } from '../../engine/ruleset-format/issues.js';
+import { FALLBACK_INDUSTRY } from '../../engine/ruleset-format/schema.js';
+import { resolveRuleSet, type ValidRuleSet } from '../../engine/ruleset-format/validate.js';
+import { DEFAULT_RULES_DIR, readRuleSetFile, ruleSetFiles } from '../../rules/load.js';
 import type { Db } from '../client.js';
 import { ruleSets, type RuleSetRow } from '../schema.js';
 import { BadRequestError, ConflictError, InvalidRuleSetError, NotFoundError } from './errors.js';
-
-export const DEFAULT_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'rules', 'defaults');
 
 export type RuleSetSummary = Omit<RuleSetRow, 'document'>;
 const { document: _document, ...summaryColumns } = getTableColumns(ruleSets);
@@ -98,21 +96,12 @@ export async function listIndustries(db: Db): Promise<IndustryRuleSets[]> {
  * first (the overrides are validated against it). Returns the industries seeded. Idempotent.
  */
 export async function seedDefaultRuleSets(db: Db, dir: string = DEFAULT_RULES_DIR, by = 'system'): Promise<string[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  const docs: { file: string; industry: string; document: Record<string, unknown> }[] = [];
-  for (const f of files) {
-    const file = join(dir, f);
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(file, 'utf8'));
-    } catch (error) {
-      throw new BadRequestError(`${file}: not valid JSON: ${(error as Error).message}`);
-    }
-    if (!isPlainObject(json) || typeof json['industry'] !== 'string')
-      throw new BadRequestError(`${file}: $.industry: a rule set names its industry`);
-    const { $schema: _s, ...document } = json;
-    docs.push({ file, industry: json['industry'], document });
-  }
+  const docs = ruleSetFiles(dir).map((file) => {
+    const { industry, document } = readRuleSetFile(file);
+    // `$schema` is a path relative to the file, meaningless once stored.
+    const { $schema: _s, ...stored } = document as Record<string, unknown>;
+    return { file, industry, document: stored };
+  });
   docs.sort((a, b) => Number(b.industry === FALLBACK_INDUSTRY) - Number(a.industry === FALLBACK_INDUSTRY));
 
   return db.transaction(async (tx) => {
@@ -215,11 +204,23 @@ export async function validateDraft(db: Db, industry: string): Promise<DocumentV
  * The industry's draft: the existing one, or a new copy of the published version. A new industry
  * starts from an empty override (it inherits everything from `*`).
  */
-export async function createDraft(db: Db, industry: string, by: string): Promise<RuleSetRow> {
+export async function createDraft(
+  db: Db,
+  industry: string,
+  by: string,
+  /** The published version the caller's edit started from: another one is a conflict, and no draft is made. */
+  expect?: { basedOn: number | null },
+): Promise<RuleSetRow> {
   return db.transaction(async (tx) => {
     const existing = await getDraft(tx, industry);
     if (existing) return existing;
     const published = await getPublished(tx, industry);
+    if (expect && (published?.version ?? null) !== expect.basedOn)
+      throw new ConflictError(
+        `version ${published?.version ?? 'none'} of "${industry}" was published by ${who(published?.publishedBy)} at ${iso(published?.publishedAt)} ` +
+          `after the edit started from version ${expect.basedOn ?? 'none'}`,
+        { by: published?.publishedBy ?? null, at: published?.publishedAt ?? null, version: published?.version ?? null },
+      );
     if (!published && industry === FALLBACK_INDUSTRY)
       throw new NotFoundError('no published fallback rule set "*": run `esp db migrate` to seed the defaults');
     const document = published?.document ?? { industry, extends: FALLBACK_INDUSTRY };
@@ -336,20 +337,27 @@ function invalid(industry: string, what: string, check: DocumentValidation): Inv
  */
 export async function publish(db: Db, industry: string, opts: PublishOptions): Promise<PublishResult> {
   const comment = requireComment(opts.comment);
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const [draft] = await tx
       .select()
       .from(ruleSets)
       .where(and(eq(ruleSets.industry, industry), eq(ruleSets.status, 'draft')))
       .for('update');
+    const current = await getPublished(tx, industry);
+    // A caller who reviewed a draft (`revision`) and finds none lost a race: another publish of the
+    // same draft committed first. That is a conflict naming who published which version.
+    if (!draft && opts.revision !== undefined && current)
+      throw new ConflictError(
+        `the draft of "${industry}" was published as version ${current.version} by ${who(current.publishedBy)} at ${iso(current.publishedAt)}`,
+        { by: current.publishedBy, at: current.publishedAt, version: current.version },
+      );
     if (!draft) throw new NotFoundError(`industry "${industry}" has no draft to publish`);
     if (opts.revision !== undefined && draft.revision !== opts.revision) throw staleDraft(industry, draft, opts.revision);
-    const current = await getPublished(tx, industry);
     if ((current?.version ?? null) !== draft.basedOnVersion) {
       throw new ConflictError(
         `the draft of "${industry}" is based on version ${draft.basedOnVersion ?? 'none'}, but version ${current?.version} ` +
           `was published by ${who(current?.publishedBy)} at ${iso(current?.publishedAt)} since: discard the draft and start again`,
-        { by: current?.publishedBy ?? null, at: current?.publishedAt ?? null },
+        { by: current?.publishedBy ?? null, at: current?.publishedAt ?? null, version: current?.version ?? null },
       );
     }
     const check = await validateDocument(tx, industry, draft.document);
@@ -365,6 +373,8 @@ export async function publish(db: Db, industry: string, opts: PublishOptions): P
     if (!published) throw new ConflictError(`the draft of "${industry}" changed while publishing; try again`);
     return { published, archived, affectedIndustries: await affectedBy(tx, industry) };
   });
+  forgetDerived(db);
+  return result;
 }
 
 async function archive(db: Db, row: RuleSetRow): Promise<RuleSetSummary> {
@@ -390,7 +400,7 @@ export async function publishDocument(
   opts: Omit<PublishOptions, 'revision'>,
 ): Promise<PublishResult> {
   requireComment(opts.comment);
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const existing = await getDraft(tx, industry);
     if (existing && existing.revision > 0)
       throw new ConflictError(
@@ -403,6 +413,8 @@ export async function publishDocument(
     const edited = await editDraft(tx, industry, { document, baseRevision: draft.revision, by: opts.by });
     return publish(tx, industry, { ...opts, revision: edited.revision });
   });
+  forgetDerived(db);
+  return result;
 }
 
 /** Re-publishes an older version's document as a new version (history is never rewritten). */
@@ -413,7 +425,7 @@ export async function rollback(
   opts: { comment: string; by: string },
 ): Promise<PublishResult> {
   const comment = requireComment(opts.comment);
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const target = await getVersion(tx, industry, toVersion);
     if (!target) throw new NotFoundError(`industry "${industry}" has no version ${toVersion}`);
     const current = await getPublished(tx, industry);
@@ -439,6 +451,8 @@ export async function rollback(
       .returning();
     return { published: published!, archived, affectedIndustries: await affectedBy(tx, industry) };
   });
+  forgetDerived(db);
+  return result;
 }
 
 // ---- comparing and resolving -------------------------------------------------------------------
@@ -477,12 +491,21 @@ export interface EffectiveRuleSet {
   key: string;
 }
 
-// Published rows never change, so a resolved set can be cached by row ids (per database handle:
-// two databases can hold different rows under the same id).
-const resolvedCache = new WeakMap<object, Map<string, ValidRuleSet>>();
+// Published rows never change, so what is derived from a pair of them (the resolved set and, once
+// asked for, its compiled rules) is kept by row ids, per database handle: two databases can hold
+// different rows under the same id. Publishing and rolling back drop the handle's entries, which
+// no longer name the published rows.
+interface Derived {
+  ruleSet: ValidRuleSet;
+  compiled?: EspRules;
+}
+const derivedCache = new WeakMap<Db, Map<string, Derived>>();
 
-/** The industry's effective published rule set (its override on the published `*`). */
-export async function getEffective(db: Db, industry: string): Promise<EffectiveRuleSet> {
+function forgetDerived(db: Db): void {
+  derivedCache.delete(db);
+}
+
+async function effective(db: Db, industry: string): Promise<{ effective: EffectiveRuleSet; derived: Derived }> {
   // Every stage activity asks; the documents are read only when this pair of versions is new here.
   const rows = await db
     .select({ id: ruleSets.id, industry: ruleSets.industry, version: ruleSets.version })
@@ -492,10 +515,10 @@ export async function getEffective(db: Db, industry: string): Promise<EffectiveR
   if (!base) throw new NotFoundError('no published fallback rule set "*": run `esp db migrate` to seed the defaults');
   const own = industry === FALLBACK_INDUSTRY ? undefined : rows.find((r) => r.industry === industry);
   const cacheKey = `${own?.id ?? '-'}:${base.id}`;
-  let cache = resolvedCache.get(db);
-  if (!cache) resolvedCache.set(db, (cache = new Map()));
-  let ruleSet = cache.get(cacheKey);
-  if (!ruleSet) {
+  let cache = derivedCache.get(db);
+  if (!cache) derivedCache.set(db, (cache = new Map()));
+  let derived = cache.get(cacheKey);
+  if (!derived) {
     const docs = await db
       .select({ id: ruleSets.id, document: ruleSets.document })
       .from(ruleSets)
@@ -505,18 +528,36 @@ export async function getEffective(db: Db, industry: string): Promise<EffectiveR
     // Cannot happen for rows published through this module; a hand-edited database can.
     if (!v.ok)
       throw new InvalidRuleSetError(`the published rule set of "${own?.industry ?? FALLBACK_INDUSTRY}" is invalid`, v.issues);
-    ruleSet = v.ruleSet;
-    cache.set(cacheKey, ruleSet);
+    derived = { ruleSet: v.ruleSet };
+    cache.set(cacheKey, derived);
   }
   const used = own ?? base;
   return {
-    ruleSet,
-    industry: used.industry,
-    requestedIndustry: industry,
-    version: used.version!,
-    baseVersion: base.version!,
-    key: own ? `${own.industry}@${own.version}+*@${base.version}` : `*@${base.version}`,
+    derived,
+    effective: {
+      ruleSet: derived.ruleSet,
+      industry: used.industry,
+      requestedIndustry: industry,
+      version: used.version!,
+      baseVersion: base.version!,
+      key: own ? `${own.industry}@${own.version}+*@${base.version}` : `*@${base.version}`,
+    },
   };
+}
+
+/** The industry's effective published rule set (its override on the published `*`). */
+export async function getEffective(db: Db, industry: string): Promise<EffectiveRuleSet> {
+  return (await effective(db, industry)).effective;
+}
+
+/**
+ * The industry's effective published rules, compiled (null or undefined: the fallback `*`): what
+ * the workflows' stages and the studio evaluate with. Compiled once per database and pair of versions.
+ */
+export async function getEffectiveRules(db: Db, industry: string | null | undefined): Promise<EspRules> {
+  const { effective: e, derived } = await effective(db, industry ?? FALLBACK_INDUSTRY);
+  derived.compiled ??= compileRuleSet(e.ruleSet, { industry: e.industry, version: e.version, baseVersion: e.baseVersion });
+  return derived.compiled;
 }
 
 /** The versions newest first with who/when/why, for an industry's history view. */
@@ -526,4 +567,13 @@ export async function history(db: Db, industry: string): Promise<RuleSetSummary[
     .from(ruleSets)
     .where(and(eq(ruleSets.industry, industry), ne(ruleSets.status, 'draft')))
     .orderBy(desc(ruleSets.version));
+}
+
+/** Ids of the published rule sets by industry: a cheap key for caching what is derived from them. */
+export async function publishedRuleSetIds(db: Db): Promise<{ id: number; industry: string }[]> {
+  return db
+    .select({ id: ruleSets.id, industry: ruleSets.industry })
+    .from(ruleSets)
+    .where(eq(ruleSets.status, 'published'))
+    .orderBy(asc(ruleSets.industry));
 }

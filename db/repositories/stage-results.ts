@@ -3,7 +3,7 @@
  * what it decided and why. Appends are idempotent by key, so a retried Temporal activity that
  * already wrote its result does not write it twice.
  */
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import type { Stage } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { stageResults, type StageResultRow } from '../schema.js';
@@ -48,4 +48,22 @@ export async function listStageResults(db: Db, accountId: string, q: StageResult
 
 export async function latestStageResult(db: Db, accountId: string, stage: Stage): Promise<StageResultRow | undefined> {
   return (await listStageResults(db, accountId, { stage, limit: 1 }))[0];
+}
+
+/** The audit row an activity wrote under its idempotency key, if it already ran to the end once. */
+export async function stageResultByKey(db: Db, idempotencyKey: string): Promise<StageResultRow | undefined> {
+  const [row] = await db.select().from(stageResults).where(eq(stageResults.idempotencyKey, idempotencyKey));
+  return row;
+}
+
+/** Stage result counts per stage for an account (and cycle): what the tests and the studio check. */
+export async function stageResultCounts(db: Db, accountId: string, cycleYear?: number): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ stage: stageResults.stage, n: count() })
+    .from(stageResults)
+    .where(
+      and(eq(stageResults.accountId, accountId), cycleYear === undefined ? undefined : eq(stageResults.cycleYear, cycleYear)),
+    )
+    .groupBy(stageResults.stage);
+  return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
 }

@@ -2,10 +2,11 @@
  * Users and sessions: storage only. Password hashing and token generation belong to the auth
  * layer; this module never sees a password or a raw session token.
  */
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { sessions, users, type Locale, type UserRole, type UserRow } from '../schema.js';
 import { ConflictError, NotFoundError } from './errors.js';
+import { chunks } from './batched-writes.js';
 
 export interface UserInput {
   id?: string;
@@ -106,4 +107,45 @@ export async function deleteSession(db: Db, id: string): Promise<void> {
 export async function deleteExpiredSessions(db: Db, now: Date = new Date()): Promise<number> {
   const rows = await db.delete(sessions).where(lte(sessions.expiresAt, now)).returning({ id: sessions.id });
   return rows.length;
+}
+
+/** Lower-cased e-mail → user id, for the e-mails that belong to a user. */
+export async function userIdsByEmail(db: Db, emails: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const lower = [...new Set(emails.map((e) => e.trim().toLowerCase()))];
+  for (const batch of chunks(lower)) {
+    const rows = await db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(inArray(sql<string>`lower(${users.email})`, batch));
+    for (const r of rows) out.set(r.email.toLowerCase(), r.id);
+  }
+  return out;
+}
+
+/**
+ * Creates the users that do not exist yet (by id or e-mail); existing users keep their name, role
+ * and password. Returns how many were created.
+ */
+export async function insertMissingUsers(
+  db: Db,
+  rows: readonly { id: string; email: string; name: string; role: UserRole; passwordHash: string }[],
+): Promise<number> {
+  let n = 0;
+  for (const batch of chunks(rows)) {
+    const created = await db
+      .insert(users)
+      .values([...batch])
+      .onConflictDoNothing()
+      .returning({ id: users.id });
+    n += created.length;
+  }
+  return n;
+}
+
+export async function userNames(db: Db, ids: readonly (string | null | undefined)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, wanted));
+  return new Map(rows.map((r) => [r.id, r.name]));
 }

@@ -1,7 +1,8 @@
 /** Visits (fast-track execution): the cadence check needs each account's last visit. */
-import { and, desc, eq, gte, inArray, lt, max } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, max, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { visits, type VisitRow } from '../schema.js';
+import { insertRows, chunks } from './batched-writes.js';
 
 export type VisitInput = Omit<typeof visits.$inferInsert, 'id' | 'createdAt'>;
 
@@ -50,4 +51,56 @@ export async function lastVisitDates(db: Db, accountIds: readonly string[]): Pro
 
 export async function lastVisitDate(db: Db, accountId: string): Promise<string | undefined> {
   return (await lastVisitDates(db, [accountId])).get(accountId);
+}
+
+/** Visits in bulk (the demo's year of visits). */
+export async function insertVisitRows(
+  db: Db,
+  rows: readonly { accountId: string; contactId: string | null; date: string; note: string | null; by: string | null }[],
+): Promise<number> {
+  await insertRows(
+    db,
+    visits,
+    [
+      ['accountId', 'text'],
+      ['contactId', 'text'],
+      ['date', 'date'],
+      ['note', 'text'],
+      ['by', 'text'],
+    ],
+    rows,
+  );
+  return rows.length;
+}
+
+/** Deletes the visits of the given accounts (re-seeding the demo replaces its year of visits). */
+export async function deleteVisitsOf(db: Db, accountIds: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const batch of chunks([...new Set(accountIds)])) {
+    const rows = await db.delete(visits).where(inArray(visits.accountId, batch)).returning({ id: visits.id });
+    n += rows.length;
+  }
+  return n;
+}
+
+/**
+ * Adds a visit unless the same visit (account, date, contact, note, by) is already recorded: the
+ * visits table has no idempotency key, and the same visit logged twice is a duplicate anyway.
+ */
+export async function addVisitOnce(db: Db, input: VisitInput): Promise<{ visit: VisitRow; created: boolean }> {
+  const [existing] = await db
+    .select()
+    .from(visits)
+    .where(
+      and(
+        eq(visits.accountId, input.accountId),
+        eq(visits.date, input.date),
+        sql`${visits.contactId} is not distinct from ${input.contactId ?? null}`,
+        sql`${visits.note} is not distinct from ${input.note ?? null}`,
+        sql`${visits.by} is not distinct from ${input.by ?? null}`,
+      ),
+    )
+    .limit(1);
+  if (existing) return { visit: existing, created: false };
+  return { visit: await addVisit(db, input), created: true };
 }

@@ -1,6 +1,6 @@
 /** Stage 3, classify (客户分类 / 九宫格): nine-box of potential × contribution → class A–D. */
 import type { AccountClass, Level } from '../model.js';
-import type { RuleSet } from '../ruleset/schema.js';
+import type { RuleSet } from '../ruleset-format/schema.js';
 import type { DimensionScores } from './grade.js';
 
 export interface ClassifyResult {

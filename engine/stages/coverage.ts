@@ -3,7 +3,7 @@
  * here the team follows from the line, and the owner from the team.
  */
 import type { Account, Line, PresalesTier, Track } from '../model.js';
-import type { RuleSet } from '../ruleset/schema.js';
+import type { RuleSet } from '../ruleset-format/schema.js';
 
 export interface CoverageDecision {
   line: Line;

@@ -4,7 +4,7 @@
  * engine stays deterministic.
  */
 import type { Tier } from '../model.js';
-import type { RuleSet } from '../ruleset/schema.js';
+import type { RuleSet } from '../ruleset-format/schema.js';
 
 /** Days since 1970-01-01 of an ISO date (its first 10 characters); NaN when it is not one. */
 export function epochDay(date: string): number {

@@ -1,8 +1,8 @@
 /** Stage 2, grade (客户分级 / 综合积分法): composite score over four dimensions, then the tier. */
 import { DIMENSIONS, type Account, type Dimension, type Tier } from '../model.js';
 import { round2, round6 } from '../round.js';
-import type { Band } from '../ruleset/schema.js';
-import type { EspRules } from '../compile.js';
+import type { Band } from '../ruleset-format/schema.js';
+import type { EspRules } from '../compiled-rule-set.js';
 
 export const DIMENSION_FIELDS = {
   revenue: 'revenueWithUs',

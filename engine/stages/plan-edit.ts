@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { INVESTMENT_LEVELS, PRESALES_TIERS, STRATEGIES, type Strategy } from '../model.js';
 import { round2 } from '../round.js';
-import { issue, zodMessage, type Issue } from '../ruleset/issues.js';
+import { issue, zodMessage, type Issue } from '../ruleset-format/issues.js';
 import type { Plan } from './plan.js';
 
 export const PLAN_EDIT_LIMITS = { text: 2000, title: 300, actions: 50 } as const;

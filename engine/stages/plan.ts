@@ -4,7 +4,7 @@
  */
 import type { Account, InvestmentLevel, PresalesTier, Strategy, Tier } from '../model.js';
 import { round2 } from '../round.js';
-import type { RuleSet, TacticTemplate } from '../ruleset/schema.js';
+import type { RuleSet, TacticTemplate } from '../ruleset-format/schema.js';
 import type { CompetitorCloseness } from './relationship.js';
 import { addDays } from './execute.js';
 

@@ -1,6 +1,6 @@
 /** Stage 1, profile (客户档案): how complete the 360° record is, and whether the account may move on. */
 import { GRADE_INPUTS, type Account } from '../model.js';
-import type { ProfileItem, RuleSet } from '../ruleset/schema.js';
+import type { ProfileItem, RuleSet } from '../ruleset-format/schema.js';
 
 export interface ProfileResult {
   completeness: number;

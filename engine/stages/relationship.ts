@@ -5,7 +5,7 @@
  */
 import type { Account } from '../model.js';
 import { round2 } from '../round.js';
-import type { InteractionLevel, RuleSet } from '../ruleset/schema.js';
+import type { InteractionLevel, RuleSet } from '../ruleset-format/schema.js';
 
 export interface CompetitorCloseness {
   id: string;

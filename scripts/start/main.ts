@@ -4,7 +4,7 @@
  * sets published, the demo seeded on first run), the worker, a workflow for every account, the
  * review schedule and the studio. SIGINT/SIGTERM (forwarded once by scripts/start.ts) stops it
  * all in order; the next `npm start` resumes every workflow. Runs on its own too:
- * `node --import tsx scripts/start/main.ts`.
+ * `node dist/scripts/start/main.js`, or from the sources `node --import tsx scripts/start/main.ts`.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ConfigError } from './config.js';

@@ -146,6 +146,9 @@ export async function serveStudio(opts: { host: string; port: number; origin: st
   });
   const handler = loaded!.handler;
   const server = http.createServer((req, res) => {
+    // Static assets are served by adapter-node before the studio's hooks run, so the header the
+    // hooks set on every other response is set here for them.
+    res.setHeader('x-content-type-options', 'nosniff');
     handler(req, res, () => {
       res.statusCode = 404;
       res.setHeader('content-type', 'text/plain; charset=utf-8');

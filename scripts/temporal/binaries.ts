@@ -8,14 +8,14 @@ import { execFile, spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type {
   EphemeralServerExecutable,
   LocalTestWorkflowEnvironmentOptions,
   TimeSkippingTestWorkflowEnvironmentOptions,
 } from '@temporalio/testing';
+import { PACKAGE_ROOT } from '../../db/package-root.js';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const PROJECT_ROOT = PACKAGE_ROOT;
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 
 export interface BinarySpec {

@@ -1,8 +1,10 @@
 import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
-import { isLocale, negotiateLocale } from '$lib/i18n/catalog.js';
+import { isLocale, negotiateLocale, translate, type Locale } from '$i18n/catalog.js';
 import { clearSessionCookie, resumeSession, SESSION_COOKIE, setSessionCookie } from '$lib/server/auth.js';
 import { closeDatabase, database, db } from '$lib/server/db.js';
 import { hasRole, isAdminPath } from '$lib/server/guards.js';
+import { logIncident } from '$lib/server/incidents.js';
+import { MAX_REQUEST_BYTES } from '$lib/server/limits.js';
 import { LOCALE_COOKIE } from '$lib/server/locale.js';
 
 /** What a signed-out visitor may use: the sign-in page and the language switch it shows. */
@@ -59,16 +61,34 @@ export const handle: Handle = async ({ event, resolve }) => {
     error(403, 'Forbidden');
   }
 
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_REQUEST_BYTES) return tooLarge(event.locals.locale);
+
   const response = await resolve(event, {
     transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale),
   });
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'same-origin');
+  // Pages and data for a signed-in user must not be kept by shared caches or the browser's
+  // history cache, where the next user of the machine would find them.
+  if (user) response.headers.set('cache-control', 'private, no-store');
   return response;
 };
 
+function limitText(): string {
+  return `${MAX_REQUEST_BYTES / 1024} KiB`;
+}
+
+function tooLarge(locale: Locale): Response {
+  const text = translate(locale, 'security.tooLarge', { limit: limitText() });
+  return new Response(text, { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
+}
+
 export const handleError: HandleServerError = ({ error: e, status, message }) => {
-  // 404s are routine; anything else is a bug or an outage worth a log line.
-  if (status !== 404) console.error(e);
-  return { message, key: status === 404 ? 'error.404' : 'error.500' };
+  // 404s are routine; anything else is a bug or an outage: logged under an id, and only the id
+  // reaches the user (a database error's text names tables and parameters).
+  if (status === 404) return { message, key: 'error.404' };
+  // A streamed body that ran over adapter-node's limit, which equals MAX_REQUEST_BYTES.
+  if (status === 413) return { message: 'Payload Too Large', key: 'security.tooLarge', params: { limit: limitText() } };
+  const incident = logIncident(e, `unexpected error (${status})`);
+  return { message: `Internal error, reference ${incident}`, key: 'error.500', incident };
 };

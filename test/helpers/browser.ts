@@ -1,7 +1,8 @@
 /**
- * End-to-end harness: Debian's Chromium driven by playwright-core, and the studio's production
- * build (`node studio/build`, as `npm start` runs it) on a free port over a fresh PGlite database
- * seeded with the default rule sets, the demo data and two users with known passwords.
+ * End-to-end harness: the Chromium the run chose (helpers/components.ts) driven by playwright-core,
+ * and the studio's production build (`node studio/build`, as `npm start` runs it) on a free port
+ * over a fresh PGlite database seeded with the default rule sets, the demo data and two users with
+ * known passwords.
  *
  * The build is refreshed when any studio, db, engine or workflows source is newer than it, so a
  * test never runs against stale code; set `ESP_E2E_SKIP_BUILD=1` to use the build as it is.
@@ -13,11 +14,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import { hashPassword } from '../../db/auth/password.js';
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../../db/demo/generate.js';
@@ -26,41 +27,24 @@ import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { upsertUsers } from '../../db/repositories/users.js';
 import { startDevServer, type DevServer } from '../../scripts/temporal/dev-server.js';
-import { catalogs } from '../../studio/src/lib/i18n/catalog.js';
+import { catalogs } from '../../i18n/catalog.js';
 import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
 import { createPostgresDatabase } from './databases.js';
+import { freePort } from './ports.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
 
 // ---- Chromium ----------------------------------------------------------------------------------
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export function chromiumPath(): string {
-  const path = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
-  if (!existsSync(path))
-    throw new Error(
-      `Chromium not found at ${path}. Install Debian's Chromium with \`apt-get install -y chromium\`, ` +
-        'or point CHROMIUM_PATH at a Chromium binary.',
-    );
-  return path;
-}
-
 /**
- * Launches Chromium. Playwright gives every launch a fresh temporary profile (user-data dir) and
- * removes it on close; each `newContext()` is isolated from the others (cookies, storage).
+ * Launches the Chromium the run chose (helpers/components.ts). Playwright gives every launch a
+ * fresh temporary profile (user-data dir) and removes it on close; each `newContext()` is isolated
+ * from the others (cookies, storage).
  */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const { executablePath, args } = inject('chromium');
+  return chromium.launch({ executablePath, headless: true, args, timeout: 60_000 });
 }
 
 export interface ContextOptions {
@@ -234,18 +218,6 @@ export interface StudioServer {
   /** The server's stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function seedDatabase(database: Database, opts: StartOptions): Promise<void> {

@@ -1,22 +1,24 @@
 /**
  * The database tests run every case on both drivers. PGlite: a fresh in-memory database per
- * suite. PostgreSQL: a fresh `esp_test_<random>` database on the server (TEST_DATABASE_URL, default
- * postgres://postgres@127.0.0.1:5432/postgres), dropped afterwards. An unreachable server FAILS the
- * PostgreSQL suites with a message saying so: a missing server must never look like a pass.
+ * suite. PostgreSQL: a fresh `esp_test_<random>` database on the server the run chose (named by
+ * TEST_DATABASE_URL, the system's at 127.0.0.1:5432, or an embedded one started for the run: see
+ * helpers/components.ts), dropped afterwards. An unreachable server FAILS the PostgreSQL suites
+ * with a message saying so: a missing server must never look like a pass.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { openDatabase, type Database, type Driver } from '../../db/client.js';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { openDatabase, redactUrl, type Database, type Driver } from '../../db/client.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 
 export const DRIVERS: readonly Driver[] = ['pglite', 'postgres'];
 
-export const ADMIN_URL = process.env['TEST_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
+const CHOSEN = inject('postgres');
+const ADMIN_URL = CHOSEN.adminUrl;
 
 export interface TestDatabase extends Database {
   /** For code that opens its own connection (the CLI): a URL, or a PGlite data directory. */
@@ -30,12 +32,6 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
-}
-
 /** Creates an empty PostgreSQL database; `drop()` removes it. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
@@ -45,8 +41,8 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   } catch (error) {
     await admin.end({ timeout: 1 }).catch(() => {});
     throw new Error(
-      `PostgreSQL is not reachable at ${redact(ADMIN_URL)} (${(error as Error).message}). ` +
-        'The database tests run on PostgreSQL as well as PGlite: start the server (`.ci/run` does) or set TEST_DATABASE_URL.',
+      `PostgreSQL is not reachable at ${redactUrl(ADMIN_URL)} (${(error as Error).message}). ` +
+        `The database tests run on PostgreSQL as well as PGlite; this run chose the ${CHOSEN.description}.`,
     );
   }
   return {

@@ -8,8 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import type { Db } from '../../db/client.js';
 import { BadRequestError, ConflictError, InvalidRuleSetError, NotFoundError } from '../../db/repositories/errors.js';
-import { getEffective } from '../../db/repositories/rule-sets.js';
-import { compileRuleSet, ValidationError, type EspRules } from '../../engine/index.js';
+import { getEffectiveRules } from '../../db/repositories/rule-sets.js';
+import { ValidationError, type EspRules } from '../../engine/index.js';
 import type { RuleSetUsed } from '../types.js';
 
 export interface HandoffTarget {
@@ -24,7 +24,7 @@ export interface ActivityDeps {
   db: Db;
   /**
    * The effective compiled rules of an industry (null: the fallback). Default: the published rule
-   * sets in `db`, compiled once per version.
+   * sets in `db` (`getEffectiveRules`, which compiles each pair of versions once per database).
    */
   loadRules?: (db: Db, industry: string | null) => Promise<EspRules>;
   /** Wall clock for timestamps only; business dates come from the workflow (`asOf`). */
@@ -43,25 +43,8 @@ export interface Shared {
   delayMs: number;
 }
 
-// Published versions never change, so a compiled set is cached by its versions for the process.
-const compiledCache = new Map<string, EspRules>();
-
-export async function publishedRules(db: Db, industry: string | null): Promise<EspRules> {
-  const effective = await getEffective(db, industry ?? '*');
-  let rules = compiledCache.get(effective.key);
-  if (!rules) {
-    rules = compileRuleSet(effective.ruleSet, {
-      industry: effective.industry,
-      version: effective.version,
-      baseVersion: effective.baseVersion,
-    });
-    compiledCache.set(effective.key, rules);
-  }
-  return rules;
-}
-
 export function shared(deps: ActivityDeps): Shared {
-  const load = deps.loadRules ?? publishedRules;
+  const load = deps.loadRules ?? getEffectiveRules;
   return {
     db: deps.db,
     rules: (industry) => load(deps.db, industry),

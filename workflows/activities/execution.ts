@@ -5,13 +5,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { getAccountWithState } from '../../db/repositories/accounts.js';
 import { listActions, markActionDone } from '../../db/repositories/actions.js';
-import { markHandoffDelivered, markHandoffFailed } from '../../db/repositories/opportunities.js';
-import { addVisitOnce, createOpportunityOnce, getOutboxRow } from '../../db/repositories/workflow-support.js';
+import {
+  getOutboxRow,
+  createOpportunityOnce,
+  markHandoffDelivered,
+  markHandoffFailed,
+} from '../../db/repositories/opportunities.js';
+import { addVisitOnce } from '../../db/repositories/visits.js';
+import { isCalendarDate } from '../../engine/calendar-date.js';
 import type { Track } from '../../engine/index.js';
 import type { CompleteActionResult, HandoffResult, LogOpportunityResult, LogVisitResult } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, uuidFromKey, type Shared } from './deps.js';
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function executionActivities(s: Shared) {
   return {
@@ -23,7 +27,7 @@ export function executionActivities(s: Shared) {
       by?: string | null;
     }): Promise<LogVisitResult> {
       return guarded(async () => {
-        if (!ISO_DATE.test(input.date) || Number.isNaN(Date.parse(input.date)))
+        if (!isCalendarDate(input.date))
           throw new NonRetryable(`visit date "${input.date}" is not a YYYY-MM-DD date`, 'ValidationError');
         const { visit } = await addVisitOnce(s.db, {
           accountId: input.accountId,

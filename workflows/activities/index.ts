@@ -8,7 +8,6 @@ import { reviewRunActivities } from './review-run.js';
 import { stageActivities } from './stages.js';
 
 export type { ActivityDeps, HandoffTarget } from './deps.js';
-export { publishedRules } from './deps.js';
 
 export function createActivities(deps: ActivityDeps) {
   const s = shared(deps);

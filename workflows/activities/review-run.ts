@@ -6,14 +6,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { listIndustries } from '../../db/repositories/rule-sets.js';
 import { getAccounts, countAccounts } from '../../db/repositories/accounts.js';
-import { finishReviewRun } from '../../db/repositories/reviews.js';
-import {
-  accountIdPage,
-  ensureReviewRun,
-  quotaAccountIds,
-  quotaAccountsWhere,
-  setReviewRunFailed,
-} from '../../db/repositories/workflow-support.js';
+import { ensureReviewRun, finishReviewRun, setReviewRunFailed } from '../../db/repositories/reviews.js';
 import {
   FALLBACK_INDUSTRY,
   rankQuotaIndustries,
@@ -25,6 +18,7 @@ import {
 import { reviewSignal, startCycleSignal } from '../messages.js';
 import { accountWorkflowId, type ReviewCursor, type ReviewPage, type ReviewPageItem, type ReviewRequest } from '../types.js';
 import { guarded, type Shared } from './deps.js';
+import { quotaAccountsWhere, quotaAccountIds, accountIdPage } from '../../db/repositories/accounts-list.js';
 
 /** Signal calls in flight at once in `signalAccounts`. */
 const SIGNAL_LANES = 25;

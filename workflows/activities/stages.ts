@@ -15,10 +15,9 @@ import {
 import { listActions } from '../../db/repositories/actions.js';
 import { approvePlan, createPlan, currentPlan, getPlan, rejectPlan } from '../../db/repositories/plans.js';
 import { recordReview } from '../../db/repositories/reviews.js';
-import { appendStageResult } from '../../db/repositories/stage-results.js';
+import { appendStageResult, stageResultByKey } from '../../db/repositories/stage-results.js';
 import { getTeam, memberLoads } from '../../db/repositories/teams.js';
 import { listVisits } from '../../db/repositories/visits.js';
-import { getOpportunitiesByIds, stageResultByKey } from '../../db/repositories/workflow-support.js';
 import type { PlanActionRow, StageResultRow } from '../../db/schema.js';
 import {
   actionStatus,
@@ -62,6 +61,7 @@ import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Sha
 import { revisedPlanWork } from './plan-revision.js';
 import { openActionsOf, planSummaryOf } from './plan-summary.js';
 import { reviewAcks } from './review-acks.js';
+import { getOpportunitiesByIds } from '../../db/repositories/opportunities.js';
 
 export interface Loaded {
   account: Account;

@@ -1,5 +1,5 @@
 import { i18nSettings } from '$lib/server/locale.js';
-import type { LayoutServerLoad } from './$types';
+import type { LayoutServerLoad } from './$types.js';
 
 export const load: LayoutServerLoad = ({ locals }) => ({
   user: locals.user,

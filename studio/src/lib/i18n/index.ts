@@ -1,5 +1,5 @@
 /**
- * The studio's i18n: the shared catalogues and formatter (`catalog.ts`), `Intl` formatting of
+ * The studio's i18n: the project's catalogues and formatter (`i18n/catalog.ts`), `Intl` formatting of
  * numbers, amounts and dates, and the per-request translator the root layout puts in context.
  *
  * Every amount is in one currency per deployment (`ESP_CURRENCY`, default CNY), so the currency
@@ -18,9 +18,9 @@ import {
   type MessageKey,
   type Params,
   type PluralKey,
-} from './catalog.js';
+} from '$i18n/catalog.js';
 
-export * from './catalog.js';
+export * from '$i18n/catalog.js';
 
 export const DEFAULT_CURRENCY = 'CNY';
 

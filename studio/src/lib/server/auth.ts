@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cookies } from '@sveltejs/kit';
-import type { Db } from '../../../../db/client.js';
+import type { Db } from '$db/client.js';
 import {
   createSession,
   deleteSession,
@@ -14,9 +14,9 @@ import {
   getUserByEmail,
   touchSession,
   updateUser,
-} from '../../../../db/repositories/users.js';
-import type { UserRow } from '../../../../db/schema.js';
-import { hashPassword, verifyPassword } from '../../../../db/auth/password.js';
+} from '$db/repositories/users.js';
+import type { UserRow } from '$db/schema.js';
+import { hashPassword, needsRehash, NO_PASSWORD, verifyPassword } from '$db/auth/password.js';
 import type { SessionUser } from '../user.js';
 
 export const SESSION_COOKIE = 'esp_session';
@@ -63,20 +63,16 @@ export async function endSession(db: Db, token: string): Promise<void> {
   await deleteSession(db, hashToken(token));
 }
 
-let decoyHash: Promise<string> | undefined;
-
 /**
- * The user with this e-mail and password, or null. An unknown e-mail still costs one password
- * verification, so response times do not tell which e-mails have accounts.
+ * The user with this e-mail and password, or null. An unknown e-mail, or a user without a
+ * password, still costs one password derivation, so response times do not tell which e-mails have
+ * accounts. A hash stored with weaker parameters than today's is replaced after a correct password.
  */
 export async function checkCredentials(db: Db, email: string, password: string): Promise<SessionUser | null> {
   const user = await getUserByEmail(db, email);
-  if (!user) {
-    decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    await verifyPassword(password, await decoyHash);
-    return null;
-  }
-  return (await verifyPassword(password, user.passwordHash)) ? toSessionUser(user) : null;
+  if (!(await verifyPassword(password, user?.passwordHash ?? NO_PASSWORD)) || !user) return null;
+  if (needsRehash(user.passwordHash)) await updateUser(db, user.id, { passwordHash: await hashPassword(password) });
+  return toSessionUser(user);
 }
 
 /** `secure` follows the request: on for https (also behind a proxy, via adapter-node's ORIGIN or PROTOCOL_HEADER), off for plain-http development. */

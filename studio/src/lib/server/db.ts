@@ -6,12 +6,9 @@
  *
  * The handle is the process's shared one (db/shared.ts, kept on `globalThis`): when `npm start`
  * serves this build in its own process, the studio, the worker and the seed use the same handle.
- *
- * Project modules are imported by relative path (not a Vite alias) so that vitest, tsx scripts and
- * the studio build all resolve them the same way without extra configuration.
  */
-import type { Database, Db } from '../../../../db/client.js';
-import { closeSharedDatabase, sharedDatabase } from '../../../../db/shared.js';
+import type { Database, Db } from '$db/client.js';
+import { closeSharedDatabase, sharedDatabase } from '$db/shared.js';
 
 export function database(): Promise<Database> {
   return sharedDatabase();

@@ -1,6 +1,6 @@
 /** Locale and formatting settings that come from the deployment or the visitor. */
 import { DEFAULT_CURRENCY, type I18nSettings } from '../i18n/index.js';
-import type { Locale } from '../i18n/catalog.js';
+import type { Locale } from '$i18n/catalog.js';
 
 /** Remembers a language picked before signing in (signed-in users keep theirs on their record). */
 export const LOCALE_COOKIE = 'esp_locale';

@@ -5,11 +5,11 @@
  * pending. Used by the approval queue (one or many plans) and by the account page.
  */
 import { eq, inArray, isNull, ne, or } from 'drizzle-orm';
-import type { Db } from '../../../../db/client.js';
-import { getEffective } from '../../../../db/repositories/rule-sets.js';
-import { listApprovalQueue, type QueuedPlan } from '../../../../db/repositories/plans.js';
-import { accounts } from '../../../../db/schema.js';
-import { TIERS, type Role, type Tier } from '../../../../engine/model.js';
+import type { Db } from '$db/client.js';
+import { getEffective } from '$db/repositories/rule-sets.js';
+import { listApprovalQueue, type QueuedPlan } from '$db/repositories/plans.js';
+import { accounts } from '$db/schema.js';
+import { TIERS, type Role, type Tier } from '$engine/model.js';
 import type { SessionUser } from '../user.js';
 import { hasRole } from './guards.js';
 import { accountScope, canSeeAccount, withinScope } from './scope.js';

@@ -3,9 +3,9 @@
  * covered by a team they belong to. Every account query for a page goes through this.
  */
 import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
-import type { Db } from '../../../../db/client.js';
-import { teamsOfUser } from '../../../../db/repositories/teams.js';
-import { accounts } from '../../../../db/schema.js';
+import type { Db } from '$db/client.js';
+import { teamsOfUser } from '$db/repositories/teams.js';
+import { accounts } from '$db/schema.js';
 import type { SessionUser } from '../user.js';
 
 export type AccountScope = { kind: 'all' } | { kind: 'own'; userId: string; teamIds: string[] };

@@ -8,19 +8,21 @@
  * One connection per server process, opened on first use with a short timeout; after a failure the
  * next attempt waits a little, so a down server does not add its connect timeout to every request.
  */
-import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import {
   approvePlan,
   accountState,
   submitPlan,
   completeAction,
+  connectClient,
   logOpportunity,
   logVisit,
   reviewProgress,
   startReview,
-} from '../../../../workflows/client.js';
-import { temporalSettings } from '../../../../workflows/connection.js';
-import { REFUSAL_CODES, refusalOf } from '../../../../workflows/refusals.js';
+} from '$workflows/client.js';
+import { INCIDENT_TYPE } from '$lib/components/accounts/format.js';
+import { logIncident } from './incidents.js';
+import { REFUSAL_CODES, refusalOf } from '$workflows/refusals.js';
 import {
   REVIEW_SCHEDULE_ID,
   type AccountState,
@@ -35,7 +37,7 @@ import {
   type ReviewProgress,
   type SubmitPlanInput,
   type SubmitPlanResult,
-} from '../../../../workflows/types.js';
+} from '$workflows/types.js';
 
 export type { AccountState, ReviewProgress };
 
@@ -120,7 +122,28 @@ export function describeWorkflowError(error: unknown): WorkflowError {
     return { code: 'timeout', params: {}, message };
   if (/UNAVAILABLE|ECONNREFUSED|failed to connect|No connection established/i.test(message))
     return { code: 'temporalDown', params: {}, message };
-  return { code: 'workflow', params: { message }, message };
+  // Anything else may carry a database or stack text: logged, and shown only by its id.
+  const id = logIncident(error, 'workflow call');
+  return { code: 'workflow', params: { id }, message: `internal error, reference ${id}` };
+}
+
+const incidents = new Map<string, string>();
+
+/**
+ * A stage that failed on a database error (`SQLSTATE …`) carries the database's text, naming
+ * tables and parameters: logged once under an id (the same id on every page load), shown by it.
+ */
+export function withoutInternalText(state: AccountState | null): AccountState | null {
+  const e = state?.lastError;
+  if (!state || !e?.type?.startsWith('SQLSTATE')) return state;
+  const key = `${state.accountId}@${e.at}`;
+  let id = incidents.get(key);
+  if (!id) {
+    if (incidents.size >= 10_000) incidents.clear();
+    id = logIncident(new Error(e.message), `account ${state.accountId}: stage ${e.stage} failed (${e.type})`);
+    incidents.set(key, id);
+  }
+  return { ...state, lastError: { ...e, type: INCIDENT_TYPE, message: id } };
 }
 
 // ---- the real port ------------------------------------------------------------------------------
@@ -137,7 +160,7 @@ function realPort(client: Client): TemporalPort {
     }
   };
   return {
-    accountState: (id) => orNull(() => accountState(client, id)),
+    accountState: async (id) => withoutInternalText(await orNull(() => accountState(client, id))),
     approvePlan: (id, input) => update(() => approvePlan(client, id, input)),
     submitPlan: (id, input) => update(() => submitPlan(client, id, input)),
     logVisit: (id, input) => update(() => logVisit(client, id, input)),
@@ -198,16 +221,10 @@ export async function temporal(): Promise<TemporalPort | null> {
   if (!connecting) {
     if (Date.now() - failedAt < RETRY_AFTER_MS) return null;
     connecting = (async () => {
-      const settings = temporalSettings();
-      const connection = await Connection.connect({
-        address: settings.address,
-        tls: settings.tls,
-        connectTimeout: CONNECT_TIMEOUT,
-        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-      });
-      process.once('sveltekit:shutdown', () => void connection.close().catch(() => undefined));
+      const { client, close } = await connectClient({ connectTimeout: CONNECT_TIMEOUT });
+      process.once('sveltekit:shutdown', () => void close().catch(() => undefined));
       lastFailure = null;
-      return new Client({ connection, namespace: settings.namespace });
+      return client;
     })();
     connecting.catch((error: unknown) => {
       failedAt = Date.now();

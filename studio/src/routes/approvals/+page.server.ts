@@ -1,5 +1,5 @@
 import { fail } from '@sveltejs/kit';
-import { userNames } from '../../../../db/repositories/studio-support.js';
+import { userNames } from '$db/repositories/users.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import {
@@ -10,7 +10,7 @@ import {
   type DecisionResult,
 } from '$lib/server/plan-decisions.js';
 import { temporal } from '$lib/server/temporal.js';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types.js';
 
 /** At most this many plans in one bulk decision: each is one workflow update, one after another. */
 const MAX_BULK = 100;

@@ -1,16 +1,17 @@
 import { error, redirect } from '@sveltejs/kit';
-import { isLocale } from '$lib/i18n/catalog.js';
+import { isLocale } from '$i18n/catalog.js';
 import { setUserLocale } from '$lib/server/auth.js';
 import { db } from '$lib/server/db.js';
-import { safeReturnPath } from '$lib/server/guards.js';
+import { isSameOrigin, safeReturnPath } from '$lib/server/guards.js';
 import { LOCALE_COOKIE } from '$lib/server/locale.js';
-import type { RequestHandler } from './$types';
+import type { RequestHandler } from './$types.js';
 
 /**
  * Switches the language: stored on the user when signed in (it follows them to other browsers),
  * and in a cookie either way (so the sign-in page keeps it after signing out).
  */
 export const POST: RequestHandler = async ({ request, cookies, locals, url }) => {
+  if (!isSameOrigin(request, url)) error(403, { message: 'Cross-site language switch refused', key: 'security.crossSite' });
   const form = await request.formData();
   const locale = form.get('locale');
   if (!isLocale(locale)) error(400, { message: 'Unknown locale', key: 'error.generic' });

@@ -9,8 +9,10 @@ import {
 } from '$lib/server/auth.js';
 import { db } from '$lib/server/db.js';
 import { safeReturnPath } from '$lib/server/guards.js';
-import type { MessageKey } from '$lib/i18n/catalog.js';
-import type { Actions, PageServerLoad } from './$types';
+import { signInThrottle } from '$lib/server/sign-in-throttle.js';
+import { DerivationsBusy } from '$db/auth/password.js';
+import type { MessageKey } from '$i18n/catalog.js';
+import type { Actions, PageServerLoad } from './$types.js';
 
 const HOME = '/portfolio';
 
@@ -20,15 +22,34 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-  default: async ({ request, cookies, url }) => {
+  default: async ({ request, cookies, url, getClientAddress, setHeaders }) => {
     const form = await request.formData();
     const email = String(form.get('email') ?? '').trim();
     const password = String(form.get('password') ?? '');
     if (!email || !password) return fail(400, { email, error: 'auth.error.missing' satisfies MessageKey });
 
+    // Throttled before any password is derived: a burst of guesses costs no scrypt work.
+    const address = getClientAddress();
+    const throttled = (seconds: number) => {
+      setHeaders({ 'retry-after': String(seconds) });
+      return fail(429, { email, error: 'security.throttled' satisfies MessageKey, seconds });
+    };
+    const wait = signInThrottle.retryAfterSeconds(email, address);
+    if (wait > 0) return throttled(wait);
+
     const database = await db();
-    const user = await checkCredentials(database, email, password);
-    if (!user) return fail(400, { email, error: 'auth.error.invalid' satisfies MessageKey });
+    let user;
+    try {
+      user = await checkCredentials(database, email, password);
+    } catch (e) {
+      if (e instanceof DerivationsBusy) return throttled(1);
+      throw e;
+    }
+    if (!user) {
+      signInThrottle.failed(email, address);
+      return fail(400, { email, error: 'auth.error.invalid' satisfies MessageKey });
+    }
+    signInThrottle.succeeded(email);
 
     // A session that was there before signing in is never reused (session fixation).
     const previous = cookies.get(SESSION_COOKIE);

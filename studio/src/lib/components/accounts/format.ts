@@ -3,6 +3,7 @@
  * refusals, stances. Everything goes through the catalogues; the workflows' own English text is
  * shown only for a refusal the catalogue does not know yet.
  */
+import { isCalendarDate } from '$engine/calendar-date.js';
 import { isMessageKey, type I18n, type MessageKey } from '../../i18n/index.js';
 
 export interface CodedError {
@@ -19,11 +20,18 @@ export function errorText(i18n: I18n, e: CodedError): string {
   if (typeof params['stage'] === 'string') params['stage'] = i18n.label('stage', params['stage']);
   if (typeof params['status'] === 'string') params['status'] = i18n.label('account.planStatus', params['status']);
   if (typeof params['role'] === 'string') params['role'] = i18n.label('role', params['role']);
-  if (typeof params['date'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['date']))
-    params['date'] = i18n.date(params['date']);
-  if (typeof params['today'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(params['today']))
-    params['today'] = i18n.date(params['today']);
+  // An impossible date (`2026-02-31`) is shown as written, not as the day it would roll over to.
+  if (isCalendarDate(params['date'])) params['date'] = i18n.date(params['date']);
+  if (isCalendarDate(params['today'])) params['today'] = i18n.date(params['today']);
   return i18n.t(key as MessageKey, params);
+}
+
+/** The `LastError.type` of a stage failure the studio shows only by its incident id (the message is the id). */
+export const INCIDENT_TYPE = 'incident';
+
+/** A stage failure: the workflow's text, or the incident id of one whose text stays in the log. */
+export function errorMessage(i18n: I18n, e: { type: string | null; message: string }): string {
+  return e.type === INCIDENT_TYPE ? i18n.t('security.incident', { id: e.message }) : e.message;
 }
 
 /** −2…2 → the catalogue's stance name. */

@@ -7,7 +7,7 @@ export type Segment = string | number;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** The same spelling as the engine's `jsonPath` (engine/ruleset/issues.ts). */
+/** The same spelling as the engine's `jsonPath` (engine/ruleset-format/issues.ts). */
 export function jsonPath(segments: readonly Segment[]): string {
   let out = '$';
   for (const s of segments) {

@@ -53,6 +53,8 @@ export interface ConflictView {
   at: string | null;
   revision: number | null;
   base: number | null;
+  /** The version published in the meantime (a `published` conflict). */
+  version?: number | null;
 }
 
 export interface AffectedView {
@@ -111,7 +113,7 @@ export interface StageView {
   health: { result: string; alerts: { health: string; alert: string; rule: string }[]; trace: TraceView };
 }
 
-/** The editor page's data (see `editorData` in server/rules.ts). */
+/** The editor page's data (see `editorData` in routes/rules/[industry]/+page.server.ts). */
 export interface EditorData {
   industry: string;
   fallback: boolean;

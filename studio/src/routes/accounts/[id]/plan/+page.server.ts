@@ -1,8 +1,8 @@
 import { error, fail } from '@sveltejs/kit';
-import { getPlanDraft, savePlanDraft } from '../../../../../../db/repositories/plan-drafts.js';
-import { editablePlan, listPlans } from '../../../../../../db/repositories/plans.js';
-import { userNames } from '../../../../../../db/repositories/studio-support.js';
-import type { PlanRow } from '../../../../../../db/schema.js';
+import { getPlanDraft, savePlanDraft } from '$db/repositories/plan-drafts.js';
+import { editablePlan, listPlans } from '$db/repositories/plans.js';
+import { userNames } from '$db/repositories/users.js';
+import type { PlanRow } from '$db/schema.js';
 import {
   INVESTMENT_LEVELS,
   planActionEditSchema,
@@ -12,12 +12,13 @@ import {
   validatePlanEdit,
   type Issue,
   type Strategy,
-} from '../../../../../../engine/index.js';
-import { planView, scopedAccount } from '$lib/server/accounts.js';
+} from '$engine/index.js';
+import { planView } from '$lib/server/plan-view.js';
+import { scopedAccount } from '$lib/server/scoped-account.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import { describeWorkflowError, temporal, type WorkflowError } from '$lib/server/temporal.js';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types.js';
 
 /** What the plan form posts back: the edit (not yet valid), and on a refusal why. */
 export type PlanFormResult =
