@@ -3,7 +3,8 @@
  * PGlite: the owner may not decide their account's plan; a rejected plan is revised by its manager
  * (`submitPlan`) into a new version that waits for approval, with the strategy override's reason in
  * the audit trail; stale and invalid edits are refused with codes; another manager approves it and
- * execution starts with the edited actions.
+ * execution starts with the edited actions. Where the rule set has admins decide plans, the
+ * workflow refuses a manager's decision (`roleMayNotApprove`) and takes an admin's.
  *
  * `RECORD_HISTORIES=1` also saves the workflow's history (`account-plan-revision.json`) for the
  * replay test (`npx tsx workflows/record-histories.ts`).
@@ -15,6 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
 import { listPlans } from '../db/repositories/plans.js';
+import { publishDocument } from '../db/repositories/rule-sets.js';
 import { listStageResults } from '../db/repositories/stage-results.js';
 import type { PlanEditInput } from '../engine/index.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
@@ -22,8 +24,16 @@ import { accountWorkflow } from '../workflows/account-workflow.js';
 import { approvePlan, submitPlan } from '../workflows/client.js';
 import { refusalOf } from '../workflows/refusals.js';
 import type { WorkerHandle } from '../workflows/worker.js';
+import { readDefaultDocument } from './helpers/accounts.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { historyFileText, registerSearchAttributes, seedAccount, startTestWorker, untilState } from './helpers/temporal.js';
+import {
+  historyFileText,
+  keyAccount,
+  registerSearchAttributes,
+  seedAccount,
+  startTestWorker,
+  untilState,
+} from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-plan-revision';
 const HISTORIES_DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
@@ -163,4 +173,34 @@ describe('plan revision and four eyes (time-skipping)', () => {
       }
     },
   );
+
+  it("refuses a manager's decision when the rule set has admins decide the plans", { timeout: 90_000 }, async () => {
+    const client = env.client;
+    await publishDocument(
+      t.db,
+      'government',
+      { ...readDefaultDocument('government.json'), plan: { approverRole: 'admin' } },
+      { comment: 'admins decide government plans', by: 'u-admin' },
+    );
+    const id = await seedAccount(t.db, keyAccount({ id: 'ministry', name: 'Ministry of Works', industry: 'government' }));
+    await client.workflow.start(accountWorkflow, { workflowId: `account:${id}`, taskQueue: TASK_QUEUE, args: [{ accountId: id }] });
+    const s = await untilState(client, id, 'the plan to wait for an admin', (s) => s.waitingFor === 'plan-approval', 30_000);
+    expect(s.plan).toMatchObject({ version: 1, approverRole: 'admin' });
+
+    for (const reject of [false, true])
+      expect(
+        await refusalCode(
+          approvePlan(client, id, { approve: !reject, by: 'u-boss', role: 'manager', ...(reject ? { reason: 'no' } : {}) }),
+        ),
+      ).toBe('roleMayNotApprove');
+    // Four eyes still holds for admins: the owner is refused whatever their role.
+    expect(await refusalCode(approvePlan(client, id, { approve: true, by: 'u-alice', role: 'admin' }))).toBe('ownPlan');
+    expect(await listPlans(t.db, id)).toMatchObject([{ status: 'pending-approval' }]);
+
+    expect(await approvePlan(client, id, { approve: true, by: 'u-admin', role: 'admin' })).toEqual({
+      planId: s.plan!.id,
+      status: 'approved',
+    });
+    await untilState(client, id, 'execution of the approved plan', (s) => s.waitingFor === 'next-monitor', 30_000);
+  });
 });
