@@ -3,9 +3,11 @@
  * user's scope, not of their own accounts, and of industries whose `plan.approverRole` the user's
  * role meets; a decision (one or many) is refused per account before anything reaches the
  * workflow: four eyes (`ownPlan`), the approver role, a plan the user cannot see, a stale version.
+ * Plan drafts: a save from an editor opened before someone else's save is refused with theirs.
  */
 import { describe, expect, it } from 'vitest';
 import { updateComputedMany, upsertAccounts } from '../db/repositories/accounts.js';
+import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
 import { createPlan } from '../db/repositories/plans.js';
 import { publishDocument } from '../db/repositories/rule-sets.js';
 import { addMembers, upsertTeams } from '../db/repositories/teams.js';
@@ -148,5 +150,37 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
     expect(await accountDecisionRefusal(ctx.t.db, bob, 'g-admin-only')).toMatchObject({ code: 'roleMayNotApprove' });
     expect(await accountDecisionRefusal(ctx.t.db, bob, 'a-team')).toBeNull();
     expect(await accountDecisionRefusal(ctx.t.db, admin, 'g-admin-only')).toBeNull();
+  });
+
+  it('keeps a draft from being overwritten by an editor opened before the last save', async () => {
+    const db = ctx.t.db;
+    const draft = (by: string, goal: string) => ({
+      accountId: 'a-team',
+      basedOnPlanId: planIds.get('a-team')!,
+      content: { goal },
+      updatedBy: by,
+    });
+    const first = await savePlanDraft(db, draft(bob.id, 'first'), null);
+    if (!first.ok) throw new Error('the first draft was refused');
+    // Alice opened the editor before Bob's save: her save without a draft meets his.
+    expect(await savePlanDraft(db, draft(alice.id, 'hers'), null)).toMatchObject({
+      ok: false,
+      current: { updatedBy: bob.id, updatedAt: first.draft.updatedAt, content: { goal: 'first' } },
+    });
+    const second = await savePlanDraft(db, draft(bob.id, 'second'), first.draft.updatedAt);
+    if (!second.ok) throw new Error('a save from the standing draft was refused');
+    expect(await savePlanDraft(db, draft(alice.id, 'hers'), first.draft.updatedAt)).toMatchObject({
+      ok: false,
+      current: { updatedBy: bob.id, content: { goal: 'second' } },
+    });
+    expect((await getPlanDraft(db, 'a-team'))?.content).toEqual({ goal: 'second' });
+    // Two saves from the same draft at once: one wins, the other gets the winner's draft.
+    const raced = await Promise.all([
+      savePlanDraft(db, draft(alice.id, 'a'), second.draft.updatedAt),
+      savePlanDraft(db, draft(bob.id, 'b'), second.draft.updatedAt),
+    ]);
+    expect(raced.filter((r) => r.ok)).toHaveLength(1);
+    const stored = await getPlanDraft(db, 'a-team');
+    expect(raced.find((r) => !r.ok)).toMatchObject({ current: { content: stored!.content } });
   });
 });

@@ -124,7 +124,9 @@ describe('plan revision and four eyes (time-skipping)', () => {
       ).toBe('planEditInvalid');
       expect(await listPlans(t.db, 'acme')).toHaveLength(1);
 
-      await savePlanDraft(t.db, { accountId: 'acme', basedOnPlanId: v1, content: edit(), updatedBy: 'u-alice' });
+      expect(
+        await savePlanDraft(t.db, { accountId: 'acme', basedOnPlanId: v1, content: edit(), updatedBy: 'u-alice' }, null),
+      ).toMatchObject({ ok: true });
       const submitted = await submitPlan(client, 'acme', { edit: edit(), by: 'u-alice', basedOnPlanId: v1 });
       expect(submitted).toMatchObject({ version: 2, status: 'pending-approval' });
       s = await state('the revised plan to wait for approval', (s) => s.waitingFor === 'plan-approval' && s.plan?.version === 2);
@@ -183,7 +185,11 @@ describe('plan revision and four eyes (time-skipping)', () => {
       { comment: 'admins decide government plans', by: 'u-admin' },
     );
     const id = await seedAccount(t.db, keyAccount({ id: 'ministry', name: 'Ministry of Works', industry: 'government' }));
-    await client.workflow.start(accountWorkflow, { workflowId: `account:${id}`, taskQueue: TASK_QUEUE, args: [{ accountId: id }] });
+    await client.workflow.start(accountWorkflow, {
+      workflowId: `account:${id}`,
+      taskQueue: TASK_QUEUE,
+      args: [{ accountId: id }],
+    });
     const s = await untilState(client, id, 'the plan to wait for an admin', (s) => s.waitingFor === 'plan-approval', 30_000);
     expect(s.plan).toMatchObject({ version: 1, approverRole: 'admin' });
 

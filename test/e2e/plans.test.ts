@@ -3,7 +3,8 @@
  * dev server and a worker: the owner (a manager working in Chinese) is refused when approving
  * their own plan; an admin rejects it from the queue with a reason; the owner reads the reason
  * beside the plan, revises it (an action, the strategy with an override and its reason), saves a
- * draft and resubmits it as version 2; the admin approves it from the queue and execution starts.
+ * draft (a second, stale editor's save is refused, naming who saved when) and resubmits it as
+ * version 2; the admin approves it from the queue and execution starts.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,10 +128,20 @@ describe('plan revision and approvals', () => {
       .toBe('选择与规则不同的策略时必须填写理由。');
     await editor.locator('#plan-strategy-reason').fill('新工厂三季度投产，应争取提升份额');
     await editor.locator('input[name="action.title"]').first().fill('与工厂总监召开需求研讨会');
+    // A second editor, opened before this save, must not overwrite it unseen.
+    const stale = await owner.context.newPage();
+    await stale.goto(`/accounts/${ACCOUNT}/plan`);
     await editor.getByRole('button', { name: '保存草稿' }).click();
     await expect.poll(() => owner.page.getByRole('status').first().textContent()).toBe('草稿已保存，尚未提交。');
-    // The draft is kept across a reload.
+    await stale.locator('#plan-goal').fill('过时的目标');
+    await stale.getByRole('button', { name: '保存草稿' }).click();
+    await expect
+      .poll(() => stale.getByRole('alert').first().textContent(), { timeout: 30_000 })
+      .toMatch(/^\s*未保存：在您打开此规划后，李经理 于 .+ 保存了草稿。/);
+    await stale.close();
+    // The draft is kept across a reload, as its first editor saved it.
     await owner.page.reload();
+    expect(await editor.locator('#plan-goal').inputValue()).not.toBe('过时的目标');
     expect(await editor.locator('input[name="action.title"]').first().inputValue()).toBe('与工厂总监召开需求研讨会');
     expect(await editor.locator('#plan-strategy-reason').inputValue()).toBe('新工厂三季度投产，应争取提升份额');
     await editor.getByRole('button', { name: '提交审批' }).click();

@@ -17,13 +17,14 @@ import { planView } from '$lib/server/plan-view.js';
 import { scopedAccount } from '$lib/server/scoped-account.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
-import { describeWorkflowError, temporal, type WorkflowError } from '$lib/server/temporal.js';
+import { describeWorkflowError, temporal } from '$lib/server/temporal.js';
+import type { CodedError } from '$lib/components/accounts/format.js';
 import type { Actions, PageServerLoad } from './$types.js';
 
 /** What the plan form posts back: the edit (not yet valid), and on a refusal why. */
 export type PlanFormResult =
   | { ok: true; done: 'saved' | 'submitted'; version?: number; status?: 'pending-approval' | 'approved' }
-  | { ok: false; issues?: Issue[]; error?: WorkflowError; values: unknown };
+  | { ok: false; issues?: Issue[]; error?: CodedError; values: unknown };
 
 /** The plan a manager may revise: the newest version, while it waits for approval or was rejected. */
 const revisable = (versions: PlanRow[]): PlanRow | null => {
@@ -81,6 +82,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
               ? draft.content
               : planAsEdit(editablePlan(editable), editable.strategyOverride),
           draft: draft && draft.basedOnPlanId === editable.id ? { by: draft.updatedBy, at: draft.updatedAt.toISOString() } : null,
+          // The draft standing now, whichever version it edits: a save must start from it.
+          draftAt: draft?.updatedAt.toISOString() ?? '',
         }
       : null,
     options: {
@@ -139,9 +142,35 @@ const noPlan = (values: unknown) =>
 export const actions: Actions = {
   save: async ({ locals, params, request }) => {
     const { user, database, plan } = await revisableFor(locals, params.id);
-    const values = editFromForm(await request.formData());
+    const form = await request.formData();
+    const values = editFromForm(form);
     if (!plan) return noPlan(values);
-    await savePlanDraft(database, { accountId: params.id, basedOnPlanId: plan.id, content: values, updatedBy: user.id });
+    const seen = text(form, 'draftAt');
+    const seenAt = seen ? new Date(seen) : null;
+    if (seenAt && Number.isNaN(seenAt.getTime()))
+      return fail(400, {
+        ok: false,
+        error: { code: 'invalidInput', params: {}, message: `draftAt "${seen.slice(0, 40)}" is not a time` },
+        values,
+      } satisfies PlanFormResult);
+    const saved = await savePlanDraft(
+      database,
+      { accountId: params.id, basedOnPlanId: plan.id, content: values, updatedBy: user.id },
+      seenAt,
+    );
+    if (!saved.ok) {
+      const { updatedBy, updatedAt } = saved.current;
+      const names = await userNames(database, [updatedBy]);
+      return fail(409, {
+        ok: false,
+        error: {
+          code: 'draftChanged',
+          params: { by: names.get(updatedBy) ?? updatedBy, at: updatedAt.toISOString() },
+          message: `the draft was saved by ${updatedBy} at ${updatedAt.toISOString()} since this editor opened`,
+        },
+        values,
+      } satisfies PlanFormResult);
+    }
     return { ok: true, done: 'saved' } satisfies PlanFormResult;
   },
   submit: async ({ locals, params, request }) => {
