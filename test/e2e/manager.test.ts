@@ -13,7 +13,7 @@ import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
 import { upsertUsers } from '../../db/repositories/users.js';
 import { accountSchema, type Account, type AccountInput } from '../../engine/index.js';
-import { approvePlan, connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
+import { approvePlan, type EspClient } from '../../workflows/client.js';
 import {
   E2E_PASSWORD,
   E2E_USERS,
@@ -24,6 +24,7 @@ import {
   SCREENSHOT_DIR,
   signIn,
   startStudio,
+  startStudioWorkflows,
   trackErrors,
   type StudioServer,
 } from '../helpers/browser.js';
@@ -147,13 +148,7 @@ beforeAll(async () => {
       ]);
     },
   });
-  temporal = await connectClient({
-    address: server.temporal!.address,
-    namespace: server.temporal!.namespace,
-    taskQueue: server.temporal!.taskQueue,
-  });
-  const started = await startAccountWorkflows(temporal.client, WITH_WORKFLOWS, { taskQueue: server.temporal!.taskQueue });
-  expect(started.failed).toEqual([]);
+  temporal = await startStudioWorkflows(server, WITH_WORKFLOWS);
   for (const id of WITH_WORKFLOWS)
     await untilState(temporal.client, id, `${id} waiting for plan approval`, (s) => s.waitingFor === 'plan-approval', 90_000);
 }, 400_000);

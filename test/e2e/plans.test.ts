@@ -12,7 +12,7 @@ import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
 import { upsertUsers } from '../../db/repositories/users.js';
 import { accountSchema } from '../../engine/index.js';
-import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
+import type { EspClient } from '../../workflows/client.js';
 import {
   E2E_PASSWORD,
   E2E_USERS,
@@ -22,6 +22,7 @@ import {
   screenshot,
   signIn,
   startStudio,
+  startStudioWorkflows,
   trackErrors,
   type StudioServer,
 } from '../helpers/browser.js';
@@ -48,13 +49,7 @@ beforeAll(async () => {
       ]);
     },
   });
-  temporal = await connectClient({
-    address: server.temporal!.address,
-    namespace: server.temporal!.namespace,
-    taskQueue: server.temporal!.taskQueue,
-  });
-  const started = await startAccountWorkflows(temporal.client, [ACCOUNT], { taskQueue: server.temporal!.taskQueue });
-  expect(started.failed).toEqual([]);
+  temporal = await startStudioWorkflows(server, [ACCOUNT]);
   await untilState(temporal.client, ACCOUNT, 'the plan waiting for approval', (s) => s.waitingFor === 'plan-approval', 90_000);
 }, 400_000);
 
