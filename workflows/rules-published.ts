@@ -18,7 +18,7 @@ import { accountWorkflowId, type RulesPublishedInput } from './types.js';
 
 /** What telling the workflows needs of a Temporal client; tests pass a fake. */
 export interface SignalClient {
-  workflow: { getHandle(workflowId: string): { signal(name: string, ...args: unknown[]): Promise<void> } };
+  workflow: { getHandle(workflowId: string): { signal(def: typeof rulesPublishedSignal, input: RulesPublishedInput): Promise<void> } };
 }
 
 export interface SignalReport {
@@ -89,7 +89,7 @@ export async function signalRulesTo(
     await mapConcurrent(targets, opts.concurrency ?? CONCURRENCY, async ({ accountId, published }) => {
       const id = accountWorkflowId(accountId);
       try {
-        await withTimeout(client.workflow.getHandle(id).signal(rulesPublishedSignal.name, published), SIGNAL_TIMEOUT_MS, id);
+        await withTimeout(client.workflow.getHandle(id).signal(rulesPublishedSignal, published), SIGNAL_TIMEOUT_MS, id);
         report.signalled++;
       } catch (error) {
         if (error instanceof WorkflowNotFoundError || (error as Error)?.name === 'WorkflowNotFoundError') report.notRunning++;
