@@ -18,7 +18,7 @@ import { recordReview } from '../../db/repositories/reviews.js';
 import { appendStageResult, stageResultByKey } from '../../db/repositories/stage-results.js';
 import { getTeam, memberLoads } from '../../db/repositories/teams.js';
 import { listVisits } from '../../db/repositories/visits.js';
-import type { PlanActionRow, StageResultRow } from '../../db/schema.js';
+import type { PlanActionRow, PlanRow, StageResultRow } from '../../db/schema.js';
 import {
   actionStatus,
   addDays,
@@ -54,6 +54,7 @@ import {
   type ReevaluateMonitorInput,
   type ReevaluateMonitorSummary,
   type ReevaluatePlanInput,
+  type ReevaluationBasis,
   type ReevaluatePlanSummary,
   type ReevaluationChange,
   type RelationshipSummary,
@@ -406,6 +407,17 @@ async function monitorWork(tx: Db, { account, state, rules }: Loaded, input: Mon
   };
 }
 
+
+/**
+ * What a re-evaluation compares with: a plan whose strategy the manager overrode (with a reason the
+ * approver accepted) rests on the strategy the rules proposed, so the rules still proposing it is no
+ * change, and the override stands.
+ */
+function basisOfPlan(before: ReevaluationBasis, plan: Pick<PlanRow, 'strategyOverride'> | undefined): ReevaluationBasis {
+  const proposed = plan?.strategyOverride?.proposed;
+  return proposed ? { ...before, strategy: proposed } : before;
+}
+
 export function stageActivities(s: Shared) {
   const acks = reviewAcks();
   async function load(accountId: string): Promise<Loaded> {
@@ -670,7 +682,7 @@ export function stageActivities(s: Shared) {
         const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
         const monitor = await monitorWork(tx, ctx, input);
         const assess = assessSummary(assessed);
-        const changes = reevaluationChanges(input.before, assess);
+        const changes = reevaluationChanges(basisOfPlan(input.before, await currentPlan(tx, input.accountId, input.cycleYear)), assess);
         return {
           summary: { ...monitor.summary, assess, changes },
           input: { before: input.before, ...(monitor.input as Record<string, unknown>) },
@@ -698,7 +710,7 @@ export function stageActivities(s: Shared) {
       const [re, plan, execution] = await onceAll(input, ['grade', 'plan', 'execute'], async (tx, ctx) => {
         const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
         const assess = assessSummary(assessed);
-        const changes = reevaluationChanges(input.before, assess);
+        const changes = reevaluationChanges(basisOfPlan(input.before, await getPlan(tx, input.planId)), assess);
         const row: StageWork<unknown> = {
           summary: { ...assess.grade, assess, changes },
           input: { before: input.before, planId: input.planId },

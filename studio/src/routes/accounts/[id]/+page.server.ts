@@ -20,10 +20,12 @@ import {
 } from '$engine/index.js';
 import { isCalendarDate } from '$engine/calendar-date.js';
 import type { SessionUser } from '$lib/user.js';
-import { scopedAccount } from '$lib/server/scoped-account.js';
+import { scopedAccount } from '$lib/server/scope.js';
 import { planView } from '$lib/server/plan-view.js';
 import { describeWorkflowError, type TemporalPort } from '$lib/server/temporal.js';
 import { fail } from '@sveltejs/kit';
+import { loadEditHistory } from '$lib/server/account-history.js';
+import { loadProfileStatus } from '$lib/server/account-profile.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import { accountDecisionRefusal } from '$lib/server/plan-decisions.js';
@@ -400,10 +402,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   const user = requireUser(locals);
   const database = await db();
   const detail = await _loadAccountDetail(database, user, params.id);
+  const profile = (await loadProfileStatus(database, params.id))!;
+  const history = await loadEditHistory(database, params.id);
   // Streamed: the page shows the audit trail at once and the workflow's live state when (and if)
   // Temporal answers.
   const workflow = (async () => live(await temporal(), (p) => p.accountState(params.id)))();
-  return { detail, workflow };
+  return { detail, profile, history, workflow };
 };
 
 /** Refusals are 4xx so the form shows them; the page data reloads after a success. */

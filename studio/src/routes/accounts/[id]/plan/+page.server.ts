@@ -14,7 +14,7 @@ import {
   type Strategy,
 } from '$engine/index.js';
 import { planView } from '$lib/server/plan-view.js';
-import { scopedAccount } from '$lib/server/scoped-account.js';
+import { scopedAccount } from '$lib/server/scope.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import { describeWorkflowError, temporal } from '$lib/server/temporal.js';
