@@ -347,9 +347,12 @@ async function monitorWork(tx: Db, { account, state, rules }: Loaded, input: Mon
   const visits = visitStatus(lastVisit ? [lastVisit] : [], tier, input.asOf, input.executeSince, rules.ruleSet);
   const actions = input.planId === null ? [] : await listActions(tx, { planId: input.planId });
   const acts = actionStatus(actions.map(actionLike), input.asOf);
+  // A strategy the manager overrode (and the approver accepted) is measured against what the rules
+  // proposed then: the rules still proposing it is no reason to go back to plan.
+  const proposed = input.planId === null ? undefined : (await getPlan(tx, input.planId))?.strategyOverride?.proposed;
   const { result, explanation } = explainMonitor(account, rules, {
     ...ctx,
-    plan: input.plan ?? undefined,
+    plan: input.plan ? { ...input.plan, ...(proposed ? { strategy: proposed } : {}) } : undefined,
     overdueVisits: visits.overdueVisits,
     openActions: acts.open,
     overdueActions: acts.overdue,
@@ -682,7 +685,7 @@ export function stageActivities(s: Shared) {
         const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
         const monitor = await monitorWork(tx, ctx, input);
         const assess = assessSummary(assessed);
-        const changes = reevaluationChanges(basisOfPlan(input.before, await currentPlan(tx, input.accountId, input.cycleYear)), assess);
+        const changes = reevaluationChanges(basisOfPlan(input.before, input.planId === null ? undefined : await getPlan(tx, input.planId)), assess);
         return {
           summary: { ...monitor.summary, assess, changes },
           input: { before: input.before, ...(monitor.input as Record<string, unknown>) },
