@@ -12,6 +12,7 @@ import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type C
 import {
   approvePlan,
   accountState,
+  submitPlan,
   completeAction,
   connectClient,
   logOpportunity,
@@ -36,6 +37,8 @@ import {
   type LogVisitInput,
   type LogVisitResult,
   type ReviewProgress,
+  type SubmitPlanInput,
+  type SubmitPlanResult,
 } from '$workflows/types.js';
 
 export type { AccountState, ReviewProgress };
@@ -58,6 +61,7 @@ export interface TemporalPort {
   /** The account workflow's `state` query; null when the account has no workflow. */
   accountState(accountId: string): Promise<AccountState | null>;
   approvePlan(accountId: string, input: ApprovePlanInput): Promise<ApprovePlanResult>;
+  submitPlan(accountId: string, input: SubmitPlanInput): Promise<SubmitPlanResult>;
   logVisit(accountId: string, input: LogVisitInput): Promise<LogVisitResult>;
   completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
   logOpportunity(accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult>;
@@ -162,6 +166,7 @@ function realPort(client: Client): TemporalPort {
   return {
     accountState: async (id) => withoutInternalText(await orNull(() => accountState(client, id))),
     approvePlan: (id, input) => update(() => approvePlan(client, id, input)),
+    submitPlan: (id, input) => update(() => submitPlan(client, id, input)),
     logVisit: (id, input) => update(() => logVisit(client, id, input)),
     completeAction: (id, input) => update(() => completeAction(client, id, input)),
     logOpportunity: (id, input) => update(() => logOpportunity(client, id, input)),
