@@ -266,18 +266,23 @@ describe('with the workflows running', () => {
         .poll(async () => tiersOf(await listedAccounts(page, listQuery), executing), { timeout: 90_000, interval: 1000 })
         .toEqual(Object.fromEntries(executing.map((m) => [m.id, m.after])));
       await screenshot(page, 'rules-published-accounts-en');
-      // A plan waiting for approval keeps its tier until someone decides on it.
-      const afterPublish = await listedAccounts(page, listQuery);
-      for (const m of awaitingApproval)
-        expect(afterPublish.get(m.id), m.id).toEqual({ tier: m.before, stage: expect.stringContaining('Plan approval') });
+      // A plan waiting for approval is re-graded at once too: its tier moved, so the pending plan is
+      // rebuilt under v2 (and waits for a decision again, unless its new tier needs none).
+      await expect
+        .poll(async () => tiersOf(await listedAccounts(page, listQuery), awaitingApproval), { timeout: 90_000, interval: 1000 })
+        .toEqual(Object.fromEntries(awaitingApproval.map((m) => [m.id, m.after])));
 
-      // The admin approves it on the account page; the deferred re-grade follows, under v2.
+      // The admin approves a rebuilt plan on the account page: it is in force, decided under v2.
       const tierShown = page
         .locator('.summary div')
         .filter({ has: page.locator('dt', { hasText: /^Tier$/ }) })
         .locator('dd');
       const gradeSource = page.locator('#decisions article').first().locator('.source');
-      for (const m of awaitingApproval) {
+      const stillWaiting = [...(await listedAccounts(page, listQuery))].filter(
+        ([id, l]) => awaitingApproval.some((m) => m.id === id) && l.stage.includes('Plan approval'),
+      );
+      for (const [id] of stillWaiting) {
+        const m = awaitingApproval.find((a) => a.id === id)!;
         await page.goto(`/accounts/${encodeURIComponent(m.id)}`);
         await page.locator('.live .notice').waitFor({ state: 'detached', timeout: 15_000 });
         const plan = page.locator('#plan');
