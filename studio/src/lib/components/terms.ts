@@ -1,0 +1,27 @@
+/**
+ * Data values in the user's words: a rule's decision parameters and lists of profile fields, worded
+ * from the catalogues (`rules.param.*`, `field.*` and each parameter's value namespace).
+ */
+import { isMessageKey, type I18n, type MessageKey } from '../i18n/index.js';
+import { EVENT_PARAMS } from './rules/labels.js';
+
+/** Each rule event parameter (`line`, `presalesTier`…) and the namespace that words its values. */
+const PARAM_NAMESPACE: Record<string, string> = Object.fromEntries(
+  Object.values(EVENT_PARAMS).flatMap((e) => e.params.map((p) => [p.key, p.namespace])),
+);
+
+/** A rule's decision in words: "Line: Regional line, Track: Project fast track". */
+export function decisionParams(i18n: I18n, params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => {
+      const name = isMessageKey(`rules.param.${k}`) ? i18n.t(`rules.param.${k}` as MessageKey) : k;
+      const value = typeof v === 'string' ? (PARAM_NAMESPACE[k] ? i18n.label(PARAM_NAMESPACE[k], v) : v) : JSON.stringify(v);
+      return `${name}: ${value}`;
+    })
+    .join(', ');
+}
+
+/** Profile checklist items and fields in the user's language. */
+export function fieldList(i18n: I18n, fields: readonly string[]): string {
+  return fields.map((f) => i18n.label('field', f)).join(i18n.locale === 'zh-CN' ? '、' : ', ');
+}
