@@ -69,7 +69,7 @@ describe.each(DRIVERS)('trends and review exports (%s)', (driver) => {
       await recordReview(t.db, { ...base, accountId: 'a1', tierBefore: 'T3', tierAfter: 'T2', classBefore: 'C', classAfter: 'B', strategyBefore: 'grow', strategyAfter: 'retain', scoreBefore: 50, scoreAfter: 70 });
       await recordReview(t.db, { ...base, accountId: 'a2', tierBefore: 'T4', tierAfter: 'T1', classBefore: 'D', classAfter: 'A' });
       await recordReview(t.db, { ...base, accountId: 'b1', tierBefore: 'T1', tierAfter: 'T1', classBefore: 'A', classAfter: 'A' });
-      await finishReviewRun(t.db, run.id, { status: 'done', done: 3, failed: 0 });
+      await finishReviewRun(t.db, run.id);
     },
   });
 

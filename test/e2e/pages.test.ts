@@ -107,8 +107,8 @@ async function overflowing(page: Page, table: string): Promise<string[]> {
       const out: string[] = [];
       const wrap = t.closest('.table-wrap');
       if (wrap && wrap.scrollWidth > wrap.clientWidth + 1) out.push(`table scrolls: ${wrap.scrollWidth} > ${wrap.clientWidth}`);
-      for (const cell of t.querySelectorAll<HTMLElement>('th, td'))
-        if (cell.scrollWidth > cell.clientWidth + 1) out.push(`cell overflows: ${cell.innerText.slice(0, 40)}`);
+      for (const cell of t.querySelectorAll('th, td'))
+        if (cell.scrollWidth > cell.clientWidth + 1) out.push(`cell overflows: ${(cell.textContent ?? '').trim().slice(0, 40)}`);
       return out;
     }),
   );
@@ -119,12 +119,12 @@ async function wrappedDates(page: Page, table: string): Promise<string[]> {
   return page.locator(`${table} td.date`).evaluateAll((cells) =>
     cells
       .filter((cell) => {
-        const range = document.createRange();
+        const range = cell.ownerDocument.createRange();
         range.selectNodeContents(cell);
         const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
         return tops.size > 1;
       })
-      .map((cell) => (cell as HTMLElement).innerText),
+      .map((cell) => (cell.textContent ?? '').trim()),
   );
 }
 
@@ -251,7 +251,7 @@ describe('a Chinese page of a sample account', () => {
     await signIn(page, ZH_ADMIN.email, E2E_PASSWORD);
     await page.goto(`/accounts/${MAP_ACCOUNT}`);
     await expect.poll(() => page.locator('#decisions').innerText()).toContain('策略');
-    for (const d of await page.locator('#decisions details').all()) await d.evaluate((n) => ((n as HTMLDetailsElement).open = true));
+    for (const d of await page.locator('#decisions details').all()) await d.evaluate((n) => n.setAttribute('open', ''));
     expect(await identifiersOn(page)).toEqual([]);
     expect(await rawKeysOn(page)).toEqual([]);
     // Admins still find the identifier on hover.

@@ -25,3 +25,17 @@ export function decisionParams(i18n: I18n, params: Record<string, unknown>): str
 export function fieldList(i18n: I18n, fields: readonly string[]): string {
   return fields.map((f) => i18n.label('field', f)).join(i18n.locale === 'zh-CN' ? '、' : ', ');
 }
+
+/**
+ * A coverage team in words. The coverage rules name teams `industry:<industry>` and
+ * `region:<region>`, so the team reads as its industry's or region's team in the user's language;
+ * any other id shows as it is.
+ */
+export function teamName(i18n: I18n, id: string | null | undefined): string {
+  if (!id) return i18n.t('common.none');
+  const [kind, ...rest] = id.split(':');
+  const value = rest.join(':');
+  if (kind === 'industry' && value) return i18n.t('teamName.industry', { industry: i18n.label('industry', value) });
+  if (kind === 'region' && value) return i18n.t('teamName.region', { region: value });
+  return id;
+}
