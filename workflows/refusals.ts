@@ -26,6 +26,11 @@ export const REFUSAL_CODES = [
   'visitDateFuture',
   // completeAction
   'actionNotOpen',
+  'actionNoteTooLong',
+  // reopenAction
+  'actionNotDone',
+  'actionUndoNotYours',
+  'actionUndoExpired',
   // logOpportunity
   'noTrack',
   'opportunityTitle',

@@ -96,8 +96,10 @@ const IDENTIFIERS = [
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const IDENTIFIER = new RegExp(`(?<![\\w-])(?:${IDENTIFIERS.map(escape).join('|')})(?![\\w-])`, 'g');
 
+/** Each identifier found, with the words around it (so a failure says where). */
 async function identifiersOn(page: Page): Promise<string[]> {
-  return [...new Set((await page.locator('main').innerText()).match(IDENTIFIER) ?? [])];
+  const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+  return [...new Set([...text.matchAll(IDENTIFIER)].map((m) => `${m[0]} in “${text.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30)}”`))];
 }
 
 /** Cells whose content is wider than the cell, and tables that need a horizontal scroll. */
@@ -163,7 +165,7 @@ beforeAll(async () => {
       await createPlan(db, {
         accountId: MAP_ACCOUNT,
         cycleYear: 2026,
-        goal: 'Keep the relationship healthy',
+        goal: 'Keep the relationship healthy and our share of wallet stable at a reasonable cost.',
         objectives: { revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null }, closenessTarget: 80 },
         strategy: 'retain',
         actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2026-03-01' }],

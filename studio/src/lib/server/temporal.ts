@@ -13,6 +13,7 @@ import {
   approvePlan,
   accountState,
   completeAction,
+  reopenAction,
   connectClient,
   logOpportunity,
   logVisit,
@@ -29,6 +30,8 @@ import {
   type ApprovePlanResult,
   type CompleteActionInput,
   type CompleteActionResult,
+  type ReopenActionInput,
+  type ReopenActionResult,
   type LogOpportunityInput,
   type LogOpportunityResult,
   type LogVisitInput,
@@ -58,6 +61,7 @@ export interface TemporalPort {
   approvePlan(accountId: string, input: ApprovePlanInput): Promise<ApprovePlanResult>;
   logVisit(accountId: string, input: LogVisitInput): Promise<LogVisitResult>;
   completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
+  reopenAction(accountId: string, input: ReopenActionInput): Promise<ReopenActionResult>;
   logOpportunity(accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult>;
   /** Starts `review:<year>` (an already running one is fine). */
   startReview(year: number): Promise<{ workflowId: string }>;
@@ -160,6 +164,7 @@ function realPort(client: Client): TemporalPort {
     approvePlan: (id, input) => update(() => approvePlan(client, id, input)),
     logVisit: (id, input) => update(() => logVisit(client, id, input)),
     completeAction: (id, input) => update(() => completeAction(client, id, input)),
+    reopenAction: (id, input) => update(() => reopenAction(client, id, input)),
     logOpportunity: (id, input) => update(() => logOpportunity(client, id, input)),
     startReview: async (year) => {
       const handle = await query(() => startReview(client, { year }));
