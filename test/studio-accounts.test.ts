@@ -586,7 +586,9 @@ describe('actions on an account', () => {
     expect(calls).toEqual([]);
     const own = await completeAction(db, bob, other.id, form({ actionId: String(otherAction!.id) }), port);
     expect(own).toMatchObject({ ok: true, done: 'actionDone', params: { actionId: otherAction!.id } });
-    expect(calls).toEqual([{ method: 'completeAction', args: [other.id, { actionId: otherAction!.id, by: bob.id, note: null }] }]);
+    expect(calls).toEqual([
+      { method: 'completeAction', args: [other.id, { actionId: otherAction!.id, by: bob.id, note: null }] },
+    ]);
   });
 
   it('sends a done note, and lets only the person who marked an action done undo it', async () => {
@@ -612,11 +614,16 @@ describe('actions on an account', () => {
       error: { code: 'actionNotDone' },
     });
     expect(calls).toEqual([]);
-    expect(await reopenAction(db, bob, other.id, form({ actionId: String(action!.id) }), port)).toMatchObject({ ok: true, done: 'actionReopened' });
+    expect(await reopenAction(db, bob, other.id, form({ actionId: String(action!.id) }), port)).toMatchObject({
+      ok: true,
+      done: 'actionReopened',
+    });
     expect(calls).toEqual([{ method: 'reopenAction', args: [other.id, { actionId: action!.id, by: bob.id }] }]);
     // Past the undo window the page no longer offers it.
     const later = new Date(Date.now() + 31 * 60 * 1000);
-    expect((await loadAccountDetail(db, bob, other.id, later)).actions.done.find((a) => a.id === action!.id)?.canUndo).toBe(false);
+    expect((await loadAccountDetail(db, bob, other.id, later)).actions.done.find((a) => a.id === action!.id)?.canUndo).toBe(
+      false,
+    );
   });
 });
 

@@ -31,7 +31,10 @@ async function grade(t: TestDatabase, accountId: string, tier: string, score: nu
     output: { score, tier },
     idempotencyKey: key,
   });
-  await t.db.update(stageResults).set({ createdAt: new Date(at) }).where(eq(stageResults.id, row.id));
+  await t.db
+    .update(stageResults)
+    .set({ createdAt: new Date(at) })
+    .where(eq(stageResults.id, row.id));
 }
 
 async function monitor(t: TestDatabase, accountId: string, health: string, at: string, key: string) {
@@ -45,7 +48,10 @@ async function monitor(t: TestDatabase, accountId: string, health: string, at: s
     output: { health },
     idempotencyKey: key,
   });
-  await t.db.update(stageResults).set({ createdAt: new Date(at) }).where(eq(stageResults.id, row.id));
+  await t.db
+    .update(stageResults)
+    .set({ createdAt: new Date(at) })
+    .where(eq(stageResults.id, row.id));
 }
 
 describe.each(DRIVERS)('trends and review exports (%s)', (driver) => {
@@ -66,9 +72,34 @@ describe.each(DRIVERS)('trends and review exports (%s)', (driver) => {
       await monitor(t, 'a1', 'green', '2026-05-10T00:00:00Z', 'm2');
       const run = await startReviewRun(t.db, { year: 2025, total: 3 });
       const base = { year: 2025, runId: run.id, opportunitiesCount: 0, opportunitiesValue: 0 };
-      await recordReview(t.db, { ...base, accountId: 'a1', tierBefore: 'T3', tierAfter: 'T2', classBefore: 'C', classAfter: 'B', strategyBefore: 'grow', strategyAfter: 'retain', scoreBefore: 50, scoreAfter: 70 });
-      await recordReview(t.db, { ...base, accountId: 'a2', tierBefore: 'T4', tierAfter: 'T1', classBefore: 'D', classAfter: 'A' });
-      await recordReview(t.db, { ...base, accountId: 'b1', tierBefore: 'T1', tierAfter: 'T1', classBefore: 'A', classAfter: 'A' });
+      await recordReview(t.db, {
+        ...base,
+        accountId: 'a1',
+        tierBefore: 'T3',
+        tierAfter: 'T2',
+        classBefore: 'C',
+        classAfter: 'B',
+        strategyBefore: 'grow',
+        strategyAfter: 'retain',
+        scoreBefore: 50,
+        scoreAfter: 70,
+      });
+      await recordReview(t.db, {
+        ...base,
+        accountId: 'a2',
+        tierBefore: 'T4',
+        tierAfter: 'T1',
+        classBefore: 'D',
+        classAfter: 'A',
+      });
+      await recordReview(t.db, {
+        ...base,
+        accountId: 'b1',
+        tierBefore: 'T1',
+        tierAfter: 'T1',
+        classBefore: 'A',
+        classAfter: 'A',
+      });
       await finishReviewRun(t.db, run.id);
     },
   });
@@ -116,7 +147,12 @@ describe.each(DRIVERS)('trends and review exports (%s)', (driver) => {
     expect(lines[0]).toBe(
       'Account id,Name,Attainment,Actions done,Opportunities,Opportunities value,Closeness change,Score before,Score after,Tier before,Tier after,Class before,Class after,Strategy before,Strategy after',
     );
-    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(['a1', 'a2']);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(['a1', 'a2']);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.test"",""x"")"`);
     expect(csv).toContain('a1,Alpha,,,0,0,,50,70,T3,T2,C,B,Grow,Retain');
     const zh = (await reviewCsv(suite.t.db, alice, 'zh-CN', 2025, 'records'))!;

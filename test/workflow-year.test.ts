@@ -178,13 +178,20 @@ describe('account workflow, one year on the time-skipping server', () => {
         expect(await updateError(completeAction(client, 'acme', { actionId: first.id }))).toMatch(/not an open action/);
         // "Mark done" with evidence, and its undo: only by the same person, only while it is fresh.
         const second = s.openActions[1]!;
-        expect(await completeAction(client, 'acme', { actionId: second.id, by: 'u-alice', note: 'signed minutes' })).toMatchObject({
+        expect(
+          await completeAction(client, 'acme', { actionId: second.id, by: 'u-alice', note: 'signed minutes' }),
+        ).toMatchObject({
           openActions: 1,
         });
         const noted = (await listActions(t.db, { accountId: 'acme' })).find((a) => a.id === second.id)!;
         expect(noted).toMatchObject({ doneBy: 'u-alice', doneNote: 'signed minutes' });
-        expect(await updateError(reopenAction(client, 'acme', { actionId: second.id, by: 'u-bob' }))).toMatch(/actionUndoNotYours/);
-        expect(await reopenAction(client, 'acme', { actionId: second.id, by: 'u-alice' })).toEqual({ actionId: second.id, openActions: 2 });
+        expect(await updateError(reopenAction(client, 'acme', { actionId: second.id, by: 'u-bob' }))).toMatch(
+          /actionUndoNotYours/,
+        );
+        expect(await reopenAction(client, 'acme', { actionId: second.id, by: 'u-alice' })).toEqual({
+          actionId: second.id,
+          openActions: 2,
+        });
         expect(await updateError(reopenAction(client, 'acme', { actionId: second.id, by: 'u-alice' }))).toMatch(/still open/);
         expect((await listActions(t.db, { accountId: 'acme' })).find((a) => a.id === second.id)).toMatchObject({
           doneAt: null,
@@ -194,7 +201,9 @@ describe('account workflow, one year on the time-skipping server', () => {
         expect((await accountHandle(client, 'acme').query('state')) as AccountState).toMatchObject({
           openActions: expect.arrayContaining([expect.objectContaining({ id: second.id })]),
         });
-        expect(await updateError(completeAction(client, 'acme', { actionId: second.id, note: 'x'.repeat(2001) }))).toMatch(/longer than 2000/);
+        expect(await updateError(completeAction(client, 'acme', { actionId: second.id, note: 'x'.repeat(2001) }))).toMatch(
+          /longer than 2000/,
+        );
         const opp = await logOpportunity(client, 'acme', { title: 'MES phase 2', estimatedValue: 3_000_000 });
         expect(opp.track).toBe('major-project');
         opportunityId = opp.opportunityId;
@@ -202,7 +211,9 @@ describe('account workflow, one year on the time-skipping server', () => {
       }
       // A month later the undo has expired.
       if (month === 3)
-        expect(await updateError(reopenAction(client, 'acme', { actionId: firstActionId, by: 'u-alice' }))).toMatch(/actionUndoExpired/);
+        expect(await updateError(reopenAction(client, 'acme', { actionId: firstActionId, by: 'u-alice' }))).toMatch(
+          /actionUndoExpired/,
+        );
       if (month === 7) {
         // The customer is slipping: the strategy rules now choose win-back over the plan's retain.
         await seedAccount(t.db, keyAccount({ status: 'declining', solution: 'Plant-wide MES', businessValue: '8% less scrap' }));

@@ -589,7 +589,13 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     completeActionUpdate,
     async ({ actionId, by, note }) => {
       try {
-        const result = await people.completeAction({ accountId: state.accountId, actionId, at: nowIso(), by: by ?? null, note: note ?? null });
+        const result = await people.completeAction({
+          accountId: state.accountId,
+          actionId,
+          at: nowIso(),
+          by: by ?? null,
+          note: note ?? null,
+        });
         state.openActions = state.openActions.filter((a) => a.id !== actionId);
         return result;
       } catch (error) {
@@ -605,7 +611,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
             `action ${actionId} is not an open action of the plan in force for account "${state.accountId}"`,
           );
         if (typeof note === 'string' && note.length > ACTION_NOTE_MAX_LENGTH)
-          throw refusal('actionNoteTooLong', { max: ACTION_NOTE_MAX_LENGTH }, `the note is longer than ${ACTION_NOTE_MAX_LENGTH} characters`);
+          throw refusal(
+            'actionNoteTooLong',
+            { max: ACTION_NOTE_MAX_LENGTH },
+            `the note is longer than ${ACTION_NOTE_MAX_LENGTH} characters`,
+          );
       },
     },
   );
@@ -631,7 +641,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       validator: ({ actionId, by }) => {
         if (state.openActions.some((a) => a.id === actionId))
           throw refusal('actionNotDone', { action: actionId }, `action ${actionId} is still open`);
-        if (!by || typeof by !== 'string') throw refusal('actionUndoNotYours', { action: String(actionId) }, 'who asks ("by") is required');
+        if (!by || typeof by !== 'string')
+          throw refusal('actionUndoNotYours', { action: String(actionId) }, 'who asks ("by") is required');
       },
     },
   );

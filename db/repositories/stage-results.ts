@@ -117,7 +117,11 @@ export async function monthlyDistribution(
     group by 1, 2
     order by 1, 2
   `);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { month: string; value: string; count: number }[];
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    month: string;
+    value: string;
+    count: number;
+  }[];
   return rows.map((r) => ({ month: r.month, value: r.value, count: Number(r.count) }));
 }
 

@@ -99,7 +99,13 @@ const IDENTIFIER = new RegExp(`(?<![\\w-])(?:${IDENTIFIERS.map(escape).join('|')
 /** Each identifier found, with the words around it (so a failure says where). */
 async function identifiersOn(page: Page): Promise<string[]> {
   const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
-  return [...new Set([...text.matchAll(IDENTIFIER)].map((m) => `${m[0]} in “${text.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30)}”`))];
+  return [
+    ...new Set(
+      [...text.matchAll(IDENTIFIER)].map(
+        (m) => `${m[0]} in “${text.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30)}”`,
+      ),
+    ),
+  ];
 }
 
 /** Cells whose content is wider than the cell, and tables that need a horizontal scroll. */
@@ -159,14 +165,27 @@ beforeAll(async () => {
       );
       for (const [i, id] of ids.entries()) {
         const common = { accountId: id, cycleYear: 2026, ruleSetIndustry: '*', ruleSetVersion: 1, input: {} };
-        await appendStageResult(db, { ...common, stage: 'grade', output: { score: 88.88, tier: 'T2' }, idempotencyKey: `pg-grade-${id}` });
-        await appendStageResult(db, { ...common, stage: 'monitor', output: { health: HEALTH[i % 3] }, idempotencyKey: `pg-monitor-${id}` });
+        await appendStageResult(db, {
+          ...common,
+          stage: 'grade',
+          output: { score: 88.88, tier: 'T2' },
+          idempotencyKey: `pg-grade-${id}`,
+        });
+        await appendStageResult(db, {
+          ...common,
+          stage: 'monitor',
+          output: { health: HEALTH[i % 3] },
+          idempotencyKey: `pg-monitor-${id}`,
+        });
       }
       await createPlan(db, {
         accountId: MAP_ACCOUNT,
         cycleYear: 2026,
         goal: 'Keep the relationship healthy and our share of wallet stable at a reasonable cost.',
-        objectives: { revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null }, closenessTarget: 80 },
+        objectives: {
+          revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
+          closenessTarget: 80,
+        },
         strategy: 'retain',
         actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2026-03-01' }],
         resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
@@ -231,7 +250,8 @@ for (const lang of ['en', 'zh-CN'] as const) {
             })),
           })),
         );
-        for (const card of cards) expect(card.stances.map((s) => s.competitor).sort(), card.id ?? '').toEqual(['stark', 'tyrell', 'wayne']);
+        for (const card of cards)
+          expect(card.stances.map((s) => s.competitor).sort(), card.id ?? '').toEqual(['stark', 'tyrell', 'wayne']);
         expect(cards.flatMap((c) => c.stances).filter((s) => s.text.includes('…'))).toEqual([]);
         // The legend names all three competitors in full.
         const legend = await map.locator('.legend').innerText();
@@ -257,7 +277,9 @@ describe('a Chinese page of a sample account', () => {
     expect(await identifiersOn(page)).toEqual([]);
     expect(await rawKeysOn(page)).toEqual([]);
     // Admins still find the identifier on hover.
-    expect(await page.locator('#decisions [title="wait-and-watch"], #decisions [title="retain"], #decisions [title="grow"]').count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('#decisions [title="wait-and-watch"], #decisions [title="retain"], #decisions [title="grow"]').count(),
+    ).toBeGreaterThan(0);
     await screenshot(page, 'pages-account-zh-CN');
     errors.assertNone();
     await context.close();

@@ -75,7 +75,9 @@ export function executionActivities(s: Shared) {
       actionId: number;
       by: string;
       at: string;
-    }): Promise<{ ok: true; action: OpenAction } | { ok: false; code: 'actionNotDone' | 'actionUndoNotYours' | 'actionUndoExpired' }> {
+    }): Promise<
+      { ok: true; action: OpenAction } | { ok: false; code: 'actionNotDone' | 'actionUndoNotYours' | 'actionUndoExpired' }
+    > {
       return guarded(async () => {
         const action = (await listActions(s.db, { accountId: input.accountId })).find((a) => a.id === input.actionId);
         const plan = action ? await getPlan(s.db, action.planId) : undefined;

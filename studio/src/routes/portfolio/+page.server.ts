@@ -8,7 +8,13 @@ import { error } from '@sveltejs/kit';
 import type { Db } from '$db/client.js';
 import { idsWhere } from '$db/repositories/accounts-list.js';
 import { latestReviewRun, reviewCountsByRun, reviewRunOf } from '$db/repositories/reviews.js';
-import { levelExpressions, portfolioCounts, stalledCondition, stalledRowsWhere, type StalledRow } from '$db/repositories/accounts-portfolio.js';
+import {
+  levelExpressions,
+  portfolioCounts,
+  stalledCondition,
+  stalledRowsWhere,
+  type StalledRow,
+} from '$db/repositories/accounts-portfolio.js';
 import { pendingPlansWhere, type PendingPlanRow } from '$db/repositories/plans.js';
 import { CLASSES, HEALTHS, LEVELS, STAGES, TIERS, type AccountClass, type Level } from '$engine/index.js';
 import type { SessionUser } from '$lib/user.js';

@@ -276,7 +276,13 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
     trend: {
       points: trendPoints,
       reviews: reviewRows
-        .map((r) => ({ year: r.year, at: r.createdAt.toISOString(), scoreBefore: r.scoreBefore, scoreAfter: r.scoreAfter, tierAfter: r.tierAfter }))
+        .map((r) => ({
+          year: r.year,
+          at: r.createdAt.toISOString(),
+          scoreBefore: r.scoreBefore,
+          scoreAfter: r.scoreAfter,
+          tierAfter: r.tierAfter,
+        }))
         .reverse(),
     },
     today,
@@ -380,6 +386,12 @@ export async function _logVisit(
   return { ok: true, form: 'visit', done: 'visitLogged', params: { date } };
 }
 
+/** The account's own action of that id (another account's id is as unknown as a made-up one). */
+async function actionOfAccount(db: Db, accountId: string, actionId: number) {
+  if (!Number.isInteger(actionId) || actionId <= 0) return undefined;
+  return (await listActions(db, { accountId })).find((a) => a.id === actionId);
+}
+
 export async function _completeAction(
   db: Db,
   user: SessionUser,
@@ -392,8 +404,7 @@ export async function _completeAction(
   if (!Number.isInteger(actionId) || actionId <= 0)
     return { ok: false, form: 'action', error: { code: 'invalidInput', params: {}, message: 'an action id is required' } };
   // Another account's action id must not be completable through this account's page.
-  const own = await listActions(db, { accountId });
-  if (!own.some((a) => a.id === actionId))
+  if (!(await actionOfAccount(db, accountId, actionId)))
     return {
       ok: false,
       form: 'action',
@@ -429,11 +440,19 @@ export async function _reopenAction(
 ): Promise<ActionOutcome> {
   await scopedAccount(db, user, accountId);
   const actionId = Number(field(form, 'actionId'));
-  const action = Number.isInteger(actionId) ? (await listActions(db, { accountId })).find((a) => a.id === actionId) : undefined;
+  const action = await actionOfAccount(db, accountId, actionId);
   if (!action || !action.doneAt)
-    return { ok: false, form: 'action', error: { code: 'actionNotDone', params: { action: field(form, 'actionId') }, message: 'not a done action of this account' } };
+    return {
+      ok: false,
+      form: 'action',
+      error: { code: 'actionNotDone', params: { action: field(form, 'actionId') }, message: 'not a done action of this account' },
+    };
   if (action.doneBy !== user.id)
-    return { ok: false, form: 'action', error: { code: 'actionUndoNotYours', params: { action: actionId }, message: 'marked done by someone else' } };
+    return {
+      ok: false,
+      form: 'action',
+      error: { code: 'actionUndoNotYours', params: { action: actionId }, message: 'marked done by someone else' },
+    };
   const sent = await send(port, 'action', (p) => p.reopenAction(accountId, { actionId, by: user.id }));
   if (!sent.ok) return sent;
   return { ok: true, form: 'action', done: 'actionReopened' };

@@ -43,7 +43,9 @@ export async function _reviewCsv(
   if (table !== 'records') {
     const aggregate = await reviewAggregateWhere(db, year, where);
     const [keys, matrix, namespace] =
-      table === 'tiers' ? [TIERS, tierMatrix(aggregate) as Record<string, Record<string, number>>, 'tier'] : [CLASSES, classMatrix(aggregate) as Record<string, Record<string, number>>, 'class'];
+      table === 'tiers'
+        ? [TIERS, tierMatrix(aggregate) as Record<string, Record<string, number>>, 'tier']
+        : [CLASSES, classMatrix(aggregate) as Record<string, Record<string, number>>, 'class'];
     let out = csvLine([t('reviews.matrix.corner'), ...keys.map((k) => label(locale, namespace, k))]);
     for (const from of keys) out += csvLine([label(locale, namespace, from), ...keys.map((to) => cell(matrix[from]?.[to] ?? 0))]);
     return out;
