@@ -37,7 +37,7 @@ function layerRules(folder, allowed) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', '.tools/', '.scratch/', 'studio/build/', 'studio/.svelte-kit/', 'test-artifacts/', 'db/migrations/'] },
+  { ignores: ['node_modules/', '.data/', '.tools', 'dist/', '.dist-*/', '.scratch/', 'studio/build/', 'studio/.svelte-kit/', 'test-artifacts/', 'db/migrations/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -4,18 +4,27 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runEsp } from './helpers/cli.js';
 import { createPostgresDatabase, DRIVERS } from './helpers/databases.js';
+import { deadAddress } from './helpers/ports.js';
 
 // Every command opens, migrates and closes the database like a real invocation: PGlite's start-up
 // several times per test needs more than the default timeout on a busy machine.
 vi.setConfig({ testTimeout: 180_000 });
 
 describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
-  const saved = { url: process.env['DATABASE_URL'], dir: process.env['PGLITE_DATA_DIR'] };
+  const saved = {
+    url: process.env['DATABASE_URL'],
+    dir: process.env['PGLITE_DATA_DIR'],
+    temporal: process.env['TEMPORAL_ADDRESS'],
+  };
+  let temporalDown: Awaited<ReturnType<typeof deadAddress>> | undefined;
   const files = mkdtempSync(join(tmpdir(), 'esp-cli-'));
   let drop: (() => Promise<void>) | undefined;
   let failure: unknown;
 
   beforeAll(async () => {
+    // Publishing tells the workflows; here Temporal is down, and the command says so.
+    temporalDown = await deadAddress();
+    process.env['TEMPORAL_ADDRESS'] = temporalDown.address;
     // The CLI opens the database from the environment, like a user's shell.
     if (driver === 'postgres') {
       try {
@@ -39,6 +48,9 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
     else process.env['DATABASE_URL'] = saved.url;
     if (saved.dir === undefined) delete process.env['PGLITE_DATA_DIR'];
     else process.env['PGLITE_DATA_DIR'] = saved.dir;
+    if (saved.temporal === undefined) delete process.env['TEMPORAL_ADDRESS'];
+    else process.env['TEMPORAL_ADDRESS'] = saved.temporal;
+    await temporalDown?.close();
     await drop?.();
     rmSync(files, { recursive: true, force: true });
   });
@@ -85,6 +97,14 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
     const published = await runEsp('rules', 'publish', 'finance', '--file', good, '--comment', 'bigger banks', '--by', 'alice');
     expect(published.code).toBe(0);
     expect(published.stdout).toContain('published "finance" version 2 (version 1 archived): bigger banks');
+    // Committed all the same; the workflows catch up once Temporal is back.
+    expect(published.stderr).toContain(
+      `the account workflows were NOT told: Temporal at ${temporalDown!.address} is unreachable`,
+    );
+    const quiet = await runEsp('rules', 'rollback', 'finance', '1', '--comment', 'quiet', '--no-workflows');
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toContain('NOT told');
+    expect((await runEsp('rules', 'rollback', 'finance', '2', '--comment', 'back', '--no-workflows')).code).toBe(0);
   });
 
   it('shows, diffs and rolls back', async () => {
@@ -110,7 +130,8 @@ describe.each(DRIVERS)('esp db / esp rules on %s', (driver) => {
     expect((await runEsp('rules', 'rollback', 'finance', '1')).code).toBe(2);
     const rolled = await runEsp('rules', 'rollback', 'finance', '1', '--comment', 'undo');
     expect(rolled.code).toBe(0);
-    expect(rolled.stdout).toContain('published "finance" version 3 (version 2 archived): undo');
-    expect((await runEsp('rules', 'diff', 'finance', '1', '3')).stdout).toBe('no differences\n');
+    expect(rolled.stdout).toContain('published "finance" version 5 (version 4 archived): undo');
+    expect(rolled.stderr).toContain('the account workflows were NOT told');
+    expect((await runEsp('rules', 'diff', 'finance', '1', '5')).stdout).toBe('no differences\n');
   });
 });

@@ -698,6 +698,8 @@ describe('the portfolio', () => {
       closedAccountWorkflows: () => [
         { accountId: alices.id, status: 'FAILED', closedAt: new Date() },
         { accountId: bobs.id, status: 'TERMINATED', closedAt: null },
+        // Its account is gone from the database (it ended AccountNotFound): admins only.
+        { accountId: 'gone-from-db', status: 'FAILED', closedAt: null },
       ],
       accountState: () => ({ lastError: { stage: 'relationship', message: 'boom', at: 'x', resolvedAt: null } }),
       reviewSchedule: () => ({ nextRuns: [new Date('2027-01-15T02:00:00Z')], paused: false }),
@@ -709,6 +711,14 @@ describe('the portfolio', () => {
     expect(live.errors.status).toBe('ok');
     const forAdmin = await loadPortfolioLive(db, admin, await loadPortfolio(db, admin), port);
     expect(forAdmin.schedule).toEqual({ status: 'ok', value: { nextRuns: ['2027-01-15T02:00:00.000Z'], paused: false } });
+    expect(forAdmin.failed).toMatchObject({
+      status: 'ok',
+      value: [
+        { accountId: alices.id },
+        { accountId: bobs.id },
+        { accountId: 'gone-from-db', name: 'gone-from-db', status: 'FAILED' },
+      ],
+    });
     const down = await loadPortfolioLive(db, admin, data, null);
     expect(down).toMatchObject({ failed: { status: 'unavailable' }, schedule: { status: 'unavailable' } });
   });

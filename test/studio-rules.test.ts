@@ -53,7 +53,7 @@ import {
 } from '../studio/src/routes/rules/[industry]/whatif/+page.server.js';
 import { issueViews, type RulesEvent, type Signaller } from '../studio/src/lib/server/rule-set-pages.js';
 import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
-import { signalRulesPublished, type SignalClient } from '../studio/src/lib/server/rules-published.js';
+import { signalRulesPublished, type SignalClient } from '../workflows/rules-published.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -3,10 +3,12 @@
  * with workers in child processes (`npm run worker`'s entry point) on PostgreSQL:
  * - a worker killed mid-stage is replaced by another: no stage lost, none run twice;
  * - the dev server stopped and started again on its file: the workflows go on;
- * - the stock `temporal` CLI lists accounts by search attribute and queries their state.
+ * - the stock `temporal` CLI lists accounts by search attribute and queries their state;
+ * - `esp rules publish` moves waiting and executing accounts to the new version, and a publish
+ *   while the dev server is down is caught up by the workers once it is back.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemporalCli, PROJECT_ROOT } from '../scripts/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
+import { getDocument } from '../db/repositories/rule-sets.js';
 import { accountState, approvePlan, startAccountWorkflows } from '../workflows/client.js';
 import { applyReviewSchedule } from '../workflows/schedule.js';
 import type { AccountState } from '../workflows/types.js';
@@ -60,6 +63,8 @@ function startWorkerProcess(): { child: ChildProcess; log: string[] } {
       ESP_TASK_QUEUE: TASK_QUEUE,
       DATABASE_URL: t.url!,
       ESP_ACTIVITY_DELAY_MS: '600',
+      // The rules catch-up, every 2 s instead of 5 minutes.
+      ESP_RULES_CATCH_UP_MS: '2000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -158,7 +163,8 @@ describe('account workflows on the dev server', () => {
         'relationship',
         'coverage',
         'plan',
-        ...(s.accountId === SMALL ? ['execute'] : []),
+        // A plan without approval starts at once, with its first monitor.
+        ...(s.accountId === SMALL ? ['execute', 'monitor'] : []),
       ];
       expect(
         s.history.map((h) => h.stage),
@@ -184,7 +190,7 @@ describe('account workflows on the dev server', () => {
       30_000,
       250,
     );
-    expect(executing.history.map((h) => h.stage).slice(-2)).toEqual(['plan', 'execute']);
+    expect(executing.history.map((h) => h.stage).slice(-3)).toEqual(['plan', 'execute', 'monitor']);
 
     // ---- the stock CLI ------------------------------------------------------------------------
     const address = ['--address', server.address, '--namespace', 'default'];
@@ -252,4 +258,37 @@ describe('account workflows on the dev server', () => {
     const shown = await esp('workflows', 'state', KEY_ACCOUNTS[0]!);
     expect(shown.stdout).toMatch(new RegExp(`account    ${KEY_ACCOUNTS[0]} \\(cycle ${year + 1}, run 2\\)`));
   });
+
+  it(
+    'esp rules publish moves waiting and executing accounts; a publish while Temporal is down is caught up',
+    { timeout: 150_000 },
+    async () => {
+      const file = path.join(scratch, 'manufacturing.json');
+      await writeFile(file, JSON.stringify((await getDocument(t.db, 'manufacturing', 'published')).document));
+      const onVersion = (version: number) =>
+        until(
+          `every account on manufacturing v${version}`,
+          states,
+          (all) => all.every((s) => s.ruleSet?.version === version && settled(s)),
+          60_000,
+          250,
+        );
+
+      const told = await esp('rules', 'publish', 'manufacturing', '--file', file, '--comment', 'told at once');
+      const version = Number(/version (\d+)/.exec(told.stdout)![1]);
+      expect(told.stdout).toContain('told 3 of 3 account workflows');
+      const moved = await onVersion(version);
+      // One waiting for its plan's approval, one executing: both on the new version.
+      expect(moved.map((s) => s.waitingFor).sort()).toEqual(['next-monitor', 'plan-approval', 'plan-approval']);
+
+      // ---- published while the dev server is down ---------------------------------------------------
+      await connection.close();
+      await server.stop();
+      const missed = await esp('rules', 'publish', 'manufacturing', '--file', file, '--comment', 'Temporal is down');
+      expect(missed.stderr).toContain('the account workflows were NOT told');
+      server = await startDevServer({ dataDir: scratch, port, uiPort, cliPath: cli, reuseExisting: false });
+      await connect();
+      await onVersion(version + 1);
+    },
+  );
 });

@@ -14,7 +14,7 @@ import { publishDocument } from '../db/repositories/rule-sets.js';
 import { listStageResults, stageResultCounts } from '../db/repositories/stage-results.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
 import { accountWorkflow } from '../workflows/account-workflow.js';
-import { accountHandle, accountState, notifyAccountUpdated, reviewProgress, startReview } from '../workflows/client.js';
+import { accountHandle, accountState, reviewProgress, startReview } from '../workflows/client.js';
 import { reviewSignal, rulesPublishedSignal, startCycleSignal } from '../workflows/messages.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { AccountWorkflowOptions } from '../workflows/types.js';
@@ -22,6 +22,7 @@ import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
   EACH_STAGE_ONCE_TO_PLAN,
+  failureOf,
   keyAccount,
   registerSearchAttributes,
   seedAccount,
@@ -104,25 +105,29 @@ describe('account workflow failures', () => {
     expect(profileAttempts).toBeGreaterThanOrEqual(2);
   });
 
-  it('shows a non-retryable validation error in the state and resumes once the data is fixed', { timeout: 60_000 }, async () => {
-    const handle = await start('ghost');
-    let s = await untilState(env.client, 'ghost', 'the error', (s) => s.waitingFor === 'error-resolution');
-    expect(s).toMatchObject({ step: 'error-wait', stage: 'profile', retryStep: 'profile' });
-    expect(s.lastError).toMatchObject({ stage: 'profile', type: 'AccountNotFound', nonRetryable: true, resolvedAt: null });
-    expect(s.lastError!.message).toMatch(/account "ghost" does not exist/);
-    expect(s.history.at(-1)).toMatchObject({ stage: 'profile', error: s.lastError!.message });
-    // Failed once, not retried: a retry cannot create the account.
-    const history = await handle.fetchHistory();
-    expect(history.events!.filter((e) => e.activityTaskFailedEventAttributes)).toHaveLength(1);
-    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.EspStage)).toBe('profile');
+  it(
+    'ends a workflow whose account does not exist, with the reason; a new one runs once it does',
+    { timeout: 60_000 },
+    async () => {
+      const handle = await start('ghost');
+      const failure = await failureOf(env.client, handle.workflowId);
+      // Not parked at `profile` as if data were missing: nothing can fix it but another account.
+      expect(failure).toMatchObject({
+        type: 'AccountNotFound',
+        message: 'account "ghost" no longer exists in the database; its workflow ended',
+      });
+      // Failed once, not retried: a retry cannot create the account.
+      const history = await handle.fetchHistory();
+      expect(history.events!.filter((e) => e.activityTaskFailedEventAttributes)).toHaveLength(1);
 
-    await seedAccount(t.db, keyAccount({ id: 'ghost', name: 'Ghost Ltd' }));
-    await notifyAccountUpdated(env.client, 'ghost');
-    s = await untilState(env.client, 'ghost', 'recovery', (s) => s.waitingFor === 'plan-approval');
-    expect(s.lastError).toMatchObject({ type: 'AccountNotFound', resolvedAt: expect.any(String) });
-  });
+      await seedAccount(t.db, keyAccount({ id: 'ghost', name: 'Ghost Ltd' }));
+      await start('ghost');
+      const s = await untilState(env.client, 'ghost', 'the new run', (s) => s.waitingFor === 'plan-approval');
+      expect(s.lastError).toBeNull();
+    },
+  );
 
-  it('re-runs grade..coverage and the monitor at once when rules are published', { timeout: 60_000 }, async () => {
+  it('re-evaluates with the monitor at once, in one audit row, when rules are published', { timeout: 60_000 }, async () => {
     // T4 (score 28.25): its plan needs no approval, so it goes straight to execution.
     await seedAccount(
       t.db,
@@ -130,7 +135,8 @@ describe('account workflow failures', () => {
     );
     await start('small');
     let s = await untilState(env.client, 'small', 'execution', (s) => s.waitingFor === 'next-monitor');
-    expect(s).toMatchObject({ tier: 'T4', monitors: 0, plan: { needsApproval: false, status: 'approved' } });
+    // The first monitor runs at execution start.
+    expect(s).toMatchObject({ tier: 'T4', monitors: 1, plan: { needsApproval: false, status: 'approved' } });
 
     await publishDocument(
       t.db,
@@ -140,8 +146,9 @@ describe('account workflow failures', () => {
     );
     await accountHandle(env.client, 'small').signal(rulesPublishedSignal, { industry: 'finance', version: 2 });
     await accountHandle(env.client, 'small').signal(rulesPublishedSignal, { industry: 'manufacturing', version: 2 });
-    s = await untilState(env.client, 'small', 'the re-evaluation', (s) => s.monitors === 1 && s.waitingFor === 'next-monitor');
+    s = await untilState(env.client, 'small', 'the re-evaluation', (s) => s.monitors === 2 && s.waitingFor === 'next-monitor');
     expect(s).toMatchObject({ tier: 'T3', ruleSet: { industry: 'manufacturing', version: 2 } });
+    expect(s.history.at(-1)!.summary).toMatch(/^re-evaluated under manufacturing v2: tier T4 → T3; health /);
     const rows = (await listStageResults(t.db, 'small')).reverse();
     expect(rows.map((r) => `${r.stage}@${r.ruleSetVersion}`)).toEqual([
       'profile@1',
@@ -151,10 +158,7 @@ describe('account workflow failures', () => {
       'coverage@1',
       'plan@1',
       'execute@1',
-      'grade@2',
-      'classify@2',
-      'relationship@2',
-      'coverage@2',
+      'monitor@1',
       'monitor@2',
     ]);
   });
@@ -166,7 +170,7 @@ describe('account workflow failures', () => {
     );
     const handle = await start('chatty', { maxHistoryEvents: 50 });
     let s = await untilState(env.client, 'chatty', 'execution', (s) => s.waitingFor === 'next-monitor');
-    expect(s.run).toBe(1);
+    expect(s).toMatchObject({ run: 1, monitors: 1 });
     for (let month = 1; month <= 3; month++) {
       // A day past the 30-day interval: the monitor's timer, set a few real milliseconds after
       // the last one fired, is surely due (exactly 30 days sometimes stopped just short of it).
@@ -175,12 +179,12 @@ describe('account workflow failures', () => {
         env.client,
         'chatty',
         `monitor ${month}`,
-        (s) => s.monitors === month && s.waitingFor === 'next-monitor',
+        (s) => s.monitors === month + 1 && s.waitingFor === 'next-monitor',
       );
     }
     // Each run's history stays short; the state (stage, monitors, the stage history) goes on.
     expect(s.run).toBeGreaterThan(1);
-    expect(s).toMatchObject({ step: 'execute', stage: 'execute', monitors: 3 });
+    expect(s).toMatchObject({ step: 'execute', stage: 'execute', monitors: 4 });
     expect(s.history.map((h) => h.stage)).toEqual([
       'profile',
       'grade',
@@ -192,10 +196,11 @@ describe('account workflow failures', () => {
       'monitor',
       'monitor',
       'monitor',
+      'monitor',
     ]);
     const history = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
     expect(history.events!.length).toBeLessThan(120);
-    expect(await stageResultCounts(t.db, 'chatty')).toMatchObject({ profile: 1, plan: 1, execute: 1, monitor: 3 });
+    expect(await stageResultCounts(t.db, 'chatty')).toMatchObject({ profile: 1, plan: 1, execute: 1, monitor: 4 });
   });
 
   it('runs the stages as local activities when asked', { timeout: 60_000 }, async () => {
@@ -279,6 +284,7 @@ describe('account workflow failures', () => {
       40_000,
     );
     const accountIds = (await listAccountIds(t.db)).filter((id) => id !== 'orphan');
+    expect(progress.failures).toEqual([{ accountId: 'orphan', error: expect.stringMatching(/no running account workflow/) }]);
     // 'local' started after the earlier tests skipped three months into the next year: its cycle is
     // already year + 1, so it acknowledges the review as skipped.
     expect(progress).toMatchObject({
@@ -288,7 +294,6 @@ describe('account workflow failures', () => {
       failed: 1,
       inFlight: 0,
     });
-    expect(progress.failures).toEqual([{ accountId: 'orphan', error: expect.stringMatching(/no running account workflow/) }]);
     const [run] = await listReviewRuns(t.db, year);
     expect(run).toMatchObject({ status: 'completed', done: accountIds.length - 1, failed: 1 });
     for (const id of accountIds) expect((await accountState(env.client, id)).cycleYear, id).toBe(year + 1);

@@ -1,6 +1,6 @@
 /**
  * One key account's whole year on the time-skipping test server, with the real worker and
- * activities on a fresh PGlite database: plan rejected then approved, twelve monitors, visits and
+ * activities on a fresh PGlite database: plan rejected then approved, monitors from execution start, visits and
  * an overdue one, an action done, an opportunity handed off (after one failed POST), a strategy
  * change back to plan, the annual review and continue-as-new into year two.
  *
@@ -157,6 +157,10 @@ describe('account workflow, one year on the time-skipping server', () => {
       status: 'approved',
     });
     s = await state('execution', (s) => s.waitingFor === 'next-monitor');
+    // The first monitor runs at execution start: a health from day one.
+    let monitorCount = 1;
+    expect(s).toMatchObject({ monitors: monitorCount, health: 'green' });
+    expect(await searchAttribute(handle, 'EspHealth')).toBe('green');
     expect(s.openActions).toHaveLength(3);
     expect(await searchAttribute(handle, 'EspStage')).toBe('execute');
 
@@ -176,6 +180,9 @@ describe('account workflow, one year on the time-skipping server', () => {
           openActions: 2,
         });
         expect(await updateError(completeAction(client, 'acme', { actionId: first.id }))).toMatch(/not an open action/);
+        // The timeline follows the actions done.
+        const execute = (await state('the action done', () => true)).history.findLast((h) => h.stage === 'execute');
+        expect(execute?.summary).toMatch(/^major-project: 2 open actions, visits every \d+ days, last visit /);
         // "Mark done" with evidence, and its undo: only by the same person, only while it is fresh.
         const second = s.openActions[1]!;
         expect(
@@ -217,27 +224,31 @@ describe('account workflow, one year on the time-skipping server', () => {
       if (month === 7) {
         // The customer is slipping: the strategy rules now choose win-back over the plan's retain.
         await seedAccount(t.db, keyAccount({ status: 'declining', solution: 'Plant-wide MES', businessValue: '8% less scrap' }));
-        await notifyAccountUpdated(client, 'acme');
+        await notifyAccountUpdated(client, 'acme', { fields: ['status'], by: 'u-alice' });
+        // Re-evaluated at once, with a monitor: the strategy rules now pick another strategy.
+        s = await state('the win-back plan', (s) => s.waitingFor === 'plan-approval' && s.plan?.strategy === 'win-back');
+        expect(s.history.filter((h) => h.stage === 'monitor').at(-1)?.summary).toMatch(
+          /^re-evaluated under manufacturing v1: strategy retain → win-back; health \w+.*; strategy now win-back: back to plan$/,
+        );
+        expect(await searchAttribute(handle, 'EspStrategy')).toBe('win-back');
+        await approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager' });
+        // The re-evaluation's monitor, and the one at the new plan's execution start.
+        monitorCount += 2;
+        s = await state(
+          'execution of the win-back plan',
+          (s) => s.waitingFor === 'next-monitor' && s.plan?.status === 'approved' && s.monitors === monitorCount,
+        );
       }
       await env.sleep('30 days');
-      s = await state(`monitor ${month}`, (s) => s.monitors === month && s.stage !== 'monitor');
+      monitorCount++;
+      s = await state(`monitor ${month}`, (s) => s.monitors === monitorCount && s.stage !== 'monitor');
       if (month === 4) {
         expect(s.overdueVisits).toBeGreaterThan(0);
         expect(s.health).toBe('amber');
         expect(await searchAttribute(handle, 'EspHealth')).toBe('amber');
       }
-      if (month === 7) {
-        expect(s.history.filter((h) => h.stage === 'monitor').at(-1)?.summary).toMatch(/strategy now win-back: back to plan/);
-        s = await state('the win-back plan', (s) => s.waitingFor === 'plan-approval' && s.plan?.strategy === 'win-back');
-        expect(await searchAttribute(handle, 'EspStrategy')).toBe('win-back');
-        await approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager' });
-        s = await state(
-          'execution of the win-back plan',
-          (s) => s.waitingFor === 'next-monitor' && s.plan?.status === 'approved',
-        );
-      }
     }
-    expect(s.monitors).toBe(12);
+    expect(s.monitors).toBe(15);
     expect(s.overdueVisits).toBe(0);
     expect(s.health).toBe('green');
 
@@ -283,7 +294,7 @@ describe('account workflow, one year on the time-skipping server', () => {
         tier: 'T1',
         class: 'A',
         strategy: 'win-back',
-        monitors: 12,
+        monitors: 15,
         opportunities: 1,
         attainment: 1,
       }),
@@ -302,20 +313,25 @@ describe('account workflow, one year on the time-skipping server', () => {
       coverage: 2,
       plan: 3,
       execute: 2,
-      monitor: 12,
+      monitor: 15,
       review: 1,
     });
     expect(await stageResultCounts(t.db, 'acme', year + 1)).toEqual(EACH_STAGE_ONCE_TO_PLAN);
     const rows = await listStageResults(t.db, 'acme', { limit: 100 });
     for (const row of rows) expect(row).toMatchObject({ ruleSetIndustry: 'manufacturing', ruleSetVersion: 1 });
     const monitors = rows.filter((r) => r.stage === 'monitor' && r.cycleYear === year).reverse();
+    // At execution start, months 1-6 (no visits in 4-6), the month-7 re-evaluation (back to plan),
+    // the win-back plan's execution start, months 7-12.
     expect(monitors.map((m) => (m.output as { health: string }).health)).toEqual([
       'green',
       'green',
       'green',
+      'green',
       'amber',
       'amber',
       'amber',
+      'green',
+      'green',
       'green',
       'green',
       'green',
@@ -323,7 +339,7 @@ describe('account workflow, one year on the time-skipping server', () => {
       'green',
       'green',
     ]);
-    expect(monitors.map((m) => (m.output as { backToPlan: boolean }).backToPlan).indexOf(true)).toBe(6);
+    expect(monitors.map((m) => (m.output as { backToPlan: boolean }).backToPlan).indexOf(true)).toBe(7);
 
     const plans = await listPlans(t.db, 'acme');
     expect(plans.filter((p) => p.cycleYear === year).map((p) => [p.version, p.strategy, p.status, p.rejectedReason])).toEqual([

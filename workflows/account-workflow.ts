@@ -37,6 +37,8 @@ import {
   startCycleSignal,
   stateQuery,
 } from './messages.js';
+import { changeNeedsReevaluation } from './account-changes.js';
+import { reevaluationLine } from './reevaluation.js';
 import { refusal } from './refusals.js';
 import {
   espSearchAttributeUpdates,
@@ -50,6 +52,9 @@ import {
   PLAN_APPROVER_ROLES,
   type AssessSummary,
   type ClassifySummary,
+  type MonitorSummary,
+  type ReevaluationBasis,
+  type ReevaluationChange,
   type ExecuteSummary,
   type CoverageSummary,
   type GradeSummary,
@@ -220,7 +225,12 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   // call and run. Such runs write search attributes only when about to block, hold the next cycle
   // in the reviewed run, run grade..coverage in one activity without asking its own patch, and run
   // the updates' activities locally when the stages are local.
-  const v2 = patched('account-workflow-v2');
+  // Since `account-workflow-v3` (which implies v2, so a new run asks one patch): the first monitor
+  // at execution start; re-evaluations (rules published, decision inputs changed) reach a plan
+  // waiting for approval and run in execute as one activity with the monitor; stage summaries
+  // follow decisions, actions and visits; a workflow whose account is gone ends.
+  const v3 = patched('account-workflow-v3');
+  const v2 = v3 || patched('account-workflow-v2');
   const { stages, people, handoff } = proxies(input, v2);
   // Replaced (not copied into) when a review holds the next cycle in this run; handlers read the binding.
   let state: AccountState = input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input);
@@ -230,6 +240,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   let profileDirty = false;
   let accountDirty = false;
   let rulesDirty = false;
+  /** Since v3: an account change that the decisions read (not just the name). */
+  let decisionsDirty = false;
   let reviewRequest: ReviewRequest | null = null;
   let cycleReleased = false;
   /** This run reviewed its cycle and holds the next one (`cycle-wait`), which starts in a new run. */
@@ -374,7 +386,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   }
 
   function afterPlan(r: PlanSummary): void {
-    state.plan = r.plan;
+    state.plan = v3 ? { ...r.plan, ruleSet: r.ruleSet } : r.plan;
     state.strategy = r.plan.strategy;
     state.lastRejection = null;
     if (r.plan.needsApproval) {
@@ -394,6 +406,81 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     state.executeSince ??= today();
     applyMonitorInterval(r.monitorIntervalDays);
     state.step = 'execute';
+    if (v3) {
+      // Health from day one: the first monitor runs now; later ones follow the interval.
+      state.monitorNow = true;
+      state.visitCadenceDays = r.cadenceDays;
+    }
+  }
+
+  /** What a re-evaluation compares against: what this workflow decided, the plan's strategy. */
+  const reevaluationBasis = (): ReevaluationBasis => ({
+    tier: state.tier,
+    class: state.class,
+    strategy: state.plan?.strategy ?? state.strategy,
+    track: state.track,
+  });
+
+  /** A re-evaluation's grade … coverage; the strategy stays the plan's until a new plan is made. */
+  function applyReevaluation(a: AssessSummary): void {
+    afterGrade(a.grade);
+    afterClassify(a.classify);
+    afterRelationship(a.relationship);
+    Object.assign(state, { track: a.coverage.track, owner: a.coverage.owner ?? state.owner });
+  }
+
+  /** Rewrites the newest history line of `stage` (summaries follow decisions, actions and visits). */
+  function restate(stage: Stage, summary: string): void {
+    const entry = state.history.findLast((e) => e.stage === stage && e.summary !== null);
+    if (entry) entry.summary = summary;
+  }
+
+  function restateExecution(): void {
+    if (!state.track || state.visitCadenceDays == null) return;
+    restate(
+      'execute',
+      `${state.track}: ${state.openActions.length} open actions, visits every ${state.visitCadenceDays} days` +
+        (state.lastVisit ? `, last visit ${state.lastVisit}` : ''),
+    );
+  }
+
+  /**
+   * A plan waiting for approval meets a rules publish or a change of its decision inputs: re-grade
+   * under the rules now in force; a plan whose tier, class or strategy changed is rebuilt (the
+   * approver sees under which rule set), any other is confirmed under the new version.
+   */
+  async function reevaluatePendingPlan(): Promise<void> {
+    rulesDirty = decisionsDirty = accountDirty = profileDirty = false;
+    const plan = state.plan!;
+    // Not `plan-approval` while it runs: an approval now would decide a plan about to be replaced.
+    state.step = 'plan';
+    const r = await runStage(
+      'grade',
+      () => stages.reevaluatePlan({ ...stageInput(), planId: plan.id, before: reevaluationBasis() }),
+      (r) => reevaluationLine(r.assess.grade.ruleSet, r.changes) + (r.rebuilt ? '; plan rebuilt' : ''),
+    );
+    if (!r) {
+      failStep('plan-approval');
+      return;
+    }
+    applyReevaluation(r.assess);
+    if (!r.rebuilt) {
+      plan.ruleSet = r.assess.grade.ruleSet;
+      state.stage = 'plan';
+      state.step = 'plan-approval';
+      return;
+    }
+    const rebuilt = r.rebuilt.plan;
+    recordDecidedAlongside(
+      ['plan'],
+      [`${SUMMARY.plan(rebuilt)} (rebuilt under ${rebuilt.ruleSet.industry} v${rebuilt.ruleSet.version})`],
+    );
+    afterPlan(rebuilt);
+    state.plan!.rebuilt = { under: rebuilt.ruleSet, changes: r.changes };
+    if (r.rebuilt.execution) {
+      recordDecidedAlongside(['execute'], [SUMMARY.execute(r.rebuilt.execution)]);
+      afterExecutionStart(r.rebuilt.execution);
+    }
   }
 
   function setWaiting(waitingFor: WaitingFor): void {
@@ -472,8 +559,9 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   setHandler(profileUpdatedSignal, () => {
     profileDirty = true;
   });
-  setHandler(accountUpdatedSignal, () => {
+  setHandler(accountUpdatedSignal, (change) => {
     accountDirty = true;
+    if (v3 && changeNeedsReevaluation(change?.fields)) decisionsDirty = true;
   });
   setHandler(rulesPublishedSignal, (published) => {
     const industry = published?.industry;
@@ -509,8 +597,9 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           plan.status = 'rejected';
           state.lastRejection = { by, reason: reason ?? '', at: nowIso() };
           // Only changes made after the rejection count as the revision it asks for.
-          profileDirty = accountDirty = rulesDirty = false;
+          profileDirty = accountDirty = rulesDirty = decisionsDirty = false;
         }
+        if (v3) restate('plan', `plan v${plan.version}: ${plan.strategy}, ${approve ? 'approved' : 'rejected'} by ${by}`);
         return { planId: plan.id, status: result.status };
       } catch (error) {
         const info = failureInfo(error);
@@ -565,6 +654,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           state.lastVisit = result.lastVisit;
           // The cadence restarts from the newest visit; the next monitor recomputes it exactly.
           state.overdueVisits = 0;
+          if (v3) restateExecution();
         }
         return result;
       } catch (error) {
@@ -597,6 +687,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           note: note ?? null,
         });
         state.openActions = state.openActions.filter((a) => a.id !== actionId);
+        if (v3) restateExecution();
         return result;
       } catch (error) {
         throw updateFailure(error);
@@ -635,6 +726,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       state.openActions = [...state.openActions.filter((a) => a.id !== actionId), reopened].sort(
         (a, b) => (a.dueDate ?? '9999-12-31').localeCompare(b.dueDate ?? '9999-12-31') || a.id - b.id,
       );
+      if (v3) restateExecution();
       return { actionId, openActions: state.openActions.length };
     },
     {
@@ -757,7 +849,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
     switch (state.step) {
       case 'profile': {
-        profileDirty = accountDirty = false;
+        profileDirty = accountDirty = decisionsDirty = false;
         // Since v2 a ready profile goes on to grade … coverage in the same activity.
         const r = await runStage(
           'profile',
@@ -865,9 +957,12 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'plan-approval': {
         setWaiting('plan-approval');
-        await wait(() => state.plan?.status !== 'pending-approval');
+        // Since v3 a publish or a change of the decision inputs reaches the waiting plan at once.
+        const reevaluate = () => v3 && !deciding && (rulesDirty || decisionsDirty);
+        await wait(() => state.plan?.status !== 'pending-approval' || reevaluate());
         if (state.plan?.status === 'approved') state.step = 'execute-start';
         else if (state.plan?.status === 'rejected') state.step = 'plan-revision';
+        else if (reevaluate()) await reevaluatePendingPlan();
         break;
       }
 
@@ -875,7 +970,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         setWaiting('plan-revision');
         await wait(() => profileDirty || accountDirty || rulesDirty);
         if (profileDirty || accountDirty || rulesDirty) {
-          profileDirty = accountDirty = false;
+          profileDirty = accountDirty = decisionsDirty = false;
           state.step = 'grade';
         }
         break;
@@ -893,39 +988,50 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'execute': {
-        if (rulesDirty) {
+        // Before v3: grade..coverage as four stages, then a monitor at once.
+        if (rulesDirty && !v3) {
           rulesDirty = false;
           state.reevaluating = true;
           state.step = 'grade';
           break;
         }
-        // Account changes are picked up by the next monitor, which reads the account afresh.
+        // Account changes are picked up by the next monitor, which reads the account afresh (since
+        // v3 at once when the decisions read them).
         accountDirty = profileDirty = false;
         state.stage = 'execute';
         const due = state.nextMonitorAt ? Date.parse(state.nextMonitorAt) : Date.now();
-        if (!state.monitorNow && Date.now() < due) {
+        const reevaluate = v3 && (rulesDirty || decisionsDirty);
+        if (!reevaluate && !state.monitorNow && Date.now() < due) {
           setWaiting('next-monitor');
-          await wait(() => rulesDirty || state.monitorNow, due - Date.now());
+          await wait(() => rulesDirty || decisionsDirty || state.monitorNow, due - Date.now());
           break;
         }
         state.monitorNow = false;
+        if (reevaluate) rulesDirty = decisionsDirty = false;
         const plan = state.plan?.status === 'approved' ? state.plan : null;
+        const monitorInput = {
+          ...stageInput(),
+          plan: plan ? { strategy: plan.strategy, closeness: plan.closeness } : null,
+          planId: plan?.id ?? null,
+          executeSince: state.executeSince ?? today(),
+        };
+        // Since v3 a re-evaluation is one activity and one audit row with the monitor it ends in.
+        const basis = reevaluationBasis();
         const r = await runStage(
           'monitor',
-          () =>
-            stages.monitorStage({
-              ...stageInput(),
-              plan: plan ? { strategy: plan.strategy, closeness: plan.closeness } : null,
-              planId: plan?.id ?? null,
-              executeSince: state.executeSince ?? today(),
-            }),
+          (): Promise<MonitorSummary & { assess: AssessSummary | null; changes: ReevaluationChange[] }> =>
+            reevaluate
+              ? stages.reevaluateAndMonitor({ ...monitorInput, before: basis })
+              : stages.monitorStage(monitorInput).then((m) => ({ ...m, assess: null, changes: [] })),
           (r) =>
+            (r.assess ? `${reevaluationLine(r.assess.grade.ruleSet, r.changes)}; ` : '') +
             `health ${r.health}${r.alerts.length ? ` (${r.alerts.join(', ')})` : ''}${r.backToPlan ? `; strategy now ${r.strategy}: back to plan` : ''}`,
         );
         if (!r) {
           failStep('execute');
           break;
         }
+        if (r.assess) applyReevaluation(r.assess);
         state.monitors++;
         state.lastMonitorAt = nowIso();
         Object.assign(state, {
@@ -965,6 +1071,16 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'error-wait': {
+        if (v3 && state.lastError?.type === 'AccountNotFound') {
+          // The account is gone (deleted, or another database): nothing to wait for. The failure
+          // names why, for the portfolio's "failed or stuck" list and `npm start`.
+          await condition(allHandlersFinished);
+          throw ApplicationFailure.create({
+            type: 'AccountNotFound',
+            message: `account "${state.accountId}" no longer exists in the database; its workflow ended`,
+            nonRetryable: true,
+          });
+        }
         setWaiting('error-resolution');
         await wait(() => profileDirty || accountDirty || rulesDirty);
         if (profileDirty || accountDirty || rulesDirty) {

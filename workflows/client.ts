@@ -18,9 +18,7 @@ import {
   reopenActionUpdate,
   logOpportunityUpdate,
   logVisitUpdate,
-  profileUpdatedSignal,
   progressQuery,
-  rulesPublishedSignal,
   stateQuery,
 } from './messages.js';
 import { reviewWorkflow } from './review-workflow.js';
@@ -30,6 +28,7 @@ import {
   accountWorkflowId,
   reviewWorkflowId,
   type AccountState,
+  type AccountUpdatedInput,
   type AccountWorkflowOptions,
   type ApprovePlanInput,
   type ApprovePlanResult,
@@ -43,7 +42,6 @@ import {
   type LogVisitResult,
   type ReviewProgress,
   type ReviewWorkflowInput,
-  type RulesPublishedInput,
 } from './types.js';
 
 export interface EspClient {
@@ -187,67 +185,18 @@ export function logOpportunity(client: Client, accountId: string, input: LogOppo
   return accountHandle(client, accountId).executeUpdate(logOpportunityUpdate, { args: [input] });
 }
 
-/** Tells the workflow its account changed; false when it has no running workflow. */
-export async function notifyAccountUpdated(
-  client: Client,
-  accountId: string,
-  what: 'profile' | 'account' = 'account',
-): Promise<boolean> {
+/**
+ * Tells the workflow its account changed (which fields, by whom: without them it assumes anything
+ * may have); false when it has no running workflow.
+ */
+export async function notifyAccountUpdated(client: Client, accountId: string, input?: AccountUpdatedInput): Promise<boolean> {
   try {
-    await accountHandle(client, accountId).signal(what === 'profile' ? profileUpdatedSignal : accountUpdatedSignal);
+    await accountHandle(client, accountId).signal(accountUpdatedSignal, ...(input ? [input] : []));
     return true;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;
     throw error;
   }
-}
-
-/** What `notifyRulesPublished` needs of a client (tests pass a fake). */
-export interface SignalClient {
-  workflow: {
-    getHandle(workflowId: string): { signal(def: typeof rulesPublishedSignal, input: RulesPublishedInput): Promise<void> };
-  };
-}
-
-export interface RulesPublishedReport {
-  /** Accounts whose workflow should hear of it. */
-  targets: number;
-  signalled: number;
-  /** No running workflow for the account (never started, or finished): nothing to tell. */
-  notRunning: number;
-  failed: number;
-  /** The first few failures, for a warning and the log. */
-  errors: string[];
-}
-
-const MAX_REPORTED_ERRORS = 5;
-
-/**
- * Sends `rulesPublished` to the workflow of each account, at most `concurrency` at a time, and
- * counts what happened. Never throws: the rules are already published, and the workflows also
- * re-read them on their next step, so a missed signal delays the re-evaluation without losing it.
- */
-export async function notifyRulesPublished(
-  client: SignalClient,
-  accountIds: readonly string[],
-  published: RulesPublishedInput,
-  opts: { concurrency?: number } = {},
-): Promise<RulesPublishedReport> {
-  const report: RulesPublishedReport = { targets: accountIds.length, signalled: 0, notRunning: 0, failed: 0, errors: [] };
-  await mapConcurrent(accountIds, opts.concurrency ?? 16, async (id) => {
-    try {
-      await client.workflow.getHandle(accountWorkflowId(id)).signal(rulesPublishedSignal, published);
-      report.signalled++;
-    } catch (error) {
-      // By name too: a fake client (or another copy of the SDK) throws its own class.
-      if (error instanceof WorkflowNotFoundError || (error as Error)?.name === 'WorkflowNotFoundError') report.notRunning++;
-      else {
-        report.failed++;
-        if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push(`${id}: ${(error as Error).message}`);
-      }
-    }
-  });
-  return report;
 }
 
 /** Starts the review of `year` now (`review:<year>`); an already running one is returned instead. */

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AccountState,
+  AccountUpdatedInput,
   ApprovePlanInput,
   ApprovePlanResult,
   CompleteActionInput,
@@ -26,8 +27,11 @@ import type {
 
 /** The account's profile data changed: a waiting profile stage checks completeness again. */
 export const profileUpdatedSignal = defineSignal('profileUpdated');
-/** Any account data changed: the next step evaluates with it (and a waiting stage wakes up). */
-export const accountUpdatedSignal = defineSignal('accountUpdated');
+/**
+ * Account data changed (which fields, by whom): the workflow re-runs from the earliest stage the
+ * change affects (workflows/account-changes.ts). Older clients send it without a payload.
+ */
+export const accountUpdatedSignal = defineSignal<[AccountUpdatedInput?]>('accountUpdated');
 /** A rule set was published: grade..coverage and the monitor run again at once. */
 export const rulesPublishedSignal = defineSignal<[RulesPublishedInput]>('rulesPublished');
 /** Sent by the review workflow: write the year's review, acknowledge, start the next cycle. */

@@ -78,6 +78,13 @@ export interface PlanRef {
   needsApproval: boolean;
   status: 'pending-approval' | 'approved' | 'rejected';
   objective: number | null;
+  /**
+   * The rule set the plan was built under, or last confirmed under by a re-evaluation that changed
+   * nothing it rests on (tier, class, strategy). Absent on plans of runs before `account-workflow-v3`.
+   */
+  ruleSet?: RuleSetUsed;
+  /** Set when a re-evaluation replaced the pending plan: the rule set it was rebuilt under, and why. */
+  rebuilt?: { under: RuleSetUsed; changes: ReevaluationChange[] } | null;
 }
 
 export interface OpenAction {
@@ -157,6 +164,8 @@ export interface AccountState {
   run: number;
   /** In `cycle-wait`: when the next cycle starts even if the review run never releases it. */
   cycleHoldUntil?: string | null;
+  /** The visit cadence of the tier in force (days), for the execute stage's summary. */
+  visitCadenceDays?: number | null;
 }
 
 export interface AccountWorkflowOptions {
@@ -251,6 +260,16 @@ export interface LogOpportunityResult {
   opportunityId: string;
   outboxId: number;
   track: Track;
+}
+
+/**
+ * What changed about an account (`accountUpdated`): the changed account, contact or competitor
+ * fields by name (`revenueWithUs`, `contacts`…), and who changed them. Without `fields` the
+ * workflow assumes anything may have changed.
+ */
+export interface AccountUpdatedInput {
+  fields?: string[];
+  by?: string;
 }
 
 export interface RulesPublishedInput {
@@ -388,6 +407,45 @@ export interface MonitorInput extends StageInput {
   /** The plan in force, whose actions are tracked. */
   planId: number | null;
   executeSince: string;
+}
+
+/** What a re-evaluation compares against: what the workflow had decided (the plan's strategy). */
+export interface ReevaluationBasis {
+  tier: Tier | null;
+  class: AccountClass | null;
+  strategy: Strategy | null;
+  track: Track | null;
+}
+
+/** `reevaluateAndMonitor` (in execute): grade … coverage and the monitor, one audit row. */
+/** One decision a re-evaluation changed, e.g. tier T2 → T1. */
+export interface ReevaluationChange {
+  field: keyof ReevaluationBasis;
+  from: string | null;
+  to: string;
+}
+
+export interface ReevaluateMonitorInput extends MonitorInput {
+  before: ReevaluationBasis;
+}
+
+/** The monitor's summary, with what the re-evaluation before it decided and changed. */
+export interface ReevaluateMonitorSummary extends MonitorSummary {
+  assess: AssessSummary;
+  changes: ReevaluationChange[];
+}
+
+/** `reevaluatePlan` (a plan pending approval): re-grade; rebuild the plan when what it rests on changed. */
+export interface ReevaluatePlanInput extends StageInput {
+  planId: number;
+  before: ReevaluationBasis;
+}
+
+export interface ReevaluatePlanSummary {
+  assess: AssessSummary;
+  changes: ReevaluationChange[];
+  /** The new plan version when tier, class or strategy changed; null: the plan stands, re-stamped. */
+  rebuilt: PlanStartSummary | null;
 }
 
 export interface MonitorSummary {

@@ -20,6 +20,7 @@ import {
 import { openDatabase, type Db } from '../db/client.js';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { temporalSettings } from './connection.js';
+import { startRulesCatchUp, type RulesCatchUpOptions } from './rules-published.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./index.ts', import.meta.url));
 /** Written by `npm run build` (scripts/build.mjs) beside the compiled worker, dist/workflows/. */
@@ -60,6 +61,11 @@ export interface StartWorkerOptions {
     Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>
   >;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run the rules catch-up beside the worker (at start, then periodically): accounts whose
+   * workflows missed a publish are told again. `npm run worker` and `npm start` turn it on.
+   */
+  rulesCatchUp?: Omit<RulesCatchUpOptions, 'env'>;
 }
 
 export interface WorkerHandle {
@@ -113,6 +119,10 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
       activities: createActivities({ ...activityDepsFromEnv(env), ...opts.activities, db }),
     });
     const running = worker.run();
+    if (opts.rulesCatchUp) {
+      const catchUp = startRulesCatchUp(db, { ...opts.rulesCatchUp, env });
+      closers.push(() => catchUp.stop());
+    }
     const settled = running.then(
       () => undefined,
       () => undefined,
@@ -132,7 +142,18 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
 }
 
 async function main(): Promise<void> {
-  const handle = await startWorker();
+  const every = Number(process.env['ESP_RULES_CATCH_UP_MS']);
+  const handle = await startWorker({
+    rulesCatchUp: {
+      ...(Number.isFinite(every) && every > 0 ? { everyMs: every } : {}),
+      onReport: (r) =>
+        console.log(
+          r.reachable
+            ? `rules catch-up: ${r.signalled} of ${r.targets} accounts not yet evaluated under the rules in force told again`
+            : `rules catch-up: Temporal unreachable (${r.errors[0] ?? 'no answer'}); trying again later`,
+        ),
+    },
+  });
   const settings = temporalSettings();
   console.log(`ESP+ worker polling task queue "${handle.taskQueue}" in namespace "${handle.namespace}" at ${settings.address}`);
   const stop = (signal: string): void => {

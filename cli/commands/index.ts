@@ -60,13 +60,13 @@ export const commands: Command[] = [
   },
   {
     path: ['rules', 'publish'],
-    usage: '<industry> --file <json> --comment <why> [--by <name>]',
+    usage: '<industry> --file <json> --comment <why> [--by <name>] [--no-workflows]',
     summary: 'cli.help.rulesPublish',
     load: async () => (await import('./rules.js')).rulesPublishCommand,
   },
   {
     path: ['rules', 'rollback'],
-    usage: '<industry> <version> --comment <why> [--by <name>]',
+    usage: '<industry> <version> --comment <why> [--by <name>] [--no-workflows]',
     summary: 'cli.help.rulesRollback',
     load: async () => (await import('./rules.js')).rulesRollbackCommand,
   },

@@ -21,6 +21,9 @@ import {
   type PublishResult,
   type VersionRef,
 } from '../../db/repositories/rule-sets.js';
+import { signalRulesPublished } from '../../workflows/rules-published.js';
+import { temporalSettings } from '../../workflows/connection.js';
+import type { Db } from '../../db/client.js';
 import { CliError, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
 import type { CommandRunner } from './index.js';
@@ -80,6 +83,26 @@ function describeResult(r: PublishResult): void {
     out(
       `the effective rule set of every industry changed (own overrides: ${r.affectedIndustries.filter((i) => i !== FALLBACK_INDUSTRY).join(', ') || 'none'})`,
     );
+}
+
+/**
+ * Tells the affected account workflows (the publish has committed either way). Exit code stays 0
+ * when Temporal is unreachable: the workflows catch up by themselves once a worker runs.
+ */
+async function tellWorkflows(db: Db, r: PublishResult): Promise<void> {
+  const report = await signalRulesPublished(db, { industry: r.published.industry, version: r.published.version! });
+  if (!report.reachable) {
+    err(
+      `the account workflows were NOT told: Temporal at ${temporalSettings().address} is unreachable (${report.errors[0] ?? 'no answer'}); ` +
+        'they catch up when a worker starts, and every few minutes while one runs',
+    );
+    return;
+  }
+  out(
+    `told ${report.signalled} of ${report.targets} account workflows` +
+      (report.notRunning ? ` (${report.notRunning} not running)` : '') +
+      (report.failed ? `; ${report.failed} FAILED, caught up later: ${report.errors.join('; ')}` : ''),
+  );
 }
 
 async function readDocument(file: string): Promise<Record<string, unknown>> {
@@ -205,6 +228,7 @@ export const rulesPublishCommand: CommandRunner = {
       file: { type: 'string' },
       comment: { type: 'string' },
       by: { type: 'string' },
+      'no-workflows': { type: 'boolean' },
     });
     const [industry] = positionals(pos, 1, 'one industry (use "*" for the fallback)');
     if (!values.file) throw new CliError('--file <json> is required');
@@ -212,9 +236,12 @@ export const rulesPublishCommand: CommandRunner = {
     const document = await readDocument(values.file);
     return withDatabase(async (db) => {
       try {
-        describeResult(
-          await publishDocument(db, industry!, document, { comment: values.comment!, by: values.by ?? defaultUser() }),
-        );
+        const result = await publishDocument(db, industry!, document, {
+          comment: values.comment!,
+          by: values.by ?? defaultUser(),
+        });
+        describeResult(result);
+        if (!values['no-workflows']) await tellWorkflows(db, result);
         return 0;
       } catch (error) {
         return report(error, values.file!, true);
@@ -225,13 +252,19 @@ export const rulesPublishCommand: CommandRunner = {
 
 export const rulesRollbackCommand: CommandRunner = {
   async run(args) {
-    const { values, positionals: pos } = parseOptions(args, { comment: { type: 'string' }, by: { type: 'string' } });
+    const { values, positionals: pos } = parseOptions(args, {
+      comment: { type: 'string' },
+      by: { type: 'string' },
+      'no-workflows': { type: 'boolean' },
+    });
     const [industry, v] = positionals(pos, 2, '<industry> <version>');
     const version = parseVersion(v, '<version>') as number;
     if (!values.comment?.trim()) throw new CliError('--comment is required: say why you roll back');
     return withDatabase(async (db) => {
       try {
-        describeResult(await rollback(db, industry!, version, { comment: values.comment!, by: values.by ?? defaultUser() }));
+        const result = await rollback(db, industry!, version, { comment: values.comment!, by: values.by ?? defaultUser() });
+        describeResult(result);
+        if (!values['no-workflows']) await tellWorkflows(db, result);
         return 0;
       } catch (error) {
         return report(error, `${industry} version ${version}`, true);

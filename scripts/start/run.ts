@@ -20,7 +20,13 @@ import { countAccounts, listAccountIds } from '../../db/repositories/accounts.js
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { getUserByEmail } from '../../db/repositories/users.js';
 import { DatabaseLockedError, lockPath, sharedDatabase } from '../../db/shared.js';
-import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
+import {
+  connectClient,
+  mapConcurrent,
+  notifyAccountUpdated,
+  startAccountWorkflows,
+  type EspClient,
+} from '../../workflows/client.js';
 import { temporalSettings } from '../../workflows/connection.js';
 import { applyReviewSchedule, reviewScheduleFromRules, type AppliedSchedule } from '../../workflows/schedule.js';
 import { startWorker, workflowBundle, type WorkerHandle } from '../../workflows/worker.js';
@@ -49,7 +55,8 @@ export interface Running {
   temporalAddress: string;
   temporalUiUrl: string | undefined;
   database: Database;
-  workflows: { running: number; started: number; failed: number };
+  /** `orphaned`: running workflows whose account is not in this database (told to end). */
+  workflows: { running: number; started: number; failed: number; orphaned: number };
   schedule: AppliedSchedule | undefined;
   /** Settles when the worker stops by itself (a crash): the caller shuts everything down. */
   workerDone: Promise<void>;
@@ -207,7 +214,20 @@ export async function start(opts: StartOptions): Promise<Running> {
     log.step('starting the worker…');
     let worker: WorkerHandle;
     try {
-      worker = await startWorker({ db, env, worker: { shutdownGraceTime: '5 seconds', shutdownForceTime: '20 seconds' } });
+      worker = await startWorker({
+        db,
+        env,
+        worker: { shutdownGraceTime: '5 seconds', shutdownForceTime: '20 seconds' },
+        // Accounts whose workflows missed a publish (Temporal was down) are told again.
+        rulesCatchUp: {
+          onReport: (r) =>
+            r.reachable
+              ? log.step(
+                  `rules catch-up: ${r.signalled} of ${r.targets} accounts not yet evaluated under the rules in force told again`,
+                )
+              : log.warn(`rules catch-up: Temporal unreachable (${r.errors[0] ?? 'no answer'}); trying again later`),
+        },
+      });
     } catch (error) {
       throw new StartError(`the worker did not start: ${(error as Error).message}`);
     }
@@ -232,6 +252,17 @@ export async function start(opts: StartOptions): Promise<Running> {
     const ids = await listAccountIds(db);
     const running = await runningAccountIds(client.client);
     const missing = ids.filter((id) => !running.has(id));
+    // Workflows of accounts this database does not have (deleted, or another DATABASE_URL than the
+    // one `.data/temporal.db` was run with): told to look, they find their account gone and end.
+    const known = new Set(ids);
+    const orphans = [...running].filter((id) => !known.has(id));
+    if (orphans.length > 0) {
+      await mapConcurrent(orphans, config.startConcurrency, (id) => notifyAccountUpdated(client.client, id).catch(() => false));
+      log.warn(
+        `${orphans.length} running account workflow(s) have no account in this database (e.g. ${orphans.slice(0, 3).join(', ')}): ` +
+          `they end with AccountNotFound and show in the portfolio's "failed or stuck" list`,
+      );
+    }
     let started = 0;
     let alsoRunning = 0;
     const failures: { accountId: string; error: string }[] = [];
@@ -284,7 +315,12 @@ export async function start(opts: StartOptions): Promise<Running> {
       temporalAddress,
       temporalUiUrl,
       database,
-      workflows: { running: ids.length - missing.length + alsoRunning + started, started, failed: failures.length },
+      workflows: {
+        running: ids.length - missing.length + alsoRunning + started,
+        started,
+        failed: failures.length,
+        orphaned: orphans.length,
+      },
       schedule,
       workerDone,
       stop: stopAll,

@@ -30,7 +30,7 @@ import { startDevServer, type DevServer } from '../../scripts/temporal/dev-serve
 import { catalogs } from '../../i18n/catalog.js';
 import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
 import { createPostgresDatabase } from './databases.js';
-import { freePort } from './ports.js';
+import { deadAddress, freePort } from './ports.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
@@ -316,11 +316,17 @@ export async function startStudio(opts: StartOptions = {}): Promise<StudioServer
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // Without Temporal: an address this process holds, so no other test's dev server can take it.
+  const heldDeadAddress = async () => {
+    const dead = await deadAddress();
+    cleanups.push(() => dead.close());
+    return dead.address;
+  };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...(temporal
       ? { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, ESP_TASK_QUEUE: temporal.taskQueue }
-      : { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }),
+      : { TEMPORAL_ADDRESS: await heldDeadAddress() }),
     ...opts.env,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',

@@ -142,3 +142,19 @@ export function historyFromFileText(text: string): { workflowId: string; history
   const { workflowId, history } = JSON.parse(text) as { workflowId: string; history: Record<string, unknown> };
   return { workflowId, history: HistoryProto.fromObject(history) };
 }
+
+/**
+ * How a workflow failed, read from its history once it has. (`handle.result()` on the time-skipping
+ * server lets time run while it waits, up to other workflows' ten-year execution timeouts.)
+ */
+export async function failureOf(client: Client, workflowId: string): Promise<{ type: string | null; message: string }> {
+  const handle = client.workflow.getHandle(workflowId);
+  await until(
+    'the workflow to fail',
+    () => handle.describe(),
+    (d) => d.status.name === 'FAILED',
+  );
+  const history = await handle.fetchHistory();
+  const failure = history.events!.at(-1)!.workflowExecutionFailedEventAttributes!.failure!;
+  return { type: failure.applicationFailureInfo?.type ?? null, message: failure.message ?? '' };
+}

@@ -51,6 +51,11 @@ import {
   type PlanSummary,
   type ProfileAssessSummary,
   type ProfileSummary,
+  type ReevaluateMonitorInput,
+  type ReevaluateMonitorSummary,
+  type ReevaluatePlanInput,
+  type ReevaluatePlanSummary,
+  type ReevaluationChange,
   type RelationshipSummary,
   type ReviewStageInput,
   type ReviewSummary,
@@ -58,6 +63,7 @@ import {
   type StageInput,
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
+import { reevaluationChanges, reevaluationLine, rebuildsPlan } from '../reevaluation.js';
 import { reviewAcks } from './review-acks.js';
 import { getOpportunitiesByIds } from '../../db/repositories/opportunities.js';
 
@@ -243,6 +249,24 @@ function coverageWork({ account, rules }: Loaded, { decision, explanation }: Exp
   };
 }
 
+/** The four decision stages' work from one explained decision, in ASSESS_STAGES order. */
+function assessWorks(input: StageInput, ctx: Loaded, e: Explained): StageWork<unknown>[] {
+  return [gradeWork(input, ctx, e), classifyWork(ctx, e), relationshipWork(ctx, e), coverageWork(ctx, e)];
+}
+
+function assessSummary(works: readonly StageWork<unknown>[]): AssessSummary {
+  const [grade, classify, relationship, coverage] = works.map((w) => w.summary);
+  return {
+    grade: grade as GradeSummary,
+    classify: classify as ClassifySummary,
+    relationship: relationship as RelationshipSummary,
+    coverage: coverage as CoverageSummary,
+  };
+}
+
+const mergedPatch = (works: readonly StageWork<unknown>[]): AccountComputedPatch =>
+  Object.assign({}, ...works.map((w) => w.patch)) as AccountComputedPatch;
+
 async function planWork(tx: Db, { account, state, rules }: Loaded, input: StageInput): Promise<StageWork<PlanSummary>> {
   const { decision, explanation } = explainAccount(account, rules, decideContext(input, state));
   const p = makePlan(
@@ -327,6 +351,73 @@ async function executeWork(
     input: { planId: input.planId, tier: decision.tier },
     output: { track, cadenceDays, openActions: openActions.length, lastVisit, since: input.asOf },
     patch: { stage: 'execute', waitingFor: null },
+  };
+}
+
+async function monitorWork(tx: Db, { account, state, rules }: Loaded, input: MonitorInput): Promise<StageWork<MonitorSummary>> {
+  const ctx = decideContext(input, state);
+  const tier = decideAccount(account, rules, ctx).tier;
+  const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
+  const visits = visitStatus(lastVisit ? [lastVisit] : [], tier, input.asOf, input.executeSince, rules.ruleSet);
+  const actions = input.planId === null ? [] : await listActions(tx, { planId: input.planId });
+  const acts = actionStatus(actions.map(actionLike), input.asOf);
+  const { result, explanation } = explainMonitor(account, rules, {
+    ...ctx,
+    plan: input.plan ?? undefined,
+    overdueVisits: visits.overdueVisits,
+    openActions: acts.open,
+    overdueActions: acts.overdue,
+  });
+  const d = result.decision;
+  return {
+    summary: {
+      ruleSet: ruleSetUsed(rules),
+      monitorIntervalDays: rules.ruleSet.monitor.intervalDays,
+      health: result.health,
+      alerts: result.alerts.map((a) => a.alert),
+      backToPlan: result.backToPlan,
+      score: d.score,
+      tier: d.tier,
+      class: d.class,
+      strategy: d.strategy,
+      closeness: d.closeness,
+      overdueVisits: visits.overdueVisits,
+      lastVisit,
+      openActions: openActionsOf(actions),
+      overdueActions: acts.overdue,
+    },
+    input: {
+      plan: input.plan,
+      executeSince: input.executeSince,
+      lastVisit,
+      overdueVisits: visits.overdueVisits,
+      openActions: acts.open,
+      overdueActions: acts.overdue,
+    },
+    output: {
+      health: result.health,
+      alerts: result.alerts,
+      backToPlan: result.backToPlan,
+      planStrategy: result.planStrategy,
+      strategy: d.strategy,
+      score: d.score,
+      tier: d.tier,
+      class: d.class,
+      closeness: d.closeness,
+      flags: d.flags,
+      visits,
+    },
+    explanation: { health: explanation.health, strategy: explanation.strategy },
+    patch: {
+      stage: 'execute',
+      waitingFor: null,
+      score: d.score,
+      tier: d.tier,
+      class: d.class,
+      closeness: d.closeness,
+      advantage: d.advantage,
+      health: result.health,
+    },
   };
 }
 
@@ -488,8 +579,7 @@ export function stageActivities(s: Shared) {
       const [profiled, ...assessed] = await onceAll(input, ['profile', ...ASSESS_STAGES], async (tx, ctx) => {
         const p = profileWork(ctx);
         if (!p.summary.ready) return [p];
-        const e = await explainedWithTeams(tx, input, ctx);
-        return [p, gradeWork(input, ctx, e), classifyWork(ctx, e), relationshipWork(ctx, e), coverageWork(ctx, e)];
+        return [p, ...assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx))];
       });
       const [grade, classify, relationship, coverage] = assessed;
       return {
@@ -520,10 +610,9 @@ export function stageActivities(s: Shared) {
      * of the same data, so deciding them together also means they all see the same account.
      */
     async assessStages(input: StageInput): Promise<AssessSummary> {
-      const [grade, classify, relationship, coverage] = await onceAll(input, ASSESS_STAGES, async (tx, ctx) => {
-        const e = await explainedWithTeams(tx, input, ctx);
-        return [gradeWork(input, ctx, e), classifyWork(ctx, e), relationshipWork(ctx, e), coverageWork(ctx, e)];
-      });
+      const [grade, classify, relationship, coverage] = await onceAll(input, ASSESS_STAGES, async (tx, ctx) =>
+        assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx)),
+      );
       return {
         grade: grade as GradeSummary,
         classify: classify as ClassifySummary,
@@ -576,72 +665,69 @@ export function stageActivities(s: Shared) {
     },
 
     async monitorStage(input: MonitorInput): Promise<MonitorSummary> {
-      return once('monitor', input, async (tx, { account, state, rules }) => {
-        const ctx = decideContext(input, state);
-        const tier = decideAccount(account, rules, ctx).tier;
-        const lastVisit = await lastVisitOn(tx, account.id, input.asOf);
-        const visits = visitStatus(lastVisit ? [lastVisit] : [], tier, input.asOf, input.executeSince, rules.ruleSet);
-        const actions = input.planId === null ? [] : await listActions(tx, { planId: input.planId });
-        const acts = actionStatus(actions.map(actionLike), input.asOf);
-        const { result, explanation } = explainMonitor(account, rules, {
-          ...ctx,
-          plan: input.plan ?? undefined,
-          overdueVisits: visits.overdueVisits,
-          openActions: acts.open,
-          overdueActions: acts.overdue,
-        });
-        const d = result.decision;
+      return once('monitor', input, (tx, ctx) => monitorWork(tx, ctx, input));
+    },
+
+    /**
+     * Since account-workflow-v3, a re-evaluation in execute (rules published, account changed):
+     * grade … coverage and the monitor in one activity and one audit row, which says what changed
+     * against what the workflow had, or "no change".
+     */
+    async reevaluateAndMonitor(input: ReevaluateMonitorInput): Promise<ReevaluateMonitorSummary> {
+      return once('monitor', input, async (tx, ctx) => {
+        const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
+        const monitor = await monitorWork(tx, ctx, input);
+        const assess = assessSummary(assessed);
+        const changes = reevaluationChanges(input.before, assess);
         return {
-          summary: {
-            ruleSet: ruleSetUsed(rules),
-            monitorIntervalDays: rules.ruleSet.monitor.intervalDays,
-            health: result.health,
-            alerts: result.alerts.map((a) => a.alert),
-            backToPlan: result.backToPlan,
-            score: d.score,
-            tier: d.tier,
-            class: d.class,
-            strategy: d.strategy,
-            closeness: d.closeness,
-            overdueVisits: visits.overdueVisits,
-            lastVisit,
-            openActions: openActionsOf(actions),
-            overdueActions: acts.overdue,
-          },
-          input: {
-            plan: input.plan,
-            executeSince: input.executeSince,
-            lastVisit,
-            overdueVisits: visits.overdueVisits,
-            openActions: acts.open,
-            overdueActions: acts.overdue,
-          },
+          summary: { ...monitor.summary, assess, changes },
+          input: { before: input.before, ...(monitor.input as Record<string, unknown>) },
           output: {
-            health: result.health,
-            alerts: result.alerts,
-            backToPlan: result.backToPlan,
-            planStrategy: result.planStrategy,
-            strategy: d.strategy,
-            score: d.score,
-            tier: d.tier,
-            class: d.class,
-            closeness: d.closeness,
-            flags: d.flags,
-            visits,
+            ...monitor.output,
+            reevaluated: {
+              line: reevaluationLine(ruleSetUsed(ctx.rules), changes),
+              changes,
+              decided: Object.fromEntries(assessed.map((w, i) => [ASSESS_STAGES[i], w.output])),
+            },
           },
-          explanation: { health: explanation.health, strategy: explanation.strategy },
-          patch: {
-            stage: 'execute',
-            waitingFor: null,
-            score: d.score,
-            tier: d.tier,
-            class: d.class,
-            closeness: d.closeness,
-            advantage: d.advantage,
-            health: result.health,
-          },
+          explanation: monitor.explanation,
+          patch: { ...mergedPatch(assessed), ...monitor.patch },
         };
       });
+    },
+
+    /**
+     * Since account-workflow-v3, a re-evaluation while a plan waits for approval: grade … coverage
+     * in one audit row; when tier, class or strategy changed, the pending plan is replaced by one
+     * built under the rules now in force (and started when that one needs no approval); otherwise
+     * it stands, confirmed under them.
+     */
+    async reevaluatePlan(input: ReevaluatePlanInput): Promise<ReevaluatePlanSummary> {
+      const [re, plan, execution] = await onceAll(input, ['grade', 'plan', 'execute'], async (tx, ctx) => {
+        const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
+        const assess = assessSummary(assessed);
+        const changes = reevaluationChanges(input.before, assess);
+        const row: StageWork<unknown> = {
+          summary: { ...assess.grade, assess, changes },
+          input: { before: input.before, planId: input.planId },
+          output: {
+            reevaluated: { line: reevaluationLine(ruleSetUsed(ctx.rules), changes), changes, planRebuilt: rebuildsPlan(changes) },
+            decided: Object.fromEntries(assessed.map((w, i) => [ASSESS_STAGES[i], w.output])),
+          },
+          explanation: assessed[0]!.explanation,
+          patch: { ...mergedPatch(assessed), stage: 'plan', waitingFor: 'plan-approval' },
+        };
+        if (!rebuildsPlan(changes)) return [row];
+        const rebuilt = await planWork(tx, ctx, input);
+        if (rebuilt.summary.plan.needsApproval) return [row, rebuilt];
+        return [row, rebuilt, await executeWork(tx, ctx, { ...input, planId: rebuilt.summary.plan.id })];
+      });
+      const { assess, changes } = re as { assess: AssessSummary; changes: ReevaluationChange[] };
+      return {
+        assess,
+        changes,
+        rebuilt: plan ? { plan: plan as PlanSummary, execution: (execution as ExecuteSummary | undefined) ?? null } : null,
+      };
     },
 
     async reviewStage(input: ReviewStageInput): Promise<ReviewSummary> {

@@ -17,7 +17,7 @@ import { fieldFor } from '$lib/components/rules/paths.js';
 import type { AffectedView, ConflictView, IssueView } from '$lib/components/rules/types.js';
 import type { SessionUser } from '$lib/user.js';
 import { requireRole } from '$lib/server/guards.js';
-import { signalRulesPublished, type SignalReport } from '$lib/server/rules-published.js';
+import { signalRulesPublished, type SignalReport } from '$workflows/rules-published.js';
 
 /** What the handlers use of SvelteKit's `RequestEvent`. */
 export interface RulesEvent {
