@@ -5,9 +5,9 @@
  */
 import { generateAccounts } from '../db/demo/generate.js';
 import {
+  monitorAccount,
   monitorSteps,
   plan,
-  runSteps,
   type Account,
   type AccountDecision,
   type EspRules,
@@ -58,7 +58,7 @@ const evaluateAll: (list: readonly Account[]) => Promise<number> =
         let sum = 0;
         for (const a of list) {
           const rules = book.forIndustry(a.industry);
-          const m = runSteps(monitorSteps(a, rules, MONITOR_CTX), rules);
+          const m = monitorAccount(a, rules, MONITOR_CTX);
           const p = planFor(a, rules, m.decision);
           sum += m.decision.score + p.objectives.revenue.target / 1e6 + (m.health === 'red' ? 1 : 0);
         }

@@ -4,6 +4,7 @@
  */
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   engine: () => import('./engine.js'),
+  evaluate: () => import('./evaluate.js'),
   cli: () => import('./cli.js'),
   import: () => import('./import.js'),
   workflows: () => import('./workflows.js'),

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   date,
@@ -495,6 +496,22 @@ export const reviews = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('reviews_account_year_key').on(t.accountId, t.year), index('reviews_run_idx').on(t.runId)],
+);
+
+/**
+ * One counter of changes to what account decisions are computed from, bumped inside the writing
+ * transaction by statement triggers (migration 0004) on the accounts' input columns, contacts,
+ * competitors and influence links, whoever writes (studio, import, CLI, another process). In-memory
+ * account snapshots (db/repositories/account-snapshots.ts) read it to know they are current;
+ * the workflows' writes of computed columns do not touch it.
+ */
+export const accountInputsVersion = pgTable(
+  'account_inputs_version',
+  {
+    id: boolean('id').primaryKey().default(true),
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('account_inputs_version_one_row', sql`${t.id}`)],
 );
 
 export type UserRow = typeof users.$inferSelect;

@@ -4,6 +4,7 @@
  */
 import type { Account, Tier } from './model.js';
 import type { RuleBook } from './industry-rule-sets.js';
+import type { EspRules } from './compiled-rule-set.js';
 import { decideAccount, type AccountDecision, type DecideContext } from './pipeline.js';
 import { compositeScore, dimensionScores, rankByQuota, type TierCutoffs } from './stages/grade.js';
 
@@ -34,11 +35,25 @@ export function rankQuotaIndustries(accounts: readonly Account[], book: RuleBook
   return { tiers, cutoffs };
 }
 
+/**
+ * Ranks the quota-mode sets once and returns `decide` (`decideAccount`, or `decideBrief` for the
+ * decisions alone) for any account of `accounts`, so a caller can decide them one at a time
+ * (streaming) rather than hold every decision.
+ */
+export function portfolioDecider<D>(
+  accounts: readonly Account[],
+  book: RuleBook,
+  decide: (account: Account, rules: EspRules, ctx: DecideContext) => D,
+  ctx: Omit<DecideContext, 'quota'> = {},
+): (account: Account) => D {
+  const ranking = rankQuotaIndustries(accounts, book);
+  return (a) => decide(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } });
+}
+
 export function evaluatePortfolio(
   accounts: readonly Account[],
   book: RuleBook,
   ctx: Omit<DecideContext, 'quota'> = {},
 ): AccountDecision[] {
-  const ranking = rankQuotaIndustries(accounts, book);
-  return accounts.map((a) => decideAccount(a, book.forIndustry(a.industry), { ...ctx, quota: { rankedTier: ranking.tiers.get(a.id) } }));
+  return accounts.map(portfolioDecider(accounts, book, decideAccount, ctx));
 }

@@ -10,7 +10,7 @@
 //
 // Plain JavaScript with Node built-ins at the top: scripts/ensure-setup.mjs imports it before
 // dependencies may exist; esbuild and the Temporal bundler are imported when a build runs.
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -129,14 +129,32 @@ async function withBuildLock(fn) {
 
 /** Builds when dist/ is missing or older than its sources (once, if another process is at it); says why. */
 export async function ensureBuild(opts) {
-  if (!buildStale()) return false;
-  return withBuildLock(async () => {
-    const why = buildStale();
-    if (!why) return false;
-    (opts?.log ?? ((msg) => process.stderr.write(`[build] ${msg}\n`)))(`${why}: building…`);
-    await build(opts);
-    return true;
-  });
+  const built = buildStale()
+    ? await withBuildLock(async () => {
+        const why = buildStale();
+        if (!why) return false;
+        (opts?.log ?? ((msg) => process.stderr.write(`[build] ${msg}\n`)))(`${why}: building…`);
+        await build(opts);
+        return true;
+      })
+    : false;
+  linkOwnBins();
+  return built;
+}
+
+/**
+ * npm links the project's own bins into node_modules/.bin only when their targets exist at install
+ * time, and dist/ is built after the install: link them here so `npx esp` finds the compiled CLI.
+ */
+function linkOwnBins() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  for (const [name, target] of Object.entries(pkg.bin ?? {})) {
+    const link = join(ROOT, 'node_modules', '.bin', name);
+    if (existsSync(link) || !existsSync(join(ROOT, 'node_modules'))) continue;
+    mkdirSync(dirname(link), { recursive: true });
+    rmSync(link, { force: true }); // a dangling link left by an install before the build
+    symlinkSync(relative(dirname(link), join(ROOT, target)), link);
+  }
 }
 
 // `node scripts/build.mjs` builds; `--if-stale` only when dist/ is missing or out of date.

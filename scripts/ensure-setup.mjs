@@ -3,8 +3,8 @@
 // dependencies when missing or stale, build dist/ when missing or older than its sources, then
 // the Temporal binaries. Cheap when all is in place.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuild } from './build.mjs';
 
@@ -38,16 +38,6 @@ if (pkg.name !== 'esp-plus-studio') throw new Error('ensure-setup must run in th
 
 // The compiled CLI, worker and `npm start` (scripts/build.mjs).
 await ensureBuild({ log: step });
-
-// npm links the project's own bins into node_modules/.bin only when their targets exist at install
-// time, and dist/ is built after the install: link them now so `npx esp` finds the compiled CLI.
-for (const [name, target] of Object.entries(pkg.bin ?? {})) {
-  const link = join(root, 'node_modules', '.bin', name);
-  if (existsSync(link)) continue;
-  mkdirSync(dirname(link), { recursive: true });
-  rmSync(link, { force: true }); // a dangling link left by an install before the build
-  symlinkSync(relative(dirname(link), join(root, target)), link);
-}
 
 if (!process.env.ESP_SKIP_TEMPORAL_SETUP) {
   // Finds the Temporal CLI and test server (env var, PATH, .tools/, pip install into .tools/).

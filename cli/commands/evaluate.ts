@@ -5,12 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  decideAccount,
   EVALUATION_REQUIRED,
-  evaluatePortfolio,
   formatAccountIssue,
   parseAccounts,
+  portfolioDecider,
   ValidationError,
+  type Account,
   type AccountDecision,
+  type RuleBook,
 } from '../../engine/index.js';
 import { DEFAULT_RULES_DIR, loadRuleBook, parseJsonFile, RuleFileError } from '../../rules/load.js';
 import { CliError, parseOptions } from '../io.js';
@@ -35,9 +38,45 @@ export function evaluationRow(d: AccountDecision) {
   };
 }
 
-function table(rows: AccountDecision[]): string {
-  const header = ['id', 'score', 'tier', 'class', 'closeness', 'advantage', 'strategy', 'investment', 'track', 'rules', 'flags'];
-  const lines = rows.map((d) => [
+/** Output goes out in chunks of about this many characters: no whole-output string in memory. */
+const CHUNK = 1 << 16;
+
+/** Writes to a stream, waiting for 'drain' when it asks to, so a slow reader never piles output up. */
+function chunkedWriter(out: NodeJS.WritableStream) {
+  let buffer = '';
+  const flush = async () => {
+    const text = buffer;
+    buffer = '';
+    if (text && !out.write(text)) await new Promise<void>((done) => out.once('drain', done));
+  };
+  return {
+    async write(text: string) {
+      buffer += text;
+      if (buffer.length >= CHUNK) await flush();
+    },
+    flush,
+  };
+}
+
+/**
+ * The rows as `JSON.stringify(rows, null, 2)` would print them, one row at a time: a row's own
+ * lines are indented one level (JSON strings hold no raw newline, so every newline is structure).
+ */
+export async function writeJson(decisions: Iterable<AccountDecision>, out: NodeJS.WritableStream): Promise<void> {
+  const w = chunkedWriter(out);
+  let first = true;
+  for (const d of decisions) {
+    await w.write(`${first ? '[\n  ' : ',\n  '}${JSON.stringify(evaluationRow(d), null, 2).replaceAll('\n', '\n  ')}`);
+    first = false;
+  }
+  await w.write(first ? '[]\n' : '\n]\n');
+  await w.flush();
+}
+
+const TABLE_HEADER = ['id', 'score', 'tier', 'class', 'closeness', 'advantage', 'strategy', 'investment', 'track', 'rules', 'flags'];
+
+function tableCells(d: AccountDecision): string[] {
+  return [
     d.id,
     d.score.toFixed(2),
     d.tier,
@@ -49,10 +88,25 @@ function table(rows: AccountDecision[]): string {
     d.coverage.track,
     d.ruleSet.industry,
     d.flags.join(','),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n') + '\n';
+  ];
+}
+
+/** Column widths need every row first, so the cells are kept (not the decisions), then streamed. */
+export async function writeTable(decisions: Iterable<AccountDecision>, out: NodeJS.WritableStream): Promise<void> {
+  const lines: string[][] = [];
+  for (const d of decisions) lines.push(tableCells(d));
+  const widths = TABLE_HEADER.map((h, i) => lines.reduce((w, l) => Math.max(w, l[i]!.length), h.length));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  const w = chunkedWriter(out);
+  await w.write(fmt(TABLE_HEADER) + fmt(widths.map((n) => '-'.repeat(n))));
+  for (const l of lines) await w.write(fmt(l));
+  await w.flush();
+}
+
+/** Each account's decision in input order, decided as it is written. */
+export function* decisions(accounts: readonly Account[], book: RuleBook): Generator<AccountDecision> {
+  const decide = portfolioDecider(accounts, book, decideAccount);
+  for (const a of accounts) yield decide(a);
 }
 
 export const evaluateCommand: CommandRunner = {
@@ -81,8 +135,7 @@ export const evaluateCommand: CommandRunner = {
     if (issues.length > 0) {
       throw new CliError(`${values.accounts}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map((i) => `  ${formatAccountIssue(i)}`).join('\n')}`);
     }
-    const decisions = evaluatePortfolio(accounts, book);
-    process.stdout.write(values.format === 'json' ? `${JSON.stringify(decisions.map(evaluationRow), null, 2)}\n` : table(decisions));
+    await (values.format === 'json' ? writeJson : writeTable)(decisions(accounts, book), process.stdout);
     return 0;
   },
 };

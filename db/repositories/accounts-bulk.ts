@@ -103,9 +103,18 @@ function group<T extends [string, number, ...unknown[]]>(items: T[]): Map<string
  * the same accounts `getAccounts` returns, read with one query.
  */
 export async function loadAccountsBulk(db: Db, filter: BulkAccountFilter): Promise<Account[]> {
+  return (await loadAccountsVersioned(db, filter)).accounts;
+}
+
+/**
+ * The same, with the `account_inputs_version` they were read at: one statement reads both, so the
+ * version matches exactly the rows read.
+ */
+export async function loadAccountsVersioned(db: Db, filter: BulkAccountFilter): Promise<{ accounts: Account[]; version: number }> {
   const where = accountWhere(filter);
   const result = await db.execute(sql`
     select
+      (select version from account_inputs_version) as version,
       (select string_agg(json_build_array(
           a.id, a.name, a.industry, a.region, a.status, a.owner_id, a.parent_id, a.employees, a.company_revenue,
           a.revenue_with_us, a.potential, a.demonstration, a.winnability, a.competitors_none_known, a.previous_closeness
@@ -125,7 +134,7 @@ export async function loadAccountsBulk(db: Db, filter: BulkAccountFilter): Promi
   const contacts = group(parseList<ContactTuple>(row['contacts']));
   const competitors = group(parseList<CompetitorTuple>(row['competitors']));
   const links = group(parseList<LinkTuple>(row['links']));
-  return parseList<AccountTuple>(row['accounts']).map((a): Account => {
+  const accounts = parseList<AccountTuple>(row['accounts']).map((a): Account => {
     const id = a[0];
     return {
       id,
@@ -165,4 +174,5 @@ export async function loadAccountsBulk(db: Db, filter: BulkAccountFilter): Promi
       influenceLinks: (links.get(id) ?? []).map((l) => ({ from: l[2], to: l[3], weight: l[4] })),
     };
   });
+  return { accounts, version: Number(row['version']) };
 }

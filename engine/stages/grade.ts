@@ -1,5 +1,5 @@
 /** Stage 2, grade (客户分级 / 综合积分法): composite score over four dimensions, then the tier. */
-import { DIMENSIONS, type Account, type Dimension, type Tier } from '../model.js';
+import { type Account, type Dimension, type Tier } from '../model.js';
 import { round2, round6 } from '../round.js';
 import type { Band } from '../ruleset-format/schema.js';
 import type { EspRules } from '../compiled-rule-set.js';
@@ -50,10 +50,15 @@ export function dimensionScores(account: Account, rules: EspRules): DimensionSco
   };
 }
 
+/** Σ weight × score in DIMENSIONS order (the order fixes the floating-point sum), rounded. */
 export function compositeScore(dimensions: DimensionScores, weights: Record<Dimension, number>): number {
-  let sum = 0;
-  for (const d of DIMENSIONS) sum += weights[d] * dimensions[d];
-  return round2(sum);
+  return round2(
+    0 +
+      weights.revenue * dimensions.revenue +
+      weights.potential * dimensions.potential +
+      weights.demonstration * dimensions.demonstration +
+      weights.winnability * dimensions.winnability,
+  );
 }
 
 export interface QuotaContext {

@@ -13,17 +13,30 @@ export interface ProfileResult {
 
 const present = (v: unknown) => v !== null && v !== undefined && v !== '';
 
-function has(account: Account, item: ProfileItem): boolean {
-  switch (item) {
-    case 'contacts':
-      return account.contacts.length > 0;
-    case 'keyContact':
-      return account.contacts.some((c) => c.influence >= 4);
-    case 'competitors':
-      return account.competitors.length > 0 || account.competitorsNoneKnown;
-    default:
-      return present(account[item]);
-  }
+/** One check per item, so each reads a fixed property (the hot path of a bulk evaluation). */
+const HAS: Record<ProfileItem, (account: Account) => boolean> = {
+  industry: (a) => present(a.industry),
+  region: (a) => present(a.region),
+  status: (a) => present(a.status),
+  ownerId: (a) => present(a.ownerId),
+  employees: (a) => present(a.employees),
+  companyRevenue: (a) => present(a.companyRevenue),
+  revenueWithUs: (a) => present(a.revenueWithUs),
+  potential: (a) => present(a.potential),
+  demonstration: (a) => present(a.demonstration),
+  winnability: (a) => present(a.winnability),
+  contacts: (a) => a.contacts.length > 0,
+  keyContact: (a) => a.contacts.some((c) => c.influence >= 4),
+  competitors: (a) => a.competitors.length > 0 || a.competitorsNoneKnown,
+};
+
+/** A checklist's items with their checks, looked up once per rule set. */
+const checks = new WeakMap<readonly ProfileItem[], { item: ProfileItem; has: (account: Account) => boolean }[]>();
+
+function checksOf(checklist: readonly ProfileItem[]) {
+  let list = checks.get(checklist);
+  if (!list) checks.set(checklist, (list = checklist.map((item) => ({ item, has: HAS[item] }))));
+  return list;
 }
 
 /**
@@ -32,13 +45,15 @@ function has(account: Account, item: ProfileItem): boolean {
  */
 export function profile(account: Account, rules: RuleSet, defaulted: readonly string[] = []): ProfileResult {
   const { checklist, minCompleteness } = rules.profile;
+  const anyDefaulted = defaulted.length > 0;
   const presentItems: ProfileItem[] = [];
   const missing: ProfileItem[] = [];
-  for (const item of checklist) {
-    if (has(account, item) && !defaulted.includes(item)) presentItems.push(item);
+  for (const { item, has } of checksOf(checklist)) {
+    if (has(account) && !(anyDefaulted && defaulted.includes(item))) presentItems.push(item);
     else missing.push(item);
   }
-  const missingGradeInputs = GRADE_INPUTS.filter((f) => !present(account[f]) || defaulted.includes(f));
+  const missingGradeInputs: string[] = [];
+  for (const f of GRADE_INPUTS) if (!HAS[f](account) || (anyDefaulted && defaulted.includes(f))) missingGradeInputs.push(f);
   const completeness = checklist.length === 0 ? 1 : presentItems.length / checklist.length;
   return {
     completeness,

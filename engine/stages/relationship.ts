@@ -54,8 +54,13 @@ export function relationship(account: Account, rules: RuleSet): RelationshipMetr
   const { interactionLevels, competitorFactor } = rules.relationship;
   const contacts = account.contacts;
   const rivals = account.competitors;
+  const nRivals = rivals.length;
+  const rivalIds: string[] = [];
   const rivalWeighted: number[] = [];
-  for (let k = 0; k < rivals.length; k++) rivalWeighted.push(0);
+  for (let k = 0; k < nRivals; k++) {
+    rivalIds.push(rivals[k]!.id);
+    rivalWeighted.push(0);
+  }
   let usWeighted = 0;
   let influence = 0;
   let championCount = 0;
@@ -64,29 +69,41 @@ export function relationship(account: Account, rules: RuleSet): RelationshipMetr
   let keyContactCount = 0;
   let decisionMakersWithCompetitor = 0;
   let coldKeyContacts = 0;
-  for (const c of contacts) {
+  for (let j = 0; j < contacts.length; j++) {
+    const c = contacts[j]!;
     const level = interactionLevel(c.interactions90d, interactionLevels);
-    influence += c.influence;
-    usWeighted += term(c.influence, c.stance, level.factor);
+    const stance = c.stance;
+    const inf = c.influence;
+    influence += inf;
+    usWeighted += term(inf, stance, level.factor);
     let leansToCompetitor = false;
-    for (let k = 0; k < rivals.length; k++) {
-      const s = c.competitorStances[rivals[k]!.id] ?? 0;
-      rivalWeighted[k]! += term(c.influence, s, competitorFactor);
-      if (s >= 1 && s > c.stance) leansToCompetitor = true;
+    if (nRivals > 0) {
+      const stances = c.competitorStances;
+      for (let k = 0; k < nRivals; k++) {
+        const s = stances[rivalIds[k]!] ?? 0;
+        rivalWeighted[k]! += term(inf, s, competitorFactor);
+        if (s >= 1 && s > stance) leansToCompetitor = true;
+      }
     }
-    if (c.stance === 2) championCount++;
-    if (c.stance >= 1) supporterCount++;
-    if (c.stance <= -1) opponentCount++;
-    if (c.influence >= 4) {
+    if (stance === 2) championCount++;
+    if (stance >= 1) supporterCount++;
+    if (stance <= -1) opponentCount++;
+    if (inf >= 4) {
       keyContactCount++;
       if (level.level === 'none') coldKeyContacts++;
     }
-    if (c.influence === 5 && leansToCompetitor) decisionMakersWithCompetitor++;
+    if (inf === 5 && leansToCompetitor) decisionMakersWithCompetitor++;
   }
   const us = closenessOf(usWeighted, influence);
-  const competitors = rivals.map((k, i) => ({ id: k.id, name: k.name, share: k.share, closeness: closenessOf(rivalWeighted[i]!, influence) }));
-  const maxCompetitorCloseness = competitors.reduce((m, k) => Math.max(m, k.closeness), 0);
-  const advantage = round2(competitors.length === 0 ? us : us - maxCompetitorCloseness);
+  const competitors: CompetitorCloseness[] = [];
+  let maxCompetitorCloseness = 0;
+  for (let k = 0; k < nRivals; k++) {
+    const r = rivals[k]!;
+    const closeness = closenessOf(rivalWeighted[k]!, influence);
+    competitors.push({ id: r.id, name: r.name, share: r.share, closeness });
+    maxCompetitorCloseness = Math.max(maxCompetitorCloseness, closeness);
+  }
+  const advantage = round2(nRivals === 0 ? us : us - maxCompetitorCloseness);
   return {
     closeness: us,
     competitors,
@@ -100,6 +117,6 @@ export function relationship(account: Account, rules: RuleSet): RelationshipMetr
     keyContactCount,
     decisionMakersWithCompetitor,
     coldKeyContacts,
-    competitorCount: competitors.length,
+    competitorCount: nRivals,
   };
 }

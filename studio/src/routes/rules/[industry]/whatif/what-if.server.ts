@@ -1,10 +1,12 @@
 /**
  * What-if: what a draft rule set would change if it were published, over every account it covers.
  *
- * The accounts are read in bulk (one query), both rule books are compiled once, and each account is
- * decided twice with `evaluatePortfolio` (published, then draft), so quota-mode sets rank exactly as
- * the review would. Only the changed accounts of the page shown are explained (`explainAccount` is
- * an order of magnitude slower than deciding), which keeps 10,000 accounts well inside 2 s.
+ * The accounts come from an in-memory snapshot (db/repositories/account-snapshots.ts: read in bulk
+ * once, current until an account input changes), both rule books are compiled once, and each account
+ * is decided with `decideBrief` through `portfolioDecider` (published, then draft), so quota-mode
+ * sets rank exactly as the review would. The published decisions are kept with the snapshot, keyed
+ * by the published rule sets, so a run decides the draft only. Only the changed accounts of the page
+ * shown are explained (`explainAccount` is an order of magnitude slower than deciding).
  *
  * Which accounts a draft covers: an industry's draft covers that industry's accounts; a draft of the
  * fallback `*` changes the effective set of every industry (each override extends it), so it covers
@@ -12,12 +14,12 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Db } from '$db/client.js';
-import { loadAccountsBulk } from '$db/repositories/accounts-bulk.js';
+import { accountSnapshot } from '$db/repositories/account-snapshots.js';
 import { ruleSets } from '$db/schema.js';
 import { explainAccount } from '$engine/explain.js';
 import { CLASSES, DIMENSIONS, TIERS, type Account, type AccountClass, type Tier } from '$engine/model.js';
-import type { AccountDecision } from '$engine/pipeline.js';
-import { evaluatePortfolio, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
+import { decideBrief, type BriefDecision } from '$engine/pipeline.js';
+import { portfolioDecider, rankQuotaIndustries, type QuotaRanking } from '$engine/portfolio.js';
 import { RuleBook, type RuleSetDocument } from '$engine/industry-rule-sets.js';
 import { ValidationError, type Issue } from '$engine/ruleset-format/issues.js';
 import { FALLBACK_INDUSTRY } from '$engine/ruleset-format/schema.js';
@@ -82,9 +84,9 @@ export type WhatIfResult =
 
 interface Evaluated {
   industry: string;
-  accounts: Account[];
-  before: { book: RuleBook; decisions: AccountDecision[] };
-  after: { book: RuleBook; decisions: AccountDecision[] };
+  accounts: readonly Account[];
+  before: { book: RuleBook; decisions: readonly BriefDecision[] };
+  after: { book: RuleBook; decisions: readonly BriefDecision[] };
   /** Indices into `accounts` of the accounts whose tier, class or strategy changed, in display order. */
   changed: number[];
   industries: string[];
@@ -112,7 +114,7 @@ function ruleBooks(
   industry: string,
   draft: unknown,
   published: PublishedRow[],
-): { before: RuleBook; after: RuleBook } | { invalidIndustry: string; issues: Issue[] } {
+): { before: RuleBook; beforeKey: string; after: RuleBook } | { invalidIndustry: string; issues: Issue[] } {
   const all = industry === FALLBACK_INDUSTRY;
   const base = published.find((p) => p.industry === FALLBACK_INDUSTRY);
   if (!base) return { invalidIndustry: FALLBACK_INDUSTRY, issues: [] };
@@ -132,14 +134,14 @@ function ruleBooks(
   const draftDoc: RuleSetDocument = { industry, version: null, document: draft, source: industry };
   try {
     const after = all ? new RuleBook(draftDoc, overrides.map(doc)) : new RuleBook(doc(base), [draftDoc]);
-    return { before: current.book, after };
+    return { before: current.book, beforeKey: key, after };
   } catch (error) {
     if (error instanceof ValidationError) return { invalidIndustry: error.source ?? industry, issues: error.issues };
     throw error;
   }
 }
 
-function decided(a: AccountDecision): Omit<Side, 'why'> {
+function decided(a: BriefDecision): Omit<Side, 'why'> {
   return { score: a.score, tier: a.tier, class: a.class, strategy: a.strategy, investment: a.investment };
 }
 
@@ -154,13 +156,15 @@ async function evaluate(
     .from(ruleSets)
     .where(eq(ruleSets.status, 'published'));
   const all = industry === FALLBACK_INDUSTRY;
-  const accounts = await loadAccountsBulk(db, all ? { all: true } : { industries: [industry] });
+  const snapshot = await accountSnapshot(db, all ? { all: true } : { industries: [industry] });
+  const accounts = snapshot.accounts;
   const t1 = performance.now();
   const books = ruleBooks(db, industry, draft, published);
   if ('issues' in books) return books;
   const t2 = performance.now();
-  const before = evaluatePortfolio(accounts, books.before);
-  const after = evaluatePortfolio(accounts, books.after);
+  const decideAll = (book: RuleBook) => accounts.map(portfolioDecider(accounts, book, decideBrief));
+  const before = snapshot.memo('published decisions', books.beforeKey, () => decideAll(books.before));
+  const after = decideAll(books.after);
   const t3 = performance.now();
 
   const changed: number[] = [];
@@ -200,7 +204,7 @@ async function evaluate(
   };
 }
 
-function matches(filter: ChangeFilter, b: AccountDecision, a: AccountDecision): boolean {
+function matches(filter: ChangeFilter, b: BriefDecision, a: BriefDecision): boolean {
   if (filter.kind === 'tier' && b.tier === a.tier) return false;
   if (filter.kind === 'class' && b.class === a.class) return false;
   if (filter.kind === 'strategy' && b.strategy === a.strategy) return false;
