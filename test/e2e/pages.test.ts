@@ -5,6 +5,7 @@
  * shows no English identifier (facts, fields, strategies, tracks, lines, roles, rule names); and no
  * page reports a console error. Screenshots go to test-artifacts/.
  */
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../db/auth/password.js';
@@ -33,6 +34,7 @@ import {
   newContext,
   rawKeysOn,
   screenshot,
+  SCREENSHOT_DIR,
   signIn,
   startStudio,
   trackErrors,
@@ -256,13 +258,67 @@ for (const lang of ['en', 'zh-CN'] as const) {
         // The legend names all three competitors in full.
         const legend = await map.locator('.legend').innerText();
         for (const c of COMPETITORS) expect(legend).toContain(c.name);
-        await screenshot(page, `pages-map-${lang}-${width}`);
+        await map.screenshot({ path: join(SCREENSHOT_DIR, `pages-map-${lang}-${width}.png`) });
         errors.assertNone();
         await context.close();
       }
     }, 180_000);
   });
 }
+
+describe('every page', () => {
+  it('reports no console error, in either language', async () => {
+    for (const [lang, user] of Object.entries(USERS)) {
+      const context = await newContext(browser, server.url, { locale: lang, width: 1280, height: 900 });
+      const page = await context.newPage();
+      const errors = trackErrors(page);
+      await page.goto('/portfolio');
+      await signIn(page, user.email, E2E_PASSWORD);
+      for (const path of [
+        '/portfolio',
+        '/accounts',
+        `/accounts/${MAP_ACCOUNT}`,
+        '/reviews',
+        '/glossary',
+        '/rules',
+        '/rules/retail',
+        '/rules/retail/history',
+        '/rules/retail/whatif',
+        '/rules/retail/test',
+      ]) {
+        const response = await page.goto(path);
+        expect(response?.status(), path).toBe(200);
+        expect(await rawKeysOn(page), path).toEqual([]);
+      }
+      errors.assertNone();
+      await context.close();
+    }
+  }, 180_000);
+});
+
+describe('the account filters', () => {
+  it('apply as they change, debounced, with the URL as the state', async () => {
+    const context = await newContext(browser, server.url, { width: 1280, height: 900 });
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    await page.goto('/accounts');
+    await signIn(page, E2E_USERS.admin.email, E2E_PASSWORD);
+    await page.goto('/accounts');
+    await page.locator('#f-health').selectOption('red');
+    await page.waitForURL((u) => u.searchParams.get('health') === 'red');
+    await expect.poll(() => page.locator('main tbody td .badge.red').count()).toBeGreaterThan(0);
+    expect(await page.locator('main tbody td .badge.green').count()).toBe(0);
+    // Typing waits for a pause, then searches; focus stays in the field.
+    await page.locator('#f-q').pressSequentially('华东智能', { delay: 30 });
+    await page.waitForURL((u) => u.searchParams.get('q') === '华东智能' && u.searchParams.get('health') === 'red');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('f-q');
+    // Back to the list as it was, from the URL alone.
+    await page.goto('/accounts?health=red');
+    expect(await page.locator('#f-health').inputValue()).toBe('red');
+    errors.assertNone();
+    await context.close();
+  }, 120_000);
+});
 
 describe('a Chinese page of a sample account', () => {
   it('words every identifier (the why traces, missing fields, decision sources)', async () => {
