@@ -337,6 +337,7 @@ describe('a Chinese page of a sample account', () => {
       await page.locator('#decisions [title="wait-and-watch"], #decisions [title="retain"], #decisions [title="grow"]').count(),
     ).toBeGreaterThan(0);
     await screenshot(page, 'pages-account-zh-CN');
+    await page.locator('#decisions').screenshot({ path: join(SCREENSHOT_DIR, 'pages-account-decisions-zh-CN.png') });
     errors.assertNone();
     await context.close();
   }, 120_000);

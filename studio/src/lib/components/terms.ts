@@ -16,9 +16,9 @@ export function decisionParams(i18n: I18n, params: Record<string, unknown>): str
     .map(([k, v]) => {
       const name = isMessageKey(`rules.param.${k}`) ? i18n.t(`rules.param.${k}` as MessageKey) : k;
       const value = typeof v === 'string' ? (PARAM_NAMESPACE[k] ? i18n.label(PARAM_NAMESPACE[k], v) : v) : JSON.stringify(v);
-      return `${name}: ${value}`;
+      return i18n.locale === 'zh-CN' ? `${name}：${value}` : `${name}: ${value}`;
     })
-    .join(', ');
+    .join(i18n.locale === 'zh-CN' ? '，' : ', ');
 }
 
 /** Profile checklist items and fields in the user's language. */
