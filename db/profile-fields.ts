@@ -18,5 +18,7 @@ export const PROFILE_FIELDS = [
   'winnability',
   'competitorsNoneKnown',
   'previousCloseness',
+  'solution',
+  'businessValue',
 ] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];

@@ -129,6 +129,14 @@ export const accounts = pgTable(
     winnability: doublePrecision('winnability'),
     competitorsNoneKnown: boolean('competitors_none_known').notNull().default(false),
     previousCloseness: doublePrecision('previous_closeness'),
+    /** The value proposition (价值植入): our solution for the account and the business value it creates. */
+    solution: text('solution'),
+    businessValue: text('business_value'),
+    /**
+     * Bumped by every studio edit: an edit names the version it was based on, and a stale one is
+     * refused with the change that beat it (optimistic concurrency, like rule set drafts' revision).
+     */
+    version: integer('version').notNull().default(0),
     /**
      * Profile fields (engine names: `potential`, `companyRevenue`…) that an import filled from a
      * mapping default or expression rather than from the source. The profile stage counts them as
@@ -244,6 +252,8 @@ export const competitors = pgTable(
     /** The value-proposition comparison row: their offer and where ours beats it. */
     theirOffer: text('their_offer'),
     ourEdge: text('our_edge'),
+    /** What the competitor is strong at, as the account team sees it. */
+    strengths: text('strengths'),
     position: integer('position').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.id] }), index('competitors_id_idx').on(t.id)],
@@ -405,6 +415,32 @@ export const stageResults = pgTable(
   ],
 );
 
+/**
+ * The account's edit history: one row per committed studio edit, naming who, when, the version it
+ * made and every changed field with its value before and after (a path such as `contacts.c2.reportsTo`).
+ */
+export const accountChanges = pgTable(
+  'account_changes',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    changedBy: text('changed_by').notNull(),
+    changedAt: tstz('changed_at').notNull().defaultNow(),
+    changes: jsonb('changes').$type<FieldChange[]>().notNull(),
+  },
+  (t) => [uniqueIndex('account_changes_account_version_key').on(t.accountId, t.version)],
+);
+
+/** One changed field of an edit; `null` before is an added item, `null` after a removed one. */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
 // ---- rule sets ---------------------------------------------------------------------------------
 
 export const RULE_SET_STATUSES = ['draft', 'published', 'archived'] as const;
@@ -526,6 +562,7 @@ export type PlanRow = typeof plans.$inferSelect;
 export type PlanActionRow = typeof planActions.$inferSelect;
 export type OpportunityRow = typeof opportunities.$inferSelect;
 export type OutboxRow = typeof handoffOutbox.$inferSelect;
+export type AccountChangeRow = typeof accountChanges.$inferSelect;
 export type StageResultRow = typeof stageResults.$inferSelect;
 export type RuleSetRow = typeof ruleSets.$inferSelect;
 export type ReviewRow = typeof reviews.$inferSelect;

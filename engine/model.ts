@@ -99,6 +99,8 @@ export const competitorSchema = z.object({
   /** The value-proposition comparison row: their offer and where ours beats it. */
   theirOffer: text.nullish(),
   ourEdge: text.nullish(),
+  /** What the competitor is strong at. */
+  strengths: text.nullish(),
 });
 
 /**

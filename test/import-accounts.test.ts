@@ -204,6 +204,8 @@ describe('accounts CSV fast path', () => {
     ],
     competitorsNoneKnown: ['yes', 'no', '', 'maybe', 'X'],
     previousCloseness: ['55', '', '100', '100.01', 'n/a'],
+    solution: ['Core banking migration', '', '  ', 'Cloud'],
+    businessValue: ['Batch window cut to 1 h', ''],
     tier: ['T1', ''],
   };
   const OPTIONAL = Object.keys(CELLS).filter((c) => c !== 'id' && c !== 'name');
@@ -603,8 +605,8 @@ describe.each(DRIVERS)('importing on %s', { timeout: 60_000 }, (driver) => {
     // A competitor whose share changes is rewritten; the list keeps its order.
     await importCsv('id,name,competitors\nACME-001,Acme Renamed,"oracle:Oracle:40%; sap:SAP:0.1"\n');
     expect((await getAccount(t.db, 'ACME-001'))!.competitors).toEqual([
-      { id: 'oracle', name: 'Oracle', share: 0.4, theirOffer: null, ourEdge: null },
-      { id: 'sap', name: 'SAP', share: 0.1, theirOffer: null, ourEdge: null },
+      { id: 'oracle', name: 'Oracle', share: 0.4, theirOffer: null, ourEdge: null, strengths: null },
+      { id: 'sap', name: 'SAP', share: 0.1, theirOffer: null, ourEdge: null, strengths: null },
     ]);
   });
 

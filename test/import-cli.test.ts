@@ -16,6 +16,9 @@ import { createPostgresDatabase, DRIVERS } from './helpers/databases.js';
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'import');
 const MAVEN = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'maven-crm');
 
+// Starting and telling workflows after an import is tested against a dev server (import-workflows.test.ts).
+const esp = (...argv: string[]) => runEsp(...argv, ...(argv[0] === 'import' ? ['--no-workflows'] : []));
+
 // Every command opens the database afresh (and PGlite on disk is slow to open): generous timeouts.
 describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 }, (driver) => {
   const saved = { url: process.env['DATABASE_URL'], dir: process.env['PGLITE_DATA_DIR'] };
@@ -53,18 +56,18 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
   }
 
   it('imports accounts and contacts, and rejects a bad file with exit code 2 and nothing written', async () => {
-    const a = await runEsp('import', 'accounts', join(FIXTURES, 'accounts.csv'));
+    const a = await esp('import', 'accounts', join(FIXTURES, 'accounts.csv'));
     expect(a).toMatchObject({ code: 0, stderr: '' });
     expect(a.stdout).toContain('4 accounts imported (4 new, 0 updated)');
     expect(a.stdout).toContain('graded by the fallback rule set "*" (no rule set of their own): logistics (1)');
-    const c = await runEsp('import', 'contacts', join(FIXTURES, 'contacts.csv'));
+    const c = await esp('import', 'contacts', join(FIXTURES, 'contacts.csv'));
     expect(c.code).toBe(0);
     expect(c.stdout).toContain('4 contacts of 2 accounts imported (4 new, 0 updated)');
 
     const bad = join(scratch, 'bad.csv');
     writeFileSync(bad, 'id,name,employees,status\nX1,New,12,active\nX2,Other,lots,gold\nX1,Again,1,active\n');
     const before = await rowCounts();
-    const r = await runEsp('import', 'accounts', bad);
+    const r = await esp('import', 'accounts', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       `${bad} line 3, column employees: "lots" is not a whole number\n` +
@@ -80,14 +83,14 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
       `${bad} 第 3 行，列 status：必须是以下之一：prospect, active, declining, lost（实际为 "gold"）\n` +
       `${bad} 第 4 行，列 id：id "X1" 重复（首次出现在第 2 行）\n` +
       '3 个问题：未导入任何内容\n';
-    expect(await runEsp('import', 'accounts', bad, '--lang', 'zh-CN')).toMatchObject({ code: 2, stderr: zh });
+    expect(await esp('import', 'accounts', bad, '--lang', 'zh-CN')).toMatchObject({ code: 2, stderr: zh });
     const saved = { LANG: process.env['LANG'], LC_ALL: process.env['LC_ALL'], LC_MESSAGES: process.env['LC_MESSAGES'] };
     try {
       delete process.env['LC_ALL'];
       delete process.env['LC_MESSAGES'];
       process.env['LANG'] = 'zh_CN.UTF-8';
-      expect(await runEsp('import', 'accounts', bad)).toMatchObject({ code: 2, stderr: zh });
-      expect((await runEsp('import', 'accounts', bad, '--lang=en')).stderr).toContain('3 problems: nothing was imported');
+      expect(await esp('import', 'accounts', bad)).toMatchObject({ code: 2, stderr: zh });
+      expect((await esp('import', 'accounts', bad, '--lang=en')).stderr).toContain('3 problems: nothing was imported');
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -96,13 +99,13 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
     }
     expect(await rowCounts()).toEqual(before);
 
-    const json = await runEsp('import', 'accounts', join(FIXTURES, 'accounts.json'));
+    const json = await esp('import', 'accounts', join(FIXTURES, 'accounts.json'));
     expect(json.stdout).toContain('2 accounts imported (1 new, 1 updated)');
     expect(await rowCounts()).toEqual({ accounts: 5, contacts: 3 });
   });
 
   it('imports the Maven CRM sample and prints the summary', async () => {
-    const r = await runEsp(
+    const r = await esp(
       'import',
       'crm',
       '--accounts',
@@ -123,14 +126,14 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
         'written: accounts 85 new, 0 updated; 7375 opportunities; 41 users created; 9 teams',
       ]),
     );
-    const usage = await runEsp('import', 'crm', '--accounts', 'a.csv');
+    const usage = await esp('import', 'crm', '--accounts', 'a.csv');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--opportunities is required');
   });
 
   it('exports accounts as CSV to a file and as JSON to stdout', async () => {
     const file = join(scratch, 'out.csv');
-    const r = await runEsp('export', 'accounts', '--format', 'csv', '--out', file);
+    const r = await esp('export', 'accounts', '--format', 'csv', '--out', file);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`${file}: 90 accounts exported\n`);
     const rows = parseCsv(readFileSync(file, 'utf8')).rows;
@@ -138,21 +141,21 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
     expect(rows[0]!.fields).toEqual(expect.arrayContaining(['tier', 'class', 'strategy', 'stage', 'score']));
     expect(rows).toHaveLength(91);
     // The export can be imported back as it is: computed columns are skipped.
-    expect((await runEsp('import', 'accounts', file)).stdout).toContain('90 accounts imported (0 new, 90 updated)');
+    expect((await esp('import', 'accounts', file)).stdout).toContain('90 accounts imported (0 new, 90 updated)');
 
-    const json = await runEsp('export', 'accounts', '--format', 'json', '--industry', 'healthcare');
+    const json = await esp('export', 'accounts', '--format', 'json', '--industry', 'healthcare');
     const parsed = JSON.parse(json.stdout) as { id: string; industry: string; tier: string | null }[];
     expect(parsed).toHaveLength(12);
     expect(parsed.every((a) => a.industry === 'healthcare' && 'tier' in a)).toBe(true);
-    expect((await runEsp('export', 'accounts', '--format', 'xml')).code).toBe(2);
+    expect((await esp('export', 'accounts', '--format', 'xml')).code).toBe(2);
   });
 
   it('seeds the demo', async () => {
-    const r = await runEsp('demo', 'seed', '--accounts', '20', '--seed', '3', '--today', '2025-01-01');
+    const r = await esp('demo', 'seed', '--accounts', '20', '--seed', '3', '--today', '2025-01-01');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^demo seed 3 \(today 2025-01-01\): 20 accounts, \d+ contacts/);
     expect(r.stdout).toContain('admin@example.com');
     expect((await rowCounts()).accounts).toBe(110);
-    expect((await runEsp('demo', 'seed', '--accounts', 'many')).code).toBe(2);
+    expect((await esp('demo', 'seed', '--accounts', 'many')).code).toBe(2);
   });
 });

@@ -8,6 +8,8 @@ import { importAccountsFile, type AccountImportResult } from '../../db/import/ac
 import { importContactsFile } from '../../db/import/contacts.js';
 import { importCrm, summarizePlan } from '../../db/import/crm.js';
 import { formatProblemCount, formatProblems, ImportError } from '../../db/import/problems.js';
+import { connectClient } from '../../workflows/client.js';
+import { tellWorkflowsOfImport, type ImportedAccounts } from '../../workflows/imported-accounts.js';
 import { CliError, parseOptions } from '../io.js';
 import { locale } from '../locale.js';
 import { withDatabase } from './db.js';
@@ -31,10 +33,40 @@ async function reporting<T>(fn: () => Promise<T>): Promise<T | number> {
   }
 }
 
-function oneFile(args: string[], what: string): string {
-  const { positionals } = parseOptions(args, {});
+const WORKFLOWS_OPTION = { 'no-workflows': { type: 'boolean', default: false } } as const;
+
+function oneFile(args: string[], what: string): { file: string; workflows: boolean } {
+  const { positionals, values } = parseOptions(args, WORKFLOWS_OPTION);
   if (positionals.length !== 1) throw new CliError(`expected one ${what} file (.csv or .json)`);
-  return positionals[0]!;
+  return { file: positionals[0]!, workflows: !values['no-workflows'] };
+}
+
+/**
+ * Starts the new accounts' workflows and tells the changed accounts' ones. The import stands
+ * whatever happens here; an unreachable Temporal is said plainly and is not an error.
+ */
+async function tellWorkflows(imported: ImportedAccounts): Promise<void> {
+  if (imported.createdIds.length + imported.updatedIds.length === 0) return;
+  let connected;
+  try {
+    // A short wait: an import without Temporal next to it should not hang for the default 10 s.
+    connected = await connectClient({ connectTimeout: '3 seconds' });
+  } catch (error) {
+    out(
+      `Temporal is not reachable (${(error as Error).message}): no workflow was started or told. The import stands; the worker catches up on changed accounts when it starts, and \`esp workflows start --all\` starts the new ones.`,
+    );
+    return;
+  }
+  try {
+    const r = await tellWorkflowsOfImport(connected.client, imported, { taskQueue: connected.taskQueue });
+    out(
+      `workflows: ${r.started} started, ${r.told} told of the change, ${r.notRunning} changed accounts without a running workflow`,
+    );
+    for (const f of r.failed.slice(0, 5)) out(`workflow of ${f.accountId} not reached: ${f.error}`);
+    if (r.failed.length > 5) out(`… and ${r.failed.length - 5} more not reached`);
+  } finally {
+    await connected.close();
+  }
 }
 
 function describeAccounts(file: string, r: AccountImportResult): void {
@@ -49,11 +81,12 @@ function describeAccounts(file: string, r: AccountImportResult): void {
 
 export const importAccountsCommand: CommandRunner = {
   async run(args) {
-    const file = oneFile(args, 'accounts');
+    const { file, workflows } = oneFile(args, 'accounts');
     return withDatabase(async (db) => {
       const r = await reporting(() => importAccountsFile(db, file));
       if (typeof r === 'number') return r;
       describeAccounts(file, r);
+      if (workflows) await tellWorkflows(r);
       return 0;
     });
   },
@@ -61,7 +94,7 @@ export const importAccountsCommand: CommandRunner = {
 
 export const importContactsCommand: CommandRunner = {
   async run(args) {
-    const file = oneFile(args, 'contacts');
+    const { file, workflows } = oneFile(args, 'contacts');
     return withDatabase(async (db) => {
       const r = await reporting(() => importContactsFile(db, file));
       if (typeof r === 'number') return r;
@@ -69,6 +102,7 @@ export const importContactsCommand: CommandRunner = {
         `${file}: ${r.contacts} contact${r.contacts === 1 ? '' : 's'} of ${r.accounts} account${r.accounts === 1 ? '' : 's'} imported (${r.inserted} new, ${r.updated} updated)`,
       );
       if (r.influenceLists) out(`influence links replaced for ${r.influenceLists} contacts (${r.influenceLinks} links)`);
+      if (workflows) await tellWorkflows({ createdIds: [], updatedIds: r.accountIds });
       return 0;
     });
   },
@@ -85,6 +119,7 @@ export const importCrmCommand: CommandRunner = {
         'as-of': { type: 'string' },
         mapping: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        ...WORKFLOWS_OPTION,
       },
       false,
     );
@@ -112,6 +147,7 @@ export const importCrmCommand: CommandRunner = {
       out(
         `written: accounts ${r.accounts.inserted} new, ${r.accounts.updated} updated; ${r.opportunities} opportunities; ${r.usersCreated} users created; ${r.teams} teams`,
       );
+      if (!values['no-workflows']) await tellWorkflows(r);
       return 0;
     };
     return withDatabase(run);

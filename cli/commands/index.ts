@@ -72,20 +72,20 @@ export const commands: Command[] = [
   },
   {
     path: ['import', 'accounts'],
-    usage: '<file.csv|file.json>',
+    usage: '<file.csv|file.json> [--no-workflows]',
     summary: 'cli.help.importAccounts',
     load: async () => (await import('./import.js')).importAccountsCommand,
   },
   {
     path: ['import', 'contacts'],
-    usage: '<file.csv|file.json>',
+    usage: '<file.csv|file.json> [--no-workflows]',
     summary: 'cli.help.importContacts',
     load: async () => (await import('./import.js')).importContactsCommand,
   },
   {
     path: ['import', 'crm'],
     usage:
-      '--accounts <accounts.csv> --opportunities <pipeline.csv> --teams <teams.csv> --as-of <YYYY-MM-DD> [--mapping <mapping.json>] [--dry-run]',
+      '--accounts <accounts.csv> --opportunities <pipeline.csv> --teams <teams.csv> --as-of <YYYY-MM-DD> [--mapping <mapping.json>] [--dry-run] [--no-workflows]',
     summary: 'cli.help.importCrm',
     load: async () => (await import('./import.js')).importCrmCommand,
   },

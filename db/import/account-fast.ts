@@ -79,7 +79,9 @@ export function fastAccountRow(index: ReadonlyMap<string, number>): FastRow {
     at('demonstration'),
     at('winnability'),
   ];
-  const [competitors, competitorsNoneKnown, previousCloseness] = [
+  const [solution, businessValue, competitors, competitorsNoneKnown, previousCloseness] = [
+    at('solution'),
+    at('businessValue'),
     at('competitors'),
     at('competitorsNoneKnown'),
     at('previousCloseness'),
@@ -148,6 +150,14 @@ export function fastAccountRow(index: ReadonlyMap<string, number>): FastRow {
       const v = amount(f[winnability], 100);
       if (v === FAIL) return undefined;
       if (v !== undefined) out['winnability'] = v;
+    }
+    if (solution >= 0) {
+      const v = text(f[solution]);
+      if (v !== undefined) out['solution'] = v;
+    }
+    if (businessValue >= 0) {
+      const v = text(f[businessValue]);
+      if (v !== undefined) out['businessValue'] = v;
     }
     out['contacts'] = [];
     if (competitors >= 0) {

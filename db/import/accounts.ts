@@ -12,7 +12,6 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { sql } from 'drizzle-orm';
 import {
-  accountReferenceIssues,
   accountSchema,
   competitorSchema,
   contactSchema,
@@ -30,11 +29,13 @@ import * as cell from './cells.js';
 import { checkWidth, isBlankRow, parseCompetitorsCell, resolveHeader, type Cell, type ColumnSpec, type Table } from './cells.js';
 import { CsvParser, syntaxProblem, type CsvError, type CsvOptions, type CsvRow } from './csv.js';
 import { readAccountArray, type ParsedRecords, type RecordIssue } from './account-array.js';
+import { accountIssues, validateAccount } from './account-validation.js';
 import { formatJsonPath } from './json.js';
-import { ImportError, msg, problem, Problems, type ImportCode, type ImportMessage, type ProblemLocation } from './problems.js';
+import { ImportError, msg, problem, Problems, type ImportMessage, type ProblemLocation } from './problems.js';
 import { check, type PathIssue } from './validate.js';
 import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
 import { upsertAccountProfiles, replaceAccounts } from '../repositories/account-profiles.js';
+import { bumpAccountVersions } from '../repositories/accounts.js';
 import { replaceCompetitors } from '../repositories/competitors.js';
 import { worthBulkLoading, withBulkLoad } from './bulk-load.js';
 
@@ -124,6 +125,18 @@ export const ACCOUNT_CSV_COLUMNS: readonly (ColumnSpec & { type: string; example
     example: '55',
     description: 'Closeness at the last evaluation (used by the win-back rule).',
   },
+  {
+    name: 'solution',
+    type: 'text',
+    example: 'Core banking migration',
+    description: 'Value proposition: our solution for the account.',
+  },
+  {
+    name: 'businessValue',
+    type: 'text',
+    example: 'Batch window cut from 6 h to 1 h',
+    description: 'Value proposition: the business value the solution creates for the customer.',
+  },
 ];
 
 const ACCOUNT_STATUS_WORDS = new Set(['prospect', 'active', 'declining', 'lost']);
@@ -156,6 +169,8 @@ const READERS: Record<string, Reader> = {
   competitors: (raw) => parseCompetitorsCell(raw),
   competitorsNoneKnown: cell.boolean,
   previousCloseness: cell.number,
+  solution: cell.text,
+  businessValue: cell.text,
 };
 
 export { parseCompetitorsCell };
@@ -163,33 +178,6 @@ export { parseCompetitorsCell };
 /** Which CSV column a model path belongs to: nested competitor paths point at the `competitors` cell. */
 function columnOf(path: readonly (string | number)[]): string {
   return String(path[0] ?? 'id');
-}
-
-/** Whole numbers the database keeps in 32 bits; zod's `int()` allows up to 2^53. */
-export function int32Issues(account: Account): PathIssue[] {
-  const issues: PathIssue[] = [];
-  if (account.employees != null && account.employees > cell.INT32_MAX)
-    issues.push({ path: ['employees'], ...msg('value.atMost', { max: cell.INT32_MAX, got: account.employees }) });
-  account.contacts.forEach((c, i) => {
-    if (c.interactions90d > cell.INT32_MAX)
-      issues.push({
-        path: ['contacts', i, 'interactions90d'],
-        ...msg('value.atMost', { max: cell.INT32_MAX, got: c.interactions90d }),
-      });
-  });
-  return issues;
-}
-
-/**
- * The engine's cross-field checks (duplicate ids, references to unknown contacts or competitors)
- * with their codes as import problem codes (`ref.<code>`).
- */
-export function referenceIssues(account: Account): PathIssue[] {
-  return accountReferenceIssues(account).map((i) => ({
-    path: i.path,
-    code: `ref.${i.code}` satisfies ImportCode,
-    params: i.params,
-  }));
 }
 
 export interface ParseOptions {
@@ -294,9 +282,7 @@ function accountsCsvReader(options: ParseOptions) {
         if (!failed?.has(columnOf(issue.path))) problems.report(at(row, issue.path), competitorMessage(issue, input));
     if (!result.ok || failed) return;
     const account = result.value;
-    const refs = referenceIssues(account);
-    if (account.parentId != null && account.parentId === account.id)
-      refs.push({ path: ['parentId'], ...msg('accounts.ownParent') });
+    const refs = accountIssues(account);
     if (refs.length > 0) {
       for (const r of refs) problems.report(at(row, r.path), r);
       return;
@@ -405,11 +391,8 @@ export function parseAccountsJson(text: string, options: ParseOptions = {}): Par
         issues.push({ path: ['id'], ...msg('accounts.duplicateIdAt', { id: cell.clip(rawId), first: formatJsonPath(first) }) });
       else firstAt.set(rawId, base);
     }
-    const result = check(accountSchema, input);
+    const result = validateAccount(input);
     if (!result.ok) issues.push(...result.issues);
-    else issues.push(...referenceIssues(result.value), ...int32Issues(result.value));
-    if (result.ok && result.value.parentId != null && result.value.parentId === result.value.id)
-      issues.push({ path: ['parentId'], ...msg('accounts.ownParent') });
     if (issues.length > 0) {
       for (const issue of issues) out.issue({ path: [...base, ...issue.path], code: issue.code, params: issue.params });
       return;
@@ -445,6 +428,9 @@ export interface AccountImportResult {
   stancesCleared: number;
   /** Industries in the file without a rule set of their own: graded by the fallback `*`. */
   fallbackIndustries: { industry: string; accounts: number }[];
+  /** The accounts the import created, and the existing ones it wrote: whose workflows to start or tell. */
+  createdIds: string[];
+  updatedIds: string[];
 }
 
 export interface AccountImportOptions {
@@ -457,7 +443,17 @@ export interface AccountImportOptions {
 }
 
 function emptyResult(format: 'csv' | 'json'): AccountImportResult {
-  return { format, accounts: 0, inserted: 0, updated: 0, competitorLists: 0, stancesCleared: 0, fallbackIndustries: [] };
+  return {
+    format,
+    accounts: 0,
+    inserted: 0,
+    updated: 0,
+    competitorLists: 0,
+    stancesCleared: 0,
+    fallbackIndustries: [],
+    createdIds: [],
+    updatedIds: [],
+  };
 }
 
 /**
@@ -491,11 +487,16 @@ async function writeCsvRecords(tx: Db, records: readonly AccountRecord[], result
   );
   result.inserted += counts.inserted;
   result.updated += counts.updated;
+  for (const r of records) (counts.insertedIds.has(r.account.id) ? result.createdIds : result.updatedIds).push(r.account.id);
   if (records[0]!.lists.has('competitors')) {
     const replaced = await replaceCompetitors(
       tx,
       records.map((r) => ({ accountId: r.account.id, competitors: r.account.competitors })),
       { fresh: counts.insertedIds },
+    );
+    await bumpAccountVersions(
+      tx,
+      records.map((r) => r.account.id).filter((id) => !counts.insertedIds.has(id)),
     );
     result.competitorLists += records.length;
     result.stancesCleared += replaced.contactsCleared;
@@ -531,6 +532,7 @@ export async function importAccounts(
       );
       result.inserted = counts.inserted;
       result.updated = counts.updated;
+      for (const r of records) (counts.insertedIds.has(r.account.id) ? result.createdIds : result.updatedIds).push(r.account.id);
       result.competitorLists = records.length;
     } else {
       await writeCsvRecords(tx, records, result);

@@ -8,9 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
-import { getAccounts } from '../repositories/accounts.js';
+import { bumpAccountVersions, getAccounts } from '../repositories/accounts.js';
 import { readAccountArray, type ParsedRecords, type RecordIssue } from './account-array.js';
-import { isJsonFile, referenceIssues } from './accounts.js';
+import { accountIssues } from './account-validation.js';
+import { isJsonFile } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
 import { parseCsv, syntaxProblem, type CsvOptions, type CsvRow } from './csv.js';
@@ -407,6 +408,8 @@ export interface ContactImportResult {
   /** Contacts whose outgoing influence links were replaced, and how many links they now have. */
   influenceLists: number;
   influenceLinks: number;
+  /** The accounts whose contacts the import wrote: whose workflows to tell. */
+  accountIds: string[];
 }
 
 /**
@@ -424,6 +427,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
     accounts: 0,
     influenceLists: 0,
     influenceLinks: 0,
+    accountIds: [],
   };
   const groups = new Map<string, ContactRecord[]>();
   for (const r of parsed.records) {
@@ -432,6 +436,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
     else groups.set(r.accountId, [r]);
   }
   result.accounts = groups.size;
+  result.accountIds = [...groups.keys()];
 
   await db.transaction(async (tx) => {
     const stored = new Map((await getAccounts(tx, [...groups.keys()])).map((a) => [a.id, a]));
@@ -473,7 +478,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       ];
       const next: Account = { ...account, contacts: [...merged.values()], influenceLinks: links };
       const anyRecord = records[0]!;
-      for (const issue of referenceIssues(next)) {
+      for (const issue of accountIssues(next)) {
         const [list, index, ...rest] = issue.path;
         const reason: ImportMessage = { code: issue.code, params: issue.params };
         if (list === 'contacts' && typeof index === 'number') {
@@ -510,6 +515,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
       throw new ImportError(parsed.locate(shown), issues.length);
     }
     await upsertContactRows(tx, toWrite);
+    await bumpAccountVersions(tx, result.accountIds);
     result.influenceLinks = await replaceInfluenceLinksFrom(tx, linkEntries);
     result.influenceLists = linkEntries.length;
   });

@@ -42,7 +42,7 @@ export interface CrmRows {
 }
 
 // The CRM knows nothing of these: an update must not reset what the studio recorded.
-const NOT_FROM_CRM: readonly ProfileField[] = ['competitorsNoneKnown', 'previousCloseness'];
+const NOT_FROM_CRM: readonly ProfileField[] = ['competitorsNoneKnown', 'previousCloseness', 'solution', 'businessValue'];
 /** Fields that the source did not supply and a default or an expression filled. */
 export type DefaultedField =
   'potential' | 'demonstration' | 'winnability' | 'industry' | 'region' | 'employees' | 'companyRevenue' | 'parentId' | 'name';
@@ -575,6 +575,9 @@ export interface CrmImportOptions {
 export interface CrmImportResult {
   plan: CrmPlan;
   accounts: { inserted: number; updated: number };
+  /** The accounts the import created, and the existing ones it wrote: whose workflows to start or tell. */
+  createdIds: string[];
+  updatedIds: string[];
   opportunities: number;
   usersCreated: number;
   teams: number;
@@ -614,6 +617,8 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
   const result: CrmImportResult = {
     plan,
     accounts: { inserted: 0, updated: 0 },
+    createdIds: [],
+    updatedIds: [],
     opportunities: 0,
     usersCreated: 0,
     teams: plan.teams.length,
@@ -694,6 +699,7 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
       { update, fillIfNull: fillOnly, importedDefaults: true },
     );
     result.accounts = { inserted: counts.inserted, updated: counts.updated };
+    for (const a of accounts) (counts.insertedIds.has(a.id) ? result.createdIds : result.updatedIds).push(a.id);
 
     result.opportunities = await upsertOpportunityRows(
       tx,

@@ -20,6 +20,7 @@ import {
   textArray,
   insertRows,
 } from './batched-writes.js';
+import { bumpAccountVersions } from './accounts.js';
 import { COMPETITOR_COLUMNS } from './competitors.js';
 import { CONTACT_COLUMNS, LINK_COLUMNS } from './contacts.js';
 
@@ -74,7 +75,10 @@ export async function upsertAccountProfiles(
     ...(opts.importedDefaults ? [['imported_defaults', 'excluded."imported_defaults"'] as [string, string]] : []),
   ];
   const columns = opts.importedDefaults ? [...ACCOUNT_COLUMNS, ['importedDefaults', 'text[]'] as const] : ACCOUNT_COLUMNS;
-  const assignments = [...set.map(([c, v]) => `"${c}" = ${v}`), '"updated_at" = now()'].join(', ');
+  // A rewritten account is a new version: a studio edit based on the one before gets the conflict.
+  const assignments = [...set.map(([c, v]) => `"${c}" = ${v}`), '"updated_at" = now()', '"version" = "accounts"."version" + 1'].join(
+    ', ',
+  );
   const changed = set.length
     ? ` where (${set.map(([c]) => `"accounts"."${c}"`).join(', ')}) is distinct from (${set.map(([, v]) => v).join(', ')})`
     : ' where false';
@@ -111,10 +115,11 @@ export async function upsertAccountProfiles(
  * Whole accounts: every profile field, and contacts, competitors and influence links replaced by
  * the given ones. What the JSON import and the demo seed write; computed columns are untouched.
  */
-export async function replaceAccounts(db: Db, items: readonly Account[]): Promise<{ inserted: number; updated: number }> {
+export async function replaceAccounts(db: Db, items: readonly Account[]): Promise<ProfileUpsertResult> {
   const counts = await upsertAccountProfiles(db, items, { update: PROFILE_FIELDS });
   // A new account has no children yet: only existing ones need theirs deleted.
   const existing = items.filter((a) => !counts.insertedIds.has(a.id)).map((a) => a.id);
+  await bumpAccountVersions(db, existing);
   for (const ids of chunks(existing, ARRAY_BATCH)) {
     await db.execute(sql`delete from ${contacts} where ${contacts.accountId} in (select unnest(${textArray(ids)}))`);
     await db.execute(sql`delete from ${competitors} where ${competitors.accountId} in (select unnest(${textArray(ids)}))`);
@@ -138,7 +143,7 @@ export async function replaceAccounts(db: Db, items: readonly Account[]): Promis
     LINK_COLUMNS,
     items.flatMap((a) => a.influenceLinks.map((l, position) => ({ ...l, accountId: a.id, position }))),
   );
-  return { inserted: counts.inserted, updated: counts.updated };
+  return counts;
 }
 
 /** Stored values of some profile fields and the imported defaults, for accounts that exist. */

@@ -125,6 +125,7 @@ function competitorValues(c: WithAccount<Competitor>) {
     share: c.share ?? 0,
     theirOffer: c.theirOffer ?? null,
     ourEdge: c.ourEdge ?? null,
+    strengths: c.strengths ?? null,
     position: c.position ?? 0,
   };
 }
@@ -171,7 +172,7 @@ export async function upsertCompetitors(
   rows: readonly WithAccount<Competitor>[],
   batchSize = BATCH_SIZE,
 ): Promise<number> {
-  const keys = ['name', 'share', 'theirOffer', 'ourEdge'] as const;
+  const keys = ['name', 'share', 'theirOffer', 'ourEdge', 'strengths'] as const;
   await db.transaction(async (tx) => {
     for (const batch of chunks(rows, batchSize))
       await tx
@@ -218,6 +219,7 @@ export async function upsertInfluenceLinks(
 export type AccountState = Pick<
   AccountRow,
   | 'importedDefaults'
+  | 'version'
   | 'score'
   | 'tier'
   | 'class'
@@ -265,6 +267,8 @@ function toAccount(
     winnability: row.winnability,
     competitorsNoneKnown: row.competitorsNoneKnown,
     previousCloseness: row.previousCloseness,
+    solution: row.solution,
+    businessValue: row.businessValue,
     // The database built these with exactly the engine's fields (CONTACT_FIELDS and its siblings).
     contacts: [...cs],
     competitors: [...comps],
@@ -277,6 +281,7 @@ function stateOf(row: AccountRow): AccountState {
   const { coverageLine, coverageTeam, coverageTrack, presalesTier, ruleSetIndustry, ruleSetVersion, createdAt, updatedAt } = row;
   return {
     importedDefaults: row.importedDefaults,
+    version: row.version,
     score,
     tier,
     class: row.class,
@@ -319,6 +324,7 @@ const COMPETITOR_FIELDS = {
   share: competitors.share,
   theirOffer: competitors.theirOffer,
   ourEdge: competitors.ourEdge,
+  strengths: competitors.strengths,
 } satisfies Partial<Record<keyof CompetitorRow, PgColumn>>;
 const LINK_FIELDS = { from: influenceLinks.from, to: influenceLinks.to, weight: influenceLinks.weight } satisfies Partial<
   Record<keyof LinkRow, PgColumn>
@@ -544,7 +550,7 @@ export async function accountFacets(
 
 // ---- computed columns --------------------------------------------------------------------------
 
-export type AccountComputedPatch = Partial<Omit<AccountState, 'importedDefaults' | 'createdAt' | 'updatedAt'>> & {
+export type AccountComputedPatch = Partial<Omit<AccountState, 'importedDefaults' | 'version' | 'createdAt' | 'updatedAt'>> & {
   /** Owner reassignment by the coverage stage. */
   ownerId?: string | null;
   previousCloseness?: number | null;
@@ -568,6 +574,18 @@ export async function updateComputedMany(db: Db, patches: readonly ({ id: string
     for (const { id, ...patch } of patches) if (await updateComputed(tx, id, patch)) n++;
   });
   return n;
+}
+
+/**
+ * Marks accounts as changed by a writer other than the studio's editor (an import): a studio edit
+ * based on the version before gets the conflict instead of overwriting what the import wrote.
+ */
+export async function bumpAccountVersions(db: Db, ids: readonly string[]): Promise<void> {
+  for (const batch of chunks(ids, BATCH_SIZE))
+    await db
+      .update(accounts)
+      .set({ version: sql`${accounts.version} + 1` })
+      .where(inArray(accounts.id, batch));
 }
 
 export async function deleteAccount(db: Db, id: string): Promise<boolean> {

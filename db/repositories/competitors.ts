@@ -14,6 +14,7 @@ export const COMPETITOR_COLUMNS = [
   ['share', 'double precision'],
   ['theirOffer', 'text'],
   ['ourEdge', 'text'],
+  ['strengths', 'text'],
   ['position', 'integer'],
 ] as const;
 
@@ -28,6 +29,7 @@ function competitorColumns(
     share: [],
     theirOffer: [],
     ourEdge: [],
+    strengths: [],
     position: [],
   };
   for (const e of entries) {
@@ -40,6 +42,7 @@ function competitorColumns(
       d.share.push(c.share ?? 0);
       d.theirOffer.push(c.theirOffer);
       d.ourEdge.push(c.ourEdge);
+      d.strengths.push(c.strengths);
       d.position.push(position);
     }
   }
@@ -75,7 +78,7 @@ export async function replaceCompetitors(
         select 1 from (${given}) n
         where n.account_id = c.account_id and n.id = c.id and n.name = c.name and n.share = c.share
           and n.position = c.position and n.their_offer is not distinct from c.their_offer
-          and n.our_edge is not distinct from c.our_edge)`);
+          and n.our_edge is not distinct from c.our_edge and n.strengths is not distinct from c.strengths)`);
     await insertColumns(db, competitors, COMPETITOR_COLUMNS, data, 'on conflict ("account_id", "id") do nothing');
     const cleared = await db.execute(sql`
       with cleared as (

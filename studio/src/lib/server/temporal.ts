@@ -17,6 +17,7 @@ import {
   connectClient,
   logOpportunity,
   logVisit,
+  notifyAccountUpdated,
   reviewProgress,
   startReview,
 } from '$workflows/client.js';
@@ -26,6 +27,7 @@ import { REFUSAL_CODES, refusalOf } from '$workflows/refusals.js';
 import {
   REVIEW_SCHEDULE_ID,
   type AccountState,
+  type AccountUpdatedInput,
   type ApprovePlanInput,
   type ApprovePlanResult,
   type CompleteActionInput,
@@ -63,6 +65,8 @@ export interface TemporalPort {
   completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
   reopenAction(accountId: string, input: ReopenActionInput): Promise<ReopenActionResult>;
   logOpportunity(accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult>;
+  /** Tells the account's workflow its account was edited (which fields, by whom); false when it has no running workflow. */
+  accountUpdated(accountId: string, input?: AccountUpdatedInput): Promise<boolean>;
   /** Starts `review:<year>` (an already running one is fine). */
   startReview(year: number): Promise<{ workflowId: string }>;
   /** The review workflow's `progress` query; null when it does not exist. */
@@ -166,6 +170,7 @@ function realPort(client: Client): TemporalPort {
     completeAction: (id, input) => update(() => completeAction(client, id, input)),
     reopenAction: (id, input) => update(() => reopenAction(client, id, input)),
     logOpportunity: (id, input) => update(() => logOpportunity(client, id, input)),
+    accountUpdated: (id, input) => query(() => notifyAccountUpdated(client, id, input)),
     startReview: async (year) => {
       const handle = await query(() => startReview(client, { year }));
       return { workflowId: handle.workflowId };

@@ -7,7 +7,6 @@ import { listOpportunities } from '$db/repositories/opportunities.js';
 import { listPlans } from '$db/repositories/plans.js';
 import { listReviews } from '$db/repositories/reviews.js';
 import { accountTrend, listStageResults } from '$db/repositories/stage-results.js';
-import { accountAccess } from '$db/repositories/accounts-list.js';
 import { userNames } from '$db/repositories/users.js';
 import { listVisits } from '$db/repositories/visits.js';
 import {
@@ -24,9 +23,11 @@ import {
 import { isCalendarDate } from '$engine/calendar-date.js';
 import { ACTION_NOTE_MAX_LENGTH, ACTION_UNDO_WINDOW_MS } from '$workflows/types.js';
 import type { SessionUser } from '$lib/user.js';
-import { accountScope, canSeeAccount } from '$lib/server/scope.js';
+import { scopedAccount } from '$lib/server/scope.js';
 import { describeWorkflowError, type TemporalPort } from '$lib/server/temporal.js';
 import { fail } from '@sveltejs/kit';
+import { loadEditHistory } from '$lib/server/account-history.js';
+import { loadProfileStatus } from '$lib/server/account-profile.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import { live, temporal } from '$lib/server/temporal.js';
@@ -44,15 +45,6 @@ import {
   type ActionOutcome,
 } from '$lib/components/accounts/types.js';
 import { relationshipMap } from '$lib/components/accounts/relationship-map.js';
-
-/** An account the user may see, or a 404: out-of-scope accounts look like missing ones. */
-async function scopedAccount(db: Db, user: SessionUser, id: string) {
-  const access = await accountAccess(db, id);
-  if (!access) error(404, 'Not found');
-  const scope = await accountScope(db, user);
-  if (!canSeeAccount(scope, access)) error(404, 'Not found');
-  return access;
-}
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -495,10 +487,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   const user = requireUser(locals);
   const database = await db();
   const detail = await _loadAccountDetail(database, user, params.id);
+  const profile = (await loadProfileStatus(database, params.id))!;
+  const history = await loadEditHistory(database, params.id);
   // Streamed: the page shows the audit trail at once and the workflow's live state when (and if)
   // Temporal answers.
   const workflow = (async () => live(await temporal(), (p) => p.accountState(params.id)))();
-  return { detail, workflow };
+  return { detail, profile, history, workflow };
 };
 
 /** Refusals are 4xx so the form shows them; the page data reloads after a success. */
