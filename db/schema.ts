@@ -38,6 +38,7 @@ import type {
   Tier,
   Track,
 } from '../engine/model.js';
+import type { StrategyOverride } from '../engine/stages/plan-edit.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const tstz = (name: string) => timestamp(name, { withTimezone: true });
@@ -307,6 +308,8 @@ export const plans = pgTable(
     rejectedBy: text('rejected_by'),
     rejectedAt: tstz('rejected_at'),
     rejectedReason: text('rejected_reason'),
+    /** Set when the plan's strategy is not the rules' one: what they decided and the manager's reason. */
+    strategyOverride: jsonb('strategy_override').$type<StrategyOverride>(),
   },
   (t) => [
     uniqueIndex('plans_account_year_version_key').on(t.accountId, t.cycleYear, t.version),
@@ -339,6 +342,21 @@ export const planActions = pgTable(
   },
   (t) => [index('plan_actions_plan_idx').on(t.planId), index('plan_actions_account_idx').on(t.accountId, t.dueDate)],
 );
+
+/**
+ * The manager's unsubmitted edit of the account's plan, one per account: saved as typed (it may
+ * not validate yet) and dropped when the edit is submitted as a new plan version.
+ */
+export const planDrafts = pgTable('plan_drafts', {
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  /** The plan version the draft edits. */
+  basedOnPlanId: integer('based_on_plan_id').references(() => plans.id, { onDelete: 'set null' }),
+  content: jsonb('content').$type<unknown>().notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
 
 export const OPPORTUNITY_STATUSES = ['open', 'won', 'lost'] as const;
 export type OpportunityStatus = (typeof OPPORTUNITY_STATUSES)[number];
@@ -560,6 +578,7 @@ export type InfluenceLinkRow = typeof influenceLinks.$inferSelect;
 export type VisitRow = typeof visits.$inferSelect;
 export type PlanRow = typeof plans.$inferSelect;
 export type PlanActionRow = typeof planActions.$inferSelect;
+export type PlanDraftRow = typeof planDrafts.$inferSelect;
 export type OpportunityRow = typeof opportunities.$inferSelect;
 export type OutboxRow = typeof handoffOutbox.$inferSelect;
 export type AccountChangeRow = typeof accountChanges.$inferSelect;

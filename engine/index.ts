@@ -17,6 +17,7 @@ export * from './stages/relationship.js';
 export * from './stages/relationship-map.js';
 export * from './stages/coverage.js';
 export * from './stages/plan.js';
+export * from './stages/plan-edit.js';
 export * from './stages/execute.js';
 export * from './stages/review.js';
 export * from './portfolio.js';

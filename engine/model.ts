@@ -18,6 +18,9 @@ export const HEALTHS = ['green', 'amber', 'red'] as const;
 export const LINES = ['industry', 'regional', 'support'] as const;
 export const PRESALES_TIERS = ['dedicated', 'priority', 'pooled', 'on-demand'] as const;
 export const TRACKS = ['major-project', 'fast-track'] as const;
+/** The studio's user roles, lowest rank first: an admin may do everything a manager may. */
+export const ROLES = ['manager', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 export const FLAGS = [
   'no-contacts',
   'no-coach',

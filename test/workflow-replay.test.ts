@@ -36,7 +36,7 @@ describe('workflow replay', () => {
   it('replays every recorded history with the current workflow code', { timeout: 90_000 }, async () => {
     const histories = recorded();
     expect(histories.map((h) => h.file)).toEqual(
-      expect.arrayContaining(['account-year.json', 'account-year-two.json', 'review.json']),
+      expect.arrayContaining(['account-year.json', 'account-year-two.json', 'review.json', 'account-plan-revision.json']),
     );
     expect(existsSync(WORKFLOW_BUNDLE)).toBe(true);
     const results = await replayAll({ codePath: WORKFLOW_BUNDLE }, histories);

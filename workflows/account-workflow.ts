@@ -36,6 +36,7 @@ import {
   rulesPublishedSignal,
   startCycleSignal,
   stateQuery,
+  submitPlanUpdate,
 } from './messages.js';
 import { changeNeedsReevaluation } from './account-changes.js';
 import { reevaluationLine } from './reevaluation.js';
@@ -247,6 +248,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   /** This run reviewed its cycle and holds the next one (`cycle-wait`), which starts in a new run. */
   let holdingNextCycle = false;
   let deciding = false;
+  /** A revised plan was submitted (`submitPlan`) and set the next step: ends the revision wait. */
+  let planSubmitted = false;
   const deliveries = new Set<Promise<void>>();
 
   // ---- search attributes ----------------------------------------------------------------------
@@ -611,7 +614,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
     },
     {
-      // Kept simple on purpose: the studio checks that a manager owns the account before sending.
+      // The studio checks the same (and the user's scope) before sending; this is the last word.
       // Refusals carry a code and params (workflows/refusals.ts); rejecting writes no history.
       validator: ({ approve, by, role, reason }) => {
         if (state.step !== 'plan-approval' || state.plan?.status !== 'pending-approval')
@@ -632,9 +635,78 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
             { role: String(role) },
             `role "${role}" may not approve plans; only ${PLAN_APPROVER_ROLES.join(' or ')} may`,
           );
+        if (state.plan.approverRole === 'admin' && role !== 'admin')
+          throw refusal(
+            'roleMayNotApprove',
+            { role: String(role) },
+            `role "${role}" may not approve plans of tier ${state.tier}; only admin may`,
+          );
         if (!by || typeof by !== 'string') throw refusal('approverRequired', {}, 'the approver ("by") is required');
+        // Four eyes: the account's owner never decides its plan.
+        if (by === state.owner)
+          throw refusal(
+            'ownPlan',
+            { account: state.accountId },
+            `${by} owns account "${state.accountId}" and may not decide its plan`,
+          );
         if (typeof approve !== 'boolean') throw refusal('invalidDecision', {}, '"approve" must be true or false');
         if (!approve && !reason?.trim()) throw refusal('reasonRequired', {}, 'a rejection needs a reason');
+      },
+    },
+  );
+
+  setHandler(
+    submitPlanUpdate,
+    async ({ edit, by, basedOnPlanId }) => {
+      // New in `plan-revision`: the update, and the revision wait ending on a submitted plan.
+      patched('plan-revision');
+      deciding = true;
+      try {
+        const r = await people.revisePlan({ ...stageInput(), edit, by, basedOnPlanId });
+        const revising = state.step === 'plan-revision';
+        record({ stage: 'plan', startedAt: nowIso(), endedAt: nowIso(), summary: `${SUMMARY.plan(r)}, revised by ${by}` });
+        afterPlan(r);
+        // The plan is made on the account as it is now: earlier changes need no other re-plan.
+        profileDirty = accountDirty = false;
+        planSubmitted = revising;
+        return {
+          planId: r.plan.id,
+          version: r.plan.version,
+          status: r.plan.status === 'approved' ? 'approved' : 'pending-approval',
+        };
+      } catch (error) {
+        const info = failureInfo(error);
+        if (info.type === 'Conflict') throw refusal('planChanged', { version: state.plan?.version ?? '?' }, info.message);
+        if (info.type === 'PlanEditInvalid') throw refusal('planEditInvalid', { issue: info.message }, info.message);
+        throw updateFailure(error);
+      } finally {
+        deciding = false;
+      }
+    },
+    {
+      validator: ({ by, basedOnPlanId }) => {
+        const plan = state.plan;
+        if (
+          !plan ||
+          !(
+            (state.step === 'plan-approval' && plan.status === 'pending-approval') ||
+            (state.step === 'plan-revision' && plan.status === 'rejected')
+          )
+        )
+          throw refusal(
+            'noPlanToRevise',
+            { stage: state.stage },
+            `account "${state.accountId}" has no pending or rejected plan to revise (stage ${state.stage})`,
+          );
+        if (deciding)
+          throw refusal('decisionInProgress', { plan: plan.id }, `a decision on plan ${plan.id} is already being recorded`);
+        if (!by || typeof by !== 'string') throw refusal('approverRequired', {}, 'the manager ("by") is required');
+        if (basedOnPlanId !== plan.id)
+          throw refusal(
+            'planChanged',
+            { version: plan.version },
+            `the edit was made on plan ${basedOnPlanId}, not on plan ${plan.id} (version ${plan.version})`,
+          );
       },
     },
   );
@@ -968,8 +1040,10 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'plan-revision': {
         setWaiting('plan-revision');
-        await wait(() => profileDirty || accountDirty || rulesDirty);
-        if (profileDirty || accountDirty || rulesDirty) {
+        await wait(() => profileDirty || accountDirty || rulesDirty || planSubmitted);
+        // A submitted plan has set the step (plan-approval or execute-start).
+        if (planSubmitted) planSubmitted = false;
+        else if (profileDirty || accountDirty || rulesDirty) {
           profileDirty = accountDirty = decisionsDirty = false;
           state.step = 'grade';
         }

@@ -20,6 +20,7 @@ import {
   logVisitUpdate,
   progressQuery,
   stateQuery,
+  submitPlanUpdate,
 } from './messages.js';
 import { reviewWorkflow } from './review-workflow.js';
 import { espSearchAttributes } from './search-attributes.js';
@@ -32,6 +33,8 @@ import {
   type AccountWorkflowOptions,
   type ApprovePlanInput,
   type ApprovePlanResult,
+  type SubmitPlanInput,
+  type SubmitPlanResult,
   type CompleteActionInput,
   type CompleteActionResult,
   type ReopenActionInput,
@@ -166,6 +169,11 @@ export function accountState(client: Client, accountId: string): Promise<Account
 /** A manager's decision; rejected by the workflow's validator with a reason when not allowed. */
 export function approvePlan(client: Client, accountId: string, input: ApprovePlanInput): Promise<ApprovePlanResult> {
   return accountHandle(client, accountId).executeUpdate(approvePlanUpdate, { args: [input] });
+}
+
+/** A manager's revised plan: the next plan version (refused when the plan changed meanwhile). */
+export function submitPlan(client: Client, accountId: string, input: SubmitPlanInput): Promise<SubmitPlanResult> {
+  return accountHandle(client, accountId).executeUpdate(submitPlanUpdate, { args: [input] });
 }
 
 export function logVisit(client: Client, accountId: string, input: LogVisitInput = {}): Promise<LogVisitResult> {

@@ -21,6 +21,8 @@ import type {
   ReviewProgress,
   ReviewRequest,
   RulesPublishedInput,
+  SubmitPlanInput,
+  SubmitPlanResult,
 } from './types.js';
 
 // ---- account workflow ---------------------------------------------------------------------------
@@ -40,6 +42,8 @@ export const reviewSignal = defineSignal<[ReviewRequest]>('review');
 export const startCycleSignal = defineSignal<[{ year: number }]>('startCycle');
 
 export const approvePlanUpdate = defineUpdate<ApprovePlanResult, [ApprovePlanInput]>('approvePlan');
+/** The manager's revised plan: a new plan version, waiting for approval or in force at once. */
+export const submitPlanUpdate = defineUpdate<SubmitPlanResult, [SubmitPlanInput]>('submitPlan');
 export const logVisitUpdate = defineUpdate<LogVisitResult, [LogVisitInput]>('logVisit');
 export const completeActionUpdate = defineUpdate<CompleteActionResult, [CompleteActionInput]>('completeAction');
 export const logOpportunityUpdate = defineUpdate<LogOpportunityResult, [LogOpportunityInput]>('logOpportunity');

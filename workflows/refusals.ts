@@ -21,6 +21,11 @@ export const REFUSAL_CODES = [
   'invalidDecision',
   'reasonRequired',
   'planNotPending',
+  'ownPlan',
+  // submitPlan
+  'noPlanToRevise',
+  'planChanged',
+  'planEditInvalid',
   // logVisit
   'visitDateInvalid',
   'visitDateFuture',

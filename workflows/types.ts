@@ -3,7 +3,8 @@
  * purpose: the workflow bundle imports this file, and nothing here may pull Node or zod into the
  * workflow sandbox.
  */
-import type { AccountClass, Health, Stage, Strategy, Tier, Track } from '../engine/model.js';
+import type { AccountClass, Health, Role, Stage, Strategy, Tier, Track } from '../engine/model.js';
+import type { PlanEditInput } from '../engine/stages/plan-edit.js';
 import type { TierCutoffs } from '../engine/stages/grade.js';
 
 export type { AccountClass, Health, Stage, Strategy, Tier, Track, TierCutoffs };
@@ -13,7 +14,7 @@ export const accountWorkflowId = (accountId: string): string => `account:${accou
 export const reviewWorkflowId = (year: number): string => `review:${year}`;
 export const REVIEW_SCHEDULE_ID = 'esp-annual-review';
 
-/** Roles allowed to decide on a plan. The studio additionally checks the manager owns the account. */
+/** Roles allowed to decide on a plan (never the account's owner; the rule set may require admin). */
 export const PLAN_APPROVER_ROLES = ['admin', 'manager'] as const;
 
 /**
@@ -78,6 +79,8 @@ export interface PlanRef {
   needsApproval: boolean;
   status: 'pending-approval' | 'approved' | 'rejected';
   objective: number | null;
+  /** The least role that decides it (the rule set's `plan.approverRole`); absent in older states. */
+  approverRole?: Role;
   /**
    * The rule set the plan was built under, or last confirmed under by a re-evaluation that changed
    * nothing it rests on (tier, class, strategy). Absent on plans of runs before `account-workflow-v3`.
@@ -205,6 +208,22 @@ export interface ApprovePlanInput {
 export interface ApprovePlanResult {
   planId: number;
   status: 'approved' | 'rejected';
+}
+
+/** The manager's edit of the pending or rejected plan, submitted as a new plan version. */
+export interface SubmitPlanInput {
+  /** Validated by the activity with `validatePlanEdit` (engine/stages/plan-edit.ts). */
+  edit: PlanEditInput;
+  /** User id of the manager. */
+  by: string;
+  /** The plan version the edit was made on: a newer one refuses it (`planChanged`). */
+  basedOnPlanId: number;
+}
+
+export interface SubmitPlanResult {
+  planId: number;
+  version: number;
+  status: 'pending-approval' | 'approved';
 }
 
 export interface LogVisitInput {
@@ -377,6 +396,13 @@ export interface PlanSummary {
 export interface PlanStartSummary {
   plan: PlanSummary;
   execution: ExecuteSummary | null;
+}
+
+/** What `revisePlan` needs: the stage input and the submitted edit. */
+export interface PlanRevisionInput extends StageInput {
+  edit: PlanEditInput;
+  by: string;
+  basedOnPlanId: number;
 }
 
 export interface PlanDecisionInput {

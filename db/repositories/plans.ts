@@ -5,6 +5,7 @@
  */
 import { and, asc, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Strategy } from '../../engine/model.js';
+import type { EditablePlan, StrategyOverride } from '../../engine/stages/plan-edit.js';
 import type { Db } from '../client.js';
 import { accounts, planActions, plans, users, type PlanRow } from '../schema.js';
 import { ConflictError, NotFoundError } from './errors.js';
@@ -30,6 +31,8 @@ export interface PlanInput {
   /** Pending approval when true; in force at once (approved by `createdBy`) otherwise. */
   needsApproval: boolean;
   createdBy?: string | null;
+  /** The manager's strategy instead of the rules' one, with the reason. */
+  strategyOverride?: StrategyOverride | null;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function createPlan(db: Db, input: PlanInput): Promise<PlanRow> {
         valueProposition: input.valueProposition ?? null,
         needsApproval: input.needsApproval,
         createdBy: input.createdBy ?? null,
+        strategyOverride: input.strategyOverride ?? null,
       })
       .returning();
     if (input.needsApproval) return row!;
@@ -129,6 +133,18 @@ export async function rejectPlan(db: Db, planId: number, by: string, reason: str
   });
 }
 
+/** A stored plan version as what a manager's edit starts from (its JSON columns as the engine's shapes). */
+export function editablePlan(row: PlanRow): EditablePlan {
+  return {
+    goal: row.goal,
+    objectives: row.objectives as EditablePlan['objectives'],
+    strategy: row.strategy,
+    actions: row.actions as EditablePlan['actions'],
+    resources: row.resources as EditablePlan['resources'],
+    tests: row.tests as EditablePlan['tests'],
+  };
+}
+
 export async function getPlan(db: Db, planId: number): Promise<PlanRow | undefined> {
   const [row] = await db.select().from(plans).where(eq(plans.id, planId));
   return row;
@@ -147,6 +163,17 @@ export async function currentPlan(db: Db, accountId: string, cycleYear?: number)
       ),
     )
     .orderBy(desc(plans.cycleYear), desc(plans.version))
+    .limit(1);
+  return row;
+}
+
+/** The newest plan version of the account's cycle, whatever its status. */
+export async function latestPlan(db: Db, accountId: string, cycleYear: number): Promise<PlanRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.accountId, accountId), eq(plans.cycleYear, cycleYear)))
+    .orderBy(desc(plans.version))
     .limit(1);
   return row;
 }
@@ -180,6 +207,50 @@ export async function listPendingPlans(
 /** Every version of the account's plans, newest first. */
 export async function listPlans(db: Db, accountId: string): Promise<PlanRow[]> {
   return db.select().from(plans).where(eq(plans.accountId, accountId)).orderBy(desc(plans.cycleYear), desc(plans.version));
+}
+
+export interface QueuedPlan {
+  planId: number;
+  version: number;
+  cycleYear: number;
+  strategy: Strategy;
+  strategyOverride: StrategyOverride | null;
+  createdBy: string | null;
+  createdAt: Date;
+  accountId: string;
+  accountName: string;
+  industry: string | null;
+  tier: string | null;
+  ownerId: string | null;
+  coverageTeam: string | null;
+}
+
+/**
+ * Plans waiting for approval with their accounts, oldest first. `where` (over `plans` and
+ * `accounts`) is the caller's: who may see and decide which accounts, and the queue's filters.
+ */
+export async function listApprovalQueue(db: Db, opts: { where?: SQL | undefined; limit?: number } = {}): Promise<QueuedPlan[]> {
+  return db
+    .select({
+      planId: plans.id,
+      version: plans.version,
+      cycleYear: plans.cycleYear,
+      strategy: plans.strategy,
+      strategyOverride: plans.strategyOverride,
+      createdBy: plans.createdBy,
+      createdAt: plans.createdAt,
+      accountId: accounts.id,
+      accountName: accounts.name,
+      industry: accounts.industry,
+      tier: accounts.tier,
+      ownerId: accounts.ownerId,
+      coverageTeam: accounts.coverageTeam,
+    })
+    .from(plans)
+    .innerJoin(accounts, eq(accounts.id, plans.accountId))
+    .where(and(eq(plans.status, 'pending-approval'), opts.where))
+    .orderBy(asc(plans.createdAt), asc(plans.id))
+    .limit(opts.limit ?? 500);
 }
 
 export interface PendingPlanRow {

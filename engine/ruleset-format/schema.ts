@@ -14,6 +14,7 @@ import {
   INVESTMENT_LEVELS,
   LINES,
   PRESALES_TIERS,
+  ROLES,
   STRATEGIES,
   TIERS,
   TRACKS,
@@ -208,6 +209,13 @@ export const planSectionSchema = z.strictObject({
   /** Acquire's objective: a first deal of this share of `potential`. */
   acquireFirstDealShare: unit,
   approvalTiers: z.array(z.enum(TIERS)),
+  /** The least role that decides the plans of `approvalTiers` (an admin may always); never the account's owner. */
+  approverRole: z
+    .enum(ROLES)
+    .default('manager')
+    .meta({
+      description: 'The least role that decides plans of the approval tiers (admins always may); never the account owner.',
+    }),
   goals: perStrategy(z.string().min(1)),
   templates: perStrategy(z.array(tacticTemplateSchema)),
   /** KPI checkpoints per year in the plan's Tests. */

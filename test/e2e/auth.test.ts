@@ -119,7 +119,7 @@ describe('a signed-in user', () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect
       .poll(() => nav.getByRole('link').allTextContents())
-      .toEqual(['Portfolio', 'Accounts', 'Rules', 'Reviews', 'Glossary']);
+      .toEqual(['Portfolio', 'Accounts', 'Approvals', 'Rules', 'Reviews', 'Glossary']);
     expect(await nav.getByRole('link', { name: 'Glossary' }).getAttribute('aria-current')).toBe('page');
     expect(await page.locator('header').textContent()).toContain('Key Account Management');
     await expectShellIn(page, 'en');
@@ -144,7 +144,7 @@ describe('a signed-in user', () => {
     await expectShellIn(page, 'zh-CN');
     expect(await page.locator('h1').textContent()).toBe('评估和考核');
     const zhNav = page.getByRole('navigation', { name: '主导航' });
-    expect(await zhNav.getByRole('link').allTextContents()).toEqual(['客户组合', '客户', '规则', '评估和考核', '术语表']);
+    expect(await zhNav.getByRole('link').allTextContents()).toEqual(['客户组合', '客户', '审批', '规则', '评估和考核', '术语表']);
     expect(await page.locator('header').textContent()).toContain('大客户管理');
 
     await zhNav.getByRole('link', { name: '术语表' }).click();
@@ -199,7 +199,9 @@ describe('a signed-in user', () => {
 
     // Managers do not see the rule editor in the menu (and the server refuses it anyway).
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Portfolio', 'Accounts', 'Reviews', 'Glossary']);
+    await expect
+      .poll(() => nav.getByRole('link').allTextContents())
+      .toEqual(['Portfolio', 'Accounts', 'Approvals', 'Reviews', 'Glossary']);
 
     await page.keyboard.press('Tab');
     expect(await page.locator(':focus').textContent()).toBe('Skip to main content');

@@ -1,7 +1,8 @@
 /**
  * A manager's day, end to end, against the production build with a Temporal dev server and a
  * worker running the account workflows (as `npm start` runs them): sign in, see only one's own
- * accounts, open an account whose plan waits for approval, approve it (the workflow's `approvePlan`
+ * accounts, open an account whose plan waits for approval, be refused approving it (four eyes: it is
+ * their own account; an admin approves it through the workflow's `approvePlan`
  * update), log a visit (`logVisit`), see the workflow's refusals in one's language, and be refused
  * the rule editor. The main path runs once in English and once in Chinese, with screenshots.
  */
@@ -12,7 +13,7 @@ import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
 import { upsertUsers } from '../../db/repositories/users.js';
 import { accountSchema, type Account, type AccountInput } from '../../engine/index.js';
-import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
+import { approvePlan, type EspClient } from '../../workflows/client.js';
 import {
   E2E_PASSWORD,
   E2E_USERS,
@@ -23,6 +24,7 @@ import {
   SCREENSHOT_DIR,
   signIn,
   startStudio,
+  startStudioWorkflows,
   trackErrors,
   type StudioServer,
 } from '../helpers/browser.js';
@@ -146,13 +148,7 @@ beforeAll(async () => {
       ]);
     },
   });
-  temporal = await connectClient({
-    address: server.temporal!.address,
-    namespace: server.temporal!.namespace,
-    taskQueue: server.temporal!.taskQueue,
-  });
-  const started = await startAccountWorkflows(temporal.client, WITH_WORKFLOWS, { taskQueue: server.temporal!.taskQueue });
-  expect(started.failed).toEqual([]);
+  temporal = await startStudioWorkflows(server, WITH_WORKFLOWS);
   for (const id of WITH_WORKFLOWS)
     await untilState(temporal.client, id, `${id} waiting for plan approval`, (s) => s.waitingFor === 'plan-approval', 90_000);
 }, 400_000);
@@ -193,7 +189,7 @@ describe('a manager, in English', () => {
     await context?.close();
   });
 
-  it('sees only their own accounts, approves a pending plan and logs a visit', async () => {
+  it('sees only their own accounts, is refused deciding their own plan, and logs a visit once an admin approved it', async () => {
     // The second tab's 404 (another's account) and the rule editor's 403 are the only errors allowed.
     const errors = trackErrors(page, [/status of 40[34]/]);
     await page.goto('/portfolio');
@@ -242,18 +238,22 @@ describe('a manager, in English', () => {
     await stale.goto(page.url());
     await stale.locator('.live .notice').waitFor({ state: 'detached' });
 
-    // Approve from the keyboard.
+    // Four eyes: approving one's own account's plan (from the keyboard) is refused by the server.
     await plan.getByRole('button', { name: 'Approve the plan' }).focus();
     await page.keyboard.press('Enter');
     await expect
-      .poll(() => plan.locator('[role="status"]').textContent(), { timeout: 30_000 })
-      .toBe('The plan is approved and in force; its actions are now tracked.');
-    await expect.poll(() => plan.locator('.badge').first().textContent()).toBe('In force');
+      .poll(() => plan.locator('[role="alert"]').textContent(), { timeout: 30_000 })
+      .toBe(`You own account ${EN_ACCOUNT}: the four-eyes rule lets someone else decide its plan.`);
+    // An admin approves it.
+    await approvePlan(temporal.client, EN_ACCOUNT, { approve: true, by: E2E_USERS.admin.id, role: 'admin' });
     await untilState(temporal.client, EN_ACCOUNT, 'execution after approval', (s) => s.plan?.status === 'approved');
+    await page.reload();
+    await page.locator('.live .notice').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => plan.locator('.badge').first().textContent()).toBe('In force');
     const execution = page.locator('#execution');
     await expect.poll(() => execution.getByRole('button', { name: 'Mark done' }).count()).toBeGreaterThan(0);
 
-    // The stale tab's approval reaches the workflow, whose validator refuses it.
+    // The stale tab's approval: no plan is pending any more, so it reaches the workflow, whose validator refuses it.
     await stale.locator('#plan').getByRole('button', { name: 'Approve the plan' }).click();
     await expect
       .poll(() => stale.locator('#plan [role="alert"]').textContent(), { timeout: 30_000 })
@@ -344,7 +344,7 @@ describe('a manager, in English', () => {
 });
 
 describe('a manager, in Chinese', () => {
-  it('sees only their own accounts, approves a pending plan and logs a visit, in their language', async () => {
+  it('sees only their own accounts, is refused deciding their own plan, and logs a visit, in their language', async () => {
     const context = await newContext(browser, server.url, { locale: 'zh-CN' });
     const page = await context.newPage();
     const errors = trackErrors(page);
@@ -361,15 +361,17 @@ describe('a manager, in Chinese', () => {
     await expect.poll(() => plan.locator('.badge').first().textContent()).toBe('待审批');
     expect(await page.locator('#decisions').textContent()).toContain('综合积分 81.5 达到 T1 门槛 80。');
 
-    // A rejection without a reason is refused by the server (the browser would not even send it).
-    await plan.locator('#reject-reason').evaluate((el) => el.removeAttribute('required'));
+    // Four eyes: the owner may neither reject nor approve their own account's plan; the refusal reads in Chinese.
+    await plan.locator('#reject-reason').fill('太保守');
     await plan.getByRole('button', { name: '驳回规划' }).click();
-    await expect.poll(() => plan.locator('[role="alert"]').textContent()).toBe('请填写驳回理由。');
-
+    const ownPlan = `您是客户 ${ZH_ACCOUNT} 的负责人：按四眼原则，其规划须由他人审批。`;
+    await expect.poll(() => plan.locator('[role="alert"]').textContent(), { timeout: 30_000 }).toBe(ownPlan);
     await plan.getByRole('button', { name: '批准规划' }).click();
-    await expect
-      .poll(() => plan.locator('[role="status"]').textContent(), { timeout: 30_000 })
-      .toBe('规划已批准并生效，其中的行动开始跟踪。');
+    await expect.poll(() => plan.locator('[role="alert"]').textContent(), { timeout: 30_000 }).toBe(ownPlan);
+    await approvePlan(temporal.client, ZH_ACCOUNT, { approve: true, by: E2E_USERS.admin.id, role: 'admin' });
+    await untilState(temporal.client, ZH_ACCOUNT, 'execution after approval', (s) => s.plan?.status === 'approved');
+    await page.reload();
+    await page.locator('.live .notice').waitFor({ state: 'detached', timeout: 15_000 });
     await expect.poll(() => plan.locator('.badge').first().textContent()).toBe('已生效');
 
     // The workflow's validator refuses a visit dated in the future; its reason reads in Chinese.
@@ -415,6 +417,9 @@ describe('a signed-out visitor', () => {
       '/accounts/export.csv?tier=T1',
       '/reviews',
       '/reviews?year=2025',
+      '/approvals',
+      '/approvals?tier=T1',
+      `/accounts/${EN_ACCOUNT}/plan`,
     ]) {
       await page.goto(path);
       const url = new URL(page.url());
@@ -430,6 +435,18 @@ describe('a signed-out visitor', () => {
     const location =
       post.status() === 303 ? post.headers()['location'] : ((await post.json()) as { type: string; location: string }).location;
     expect(location).toMatch(/^\/signin\?next=/);
+    for (const action of ['/approvals?/decide', `/accounts/${EN_ACCOUNT}/plan?/submit`, `/accounts/${EN_ACCOUNT}/plan?/save`]) {
+      const refused = await context.request.post(action, {
+        form: { decision: 'approve', plan: `${EN_ACCOUNT}:1`, confirm: 'yes', planId: '1', goal: 'x' },
+        headers: { origin: server.url },
+        maxRedirects: 0,
+      });
+      const to =
+        refused.status() === 303
+          ? refused.headers()['location']
+          : ((await refused.json()) as { type: string; location: string }).location;
+      expect(to, action).toMatch(/^\/signin\?next=/);
+    }
     errors.assertNone();
     await context.close();
   });

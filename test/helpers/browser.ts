@@ -28,6 +28,7 @@ import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { upsertUsers } from '../../db/repositories/users.js';
 import { startDevServer, type DevServer } from '../../scripts/temporal/dev-server.js';
 import { catalogs } from '../../i18n/catalog.js';
+import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
 import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
 import { createPostgresDatabase } from './databases.js';
 import { deadAddress, freePort } from './ports.js';
@@ -205,6 +206,16 @@ export interface StudioTemporal {
   address: string;
   namespace: string;
   taskQueue: string;
+}
+
+/** A client of a `temporal: true` studio's workflows, with the accounts' workflows started. */
+export async function startStudioWorkflows(server: StudioServer, accountIds: string[]): Promise<EspClient> {
+  const where = server.temporal;
+  if (!where) throw new Error('startStudioWorkflows needs a studio started with temporal: true');
+  const client = await connectClient(where);
+  const started = await startAccountWorkflows(client.client, accountIds, { taskQueue: where.taskQueue });
+  if (started.failed.length) throw new Error(`account workflows did not start: ${JSON.stringify(started.failed)}`);
+  return client;
 }
 
 export interface StudioServer {

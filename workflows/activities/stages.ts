@@ -18,7 +18,7 @@ import { recordReview } from '../../db/repositories/reviews.js';
 import { appendStageResult, stageResultByKey } from '../../db/repositories/stage-results.js';
 import { getTeam, memberLoads } from '../../db/repositories/teams.js';
 import { listVisits } from '../../db/repositories/visits.js';
-import type { PlanActionRow, StageResultRow } from '../../db/schema.js';
+import type { PlanActionRow, PlanRow, StageResultRow } from '../../db/schema.js';
 import {
   actionStatus,
   addDays,
@@ -44,9 +44,9 @@ import {
   type GradeSummary,
   type MonitorInput,
   type MonitorSummary,
-  type OpenAction,
   type PlanDecisionInput,
   type PlanDecisionSummary,
+  type PlanRevisionInput,
   type PlanStartSummary,
   type PlanSummary,
   type ProfileAssessSummary,
@@ -54,6 +54,7 @@ import {
   type ReevaluateMonitorInput,
   type ReevaluateMonitorSummary,
   type ReevaluatePlanInput,
+  type ReevaluationBasis,
   type ReevaluatePlanSummary,
   type ReevaluationChange,
   type RelationshipSummary,
@@ -63,17 +64,19 @@ import {
   type StageInput,
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
+import { revisedPlanWork } from './plan-revision.js';
+import { openActionsOf, planSummaryOf } from './plan-summary.js';
 import { reevaluationChanges, reevaluationLine, rebuildsPlan } from '../reevaluation.js';
 import { reviewAcks } from './review-acks.js';
 import { getOpportunitiesByIds } from '../../db/repositories/opportunities.js';
 
-interface Loaded {
+export interface Loaded {
   account: Account;
   state: AccountRowState;
   rules: EspRules;
 }
 
-interface StageWork<T> {
+export interface StageWork<T> {
   summary: T;
   input: unknown;
   output: Record<string, unknown>;
@@ -88,10 +91,6 @@ class AlreadyRecorded extends Error {
 }
 
 const summaryOf = <T>(row: StageResultRow): T => (row.output as { summary: T }).summary;
-
-export function openActionsOf(rows: readonly PlanActionRow[]): OpenAction[] {
-  return rows.filter((a) => !a.doneAt).map((a) => ({ id: a.id, title: a.title, owner: a.owner, dueDate: a.dueDate }));
-}
 
 // An action without a due date is never overdue.
 const actionLike = (a: PlanActionRow) => ({
@@ -296,21 +295,8 @@ async function planWork(tx: Db, { account, state, rules }: Loaded, input: StageI
     needsApproval: p.needsApproval,
     createdBy: 'workflow',
   });
-  const openActions = row.status === 'approved' ? openActionsOf(await listActions(tx, { planId: row.id, open: true })) : [];
   return {
-    summary: {
-      ruleSet: ruleSetUsed(rules),
-      plan: {
-        id: row.id,
-        version: row.version,
-        strategy: p.strategy,
-        closeness: decision.closeness,
-        needsApproval: p.needsApproval,
-        status: row.status === 'approved' ? 'approved' : 'pending-approval',
-        objective: p.objectives.revenue.target,
-      },
-      openActions,
-    },
+    summary: await planSummaryOf(tx, rules, row, decision.closeness),
     input: {
       tier: decision.tier,
       class: decision.class,
@@ -361,9 +347,12 @@ async function monitorWork(tx: Db, { account, state, rules }: Loaded, input: Mon
   const visits = visitStatus(lastVisit ? [lastVisit] : [], tier, input.asOf, input.executeSince, rules.ruleSet);
   const actions = input.planId === null ? [] : await listActions(tx, { planId: input.planId });
   const acts = actionStatus(actions.map(actionLike), input.asOf);
+  // A strategy the manager overrode (and the approver accepted) is measured against what the rules
+  // proposed then: the rules still proposing it is no reason to go back to plan.
+  const proposed = input.planId === null ? undefined : (await getPlan(tx, input.planId))?.strategyOverride?.proposed;
   const { result, explanation } = explainMonitor(account, rules, {
     ...ctx,
-    plan: input.plan ?? undefined,
+    plan: input.plan ? { ...input.plan, ...(proposed ? { strategy: proposed } : {}) } : undefined,
     overdueVisits: visits.overdueVisits,
     openActions: acts.open,
     overdueActions: acts.overdue,
@@ -419,6 +408,17 @@ async function monitorWork(tx: Db, { account, state, rules }: Loaded, input: Mon
       health: result.health,
     },
   };
+}
+
+
+/**
+ * What a re-evaluation compares with: a plan whose strategy the manager overrode (with a reason the
+ * approver accepted) rests on the strategy the rules proposed, so the rules still proposing it is no
+ * change, and the override stands.
+ */
+function basisOfPlan(before: ReevaluationBasis, plan: Pick<PlanRow, 'strategyOverride'> | undefined): ReevaluationBasis {
+  const proposed = plan?.strategyOverride?.proposed;
+  return proposed ? { ...before, strategy: proposed } : before;
 }
 
 export function stageActivities(s: Shared) {
@@ -638,6 +638,13 @@ export function stageActivities(s: Shared) {
       return { plan: planned as PlanSummary, execution: (started as ExecuteSummary | undefined) ?? null };
     },
 
+    /** The manager's revised plan (the `submitPlan` update): the next plan version of the cycle. */
+    async revisePlan(input: PlanRevisionInput): Promise<PlanSummary> {
+      return once('plan', input, (tx, ctx) =>
+        revisedPlanWork(tx, ctx, input, explainAccount(ctx.account, ctx.rules, decideContext(input, ctx.state))),
+      );
+    },
+
     /** The manager's decision on a pending plan (no audit row: the plan row records who and when). */
     async decidePlan(input: PlanDecisionInput): Promise<PlanDecisionSummary> {
       return guarded(async () => {
@@ -678,7 +685,7 @@ export function stageActivities(s: Shared) {
         const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
         const monitor = await monitorWork(tx, ctx, input);
         const assess = assessSummary(assessed);
-        const changes = reevaluationChanges(input.before, assess);
+        const changes = reevaluationChanges(basisOfPlan(input.before, input.planId === null ? undefined : await getPlan(tx, input.planId)), assess);
         return {
           summary: { ...monitor.summary, assess, changes },
           input: { before: input.before, ...(monitor.input as Record<string, unknown>) },
@@ -706,7 +713,7 @@ export function stageActivities(s: Shared) {
       const [re, plan, execution] = await onceAll(input, ['grade', 'plan', 'execute'], async (tx, ctx) => {
         const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
         const assess = assessSummary(assessed);
-        const changes = reevaluationChanges(input.before, assess);
+        const changes = reevaluationChanges(basisOfPlan(input.before, await getPlan(tx, input.planId)), assess);
         const row: StageWork<unknown> = {
           summary: { ...assess.grade, assess, changes },
           input: { before: input.before, planId: input.planId },

@@ -12,6 +12,7 @@ import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type C
 import {
   approvePlan,
   accountState,
+  submitPlan,
   completeAction,
   reopenAction,
   connectClient,
@@ -39,6 +40,8 @@ import {
   type LogVisitInput,
   type LogVisitResult,
   type ReviewProgress,
+  type SubmitPlanInput,
+  type SubmitPlanResult,
 } from '$workflows/types.js';
 
 export type { AccountState, ReviewProgress };
@@ -61,6 +64,7 @@ export interface TemporalPort {
   /** The account workflow's `state` query; null when the account has no workflow. */
   accountState(accountId: string): Promise<AccountState | null>;
   approvePlan(accountId: string, input: ApprovePlanInput): Promise<ApprovePlanResult>;
+  submitPlan(accountId: string, input: SubmitPlanInput): Promise<SubmitPlanResult>;
   logVisit(accountId: string, input: LogVisitInput): Promise<LogVisitResult>;
   completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
   reopenAction(accountId: string, input: ReopenActionInput): Promise<ReopenActionResult>;
@@ -166,6 +170,7 @@ function realPort(client: Client): TemporalPort {
   return {
     accountState: async (id) => withoutInternalText(await orNull(() => accountState(client, id))),
     approvePlan: (id, input) => update(() => approvePlan(client, id, input)),
+    submitPlan: (id, input) => update(() => submitPlan(client, id, input)),
     logVisit: (id, input) => update(() => logVisit(client, id, input)),
     completeAction: (id, input) => update(() => completeAction(client, id, input)),
     reopenAction: (id, input) => update(() => reopenAction(client, id, input)),

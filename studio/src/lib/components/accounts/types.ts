@@ -8,6 +8,7 @@ import {
   type Plan,
   type RuleListTrace,
   type Stage,
+  type StrategyOverride,
   type VisitStatus,
 } from '$engine/index.js';
 import { type WorkflowError } from '$lib/server/temporal.js';
@@ -70,6 +71,9 @@ export interface PlanView {
   rejectedBy: string | null;
   rejectedAt: string | null;
   rejectedReason: string | null;
+  createdBy: string | null;
+  /** The manager's strategy instead of the rules' one, and why. */
+  strategyOverride: StrategyOverride | null;
 }
 
 export interface AuditEntry {

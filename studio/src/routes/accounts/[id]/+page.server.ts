@@ -17,19 +17,20 @@ import {
   type AccountClass,
   type AccountExplanation,
   type GradeExplanation,
-  type Plan,
   type Stage,
 } from '$engine/index.js';
 import { isCalendarDate } from '$engine/calendar-date.js';
 import { ACTION_NOTE_MAX_LENGTH, ACTION_UNDO_WINDOW_MS } from '$workflows/types.js';
 import type { SessionUser } from '$lib/user.js';
 import { scopedAccount } from '$lib/server/scope.js';
+import { planView } from '$lib/server/plan-view.js';
 import { describeWorkflowError, type TemporalPort } from '$lib/server/temporal.js';
 import { fail } from '@sveltejs/kit';
 import { loadEditHistory } from '$lib/server/account-history.js';
 import { loadProfileStatus } from '$lib/server/account-profile.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
+import { accountDecisionRefusal } from '$lib/server/plan-decisions.js';
 import { live, temporal } from '$lib/server/temporal.js';
 import type { Actions, PageServerLoad } from './$types.js';
 import { rulesFor } from '$lib/server/account-rules.js';
@@ -37,7 +38,6 @@ import {
   type Sourced,
   type RuleTrace,
   type Decisions,
-  type PlanView,
   type AuditEntry,
   type AccountDetail,
   type ActionView,
@@ -50,29 +50,6 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /** Business dates follow the workflows' clock (UTC dates). */
 const todayUtc = (now = new Date()) => now.toISOString().slice(0, 10);
-
-function planView(row: Awaited<ReturnType<typeof listPlans>>[number]): PlanView {
-  return {
-    id: row.id,
-    version: row.version,
-    cycleYear: row.cycleYear,
-    status: row.status,
-    goal: row.goal,
-    objectives: (row.objectives as Plan['objectives'] | null) ?? null,
-    strategy: row.strategy,
-    actions: Array.isArray(row.actions) ? (row.actions as PlanView['actions']) : [],
-    resources: (row.resources as Plan['resources'] | null) ?? null,
-    tests: Array.isArray(row.tests) ? (row.tests as Plan['tests']) : [],
-    valueProposition: (row.valueProposition as Plan['valueProposition'] | null) ?? null,
-    needsApproval: row.needsApproval,
-    createdAt: row.createdAt.toISOString(),
-    approvedBy: row.approvedBy,
-    approvedAt: iso(row.approvedAt),
-    rejectedBy: row.rejectedBy,
-    rejectedAt: iso(row.rejectedAt),
-    rejectedReason: row.rejectedReason,
-  };
-}
 
 function latestByStage(rows: Awaited<ReturnType<typeof listStageResults>>) {
   const out = new Map<Stage, (typeof rows)[number]>();
@@ -521,7 +498,13 @@ async function run(
 }
 
 export const actions: Actions = {
-  decide: ({ locals, params, request }) => run(locals, params.id, request, _decidePlan),
+  decide: ({ locals, params, request }) =>
+    run(locals, params.id, request, async (d, u, id, form, port) => {
+      // Four eyes and the rule set's approver role, before the workflow checks them again.
+      const refused = await accountDecisionRefusal(d, u, id);
+      if (refused) return { ok: false, form: 'decide', error: refused, values: { reason: String(form.get('reason') ?? '') } };
+      return _decidePlan(d, u, id, form, port);
+    }),
   visit: ({ locals, params, request }) =>
     run(locals, params.id, request, (d, u, id, form, port) => _logVisit(d, u, id, form, port)),
   action: ({ locals, params, request }) => run(locals, params.id, request, _completeAction),

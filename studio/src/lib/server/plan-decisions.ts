@@ -1,0 +1,141 @@
+/**
+ * Who may decide which plan, checked on the server before anything goes to the workflow (which
+ * checks again): the account is in the user's scope, the user does not own it (four eyes), the
+ * user's role is at least the rule set's `plan.approverRole`, and the plan is still the one
+ * pending. Used by the approval queue (one or many plans) and by the account page.
+ */
+import { eq, inArray, isNull, ne, or } from 'drizzle-orm';
+import type { Db } from '$db/client.js';
+import { getEffective } from '$db/repositories/rule-sets.js';
+import { listApprovalQueue, type QueuedPlan } from '$db/repositories/plans.js';
+import { accounts } from '$db/schema.js';
+import { TIERS, type Role, type Tier } from '$engine/model.js';
+import type { SessionUser } from '../user.js';
+import { hasRole } from './guards.js';
+import { accountScope, canSeeAccount, withinScope } from './scope.js';
+import { describeWorkflowError, type TemporalPort, type WorkflowError } from './temporal.js';
+
+/** The least role that decides the plans of an industry, per the effective published rule set. */
+export async function approverRoleOf(db: Db, industry: string | null): Promise<Role> {
+  return (await getEffective(db, industry ?? '*')).ruleSet.plan.approverRole;
+}
+
+/** Why `user` may not decide this pending plan, or null when they may. */
+export async function decisionRefusal(db: Db, user: SessionUser, plan: QueuedPlan): Promise<WorkflowError | null> {
+  if (plan.ownerId === user.id)
+    return {
+      code: 'ownPlan',
+      params: { account: plan.accountId },
+      message: `${user.id} owns account "${plan.accountId}" and may not decide its plan`,
+    };
+  const role = await approverRoleOf(db, plan.industry);
+  if (!hasRole(user, role))
+    return { code: 'roleMayNotApprove', params: { role: user.role }, message: `role "${user.role}" may not approve these plans` };
+  return null;
+}
+
+/** The account page's check before its decision goes to the workflow; null when none is pending. */
+export async function accountDecisionRefusal(db: Db, user: SessionUser, accountId: string): Promise<WorkflowError | null> {
+  const [plan] = await listApprovalQueue(db, { where: eq(accounts.id, accountId), limit: 1 });
+  return plan ? decisionRefusal(db, user, plan) : null;
+}
+
+export interface QueueFilter {
+  tier?: Tier | undefined;
+  industry?: string | undefined;
+  owner?: string | undefined;
+  /** Plans waiting at least this many days. */
+  minDays?: number | undefined;
+}
+
+export function parseQueueFilter(params: URLSearchParams): QueueFilter {
+  const text = (name: string) => params.get(name)?.trim().slice(0, 200) || undefined;
+  const days = Number(params.get('minDays'));
+  const tier = text('tier');
+  return {
+    tier: (TIERS as readonly string[]).includes(tier ?? '') ? (tier as Tier) : undefined,
+    industry: text('industry'),
+    owner: text('owner'),
+    minDays: Number.isInteger(days) && days > 0 && days <= 3650 ? days : undefined,
+  };
+}
+
+/**
+ * The pending plans this user may decide, oldest first: in scope, not their own, their role enough
+ * for the rule set. At most `limit`, so the queue stays one page; filters apply to those.
+ */
+export async function approvalQueue(db: Db, user: SessionUser, limit = 500): Promise<QueuedPlan[]> {
+  const scope = await accountScope(db, user);
+  const notOwn = or(isNull(accounts.ownerId), ne(accounts.ownerId, user.id));
+  const rows = await listApprovalQueue(db, { where: withinScope(scope, notOwn), limit });
+  const roles = new Map<string | null, Role>();
+  for (const industry of new Set(rows.map((r) => r.industry))) roles.set(industry, await approverRoleOf(db, industry));
+  return rows.filter((r) => hasRole(user, roles.get(r.industry)!));
+}
+
+export function matchesQueueFilter(plan: QueuedPlan, filter: QueueFilter, now = new Date()): boolean {
+  return (
+    (!filter.tier || plan.tier === filter.tier) &&
+    (!filter.industry || plan.industry === filter.industry) &&
+    (!filter.owner || plan.ownerId === filter.owner) &&
+    (!filter.minDays || now.getTime() - plan.createdAt.getTime() >= filter.minDays * 86_400_000)
+  );
+}
+
+export type DecisionResult =
+  | { accountId: string; name: string; ok: true; status: 'approved' | 'rejected' }
+  | { accountId: string; name: string; ok: false; error: WorkflowError };
+
+/**
+ * Decides each requested plan (`accountId` → the plan id the user read) through the workflow's
+ * `approvePlan` update, one at a time, and answers per account. Plans out of the user's scope look
+ * like plans no longer pending.
+ */
+export async function decidePlans(
+  db: Db,
+  user: SessionUser,
+  requested: { accountId: string; planId: number }[],
+  decision: { approve: boolean; reason: string },
+  port: TemporalPort | null,
+): Promise<DecisionResult[]> {
+  const scope = await accountScope(db, user);
+  const ids = [...new Set(requested.map((r) => r.accountId))];
+  const pending = new Map(
+    (await listApprovalQueue(db, { where: inArray(accounts.id, ids), limit: ids.length })).map((p) => [p.accountId, p]),
+  );
+  const results: DecisionResult[] = [];
+  for (const { accountId, planId } of requested) {
+    const plan = pending.get(accountId);
+    const name = plan?.accountName ?? accountId;
+    const refuse = (error: WorkflowError) => results.push({ accountId, name, ok: false, error });
+    if (!plan || !canSeeAccount(scope, plan)) {
+      refuse({ code: 'noPendingPlan', params: { stage: '–' }, message: `no plan of "${accountId}" is pending for this user` });
+      continue;
+    }
+    if (plan.planId !== planId) {
+      refuse({ code: 'planChanged', params: { version: plan.version }, message: 'the pending plan changed' });
+      continue;
+    }
+    const refusal = await decisionRefusal(db, user, plan);
+    if (refusal) {
+      refuse(refusal);
+      continue;
+    }
+    if (!port) {
+      refuse({ code: 'temporalDown', params: {}, message: 'Temporal is not reachable' });
+      continue;
+    }
+    try {
+      const r = await port.approvePlan(accountId, {
+        approve: decision.approve,
+        by: user.id,
+        role: user.role,
+        ...(decision.approve ? {} : { reason: decision.reason }),
+      });
+      results.push({ accountId, name, ok: true, status: r.status });
+    } catch (error) {
+      refuse(describeWorkflowError(error));
+    }
+  }
+  return results;
+}

@@ -1,0 +1,31 @@
+/** A stored plan version as the account and plan pages show it (dates as ISO strings). */
+import type { PlanRow } from '$db/schema.js';
+import type { Plan } from '$engine/index.js';
+import type { PlanView } from '$lib/components/accounts/types.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function planView(row: PlanRow): PlanView {
+  return {
+    id: row.id,
+    version: row.version,
+    cycleYear: row.cycleYear,
+    status: row.status,
+    goal: row.goal,
+    objectives: (row.objectives as Plan['objectives'] | null) ?? null,
+    strategy: row.strategy,
+    actions: Array.isArray(row.actions) ? (row.actions as PlanView['actions']) : [],
+    resources: (row.resources as Plan['resources'] | null) ?? null,
+    tests: Array.isArray(row.tests) ? (row.tests as Plan['tests']) : [],
+    valueProposition: (row.valueProposition as Plan['valueProposition'] | null) ?? null,
+    needsApproval: row.needsApproval,
+    createdAt: row.createdAt.toISOString(),
+    approvedBy: row.approvedBy,
+    approvedAt: iso(row.approvedAt),
+    rejectedBy: row.rejectedBy,
+    rejectedAt: iso(row.rejectedAt),
+    rejectedReason: row.rejectedReason,
+    createdBy: row.createdBy,
+    strategyOverride: row.strategyOverride ?? null,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Who may decide which plan, on both database drivers: the approval queue lists only plans in the
+ * user's scope, not of their own accounts, and of industries whose `plan.approverRole` the user's
+ * role meets; a decision (one or many) is refused per account before anything reaches the
+ * workflow: four eyes (`ownPlan`), the approver role, a plan the user cannot see, a stale version.
+ * Plan drafts: a save from an editor opened before someone else's save is refused with theirs.
+ */
+import { describe, expect, it } from 'vitest';
+import { updateComputedMany, upsertAccounts } from '../db/repositories/accounts.js';
+import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
+import { createPlan } from '../db/repositories/plans.js';
+import { publishDocument } from '../db/repositories/rule-sets.js';
+import { addMembers, upsertTeams } from '../db/repositories/teams.js';
+import { upsertUsers } from '../db/repositories/users.js';
+import { accountSchema } from '../engine/index.js';
+import {
+  accountDecisionRefusal,
+  approvalQueue,
+  decidePlans,
+  matchesQueueFilter,
+  parseQueueFilter,
+} from '../studio/src/lib/server/plan-decisions.js';
+import type { SessionUser } from '../studio/src/lib/user.js';
+import { DRIVERS, useTestDatabase } from './helpers/databases.js';
+import { readDefaultDocument } from './helpers/accounts.js';
+
+const admin: SessionUser = { id: 'u-admin', email: 'admin@example.test', name: 'Ada', role: 'admin', locale: 'en' };
+const alice: SessionUser = { id: 'u-alice', email: 'alice@example.test', name: 'Alice', role: 'manager', locale: 'en' };
+const bob: SessionUser = { id: 'u-bob', email: 'bob@example.test', name: 'Bob', role: 'manager', locale: 'zh-CN' };
+const carol: SessionUser = { id: 'u-carol', email: 'carol@example.test', name: 'Carol', role: 'manager', locale: 'en' };
+const TEAM = 'region:East';
+
+/** acct id → [owner, industry, covering team] */
+const ACCOUNTS: Record<string, [string, string, string | null]> = {
+  'a-team': ['u-alice', 'manufacturing', TEAM],
+  'b-own': ['u-bob', 'manufacturing', TEAM],
+  'g-admin-only': ['u-alice', 'government', TEAM],
+  'x-out-of-scope': ['u-carol', 'manufacturing', null],
+};
+const planIds = new Map<string, number>();
+
+async function setup(t: { db: Parameters<typeof upsertUsers>[0] }): Promise<void> {
+  const db = t.db;
+  await upsertUsers(
+    db,
+    [admin, alice, bob, carol].map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      role: u.role,
+      locale: u.locale,
+      passwordHash: 'x',
+    })),
+  );
+  await upsertTeams(db, [{ id: TEAM, name: 'East', line: 'regional' }]);
+  await addMembers(db, TEAM, [bob.id]);
+  await upsertAccounts(
+    db,
+    Object.entries(ACCOUNTS).map(([id, [ownerId, industry]]) =>
+      accountSchema.parse({ id, name: `Account ${id}`, industry, ownerId }),
+    ),
+  );
+  await updateComputedMany(
+    db,
+    Object.entries(ACCOUNTS).map(([id, [, , team]]) => ({ id, coverageTeam: team, tier: 'T1' as const })),
+  );
+  // Government plans are decided by admins only.
+  await publishDocument(
+    db,
+    'government',
+    { ...readDefaultDocument('government.json'), plan: { approverRole: 'admin' } },
+    { comment: 'admins decide government plans', by: admin.id },
+  );
+  for (const id of Object.keys(ACCOUNTS)) {
+    const plan = await createPlan(db, {
+      accountId: id,
+      cycleYear: 2026,
+      goal: 'Grow',
+      objectives: {},
+      strategy: 'grow',
+      actions: [],
+      resources: {},
+      tests: [],
+      needsApproval: true,
+      createdBy: 'workflow',
+    });
+    planIds.set(id, plan.id);
+  }
+}
+
+describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
+  const ctx = useTestDatabase(driver, { setup });
+
+  it('queues only plans the user may decide', async () => {
+    const ids = async (u: SessionUser) => (await approvalQueue(ctx.t.db, u)).map((p) => p.accountId).sort();
+    // Bob: his team's account; not his own, not an admin-only industry, not outside his scope.
+    expect(await ids(bob)).toEqual(['a-team']);
+    // Alice sees only her own accounts, so she decides none of them.
+    expect(await ids(alice)).toEqual([]);
+    expect(await ids(admin)).toEqual(['a-team', 'b-own', 'g-admin-only', 'x-out-of-scope']);
+  });
+
+  it('filters the queue by tier, industry, owner and waiting time', async () => {
+    const queue = await approvalQueue(ctx.t.db, admin);
+    const match = (q: string, now = new Date()) =>
+      queue.filter((p) => matchesQueueFilter(p, parseQueueFilter(new URLSearchParams(q)), now)).map((p) => p.accountId);
+    expect(match('industry=government')).toEqual(['g-admin-only']);
+    expect(match('owner=u-bob')).toEqual(['b-own']);
+    expect(match('tier=T2')).toEqual([]);
+    expect(match('tier=nonsense')).toHaveLength(4);
+    expect(match('minDays=3')).toEqual([]);
+    expect(match('minDays=3', new Date(Date.now() + 4 * 86_400_000))).toHaveLength(4);
+  });
+
+  it('refuses each plan the user may not decide, before the workflow is asked', async () => {
+    const results = await decidePlans(
+      ctx.t.db,
+      bob,
+      [
+        { accountId: 'a-team', planId: planIds.get('a-team')! + 1000 },
+        { accountId: 'b-own', planId: planIds.get('b-own')! },
+        { accountId: 'g-admin-only', planId: planIds.get('g-admin-only')! },
+        { accountId: 'x-out-of-scope', planId: planIds.get('x-out-of-scope')! },
+      ],
+      { approve: true, reason: '' },
+      null,
+    );
+    expect(results.map((r) => [r.accountId, r.ok ? 'ok' : r.error.code])).toEqual([
+      ['a-team', 'planChanged'],
+      ['b-own', 'ownPlan'],
+      ['g-admin-only', 'roleMayNotApprove'],
+      ['x-out-of-scope', 'noPendingPlan'],
+    ]);
+    // The one he may decide goes to the workflow: with Temporal down, it says so.
+    const [sent] = await decidePlans(
+      ctx.t.db,
+      bob,
+      [{ accountId: 'a-team', planId: planIds.get('a-team')! }],
+      { approve: false, reason: 'why' },
+      null,
+    );
+    expect(sent).toMatchObject({ ok: false, error: { code: 'temporalDown' } });
+  });
+
+  it('refuses the owner on the account page too', async () => {
+    expect(await accountDecisionRefusal(ctx.t.db, alice, 'a-team')).toMatchObject({
+      code: 'ownPlan',
+      params: { account: 'a-team' },
+    });
+    expect(await accountDecisionRefusal(ctx.t.db, bob, 'g-admin-only')).toMatchObject({ code: 'roleMayNotApprove' });
+    expect(await accountDecisionRefusal(ctx.t.db, bob, 'a-team')).toBeNull();
+    expect(await accountDecisionRefusal(ctx.t.db, admin, 'g-admin-only')).toBeNull();
+  });
+
+  it('keeps a draft from being overwritten by an editor opened before the last save', async () => {
+    const db = ctx.t.db;
+    const draft = (by: string, goal: string) => ({
+      accountId: 'a-team',
+      basedOnPlanId: planIds.get('a-team')!,
+      content: { goal },
+      updatedBy: by,
+    });
+    const first = await savePlanDraft(db, draft(bob.id, 'first'), null);
+    if (!first.ok) throw new Error('the first draft was refused');
+    // Alice opened the editor before Bob's save: her save without a draft meets his.
+    expect(await savePlanDraft(db, draft(alice.id, 'hers'), null)).toMatchObject({
+      ok: false,
+      current: { updatedBy: bob.id, updatedAt: first.draft.updatedAt, content: { goal: 'first' } },
+    });
+    const second = await savePlanDraft(db, draft(bob.id, 'second'), first.draft.updatedAt);
+    if (!second.ok) throw new Error('a save from the standing draft was refused');
+    expect(await savePlanDraft(db, draft(alice.id, 'hers'), first.draft.updatedAt)).toMatchObject({
+      ok: false,
+      current: { updatedBy: bob.id, content: { goal: 'second' } },
+    });
+    expect((await getPlanDraft(db, 'a-team'))?.content).toEqual({ goal: 'second' });
+    // Two saves from the same draft at once: one wins, the other gets the winner's draft.
+    const raced = await Promise.all([
+      savePlanDraft(db, draft(alice.id, 'a'), second.draft.updatedAt),
+      savePlanDraft(db, draft(bob.id, 'b'), second.draft.updatedAt),
+    ]);
+    expect(raced.filter((r) => r.ok)).toHaveLength(1);
+    const stored = await getPlanDraft(db, 'a-team');
+    expect(raced.find((r) => !r.ok)).toMatchObject({ current: { content: stored!.content } });
+  });
+});
