@@ -335,6 +335,9 @@ export const planActions = pgTable(
     owner: text('owner'),
     dueDate: date('due_date', { mode: 'string' }),
     doneAt: tstz('done_at'),
+    /** Who marked it done, and their optional note on the evidence (cleared when it is reopened). */
+    doneBy: text('done_by'),
+    doneNote: text('done_note'),
     createdAt: createdAt(),
   },
   (t) => [index('plan_actions_plan_idx').on(t.planId), index('plan_actions_account_idx').on(t.accountId, t.dueDate)],

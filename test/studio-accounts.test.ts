@@ -13,7 +13,7 @@ import { openDatabase, type Database } from '../db/client.js';
 import { generateAccounts } from '../db/demo/generate.js';
 import { EXPORT_COLUMNS } from '../db/export/accounts.js';
 import { migrate } from '../db/migrate.js';
-import { listActions } from '../db/repositories/actions.js';
+import { listActions, markActionDone } from '../db/repositories/actions.js';
 import { updateComputedMany, upsertAccounts } from '../db/repositories/accounts.js';
 import { approvePlan, createPlan } from '../db/repositories/plans.js';
 import { finishReviewRun, recordReview, startReviewRun } from '../db/repositories/reviews.js';
@@ -29,6 +29,7 @@ import { rulesFor } from '../studio/src/lib/server/account-rules.js';
 import { _loadAccountsPage as loadAccountsPage } from '../studio/src/routes/accounts/+page.server.js';
 import {
   _completeAction as completeAction,
+  _reopenAction as reopenAction,
   _decidePlan as decidePlan,
   _loadAccountDetail as loadAccountDetail,
   _logOpportunity as logOpportunity,
@@ -81,6 +82,7 @@ function stubPort(behaviour: Partial<Record<keyof TemporalPort, (...args: unknow
         'approvePlan',
         'logVisit',
         'completeAction',
+        'reopenAction',
         'logOpportunity',
         'startReview',
         'reviewProgress',
@@ -583,8 +585,45 @@ describe('actions on an account', () => {
     expect(cross).toMatchObject({ ok: false, error: { code: 'actionNotOpen' } });
     expect(calls).toEqual([]);
     const own = await completeAction(db, bob, other.id, form({ actionId: String(otherAction!.id) }), port);
-    expect(own).toMatchObject({ ok: true, done: 'actionDone' });
-    expect(calls).toEqual([{ method: 'completeAction', args: [other.id, { actionId: otherAction!.id, by: bob.id }] }]);
+    expect(own).toMatchObject({ ok: true, done: 'actionDone', params: { actionId: otherAction!.id } });
+    expect(calls).toEqual([
+      { method: 'completeAction', args: [other.id, { actionId: otherAction!.id, by: bob.id, note: null }] },
+    ]);
+  });
+
+  it('sends a done note, and lets only the person who marked an action done undo it', async () => {
+    const db = database.db;
+    const other = all.find((a) => a.ownerId === bob.id)!;
+    const [action] = await listActions(db, { accountId: other.id });
+    const { port, calls } = stubPort();
+    const long = await completeAction(db, bob, other.id, form({ actionId: String(action!.id), note: 'x'.repeat(2001) }), port);
+    expect(long).toMatchObject({ ok: false, error: { code: 'actionNoteTooLong', params: { max: 2000 } } });
+    expect(calls).toEqual([]);
+    // The workflow's activity marks it done (the stub does not): done by Bob, with his note.
+    await markActionDone(db, action!.id, new Date(), { by: bob.id, note: 'minutes signed' });
+    const detail = await loadAccountDetail(db, bob, other.id);
+    expect(detail.actions.done.find((a) => a.id === action!.id)).toMatchObject({ doneNote: 'minutes signed', canUndo: true });
+    expect((await loadAccountDetail(db, admin, other.id)).actions.done.find((a) => a.id === action!.id)?.canUndo).toBe(false);
+    // Someone else, even an admin, is refused before anything is sent; another account's id too.
+    expect(await reopenAction(db, admin, other.id, form({ actionId: String(action!.id) }), port)).toMatchObject({
+      ok: false,
+      error: { code: 'actionUndoNotYours' },
+    });
+    expect(await reopenAction(db, alice, 'big-org', form({ actionId: String(action!.id) }), port)).toMatchObject({
+      ok: false,
+      error: { code: 'actionNotDone' },
+    });
+    expect(calls).toEqual([]);
+    expect(await reopenAction(db, bob, other.id, form({ actionId: String(action!.id) }), port)).toMatchObject({
+      ok: true,
+      done: 'actionReopened',
+    });
+    expect(calls).toEqual([{ method: 'reopenAction', args: [other.id, { actionId: action!.id, by: bob.id }] }]);
+    // Past the undo window the page no longer offers it.
+    const later = new Date(Date.now() + 31 * 60 * 1000);
+    expect((await loadAccountDetail(db, bob, other.id, later)).actions.done.find((a) => a.id === action!.id)?.canUndo).toBe(
+      false,
+    );
   });
 });
 

@@ -22,6 +22,27 @@ import {
 import { validateRuleSet } from '../engine/ruleset-format/validate.js';
 import { parseAccountsCsv } from '../db/import/accounts.js';
 import { formatProblem } from '../db/import/problems.js';
+import { PROFILE_FIELDS } from '../db/profile-fields.js';
+import { USER_ROLES } from '../db/schema.js';
+import { FACTS } from '../engine/json-rules/facts.js';
+import {
+  ACCOUNT_STATUSES,
+  BEHAVIORS,
+  CLASSES,
+  DECISION_ROLES,
+  FLAGS,
+  HEALTHS,
+  INVESTMENT_LEVELS,
+  LEVELS,
+  LINES,
+  PRESALES_TIERS,
+  STAGES,
+  STRATEGIES,
+  TIERS,
+  TRACKS,
+} from '../engine/model.js';
+import { PROFILE_ITEMS } from '../engine/ruleset-format/schema.js';
+import { EVENT_PARAMS } from '../studio/src/lib/components/rules/labels.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STUDIO_SRC = join(ROOT, 'studio', 'src');
@@ -344,5 +365,61 @@ describe('formatter', () => {
     expect(negotiateLocale('en;q=0.2, zh;q=0.8')).toBe('zh-CN');
     expect(negotiateLocale('zh_CN.UTF-8')).toBe('zh-CN');
     expect(negotiateLocale(undefined)).toBe('en');
+  });
+});
+
+/**
+ * Every identifier the pages show in words has a label in both catalogues: the "why" traces, the
+ * condition builder, the missing-field lists and the decision sources read these.
+ */
+describe('labels of the data values', () => {
+  const vocabulary: Record<string, readonly string[]> = {
+    fact: FACTS.map((f) => f.name),
+    field: [...new Set([...PROFILE_FIELDS, ...PROFILE_ITEMS])],
+    strategy: STRATEGIES,
+    track: TRACKS,
+    line: LINES,
+    presales: PRESALES_TIERS,
+    investment: INVESTMENT_LEVELS,
+    health: HEALTHS,
+    flag: FLAGS,
+    role: USER_ROLES,
+    decisionRole: DECISION_ROLES,
+    behavior: BEHAVIORS,
+    accountStatus: ACCOUNT_STATUSES,
+    tier: TIERS,
+    class: CLASSES,
+    level: LEVELS,
+    stage: STAGES,
+    'rules.param': Object.values(EVENT_PARAMS).flatMap((e) => e.params.map((p) => p.key)),
+  };
+
+  it('exist for every fact, field, strategy, track, line and role, in both languages', () => {
+    const missing = Object.entries(vocabulary).flatMap(([namespace, values]) =>
+      values.flatMap((v) => {
+        const key = `${namespace}.${v}`;
+        return [...(en[key] ? [] : [`en: ${key}`]), ...(zh[key] ? [] : [`zh-CN: ${key}`])];
+      }),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('name every rule of the default rule sets', () => {
+    const names = new Set<string>();
+    for (const file of filesUnder(join(ROOT, 'rules', 'defaults'), ['.json']))
+      JSON.stringify(JSON.parse(readFileSync(file, 'utf8')), (k, v: unknown) => {
+        if (k === 'name' && typeof v === 'string') names.add(v);
+        return v;
+      });
+    expect(names.size).toBeGreaterThan(20);
+    expect([...names].filter((n) => !en[`ruleName.${n}`] || !zh[`ruleName.${n}`])).toEqual([]);
+  });
+
+  it('are Chinese in zh-CN (not the English label or the identifier)', () => {
+    const untranslated = Object.entries(vocabulary)
+      .filter(([namespace]) => !['tier', 'class'].includes(namespace))
+      .flatMap(([namespace, values]) => values.map((v) => `${namespace}.${v}`))
+      .filter((key) => zh[key] && !/[\u4e00-\u9fff]/.test(zh[key]));
+    expect(untranslated).toEqual([]);
   });
 });

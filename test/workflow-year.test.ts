@@ -16,6 +16,7 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listActions } from '../db/repositories/actions.js';
 import { listPlans } from '../db/repositories/plans.js';
 import { getReview, listReviewRuns } from '../db/repositories/reviews.js';
 import { listStageResults, stageResultCounts } from '../db/repositories/stage-results.js';
@@ -29,6 +30,7 @@ import {
   logOpportunity,
   logVisit,
   notifyAccountUpdated,
+  reopenAction,
   reviewProgress,
   startReview,
 } from '../workflows/client.js';
@@ -166,11 +168,13 @@ describe('account workflow, one year on the time-skipping server', () => {
     // Offset from the monitor timers so no sleep ends exactly when one is due.
     await env.sleep('1 hour');
     let opportunityId = '';
+    let firstActionId = 0;
     for (let month = 1; month <= 12; month++) {
       // Visits in months 1-3 and 7-12; none in 4-6, so visits are overdue at monitors 4-6.
       if (month <= 3 || month >= 7) await logVisit(client, 'acme', { note: `monthly visit ${month}`, by: 'u-alice' });
       if (month === 2) {
         const first = s.openActions[0]!;
+        firstActionId = first.id;
         expect(await completeAction(client, 'acme', { actionId: first.id, by: 'u-alice' })).toMatchObject({
           actionId: first.id,
           openActions: 2,
@@ -179,11 +183,44 @@ describe('account workflow, one year on the time-skipping server', () => {
         // The timeline follows the actions done.
         const execute = (await state('the action done', () => true)).history.findLast((h) => h.stage === 'execute');
         expect(execute?.summary).toMatch(/^major-project: 2 open actions, visits every \d+ days, last visit /);
+        // "Mark done" with evidence, and its undo: only by the same person, only while it is fresh.
+        const second = s.openActions[1]!;
+        expect(
+          await completeAction(client, 'acme', { actionId: second.id, by: 'u-alice', note: 'signed minutes' }),
+        ).toMatchObject({
+          openActions: 1,
+        });
+        const noted = (await listActions(t.db, { accountId: 'acme' })).find((a) => a.id === second.id)!;
+        expect(noted).toMatchObject({ doneBy: 'u-alice', doneNote: 'signed minutes' });
+        expect(await updateError(reopenAction(client, 'acme', { actionId: second.id, by: 'u-bob' }))).toMatch(
+          /actionUndoNotYours/,
+        );
+        expect(await reopenAction(client, 'acme', { actionId: second.id, by: 'u-alice' })).toEqual({
+          actionId: second.id,
+          openActions: 2,
+        });
+        expect(await updateError(reopenAction(client, 'acme', { actionId: second.id, by: 'u-alice' }))).toMatch(/still open/);
+        expect((await listActions(t.db, { accountId: 'acme' })).find((a) => a.id === second.id)).toMatchObject({
+          doneAt: null,
+          doneBy: null,
+          doneNote: null,
+        });
+        expect((await accountHandle(client, 'acme').query('state')) as AccountState).toMatchObject({
+          openActions: expect.arrayContaining([expect.objectContaining({ id: second.id })]),
+        });
+        expect(await updateError(completeAction(client, 'acme', { actionId: second.id, note: 'x'.repeat(2001) }))).toMatch(
+          /longer than 2000/,
+        );
         const opp = await logOpportunity(client, 'acme', { title: 'MES phase 2', estimatedValue: 3_000_000 });
         expect(opp.track).toBe('major-project');
         opportunityId = opp.opportunityId;
         expect(await updateError(logOpportunity(client, 'acme', { title: ' ' }))).toMatch(/needs a title/);
       }
+      // A month later the undo has expired.
+      if (month === 3)
+        expect(await updateError(reopenAction(client, 'acme', { actionId: firstActionId, by: 'u-alice' }))).toMatch(
+          /actionUndoExpired/,
+        );
       if (month === 7) {
         // The customer is slipping: the strategy rules now choose win-back over the plan's retain.
         await seedAccount(t.db, keyAccount({ status: 'declining', solution: 'Plant-wide MES', businessValue: '8% less scrap' }));

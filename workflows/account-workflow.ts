@@ -29,6 +29,7 @@ import {
   approvePlanUpdate,
   completeActionUpdate,
   logOpportunityUpdate,
+  reopenActionUpdate,
   logVisitUpdate,
   profileUpdatedSignal,
   reviewSignal,
@@ -47,6 +48,7 @@ import {
   type SearchAttributeName,
 } from './search-attributes.js';
 import {
+  ACTION_NOTE_MAX_LENGTH,
   ASSESS_STAGES,
   PLAN_APPROVER_ROLES,
   type AssessSummary,
@@ -747,9 +749,15 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
   setHandler(
     completeActionUpdate,
-    async ({ actionId }) => {
+    async ({ actionId, by, note }) => {
       try {
-        const result = await people.completeAction({ accountId: state.accountId, actionId, at: nowIso() });
+        const result = await people.completeAction({
+          accountId: state.accountId,
+          actionId,
+          at: nowIso(),
+          by: by ?? null,
+          note: note ?? null,
+        });
         state.openActions = state.openActions.filter((a) => a.id !== actionId);
         if (v3) restateExecution();
         return result;
@@ -758,13 +766,47 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
     },
     {
-      validator: ({ actionId }) => {
+      validator: ({ actionId, note }) => {
         if (!state.openActions.some((a) => a.id === actionId))
           throw refusal(
             'actionNotOpen',
             { action: typeof actionId === 'number' ? actionId : String(actionId) },
             `action ${actionId} is not an open action of the plan in force for account "${state.accountId}"`,
           );
+        if (typeof note === 'string' && note.length > ACTION_NOTE_MAX_LENGTH)
+          throw refusal(
+            'actionNoteTooLong',
+            { max: ACTION_NOTE_MAX_LENGTH },
+            `the note is longer than ${ACTION_NOTE_MAX_LENGTH} characters`,
+          );
+      },
+    },
+  );
+
+  // The undo of "mark done": a new handler (no recorded history sends it, so it needs no patch).
+  setHandler(
+    reopenActionUpdate,
+    async ({ actionId, by }) => {
+      let result: Awaited<ReturnType<typeof people.reopenAction>>;
+      try {
+        result = await people.reopenAction({ accountId: state.accountId, actionId, by, at: nowIso() });
+      } catch (error) {
+        throw updateFailure(error);
+      }
+      if (!result.ok) throw refusal(result.code, { action: actionId }, `action ${actionId} cannot be reopened (${result.code})`);
+      const reopened = result.action;
+      state.openActions = [...state.openActions.filter((a) => a.id !== actionId), reopened].sort(
+        (a, b) => (a.dueDate ?? '9999-12-31').localeCompare(b.dueDate ?? '9999-12-31') || a.id - b.id,
+      );
+      if (v3) restateExecution();
+      return { actionId, openActions: state.openActions.length };
+    },
+    {
+      validator: ({ actionId, by }) => {
+        if (state.openActions.some((a) => a.id === actionId))
+          throw refusal('actionNotDone', { action: actionId }, `action ${actionId} is still open`);
+        if (!by || typeof by !== 'string')
+          throw refusal('actionUndoNotYours', { action: String(actionId) }, 'who asks ("by") is required');
       },
     },
   );

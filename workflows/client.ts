@@ -15,6 +15,7 @@ import {
   accountUpdatedSignal,
   approvePlanUpdate,
   completeActionUpdate,
+  reopenActionUpdate,
   logOpportunityUpdate,
   logVisitUpdate,
   progressQuery,
@@ -36,6 +37,8 @@ import {
   type SubmitPlanResult,
   type CompleteActionInput,
   type CompleteActionResult,
+  type ReopenActionInput,
+  type ReopenActionResult,
   type LogOpportunityInput,
   type LogOpportunityResult,
   type LogVisitInput,
@@ -179,6 +182,11 @@ export function logVisit(client: Client, accountId: string, input: LogVisitInput
 
 export function completeAction(client: Client, accountId: string, input: CompleteActionInput): Promise<CompleteActionResult> {
   return accountHandle(client, accountId).executeUpdate(completeActionUpdate, { args: [input] });
+}
+
+/** The undo of `completeAction`, by the same person within `ACTION_UNDO_WINDOW_MS`. */
+export function reopenAction(client: Client, accountId: string, input: ReopenActionInput): Promise<ReopenActionResult> {
+  return accountHandle(client, accountId).executeUpdate(reopenActionUpdate, { args: [input] });
 }
 
 export function logOpportunity(client: Client, accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult> {

@@ -11,6 +11,8 @@ import type {
   ApprovePlanResult,
   CompleteActionInput,
   CompleteActionResult,
+  ReopenActionInput,
+  ReopenActionResult,
   LogOpportunityInput,
   LogOpportunityResult,
   LogVisitInput,
@@ -45,6 +47,8 @@ export const submitPlanUpdate = defineUpdate<SubmitPlanResult, [SubmitPlanInput]
 export const logVisitUpdate = defineUpdate<LogVisitResult, [LogVisitInput]>('logVisit');
 export const completeActionUpdate = defineUpdate<CompleteActionResult, [CompleteActionInput]>('completeAction');
 export const logOpportunityUpdate = defineUpdate<LogOpportunityResult, [LogOpportunityInput]>('logOpportunity');
+/** Takes back a "done" within a few minutes, by the person who marked it (the studio's undo). */
+export const reopenActionUpdate = defineUpdate<ReopenActionResult, [ReopenActionInput]>('reopenAction');
 
 export const stateQuery = defineQuery<AccountState>('state');
 

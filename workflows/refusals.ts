@@ -31,6 +31,11 @@ export const REFUSAL_CODES = [
   'visitDateFuture',
   // completeAction
   'actionNotOpen',
+  'actionNoteTooLong',
+  // reopenAction
+  'actionNotDone',
+  'actionUndoNotYours',
+  'actionUndoExpired',
   // logOpportunity
   'noTrack',
   'opportunityTitle',

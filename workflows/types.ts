@@ -242,6 +242,25 @@ export interface LogVisitResult {
 export interface CompleteActionInput {
   actionId: number;
   by?: string | null;
+  /** The evidence that it is done, in the person's words (optional). */
+  note?: string | null;
+}
+
+/** The longest note on a done action. */
+export const ACTION_NOTE_MAX_LENGTH = 2000;
+
+/** How long after marking an action done the same person may take it back (the studio's session undo). */
+export const ACTION_UNDO_WINDOW_MS = 30 * 60 * 1000;
+
+export interface ReopenActionInput {
+  actionId: number;
+  /** Who asks: only the person who marked it done may take it back. */
+  by: string;
+}
+
+export interface ReopenActionResult {
+  actionId: number;
+  openActions: number;
 }
 
 export interface CompleteActionResult {

@@ -21,19 +21,37 @@ export async function listActions(
     .orderBy(sql`${planActions.dueDate} asc nulls last`, asc(planActions.id));
 }
 
-/** Marks an action done (idempotent: the first completion time is kept). */
-export async function markActionDone(db: Db, actionId: number, doneAt: Date = new Date()): Promise<PlanActionRow> {
+/**
+ * Marks an action done, with who did and their optional note on the evidence (idempotent: the first
+ * completion's time, person and note are kept).
+ */
+export async function markActionDone(
+  db: Db,
+  actionId: number,
+  doneAt: Date = new Date(),
+  by: { by?: string | null; note?: string | null } = {},
+): Promise<PlanActionRow> {
+  const first = sql`${planActions.doneAt} is null`;
   const [row] = await db
     .update(planActions)
-    .set({ doneAt: sql`coalesce(${planActions.doneAt}, ${doneAt.toISOString()}::timestamptz)` })
+    .set({
+      doneAt: sql`coalesce(${planActions.doneAt}, ${doneAt.toISOString()}::timestamptz)`,
+      doneBy: sql`case when ${first} then ${by.by ?? null}::text else ${planActions.doneBy} end`,
+      doneNote: sql`case when ${first} then ${by.note ?? null}::text else ${planActions.doneNote} end`,
+    })
     .where(eq(planActions.id, actionId))
     .returning();
   if (!row) throw new NotFoundError(`action ${actionId} does not exist`);
   return row;
 }
 
+/** Open again: the completion, its person and its note are cleared. */
 export async function reopenAction(db: Db, actionId: number): Promise<PlanActionRow> {
-  const [row] = await db.update(planActions).set({ doneAt: null }).where(eq(planActions.id, actionId)).returning();
+  const [row] = await db
+    .update(planActions)
+    .set({ doneAt: null, doneBy: null, doneNote: null })
+    .where(eq(planActions.id, actionId))
+    .returning();
   if (!row) throw new NotFoundError(`action ${actionId} does not exist`);
   return row;
 }

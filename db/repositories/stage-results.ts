@@ -3,7 +3,7 @@
  * what it decided and why. Appends are idempotent by key, so a retried Temporal activity that
  * already wrote its result does not write it twice.
  */
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Stage, Strategy } from '../../engine/model.js';
 import type { MonitorSeen } from '../../engine/portfolio.js';
 import type { Db } from '../client.js';
@@ -111,4 +111,95 @@ export async function latestMonitorSeen(
     });
   }
   return out;
+}
+
+// ---- trends -------------------------------------------------------------------------------------
+
+/** A value an audited stage decides, by the stage that writes it and its field in the output. */
+export const TREND_FIELDS = {
+  tier: { stage: 'grade', field: 'tier' },
+  health: { stage: 'monitor', field: 'health' },
+} as const satisfies Record<string, { stage: Stage; field: string }>;
+export type TrendField = keyof typeof TREND_FIELDS;
+
+export interface MonthCount {
+  /** `YYYY-MM`. */
+  month: string;
+  value: string;
+  count: number;
+}
+
+/**
+ * For each of the last `months` calendar months (UTC) up to `now`'s, how many accounts stood at
+ * each value at the month's end: every account counts with its latest decision by then, so an
+ * account graded in March still counts in April. `where` (over `accounts`) is the caller's scope.
+ */
+export async function monthlyDistribution(
+  db: Db,
+  what: TrendField,
+  opts: { months: number; now: Date; where?: SQL | undefined },
+): Promise<MonthCount[]> {
+  const { stage, field } = TREND_FIELDS[what];
+  const months = Math.max(1, Math.min(60, Math.trunc(opts.months)));
+  const scoped = opts.where ? sql`and sr.account_id in (select ${accounts.id} from ${accounts} where ${opts.where})` : sql``;
+  const result = await db.execute(sql`
+    with months as (
+      select generate_series(
+        date_trunc('month', ${opts.now.toISOString()}::timestamptz at time zone 'UTC') - make_interval(months => ${months - 1}),
+        date_trunc('month', ${opts.now.toISOString()}::timestamptz at time zone 'UTC'),
+        interval '1 month'
+      ) as start
+    )
+    select to_char(m.start, 'YYYY-MM') as month, x.value, count(*)::int as count
+    from months m
+    cross join lateral (
+      select distinct on (sr.account_id) sr.output ->> ${field} as value
+      from ${stageResults} sr
+      where sr.stage = ${stage} and sr.created_at < (m.start + interval '1 month') at time zone 'UTC' ${scoped}
+      order by sr.account_id, sr.created_at desc, sr.id desc
+    ) x
+    where x.value is not null
+    group by 1, 2
+    order by 1, 2
+  `);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    month: string;
+    value: string;
+    count: number;
+  }[];
+  return rows.map((r) => ({ month: r.month, value: r.value, count: Number(r.count) }));
+}
+
+export interface AccountTrendPoint {
+  at: string;
+  stage: 'grade' | 'monitor';
+  cycleYear: number;
+  score: number | null;
+  tier: string | null;
+  health: string | null;
+}
+
+/** The account's scores (grade) and health (monitor) over time, oldest first. */
+export async function accountTrend(db: Db, accountId: string, limit = 200): Promise<AccountTrendPoint[]> {
+  const rows = await db
+    .select({
+      at: stageResults.createdAt,
+      stage: stageResults.stage,
+      cycleYear: stageResults.cycleYear,
+      score: sql<string | null>`${stageResults.output} ->> 'score'`,
+      tier: sql<string | null>`${stageResults.output} ->> 'tier'`,
+      health: sql<string | null>`${stageResults.output} ->> 'health'`,
+    })
+    .from(stageResults)
+    .where(and(eq(stageResults.accountId, accountId), inArray(stageResults.stage, ['grade', 'monitor'])))
+    .orderBy(desc(stageResults.createdAt), desc(stageResults.id))
+    .limit(limit);
+  return rows.reverse().map((r) => ({
+    at: r.at.toISOString(),
+    stage: r.stage as 'grade' | 'monitor',
+    cycleYear: r.cycleYear,
+    score: r.score === null ? null : Number(r.score),
+    tier: r.tier,
+    health: r.health,
+  }));
 }

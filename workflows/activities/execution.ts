@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { getAccountWithState } from '../../db/repositories/accounts.js';
-import { listActions, markActionDone } from '../../db/repositories/actions.js';
+import { listActions, markActionDone, reopenAction } from '../../db/repositories/actions.js';
+import { getPlan } from '../../db/repositories/plans.js';
 import {
   getOutboxRow,
   createOpportunityOnce,
@@ -14,7 +15,14 @@ import {
 import { addVisitOnce } from '../../db/repositories/visits.js';
 import { isCalendarDate } from '../../engine/calendar-date.js';
 import type { Track } from '../../engine/index.js';
-import type { CompleteActionResult, HandoffResult, LogOpportunityResult, LogVisitResult } from '../types.js';
+import {
+  ACTION_UNDO_WINDOW_MS,
+  type CompleteActionResult,
+  type HandoffResult,
+  type LogOpportunityResult,
+  type LogVisitResult,
+  type OpenAction,
+} from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, uuidFromKey, type Shared } from './deps.js';
 
 export function executionActivities(s: Shared) {
@@ -40,14 +48,45 @@ export function executionActivities(s: Shared) {
       });
     },
 
-    async completeAction(input: { accountId: string; actionId: number; at: string }): Promise<CompleteActionResult> {
+    async completeAction(input: {
+      accountId: string;
+      actionId: number;
+      at: string;
+      by?: string | null;
+      note?: string | null;
+    }): Promise<CompleteActionResult> {
       return guarded(async () => {
         const actions = await listActions(s.db, { accountId: input.accountId });
         if (!actions.some((a) => a.id === input.actionId))
           throw new NonRetryable(`action ${input.actionId} is not an action of account "${input.accountId}"`, 'NotFound');
-        await markActionDone(s.db, input.actionId, new Date(input.at));
+        const note = input.note?.trim() || null;
+        await markActionDone(s.db, input.actionId, new Date(input.at), { by: input.by ?? null, note });
         const open = actions.filter((a) => a.id !== input.actionId && !a.doneAt).length;
         return { actionId: input.actionId, openActions: open };
+      });
+    },
+
+    /**
+     * Opens a done action again when the person who marked it asks within the undo window and its
+     * plan is still in force; otherwise says why, as a refusal code for the workflow to send back.
+     */
+    async reopenAction(input: {
+      accountId: string;
+      actionId: number;
+      by: string;
+      at: string;
+    }): Promise<
+      { ok: true; action: OpenAction } | { ok: false; code: 'actionNotDone' | 'actionUndoNotYours' | 'actionUndoExpired' }
+    > {
+      return guarded(async () => {
+        const action = (await listActions(s.db, { accountId: input.accountId })).find((a) => a.id === input.actionId);
+        const plan = action ? await getPlan(s.db, action.planId) : undefined;
+        if (!action || !action.doneAt || plan?.status !== 'approved') return { ok: false, code: 'actionNotDone' } as const;
+        if (action.doneBy !== input.by) return { ok: false, code: 'actionUndoNotYours' } as const;
+        if (new Date(input.at).getTime() - action.doneAt.getTime() > ACTION_UNDO_WINDOW_MS)
+          return { ok: false, code: 'actionUndoExpired' } as const;
+        const row = await reopenAction(s.db, action.id);
+        return { ok: true, action: { id: row.id, title: row.title, owner: row.owner, dueDate: row.dueDate } } as const;
       });
     },
 

@@ -14,6 +14,7 @@ import {
   accountState,
   submitPlan,
   completeAction,
+  reopenAction,
   connectClient,
   logOpportunity,
   logVisit,
@@ -32,6 +33,8 @@ import {
   type ApprovePlanResult,
   type CompleteActionInput,
   type CompleteActionResult,
+  type ReopenActionInput,
+  type ReopenActionResult,
   type LogOpportunityInput,
   type LogOpportunityResult,
   type LogVisitInput,
@@ -64,6 +67,7 @@ export interface TemporalPort {
   submitPlan(accountId: string, input: SubmitPlanInput): Promise<SubmitPlanResult>;
   logVisit(accountId: string, input: LogVisitInput): Promise<LogVisitResult>;
   completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
+  reopenAction(accountId: string, input: ReopenActionInput): Promise<ReopenActionResult>;
   logOpportunity(accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult>;
   /** Tells the account's workflow its account was edited (which fields, by whom); false when it has no running workflow. */
   accountUpdated(accountId: string, input?: AccountUpdatedInput): Promise<boolean>;
@@ -169,6 +173,7 @@ function realPort(client: Client): TemporalPort {
     submitPlan: (id, input) => update(() => submitPlan(client, id, input)),
     logVisit: (id, input) => update(() => logVisit(client, id, input)),
     completeAction: (id, input) => update(() => completeAction(client, id, input)),
+    reopenAction: (id, input) => update(() => reopenAction(client, id, input)),
     logOpportunity: (id, input) => update(() => logOpportunity(client, id, input)),
     accountUpdated: (id, input) => query(() => notifyAccountUpdated(client, id, input)),
     startReview: async (year) => {

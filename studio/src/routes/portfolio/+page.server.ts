@@ -8,7 +8,13 @@ import { error } from '@sveltejs/kit';
 import type { Db } from '$db/client.js';
 import { idsWhere } from '$db/repositories/accounts-list.js';
 import { latestReviewRun, reviewCountsByRun, reviewRunOf } from '$db/repositories/reviews.js';
-import { levelExpressions, portfolioCounts, stalledCondition, stalledRowsWhere, type StalledRow } from '$db/repositories/accounts-portfolio.js';
+import {
+  levelExpressions,
+  portfolioCounts,
+  stalledCondition,
+  stalledRowsWhere,
+  type StalledRow,
+} from '$db/repositories/accounts-portfolio.js';
 import { pendingPlansWhere, type PendingPlanRow } from '$db/repositories/plans.js';
 import { CLASSES, HEALTHS, LEVELS, STAGES, TIERS, type AccountClass, type Level } from '$engine/index.js';
 import type { SessionUser } from '$lib/user.js';
@@ -24,6 +30,8 @@ import { temporal } from '$lib/server/temporal.js';
 import type { Actions, PageServerLoad } from './$types.js';
 import type { Distribution, NineBoxCell, ReviewRunView, PortfolioLive } from '$lib/components/portfolio/types.js';
 import { reviewRunView } from '$lib/server/review-run-view.js';
+import { monthlyDistribution, type MonthCount } from '$db/repositories/stage-results.js';
+import type { Trend } from '$lib/components/portfolio/types.js';
 
 /** A stage that ran but was not followed by the next for this long has stalled. */
 const STAGE_STALL_MS = 15 * 60 * 1000;
@@ -49,12 +57,32 @@ interface PortfolioData {
     executeForDays: number;
   };
   review: ReviewRunView | null;
+  /** Tier and health at each month's end, from the audit trail. */
+  trends: { tier: Trend; health: Trend };
   /** The year a review started now would cover (the rules' default: last year until June). */
   suggestedReviewYear: number;
 }
 
 function distribution<V extends string>(values: readonly V[], counts: Map<string | null, number>): Distribution<V> {
   return { values: values.map((value) => ({ value, count: counts.get(value) ?? 0 })), unset: counts.get(null) ?? 0 };
+}
+
+/** How many months the trend charts look back. */
+const TREND_MONTHS = 12;
+
+/** Every month of the window (empty ones too), oldest first, with the counts the audit trail gave. */
+function trendOf(values: readonly string[], rows: MonthCount[], now: Date): Trend {
+  const months: Trend['months'] = [];
+  for (let i = TREND_MONTHS - 1; i >= 0; i--) {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1));
+    months.push({ month: d.toISOString().slice(0, 7), counts: {} });
+  }
+  const byMonth = new Map(months.map((m) => [m.month, m.counts]));
+  for (const r of rows) {
+    const counts = byMonth.get(r.month);
+    if (counts && values.includes(r.value)) counts[r.value] = r.count;
+  }
+  return { values: [...values], months };
 }
 
 /** Mirrors the review workflow's default year: the year that ended, until the middle of the next. */
@@ -68,10 +96,12 @@ export async function _loadPortfolio(db: Db, user: SessionUser, now = new Date()
   const [specs, fallback] = await Promise.all([levelSpecs(db), rulesFor(db, '*')]);
   const executeForDays = fallback.ruleSet.monitor.intervalDays + EXECUTE_SLACK_DAYS;
   const stalledWhen = stalledCondition({ now, stageForMs: STAGE_STALL_MS, executeForMs: executeForDays * 86_400_000 });
-  const [counts, pendingPlans, run] = await Promise.all([
+  const [counts, pendingPlans, run, tierTrend, healthTrend] = await Promise.all([
     portfolioCounts(db, where, levelExpressions(specs), stalledWhen),
     pendingPlansWhere(db, where, 8),
     latestReviewRun(db).then(async (r) => (r ? { run: r, counted: await reviewCountsByRun(db, [r.id]) } : undefined)),
+    monthlyDistribution(db, 'tier', { months: TREND_MONTHS, now, where }),
+    monthlyDistribution(db, 'health', { months: TREND_MONTHS, now, where }),
   ]);
   // Most portfolios have nothing stalled: the rows are read only when the count says so.
   const stalledRows = counts.stalled > 0 ? await stalledRowsWhere(db, where, stalledWhen, 8) : [];
@@ -114,6 +144,7 @@ export async function _loadPortfolio(db: Db, user: SessionUser, now = new Date()
       executeForDays,
     },
     review: run ? reviewRunView(run.run, run.counted) : null,
+    trends: { tier: trendOf(TIERS, tierTrend, now), health: trendOf(HEALTHS, healthTrend, now) },
     suggestedReviewYear: suggestedReviewYear(now),
   };
 }

@@ -1,7 +1,8 @@
 /** The annual reviews: each run's outcome and the accounts whose tier or class it changed, within the user's scope. */
 import type { Db } from '$db/client.js';
 import { reviewAggregateWhere, reviewCountsByRun, reviewRunsPage, reviewsPageWhere, reviewYears, type ReviewListRow } from '$db/repositories/reviews.js';
-import { CLASSES, TIERS, migrationMatrix, type Matrix, type PortfolioReview } from '$engine/index.js';
+import type { PortfolioReview } from '$engine/index.js';
+import { classMatrix, tierMatrix } from '$lib/server/review-matrices.js';
 import type { SessionUser } from '$lib/user.js';
 import { accountScope, withinScope } from '$lib/server/scope.js';
 import { db } from '$lib/server/db.js';
@@ -21,12 +22,6 @@ interface ReviewsData {
 }
 
 const REVIEW_PAGE_SIZE = 50;
-
-function matrixOf<K extends string>(keys: readonly K[], pairs: { before: string; after: string; count: number }[]): Matrix<K> {
-  const m = migrationMatrix(keys, []);
-  for (const p of pairs) if (p.before in m && p.after in m[p.before as K]) m[p.before as K][p.after as K] += p.count;
-  return m;
-}
 
 /**
  * Review runs, and for one year the per-account records and the migration matrices, within the
@@ -61,8 +56,8 @@ export async function _loadReviews(db: Db, user: SessionUser, params: URLSearchP
   ]);
   const summary: PortfolioReview = {
     accounts: aggregate.accounts,
-    tierMigration: matrixOf(TIERS, aggregate.tier),
-    classMigration: matrixOf(CLASSES, aggregate.class),
+    tierMigration: tierMatrix(aggregate),
+    classMigration: classMatrix(aggregate),
     strategyChanges: Object.fromEntries(aggregate.strategy.map((s) => [`${s.before}->${s.after}`, s.count])),
     attainment: { mean: aggregate.attainmentMean, atOrAbove1: aggregate.attainmentAtOrAbove1 },
     opportunities: { count: aggregate.opportunitiesCount, value: aggregate.opportunitiesValue },

@@ -5,6 +5,7 @@
  */
 import { isCalendarDate } from '$engine/calendar-date.js';
 import { isMessageKey, type I18n, type MessageKey } from '../../i18n/index.js';
+import { fieldList, teamName } from '../terms.js';
 
 export interface CodedError {
   code: string;
@@ -55,7 +56,7 @@ export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
     case 'profile': {
       const missing = Array.isArray(s['missing']) ? (s['missing'] as string[]) : [];
       const base = t('account.summary.profile', { completeness: percent(num(s['completeness'])) });
-      return missing.length ? `${base} · ${t('account.summary.missing', { fields: missing.join(', ') })}` : base;
+      return missing.length ? `${base} · ${t('account.summary.missing', { fields: fieldList(i18n, missing) })}` : base;
     }
     case 'grade':
       return t('account.summary.grade', {
@@ -70,7 +71,7 @@ export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
         advantage: number(num(s['advantage']), { maximumFractionDigits: 2 }),
       });
     case 'coverage':
-      return [label('track', str(s['track'])), str(s['team']), label('strategy', str(s['strategy']))].filter(Boolean).join(' · ');
+      return [label('track', str(s['track'])), s['team'] ? teamName(i18n, str(s['team'])) : null, label('strategy', str(s['strategy']))].filter(Boolean).join(' · ');
     case 'plan': {
       const plan = (s['plan'] ?? {}) as Summary;
       const text = t('account.summary.plan', {

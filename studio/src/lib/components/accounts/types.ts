@@ -1,5 +1,6 @@
 /** What the account pages show: the shapes their server loads and actions return. */
 import type { StudioAccountRow } from '$db/repositories/accounts-list.js';
+import type { AccountTrendPoint } from '$db/repositories/stage-results.js';
 import {
   type AccountClass,
   type AccountExplanation,
@@ -129,6 +130,11 @@ export interface AccountDetail {
   valueProposition: Plan['valueProposition'] & { source: 'plan' | 'preview' };
   plans: { pending: PlanView | null; current: PlanView | null; latest: PlanView | null; versions: number };
   actions: { open: ActionView[]; done: ActionView[] };
+  /** Score and health over time: each grade and monitor of the audit trail, and each annual review. */
+  trend: {
+    points: AccountTrendPoint[];
+    reviews: { year: number; at: string; scoreBefore: number | null; scoreAfter: number | null; tierAfter: string | null }[];
+  };
   visits: {
     recent: {
       id: number;
@@ -161,6 +167,10 @@ export interface ActionView {
   owner: string | null;
   dueDate: string | null;
   doneAt: string | null;
+  /** The evidence its person noted when marking it done. */
+  doneNote: string | null;
+  /** The signed-in user marked it done a moment ago and may still take it back. */
+  canUndo: boolean;
   overdue: boolean;
 }
 
@@ -170,7 +180,7 @@ export type ActionOutcome =
   | {
       ok: true;
       form: AccountForm;
-      done: 'approved' | 'rejected' | 'visitLogged' | 'actionDone' | 'opportunityLogged';
+      done: 'approved' | 'rejected' | 'visitLogged' | 'actionDone' | 'actionReopened' | 'opportunityLogged';
       params?: Record<string, string | number>;
     }
   | {
@@ -178,6 +188,10 @@ export type ActionOutcome =
       form: AccountForm;
       error:
         | WorkflowError
-        | { code: 'planChanged' | 'missingReason' | 'invalidInput'; params: Record<string, string | number>; message: string };
+        | {
+            code: 'planChanged' | 'missingReason' | 'invalidInput' | 'actionNoteTooLong' | 'actionUndoNotYours';
+            params: Record<string, string | number>;
+            message: string;
+          };
       values?: Record<string, string>;
     };

@@ -40,3 +40,9 @@ export interface PortfolioLive {
   /** The workflow's last error for the stalled accounts shown. */
   errors: Live<Record<string, { stage: string; message: string; at: string }>>;
 }
+
+/** A distribution per month: the values in display order and each month's count per value. */
+export interface Trend {
+  values: string[];
+  months: { month: string; counts: Record<string, number> }[];
+}

@@ -3,6 +3,7 @@
  * compare and decide: a fact's enum values, and each section's event parameters.
  */
 export const FACT_VALUE_NAMESPACE: Record<string, string> = {
+  industry: 'industry',
   status: 'accountStatus',
   tier: 'tier',
   class: 'class',

@@ -5,7 +5,8 @@ import { listActions } from '$db/repositories/actions.js';
 import { getAccountWithState } from '$db/repositories/accounts.js';
 import { listOpportunities } from '$db/repositories/opportunities.js';
 import { listPlans } from '$db/repositories/plans.js';
-import { listStageResults } from '$db/repositories/stage-results.js';
+import { listReviews } from '$db/repositories/reviews.js';
+import { accountTrend, listStageResults } from '$db/repositories/stage-results.js';
 import { userNames } from '$db/repositories/users.js';
 import { listVisits } from '$db/repositories/visits.js';
 import {
@@ -19,6 +20,7 @@ import {
   type Stage,
 } from '$engine/index.js';
 import { isCalendarDate } from '$engine/calendar-date.js';
+import { ACTION_NOTE_MAX_LENGTH, ACTION_UNDO_WINDOW_MS } from '$workflows/types.js';
 import type { SessionUser } from '$lib/user.js';
 import { scopedAccount } from '$lib/server/scope.js';
 import { planView } from '$lib/server/plan-view.js';
@@ -60,13 +62,15 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
   const found = await getAccountWithState(db, id);
   if (!found) error(404, 'Not found');
   const { account, state } = found;
-  const [rules, trailRows, planRows, actionRows, visitRows, opportunityRows] = await Promise.all([
+  const [rules, trailRows, planRows, actionRows, visitRows, opportunityRows, trendPoints, reviewRows] = await Promise.all([
     rulesFor(db, account.industry),
     listStageResults(db, id, { limit: 200 }),
     listPlans(db, id),
     listActions(db, { accountId: id }),
     listVisits(db, id, { limit: 10 }),
     listOpportunities(db, { accountId: id, limit: 20 }),
+    accountTrend(db, id),
+    listReviews(db, { accountId: id, limit: 20 }),
   ]);
   const today = todayUtc(now);
 
@@ -150,6 +154,8 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
     owner: a.owner,
     dueDate: a.dueDate,
     doneAt: iso(a.doneAt),
+    doneNote: a.doneNote,
+    canUndo: a.doneAt !== null && a.doneBy === user.id && now.getTime() - a.doneAt.getTime() < ACTION_UNDO_WINDOW_MS,
     overdue: !a.doneAt && a.dueDate !== null && a.dueDate < today,
   });
 
@@ -236,6 +242,18 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
       handedOffAt: iso(o.handedOffAt),
     })),
     names: Object.fromEntries(names),
+    trend: {
+      points: trendPoints,
+      reviews: reviewRows
+        .map((r) => ({
+          year: r.year,
+          at: r.createdAt.toISOString(),
+          scoreBefore: r.scoreBefore,
+          scoreAfter: r.scoreAfter,
+          tierAfter: r.tierAfter,
+        }))
+        .reverse(),
+    },
     today,
   };
 }
@@ -337,6 +355,12 @@ export async function _logVisit(
   return { ok: true, form: 'visit', done: 'visitLogged', params: { date } };
 }
 
+/** The account's own action of that id (another account's id is as unknown as a made-up one). */
+async function actionOfAccount(db: Db, accountId: string, actionId: number) {
+  if (!Number.isInteger(actionId) || actionId <= 0) return undefined;
+  return (await listActions(db, { accountId })).find((a) => a.id === actionId);
+}
+
 export async function _completeAction(
   db: Db,
   user: SessionUser,
@@ -349,8 +373,7 @@ export async function _completeAction(
   if (!Number.isInteger(actionId) || actionId <= 0)
     return { ok: false, form: 'action', error: { code: 'invalidInput', params: {}, message: 'an action id is required' } };
   // Another account's action id must not be completable through this account's page.
-  const own = await listActions(db, { accountId });
-  if (!own.some((a) => a.id === actionId))
+  if (!(await actionOfAccount(db, accountId, actionId)))
     return {
       ok: false,
       form: 'action',
@@ -360,9 +383,48 @@ export async function _completeAction(
         message: `action ${actionId} is not an action of this account`,
       },
     };
-  const sent = await send(port, 'action', (p) => p.completeAction(accountId, { actionId, by: user.id }));
+  const note = field(form, 'note');
+  if (note.length > ACTION_NOTE_MAX_LENGTH)
+    return {
+      ok: false,
+      form: 'action',
+      error: { code: 'actionNoteTooLong', params: { max: ACTION_NOTE_MAX_LENGTH }, message: 'the note is too long' },
+      values: { note },
+    };
+  const sent = await send(port, 'action', (p) => p.completeAction(accountId, { actionId, by: user.id, note: note || null }));
   if (!sent.ok) return sent;
-  return { ok: true, form: 'action', done: 'actionDone' };
+  return { ok: true, form: 'action', done: 'actionDone', params: { actionId } };
+}
+
+/**
+ * The undo of "mark done": only the person who marked the action done, within the undo window
+ * (checked here and again by the workflow's activity, which holds the truth).
+ */
+export async function _reopenAction(
+  db: Db,
+  user: SessionUser,
+  accountId: string,
+  form: FormData,
+  port: TemporalPort | null,
+): Promise<ActionOutcome> {
+  await scopedAccount(db, user, accountId);
+  const actionId = Number(field(form, 'actionId'));
+  const action = await actionOfAccount(db, accountId, actionId);
+  if (!action || !action.doneAt)
+    return {
+      ok: false,
+      form: 'action',
+      error: { code: 'actionNotDone', params: { action: field(form, 'actionId') }, message: 'not a done action of this account' },
+    };
+  if (action.doneBy !== user.id)
+    return {
+      ok: false,
+      form: 'action',
+      error: { code: 'actionUndoNotYours', params: { action: actionId }, message: 'marked done by someone else' },
+    };
+  const sent = await send(port, 'action', (p) => p.reopenAction(accountId, { actionId, by: user.id }));
+  if (!sent.ok) return sent;
+  return { ok: true, form: 'action', done: 'actionReopened' };
 }
 
 export async function _logOpportunity(
@@ -446,5 +508,6 @@ export const actions: Actions = {
   visit: ({ locals, params, request }) =>
     run(locals, params.id, request, (d, u, id, form, port) => _logVisit(d, u, id, form, port)),
   action: ({ locals, params, request }) => run(locals, params.id, request, _completeAction),
+  reopen: ({ locals, params, request }) => run(locals, params.id, request, _reopenAction),
   opportunity: ({ locals, params, request }) => run(locals, params.id, request, _logOpportunity),
 };

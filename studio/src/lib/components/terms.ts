@@ -1,0 +1,41 @@
+/**
+ * Data values in the user's words: a rule's decision parameters and lists of profile fields, worded
+ * from the catalogues (`rules.param.*`, `field.*` and each parameter's value namespace).
+ */
+import { isMessageKey, type I18n, type MessageKey } from '../i18n/index.js';
+import { EVENT_PARAMS } from './rules/labels.js';
+
+/** Each rule event parameter (`line`, `presalesTier`…) and the namespace that words its values. */
+const PARAM_NAMESPACE: Record<string, string> = Object.fromEntries(
+  Object.values(EVENT_PARAMS).flatMap((e) => e.params.map((p) => [p.key, p.namespace])),
+);
+
+/** A rule's decision in words: "Line: Regional line, Track: Project fast track". */
+export function decisionParams(i18n: I18n, params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => {
+      const name = isMessageKey(`rules.param.${k}`) ? i18n.t(`rules.param.${k}` as MessageKey) : k;
+      const value = typeof v === 'string' ? (PARAM_NAMESPACE[k] ? i18n.label(PARAM_NAMESPACE[k], v) : v) : JSON.stringify(v);
+      return i18n.locale === 'zh-CN' ? `${name}：${value}` : `${name}: ${value}`;
+    })
+    .join(i18n.locale === 'zh-CN' ? '，' : ', ');
+}
+
+/** Profile checklist items and fields in the user's language. */
+export function fieldList(i18n: I18n, fields: readonly string[]): string {
+  return fields.map((f) => i18n.label('field', f)).join(i18n.locale === 'zh-CN' ? '、' : ', ');
+}
+
+/**
+ * A coverage team in words. The coverage rules name teams `industry:<industry>` and
+ * `region:<region>`, so the team reads as its industry's or region's team in the user's language;
+ * any other id shows as it is.
+ */
+export function teamName(i18n: I18n, id: string | null | undefined): string {
+  if (!id) return i18n.t('common.none');
+  const [kind, ...rest] = id.split(':');
+  const value = rest.join(':');
+  if (kind === 'industry' && value) return i18n.t('teamName.industry', { industry: i18n.label('industry', value) });
+  if (kind === 'region' && value) return i18n.t('teamName.region', { region: value });
+  return id;
+}

@@ -1,0 +1,344 @@
+/**
+ * The account pages and tables as people read them, in both languages (issue 17): nothing in the
+ * accounts table or the portfolio's "plans waiting" table is clipped or wrapped at 1280 and 1440 px;
+ * a relationship map with three competitors shows every stance; a Chinese page of a sample account
+ * shows no English identifier (facts, fields, strategies, tracks, lines, roles, rule names); and no
+ * page reports a console error. Screenshots go to test-artifacts/.
+ */
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../db/auth/password.js';
+import { PROFILE_FIELDS } from '../../db/profile-fields.js';
+import { listAccountIds, updateComputedMany, upsertAccounts } from '../../db/repositories/accounts.js';
+import { appendStageResult } from '../../db/repositories/stage-results.js';
+import { createPlan } from '../../db/repositories/plans.js';
+import { upsertUsers } from '../../db/repositories/users.js';
+import { FACTS } from '../../engine/json-rules/facts.js';
+import {
+  accountSchema,
+  BEHAVIORS,
+  DECISION_ROLES,
+  FLAGS,
+  LINES,
+  PRESALES_TIERS,
+  STRATEGIES,
+  TRACKS,
+  type Account,
+} from '../../engine/index.js';
+import { PROFILE_ITEMS } from '../../engine/ruleset-format/schema.js';
+import {
+  E2E_PASSWORD,
+  E2E_USERS,
+  launchBrowser,
+  newContext,
+  rawKeysOn,
+  screenshot,
+  SCREENSHOT_DIR,
+  signIn,
+  startStudio,
+  trackErrors,
+  type StudioServer,
+} from '../helpers/browser.js';
+
+const ZH_ADMIN = { id: 'e2e-admin-zh', email: 'e2e-admin-zh@example.test', name: '李管理员', role: 'admin' as const };
+const MAP_ACCOUNT = 'pg-map';
+const COMPETITORS = [
+  { id: 'stark', name: 'Stark Solutions International', share: 0.3 },
+  { id: 'wayne', name: 'Wayne Enterprise Systems', share: 0.2 },
+  { id: 'tyrell', name: 'Tyrell Corporation Asia', share: 0.1 },
+];
+
+/** 30 contacts in a reporting tree, each with a stance toward every competitor. */
+function mapAccount(): Account {
+  const contacts = Array.from({ length: 30 }, (_, i) => ({
+    id: `c${i + 1}`,
+    name: `联系人${i + 1}`,
+    title: i === 0 ? '总经理' : '经理',
+    influence: i === 0 ? 5 : (i % 5) + 1,
+    stance: (i % 5) - 2,
+    interactions90d: i % 4,
+    decisionRole: DECISION_ROLES[i % DECISION_ROLES.length],
+    ...(i > 0 ? { reportsTo: `c${Math.floor((i - 1) / 4) + 1}` } : {}),
+    competitorStances: { stark: ((i + 1) % 5) - 2, wayne: ((i + 2) % 5) - 2, tyrell: ((i + 3) % 5) - 2 },
+  }));
+  return accountSchema.parse({
+    id: MAP_ACCOUNT,
+    name: '华东智能制造集团',
+    industry: 'retail',
+    region: '华东',
+    status: 'active',
+    ownerId: E2E_USERS.manager.id,
+    revenueWithUs: 12_000_000,
+    potential: 60_000_000,
+    demonstration: 70,
+    winnability: 70,
+    contacts,
+    competitors: COMPETITORS,
+  });
+}
+
+/** The identifiers a Chinese page must word: every fact, field, strategy, track, line, role and default rule name. */
+const IDENTIFIERS = [
+  ...new Set([
+    ...FACTS.map((f) => f.name),
+    ...PROFILE_FIELDS,
+    ...PROFILE_ITEMS,
+    ...STRATEGIES,
+    ...TRACKS,
+    ...LINES,
+    ...PRESALES_TIERS,
+    ...FLAGS,
+    ...DECISION_ROLES,
+    ...BEHAVIORS,
+    'workflow',
+    'presalesTier',
+  ]),
+];
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const IDENTIFIER = new RegExp(`(?<![\\w-])(?:${IDENTIFIERS.map(escape).join('|')})(?![\\w-])`, 'g');
+
+/** Each identifier found, with the words around it (so a failure says where). */
+async function identifiersOn(page: Page): Promise<string[]> {
+  const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+  return [
+    ...new Set(
+      [...text.matchAll(IDENTIFIER)].map(
+        (m) => `${m[0]} in “${text.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30)}”`,
+      ),
+    ),
+  ];
+}
+
+/** Cells whose content is wider than the cell, and tables that need a horizontal scroll. */
+async function overflowing(page: Page, table: string): Promise<string[]> {
+  return page.locator(table).evaluateAll((tables) =>
+    tables.flatMap((t) => {
+      const out: string[] = [];
+      const wrap = t.closest('.table-wrap');
+      if (wrap && wrap.scrollWidth > wrap.clientWidth + 1) out.push(`table scrolls: ${wrap.scrollWidth} > ${wrap.clientWidth}`);
+      for (const cell of t.querySelectorAll('th, td'))
+        if (cell.scrollWidth > cell.clientWidth + 1) out.push(`cell overflows: ${(cell.textContent ?? '').trim().slice(0, 40)}`);
+      return out;
+    }),
+  );
+}
+
+/** Cells marked as holding a date that wrap onto more than one line. */
+async function wrappedDates(page: Page, table: string): Promise<string[]> {
+  return page.locator(`${table} td.date`).evaluateAll((cells) =>
+    cells
+      .filter((cell) => {
+        const range = cell.ownerDocument.createRange();
+        range.selectNodeContents(cell);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        return tops.size > 1;
+      })
+      .map((cell) => (cell.textContent ?? '').trim()),
+  );
+}
+
+let browser: Browser;
+let server: StudioServer;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  server = await startStudio({
+    demoAccounts: 40,
+    seed: async (db) => {
+      await upsertUsers(db, [{ ...ZH_ADMIN, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
+      await upsertAccounts(db, [mapAccount()]);
+      // The widest values every column can show, as if the workflows had decided them, and their
+      // audit rows (the trend charts read those).
+      const ids = (await listAccountIds(db)).filter((id) => id !== MAP_ACCOUNT);
+      const HEALTH = ['green', 'amber', 'red'] as const;
+      await updateComputedMany(
+        db,
+        ids.map((id, i) => ({
+          id,
+          stage: 'execute' as const,
+          waitingFor: 'next-monitor' as const,
+          tier: 'T2' as const,
+          class: 'B' as const,
+          score: 88.88,
+          strategy: 'wait-and-watch' as const,
+          health: HEALTH[i % 3]!,
+        })),
+      );
+      for (const [i, id] of ids.entries()) {
+        const common = { accountId: id, cycleYear: 2026, ruleSetIndustry: '*', ruleSetVersion: 1, input: {} };
+        await appendStageResult(db, {
+          ...common,
+          stage: 'grade',
+          output: { score: 88.88, tier: 'T2' },
+          idempotencyKey: `pg-grade-${id}`,
+        });
+        await appendStageResult(db, {
+          ...common,
+          stage: 'monitor',
+          output: { health: HEALTH[i % 3] },
+          idempotencyKey: `pg-monitor-${id}`,
+        });
+      }
+      await createPlan(db, {
+        accountId: MAP_ACCOUNT,
+        cycleYear: 2026,
+        goal: 'Keep the relationship healthy and our share of wallet stable at a reasonable cost.',
+        objectives: {
+          revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
+          closenessTarget: 80,
+        },
+        strategy: 'retain',
+        actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2026-03-01' }],
+        resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
+        tests: [],
+        needsApproval: true,
+        createdBy: 'workflow',
+      });
+    },
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await browser?.close();
+});
+
+const USERS = { en: E2E_USERS.admin, 'zh-CN': ZH_ADMIN } as const;
+
+for (const lang of ['en', 'zh-CN'] as const) {
+  describe(`in ${lang}`, () => {
+    for (const width of [1280, 1440]) {
+      it(`lays out the accounts and "plans waiting" tables at ${width} px without clipping`, async () => {
+        const context = await newContext(browser, server.url, { locale: lang, width, height: 900 });
+        const page = await context.newPage();
+        const errors = trackErrors(page);
+        await page.goto('/accounts?size=50');
+        await signIn(page, USERS[lang].email, E2E_PASSWORD);
+        await page.goto('/accounts?size=50');
+        await expect.poll(() => page.locator('main tbody tr').count()).toBeGreaterThan(20);
+        await screenshot(page, `pages-accounts-${lang}-${width}`);
+        expect(await overflowing(page, 'main table')).toEqual([]);
+
+        await page.goto('/portfolio');
+        const waiting = 'section[aria-labelledby="h-approvals"] table';
+        await expect.poll(() => page.locator(`${waiting} tbody tr`).count()).toBeGreaterThan(0);
+        await screenshot(page, `pages-portfolio-${lang}-${width}`);
+        expect(await overflowing(page, waiting)).toEqual([]);
+        expect(await wrappedDates(page, waiting)).toEqual([]);
+        expect(await rawKeysOn(page)).toEqual([]);
+        errors.assertNone();
+        await context.close();
+      }, 120_000);
+    }
+
+    it('shows every competitor’s stance on the relationship map, at desktop and tablet width', async () => {
+      for (const width of [1280, 820]) {
+        const context = await newContext(browser, server.url, { locale: lang, width, height: 1000 });
+        const page = await context.newPage();
+        const errors = trackErrors(page);
+        await page.goto(`/accounts/${MAP_ACCOUNT}`);
+        await signIn(page, USERS[lang].email, E2E_PASSWORD);
+        await page.goto(`/accounts/${MAP_ACCOUNT}#relationships`);
+        const map = page.locator('#relationships');
+        await expect.poll(() => map.locator('[data-contact]').count()).toBe(30);
+        // Every card names every competitor's stance in text a reader can see (not cut off).
+        const cards = await map.locator('[data-contact]').evaluateAll((nodes) =>
+          nodes.map((n) => ({
+            id: n.getAttribute('data-contact'),
+            stances: [...n.querySelectorAll('[data-competitor]')].map((s) => ({
+              competitor: s.getAttribute('data-competitor'),
+              text: s.textContent ?? '',
+            })),
+          })),
+        );
+        for (const card of cards)
+          expect(card.stances.map((s) => s.competitor).sort(), card.id ?? '').toEqual(['stark', 'tyrell', 'wayne']);
+        expect(cards.flatMap((c) => c.stances).filter((s) => s.text.includes('…'))).toEqual([]);
+        // The legend names all three competitors in full.
+        const legend = await map.locator('.legend').innerText();
+        for (const c of COMPETITORS) expect(legend).toContain(c.name);
+        await map.screenshot({ path: join(SCREENSHOT_DIR, `pages-map-${lang}-${width}.png`) });
+        errors.assertNone();
+        await context.close();
+      }
+    }, 180_000);
+  });
+}
+
+describe('every page', () => {
+  it('reports no console error, in either language', async () => {
+    for (const [lang, user] of Object.entries(USERS)) {
+      const context = await newContext(browser, server.url, { locale: lang, width: 1280, height: 900 });
+      const page = await context.newPage();
+      const errors = trackErrors(page);
+      await page.goto('/portfolio');
+      await signIn(page, user.email, E2E_PASSWORD);
+      for (const path of [
+        '/portfolio',
+        '/accounts',
+        `/accounts/${MAP_ACCOUNT}`,
+        '/reviews',
+        '/glossary',
+        '/rules',
+        '/rules/retail',
+        '/rules/retail/history',
+        '/rules/retail/whatif',
+        '/rules/retail/test',
+      ]) {
+        const response = await page.goto(path);
+        expect(response?.status(), path).toBe(200);
+        expect(await rawKeysOn(page), path).toEqual([]);
+      }
+      errors.assertNone();
+      await context.close();
+    }
+  }, 180_000);
+});
+
+describe('the account filters', () => {
+  it('apply as they change, debounced, with the URL as the state', async () => {
+    const context = await newContext(browser, server.url, { width: 1280, height: 900 });
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    await page.goto('/accounts');
+    await signIn(page, E2E_USERS.admin.email, E2E_PASSWORD);
+    await page.goto('/accounts');
+    await page.locator('#f-health').selectOption('red');
+    await page.waitForURL((u) => u.searchParams.get('health') === 'red');
+    await expect.poll(() => page.locator('main tbody td .badge.red').count()).toBeGreaterThan(0);
+    expect(await page.locator('main tbody td .badge.green').count()).toBe(0);
+    // Typing waits for a pause, then searches; focus stays in the field.
+    await page.locator('#f-q').pressSequentially('华东智能', { delay: 30 });
+    await page.waitForURL((u) => u.searchParams.get('q') === '华东智能' && u.searchParams.get('health') === 'red');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('f-q');
+    // Back to the list as it was, from the URL alone.
+    await page.goto('/accounts?health=red');
+    expect(await page.locator('#f-health').inputValue()).toBe('red');
+    errors.assertNone();
+    await context.close();
+  }, 120_000);
+});
+
+describe('a Chinese page of a sample account', () => {
+  it('words every identifier (the why traces, missing fields, decision sources)', async () => {
+    const context = await newContext(browser, server.url, { locale: 'zh-CN', width: 1440, height: 900 });
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    await page.goto(`/accounts/${MAP_ACCOUNT}`);
+    await signIn(page, ZH_ADMIN.email, E2E_PASSWORD);
+    await page.goto(`/accounts/${MAP_ACCOUNT}`);
+    await expect.poll(() => page.locator('#decisions').innerText()).toContain('策略');
+    for (const d of await page.locator('#decisions details').all()) await d.evaluate((n) => n.setAttribute('open', ''));
+    expect(await identifiersOn(page)).toEqual([]);
+    expect(await rawKeysOn(page)).toEqual([]);
+    // Admins still find the identifier on hover.
+    expect(
+      await page.locator('#decisions [title="wait-and-watch"], #decisions [title="retain"], #decisions [title="grow"]').count(),
+    ).toBeGreaterThan(0);
+    await screenshot(page, 'pages-account-zh-CN');
+    await page.locator('#decisions').screenshot({ path: join(SCREENSHOT_DIR, 'pages-account-decisions-zh-CN.png') });
+    errors.assertNone();
+    await context.close();
+  }, 120_000);
+});
