@@ -212,12 +212,19 @@ describe('when Temporal is down', () => {
     expect(await page.locator('#decisions').textContent()).toContain(
       'Not yet decided by the workflow: a preview with the current Fallback (*) rules v1.',
     );
+    // The owner may not decide their own plan (four eyes): refused before anything is sent.
     const plan = page.locator('#plan');
     await plan.getByRole('button', { name: 'Approve the plan' }).click();
+    await expect.poll(() => plan.locator('[role="alert"]').textContent()).toContain('four-eyes');
+    // Another approver's decision would be sent, and the page says why it cannot be.
+    const adminPage = await signedIn(server, E2E_USERS.admin.email, '/accounts/down-key');
+    const adminPlan = adminPage.locator('#plan');
+    await adminPlan.getByRole('button', { name: 'Approve the plan' }).click();
     await expect
-      .poll(() => plan.locator('[role="alert"]').textContent())
+      .poll(() => adminPlan.locator('[role="alert"]').textContent())
       .toBe('The workflow engine is not reachable; nothing was sent. Try again later.');
-    expect(await plan.locator('.badge').first().textContent()).toBe('Waiting for approval');
+    expect(await adminPlan.locator('.badge').first().textContent()).toBe('Waiting for approval');
+    await adminPage.context().close();
 
     await page.goto('/portfolio');
     await expect
