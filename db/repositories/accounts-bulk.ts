@@ -33,6 +33,8 @@ type AccountTuple = [
   winnability: number | null,
   competitorsNoneKnown: boolean,
   previousCloseness: number | null,
+  solution: string | null,
+  businessValue: string | null,
 ];
 type ContactTuple = [
   accountId: string,
@@ -56,6 +58,7 @@ type CompetitorTuple = [
   share: number,
   theirOffer: string | null,
   ourEdge: string | null,
+  strengths: string | null,
 ];
 type LinkTuple = [accountId: string, position: number, from: string, to: string, weight: number];
 
@@ -117,7 +120,8 @@ export async function loadAccountsVersioned(db: Db, filter: BulkAccountFilter): 
       (select version from account_inputs_version) as version,
       (select string_agg(json_build_array(
           a.id, a.name, a.industry, a.region, a.status, a.owner_id, a.parent_id, a.employees, a.company_revenue,
-          a.revenue_with_us, a.potential, a.demonstration, a.winnability, a.competitors_none_known, a.previous_closeness
+          a.revenue_with_us, a.potential, a.demonstration, a.winnability, a.competitors_none_known, a.previous_closeness,
+          a.solution, a.business_value
         )::text, ',' order by a.id)
         from accounts a where ${where}) as accounts,
       (select string_agg(json_build_array(
@@ -125,7 +129,7 @@ export async function loadAccountsVersioned(db: Db, filter: BulkAccountFilter): 
           c.stance, c.competitor_stances, c.interactions_90d
         )::text, ',')
         from contacts c where ${childWhere(filter, 'c')}) as contacts,
-      (select string_agg(json_build_array(k.account_id, k.position, k.id, k.name, k.share, k.their_offer, k.our_edge)::text, ',')
+      (select string_agg(json_build_array(k.account_id, k.position, k.id, k.name, k.share, k.their_offer, k.our_edge, k.strengths)::text, ',')
         from competitors k where ${childWhere(filter, 'k')}) as competitors,
       (select string_agg(json_build_array(l.account_id, l.position, l.from_contact, l.to_contact, l.weight)::text, ',')
         from influence_links l where ${childWhere(filter, 'l')}) as links
@@ -152,6 +156,8 @@ export async function loadAccountsVersioned(db: Db, filter: BulkAccountFilter): 
       winnability: a[12],
       competitorsNoneKnown: a[13],
       previousCloseness: a[14],
+      solution: a[15],
+      businessValue: a[16],
       contacts: (contacts.get(id) ?? []).map((c) => ({
         id: c[2],
         name: c[3],
@@ -170,6 +176,7 @@ export async function loadAccountsVersioned(db: Db, filter: BulkAccountFilter): 
         share: k[4],
         theirOffer: k[5],
         ourEdge: k[6],
+        strengths: k[7],
       })),
       influenceLinks: (links.get(id) ?? []).map((l) => ({ from: l[2], to: l[3], weight: l[4] })),
     };
