@@ -238,6 +238,9 @@ function generateAccount(index: number, seed: number, taken: Set<string>, owners
     influenceLinks,
     // Most accounts have been evaluated before; a drop against this triggers win-back.
     previousCloseness: status !== 'prospect' && rng.chance(0.6) ? rng.int(20, 90) : null,
+    // The value proposition is the account team's to write in the studio (价值植入).
+    solution: null,
+    businessValue: null,
   };
 }
 
@@ -254,6 +257,7 @@ function generateCompetitors(rng: Rng, status: (typeof STATUSES)[number]): Compe
     share: Math.round(((total * weights[i]!) / sum) * 100) / 100,
     theirOffer: c.theirOffer,
     ourEdge: c.ourEdge,
+    strengths: null,
   }));
 }
 
