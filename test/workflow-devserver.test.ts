@@ -139,6 +139,14 @@ describe('account workflows on the dev server', () => {
     });
     expect(started).toMatchObject({ started: ALL, existing: [], failed: [] });
     expect(await startAccountWorkflows(client, ALL, { taskQueue: TASK_QUEUE })).toMatchObject({ started: [], existing: ALL });
+    // A start the server refuses says why, not only the client's "Failed to start Workflow".
+    const tooLong = 'x'.repeat(1_000);
+    expect((await startAccountWorkflows(client, [tooLong], { taskQueue: TASK_QUEUE })).failed).toEqual([
+      {
+        accountId: tooLong,
+        error: expect.stringMatching(/^Failed to start Workflow: 3 INVALID_ARGUMENT: WorkflowId exceeds maximum allowed length/),
+      },
+    ]);
 
     // Each stage takes 0.6 s: once two stages are done for an account, the third is running.
     await until(

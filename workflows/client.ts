@@ -122,6 +122,15 @@ export interface StartAccountsResult {
   failed: { accountId: string; error: string }[];
 }
 
+/**
+ * A failed start as the operator reads it (`esp workflows start`, `npm start`): the client says only
+ * "Failed to start Workflow"; the server's reason (unreachable, refused, timed out) is its cause.
+ */
+function startFailure(error: unknown): string {
+  const { message, cause } = error as Error;
+  return cause instanceof Error && cause.message !== message ? `${message}: ${cause.message}` : message;
+}
+
 /** Starts `account:<id>` for each account; one already running is fine and left alone. */
 export async function startAccountWorkflows(
   client: Client,
@@ -144,7 +153,7 @@ export async function startAccountWorkflows(
       outcomes[i] =
         error instanceof WorkflowExecutionAlreadyStartedError
           ? { kind: 'existing' }
-          : { kind: 'failed', error: (error as Error).message };
+          : { kind: 'failed', error: startFailure(error) };
     }
     opts.onProgress?.(++done, accountIds.length);
   });
