@@ -11,9 +11,9 @@
  * and a worker (in the test's process). They share the database with the studio, which PGlite
  * cannot do across processes, so such a studio runs on a fresh PostgreSQL database instead.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +26,7 @@ import { seedDemo } from '../../db/demo/seed.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { upsertUsers } from '../../db/repositories/users.js';
+import { ensureStudioBuild as buildStudio, studioBuildExists } from '../../scripts/start/studio.js';
 import { startDevServer, type DevServer } from '../../scripts/temporal/dev-server.js';
 import { catalogs } from '../../i18n/catalog.js';
 import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
@@ -113,69 +114,13 @@ export async function rawKeysOn(page: Page): Promise<string[]> {
 
 // ---- the studio server -------------------------------------------------------------------------
 
-const BUILD_ENTRY = join(ROOT, 'studio', 'build', 'handler.js');
-const SOURCES = [
-  'studio/src',
-  'studio/static',
-  'studio/svelte.config.js',
-  'studio/vite.config.ts',
-  'studio/aliases.js',
-  'studio/vite-plugins',
-  'db',
-  'engine',
-  'workflows',
-  'package.json',
-];
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIsStale(): boolean {
-  if (!existsSync(BUILD_ENTRY)) return true;
-  const built = statSync(BUILD_ENTRY).mtimeMs;
-  return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
-}
-
 /**
- * Builds the studio when it is missing or older than its sources. Test files run in parallel
- * workers, so a lock directory makes sure only one of them builds while the others wait.
+ * Builds the studio when it is missing or older than its sources, under the lock `npm start` uses
+ * too: test files run in parallel workers, and only one of them builds while the others wait.
  */
 export async function ensureStudioBuild(): Promise<void> {
-  if (process.env['ESP_E2E_SKIP_BUILD'] === '1' && existsSync(BUILD_ENTRY)) return;
-  const lock = join(tmpdir(), `esp-studio-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (!buildIsStale()) return;
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock left by a killed run must not block forever.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for another studio build (lock ${lock})`);
-      await sleep(1000);
-    }
-  }
-  try {
-    if (!buildIsStale()) return;
-    const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-    const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
-      cwd: join(ROOT, 'studio'),
-      encoding: 'utf8',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (result.status !== 0) throw new Error(`studio build failed:\n${result.stdout}\n${result.stderr}`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  if (process.env['ESP_E2E_SKIP_BUILD'] === '1' && studioBuildExists()) return;
+  await buildStudio({ timeoutMs: 300_000 });
 }
 
 /** Users every e2e database has, besides the demo's. */
