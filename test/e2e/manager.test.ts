@@ -22,11 +22,12 @@ import {
   rawKeysOn,
   screenshot,
   SCREENSHOT_DIR,
+  signedInPage,
   signIn,
   startStudio,
   startStudioWorkflows,
-  trackErrors,
   type StudioServer,
+  trackErrors,
 } from '../helpers/browser.js';
 import { untilState } from '../helpers/temporal.js';
 
@@ -345,11 +346,10 @@ describe('a manager, in English', () => {
 
 describe('a manager, in Chinese', () => {
   it('sees only their own accounts, is refused deciding their own plan, and logs a visit, in their language', async () => {
-    const context = await newContext(browser, server.url, { locale: 'zh-CN' });
-    const page = await context.newPage();
-    const errors = trackErrors(page);
-    await page.goto('/accounts');
-    await signIn(page, ZH_MANAGER.email, E2E_PASSWORD);
+    const { context, page, errors } = await signedInPage(browser, server, ZH_MANAGER.email, {
+      locale: 'zh-CN',
+      path: '/accounts',
+    });
     expect(new URL(page.url()).pathname).toBe('/accounts');
     await expect.poll(() => page.locator('h1').textContent()).toBe('客户');
     await expect.poll(() => listedIds(page)).toEqual([ZH_ACCOUNT]);

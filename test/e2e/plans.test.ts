@@ -6,7 +6,7 @@
  * draft (a second, stale editor's save is refused, naming who saved when) and resubmits it as
  * version 2; the admin approves it from the queue and execution starts.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
@@ -17,14 +17,13 @@ import {
   E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
-  newContext,
   rawKeysOn,
   screenshot,
-  signIn,
+  signedInPage,
   startStudio,
   startStudioWorkflows,
-  trackErrors,
   type StudioServer,
+  trackErrors,
 } from '../helpers/browser.js';
 import { keyAccount, untilState } from '../helpers/temporal.js';
 
@@ -59,13 +58,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedIn(user: { email: string }, locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await newContext(browser, server.url, { locale });
-  const page = await context.newPage();
-  await page.goto('/approvals');
-  await signIn(page, user.email, E2E_PASSWORD);
-  return { context, page };
-}
+const signedIn = (user: { email: string }, locale: string) =>
+  signedInPage(browser, server, user.email, { locale, path: '/approvals' });
 
 /** Selects the account's row in the queue, decides with the reason, confirms, and returns the result line. */
 async function decideFromQueue(page: Page, decision: 'approve' | 'reject', reason: string): Promise<string> {

@@ -359,3 +359,26 @@ export async function signIn(page: Page, email: string, password: string): Promi
       throw new Error(`signing in as ${email} was refused (${response.status()}): ${body.slice(0, 300)}`);
   }
 }
+
+/**
+ * A new context and page, signed in as `email` (with the e2e password) through the sign-in page
+ * that `path` sends a signed-out visitor to; errors are tracked from then on.
+ */
+export async function signedInPage(
+  browser: Browser,
+  server: { url: string },
+  email: string,
+  opts: ContextOptions & { path?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: ReturnType<typeof trackErrors> }> {
+  const context = await newContext(browser, server.url, opts);
+  const page = await context.newPage();
+  await page.goto(opts.path ?? '/');
+  await signIn(page, email, E2E_PASSWORD);
+  return { context, page, errors: trackErrors(page) };
+}
+
+/** Switches the context's language as the locale menu does (a form post to `/locale`). */
+export async function setLocale(context: BrowserContext, origin: string, locale: string): Promise<void> {
+  const response = await context.request.post('/locale', { form: { locale, next: '/' }, headers: { origin }, maxRedirects: 0 });
+  if (response.status() !== 303) throw new Error(`switching to ${locale} answered ${response.status()}, not 303`);
+}
