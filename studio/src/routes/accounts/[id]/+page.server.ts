@@ -287,14 +287,20 @@ async function send(
   }
 }
 
-/** Approve or reject the pending plan through the workflow's `approvePlan` update. */
-export async function _decidePlan(
+/**
+ * One of the page's forms, checked and then sent to the account's workflow. Each checks the
+ * account is in the user's scope first, whoever calls it.
+ */
+type AccountAction = (
   db: Db,
   user: SessionUser,
   accountId: string,
   form: FormData,
   port: TemporalPort | null,
-): Promise<ActionOutcome> {
+) => Promise<ActionOutcome>;
+
+/** Approve or reject the pending plan through the workflow's `approvePlan` update. */
+export const _decidePlan: AccountAction = async (db, user, accountId, form, port) => {
   await scopedAccount(db, user, accountId);
   const decision = field(form, 'decision');
   const reason = field(form, 'reason');
@@ -318,7 +324,7 @@ export async function _decidePlan(
   );
   if (!sent.ok) return { ...sent, values: { reason } };
   return { ok: true, form: 'decide', done: approve ? 'approved' : 'rejected' };
-}
+};
 
 export async function _logVisit(
   db: Db,
@@ -355,13 +361,7 @@ async function actionOfAccount(db: Db, accountId: string, actionId: number) {
   return (await listActions(db, { accountId })).find((a) => a.id === actionId);
 }
 
-export async function _completeAction(
-  db: Db,
-  user: SessionUser,
-  accountId: string,
-  form: FormData,
-  port: TemporalPort | null,
-): Promise<ActionOutcome> {
+export const _completeAction: AccountAction = async (db, user, accountId, form, port) => {
   await scopedAccount(db, user, accountId);
   const actionId = Number(field(form, 'actionId'));
   if (!Number.isInteger(actionId) || actionId <= 0)
@@ -383,19 +383,13 @@ export async function _completeAction(
   const sent = await send(port, 'action', (p) => p.completeAction(accountId, { actionId, by: user.id, note: note || null }));
   if (!sent.ok) return sent;
   return { ok: true, form: 'action', done: 'actionDone', params: { actionId } };
-}
+};
 
 /**
  * The undo of "mark done": only the person who marked the action done, within the undo window
  * (checked here and again by the workflow's activity, which holds the truth).
  */
-export async function _reopenAction(
-  db: Db,
-  user: SessionUser,
-  accountId: string,
-  form: FormData,
-  port: TemporalPort | null,
-): Promise<ActionOutcome> {
+export const _reopenAction: AccountAction = async (db, user, accountId, form, port) => {
   await scopedAccount(db, user, accountId);
   const actionId = Number(field(form, 'actionId'));
   const action = await actionOfAccount(db, accountId, actionId);
@@ -414,15 +408,9 @@ export async function _reopenAction(
   const sent = await send(port, 'action', (p) => p.reopenAction(accountId, { actionId, by: user.id }));
   if (!sent.ok) return sent;
   return { ok: true, form: 'action', done: 'actionReopened' };
-}
+};
 
-export async function _logOpportunity(
-  db: Db,
-  user: SessionUser,
-  accountId: string,
-  form: FormData,
-  port: TemporalPort | null,
-): Promise<ActionOutcome> {
+export const _logOpportunity: AccountAction = async (db, user, accountId, form, port) => {
   const access = await scopedAccount(db, user, accountId);
   const title = field(form, 'title').slice(0, 300);
   const rawValue = field(form, 'estimatedValue').replace(/[\s,_]/g, '');
@@ -441,7 +429,7 @@ export async function _logOpportunity(
   );
   if (!sent.ok) return { ...sent, values };
   return { ok: true, form: 'opportunity', done: 'opportunityLogged' };
-}
+};
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   const user = requireUser(locals);
@@ -467,12 +455,7 @@ function outcome(result: ActionOutcome) {
   return fail(status, result);
 }
 
-async function run(
-  locals: App.Locals,
-  id: string,
-  request: Request,
-  act: typeof _decidePlan,
-): Promise<ReturnType<typeof outcome>> {
+async function run(locals: App.Locals, id: string, request: Request, act: AccountAction): Promise<ReturnType<typeof outcome>> {
   const user = requireUser(locals);
   const database = await db();
   // Checked before the form is read, so an out-of-scope account gets nothing but the 404.
