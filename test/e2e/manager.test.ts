@@ -29,7 +29,7 @@ import {
   type StudioServer,
   trackErrors,
 } from '../helpers/browser.js';
-import { untilState } from '../helpers/temporal.js';
+import { keyAccount as baseKeyAccount, untilState } from '../helpers/temporal.js';
 
 /** A second manager whose own language is Chinese: the zh-CN run of the main path. */
 const ZH_MANAGER = { id: 'e2e-manager-zh', email: 'e2e-manager-zh@example.test', name: '王经理', role: 'manager' as const };
@@ -40,18 +40,7 @@ const ZH_MANAGER = { id: 'e2e-manager-zh', email: 'e2e-manager-zh@example.test',
  */
 function keyAccount(id: string, ownerId: string, name: string, extra: Partial<AccountInput> = {}): Account {
   return accountSchema.parse({
-    id,
-    name,
-    industry: 'aerospace',
-    region: 'Orbit',
-    status: 'active',
-    ownerId,
-    employees: 5000,
-    companyRevenue: 2_000_000_000,
-    revenueWithUs: 12_000_000,
-    potential: 60_000_000,
-    demonstration: 70,
-    winnability: 70,
+    ...baseKeyAccount({ id, name, industry: 'aerospace', region: 'Orbit', ownerId }),
     contacts: [
       {
         id: 'c1',

@@ -31,6 +31,7 @@ import {
   E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
+  pendingRetainPlan,
   rawKeysOn,
   screenshot,
   SCREENSHOT_DIR,
@@ -178,21 +179,14 @@ beforeAll(async () => {
           idempotencyKey: `pg-monitor-${id}`,
         });
       }
-      await createPlan(db, {
-        accountId: MAP_ACCOUNT,
-        cycleYear: 2026,
-        goal: 'Keep the relationship healthy and our share of wallet stable at a reasonable cost.',
-        objectives: {
-          revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
-          closenessTarget: 80,
-        },
-        strategy: 'retain',
-        actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2026-03-01' }],
-        resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
-        tests: [],
-        needsApproval: true,
-        createdBy: 'workflow',
-      });
+      await createPlan(
+        db,
+        pendingRetainPlan(
+          MAP_ACCOUNT,
+          2026,
+          'Keep the relationship healthy and our share of wallet stable at a reasonable cost.',
+        ),
+      );
     },
   });
 }, 300_000);

@@ -14,6 +14,7 @@ import { applyReviewSchedule } from '../../workflows/schedule.js';
 import {
   E2E_USERS,
   launchBrowser,
+  pendingRetainPlan,
   rawKeysOn,
   screenshot,
   signedInPage,
@@ -175,21 +176,7 @@ describe('when Temporal is down', () => {
       demoAccounts: 5,
       seed: async (db) => {
         await upsertAccounts(db, [keyAccount('down-key', 'Offline Holdings')]);
-        await createPlan(db, {
-          accountId: 'down-key',
-          cycleYear: 2025,
-          goal: 'Keep the relationship healthy',
-          objectives: {
-            revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
-            closenessTarget: 80,
-          },
-          strategy: 'retain',
-          actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2025-03-01' }],
-          resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
-          tests: [],
-          needsApproval: true,
-          createdBy: 'workflow',
-        });
+        await createPlan(db, pendingRetainPlan('down-key', 2025, 'Keep the relationship healthy'));
       },
     });
   }, 300_000);

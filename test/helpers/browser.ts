@@ -23,6 +23,7 @@ import { hashPassword } from '../../db/auth/password.js';
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../../db/demo/generate.js';
 import { seedDemo } from '../../db/demo/seed.js';
+import type { createPlan } from '../../db/repositories/plans.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
 import { upsertUsers } from '../../db/repositories/users.js';
@@ -130,6 +131,25 @@ export const E2E_USERS = {
   manager: { id: 'e2e-manager', email: 'e2e-manager@example.test', name: 'Mika Manager', role: 'manager' as const },
 };
 export const DEMO_CREDENTIALS = { email: DEMO_ADMIN_EMAIL, password: DEMO_PASSWORD };
+
+/** A retain plan waiting for approval, owned and acted on by the e2e manager (one review due 1 March). */
+export function pendingRetainPlan(accountId: string, cycleYear: number, goal: string): Parameters<typeof createPlan>[1] {
+  return {
+    accountId,
+    cycleYear,
+    goal,
+    objectives: {
+      revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
+      closenessTarget: 80,
+    },
+    strategy: 'retain',
+    actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: `${cycleYear}-03-01` }],
+    resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
+    tests: [],
+    needsApproval: true,
+    createdBy: 'workflow',
+  };
+}
 
 export interface StartOptions {
   /** Demo accounts to seed (default 60: enough for every page, quick to write). 0 seeds none. */
