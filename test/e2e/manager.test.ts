@@ -9,9 +9,7 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
-import { upsertUsers } from '../../db/repositories/users.js';
 import { accountSchema, type Account, type AccountInput } from '../../engine/index.js';
 import { approvePlan, type EspClient } from '../../workflows/client.js';
 import {
@@ -129,8 +127,8 @@ beforeAll(async () => {
   server = await startStudio({
     demoAccounts: 20,
     temporal: true,
+    users: [{ ...ZH_MANAGER, locale: 'zh-CN' }],
     seed: async (db) => {
-      await upsertUsers(db, [{ ...ZH_MANAGER, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
       await upsertAccounts(db, [
         keyAccount(EN_ACCOUNT, E2E_USERS.manager.id, 'Acme Aerospace'),
         keyAccount(ZH_ACCOUNT, ZH_MANAGER.id, '华东航天科技'),

@@ -8,12 +8,10 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../db/auth/password.js';
 import { PROFILE_FIELDS } from '../../db/profile-fields.js';
 import { listAccountIds, updateComputedMany, upsertAccounts } from '../../db/repositories/accounts.js';
 import { appendStageResult } from '../../db/repositories/stage-results.js';
 import { createPlan } from '../../db/repositories/plans.js';
-import { upsertUsers } from '../../db/repositories/users.js';
 import { FACTS } from '../../engine/json-rules/facts.js';
 import {
   accountSchema,
@@ -28,7 +26,6 @@ import {
 } from '../../engine/index.js';
 import { PROFILE_ITEMS } from '../../engine/ruleset-format/schema.js';
 import {
-  E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
   pendingRetainPlan,
@@ -144,8 +141,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   server = await startStudio({
     demoAccounts: 40,
+    users: [{ ...ZH_ADMIN, locale: 'zh-CN' }],
     seed: async (db) => {
-      await upsertUsers(db, [{ ...ZH_ADMIN, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
       await upsertAccounts(db, [mapAccount()]);
       // The widest values every column can show, as if the workflows had decided them, and their
       // audit rows (the trend charts read those).

@@ -8,13 +8,10 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
-import { upsertUsers } from '../../db/repositories/users.js';
 import { accountSchema } from '../../engine/index.js';
 import type { EspClient } from '../../workflows/client.js';
 import {
-  E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
   rawKeysOn,
@@ -40,8 +37,8 @@ beforeAll(async () => {
   server = await startStudio({
     demoAccounts: 0,
     temporal: true,
+    users: [{ ...OWNER, locale: 'zh-CN' }],
     seed: async (db) => {
-      await upsertUsers(db, [{ ...OWNER, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
       // A key account (T1: its plan needs approval) of an industry without a team: its owner stays.
       await upsertAccounts(db, [
         accountSchema.parse(keyAccount({ id: ACCOUNT, name: NAME, industry: 'aerospace', region: 'West', ownerId: OWNER.id })),

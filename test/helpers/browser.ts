@@ -26,7 +26,7 @@ import { seedDemo } from '../../db/demo/seed.js';
 import type { createPlan } from '../../db/repositories/plans.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
-import { upsertUsers } from '../../db/repositories/users.js';
+import { upsertUsers, type UserInput } from '../../db/repositories/users.js';
 import { ensureStudioBuild as buildStudio, studioBuildExists } from '../../scripts/start/studio.js';
 import { startDevServer, type DevServer } from '../../scripts/temporal/dev-server.js';
 import { catalogs } from '../../i18n/catalog.js';
@@ -154,6 +154,8 @@ export function pendingRetainPlan(accountId: string, cycleYear: number, goal: st
 export interface StartOptions {
   /** Demo accounts to seed (default 60: enough for every page, quick to write). 0 seeds none. */
   demoAccounts?: number;
+  /** More users who sign in with the e2e password (such as a Chinese-speaking one), besides the two. */
+  users?: (Omit<UserInput, 'passwordHash'> & { id: string })[];
   /** More seeding, after the defaults, with the database the server will use. */
   seed?: (db: Db) => Promise<void>;
   /** Extra environment for the server (e.g. `ESP_CURRENCY`). */
@@ -205,7 +207,10 @@ async function seedDatabase(database: Database, opts: StartOptions): Promise<voi
     const passwordHash = await hashPassword(E2E_PASSWORD);
     await upsertUsers(
       database.db,
-      Object.values(E2E_USERS).map((u) => ({ ...u, passwordHash, locale: 'en' as const })),
+      [...Object.values(E2E_USERS).map((u) => ({ ...u, locale: 'en' as const })), ...(opts.users ?? [])].map((u) => ({
+        ...u,
+        passwordHash,
+      })),
     );
     await opts.seed?.(database.db);
   } finally {
