@@ -24,7 +24,6 @@
  * Through `npm run bench`, give values with `=` (`--accounts=300`): run.ts takes bare words for names. BENCH_DATABASE_URL / TEST_DATABASE_URL name the PostgreSQL server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,20 +65,10 @@ import {
   postgresReachable,
   timing,
 } from './support.js';
+import { freePort } from '../scripts/ports.js';
 
 const TASK_QUEUE = 'esp-bench';
 const SAMPLE = 40;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // ---- databases -------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../db/demo/generate.js';
 import { PROJECT_ROOT } from '../scripts/temporal/binaries.js';
 import { ensureStudioBuild, studioBuildExists } from '../scripts/start/studio.js';
 import type { AccountState } from '../workflows/types.js';
+import { freePort } from './helpers/ports.js';
 
 const ACCOUNTS = 30;
 const READY = /ESP\+ Studio is ready: (\S+)/;
@@ -30,17 +31,6 @@ interface Launched {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function startEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

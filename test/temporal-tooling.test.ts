@@ -15,6 +15,7 @@ import {
 } from '../scripts/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { freePort } from './helpers/ports.js';
 
 const KEYWORD = 2; // IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
 
@@ -30,18 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
-
-/** A port nobody listens on right now (another process could still take it; fine for tests). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function fakeExecutable(dir: string, name: string): Promise<string> {
   await mkdir(dir, { recursive: true });

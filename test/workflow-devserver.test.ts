@@ -9,7 +9,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +23,7 @@ import type { AccountState } from '../workflows/types.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { keyAccount, seedAccount, until } from './helpers/temporal.js';
 import { stageResultCounts } from '../db/repositories/stage-results.js';
+import { freePort } from './helpers/ports.js';
 
 const run = promisify(execFile);
 const TASK_QUEUE = 'esp-devserver';
@@ -40,17 +40,6 @@ let cli: string;
 let connection: Connection;
 let client: Client;
 const workers: { child: ChildProcess; log: string[] }[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as net.AddressInfo;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** `npm run worker` (the compiled worker, with the prebuilt workflow bundle) as its own process, slowed so a test can kill it in the middle of a stage. */
 function startWorkerProcess(): { child: ChildProcess; log: string[] } {

@@ -110,7 +110,7 @@ function proxies(input: AccountWorkflowInput, v2: boolean) {
   const stages = o.localActivities
     ? proxyLocalActivities<EspActivities>({ ...stageOptions, localRetryThreshold: '10 seconds' })
     : proxyActivities<EspActivities>(stageOptions);
-  // Updates wait for these: a person gets an answer (or an error) within about a minute. Since v2,
+  // Updates wait for these: a person gets an answer (or an error) within about a minute. On v2,
   // local like the stages when those are: the update completes in the workflow task that took it.
   const peopleOptions: ActivityOptions = {
     startToCloseTimeout: '30 seconds',
@@ -241,7 +241,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   let profileDirty = false;
   let accountDirty = false;
   let rulesDirty = false;
-  /** Since v3: an account change that the decisions read (not just the name). */
+  /** On v3: an account change that the decisions read (not just the name). */
   let decisionsDirty = false;
   let reviewRequest: ReviewRequest | null = null;
   let cycleReleased = false;
@@ -259,7 +259,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     const current = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS[name]);
     upserted[name] = typeof current === 'string' ? current : null;
   }
-  // Since v2 the search attributes are written only when the workflow is about to block (a wait, an
+  // On v2 the search attributes are written only when the workflow is about to block (a wait, an
   // activity task, a signal to another workflow): one upsert, one visibility write, per workflow
   // task instead of one per stage, since nobody outside sees a task's states in between.
   function syncSearchAttributes(): void {
@@ -898,7 +898,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       next.stage = 'review';
       next.waitingFor = 'cycle-start';
       next.cycleHoldUntil = new Date(Date.now() + CYCLE_HOLD_MAX_MS).toISOString();
-      // Since v2 the next cycle waits in this run and continues as new when it starts: the review
+      // On v2 the next cycle waits in this run and continues as new when it starts: the review
       // costs one workflow task per account instead of a new run's two, and the run boundary
       // falls where the cycle really begins.
       if (v2) {
@@ -922,7 +922,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     switch (state.step) {
       case 'profile': {
         profileDirty = accountDirty = decisionsDirty = false;
-        // Since v2 a ready profile goes on to grade … coverage in the same activity.
+        // On v2 a ready profile goes on to grade … coverage in the same activity.
         const r = await runStage(
           'profile',
           (): Promise<ProfileAssessSummary> =>
@@ -1008,7 +1008,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       }
 
       case 'plan': {
-        // Since v2 a plan that needs no approval starts its execution in the same activity.
+        // On v2 a plan that needs no approval starts its execution in the same activity.
         const r = await runStage(
           'plan',
           (): Promise<PlanStartSummary> =>
@@ -1029,7 +1029,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
       case 'plan-approval': {
         setWaiting('plan-approval');
-        // Since v3 a publish or a change of the decision inputs reaches the waiting plan at once.
+        // On v3 a publish or a change of the decision inputs reaches the waiting plan at once.
         const reevaluate = () => v3 && !deciding && (rulesDirty || decisionsDirty);
         await wait(() => state.plan?.status !== 'pending-approval' || reevaluate());
         if (state.plan?.status === 'approved') state.step = 'execute-start';
@@ -1089,7 +1089,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           planId: plan?.id ?? null,
           executeSince: state.executeSince ?? today(),
         };
-        // Since v3 a re-evaluation is one activity and one audit row with the monitor it ends in.
+        // On v3 a re-evaluation is one activity and one audit row with the monitor it ends in.
         const basis = reevaluationBasis();
         const r = await runStage(
           'monitor',

@@ -67,11 +67,10 @@ export async function reviewWorkflow(input: ReviewWorkflowInput = {}): Promise<R
   const year = input.year ?? defaultReviewYear(new Date(Date.now()));
   // Runs from before this patch let each account start its next cycle right after its review.
   const releases = patched('review-releases-next-cycles');
-  // Since the patch the review's own cost per account is small enough for a wider default window.
-  // Since the second, wider still: each account's share of a signalling activity, an
-  // acknowledgement batch and a review workflow task shrinks with the window (three interleaved
-  // bench pairs: 9% less CPU per account and 11% more accounts/s at 200 than at 100), and 200 is
-  // far below the ~1,000 concurrent workflows where the SQLite dev server stalls.
+  // With that patch the review's own cost per account is small enough for a wider default window;
+  // with 'review-window-200' wider still: each account's share of a signalling activity, an
+  // acknowledgement batch and a review workflow task shrinks with the window, and 200 is far below
+  // the ~1,000 concurrent workflows where the SQLite dev server stalls (measured: workflows/README.md).
   const window = Math.max(1, input.window ?? (releases ? (patched('review-window-200') ? DEFAULT_REVIEW_WINDOW : 100) : 50));
   const refill = Math.max(1, Math.floor(window / 2));
   const pageSize = Math.max(1, input.pageSize ?? 200);

@@ -222,8 +222,11 @@ export interface QueuedPlan {
   industry: string | null;
   tier: string | null;
   ownerId: string | null;
+  ownerName: string | null;
   coverageTeam: string | null;
 }
+
+const pendingOn = (where: SQL | undefined): SQL | undefined => and(eq(plans.status, 'pending-approval'), where);
 
 /**
  * Plans waiting for approval with their accounts, oldest first. `where` (over `plans` and
@@ -244,27 +247,19 @@ export async function listApprovalQueue(db: Db, opts: { where?: SQL | undefined;
       industry: accounts.industry,
       tier: accounts.tier,
       ownerId: accounts.ownerId,
+      ownerName: users.name,
       coverageTeam: accounts.coverageTeam,
     })
     .from(plans)
     .innerJoin(accounts, eq(accounts.id, plans.accountId))
-    .where(and(eq(plans.status, 'pending-approval'), opts.where))
+    .leftJoin(users, eq(users.id, accounts.ownerId))
+    .where(pendingOn(opts.where))
     .orderBy(asc(plans.createdAt), asc(plans.id))
     .limit(opts.limit ?? 500);
 }
 
-export interface PendingPlanRow {
-  planId: number;
-  accountId: string;
-  accountName: string;
-  tier: string | null;
-  strategy: string;
-  version: number;
-  cycleYear: number;
-  createdAt: Date;
-  ownerId: string | null;
-  ownerName: string | null;
-}
+/** A pending plan as the portfolio lists it: the queue's row without the decision's details. */
+export type PendingPlanRow = Omit<QueuedPlan, 'strategyOverride' | 'createdBy' | 'industry' | 'coverageTeam'>;
 
 /** Plans pending approval on the accounts matching `where`, oldest first, and how many there are. */
 export async function pendingPlansWhere(
@@ -272,28 +267,10 @@ export async function pendingPlansWhere(
   where: SQL | undefined,
   limit = 10,
 ): Promise<{ rows: PendingPlanRow[]; total: number }> {
-  const pending = and(eq(plans.status, 'pending-approval'), where);
-  const [rows, [totalRow]] = await Promise.all([
-    db
-      .select({
-        planId: plans.id,
-        accountId: plans.accountId,
-        accountName: accounts.name,
-        tier: accounts.tier,
-        strategy: plans.strategy,
-        version: plans.version,
-        cycleYear: plans.cycleYear,
-        createdAt: plans.createdAt,
-        ownerId: accounts.ownerId,
-        ownerName: users.name,
-      })
-      .from(plans)
-      .innerJoin(accounts, eq(accounts.id, plans.accountId))
-      .leftJoin(users, eq(users.id, accounts.ownerId))
-      .where(pending)
-      .orderBy(asc(plans.createdAt), asc(plans.id))
-      .limit(limit),
-    db.select({ n: count() }).from(plans).innerJoin(accounts, eq(accounts.id, plans.accountId)).where(pending),
+  const [queued, [totalRow]] = await Promise.all([
+    listApprovalQueue(db, { where, limit }),
+    db.select({ n: count() }).from(plans).innerJoin(accounts, eq(accounts.id, plans.accountId)).where(pendingOn(where)),
   ]);
+  const rows = queued.map(({ strategyOverride: _o, createdBy: _c, industry: _i, coverageTeam: _t, ...row }) => row);
   return { rows, total: totalRow?.n ?? 0 };
 }

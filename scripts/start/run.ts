@@ -33,7 +33,7 @@ import { startWorker, workflowBundle, type WorkerHandle } from '../../workflows/
 import { findTemporalCli, PROJECT_ROOT, TemporalBinaryNotFoundError } from '../temporal/binaries.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { readConfig, shown, type StartConfig } from './config.js';
-import { canListen, portIsOpen } from './ports.js';
+import { canListen, portIsOpen } from '../ports.js';
 import type { Log } from './progress.js';
 import { ensureStudioBuild, PortInUseError, serveStudio, studioBuildExists, type StudioServer } from './studio.js';
 

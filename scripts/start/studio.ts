@@ -18,7 +18,7 @@ export const STUDIO_DIR = path.join(PROJECT_ROOT, 'studio');
 export const BUILD_DIR = path.join(STUDIO_DIR, 'build');
 const BUILD_ENTRY = path.join(BUILD_DIR, 'handler.js');
 
-/** What the build is made of: the studio and the project code it bundles (as test/helpers/browser.ts). */
+/** What the build is made of: the studio and the project code it bundles. */
 const SOURCES = [
   'studio/src',
   'studio/static',
@@ -67,8 +67,8 @@ export function studioBuildStale(): string | undefined {
 const LOCK = path.join(tmpdir(), `esp-studio-build-${createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12)}.lock`);
 
 /**
- * Runs `fn` holding the studio build lock: the lock directory the e2e harness uses too, so that
- * `npm start` and a test run never build at the same time, and `npm start` never loads a build
+ * Runs `fn` holding the studio build lock (one per checkout, shared by every process: `npm start`
+ * and the e2e harness's parallel test files), so that no two builds run at the same time, and `npm start` never loads a build
  * that is being replaced. `skip()` is checked while waiting: true ends the wait without `fn`.
  */
 async function withBuildLock<T>(

@@ -4,11 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { findTemporalCli, PROJECT_ROOT } from './binaries.js';
+import { portIsOpen } from '../ports.js';
 
 export interface DevServerOptions {
   /** Folder of `temporal.db`; relative paths are from the project root. Default `.data`. */
@@ -108,19 +108,6 @@ class Tail {
     const gap = this.dropped > 0 ? [`… (${this.dropped} lines)`] : [];
     return [...this.head, ...gap, ...this.lines, this.partial].filter((l) => l.trim() !== '').join('\n');
   }
-}
-
-function portIsOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (open: boolean): void => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** Connects and checks the namespace answers; throws if not (yet). */

@@ -9,9 +9,7 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
-import { upsertUsers } from '../../db/repositories/users.js';
 import { accountSchema, type Account, type AccountInput } from '../../engine/index.js';
 import { approvePlan, type EspClient } from '../../workflows/client.js';
 import {
@@ -22,13 +20,14 @@ import {
   rawKeysOn,
   screenshot,
   SCREENSHOT_DIR,
+  signedInPage,
   signIn,
   startStudio,
   startStudioWorkflows,
-  trackErrors,
   type StudioServer,
+  trackErrors,
 } from '../helpers/browser.js';
-import { untilState } from '../helpers/temporal.js';
+import { keyAccount as baseKeyAccount, untilState } from '../helpers/temporal.js';
 
 /** A second manager whose own language is Chinese: the zh-CN run of the main path. */
 const ZH_MANAGER = { id: 'e2e-manager-zh', email: 'e2e-manager-zh@example.test', name: '王经理', role: 'manager' as const };
@@ -39,18 +38,7 @@ const ZH_MANAGER = { id: 'e2e-manager-zh', email: 'e2e-manager-zh@example.test',
  */
 function keyAccount(id: string, ownerId: string, name: string, extra: Partial<AccountInput> = {}): Account {
   return accountSchema.parse({
-    id,
-    name,
-    industry: 'aerospace',
-    region: 'Orbit',
-    status: 'active',
-    ownerId,
-    employees: 5000,
-    companyRevenue: 2_000_000_000,
-    revenueWithUs: 12_000_000,
-    potential: 60_000_000,
-    demonstration: 70,
-    winnability: 70,
+    ...baseKeyAccount({ id, name, industry: 'aerospace', region: 'Orbit', ownerId }),
     contacts: [
       {
         id: 'c1',
@@ -139,8 +127,8 @@ beforeAll(async () => {
   server = await startStudio({
     demoAccounts: 20,
     temporal: true,
+    users: [{ ...ZH_MANAGER, locale: 'zh-CN' }],
     seed: async (db) => {
-      await upsertUsers(db, [{ ...ZH_MANAGER, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
       await upsertAccounts(db, [
         keyAccount(EN_ACCOUNT, E2E_USERS.manager.id, 'Acme Aerospace'),
         keyAccount(ZH_ACCOUNT, ZH_MANAGER.id, '华东航天科技'),
@@ -345,11 +333,10 @@ describe('a manager, in English', () => {
 
 describe('a manager, in Chinese', () => {
   it('sees only their own accounts, is refused deciding their own plan, and logs a visit, in their language', async () => {
-    const context = await newContext(browser, server.url, { locale: 'zh-CN' });
-    const page = await context.newPage();
-    const errors = trackErrors(page);
-    await page.goto('/accounts');
-    await signIn(page, ZH_MANAGER.email, E2E_PASSWORD);
+    const { context, page, errors } = await signedInPage(browser, server, ZH_MANAGER.email, {
+      locale: 'zh-CN',
+      path: '/accounts',
+    });
     expect(new URL(page.url()).pathname).toBe('/accounts');
     await expect.poll(() => page.locator('h1').textContent()).toBe('客户');
     await expect.poll(() => listedIds(page)).toEqual([ZH_ACCOUNT]);

@@ -8,12 +8,10 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../db/auth/password.js';
 import { PROFILE_FIELDS } from '../../db/profile-fields.js';
 import { listAccountIds, updateComputedMany, upsertAccounts } from '../../db/repositories/accounts.js';
 import { appendStageResult } from '../../db/repositories/stage-results.js';
 import { createPlan } from '../../db/repositories/plans.js';
-import { upsertUsers } from '../../db/repositories/users.js';
 import { FACTS } from '../../engine/json-rules/facts.js';
 import {
   accountSchema,
@@ -28,16 +26,14 @@ import {
 } from '../../engine/index.js';
 import { PROFILE_ITEMS } from '../../engine/ruleset-format/schema.js';
 import {
-  E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
-  newContext,
+  pendingRetainPlan,
   rawKeysOn,
   screenshot,
   SCREENSHOT_DIR,
-  signIn,
+  signedInPage,
   startStudio,
-  trackErrors,
   type StudioServer,
 } from '../helpers/browser.js';
 
@@ -145,8 +141,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   server = await startStudio({
     demoAccounts: 40,
+    users: [{ ...ZH_ADMIN, locale: 'zh-CN' }],
     seed: async (db) => {
-      await upsertUsers(db, [{ ...ZH_ADMIN, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
       await upsertAccounts(db, [mapAccount()]);
       // The widest values every column can show, as if the workflows had decided them, and their
       // audit rows (the trend charts read those).
@@ -180,21 +176,14 @@ beforeAll(async () => {
           idempotencyKey: `pg-monitor-${id}`,
         });
       }
-      await createPlan(db, {
-        accountId: MAP_ACCOUNT,
-        cycleYear: 2026,
-        goal: 'Keep the relationship healthy and our share of wallet stable at a reasonable cost.',
-        objectives: {
-          revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
-          closenessTarget: 80,
-        },
-        strategy: 'retain',
-        actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2026-03-01' }],
-        resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
-        tests: [],
-        needsApproval: true,
-        createdBy: 'workflow',
-      });
+      await createPlan(
+        db,
+        pendingRetainPlan(
+          MAP_ACCOUNT,
+          2026,
+          'Keep the relationship healthy and our share of wallet stable at a reasonable cost.',
+        ),
+      );
     },
   });
 }, 300_000);
@@ -210,11 +199,12 @@ for (const lang of ['en', 'zh-CN'] as const) {
   describe(`in ${lang}`, () => {
     for (const width of [1280, 1440]) {
       it(`lays out the accounts and "plans waiting" tables at ${width} px without clipping`, async () => {
-        const context = await newContext(browser, server.url, { locale: lang, width, height: 900 });
-        const page = await context.newPage();
-        const errors = trackErrors(page);
-        await page.goto('/accounts?size=50');
-        await signIn(page, USERS[lang].email, E2E_PASSWORD);
+        const { context, page, errors } = await signedInPage(browser, server, USERS[lang].email, {
+          locale: lang,
+          width,
+          height: 900,
+          path: '/accounts?size=50',
+        });
         await page.goto('/accounts?size=50');
         await expect.poll(() => page.locator('main tbody tr').count()).toBeGreaterThan(20);
         await screenshot(page, `pages-accounts-${lang}-${width}`);
@@ -234,11 +224,12 @@ for (const lang of ['en', 'zh-CN'] as const) {
 
     it('shows every competitor’s stance on the relationship map, at desktop and tablet width', async () => {
       for (const width of [1280, 820]) {
-        const context = await newContext(browser, server.url, { locale: lang, width, height: 1000 });
-        const page = await context.newPage();
-        const errors = trackErrors(page);
-        await page.goto(`/accounts/${MAP_ACCOUNT}`);
-        await signIn(page, USERS[lang].email, E2E_PASSWORD);
+        const { context, page, errors } = await signedInPage(browser, server, USERS[lang].email, {
+          locale: lang,
+          width,
+          height: 1000,
+          path: `/accounts/${MAP_ACCOUNT}`,
+        });
         await page.goto(`/accounts/${MAP_ACCOUNT}#relationships`);
         const map = page.locator('#relationships');
         await expect.poll(() => map.locator('[data-contact]').count()).toBe(30);
@@ -269,11 +260,12 @@ for (const lang of ['en', 'zh-CN'] as const) {
 describe('every page', () => {
   it('reports no console error, in either language', async () => {
     for (const [lang, user] of Object.entries(USERS)) {
-      const context = await newContext(browser, server.url, { locale: lang, width: 1280, height: 900 });
-      const page = await context.newPage();
-      const errors = trackErrors(page);
-      await page.goto('/portfolio');
-      await signIn(page, user.email, E2E_PASSWORD);
+      const { context, page, errors } = await signedInPage(browser, server, user.email, {
+        locale: lang,
+        width: 1280,
+        height: 900,
+        path: '/portfolio',
+      });
       for (const path of [
         '/portfolio',
         '/accounts',
@@ -298,11 +290,11 @@ describe('every page', () => {
 
 describe('the account filters', () => {
   it('apply as they change, debounced, with the URL as the state', async () => {
-    const context = await newContext(browser, server.url, { width: 1280, height: 900 });
-    const page = await context.newPage();
-    const errors = trackErrors(page);
-    await page.goto('/accounts');
-    await signIn(page, E2E_USERS.admin.email, E2E_PASSWORD);
+    const { context, page, errors } = await signedInPage(browser, server, E2E_USERS.admin.email, {
+      width: 1280,
+      height: 900,
+      path: '/accounts',
+    });
     await page.goto('/accounts');
     await page.locator('#f-health').selectOption('red');
     await page.waitForURL((u) => u.searchParams.get('health') === 'red');
@@ -322,11 +314,12 @@ describe('the account filters', () => {
 
 describe('a Chinese page of a sample account', () => {
   it('words every identifier (the why traces, missing fields, decision sources)', async () => {
-    const context = await newContext(browser, server.url, { locale: 'zh-CN', width: 1440, height: 900 });
-    const page = await context.newPage();
-    const errors = trackErrors(page);
-    await page.goto(`/accounts/${MAP_ACCOUNT}`);
-    await signIn(page, ZH_ADMIN.email, E2E_PASSWORD);
+    const { context, page, errors } = await signedInPage(browser, server, ZH_ADMIN.email, {
+      locale: 'zh-CN',
+      width: 1440,
+      height: 900,
+      path: `/accounts/${MAP_ACCOUNT}`,
+    });
     await page.goto(`/accounts/${MAP_ACCOUNT}`);
     await expect.poll(() => page.locator('#decisions').innerText()).toContain('策略');
     for (const d of await page.locator('#decisions details').all()) await d.evaluate((n) => n.setAttribute('open', ''));

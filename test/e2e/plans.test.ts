@@ -6,25 +6,21 @@
  * draft (a second, stale editor's save is refused, naming who saved when) and resubmits it as
  * version 2; the admin approves it from the queue and execution starts.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../db/auth/password.js';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
-import { upsertUsers } from '../../db/repositories/users.js';
 import { accountSchema } from '../../engine/index.js';
 import type { EspClient } from '../../workflows/client.js';
 import {
-  E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
-  newContext,
   rawKeysOn,
   screenshot,
-  signIn,
+  signedInPage,
   startStudio,
   startStudioWorkflows,
-  trackErrors,
   type StudioServer,
+  trackErrors,
 } from '../helpers/browser.js';
 import { keyAccount, untilState } from '../helpers/temporal.js';
 
@@ -41,8 +37,8 @@ beforeAll(async () => {
   server = await startStudio({
     demoAccounts: 0,
     temporal: true,
+    users: [{ ...OWNER, locale: 'zh-CN' }],
     seed: async (db) => {
-      await upsertUsers(db, [{ ...OWNER, passwordHash: await hashPassword(E2E_PASSWORD), locale: 'zh-CN' }]);
       // A key account (T1: its plan needs approval) of an industry without a team: its owner stays.
       await upsertAccounts(db, [
         accountSchema.parse(keyAccount({ id: ACCOUNT, name: NAME, industry: 'aerospace', region: 'West', ownerId: OWNER.id })),
@@ -59,13 +55,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedIn(user: { email: string }, locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await newContext(browser, server.url, { locale });
-  const page = await context.newPage();
-  await page.goto('/approvals');
-  await signIn(page, user.email, E2E_PASSWORD);
-  return { context, page };
-}
+const signedIn = (user: { email: string }, locale: string) =>
+  signedInPage(browser, server, user.email, { locale, path: '/approvals' });
 
 /** Selects the account's row in the queue, decides with the reason, confirms, and returns the result line. */
 async function decideFromQueue(page: Page, decision: 'approve' | 'reject', reason: string): Promise<string> {

@@ -12,16 +12,15 @@ import { accountSchema, type Account } from '../../engine/index.js';
 import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
 import { applyReviewSchedule } from '../../workflows/schedule.js';
 import {
-  E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
-  newContext,
+  pendingRetainPlan,
   rawKeysOn,
   screenshot,
-  signIn,
+  signedInPage,
   startStudio,
-  trackErrors,
   type StudioServer,
+  trackErrors,
 } from '../helpers/browser.js';
 import { untilState } from '../helpers/temporal.js';
 
@@ -60,11 +59,7 @@ afterAll(async () => {
 });
 
 async function signedIn(server: StudioServer, email: string, path = '/portfolio'): Promise<Page> {
-  const context = await newContext(browser, server.url);
-  const page = await context.newPage();
-  await page.goto(path);
-  await signIn(page, email, E2E_PASSWORD);
-  return page;
+  return (await signedInPage(browser, server, email, { path })).page;
 }
 
 describe('an admin, with the workflows running', () => {
@@ -181,18 +176,7 @@ describe('when Temporal is down', () => {
       demoAccounts: 5,
       seed: async (db) => {
         await upsertAccounts(db, [keyAccount('down-key', 'Offline Holdings')]);
-        await createPlan(db, {
-          accountId: 'down-key',
-          cycleYear: 2025,
-          goal: 'Keep the relationship healthy',
-          objectives: { revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null }, closenessTarget: 80 },
-          strategy: 'retain',
-          actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2025-03-01' }],
-          resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
-          tests: [],
-          needsApproval: true,
-          createdBy: 'workflow',
-        });
+        await createPlan(db, pendingRetainPlan('down-key', 2025, 'Keep the relationship healthy'));
       },
     });
   }, 300_000);

@@ -15,17 +15,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translate, type Locale, type MessageKey } from '../../i18n/catalog.js';
 import { fieldId } from '../../studio/src/lib/components/rules/paths.js';
 import {
-  E2E_PASSWORD,
   E2E_USERS,
   launchBrowser,
-  newContext,
   rawKeysOn,
   screenshot,
   SCREENSHOT_DIR,
-  signIn,
+  setLocale,
+  signedInPage,
   startStudio,
-  trackErrors,
   type StudioServer,
+  trackErrors,
 } from '../helpers/browser.js';
 
 let browser: Browser;
@@ -59,25 +58,12 @@ const markOf = (page: Page, path: string) =>
     .locator('.own-toggle .badge')
     .first();
 
-async function setLocale(context: BrowserContext, locale: Locale) {
-  const response = await context.request.post('/locale', {
-    form: { locale, next: '/' },
-    headers: { origin: server.url },
-    maxRedirects: 0,
-  });
-  expect(response.status()).toBe(303);
-}
-
 async function adminPage(
   locale: Locale,
 ): Promise<{ context: BrowserContext; page: Page; errors: ReturnType<typeof trackErrors> }> {
-  const context = await newContext(browser, server.url, { width: 1440, height: 900 });
-  const page = await context.newPage();
-  const errors = trackErrors(page);
-  await page.goto('/rules');
-  await signIn(page, E2E_USERS.admin.email, E2E_PASSWORD);
-  await setLocale(context, locale);
-  return { context, page, errors };
+  const session = await signedInPage(browser, server, E2E_USERS.admin.email, { width: 1440, height: 900, path: '/rules' });
+  await setLocale(session.context, server.url, locale);
+  return session;
 }
 
 async function openEditor(page: Page, industry: string) {

@@ -10,7 +10,7 @@
  * page and every form action. Without Temporal, publishing still publishes and says the workflows
  * could not be told.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../db/client.js';
 import { listAccountIds } from '../../db/repositories/accounts.js';
@@ -24,10 +24,11 @@ import {
   newContext,
   rawKeysOn,
   screenshot,
+  setLocale,
   signIn,
   startStudio,
-  trackErrors,
   type StudioServer,
+  trackErrors,
 } from '../helpers/browser.js';
 import { until } from '../helpers/temporal.js';
 
@@ -49,15 +50,6 @@ afterAll(async () => {
 
 const byField = (page: Page, path: string) => page.locator(`#${fieldId(path)}`);
 const issuesAt = (page: Page, path: string) => page.locator(`#${fieldId(path)}-issues`);
-
-async function setLocale(context: BrowserContext, origin: string, locale: 'en' | 'zh-CN') {
-  const response = await context.request.post('/locale', {
-    form: { locale, next: '/' },
-    headers: { origin },
-    maxRedirects: 0,
-  });
-  expect(response.status()).toBe(303);
-}
 
 async function noRawKeys(page: Page) {
   expect(await rawKeysOn(page)).toEqual([]);

@@ -11,9 +11,9 @@
  * and a worker (in the test's process). They share the database with the studio, which PGlite
  * cannot do across processes, so such a studio runs on a fresh PostgreSQL database instead.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,9 +23,11 @@ import { hashPassword } from '../../db/auth/password.js';
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../../db/demo/generate.js';
 import { seedDemo } from '../../db/demo/seed.js';
+import type { createPlan } from '../../db/repositories/plans.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDefaultRuleSets } from '../../db/repositories/rule-sets.js';
-import { upsertUsers } from '../../db/repositories/users.js';
+import { upsertUsers, type UserInput } from '../../db/repositories/users.js';
+import { ensureStudioBuild as buildStudio, studioBuildExists } from '../../scripts/start/studio.js';
 import { startDevServer, type DevServer } from '../../scripts/temporal/dev-server.js';
 import { catalogs } from '../../i18n/catalog.js';
 import { connectClient, startAccountWorkflows, type EspClient } from '../../workflows/client.js';
@@ -113,69 +115,13 @@ export async function rawKeysOn(page: Page): Promise<string[]> {
 
 // ---- the studio server -------------------------------------------------------------------------
 
-const BUILD_ENTRY = join(ROOT, 'studio', 'build', 'handler.js');
-const SOURCES = [
-  'studio/src',
-  'studio/static',
-  'studio/svelte.config.js',
-  'studio/vite.config.ts',
-  'studio/aliases.js',
-  'studio/vite-plugins',
-  'db',
-  'engine',
-  'workflows',
-  'package.json',
-];
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIsStale(): boolean {
-  if (!existsSync(BUILD_ENTRY)) return true;
-  const built = statSync(BUILD_ENTRY).mtimeMs;
-  return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
-}
-
 /**
- * Builds the studio when it is missing or older than its sources. Test files run in parallel
- * workers, so a lock directory makes sure only one of them builds while the others wait.
+ * Builds the studio when it is missing or older than its sources, under the lock `npm start` uses
+ * too: test files run in parallel workers, and only one of them builds while the others wait.
  */
 export async function ensureStudioBuild(): Promise<void> {
-  if (process.env['ESP_E2E_SKIP_BUILD'] === '1' && existsSync(BUILD_ENTRY)) return;
-  const lock = join(tmpdir(), `esp-studio-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (!buildIsStale()) return;
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock left by a killed run must not block forever.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for another studio build (lock ${lock})`);
-      await sleep(1000);
-    }
-  }
-  try {
-    if (!buildIsStale()) return;
-    const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-    const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
-      cwd: join(ROOT, 'studio'),
-      encoding: 'utf8',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (result.status !== 0) throw new Error(`studio build failed:\n${result.stdout}\n${result.stderr}`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  if (process.env['ESP_E2E_SKIP_BUILD'] === '1' && studioBuildExists()) return;
+  await buildStudio({ timeoutMs: 300_000 });
 }
 
 /** Users every e2e database has, besides the demo's. */
@@ -186,9 +132,30 @@ export const E2E_USERS = {
 };
 export const DEMO_CREDENTIALS = { email: DEMO_ADMIN_EMAIL, password: DEMO_PASSWORD };
 
+/** A retain plan waiting for approval, owned and acted on by the e2e manager (one review due 1 March). */
+export function pendingRetainPlan(accountId: string, cycleYear: number, goal: string): Parameters<typeof createPlan>[1] {
+  return {
+    accountId,
+    cycleYear,
+    goal,
+    objectives: {
+      revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
+      closenessTarget: 80,
+    },
+    strategy: 'retain',
+    actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: `${cycleYear}-03-01` }],
+    resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },
+    tests: [],
+    needsApproval: true,
+    createdBy: 'workflow',
+  };
+}
+
 export interface StartOptions {
   /** Demo accounts to seed (default 60: enough for every page, quick to write). 0 seeds none. */
   demoAccounts?: number;
+  /** More users who sign in with the e2e password (such as a Chinese-speaking one), besides the two. */
+  users?: (Omit<UserInput, 'passwordHash'> & { id: string })[];
   /** More seeding, after the defaults, with the database the server will use. */
   seed?: (db: Db) => Promise<void>;
   /** Extra environment for the server (e.g. `ESP_CURRENCY`). */
@@ -240,7 +207,10 @@ async function seedDatabase(database: Database, opts: StartOptions): Promise<voi
     const passwordHash = await hashPassword(E2E_PASSWORD);
     await upsertUsers(
       database.db,
-      Object.values(E2E_USERS).map((u) => ({ ...u, passwordHash, locale: 'en' as const })),
+      [...Object.values(E2E_USERS).map((u) => ({ ...u, locale: 'en' as const })), ...(opts.users ?? [])].map((u) => ({
+        ...u,
+        passwordHash,
+      })),
     );
     await opts.seed?.(database.db);
   } finally {
@@ -413,4 +383,27 @@ export async function signIn(page: Page, email: string, password: string): Promi
     if (!body.includes('auth.error.missing') || attempt === 3)
       throw new Error(`signing in as ${email} was refused (${response.status()}): ${body.slice(0, 300)}`);
   }
+}
+
+/**
+ * A new context and page, signed in as `email` (with the e2e password) through the sign-in page
+ * that `path` sends a signed-out visitor to; errors are tracked from then on.
+ */
+export async function signedInPage(
+  browser: Browser,
+  server: { url: string },
+  email: string,
+  opts: ContextOptions & { path?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: ReturnType<typeof trackErrors> }> {
+  const context = await newContext(browser, server.url, opts);
+  const page = await context.newPage();
+  await page.goto(opts.path ?? '/');
+  await signIn(page, email, E2E_PASSWORD);
+  return { context, page, errors: trackErrors(page) };
+}
+
+/** Switches the context's language as the locale menu does (a form post to `/locale`). */
+export async function setLocale(context: BrowserContext, origin: string, locale: string): Promise<void> {
+  const response = await context.request.post('/locale', { form: { locale, next: '/' }, headers: { origin }, maxRedirects: 0 });
+  if (response.status() !== 303) throw new Error(`switching to ${locale} answered ${response.status()}, not 303`);
 }

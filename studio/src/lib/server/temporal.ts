@@ -25,24 +25,7 @@ import {
 import { INCIDENT_TYPE } from '$lib/components/accounts/format.js';
 import { logIncident } from './incidents.js';
 import { REFUSAL_CODES, refusalOf } from '$workflows/refusals.js';
-import {
-  REVIEW_SCHEDULE_ID,
-  type AccountState,
-  type AccountUpdatedInput,
-  type ApprovePlanInput,
-  type ApprovePlanResult,
-  type CompleteActionInput,
-  type CompleteActionResult,
-  type ReopenActionInput,
-  type ReopenActionResult,
-  type LogOpportunityInput,
-  type LogOpportunityResult,
-  type LogVisitInput,
-  type LogVisitResult,
-  type ReviewProgress,
-  type SubmitPlanInput,
-  type SubmitPlanResult,
-} from '$workflows/types.js';
+import { REVIEW_SCHEDULE_ID, type AccountState, type ReviewProgress } from '$workflows/types.js';
 
 export type { AccountState, ReviewProgress };
 
@@ -59,18 +42,21 @@ export interface ClosedWorkflow {
   closedAt: Date | null;
 }
 
+/** A workflows/client.ts call with the connection already supplied: the port's signatures follow the client's. */
+type WithoutClient<F> = F extends (client: Client, ...args: infer A) => infer R ? (...args: A) => R : never;
+
 /** What the studio asks of Temporal; tests substitute their own. */
 export interface TemporalPort {
   /** The account workflow's `state` query; null when the account has no workflow. */
   accountState(accountId: string): Promise<AccountState | null>;
-  approvePlan(accountId: string, input: ApprovePlanInput): Promise<ApprovePlanResult>;
-  submitPlan(accountId: string, input: SubmitPlanInput): Promise<SubmitPlanResult>;
-  logVisit(accountId: string, input: LogVisitInput): Promise<LogVisitResult>;
-  completeAction(accountId: string, input: CompleteActionInput): Promise<CompleteActionResult>;
-  reopenAction(accountId: string, input: ReopenActionInput): Promise<ReopenActionResult>;
-  logOpportunity(accountId: string, input: LogOpportunityInput): Promise<LogOpportunityResult>;
+  approvePlan: WithoutClient<typeof approvePlan>;
+  submitPlan: WithoutClient<typeof submitPlan>;
+  logVisit: WithoutClient<typeof logVisit>;
+  completeAction: WithoutClient<typeof completeAction>;
+  reopenAction: WithoutClient<typeof reopenAction>;
+  logOpportunity: WithoutClient<typeof logOpportunity>;
   /** Tells the account's workflow its account was edited (which fields, by whom); false when it has no running workflow. */
-  accountUpdated(accountId: string, input?: AccountUpdatedInput): Promise<boolean>;
+  accountUpdated: WithoutClient<typeof notifyAccountUpdated>;
   /** Starts `review:<year>` (an already running one is fine). */
   startReview(year: number): Promise<{ workflowId: string }>;
   /** The review workflow's `progress` query; null when it does not exist. */

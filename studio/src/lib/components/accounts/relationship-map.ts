@@ -3,6 +3,7 @@
  * account's org chart so the page renders it without script.
  */
 import { decisionMakerInfluence, orgChart, relationship, type Account, type EspRules, type OrgNode } from '$engine/index.js';
+import { interactionLevel } from '$engine/stages/relationship.js';
 
 export interface MapNode {
   id: string;
@@ -36,20 +37,15 @@ export interface RelationshipMapView {
   decisionMakers: { id: string; influencers: { id: string; strength: number; distance: number }[] }[];
 }
 
+// In SVG units: a contact card fits its name, title and stance lines; the gaps leave room for the
+// reporting lines' elbows; a row wraps at about the page's width.
 const NODE_W = 232;
-
 const NODE_H = 112;
-
 const H_GAP = 28;
-
 const V_GAP = 56;
-
 const STACK_INDENT = 28;
-
 const STACK_GAP = 14;
-
 const ROW_GAP = 56;
-
 const MAX_ROW_WIDTH = 1180;
 
 /** Reports that are all leaves are stacked in a column from this many on, so a flat team stays narrow. */
@@ -126,7 +122,6 @@ function place(
  */
 export function relationshipMap(account: Account, rules: EspRules): RelationshipMapView {
   const metrics = relationship(account, rules.ruleSet);
-  const closenessById = new Map(metrics.competitors.map((c) => [c.id, c]));
   const positions = new Map<string, { x: number; y: number }>();
   const reporting: RelationshipMapView['reporting'] = [];
   let x = 0;
@@ -149,7 +144,6 @@ export function relationshipMap(account: Account, rules: EspRules): Relationship
   const levels = rules.ruleSet.relationship.interactionLevels;
   const nodes: MapNode[] = account.contacts.map((c) => {
     const p = positions.get(c.id) ?? { x: 0, y: 0 };
-    const level = levels.find((l) => c.interactions90d >= l.min) ?? levels[levels.length - 1]!;
     return {
       id: c.id,
       name: c.name,
@@ -159,7 +153,7 @@ export function relationshipMap(account: Account, rules: EspRules): Relationship
       behavior: c.behavior ?? null,
       stance: c.stance,
       interactions90d: c.interactions90d,
-      level: level.level,
+      level: interactionLevel(c.interactions90d, levels).level,
       competitorStances: account.competitors.map((k) => ({ id: k.id, name: k.name, stance: c.competitorStances[k.id] ?? null })),
       reportsTo: c.reportsTo ?? null,
       decisionMaker: dmIds.has(c.id),
@@ -176,12 +170,7 @@ export function relationshipMap(account: Account, rules: EspRules): Relationship
     height: account.contacts.length ? y + rowHeight : 0,
     nodeWidth: NODE_W,
     nodeHeight: NODE_H,
-    competitors: metrics.competitors.map((c) => ({
-      id: c.id,
-      name: c.name,
-      share: c.share,
-      closeness: closenessById.get(c.id)?.closeness ?? 0,
-    })),
+    competitors: metrics.competitors,
     closeness: metrics.closeness,
     advantage: metrics.advantage,
     decisionMakers: decisionMakers.map((d) => ({

@@ -1,22 +1,13 @@
 /**
  * JSON paths as the validator writes them (`$.strategy.rules[1].conditions.all[0].value`), and
- * which editor field shows an issue found at a path. Pure and dependency-free: the server maps
- * issues with it and the browser renders the same anchors, so both agree on where a message goes.
+ * which editor field shows an issue found at a path. Pure, and spelt by the engine's own `jsonPath`:
+ * the server maps issues with it and the browser renders the same anchors, so both agree on where a
+ * message goes.
  */
-export type Segment = string | number;
+import { jsonPath, type PathSegment } from '$engine/ruleset-format/issues.js';
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-/** The same spelling as the engine's `jsonPath` (engine/ruleset-format/issues.ts). */
-export function jsonPath(segments: readonly Segment[]): string {
-  let out = '$';
-  for (const s of segments) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (IDENTIFIER.test(s)) out += `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out;
-}
+export { jsonPath };
+export type Segment = PathSegment;
 
 /** The inverse of `jsonPath`; null for text that is not such a path. */
 export function parsePath(path: string): Segment[] | null {

@@ -263,62 +263,68 @@ const field = (form: FormData, name: string): string => {
   return typeof v === 'string' ? v.trim() : '';
 };
 
+type Refusal = Extract<ActionOutcome, { ok: false }>;
+
+/** A refusal shown at `form`, keeping what the user typed (`values`) in it. */
+const refused = (form: AccountForm, error: Refusal['error'], values?: Refusal['values']): Refusal => ({
+  ok: false,
+  form,
+  error,
+  ...(values ? { values } : {}),
+});
+
 async function send(
   port: TemporalPort | null,
   form: AccountForm,
   call: (port: TemporalPort) => Promise<unknown>,
-): Promise<{ ok: true } | Extract<ActionOutcome, { ok: false }>> {
-  if (!port) return { ok: false, form, error: { code: 'temporalDown', params: {}, message: 'Temporal is not reachable' } };
+): Promise<{ ok: true } | Refusal> {
+  if (!port) return refused(form, { code: 'temporalDown', params: {}, message: 'Temporal is not reachable' });
   try {
     await call(port);
     return { ok: true };
   } catch (e) {
-    return { ok: false, form, error: describeWorkflowError(e) };
+    return refused(form, describeWorkflowError(e));
   }
 }
 
-/** Approve or reject the pending plan through the workflow's `approvePlan` update. */
-export async function _decidePlan(
+/**
+ * One of the page's forms, checked and then sent to the account's workflow. Each checks the
+ * account is in the user's scope first, whoever calls it.
+ */
+type AccountAction = (
   db: Db,
   user: SessionUser,
   accountId: string,
   form: FormData,
   port: TemporalPort | null,
-): Promise<ActionOutcome> {
+) => Promise<ActionOutcome>;
+
+/** Approve or reject the pending plan through the workflow's `approvePlan` update. */
+export const _decidePlan: AccountAction = async (db, user, accountId, form, port) => {
   await scopedAccount(db, user, accountId);
   const decision = field(form, 'decision');
   const reason = field(form, 'reason');
   const planId = Number(field(form, 'planId'));
   if (decision !== 'approve' && decision !== 'reject')
-    return {
-      ok: false,
-      form: 'decide',
-      error: { code: 'invalidInput', params: {}, message: 'decision must be approve or reject' },
-    };
+    return refused('decide', { code: 'invalidInput', params: {}, message: 'decision must be approve or reject' });
   if (decision === 'reject' && !reason)
-    return {
-      ok: false,
-      form: 'decide',
-      error: { code: 'missingReason', params: {}, message: 'a rejection needs a reason' },
-      values: { reason },
-    };
+    return refused('decide', { code: 'missingReason', params: {}, message: 'a rejection needs a reason' }, { reason });
   // The decision is about the plan the user read: a newer version must be read first.
   const plans = await listPlans(db, accountId);
   const pending = plans.find((p) => p.status === 'pending-approval');
   if (pending && pending.id !== planId)
-    return {
-      ok: false,
-      form: 'decide',
-      error: { code: 'planChanged', params: { version: pending.version }, message: 'the pending plan changed' },
-      values: { reason },
-    };
+    return refused(
+      'decide',
+      { code: 'planChanged', params: { version: pending.version }, message: 'the pending plan changed' },
+      { reason },
+    );
   const approve = decision === 'approve';
   const sent = await send(port, 'decide', (p) =>
     p.approvePlan(accountId, { approve, by: user.id, role: user.role, ...(approve ? {} : { reason: reason.slice(0, 2000) }) }),
   );
   if (!sent.ok) return { ...sent, values: { reason } };
   return { ok: true, form: 'decide', done: approve ? 'approved' : 'rejected' };
-}
+};
 
 export async function _logVisit(
   db: Db,
@@ -334,21 +340,15 @@ export async function _logVisit(
   const note = field(form, 'note').slice(0, 2000) || null;
   const values = { date, contactId: contactId ?? '', note: note ?? '' };
   if (!isCalendarDate(date))
-    return {
-      ok: false,
-      form: 'visit',
-      error: { code: 'visitDateInvalid', params: { date }, message: `visit date "${date}" is not a YYYY-MM-DD date` },
+    return refused(
+      'visit',
+      { code: 'visitDateInvalid', params: { date }, message: `visit date "${date}" is not a YYYY-MM-DD date` },
       values,
-    };
+    );
   if (contactId) {
     const found = await getAccountWithState(db, accountId);
     if (!found?.account.contacts.some((c) => c.id === contactId))
-      return {
-        ok: false,
-        form: 'visit',
-        error: { code: 'invalidInput', params: {}, message: `unknown contact ${contactId}` },
-        values,
-      };
+      return refused('visit', { code: 'invalidInput', params: {}, message: `unknown contact ${contactId}` }, values);
   }
   const sent = await send(port, 'visit', (p) => p.logVisit(accountId, { date, contactId, note, by: user.id }));
   if (!sent.ok) return { ...sent, values };
@@ -361,104 +361,75 @@ async function actionOfAccount(db: Db, accountId: string, actionId: number) {
   return (await listActions(db, { accountId })).find((a) => a.id === actionId);
 }
 
-export async function _completeAction(
-  db: Db,
-  user: SessionUser,
-  accountId: string,
-  form: FormData,
-  port: TemporalPort | null,
-): Promise<ActionOutcome> {
+export const _completeAction: AccountAction = async (db, user, accountId, form, port) => {
   await scopedAccount(db, user, accountId);
   const actionId = Number(field(form, 'actionId'));
   if (!Number.isInteger(actionId) || actionId <= 0)
-    return { ok: false, form: 'action', error: { code: 'invalidInput', params: {}, message: 'an action id is required' } };
+    return refused('action', { code: 'invalidInput', params: {}, message: 'an action id is required' });
   // Another account's action id must not be completable through this account's page.
   if (!(await actionOfAccount(db, accountId, actionId)))
-    return {
-      ok: false,
-      form: 'action',
-      error: {
-        code: 'actionNotOpen',
-        params: { action: actionId },
-        message: `action ${actionId} is not an action of this account`,
-      },
-    };
+    return refused('action', {
+      code: 'actionNotOpen',
+      params: { action: actionId },
+      message: `action ${actionId} is not an action of this account`,
+    });
   const note = field(form, 'note');
   if (note.length > ACTION_NOTE_MAX_LENGTH)
-    return {
-      ok: false,
-      form: 'action',
-      error: { code: 'actionNoteTooLong', params: { max: ACTION_NOTE_MAX_LENGTH }, message: 'the note is too long' },
-      values: { note },
-    };
+    return refused(
+      'action',
+      { code: 'actionNoteTooLong', params: { max: ACTION_NOTE_MAX_LENGTH }, message: 'the note is too long' },
+      { note },
+    );
   const sent = await send(port, 'action', (p) => p.completeAction(accountId, { actionId, by: user.id, note: note || null }));
   if (!sent.ok) return sent;
   return { ok: true, form: 'action', done: 'actionDone', params: { actionId } };
-}
+};
 
 /**
  * The undo of "mark done": only the person who marked the action done, within the undo window
  * (checked here and again by the workflow's activity, which holds the truth).
  */
-export async function _reopenAction(
-  db: Db,
-  user: SessionUser,
-  accountId: string,
-  form: FormData,
-  port: TemporalPort | null,
-): Promise<ActionOutcome> {
+export const _reopenAction: AccountAction = async (db, user, accountId, form, port) => {
   await scopedAccount(db, user, accountId);
   const actionId = Number(field(form, 'actionId'));
   const action = await actionOfAccount(db, accountId, actionId);
   if (!action || !action.doneAt)
-    return {
-      ok: false,
-      form: 'action',
-      error: { code: 'actionNotDone', params: { action: field(form, 'actionId') }, message: 'not a done action of this account' },
-    };
+    return refused('action', {
+      code: 'actionNotDone',
+      params: { action: field(form, 'actionId') },
+      message: 'not a done action of this account',
+    });
   if (action.doneBy !== user.id)
-    return {
-      ok: false,
-      form: 'action',
-      error: { code: 'actionUndoNotYours', params: { action: actionId }, message: 'marked done by someone else' },
-    };
+    return refused('action', {
+      code: 'actionUndoNotYours',
+      params: { action: actionId },
+      message: 'marked done by someone else',
+    });
   const sent = await send(port, 'action', (p) => p.reopenAction(accountId, { actionId, by: user.id }));
   if (!sent.ok) return sent;
   return { ok: true, form: 'action', done: 'actionReopened' };
-}
+};
 
-export async function _logOpportunity(
-  db: Db,
-  user: SessionUser,
-  accountId: string,
-  form: FormData,
-  port: TemporalPort | null,
-): Promise<ActionOutcome> {
+export const _logOpportunity: AccountAction = async (db, user, accountId, form, port) => {
   const access = await scopedAccount(db, user, accountId);
   const title = field(form, 'title').slice(0, 300);
   const rawValue = field(form, 'estimatedValue').replace(/[\s,_]/g, '');
   const values = { title, estimatedValue: field(form, 'estimatedValue') };
   if (!title)
-    return {
-      ok: false,
-      form: 'opportunity',
-      error: { code: 'opportunityTitle', params: {}, message: 'an opportunity needs a title' },
-      values,
-    };
+    return refused('opportunity', { code: 'opportunityTitle', params: {}, message: 'an opportunity needs a title' }, values);
   const estimatedValue = rawValue === '' ? null : Number(rawValue);
   if (estimatedValue !== null && (!Number.isFinite(estimatedValue) || estimatedValue < 0))
-    return {
-      ok: false,
-      form: 'opportunity',
-      error: { code: 'opportunityValue', params: {}, message: 'estimatedValue must be a number ≥ 0' },
+    return refused(
+      'opportunity',
+      { code: 'opportunityValue', params: {}, message: 'estimatedValue must be a number ≥ 0' },
       values,
-    };
+    );
   const sent = await send(port, 'opportunity', (p) =>
     p.logOpportunity(accountId, { title, estimatedValue, owner: access.ownerId ?? user.id, by: user.id }),
   );
   if (!sent.ok) return { ...sent, values };
   return { ok: true, form: 'opportunity', done: 'opportunityLogged' };
-}
+};
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   const user = requireUser(locals);
@@ -484,12 +455,7 @@ function outcome(result: ActionOutcome) {
   return fail(status, result);
 }
 
-async function run(
-  locals: App.Locals,
-  id: string,
-  request: Request,
-  act: typeof _decidePlan,
-): Promise<ReturnType<typeof outcome>> {
+async function run(locals: App.Locals, id: string, request: Request, act: AccountAction): Promise<ReturnType<typeof outcome>> {
   const user = requireUser(locals);
   const database = await db();
   // Checked before the form is read, so an out-of-scope account gets nothing but the 404.
@@ -501,8 +467,8 @@ export const actions: Actions = {
   decide: ({ locals, params, request }) =>
     run(locals, params.id, request, async (d, u, id, form, port) => {
       // Four eyes and the rule set's approver role, before the workflow checks them again.
-      const refused = await accountDecisionRefusal(d, u, id);
-      if (refused) return { ok: false, form: 'decide', error: refused, values: { reason: String(form.get('reason') ?? '') } };
+      const refusal = await accountDecisionRefusal(d, u, id);
+      if (refusal) return refused('decide', refusal, { reason: String(form.get('reason') ?? '') });
       return _decidePlan(d, u, id, form, port);
     }),
   visit: ({ locals, params, request }) =>

@@ -1,4 +1,7 @@
-/** Port checks before anything starts, so a busy port is a one-line error, not a stack trace. */
+/**
+ * Port checks before anything starts, so a busy port is a one-line error, not a stack trace; and
+ * free ports for the dev servers that tests and benchmarks start.
+ */
 import net from 'node:net';
 
 /** True when something accepts connections on host:port. */
@@ -22,5 +25,18 @@ export function canListen(host: string, port: number): Promise<boolean> {
     server.unref();
     server.once('error', () => resolve(false));
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; another process could take it since). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
   });
 }
