@@ -57,7 +57,8 @@ import {
 import { issueViews, type RulesEvent, type Signaller } from '../studio/src/lib/server/rule-set-pages.js';
 import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 import { _whatIfCsvGet as whatIfCsvGet } from '../studio/src/routes/rules/[industry]/whatif/changes.csv/+server.js';
-import { signalRulesPublished, type SignalClient } from '../workflows/rules-published.js';
+import { signalRulesPublished } from '../workflows/rules-published.js';
+import type { SignalClient } from '../workflows/signal-accounts.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

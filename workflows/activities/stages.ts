@@ -471,6 +471,7 @@ export function stageActivities(s: Shared) {
             cycleYear: input.cycleYear,
             ruleSetIndustry: ref.industry,
             ruleSetVersion: ref.version ?? 0,
+            evaluatedVersion: ctx.state.version,
           });
           return works.map((r) => r.summary);
         });
