@@ -13,6 +13,7 @@ import {
   LEVELS,
   LINES,
   PRESALES_TIERS,
+  ROLES,
   STRATEGIES,
   TIERS,
   TRACKS,
@@ -114,6 +115,7 @@ export function _ruleVocabulary(): RuleVocabulary {
       profileItems: [...PROFILE_ITEMS],
       interactionLevels: [...INTERACTION_LEVELS],
       tacticRoles: [...TACTIC_ROLES],
+      roles: [...ROLES],
     },
   };
   return vocabulary;
