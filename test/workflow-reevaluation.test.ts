@@ -19,7 +19,7 @@ import { rulesPublishedSignal } from '../workflows/messages.js';
 import { catchUpRules } from '../workflows/rules-published.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import { catchUpEdits } from '../workflows/catch-up.js';
-import { startWorker, type WorkerHandle } from '../workflows/worker.js';
+import { startWorker, type StartWorkerOptions, type WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
   failureOf,
@@ -243,7 +243,7 @@ describe('account workflow v3', () => {
       // Its own queue and workers that keep no workflow cache, so no task waits on a stopped
       // worker's sticky queue (which the time-skipping server never hands over).
       const queue = 'esp-offline';
-      const workerOn = (catchUp?: Parameters<typeof startWorker>[0]['catchUp']) =>
+      const workerOn = (catchUp?: StartWorkerOptions['catchUp']) =>
         startWorker({
           connection: env.nativeConnection,
           db: t.db,

@@ -3,12 +3,15 @@
  * under optimistic concurrency. An edit names the `accounts.version` it was based on; when someone
  * else's edit landed in between, nothing is written and the caller gets that edit (who, when,
  * which fields) and the account as it now is, to show instead of silently overwriting it.
+ * Imports write their changes here too (`accountsBeforeWrite`, `recordWrittenChanges`), so the
+ * conflict and the history name them as well.
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import { accountSchema, type Account } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accountChanges, accounts, type AccountChangeRow, type FieldChange } from '../schema.js';
-import { getAccount, upsertAccounts } from './accounts.js';
+import { bumpAccountVersions, getAccount, getAccountsWithState, upsertAccounts } from './accounts.js';
+import { ARRAY_BATCH, chunks, resultRows, textArray } from './batched-writes.js';
 
 const LISTS = ['contacts', 'competitors', 'influenceLinks'] as const;
 
@@ -123,7 +126,48 @@ export async function listAccountChanges(db: Db, accountId: string, limit = 50):
     .select()
     .from(accountChanges)
     .where(eq(accountChanges.accountId, accountId))
-    .orderBy(asc(accountChanges.version))
-    .limit(limit)
-    .then((rows) => rows.reverse());
+    .orderBy(desc(accountChanges.version))
+    .limit(limit);
+}
+
+/** A stored account as a bulk write found it: what its audit row is diffed against. */
+export interface StoredBefore {
+  account: Account;
+  version: number;
+}
+
+/**
+ * The stored accounts among `ids`, with their versions, read in the writing transaction before
+ * the write. Ids not stored yet (the new accounts of an import) cost one lookup per 10,000.
+ */
+export async function accountsBeforeWrite(db: Db, ids: readonly string[]): Promise<Map<string, StoredBefore>> {
+  const existing: string[] = [];
+  for (const batch of chunks([...new Set(ids)], ARRAY_BATCH)) {
+    const result = await db.execute(sql`select ${accounts.id} as id from ${accounts} where ${accounts.id} in (select unnest(${textArray(batch)}))`);
+    for (const r of resultRows(result)) existing.push(r['id'] as string);
+  }
+  const rows = await getAccountsWithState(db, existing);
+  return new Map(rows.map((r) => [r.account.id, { account: r.account, version: r.state.version }]));
+}
+
+/**
+ * After a bulk write (an import) in the same transaction: one audit row per account it changed,
+ * field by field, by `by`, at the account's new version (bumped here when the write left it).
+ * Returns how many accounts changed.
+ */
+export async function recordWrittenChanges(db: Db, before: ReadonlyMap<string, StoredBefore>, by: string): Promise<number> {
+  if (before.size === 0) return 0;
+  const rows: (typeof accountChanges.$inferInsert)[] = [];
+  const bump: string[] = [];
+  for (const { account, state } of await getAccountsWithState(db, [...before.keys()])) {
+    const was = before.get(account.id)!;
+    const changes = diffAccounts(was.account, account);
+    if (changes.length === 0) continue;
+    const moved = state.version !== was.version;
+    if (!moved) bump.push(account.id);
+    rows.push({ accountId: account.id, version: moved ? state.version : state.version + 1, changedBy: by, changes });
+  }
+  await bumpAccountVersions(db, bump);
+  for (const batch of chunks(rows, 500)) await db.insert(accountChanges).values(batch);
+  return rows.length;
 }
