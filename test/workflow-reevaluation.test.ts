@@ -199,10 +199,51 @@ describe('account workflow v3', () => {
       'the re-evaluation',
       (s) => s.monitors === 3 && s.waitingFor === 'next-monitor',
     );
-    // One row for the one change that matters.
+    // One row for the one change that matters, naming both changes and who made them.
     expect((await rowsOf('fresh')).filter((r) => r.startsWith('monitor'))).toHaveLength(3);
     expect(s.history.at(-1)!.summary).toMatch(/^re-evaluated under retail v\d+: no change; health /);
+    const [row] = await listStageResults(t.db, 'fresh', { limit: 1 });
+    expect(row!.input).toMatchObject({ accountChange: { fields: ['name', 'revenueWithUs'], by: ['u-alice'] } });
   });
+
+  it(
+    'an accountUpdated {fields, by} re-runs from the earliest stage the fields affect, and its audit row names who',
+    { timeout: 60_000 },
+    async () => {
+      // A plan waiting for approval: a name changes nothing; a grade input re-grades (one row).
+      await seedAccount(t.db, keyAccount({ id: 'payload-plan', industry: 'energy' }));
+      await start('payload-plan');
+      await untilState(env.client, 'payload-plan', 'the plan', (s) => s.waitingFor === 'plan-approval');
+      const planned = (await rowsOf('payload-plan')).length;
+      await notifyAccountUpdated(env.client, 'payload-plan', { fields: ['name'], by: 'u-xavier' });
+      await notifyAccountUpdated(env.client, 'payload-plan', { fields: ['potential'], by: 'u-carol' });
+      const graded = await until(
+        'the re-grade',
+        () => listStageResults(t.db, 'payload-plan'),
+        (rows) => rows.length > planned,
+      );
+      expect(graded).toHaveLength(planned + 1);
+      expect(graded[0]).toMatchObject({
+        stage: 'grade',
+        input: { accountChange: { fields: ['name', 'potential'], by: ['u-carol', 'u-xavier'] } },
+      });
+
+      // Below the profile gate: the completed profile is read again, from the profile stage on.
+      const thin = keyAccount({ id: 'payload-thin', industry: 'energy', employees: null, companyRevenue: null, potential: null, demonstration: null, winnability: null });
+      await seedAccount(t.db, thin);
+      await start('payload-thin');
+      await untilState(env.client, 'payload-thin', 'the profile wait', (s) => s.waitingFor === 'profile-data');
+      await seedAccount(t.db, keyAccount({ id: 'payload-thin', industry: 'energy' }));
+      const fields = ['companyRevenue', 'demonstration', 'employees', 'potential', 'winnability'];
+      await notifyAccountUpdated(env.client, 'payload-thin', { fields, by: 'u-dave' });
+      const s = await untilState(env.client, 'payload-thin', 'the plan', (s) => s.waitingFor === 'plan-approval');
+      expect(s.tier).not.toBeNull();
+      const rows = (await listStageResults(t.db, 'payload-thin')).reverse();
+      const resumed = rows.findIndex((r) => r.input !== null && 'accountChange' in (r.input as object));
+      expect(rows[resumed]).toMatchObject({ stage: 'profile', input: { accountChange: { fields, by: ['u-dave'] } } });
+      expect(rows.slice(resumed).map((r) => r.stage)).toEqual(['profile', 'grade', 'classify', 'relationship', 'coverage', 'plan']);
+    },
+  );
 
   it('catches up with a publish it missed: the account is told again until it is evaluated', { timeout: 60_000 }, async () => {
     const version = await republish('retail', () => undefined, 'published while Temporal was down');
