@@ -186,7 +186,9 @@ describe.each(DRIVERS)('account edits on %s', (driver) => {
         { field: 'businessValue', before: null, after: 'Batch window cut to 1 h' },
       ],
     };
-    expect((await listAccountChanges(db, 'ACME')).filter((c) => c.changedBy === 'cli:ops')).toEqual([expect.objectContaining(importRow)]);
+    expect((await listAccountChanges(db, 'ACME')).filter((c) => c.changedBy === 'cli:ops')).toEqual([
+      expect.objectContaining(importRow),
+    ]);
 
     const current = (await getAccount(db, 'ACME'))!;
     const stale = await saveAccountEdit(db, { account: { ...current, potential: 1 }, baseVersion: opened, by: 'manager-1' });

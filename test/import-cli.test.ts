@@ -69,10 +69,12 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
     const audit = await openDatabase();
     try {
       const rows = await audit.db.select().from(accountChanges);
-      expect(rows.map((r) => [r.changedBy, r.changes.some((x) => x.field.startsWith('contacts.') && x.before === null)])).toEqual([
-        ['cli:ops-team', true],
-        ['cli:ops-team', true],
-      ]);
+      expect(rows.map((r) => [r.changedBy, r.changes.some((x) => x.field.startsWith('contacts.') && x.before === null)])).toEqual(
+        [
+          ['cli:ops-team', true],
+          ['cli:ops-team', true],
+        ],
+      );
     } finally {
       await audit.close();
     }

@@ -229,7 +229,15 @@ describe('account workflow v3', () => {
       });
 
       // Below the profile gate: the completed profile is read again, from the profile stage on.
-      const thin = keyAccount({ id: 'payload-thin', industry: 'energy', employees: null, companyRevenue: null, potential: null, demonstration: null, winnability: null });
+      const thin = keyAccount({
+        id: 'payload-thin',
+        industry: 'energy',
+        employees: null,
+        companyRevenue: null,
+        potential: null,
+        demonstration: null,
+        winnability: null,
+      });
       await seedAccount(t.db, thin);
       await start('payload-thin');
       await untilState(env.client, 'payload-thin', 'the profile wait', (s) => s.waitingFor === 'profile-data');
@@ -241,7 +249,14 @@ describe('account workflow v3', () => {
       const rows = (await listStageResults(t.db, 'payload-thin')).reverse();
       const resumed = rows.findIndex((r) => r.input !== null && 'accountChange' in (r.input as object));
       expect(rows[resumed]).toMatchObject({ stage: 'profile', input: { accountChange: { fields, by: ['u-dave'] } } });
-      expect(rows.slice(resumed).map((r) => r.stage)).toEqual(['profile', 'grade', 'classify', 'relationship', 'coverage', 'plan']);
+      expect(rows.slice(resumed).map((r) => r.stage)).toEqual([
+        'profile',
+        'grade',
+        'classify',
+        'relationship',
+        'coverage',
+        'plan',
+      ]);
     },
   );
 
@@ -299,7 +314,12 @@ describe('account workflow v3', () => {
         taskQueue: queue,
         args: [{ accountId: 'offline', options: { localActivities: true } }],
       });
-      const before = await untilState(env.client, 'offline', 'execution', (s) => s.monitors === 1 && s.waitingFor === 'next-monitor');
+      const before = await untilState(
+        env.client,
+        'offline',
+        'execution',
+        (s) => s.monitors === 1 && s.waitingFor === 'next-monitor',
+      );
       expect(await accountsBehindEdits(t.db)).toEqual([]);
 
       await offlineWorker.shutdown();
@@ -311,7 +331,9 @@ describe('account workflow v3', () => {
       });
       if (saved.kind !== 'saved') throw new Error(saved.kind);
       // Nobody told the workflow: the account is behind by the edit, with its fields and author.
-      expect(await accountsBehindEdits(t.db)).toEqual([{ accountId: 'offline', version: saved.version, fields: ['potential'], by: 'u-alice' }]);
+      expect(await accountsBehindEdits(t.db)).toEqual([
+        { accountId: 'offline', version: saved.version, fields: ['potential'], by: 'u-alice' },
+      ]);
 
       const reports: string[] = [];
       offlineWorker = await workerOn({
@@ -319,7 +341,12 @@ describe('account workflow v3', () => {
         onReport: (kind, r) => reports.push(`${kind} ${r.signalled}/${r.targets}`),
       });
       try {
-        const s = await untilState(env.client, 'offline', 'the re-evaluation', (s) => s.monitors === 2 && s.waitingFor === 'next-monitor');
+        const s = await untilState(
+          env.client,
+          'offline',
+          'the re-evaluation',
+          (s) => s.monitors === 2 && s.waitingFor === 'next-monitor',
+        );
         expect(s.history.at(-1)!.summary).toMatch(/^re-evaluated under retail v\d+: /);
         expect(reports).toContain('edits 1/1');
         // Graded with the edited potential, read at the edited version: nothing left to tell.

@@ -36,7 +36,9 @@ export type CatchUpKind = 'rules' | 'edits';
 /** The worker's log line for a catch-up run. */
 export function catchUpLine(kind: CatchUpKind, r: SignalReport): string {
   const what =
-    kind === 'rules' ? 'accounts not yet evaluated under the rules in force' : 'accounts changed since their workflow last read them';
+    kind === 'rules'
+      ? 'accounts not yet evaluated under the rules in force'
+      : 'accounts changed since their workflow last read them';
   return r.reachable
     ? `${kind} catch-up: ${r.signalled} of ${r.targets} ${what} told again`
     : `${kind} catch-up: Temporal unreachable (${r.errors[0] ?? 'no answer'}); trying again later`;
@@ -51,7 +53,10 @@ export interface CatchUpOptions extends SignalOptions {
   onReport?: (kind: CatchUpKind, r: SignalReport) => void;
 }
 
-const RUNS: Record<CatchUpKind, (db: Db, opts: SignalOptions) => Promise<SignalReport>> = { rules: catchUpRules, edits: catchUpEdits };
+const RUNS: Record<CatchUpKind, (db: Db, opts: SignalOptions) => Promise<SignalReport>> = {
+  rules: catchUpRules,
+  edits: catchUpEdits,
+};
 
 /** Runs both catch-ups now and then every `everyMs` until stopped; one run at a time. */
 export function startCatchUp(db: Db, opts: CatchUpOptions = {}): { stop(): Promise<void> } {

@@ -16,7 +16,9 @@ type AccountSignal = typeof rulesPublishedSignal | typeof accountUpdatedSignal;
 /** What telling the workflows needs of a Temporal client; tests pass a fake. */
 export interface SignalClient {
   workflow: {
-    getHandle(workflowId: string): { signal(def: AccountSignal, input: RulesPublishedInput | AccountUpdatedInput): Promise<void> };
+    getHandle(workflowId: string): {
+      signal(def: AccountSignal, input: RulesPublishedInput | AccountUpdatedInput): Promise<void>;
+    };
   };
 }
 

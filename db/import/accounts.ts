@@ -484,7 +484,12 @@ async function importTransaction(
 }
 
 /** CSV records (all of a file, or one chunk of it): only the columns present are written. */
-async function writeCsvRecords(tx: Db, records: readonly AccountRecord[], result: AccountImportResult, by: string): Promise<void> {
+async function writeCsvRecords(
+  tx: Db,
+  records: readonly AccountRecord[],
+  result: AccountImportResult,
+  by: string,
+): Promise<void> {
   if (records.length === 0) return;
   const before = await accountsBeforeWrite(
     tx,

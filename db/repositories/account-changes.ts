@@ -55,7 +55,8 @@ function diffList<T extends object>(
  */
 export function diffAccounts(before: Account, after: Account): FieldChange[] {
   const out: FieldChange[] = [];
-  for (const f of SCALAR_FIELDS) if (!same(before[f], after[f])) out.push({ field: f, before: norm(before[f]), after: norm(after[f]) });
+  for (const f of SCALAR_FIELDS)
+    if (!same(before[f], after[f])) out.push({ field: f, before: norm(before[f]), after: norm(after[f]) });
   diffList('contacts', before.contacts, after.contacts, (c) => c.id, out);
   diffList('competitors', before.competitors, after.competitors, (c) => c.id, out);
   diffList('influenceLinks', before.influenceLinks, after.influenceLinks, (l) => `${l.from}>${l.to}`, out);
@@ -81,10 +82,7 @@ export type EditOutcome =
  * transaction; or writes nothing when the stored version is not `baseVersion`. An edit that changes
  * nothing writes nothing and keeps the version.
  */
-export async function saveAccountEdit(
-  db: Db,
-  edit: { account: Account; baseVersion: number; by: string },
-): Promise<EditOutcome> {
+export async function saveAccountEdit(db: Db, edit: { account: Account; baseVersion: number; by: string }): Promise<EditOutcome> {
   const id = edit.account.id;
   return db.transaction(async (tx) => {
     // The row lock orders concurrent edits of one account: the second waits, then sees the new version.
@@ -143,7 +141,9 @@ export interface StoredBefore {
 export async function accountsBeforeWrite(db: Db, ids: readonly string[]): Promise<Map<string, StoredBefore>> {
   const existing: string[] = [];
   for (const batch of chunks([...new Set(ids)], ARRAY_BATCH)) {
-    const result = await db.execute(sql`select ${accounts.id} as id from ${accounts} where ${accounts.id} in (select unnest(${textArray(batch)}))`);
+    const result = await db.execute(
+      sql`select ${accounts.id} as id from ${accounts} where ${accounts.id} in (select unnest(${textArray(batch)}))`,
+    );
     for (const r of resultRows(result)) existing.push(r['id'] as string);
   }
   const rows = await getAccountsWithState(db, existing);

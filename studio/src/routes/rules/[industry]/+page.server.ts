@@ -214,7 +214,12 @@ export async function _saveDraft(
       if (!(e instanceof ConflictError)) throw e;
       return fail(
         409,
-        await named(database, { action: 'save' as const, saved: false as const, document: form.document, conflict: conflictView(e, null) }),
+        await named(database, {
+          action: 'save' as const,
+          saved: false as const,
+          document: form.document,
+          conflict: conflictView(e, null),
+        }),
       );
     }
     // Someone else started (and maybe edited) a draft since this page was loaded, or published.
