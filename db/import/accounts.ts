@@ -491,9 +491,11 @@ async function writeCsvRecords(
   by: string,
 ): Promise<void> {
   if (records.length === 0) return;
+  // Without competitor lists a CSV writes only the accounts' own fields.
   const before = await accountsBeforeWrite(
     tx,
     records.map((r) => r.account.id),
+    { lists: records[0]!.lists.has('competitors') },
   );
   const counts = await upsertAccountProfiles(
     tx,

@@ -447,7 +447,7 @@ export async function importContacts(
 
   await db.transaction(async (tx) => {
     const before = await accountsBeforeWrite(tx, [...groups.keys()]);
-    const stored = new Map([...before].map(([id, b]) => [id, b.account]));
+    const stored = new Map([...before.accounts].map(([id, b]) => [id, b.account]));
     const issues: RecordIssue<ContactRecord>[] = [];
     const toWrite: (Contact & { accountId: string; position: number })[] = [];
     const linkEntries: { accountId: string; from: string; links: InfluenceLink[] }[] = [];

@@ -10,8 +10,9 @@ import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import { accountSchema, type Account } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accountChanges, accounts, type AccountChangeRow, type FieldChange } from '../schema.js';
-import { bumpAccountVersions, getAccount, getAccountsWithState, upsertAccounts } from './accounts.js';
-import { ARRAY_BATCH, chunks, resultRows, textArray } from './batched-writes.js';
+import { getAccount, upsertAccounts } from './accounts.js';
+import { loadAccountsByIds } from './accounts-bulk.js';
+import { ARRAY_BATCH, chunks, insertRows, resultRows, textArray, type Columns } from './batched-writes.js';
 
 const LISTS = ['contacts', 'competitors', 'influenceLinks'] as const;
 
@@ -134,40 +135,68 @@ export interface StoredBefore {
   version: number;
 }
 
-/**
- * The stored accounts among `ids`, with their versions, read in the writing transaction before
- * the write. Ids not stored yet (the new accounts of an import) cost one lookup per 10,000.
- */
-export async function accountsBeforeWrite(db: Db, ids: readonly string[]): Promise<Map<string, StoredBefore>> {
-  const existing: string[] = [];
+/** An audit row as a bulk write writes it (`changed_at` defaults to the transaction's time). */
+const AUDIT_COLUMNS: Columns<typeof accountChanges> = [
+  ['accountId', 'text'],
+  ['version', 'integer'],
+  ['changedBy', 'text'],
+  ['changes', 'jsonb'],
+];
+
+/** The stored versions of those of `ids` that exist. */
+async function storedVersions(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
   for (const batch of chunks([...new Set(ids)], ARRAY_BATCH)) {
     const result = await db.execute(
-      sql`select ${accounts.id} as id from ${accounts} where ${accounts.id} in (select unnest(${textArray(batch)}))`,
+      sql`select ${accounts.id} as id, ${accounts.version} as version from ${accounts} where ${accounts.id} in (select unnest(${textArray(batch)}))`,
     );
-    for (const r of resultRows(result)) existing.push(r['id'] as string);
+    for (const r of resultRows(result)) out.set(r['id'] as string, Number(r['version']));
   }
-  const rows = await getAccountsWithState(db, existing);
-  return new Map(rows.map((r) => [r.account.id, { account: r.account, version: r.state.version }]));
+  return out;
+}
+
+/** What a bulk write may change: the accounts' own fields only, or their lists too. */
+export interface WriteScope {
+  lists: boolean;
+}
+
+export interface BeforeWrite {
+  scope: WriteScope;
+  accounts: ReadonlyMap<string, StoredBefore>;
+}
+
+/**
+ * The stored accounts among `ids`, with their versions, read in the writing transaction before
+ * the write (only their own fields when the write leaves the lists alone). Ids not stored yet
+ * (the new accounts of an import) cost one lookup per 10,000.
+ */
+export async function accountsBeforeWrite(
+  db: Db,
+  ids: readonly string[],
+  scope: WriteScope = { lists: true },
+): Promise<BeforeWrite> {
+  const versions = await storedVersions(db, ids);
+  const accounts = new Map<string, StoredBefore>();
+  for (const account of await loadAccountsByIds(db, [...versions.keys()], scope))
+    accounts.set(account.id, { account, version: versions.get(account.id)! });
+  return { scope, accounts };
 }
 
 /**
  * After a bulk write (an import) in the same transaction: one audit row per account it changed,
- * field by field, by `by`, at the account's new version (bumped here when the write left it).
+ * field by field, by `by`, at the account's new version. Every import write that changes an
+ * account bumps its version, so only the accounts whose version moved are read again.
  * Returns how many accounts changed.
  */
-export async function recordWrittenChanges(db: Db, before: ReadonlyMap<string, StoredBefore>, by: string): Promise<number> {
+export async function recordWrittenChanges(db: Db, { scope, accounts: before }: BeforeWrite, by: string): Promise<number> {
   if (before.size === 0) return 0;
-  const rows: (typeof accountChanges.$inferInsert)[] = [];
-  const bump: string[] = [];
-  for (const { account, state } of await getAccountsWithState(db, [...before.keys()])) {
-    const was = before.get(account.id)!;
-    const changes = diffAccounts(was.account, account);
-    if (changes.length === 0) continue;
-    const moved = state.version !== was.version;
-    if (!moved) bump.push(account.id);
-    rows.push({ accountId: account.id, version: moved ? state.version : state.version + 1, changedBy: by, changes });
+  const versions = await storedVersions(db, [...before.keys()]);
+  const moved = [...versions].filter(([id, version]) => version !== before.get(id)!.version).map(([id]) => id);
+  const rows: Omit<typeof accountChanges.$inferInsert, 'changedAt'>[] = [];
+  for (const account of await loadAccountsByIds(db, moved, scope)) {
+    const changes = diffAccounts(before.get(account.id)!.account, account);
+    if (changes.length > 0) rows.push({ accountId: account.id, version: versions.get(account.id)!, changedBy: by, changes });
   }
-  await bumpAccountVersions(db, bump);
-  for (const batch of chunks(rows, 500)) await db.insert(accountChanges).values(batch);
+  await insertRows(db, accountChanges, AUDIT_COLUMNS, rows);
   return rows.length;
 }
