@@ -1,4 +1,5 @@
 /** Shared CLI plumbing: argument parsing and errors that carry their exit code. */
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { translate, type MessageKey, type Params } from '../i18n/catalog.js';
 import { locale } from './locale.js';
@@ -43,4 +44,18 @@ export function parseOptions<T extends Options>(args: string[], options: T, allo
   }
   // Checked above, so the strict parse cannot fail; it gives the typed values and the defaults.
   return parseArgs({ args, options, allowPositionals, strict: true });
+}
+
+/** Who a command acts as, for what it records (`cli:<ESP_USER or the OS user>`). */
+export function cliUser(): string {
+  const name =
+    process.env['ESP_USER'] ||
+    (() => {
+      try {
+        return userInfo().username;
+      } catch {
+        return 'unknown';
+      }
+    })();
+  return `cli:${name}`;
 }

@@ -139,6 +139,14 @@ export const accounts = pgTable(
      */
     version: integer('version').notNull().default(0),
     /**
+     * The `version` the account's workflow last read (stamped by every stage activity), and the
+     * newest version the edits catch-up told the workflow of. An account whose version is newer than
+     * both changed while its workflow could not be told: a worker's catch-up tells it
+     * (`workflows/catch-up.ts`). Neither is an input: the inputs trigger leaves them out.
+     */
+    evaluatedVersion: integer('evaluated_version'),
+    caughtUpVersion: integer('caught_up_version'),
+    /**
      * Profile fields (engine names: `potential`, `companyRevenue`…) that an import filled from a
      * mapping default or expression rather than from the source. The profile stage counts them as
      * missing, so the account waits for real data. A field leaves the list when its value changes

@@ -169,20 +169,53 @@ describe.each(DRIVERS)('account edits on %s', (driver) => {
     const { db } = suite.t;
     const opened = (await accountVersion(db, 'ACME'))!;
     const csv = 'id,name,potential,solution,businessValue\nACME,Acme,9000000,Core banking,Batch window cut to 1 h\n';
-    await importAccounts(db, parseAccountsCsv(csv), 'csv');
+    await importAccounts(db, parseAccountsCsv(csv), 'csv', { by: 'cli:ops' });
     const imported = (await accountVersion(db, 'ACME'))!;
     expect(imported).toBeGreaterThan(opened);
     expect(await getAccount(db, 'ACME')).toMatchObject({ solution: 'Core banking', businessValue: 'Batch window cut to 1 h' });
-    await importAccounts(db, parseAccountsCsv(csv), 'csv');
+    await importAccounts(db, parseAccountsCsv(csv), 'csv', { by: 'cli:ops' });
     expect(await accountVersion(db, 'ACME')).toBe(imported);
+    // The import's audit row, field by field; the unchanged re-import wrote none.
+    const importRow = {
+      version: imported,
+      changedBy: 'cli:ops',
+      changedAt: expect.any(Date),
+      changes: [
+        { field: 'potential', before: 7_000_000, after: 9_000_000 },
+        { field: 'solution', before: 'Core banking on our cloud', after: 'Core banking' },
+        { field: 'businessValue', before: null, after: 'Batch window cut to 1 h' },
+      ],
+    };
+    expect((await listAccountChanges(db, 'ACME')).filter((c) => c.changedBy === 'cli:ops')).toEqual([
+      expect.objectContaining(importRow),
+    ]);
 
     const current = (await getAccount(db, 'ACME'))!;
     const stale = await saveAccountEdit(db, { account: { ...current, potential: 1 }, baseVersion: opened, by: 'manager-1' });
-    expect(stale).toMatchObject({ kind: 'conflict', conflict: { version: imported } });
+    // The conflict names who (the import) and when.
+    expect(stale).toMatchObject({ kind: 'conflict', conflict: { version: imported, since: [importRow] } });
     expect((await getAccount(db, 'ACME'))!.potential).toBe(9_000_000);
 
     await importContacts(db, parseContactsCsv('accountId,id,name,influence,stance\nACME,c9,Sun Li,2,0\n'), 'csv');
     expect(await accountVersion(db, 'ACME')).toBe(imported + 1);
+    const [contactRow] = await listAccountChanges(db, 'ACME', 1);
+    expect(contactRow).toMatchObject({
+      version: imported + 1,
+      changedBy: 'import',
+      changes: [{ field: 'contacts.c9', before: null, after: expect.objectContaining({ id: 'c9', name: 'Sun Li' }) }],
+    });
+
+    // A JSON import replaces the whole account: what it dropped shows as removed.
+    const whole = { ...(await getAccount(db, 'ACME'))!, competitors: [], competitorsNoneKnown: true };
+    await importAccounts(db, parseAccountsJson(JSON.stringify([whole])), 'json', { by: 'cli:ops' });
+    const [jsonRow] = await listAccountChanges(db, 'ACME', 1);
+    expect(jsonRow).toMatchObject({ version: (await accountVersion(db, 'ACME'))!, changedBy: 'cli:ops' });
+    expect(jsonRow!.changes.map((c) => [c.field, c.after])).toEqual(
+      expect.arrayContaining([
+        ['competitorsNoneKnown', true],
+        ['competitors.sap', null],
+      ]),
+    );
   });
 
   it('the studio: another manager is refused with a 404 and nothing written; a loop of the owner is refused at the field', async () => {

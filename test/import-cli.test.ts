@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../db/client.js';
 import { parseCsv } from '../db/import/csv.js';
-import { accounts, contacts } from '../db/schema.js';
+import { accountChanges, accounts, contacts } from '../db/schema.js';
 import { runEsp } from './helpers/cli.js';
 import { createPostgresDatabase, DRIVERS } from './helpers/databases.js';
 
@@ -60,9 +60,24 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
     expect(a).toMatchObject({ code: 0, stderr: '' });
     expect(a.stdout).toContain('4 accounts imported (4 new, 0 updated)');
     expect(a.stdout).toContain('graded by the fallback rule set "*" (no rule set of their own): logistics (1)');
+    vi.stubEnv('ESP_USER', 'ops-team');
     const c = await esp('import', 'contacts', join(FIXTURES, 'contacts.csv'));
+    vi.unstubAllEnvs();
     expect(c.code).toBe(0);
     expect(c.stdout).toContain('4 contacts of 2 accounts imported (4 new, 0 updated)');
+    // Each account the import changed has its audit row, naming the CLI user, like a studio edit.
+    const audit = await openDatabase();
+    try {
+      const rows = await audit.db.select().from(accountChanges);
+      expect(rows.map((r) => [r.changedBy, r.changes.some((x) => x.field.startsWith('contacts.') && x.before === null)])).toEqual(
+        [
+          ['cli:ops-team', true],
+          ['cli:ops-team', true],
+        ],
+      );
+    } finally {
+      await audit.close();
+    }
 
     const bad = join(scratch, 'bad.csv');
     writeFileSync(bad, 'id,name,employees,status\nX1,New,12,active\nX2,Other,lots,gold\nX1,Again,1,active\n');

@@ -1,3 +1,4 @@
+import { listAccountChanges } from '../db/repositories/account-changes.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -312,8 +313,18 @@ describe.each(DRIVERS)('CRM import on %s', { timeout: 180_000 }, (driver) => {
     // An admin rates Acme's winnability; the workflows computed a tier.
     await t.db.update(accounts).set({ winnability: 80 }).where(eq(accounts.id, 'Acme Corporation'));
     await updateComputed(t.db, 'Acme Corporation', { tier: 'T3' });
-    const again = await importCrm(t.db, FILES, { asOf: '2018-06-30' });
+    const again = await importCrm(t.db, FILES, { asOf: '2018-06-30', by: 'cli:crm-sync' });
     expect(again.accounts).toEqual({ inserted: 0, updated: 85 });
+    // New accounts have no audit row; the re-import's changes have theirs, naming who and what.
+    const [betaChange, ...more] = await listAccountChanges(t.db, 'Betasoloin');
+    expect(more).toEqual([]);
+    expect(betaChange).toMatchObject({ changedBy: 'cli:crm-sync', changedAt: expect.any(Date) });
+    expect(betaChange!.changes).toEqual(
+      expect.arrayContaining([
+        { field: 'status', before: 'active', after: 'declining' },
+        { field: 'revenueWithUs', before: expect.any(Number), after: 29_339 },
+      ]),
+    );
     expect(again.usersCreated).toBe(0);
     expect(again.importedDefaults['Acme Corporation']).toEqual(['demonstration', 'potential']);
     expect(await counts(t.db)).toEqual({ accounts: 85, opportunities: 7375, users: 41, teams: 9, members: 76 });

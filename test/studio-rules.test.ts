@@ -57,7 +57,8 @@ import {
 import { issueViews, type RulesEvent, type Signaller } from '../studio/src/lib/server/rule-set-pages.js';
 import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
 import { _whatIfCsvGet as whatIfCsvGet } from '../studio/src/routes/rules/[industry]/whatif/changes.csv/+server.js';
-import { signalRulesPublished, type SignalClient } from '../workflows/rules-published.js';
+import { signalRulesPublished } from '../workflows/rules-published.js';
+import type { SignalClient } from '../workflows/signal-accounts.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -163,6 +164,7 @@ describe('path → field mapping', () => {
     ['$.relationship.competitorFactor', '$.relationship.competitorFactor'],
     ['$.plan.objectiveGrowth.grow', '$.plan.objectiveGrowth.grow'],
     ['$.plan.approvalTiers[0]', '$.plan.approvalTiers'],
+    ['$.plan.approverRole', '$.plan.approverRole'],
     ['$.plan.templates.grow[2].dueInDays', '$.plan.templates.grow[2].dueInDays'],
     ['$.plan.templates.grow[2]', '$.plan.templates.grow'],
     ['$.plan.goals["win-back"]', '$.plan.goals["win-back"]'],
@@ -213,7 +215,7 @@ describe('path → field mapping', () => {
           },
         ],
       },
-      plan: { checkpointsPerYear: 40 },
+      plan: { checkpointsPerYear: 40, approverRole: 'director' },
     };
     await editDraft(db, 'energy', { document: doc, baseRevision: draft.revision, by: admin.email });
     const v = await validateDraft(db, 'energy');
@@ -226,6 +228,8 @@ describe('path → field mapping', () => {
         ['condition.unknownValue', '$.strategy.rules[0].conditions.all[0].value'],
         ['condition.operatorType', '$.strategy.rules[0].conditions.all[1].value'],
         ['schema.too_big', '$.plan.checkpointsPerYear'],
+        // The approver select's field shows the schema's refusal of a role that does not exist.
+        ['schema.invalid_value', '$.plan.approverRole'],
       ]),
     );
     // The same messages as `esp rules validate`: the issues are the engine's, untouched.

@@ -5,7 +5,7 @@
  * - the dev server stopped and started again on its file: the workflows go on;
  * - the stock `temporal` CLI lists accounts by search attribute and queries their state;
  * - `esp rules publish` moves waiting and executing accounts to the new version, and a publish
- *   while the dev server is down is caught up by the workers once it is back.
+ *   and an import while the dev server is down are caught up by the workers once it is back.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemporalCli, PROJECT_ROOT } from '../scripts/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../scripts/temporal/dev-server.js';
+import { accountsBehindEdits } from '../db/repositories/account-edit-versions.js';
 import { getDocument } from '../db/repositories/rule-sets.js';
 import { accountState, approvePlan, startAccountWorkflows } from '../workflows/client.js';
 import { applyReviewSchedule } from '../workflows/schedule.js';
@@ -52,7 +53,7 @@ function startWorkerProcess(): { child: ChildProcess; log: string[] } {
       ESP_TASK_QUEUE: TASK_QUEUE,
       DATABASE_URL: t.url!,
       ESP_ACTIVITY_DELAY_MS: '600',
-      // The rules catch-up, every 2 s instead of 5 minutes.
+      // The catch-up, every 2 s instead of 5 minutes.
       ESP_RULES_CATCH_UP_MS: '2000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -257,7 +258,7 @@ describe('account workflows on the dev server', () => {
   });
 
   it(
-    'esp rules publish moves waiting and executing accounts; a publish while Temporal is down is caught up',
+    'esp rules publish moves waiting and executing accounts; a publish and an import while Temporal is down are caught up',
     { timeout: 150_000 },
     async () => {
       const file = path.join(scratch, 'manufacturing.json');
@@ -283,9 +284,26 @@ describe('account workflows on the dev server', () => {
       await server.stop();
       const missed = await esp('rules', 'publish', 'manufacturing', '--file', file, '--comment', 'Temporal is down');
       expect(missed.stderr).toContain('the account workflows were NOT told');
+      // An import while Temporal is down: committed with its audit row, its workflow not told.
+      const edited = path.join(scratch, 'small.csv');
+      await writeFile(edited, `id,name,potential\n${SMALL},Small account,2500000\n`);
+      const imported = await esp('import', 'accounts', edited);
+      expect(imported.stdout).toContain('Temporal is not reachable');
+      expect(await accountsBehindEdits(t.db)).toMatchObject([{ accountId: SMALL, fields: ['potential'] }]);
       server = await startDevServer({ dataDir: scratch, port, uiPort, cliPath: cli, reuseExisting: false });
       await connect();
       await onVersion(version + 1);
+      // The workers' catch-up told the edited account too, and its workflow read the new version.
+      await until(
+        'the edit caught up',
+        () => accountsBehindEdits(t.db),
+        (behind) => behind.length === 0,
+        60_000,
+        250,
+      );
+      expect(workers.flatMap((w) => w.log).join('')).toMatch(
+        /edits catch-up: 1 of 1 accounts changed since their workflow last read them told again/,
+      );
     },
   );
 });

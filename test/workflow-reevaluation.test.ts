@@ -6,7 +6,9 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteAccounts } from '../db/repositories/accounts.js';
+import { accountsBehindEdits } from '../db/repositories/account-edit-versions.js';
+import { accountVersion, saveAccountEdit } from '../db/repositories/account-changes.js';
+import { deleteAccounts, getAccount } from '../db/repositories/accounts.js';
 import { listPlans } from '../db/repositories/plans.js';
 import { getDocument, publishDocument } from '../db/repositories/rule-sets.js';
 import { listStageResults } from '../db/repositories/stage-results.js';
@@ -16,9 +18,11 @@ import { accountHandle, approvePlan, notifyAccountUpdated } from '../workflows/c
 import { rulesPublishedSignal } from '../workflows/messages.js';
 import { catchUpRules } from '../workflows/rules-published.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
-import type { WorkerHandle } from '../workflows/worker.js';
+import { catchUpEdits } from '../workflows/catch-up.js';
+import { startWorker, type StartWorkerOptions, type WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
+  EACH_STAGE_ONCE_TO_PLAN,
   failureOf,
   keyAccount,
   registerSearchAttributes,
@@ -196,10 +200,59 @@ describe('account workflow v3', () => {
       'the re-evaluation',
       (s) => s.monitors === 3 && s.waitingFor === 'next-monitor',
     );
-    // One row for the one change that matters.
+    // One row for the one change that matters, naming both changes and who made them.
     expect((await rowsOf('fresh')).filter((r) => r.startsWith('monitor'))).toHaveLength(3);
     expect(s.history.at(-1)!.summary).toMatch(/^re-evaluated under retail v\d+: no change; health /);
+    const [row] = await listStageResults(t.db, 'fresh', { limit: 1 });
+    expect(row!.input).toMatchObject({ accountChange: { fields: ['name', 'revenueWithUs'], by: ['u-alice'] } });
   });
+
+  it(
+    'an accountUpdated {fields, by} re-runs from the earliest stage the fields affect, and its audit row names who',
+    { timeout: 60_000 },
+    async () => {
+      // A plan waiting for approval: a name changes nothing; a grade input re-grades (one row).
+      await seedAccount(t.db, keyAccount({ id: 'payload-plan', industry: 'energy' }));
+      await start('payload-plan');
+      await untilState(env.client, 'payload-plan', 'the plan', (s) => s.waitingFor === 'plan-approval');
+      const planned = (await rowsOf('payload-plan')).length;
+      await notifyAccountUpdated(env.client, 'payload-plan', { fields: ['name'], by: 'u-xavier' });
+      await notifyAccountUpdated(env.client, 'payload-plan', { fields: ['potential'], by: 'u-carol' });
+      const graded = await until(
+        'the re-grade',
+        () => listStageResults(t.db, 'payload-plan'),
+        (rows) => rows.length > planned,
+      );
+      expect(graded).toHaveLength(planned + 1);
+      expect(graded[0]).toMatchObject({
+        stage: 'grade',
+        input: { accountChange: { fields: ['name', 'potential'], by: ['u-carol', 'u-xavier'] } },
+      });
+
+      // Below the profile gate: the completed profile is read again, from the profile stage on.
+      const thin = keyAccount({
+        id: 'payload-thin',
+        industry: 'energy',
+        employees: null,
+        companyRevenue: null,
+        potential: null,
+        demonstration: null,
+        winnability: null,
+      });
+      await seedAccount(t.db, thin);
+      await start('payload-thin');
+      await untilState(env.client, 'payload-thin', 'the profile wait', (s) => s.waitingFor === 'profile-data');
+      await seedAccount(t.db, keyAccount({ id: 'payload-thin', industry: 'energy' }));
+      const fields = ['companyRevenue', 'demonstration', 'employees', 'potential', 'winnability'];
+      await notifyAccountUpdated(env.client, 'payload-thin', { fields, by: 'u-dave' });
+      const s = await untilState(env.client, 'payload-thin', 'the plan', (s) => s.waitingFor === 'plan-approval');
+      expect(s.tier).not.toBeNull();
+      const rows = (await listStageResults(t.db, 'payload-thin')).reverse();
+      const resumed = rows.findIndex((r) => r.input !== null && 'accountChange' in (r.input as object));
+      expect(rows[resumed]).toMatchObject({ stage: 'profile', input: { accountChange: { fields, by: ['u-dave'] } } });
+      expect(rows.slice(resumed).map((r) => r.stage)).toEqual(Object.keys(EACH_STAGE_ONCE_TO_PLAN));
+    },
+  );
 
   it('catches up with a publish it missed: the account is told again until it is evaluated', { timeout: 60_000 }, async () => {
     const version = await republish('retail', () => undefined, 'published while Temporal was down');
@@ -231,5 +284,85 @@ describe('account workflow v3', () => {
       message: 'account "gone" no longer exists in the database; its workflow ended',
     });
     expect((await handle.describe()).status.name).toBe('FAILED');
+  });
+
+  it(
+    'catches up with an edit committed while no worker ran: the worker starts and re-evaluates the account',
+    { timeout: 60_000 },
+    async () => {
+      // Its own queue and workers that keep no workflow cache, so no task waits on a stopped
+      // worker's sticky queue (which the time-skipping server never hands over).
+      const queue = 'esp-offline';
+      const workerOn = (catchUp?: StartWorkerOptions['catchUp']) =>
+        startWorker({
+          connection: env.nativeConnection,
+          db: t.db,
+          taskQueue: queue,
+          worker: { shutdownGraceTime: '2 seconds', maxCachedWorkflows: 0 },
+          ...(catchUp ? { catchUp } : {}),
+        });
+      let offlineWorker = await workerOn();
+      await seedAccount(t.db, smallAccount('offline'));
+      await env.client.workflow.start(accountWorkflow, {
+        workflowId: 'account:offline',
+        taskQueue: queue,
+        args: [{ accountId: 'offline', options: { localActivities: true } }],
+      });
+      const before = await untilState(
+        env.client,
+        'offline',
+        'execution',
+        (s) => s.monitors === 1 && s.waitingFor === 'next-monitor',
+      );
+      expect(await accountsBehindEdits(t.db)).toEqual([]);
+
+      await offlineWorker.shutdown();
+      const account = (await getAccount(t.db, 'offline'))!;
+      const saved = await saveAccountEdit(t.db, {
+        account: { ...account, potential: 9_000_000 },
+        baseVersion: (await accountVersion(t.db, 'offline'))!,
+        by: 'u-alice',
+      });
+      if (saved.kind !== 'saved') throw new Error(saved.kind);
+      // Nobody told the workflow: the account is behind by the edit, with its fields and author.
+      expect(await accountsBehindEdits(t.db)).toEqual([
+        { accountId: 'offline', version: saved.version, fields: ['potential'], by: 'u-alice' },
+      ]);
+
+      const reports: string[] = [];
+      offlineWorker = await workerOn({
+        client: env.client as never,
+        onReport: (kind, r) => reports.push(`${kind} ${r.signalled}/${r.targets}`),
+      });
+      try {
+        const s = await untilState(
+          env.client,
+          'offline',
+          'the re-evaluation',
+          (s) => s.monitors === 2 && s.waitingFor === 'next-monitor',
+        );
+        expect(s.history.at(-1)!.summary).toMatch(/^re-evaluated under retail v\d+: /);
+        expect(reports).toContain('edits 1/1');
+        // Graded with the edited potential, read at the edited version: nothing left to tell.
+        expect(s.score).toBeGreaterThan(before.score!);
+      } finally {
+        await offlineWorker.shutdown();
+      }
+      expect(await accountsBehindEdits(t.db)).toEqual([]);
+      expect(await catchUpEdits(t.db, { client: env.client as never })).toMatchObject({ reachable: true, targets: 0 });
+    },
+  );
+
+  it('tells a change the workflow has nothing to re-run for once, not at every catch-up', { timeout: 60_000 }, async () => {
+    const account = (await getAccount(t.db, 'offline'))!;
+    await saveAccountEdit(t.db, {
+      account: { ...account, name: 'Offline Retail, renamed' },
+      baseVersion: (await accountVersion(t.db, 'offline'))!,
+      by: 'u-bob',
+    });
+    expect(await accountsBehindEdits(t.db)).toMatchObject([{ accountId: 'offline', fields: ['name'], by: 'u-bob' }]);
+    expect(await catchUpEdits(t.db, { client: env.client as never })).toMatchObject({ targets: 1, signalled: 1 });
+    expect(await accountsBehindEdits(t.db)).toEqual([]);
+    expect(await catchUpEdits(t.db, { client: env.client as never })).toMatchObject({ targets: 0 });
   });
 });

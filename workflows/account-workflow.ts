@@ -230,7 +230,10 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   // at execution start; re-evaluations (rules published, decision inputs changed) reach a plan
   // waiting for approval and run in execute as one activity with the monitor; stage summaries
   // follow decisions, actions and visits; a workflow whose account is gone ends.
-  const v3 = patched('account-workflow-v3');
+  // Since `account-workflow-v4` (which implies v3): a stage activity's audit row names the account
+  // changes (`accountUpdated`: fields, by whom) signalled since a stage last read the account.
+  const v4 = patched('account-workflow-v4');
+  const v3 = v4 || patched('account-workflow-v3');
   const v2 = v3 || patched('account-workflow-v2');
   const { stages, people, handoff } = proxies(input, v2);
   // Replaced (not copied into) when a review holds the next cycle in this run; handlers read the binding.
@@ -243,6 +246,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   let rulesDirty = false;
   /** On v3: an account change that the decisions read (not just the name). */
   let decisionsDirty = false;
+  /** The `accountUpdated` changes no stage has read yet: which fields, by whom. */
+  let unreadChange: { fields: Set<string>; by: Set<string> } | null = null;
   let reviewRequest: ReviewRequest | null = null;
   let cycleReleased = false;
   /** This run reviewed its cycle and holds the next one (`cycle-wait`), which starts in a new run. */
@@ -290,12 +295,22 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
 
   // ---- helpers ---------------------------------------------------------------------------------
 
-  const stageInput = (): StageInput => ({
+  const baseInput = (): StageInput => ({
     accountId: state.accountId,
     cycleYear: state.cycleYear,
     asOf: today(),
     quotaCutoffs: state.quotaCutoffs,
   });
+  /**
+   * A stage activity's input. Since v4 it hands on the account changes signalled since the last
+   * stage read the account (fields, who), for its audit row to name.
+   */
+  const stageInput = (): StageInput => {
+    const change = unreadChange;
+    if (!change || !v4) return baseInput();
+    unreadChange = null;
+    return { ...baseInput(), accountChange: { fields: [...change.fields].sort(), by: [...change.by].sort() } };
+  };
 
   function record(entry: StageRun): void {
     state.history.push(entry);
@@ -565,6 +580,9 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   setHandler(accountUpdatedSignal, (change) => {
     accountDirty = true;
     if (v3 && changeNeedsReevaluation(change?.fields)) decisionsDirty = true;
+    unreadChange ??= { fields: new Set(), by: new Set() };
+    for (const field of change?.fields ?? []) unreadChange.fields.add(field);
+    if (change?.by) unreadChange.by.add(change.by);
   });
   setHandler(rulesPublishedSignal, (published) => {
     const industry = published?.industry;
@@ -662,7 +680,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       patched('plan-revision');
       deciding = true;
       try {
-        const r = await people.revisePlan({ ...stageInput(), edit, by, basedOnPlanId });
+        const r = await people.revisePlan({ ...baseInput(), edit, by, basedOnPlanId });
         const revising = state.step === 'plan-revision';
         record({ stage: 'plan', startedAt: nowIso(), endedAt: nowIso(), summary: `${SUMMARY.plan(r)}, revised by ${by}` });
         afterPlan(r);

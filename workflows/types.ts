@@ -326,6 +326,11 @@ export interface StageInput {
   /** Workflow "today" (`YYYY-MM-DD`): activities never read the wall clock for business dates. */
   asOf: string;
   quotaCutoffs?: TierCutoffs | null;
+  /**
+   * The account changes signalled (`accountUpdated`) since a stage last read the account: the
+   * fields (none listed: unknown) and who made them. The activity's first audit row names them.
+   */
+  accountChange?: { fields: string[]; by: string[] };
 }
 
 export interface RuleSetUsed {

@@ -20,7 +20,7 @@ import {
 import { openDatabase, type Db } from '../db/client.js';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { temporalSettings } from './connection.js';
-import { startRulesCatchUp, type RulesCatchUpOptions } from './rules-published.js';
+import { catchUpLine, startCatchUp, type CatchUpOptions } from './catch-up.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./index.ts', import.meta.url));
 /** Written by `npm run build` (scripts/build.mjs) beside the compiled worker, dist/workflows/. */
@@ -62,10 +62,10 @@ export interface StartWorkerOptions {
   >;
   env?: NodeJS.ProcessEnv;
   /**
-   * Run the rules catch-up beside the worker (at start, then periodically): accounts whose
-   * workflows missed a publish are told again. `npm run worker` and `npm start` turn it on.
+   * Run the catch-up beside the worker (at start, then periodically): accounts whose workflows
+   * missed a publish or an edit are told again. `npm run worker` and `npm start` turn it on.
    */
-  rulesCatchUp?: Omit<RulesCatchUpOptions, 'env'>;
+  catchUp?: Omit<CatchUpOptions, 'env'>;
 }
 
 export interface WorkerHandle {
@@ -119,8 +119,8 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
       activities: createActivities({ ...activityDepsFromEnv(env), ...opts.activities, db }),
     });
     const running = worker.run();
-    if (opts.rulesCatchUp) {
-      const catchUp = startRulesCatchUp(db, { ...opts.rulesCatchUp, env });
+    if (opts.catchUp) {
+      const catchUp = startCatchUp(db, { ...opts.catchUp, env });
       closers.push(() => catchUp.stop());
     }
     const settled = running.then(
@@ -144,14 +144,9 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
 async function main(): Promise<void> {
   const every = Number(process.env['ESP_RULES_CATCH_UP_MS']);
   const handle = await startWorker({
-    rulesCatchUp: {
+    catchUp: {
       ...(Number.isFinite(every) && every > 0 ? { everyMs: every } : {}),
-      onReport: (r) =>
-        console.log(
-          r.reachable
-            ? `rules catch-up: ${r.signalled} of ${r.targets} accounts not yet evaluated under the rules in force told again`
-            : `rules catch-up: Temporal unreachable (${r.errors[0] ?? 'no answer'}); trying again later`,
-        ),
+      onReport: (kind, r) => console.log(catchUpLine(kind, r)),
     },
   });
   const settings = temporalSettings();

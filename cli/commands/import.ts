@@ -10,7 +10,7 @@ import { importCrm, summarizePlan } from '../../db/import/crm.js';
 import { formatProblemCount, formatProblems, ImportError } from '../../db/import/problems.js';
 import { connectClient } from '../../workflows/client.js';
 import { tellWorkflowsOfImport, type ImportedAccounts } from '../../workflows/imported-accounts.js';
-import { CliError, parseOptions } from '../io.js';
+import { CliError, cliUser, parseOptions } from '../io.js';
 import { locale } from '../locale.js';
 import { withDatabase } from './db.js';
 import type { CommandRunner } from './index.js';
@@ -83,7 +83,7 @@ export const importAccountsCommand: CommandRunner = {
   async run(args) {
     const { file, workflows } = oneFile(args, 'accounts');
     return withDatabase(async (db) => {
-      const r = await reporting(() => importAccountsFile(db, file));
+      const r = await reporting(() => importAccountsFile(db, file, { by: cliUser() }));
       if (typeof r === 'number') return r;
       describeAccounts(file, r);
       if (workflows) await tellWorkflows(r);
@@ -96,7 +96,7 @@ export const importContactsCommand: CommandRunner = {
   async run(args) {
     const { file, workflows } = oneFile(args, 'contacts');
     return withDatabase(async (db) => {
-      const r = await reporting(() => importContactsFile(db, file));
+      const r = await reporting(() => importContactsFile(db, file, { by: cliUser() }));
       if (typeof r === 'number') return r;
       out(
         `${file}: ${r.contacts} contact${r.contacts === 1 ? '' : 's'} of ${r.accounts} account${r.accounts === 1 ? '' : 's'} imported (${r.inserted} new, ${r.updated} updated)`,
@@ -136,7 +136,7 @@ export const importCrmCommand: CommandRunner = {
     const files = { accounts: values.accounts!, opportunities: values.opportunities!, teams: values.teams! };
     const run = async (db: Parameters<Parameters<typeof withDatabase>[0]>[0]) => {
       const r = await reporting(() =>
-        importCrm(db, files, { asOf: values['as-of']!, mapping, dryRun: values['dry-run'] ?? false }),
+        importCrm(db, files, { asOf: values['as-of']!, mapping, dryRun: values['dry-run'] ?? false, by: cliUser() }),
       );
       if (typeof r === 'number') return r;
       for (const line of summarizePlan(r.plan)) out(line);

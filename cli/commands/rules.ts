@@ -4,7 +4,6 @@
  * file, unknown version, a conflicting draft).
  */
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { resolveRuleSet } from '../../engine/ruleset-format/validate.js';
 import { FALLBACK_INDUSTRY } from '../../engine/ruleset-format/schema.js';
 import type { Issue } from '../../engine/ruleset-format/issues.js';
@@ -24,25 +23,12 @@ import {
 import { signalRulesPublished } from '../../workflows/rules-published.js';
 import { temporalSettings } from '../../workflows/connection.js';
 import type { Db } from '../../db/client.js';
-import { CliError, parseOptions } from '../io.js';
+import { CliError, cliUser, parseOptions } from '../io.js';
 import { withDatabase } from './db.js';
 import type { CommandRunner } from './index.js';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
-
-function defaultUser(): string {
-  const name =
-    process.env['ESP_USER'] ||
-    (() => {
-      try {
-        return userInfo().username;
-      } catch {
-        return 'unknown';
-      }
-    })();
-  return `cli:${name}`;
-}
 
 function parseVersion(text: string | undefined, what: string, allowNamed = false): VersionRef {
   if (text === undefined) throw new CliError(`expected ${what}`);
@@ -238,7 +224,7 @@ export const rulesPublishCommand: CommandRunner = {
       try {
         const result = await publishDocument(db, industry!, document, {
           comment: values.comment!,
-          by: values.by ?? defaultUser(),
+          by: values.by ?? cliUser(),
         });
         describeResult(result);
         if (!values['no-workflows']) await tellWorkflows(db, result);
@@ -262,7 +248,7 @@ export const rulesRollbackCommand: CommandRunner = {
     if (!values.comment?.trim()) throw new CliError('--comment is required: say why you roll back');
     return withDatabase(async (db) => {
       try {
-        const result = await rollback(db, industry!, version, { comment: values.comment!, by: values.by ?? defaultUser() });
+        const result = await rollback(db, industry!, version, { comment: values.comment!, by: values.by ?? cliUser() });
         describeResult(result);
         if (!values['no-workflows']) await tellWorkflows(db, result);
         return 0;

@@ -35,6 +35,7 @@ import { ImportError, msg, problem, Problems, type ImportMessage, type ProblemLo
 import { check, type PathIssue } from './validate.js';
 import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
 import { upsertAccountProfiles, replaceAccounts } from '../repositories/account-profiles.js';
+import { accountsBeforeWrite, recordWrittenChanges } from '../repositories/account-changes.js';
 import { bumpAccountVersions } from '../repositories/accounts.js';
 import { replaceCompetitors } from '../repositories/competitors.js';
 import { worthBulkLoading, withBulkLoad } from './bulk-load.js';
@@ -433,6 +434,9 @@ export interface AccountImportResult {
   updatedIds: string[];
 }
 
+/** Who an import's audit rows name when the caller does not say. */
+export const IMPORT_BY = 'import';
+
 export interface AccountImportOptions {
   /**
    * Load with the indexes and foreign keys dropped and rebuilt (`withBulkLoad`): `auto` (default)
@@ -440,6 +444,8 @@ export interface AccountImportOptions {
    * the accounts tables until the import commits.
    */
   bulk?: boolean | 'auto';
+  /** Who the audit rows name (`account_changes.changed_by`); default `import`. */
+  by?: string;
 }
 
 function emptyResult(format: 'csv' | 'json'): AccountImportResult {
@@ -478,8 +484,19 @@ async function importTransaction(
 }
 
 /** CSV records (all of a file, or one chunk of it): only the columns present are written. */
-async function writeCsvRecords(tx: Db, records: readonly AccountRecord[], result: AccountImportResult): Promise<void> {
+async function writeCsvRecords(
+  tx: Db,
+  records: readonly AccountRecord[],
+  result: AccountImportResult,
+  by: string,
+): Promise<void> {
   if (records.length === 0) return;
+  // Without competitor lists a CSV writes only the accounts' own fields.
+  const before = await accountsBeforeWrite(
+    tx,
+    records.map((r) => r.account.id),
+    { lists: records[0]!.lists.has('competitors') },
+  );
   const counts = await upsertAccountProfiles(
     tx,
     records.map((r) => r.account),
@@ -501,6 +518,7 @@ async function writeCsvRecords(tx: Db, records: readonly AccountRecord[], result
     result.competitorLists += records.length;
     result.stancesCleared += replaced.contactsCleared;
   }
+  await recordWrittenChanges(tx, before, by);
 }
 
 /**
@@ -515,6 +533,7 @@ export async function importAccounts(
 ): Promise<AccountImportResult> {
   if (!parsed.problems.ok) throw ImportError.from(parsed.problems);
   const records = parsed.records;
+  const by = options.by ?? IMPORT_BY;
   const result = emptyResult(format);
   result.accounts = records.length;
   const tables =
@@ -526,16 +545,21 @@ export async function importAccounts(
   await importTransaction(db, records.length, tables, options, async (tx) => {
     if (format === 'json') {
       // A JSON account is complete: its children are replaced by the file's.
+      const before = await accountsBeforeWrite(
+        tx,
+        records.map((r) => r.account.id),
+      );
       const counts = await replaceAccounts(
         tx,
         records.map((r) => r.account),
       );
+      await recordWrittenChanges(tx, before, by);
       result.inserted = counts.inserted;
       result.updated = counts.updated;
       for (const r of records) (counts.insertedIds.has(r.account.id) ? result.createdIds : result.updatedIds).push(r.account.id);
       result.competitorLists = records.length;
     } else {
-      await writeCsvRecords(tx, records, result);
+      await writeCsvRecords(tx, records, result, by);
     }
     result.fallbackIndustries = await fallbackIndustries(
       tx,
@@ -589,7 +613,7 @@ export async function importAccountsCsvText(
       const chunk = reader.records.splice(0);
       result.accounts += chunk.length;
       for (const r of chunk) industries.push(r.account.industry);
-      return writeCsvRecords(tx, chunk, result);
+      return writeCsvRecords(tx, chunk, result, options.by ?? IMPORT_BY);
     };
     while (parsedTo < text.length) {
       parseSome();

@@ -8,10 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { contactSchema, influenceLinkSchema, type Account, type Contact, type InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
-import { bumpAccountVersions, getAccounts } from '../repositories/accounts.js';
+import { accountsBeforeWrite, recordWrittenChanges } from '../repositories/account-changes.js';
+import { bumpAccountVersions } from '../repositories/accounts.js';
 import { readAccountArray, type ParsedRecords, type RecordIssue } from './account-array.js';
 import { accountIssues } from './account-validation.js';
-import { isJsonFile } from './accounts.js';
+import { IMPORT_BY, isJsonFile } from './accounts.js';
 import * as cell from './cells.js';
 import { checkWidth, isBlankRow, resolveHeader, type Cell, type ColumnSpec } from './cells.js';
 import { parseCsv, syntaxProblem, type CsvOptions, type CsvRow } from './csv.js';
@@ -417,7 +418,13 @@ export interface ContactImportResult {
  * `ImportError` (nothing written). References are checked on the account as it will be after the
  * import: the file's contacts merged over the stored ones.
  */
-export async function importContacts(db: Db, parsed: ParsedContacts, format: 'csv' | 'json'): Promise<ContactImportResult> {
+export async function importContacts(
+  db: Db,
+  parsed: ParsedContacts,
+  format: 'csv' | 'json',
+  /** Who the audit rows name; default `import`. */
+  by: string = IMPORT_BY,
+): Promise<ContactImportResult> {
   if (!parsed.problems.ok) throw ImportError.from(parsed.problems);
   const result: ContactImportResult = {
     format,
@@ -439,7 +446,8 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
   result.accountIds = [...groups.keys()];
 
   await db.transaction(async (tx) => {
-    const stored = new Map((await getAccounts(tx, [...groups.keys()])).map((a) => [a.id, a]));
+    const before = await accountsBeforeWrite(tx, [...groups.keys()]);
+    const stored = new Map([...before.accounts].map(([id, b]) => [id, b.account]));
     const issues: RecordIssue<ContactRecord>[] = [];
     const toWrite: (Contact & { accountId: string; position: number })[] = [];
     const linkEntries: { accountId: string; from: string; links: InfluenceLink[] }[] = [];
@@ -518,6 +526,7 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
     await bumpAccountVersions(tx, result.accountIds);
     result.influenceLinks = await replaceInfluenceLinksFrom(tx, linkEntries);
     result.influenceLists = linkEntries.length;
+    await recordWrittenChanges(tx, before, by);
   });
   return result;
 }
@@ -526,10 +535,10 @@ export async function importContacts(db: Db, parsed: ParsedContacts, format: 'cs
 export async function importContactsFile(
   db: Db,
   file: string,
-  options: Omit<ParseOptions, 'file'> = {},
+  { by, ...options }: Omit<ParseOptions, 'file'> & { by?: string } = {},
 ): Promise<ContactImportResult> {
   const text = await readFile(file, 'utf8');
   const json = isJsonFile(file, text);
   const parsed = json ? parseContactsJson(text, { ...options, file }) : parseContactsCsv(text, { ...options, file });
-  return importContacts(db, parsed, json ? 'json' : 'csv');
+  return importContacts(db, parsed, json ? 'json' : 'csv', by);
 }

@@ -26,6 +26,8 @@ import { check } from './validate.js';
 import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
 import { storedProfileFields, upsertAccountProfiles } from '../repositories/account-profiles.js';
 import { upsertOpportunityRows } from '../repositories/opportunities.js';
+import { accountsBeforeWrite, recordWrittenChanges } from '../repositories/account-changes.js';
+import { IMPORT_BY } from './accounts.js';
 import { userIdsByEmail, insertMissingUsers } from '../repositories/users.js';
 import { isCalendarDate } from '../../engine/calendar-date.js';
 
@@ -570,6 +572,8 @@ export interface CrmImportOptions {
   problemLimit?: number;
   /** Plan and report, write nothing. */
   dryRun?: boolean;
+  /** Who the audit rows name; default `import`. */
+  by?: string;
 }
 
 export interface CrmImportResult {
@@ -693,11 +697,16 @@ export async function importCrm(db: Db, files: CrmFiles, options: CrmImportOptio
       lists.set(p.account.id, list);
       if (list.length) result.importedDefaults[p.account.id] = list as DefaultedField[];
     }
+    const before = await accountsBeforeWrite(
+      tx,
+      accounts.map((a) => a.id),
+    );
     const counts = await upsertAccountProfiles(
       tx,
       accounts.map((a) => ({ ...a, importedDefaults: lists.get(a.id) ?? [] })),
       { update, fillIfNull: fillOnly, importedDefaults: true },
     );
+    await recordWrittenChanges(tx, before, options.by ?? IMPORT_BY);
     result.accounts = { inserted: counts.inserted, updated: counts.updated };
     for (const a of accounts) (counts.insertedIds.has(a.id) ? result.createdIds : result.updatedIds).push(a.id);
 

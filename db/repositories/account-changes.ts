@@ -3,12 +3,16 @@
  * under optimistic concurrency. An edit names the `accounts.version` it was based on; when someone
  * else's edit landed in between, nothing is written and the caller gets that edit (who, when,
  * which fields) and the account as it now is, to show instead of silently overwriting it.
+ * Imports write their changes here too (`accountsBeforeWrite`, `recordWrittenChanges`), so the
+ * conflict and the history name them as well.
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import { accountSchema, type Account } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accountChanges, accounts, type AccountChangeRow, type FieldChange } from '../schema.js';
 import { getAccount, upsertAccounts } from './accounts.js';
+import { loadAccountsByIds } from './accounts-bulk.js';
+import { ARRAY_BATCH, chunks, insertRows, resultRows, textArray, type Columns } from './batched-writes.js';
 
 const LISTS = ['contacts', 'competitors', 'influenceLinks'] as const;
 
@@ -52,7 +56,8 @@ function diffList<T extends object>(
  */
 export function diffAccounts(before: Account, after: Account): FieldChange[] {
   const out: FieldChange[] = [];
-  for (const f of SCALAR_FIELDS) if (!same(before[f], after[f])) out.push({ field: f, before: norm(before[f]), after: norm(after[f]) });
+  for (const f of SCALAR_FIELDS)
+    if (!same(before[f], after[f])) out.push({ field: f, before: norm(before[f]), after: norm(after[f]) });
   diffList('contacts', before.contacts, after.contacts, (c) => c.id, out);
   diffList('competitors', before.competitors, after.competitors, (c) => c.id, out);
   diffList('influenceLinks', before.influenceLinks, after.influenceLinks, (l) => `${l.from}>${l.to}`, out);
@@ -78,10 +83,7 @@ export type EditOutcome =
  * transaction; or writes nothing when the stored version is not `baseVersion`. An edit that changes
  * nothing writes nothing and keeps the version.
  */
-export async function saveAccountEdit(
-  db: Db,
-  edit: { account: Account; baseVersion: number; by: string },
-): Promise<EditOutcome> {
+export async function saveAccountEdit(db: Db, edit: { account: Account; baseVersion: number; by: string }): Promise<EditOutcome> {
   const id = edit.account.id;
   return db.transaction(async (tx) => {
     // The row lock orders concurrent edits of one account: the second waits, then sees the new version.
@@ -123,7 +125,78 @@ export async function listAccountChanges(db: Db, accountId: string, limit = 50):
     .select()
     .from(accountChanges)
     .where(eq(accountChanges.accountId, accountId))
-    .orderBy(asc(accountChanges.version))
-    .limit(limit)
-    .then((rows) => rows.reverse());
+    .orderBy(desc(accountChanges.version))
+    .limit(limit);
+}
+
+/** A stored account as a bulk write found it: what its audit row is diffed against. */
+export interface StoredBefore {
+  account: Account;
+  version: number;
+}
+
+/** An audit row as a bulk write writes it (`changed_at` defaults to the transaction's time). */
+const AUDIT_COLUMNS: Columns<typeof accountChanges> = [
+  ['accountId', 'text'],
+  ['version', 'integer'],
+  ['changedBy', 'text'],
+  ['changes', 'jsonb'],
+];
+
+/** The stored versions of those of `ids` that exist. */
+async function storedVersions(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const batch of chunks([...new Set(ids)], ARRAY_BATCH)) {
+    const result = await db.execute(
+      sql`select ${accounts.id} as id, ${accounts.version} as version from ${accounts} where ${accounts.id} in (select unnest(${textArray(batch)}))`,
+    );
+    for (const r of resultRows(result)) out.set(r['id'] as string, Number(r['version']));
+  }
+  return out;
+}
+
+/** What a bulk write may change: the accounts' own fields only, or their lists too. */
+export interface WriteScope {
+  lists: boolean;
+}
+
+export interface BeforeWrite {
+  scope: WriteScope;
+  accounts: ReadonlyMap<string, StoredBefore>;
+}
+
+/**
+ * The stored accounts among `ids`, with their versions, read in the writing transaction before
+ * the write (only their own fields when the write leaves the lists alone). Ids not stored yet
+ * (the new accounts of an import) cost one lookup per 10,000.
+ */
+export async function accountsBeforeWrite(
+  db: Db,
+  ids: readonly string[],
+  scope: WriteScope = { lists: true },
+): Promise<BeforeWrite> {
+  const versions = await storedVersions(db, ids);
+  const accounts = new Map<string, StoredBefore>();
+  for (const account of await loadAccountsByIds(db, [...versions.keys()], scope))
+    accounts.set(account.id, { account, version: versions.get(account.id)! });
+  return { scope, accounts };
+}
+
+/**
+ * After a bulk write (an import) in the same transaction: one audit row per account it changed,
+ * field by field, by `by`, at the account's new version. Every import write that changes an
+ * account bumps its version, so only the accounts whose version moved are read again.
+ * Returns how many accounts changed.
+ */
+export async function recordWrittenChanges(db: Db, { scope, accounts: before }: BeforeWrite, by: string): Promise<number> {
+  if (before.size === 0) return 0;
+  const versions = await storedVersions(db, [...before.keys()]);
+  const moved = [...versions].filter(([id, version]) => version !== before.get(id)!.version).map(([id]) => id);
+  const rows: Omit<typeof accountChanges.$inferInsert, 'changedAt'>[] = [];
+  for (const account of await loadAccountsByIds(db, moved, scope)) {
+    const changes = diffAccounts(before.get(account.id)!.account, account);
+    if (changes.length > 0) rows.push({ accountId: account.id, version: versions.get(account.id)!, changedBy: by, changes });
+  }
+  await insertRows(db, accountChanges, AUDIT_COLUMNS, rows);
+  return rows.length;
 }

@@ -10,6 +10,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Account, Behavior, DecisionRole } from '../../engine/model.js';
 import type { Db } from '../client.js';
+import { ARRAY_BATCH, chunks, textArray } from './batched-writes.js';
 
 export type BulkAccountFilter =
   /** Every account. */
@@ -113,8 +114,34 @@ export async function loadAccountsBulk(db: Db, filter: BulkAccountFilter): Promi
  * The same, with the `account_inputs_version` they were read at: one statement reads both, so the
  * version matches exactly the rows read.
  */
-export async function loadAccountsVersioned(db: Db, filter: BulkAccountFilter): Promise<{ accounts: Account[]; version: number }> {
-  const where = accountWhere(filter);
+export async function loadAccountsVersioned(
+  db: Db,
+  filter: BulkAccountFilter,
+): Promise<{ accounts: Account[]; version: number }> {
+  return loadWhere(db, accountWhere(filter), (alias) => childWhere(filter, alias));
+}
+
+/**
+ * The accounts of `ids` (a bulk write's before and after: see `accountsBeforeWrite`); without
+ * `lists` only their own fields, with empty contacts, competitors and links.
+ */
+export async function loadAccountsByIds(db: Db, ids: readonly string[], opts: { lists: boolean }): Promise<Account[]> {
+  const out: Account[] = [];
+  for (const batch of chunks(ids, ARRAY_BATCH)) {
+    const list = textArray(batch);
+    const loaded = await loadWhere(db, sql`a.id in (select unnest(${list}))`, (alias) =>
+      opts.lists ? sql`${sql.raw(alias)}.account_id in (select unnest(${list}))` : sql`false`,
+    );
+    out.push(...loaded.accounts);
+  }
+  return out;
+}
+
+async function loadWhere(
+  db: Db,
+  where: SQL,
+  childWhere: (alias: string) => SQL,
+): Promise<{ accounts: Account[]; version: number }> {
   const result = await db.execute(sql`
     select
       (select version from account_inputs_version) as version,
@@ -128,11 +155,11 @@ export async function loadAccountsVersioned(db: Db, filter: BulkAccountFilter): 
           c.account_id, c.position, c.id, c.name, c.title, c.reports_to, c.influence, c.decision_role, c.behavior,
           c.stance, c.competitor_stances, c.interactions_90d
         )::text, ',')
-        from contacts c where ${childWhere(filter, 'c')}) as contacts,
+        from contacts c where ${childWhere('c')}) as contacts,
       (select string_agg(json_build_array(k.account_id, k.position, k.id, k.name, k.share, k.their_offer, k.our_edge, k.strengths)::text, ',')
-        from competitors k where ${childWhere(filter, 'k')}) as competitors,
+        from competitors k where ${childWhere('k')}) as competitors,
       (select string_agg(json_build_array(l.account_id, l.position, l.from_contact, l.to_contact, l.weight)::text, ',')
-        from influence_links l where ${childWhere(filter, 'l')}) as links
+        from influence_links l where ${childWhere('l')}) as links
   `);
   const row = firstRow(result);
   const contacts = group(parseList<ContactTuple>(row['contacts']));

@@ -554,6 +554,8 @@ export type AccountComputedPatch = Partial<Omit<AccountState, 'importedDefaults'
   /** Owner reassignment by the coverage stage. */
   ownerId?: string | null;
   previousCloseness?: number | null;
+  /** The account `version` the stage read (db/repositories/account-edit-versions.ts). */
+  evaluatedVersion?: number;
 };
 
 /** Writes what a stage computed; returns false when the account does not exist. */

@@ -28,6 +28,7 @@ import {
   type EspClient,
 } from '../../workflows/client.js';
 import { temporalSettings } from '../../workflows/connection.js';
+import { catchUpLine } from '../../workflows/catch-up.js';
 import { applyReviewSchedule, reviewScheduleFromRules, type AppliedSchedule } from '../../workflows/schedule.js';
 import { startWorker, workflowBundle, type WorkerHandle } from '../../workflows/worker.js';
 import { findTemporalCli, PROJECT_ROOT, TemporalBinaryNotFoundError } from '../temporal/binaries.js';
@@ -218,15 +219,8 @@ export async function start(opts: StartOptions): Promise<Running> {
         db,
         env,
         worker: { shutdownGraceTime: '5 seconds', shutdownForceTime: '20 seconds' },
-        // Accounts whose workflows missed a publish (Temporal was down) are told again.
-        rulesCatchUp: {
-          onReport: (r) =>
-            r.reachable
-              ? log.step(
-                  `rules catch-up: ${r.signalled} of ${r.targets} accounts not yet evaluated under the rules in force told again`,
-                )
-              : log.warn(`rules catch-up: Temporal unreachable (${r.errors[0] ?? 'no answer'}); trying again later`),
-        },
+        // Accounts whose workflows missed a publish or an edit (Temporal was down) are told again.
+        catchUp: { onReport: (kind, r) => (r.reachable ? log.step(catchUpLine(kind, r)) : log.warn(catchUpLine(kind, r))) },
       });
     } catch (error) {
       throw new StartError(`the worker did not start: ${(error as Error).message}`);

@@ -78,6 +78,7 @@ const EDITS: [string, (page: Page) => Promise<void>][] = [
   ['$.relationship.interactionLevels', (p) => byField(p, '$.relationship.interactionLevels[0].factor').fill('0.95')],
   ['$.relationship.competitorFactor', (p) => byField(p, '$.relationship.competitorFactor').fill('0.9')],
   ['$.plan.approvalTiers', (p) => p.locator(`#${fieldId('$.plan.approvalTiers')} input[value="T3"]`).check()],
+  ['$.plan.approverRole', async (p) => void (await byField(p, '$.plan.approverRole').selectOption('admin'))],
   ['$.plan.objectiveGrowth.grow', (p) => byField(p, '$.plan.objectiveGrowth.grow').fill('0.4')],
   ['$.plan.templates.grow', (p) => byField(p, '$.plan.templates.grow[0].dueInDays').fill('20')],
   ['$.monitor.intervalDays', (p) => byField(p, '$.monitor.intervalDays').fill('14')],
@@ -117,6 +118,8 @@ describe.each([
     expect(await page.locator(`#${fieldId('$.profile.checklist')} input[value="competitors"]`).isChecked()).toBe(false);
     expect(await page.locator(`#${fieldId('$.plan.approvalTiers')} input[value="T3"]`).isChecked()).toBe(true);
     expect(await byField(page, '$.review.schedule.month').inputValue()).toBe('2');
+    expect(await byField(page, '$.plan.approverRole').inputValue()).toBe('admin');
+    expect(await byField(page, '$.plan.approverRole').locator('option:checked').textContent()).toBe(t('role.admin'));
     // Back to inherited, from the mark.
     await page
       .locator('.scalar')

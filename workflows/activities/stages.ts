@@ -458,7 +458,7 @@ export function stageActivities(s: Shared) {
               stage: stages[i]!,
               ruleSetIndustry: ref.industry,
               ruleSetVersion: ref.version ?? 0,
-              input: r.input,
+              input: i === 0 && input.accountChange ? { ...(r.input as object), accountChange: input.accountChange } : r.input,
               output: { ...r.output, summary: r.summary },
               explanation: r.explanation ?? null,
               idempotencyKey: keys[i]!,
@@ -471,6 +471,7 @@ export function stageActivities(s: Shared) {
             cycleYear: input.cycleYear,
             ruleSetIndustry: ref.industry,
             ruleSetVersion: ref.version ?? 0,
+            evaluatedVersion: ctx.state.version,
           });
           return works.map((r) => r.summary);
         });

@@ -17,7 +17,8 @@ import { fieldFor } from '$lib/components/rules/paths.js';
 import type { AffectedView, ConflictView, IssueView } from '$lib/components/rules/types.js';
 import type { SessionUser } from '$lib/user.js';
 import { requireRole } from '$lib/server/guards.js';
-import { signalRulesPublished, type SignalReport } from '$workflows/rules-published.js';
+import { signalRulesPublished } from '$workflows/rules-published.js';
+import type { SignalReport } from '$workflows/signal-accounts.js';
 
 /** What the handlers use of SvelteKit's `RequestEvent`. */
 export interface RulesEvent {

@@ -35,6 +35,8 @@ export interface RuleVocabulary {
     profileItems: string[];
     interactionLevels: string[];
     tacticRoles: string[];
+    /** Who may decide plans (`plan.approverRole`). */
+    roles: string[];
   };
 }
 

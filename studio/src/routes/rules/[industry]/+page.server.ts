@@ -13,6 +13,7 @@ import {
   LEVELS,
   LINES,
   PRESALES_TIERS,
+  ROLES,
   STRATEGIES,
   TIERS,
   TRACKS,
@@ -114,6 +115,7 @@ export function _ruleVocabulary(): RuleVocabulary {
       profileItems: [...PROFILE_ITEMS],
       interactionLevels: [...INTERACTION_LEVELS],
       tacticRoles: [...TACTIC_ROLES],
+      roles: [...ROLES],
     },
   };
   return vocabulary;
@@ -212,7 +214,12 @@ export async function _saveDraft(
       if (!(e instanceof ConflictError)) throw e;
       return fail(
         409,
-        await named(database, { action: 'save' as const, saved: false as const, document: form.document, conflict: conflictView(e, null) }),
+        await named(database, {
+          action: 'save' as const,
+          saved: false as const,
+          document: form.document,
+          conflict: conflictView(e, null),
+        }),
       );
     }
     // Someone else started (and maybe edited) a draft since this page was loaded, or published.
