@@ -138,6 +138,10 @@ describe('an admin, with the workflows running', () => {
     const review = page.locator('#h-review').locator('..');
     await review.locator('#review-year').fill(String(year));
     await review.getByRole('button', { name: 'Run the review now' }).click();
+    // Confirmed first: the year and every account (the demo's have no workflow, the key ones do).
+    const dialog = page.getByRole('dialog', { name: `Run the review of ${year} now?` });
+    expect(await dialog.textContent()).toContain(`It reviews ${DEMO + KEY.length} accounts`);
+    await dialog.getByRole('button', { name: `Start the review of ${year}` }).click();
     await expect
       .poll(() => review.locator('[role="status"]').textContent(), { timeout: 60_000 })
       .toBe(`The review of ${year} has started.`);
@@ -161,14 +165,17 @@ describe('an admin, with the workflows running', () => {
   it('does not let a manager start a review', async () => {
     const page = await signedIn(server, E2E_USERS.manager.email);
     expect(await page.getByRole('button', { name: 'Run the review now' }).count()).toBe(0);
-    const post = await page.context().request.post('/portfolio?/review', {
-      form: { year: '2025' },
-      headers: { origin: server.url },
-      maxRedirects: 0,
-    });
-    // A form action's refusal: a 403 page, or SvelteKit's error result for an enhanced request.
-    const body = await post.text();
-    expect(post.status() === 403 || /"status":403/.test(body)).toBe(true);
+    // Neither the confirmation (which counts the accounts) nor the confirmed start.
+    for (const form of [{ year: '2025' }, { year: '2025', confirm: '1' }]) {
+      const post = await page.context().request.post('/portfolio?/review', {
+        form,
+        headers: { origin: server.url },
+        maxRedirects: 0,
+      });
+      // A form action's refusal: a 403 page, or SvelteKit's error result for an enhanced request.
+      const body = await post.text();
+      expect(post.status() === 403 || /"status":403/.test(body)).toBe(true);
+    }
     await page.context().close();
   });
 });
