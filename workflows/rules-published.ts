@@ -65,6 +65,14 @@ export interface SignalOptions {
   concurrency?: number;
   /** Where to connect when no client is given (default: the process environment). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The most the whole delivery may take, connecting included. Each signal is bounded on its own,
+   * but their sum grows with the targets (a Temporal that accepts calls and does not answer costs
+   * every round of `concurrency` signals the whole signal timeout): a caller that must answer in
+   * bounded time, such as the studio's publish inside an HTTP request, sets it; the accounts not
+   * told by then count as failed, and the catch-up tells them.
+   */
+  deadlineMs?: number;
 }
 
 export async function signalRulesTo(
@@ -72,11 +80,14 @@ export async function signalRulesTo(
   opts: SignalOptions = {},
 ): Promise<SignalReport> {
   const report: SignalReport = { reachable: false, targets: targets.length, signalled: 0, notRunning: 0, failed: 0, errors: [] };
+  const deadline = opts.deadlineMs === undefined ? Infinity : Date.now() + opts.deadlineMs;
+  const left = () => deadline - Date.now();
   let client = opts.client;
   let close: (() => Promise<void>) | undefined;
   if (!client) {
     try {
-      const connected = await connectClient({ connectTimeout: CONNECT_TIMEOUT_MS, ...(opts.env ? { env: opts.env } : {}) });
+      const connectTimeout = Math.max(1, Math.min(CONNECT_TIMEOUT_MS, left()));
+      const connected = await connectClient({ connectTimeout, ...(opts.env ? { env: opts.env } : {}) });
       client = connected.client as unknown as SignalClient;
       close = connected.close;
     } catch (error) {
@@ -85,11 +96,17 @@ export async function signalRulesTo(
     }
   }
   report.reachable = true;
+  let late = 0;
   try {
     await mapConcurrent(targets, opts.concurrency ?? CONCURRENCY, async ({ accountId, published }) => {
       const id = accountWorkflowId(accountId);
+      if (left() <= 0) {
+        late++;
+        report.failed++;
+        return;
+      }
       try {
-        await withTimeout(client.workflow.getHandle(id).signal(rulesPublishedSignal, published), SIGNAL_TIMEOUT_MS, id);
+        await withTimeout(client.workflow.getHandle(id).signal(rulesPublishedSignal, published), Math.min(SIGNAL_TIMEOUT_MS, left()), id);
         report.signalled++;
       } catch (error) {
         if (error instanceof WorkflowNotFoundError || (error as Error)?.name === 'WorkflowNotFoundError') report.notRunning++;
@@ -102,6 +119,7 @@ export async function signalRulesTo(
   } finally {
     await close?.().catch(() => {});
   }
+  if (late > 0) report.errors = [`${late} not tried within ${opts.deadlineMs} ms`, ...report.errors].slice(0, MAX_ERRORS);
   return report;
 }
 

@@ -151,8 +151,13 @@ describe('an admin, with the workflows running', () => {
     expect(await review.textContent()).toContain(`${KEY.length} of ${DEMO + KEY.length} done, ${DEMO} failed`);
     await screenshot(page, 'portfolio-review-done-en');
 
-    await page.getByRole('link', { name: 'Review results and migration matrices' }).click();
-    await page.waitForURL('**/reviews');
+    // The key accounts (the only ones with a workflow) start their next cycle.
+    await expect
+      .poll(() => review.getByTestId('next-cycle').textContent(), { timeout: 120_000, interval: 1000 })
+      .toBe(`Next cycle (${year + 1}) started: ${KEY.length} of ${DEMO + KEY.length} accounts`);
+    expect(await review.textContent()).toContain('Tier migration (before → after)');
+    await page.getByRole('link', { name: `Results and migration matrices of ${year}` }).click();
+    await page.waitForURL(`**/reviews?year=${year}`);
     await expect.poll(() => page.locator('#h-year').textContent()).toBe(`Results of ${year}`);
     expect(await page.locator('main').textContent()).toContain('Tier migration (before → after)');
     await expect.poll(() => page.locator('section[aria-labelledby="h-records"] tbody tr').count()).toBe(KEY.length);
