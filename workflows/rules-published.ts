@@ -18,7 +18,9 @@ import { accountWorkflowId, type RulesPublishedInput } from './types.js';
 
 /** What telling the workflows needs of a Temporal client; tests pass a fake. */
 export interface SignalClient {
-  workflow: { getHandle(workflowId: string): { signal(def: typeof rulesPublishedSignal, input: RulesPublishedInput): Promise<void> } };
+  workflow: {
+    getHandle(workflowId: string): { signal(def: typeof rulesPublishedSignal, input: RulesPublishedInput): Promise<void> };
+  };
 }
 
 export interface SignalReport {
@@ -106,7 +108,11 @@ export async function signalRulesTo(
         return;
       }
       try {
-        await withTimeout(client.workflow.getHandle(id).signal(rulesPublishedSignal, published), Math.min(SIGNAL_TIMEOUT_MS, left()), id);
+        await withTimeout(
+          client.workflow.getHandle(id).signal(rulesPublishedSignal, published),
+          Math.min(SIGNAL_TIMEOUT_MS, left()),
+          id,
+        );
         report.signalled++;
       } catch (error) {
         if (error instanceof WorkflowNotFoundError || (error as Error)?.name === 'WorkflowNotFoundError') report.notRunning++;

@@ -171,7 +171,7 @@ describe('an admin, with the workflows running', () => {
     const page = await signedIn(server, E2E_USERS.manager.email);
     expect(await page.getByRole('button', { name: 'Run the review now' }).count()).toBe(0);
     // Neither the confirmation (which counts the accounts) nor the confirmed start.
-    for (const form of [{ year: '2025' }, { year: '2025', confirm: '1' }]) {
+    for (const form of [{ year: '2025' }, { year: '2025', confirm: '1' }] as Record<string, string>[]) {
       const post = await page.context().request.post('/portfolio?/review', {
         form,
         headers: { origin: server.url },
@@ -197,7 +197,10 @@ describe('when Temporal is down', () => {
           accountId: 'down-key',
           cycleYear: 2025,
           goal: 'Keep the relationship healthy',
-          objectives: { revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null }, closenessTarget: 80 },
+          objectives: {
+            revenue: { baseline: 12_000_000, target: 12_600_000, growth: 0.05, firstDealShare: null },
+            closenessTarget: 80,
+          },
           strategy: 'retain',
           actions: [{ title: 'Quarterly business review', role: 'owner', owner: E2E_USERS.manager.id, dueDate: '2025-03-01' }],
           resources: { owner: E2E_USERS.manager.id, presalesTier: 'dedicated', investment: 'medium' },

@@ -110,7 +110,12 @@ describe('the annual review, as npm start runs it', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => zhDialog.isVisible()).toBe(false);
     expect(await panel.textContent()).toContain('尚未进行过评估。');
-    expect(await temporal.client.workflow.getHandle(`review:${year}`).describe().catch(() => null)).toBeNull();
+    expect(
+      await temporal.client.workflow
+        .getHandle(`review:${year}`)
+        .describe()
+        .catch(() => null),
+    ).toBeNull();
 
     // ---- in English: confirmed with the keyboard --------------------------------------------------
     await setLocale(page, 'en');
@@ -122,7 +127,7 @@ describe('the annual review, as npm start runs it', () => {
       `It reviews ${ACCOUNTS} accounts (every account, as of now), then starts each reviewed account's ${year + 1} cycle.`,
     );
     // Modal, the focus on Cancel (a stray Enter starts nothing); the confirmation is one Shift+Tab away.
-    const focused = (name: string) => dialog.getByRole('button', { name }).evaluate((b) => b === document.activeElement);
+    const focused = (name: string) => dialog.getByRole('button', { name }).evaluate((b) => b.matches(':focus'));
     await expect.poll(() => focused('Cancel')).toBe(true);
     await screenshot(page, 'portfolio-review-confirm-en');
     await page.keyboard.press('Shift+Tab');
@@ -146,7 +151,10 @@ describe('the annual review, as npm start runs it', () => {
       )
       .toBe('Completed');
     expect(await panel.locator('.figures').textContent()).toContain(`${ACCOUNTS} of ${ACCOUNTS} done, 0 failed`);
-    expect([...seen].every((s) => s === '' || /^\d+ of \d+ done, \d+ failed/.test(s)), [...seen].join(' | ')).toBe(true);
+    expect(
+      [...seen].every((s) => s === '' || /^\d+ of \d+ done, \d+ failed/.test(s)),
+      [...seen].join(' | '),
+    ).toBe(true);
 
     // ---- the migration matrices, on the portfolio ----------------------------------------------------
     const tiers = panel.locator('table', { has: page.locator('caption', { hasText: 'Tier migration (before → after)' }) });
@@ -165,7 +173,9 @@ describe('the annual review, as npm start runs it', () => {
       .toBe(`Next cycle (${year + 1}) started: ${ACCOUNTS} of ${ACCOUNTS} accounts`);
     expect(await rawKeysOn(page)).toEqual([]);
     await screenshot(page, 'portfolio-review-next-cycle-en');
-    const after = await Promise.all(before.map((s) => temporal.client.workflow.getHandle(`account:${s.accountId}`).query<AccountState>('state')));
+    const after = await Promise.all(
+      before.map((s) => temporal.client.workflow.getHandle(`account:${s.accountId}`).query<AccountState>('state')),
+    );
     expect(after.map((s) => s.cycleYear)).toEqual(before.map(() => year + 1));
 
     // The account's page says so too.
