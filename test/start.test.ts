@@ -5,8 +5,7 @@
  * cleanly, and a second `npm start` resumes: no re-seed, the same workflow runs, still running.
  * Also: the clear errors for a busy port and a data folder in use by another `npm start`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,138 +14,38 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../db/demo/generate.js';
-import { PROJECT_ROOT } from '../scripts/temporal/binaries.js';
 import { ensureStudioBuild, studioBuildExists } from '../scripts/start/studio.js';
 import type { AccountState } from '../workflows/types.js';
 import { freePort } from './helpers/ports.js';
+import {
+  ctrlC,
+  freeStartPorts,
+  killGroup,
+  npmStart,
+  runningAccountWorkflows,
+  startEnv,
+  waitForReady,
+  type Launched,
+  type StartPorts,
+} from './helpers/start.js';
 
 const ACCOUNTS = 30;
-const READY = /ESP\+ Studio is ready: (\S+)/;
 
 let scratch: string;
-let ports: { studio: number; temporal: number; ui: number };
+let ports: StartPorts;
 const launched: Launched[] = [];
 
-interface Launched {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+const startAt = (extra: Record<string, string> = {}) => startEnv({ dataDir: scratch, ports, demoAccounts: ACCOUNTS }, extra);
 
-function startEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ESP_DATA_DIR: scratch,
-    PORT: String(ports.studio),
-    TEMPORAL_PORT: String(ports.temporal),
-    TEMPORAL_UI_PORT: String(ports.ui),
-    ESP_DEMO_ACCOUNTS: String(ACCOUNTS),
-    // Built (or found unbuildable) once in beforeAll; the start should not spend its time on it.
-    ESP_SKIP_STUDIO_BUILD: '1',
-    ...extra,
-  };
-  for (const k of ['DATABASE_URL', 'PGLITE_DATA_DIR', 'TEMPORAL_ADDRESS', 'ORIGIN', 'HOST', 'NODE_OPTIONS'])
-    if (!(k in extra)) delete env[k];
-  return env;
-}
-
-/** `npm start` in its own process group, like a shell job, so a test can Ctrl-C the whole group. */
-function npmStart(env: NodeJS.ProcessEnv): Launched {
-  const child = spawn('npm', ['start'], { cwd: PROJECT_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const l = { child, output: () => out, exited };
+function launch(env: NodeJS.ProcessEnv): Launched {
+  const l = npmStart(env);
   launched.push(l);
   return l;
-}
-
-async function waitForReady(l: Launched, timeoutMs = 240_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void l.exited.then(() => (done = true));
-  while (Date.now() < deadline) {
-    const m = READY.exec(l.output());
-    // The banner is printed in one write; give its tail a moment.
-    if (m) {
-      await sleep(300);
-      return m[1]!;
-    }
-    if (done) throw new Error(`npm start exited before it was ready:\n${l.output()}`);
-    await sleep(250);
-  }
-  throw new Error(`npm start was not ready within ${timeoutMs / 1000} s:\n${l.output()}`);
-}
-
-/** Every process below `root` (Linux /proc), with their command lines. */
-function descendants(root: number): Map<number, string> {
-  const parent = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid …: comm may contain spaces, so split after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parent.set(Number(entry), ppid);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const out = new Map<number, string>();
-  const walk = (pid: number): void => {
-    for (const [child, ppid] of parent) {
-      if (ppid !== pid || out.has(child)) continue;
-      let cmd = '';
-      try {
-        cmd = readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      } catch {
-        // Gone meanwhile.
-      }
-      out.set(child, cmd);
-      walk(child);
-    }
-  };
-  walk(root);
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie is dead for our purposes.
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-}
-
-/** Ctrl-C: SIGINT to the process group; resolves with the processes still alive after 60 s. */
-async function ctrlC(l: Launched): Promise<{ code: number | null; left: string[]; tree: string[] }> {
-  const pid = l.child.pid!;
-  const tree = descendants(pid);
-  tree.set(pid, 'npm start');
-  process.kill(-pid, 'SIGINT');
-  const code = await Promise.race([l.exited, sleep(60_000).then(() => null)]);
-  const deadline = Date.now() + 60_000;
-  let left = [...tree].filter(([p]) => alive(p));
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(250);
-    left = [...tree].filter(([p]) => alive(p));
-  }
-  return { code, left: left.map(([p, cmd]) => `${p} ${cmd}`), tree: [...tree.values()] };
 }
 
 async function connect(): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
   return { client: new Client({ connection, namespace: 'default' }), close: () => connection.close() };
-}
-
-async function runningAccountWorkflows(client: Client): Promise<Map<string, string>> {
-  const runs = new Map<string, string>();
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'accountWorkflow' AND ExecutionStatus = 'Running'` }))
-    runs.set(wf.workflowId, wf.runId);
-  return runs;
 }
 
 async function signIn(base: string): Promise<string> {
@@ -165,7 +64,7 @@ async function signIn(base: string): Promise<string> {
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'esp-start-'));
-  ports = { studio: await freePort(), temporal: await freePort(), ui: await freePort() };
+  ports = await freeStartPorts();
   try {
     await ensureStudioBuild();
   } catch (error) {
@@ -176,20 +75,14 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const l of launched) {
-    try {
-      process.kill(-l.child.pid!, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+  launched.forEach(killGroup);
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 describe('npm start', () => {
   it('starts everything, stops every process on Ctrl-C, and resumes on the next start', { timeout: 600_000 }, async () => {
     // ---- first start: seeds, starts the workflows, serves the studio --------------------------
-    const first = npmStart(startEnv());
+    const first = launch(startAt());
     const url = await waitForReady(first);
     expect(url).toBe(`http://localhost:${ports.studio}`);
     const out1 = first.output();
@@ -243,8 +136,8 @@ describe('npm start', () => {
     }
 
     // ---- a second npm start on the same data folder is refused while this one runs -------------
-    const second = npmStart(
-      startEnv({
+    const second = launch(
+      startAt({
         PORT: String(await freePort()),
         TEMPORAL_PORT: String(await freePort()),
         TEMPORAL_UI_PORT: String(await freePort()),
@@ -266,7 +159,7 @@ describe('npm start', () => {
     expect(existsSync(path.join(scratch, 'temporal.db.lock'))).toBe(false);
 
     // ---- second start: no re-seed, the same runs go on ------------------------------------------
-    const again = npmStart(startEnv());
+    const again = launch(startAt());
     await waitForReady(again);
     const out2 = again.output();
     expect(out2).not.toMatch(/seeding the demo|seeded the demo/);
@@ -298,7 +191,7 @@ describe('npm start', () => {
       busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)),
     );
     try {
-      const l = npmStart(startEnv({ PORT: String(port), ESP_DATA_DIR: path.join(scratch, 'busy') }));
+      const l = launch(startAt({ PORT: String(port), ESP_DATA_DIR: path.join(scratch, 'busy') }));
       expect(await l.exited).toBe(1);
       expect(l.output()).toContain(`port ${port} (the studio) is already in use`);
       expect(l.output()).toContain('set PORT to a free port');

@@ -40,6 +40,7 @@ import {
   _loadPortfolio as loadPortfolio,
   _loadPortfolioLive as loadPortfolioLive,
   _runReviewNow as runReviewNow,
+  _reviewConfirmation as reviewConfirmation,
 } from '../studio/src/routes/portfolio/+page.server.js';
 import { _loadReviews as loadReviews } from '../studio/src/routes/reviews/+page.server.js';
 import { describeWorkflowError, type TemporalPort } from '../studio/src/lib/server/temporal.js';
@@ -790,5 +791,35 @@ describe('the reviews page', () => {
     expect(forBob.summary).toEqual(summarizeReviews(records.filter((r) => bobSees(r.accountId))));
     expect(forBob.records.rows.every((r) => bobSees(r.accountId))).toBe(true);
     expect(forBob.records.rows.length).toBeGreaterThan(0);
+  });
+
+  it('shows the latest run’s migrations and how many accounts started their next cycle, within the scope', async () => {
+    const db = database.db;
+    // Some accounts' next cycle (2026) has started: the workflow stamps the cycle year at its first stage.
+    const started = all.filter((_, i) => i % 3 === 0);
+    await updateComputedMany(
+      db,
+      started.map((a) => ({ id: a.id, cycleYear: 2026 })),
+    );
+    for (const [user, sees] of [
+      [admin, () => true],
+      [bob, bobSees],
+    ] as const) {
+      const p = await loadPortfolio(db, user);
+      expect(p.review).toMatchObject({ year: 2025, status: 'completed' });
+      const summary = (await loadReviews(db, user, new URLSearchParams('year=2025'))).summary!;
+      expect(p.reviewOutcome).toEqual({
+        nextYear: 2026,
+        nextCycleStarted: started.filter((a) => sees(a.id)).length,
+        migrations: { tier: summary.tierMigration, class: summary.classMigration },
+      });
+    }
+  });
+
+  it('asks an admin to confirm the year and the accounts the run will review; a manager may not ask', async () => {
+    const db = database.db;
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(accounts);
+    expect(await reviewConfirmation(admin, db, 2026)).toEqual({ year: 2026, accounts: row!.n });
+    await expectStatus(reviewConfirmation(bob, db, 2026), 403);
   });
 });

@@ -674,6 +674,19 @@ describe('rulesPublished signal', () => {
     expect(report.errors.length).toBe(Math.min(5, failed));
   });
 
+  it('gives up at its deadline when Temporal takes the calls and never answers: the rest count as failed', async () => {
+    let tried = 0;
+    // Every signal hangs: without the deadline, 400 accounts would take 25 rounds of the 5 s signal timeout.
+    const client: SignalClient = {
+      workflow: { getHandle: () => ({ signal: () => (tried++, new Promise<void>(() => undefined)) }) },
+    };
+    const report = await signalRulesPublished(database.db, { industry: '*', version: 2 }, { client, deadlineMs: 200 });
+    expect(report).toMatchObject({ reachable: true, targets: 400, signalled: 0, notRunning: 0, failed: 400 });
+    // One round of 16 was tried; the others were never sent.
+    expect(tried).toBe(16);
+    expect(report.errors[0]).toBe('384 not tried within 200 ms');
+  });
+
   it('goes to every account for the fallback', async () => {
     const sent: string[] = [];
     const client: SignalClient = { workflow: { getHandle: (id) => ({ signal: async () => void sent.push(id) }) } };

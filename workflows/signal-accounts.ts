@@ -40,6 +40,14 @@ export interface SignalOptions {
   concurrency?: number;
   /** Where to connect when no client is given (default: the process environment). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The most the whole delivery may take, connecting included. Each signal is bounded on its own,
+   * but their sum grows with the targets (a Temporal that accepts calls and does not answer costs
+   * every round of `concurrency` signals the whole signal timeout): a caller that must answer in
+   * bounded time, such as the studio's publish inside an HTTP request, sets it; the accounts not
+   * told by then count as failed, and the catch-up tells them.
+   */
+  deadlineMs?: number;
 }
 
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -76,11 +84,14 @@ export async function signalAccounts<P extends RulesPublishedInput | AccountUpda
   opts: SignalOptions & { onTold?: (accountId: string) => void } = {},
 ): Promise<SignalReport> {
   const report: SignalReport = { ...emptyReport(false), targets: targets.length };
+  const deadline = opts.deadlineMs === undefined ? Infinity : Date.now() + opts.deadlineMs;
+  const left = () => deadline - Date.now();
   let client = opts.client;
   let close: (() => Promise<void>) | undefined;
   if (!client) {
     try {
-      const connected = await connectClient({ connectTimeout: CONNECT_TIMEOUT_MS, ...(opts.env ? { env: opts.env } : {}) });
+      const connectTimeout = Math.max(1, Math.min(CONNECT_TIMEOUT_MS, left()));
+      const connected = await connectClient({ connectTimeout, ...(opts.env ? { env: opts.env } : {}) });
       client = connected.client as unknown as SignalClient;
       close = connected.close;
     } catch (error) {
@@ -89,11 +100,17 @@ export async function signalAccounts<P extends RulesPublishedInput | AccountUpda
     }
   }
   report.reachable = true;
+  let late = 0;
   try {
     await mapConcurrent(targets, opts.concurrency ?? CONCURRENCY, async ({ accountId, payload }) => {
       const id = accountWorkflowId(accountId);
+      if (left() <= 0) {
+        late++;
+        report.failed++;
+        return;
+      }
       try {
-        await withTimeout(client.workflow.getHandle(id).signal(signal, payload), SIGNAL_TIMEOUT_MS, id);
+        await withTimeout(client.workflow.getHandle(id).signal(signal, payload), Math.min(SIGNAL_TIMEOUT_MS, left()), id);
         report.signalled++;
         opts.onTold?.(accountId);
       } catch (error) {
@@ -109,5 +126,6 @@ export async function signalAccounts<P extends RulesPublishedInput | AccountUpda
   } finally {
     await close?.().catch(() => {});
   }
+  if (late > 0) report.errors = [`${late} not tried within ${opts.deadlineMs} ms`, ...report.errors].slice(0, MAX_ERRORS);
   return report;
 }

@@ -121,6 +121,27 @@ export async function reviewYears(db: Db): Promise<number[]> {
   return [...new Set([...runs, ...reviewed].map((r) => r.year))].sort((a, b) => b - a);
 }
 
+/**
+ * How many accounts an annual review walks: every account (the run's `total`). The review
+ * workflow's first activity and the studio's confirmation both count with this.
+ */
+export async function reviewAccountCount(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(accounts);
+  return row?.n ?? 0;
+}
+
+/**
+ * Accounts matching `where` whose cycle after `year` has started: the workflow stamps
+ * `accounts.cycle_year` with the new year at the first stage of that cycle.
+ */
+export async function nextCycleStartedWhere(db: Db, year: number, where: SQL | undefined): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(accounts)
+    .where(and(sql`${accounts.cycleYear} > ${year}`, where));
+  return row?.n ?? 0;
+}
+
 export async function latestReviewRun(db: Db): Promise<ReviewRunRow | undefined> {
   const [row] = await db.select().from(reviewRuns).orderBy(desc(reviewRuns.startedAt)).limit(1);
   return row;

@@ -133,6 +133,10 @@ describe('an admin, with the workflows running', () => {
     const review = page.locator('#h-review').locator('..');
     await review.locator('#review-year').fill(String(year));
     await review.getByRole('button', { name: 'Run the review now' }).click();
+    // Confirmed first: the year and every account (the demo's have no workflow, the key ones do).
+    const dialog = page.getByRole('dialog', { name: `Run the review of ${year} now?` });
+    expect(await dialog.textContent()).toContain(`It reviews ${DEMO + KEY.length} accounts`);
+    await dialog.getByRole('button', { name: `Start the review of ${year}` }).click();
     await expect
       .poll(() => review.locator('[role="status"]').textContent(), { timeout: 60_000 })
       .toBe(`The review of ${year} has started.`);
@@ -142,8 +146,13 @@ describe('an admin, with the workflows running', () => {
     expect(await review.textContent()).toContain(`${KEY.length} of ${DEMO + KEY.length} done, ${DEMO} failed`);
     await screenshot(page, 'portfolio-review-done-en');
 
-    await page.getByRole('link', { name: 'Review results and migration matrices' }).click();
-    await page.waitForURL('**/reviews');
+    // The key accounts (the only ones with a workflow) start their next cycle.
+    await expect
+      .poll(() => review.getByTestId('next-cycle').textContent(), { timeout: 120_000, interval: 1000 })
+      .toBe(`Next cycle (${year + 1}) started: ${KEY.length} of ${DEMO + KEY.length} accounts`);
+    expect(await review.textContent()).toContain('Tier migration (before → after)');
+    await page.getByRole('link', { name: `Results and migration matrices of ${year}` }).click();
+    await page.waitForURL(`**/reviews?year=${year}`);
     await expect.poll(() => page.locator('#h-year').textContent()).toBe(`Results of ${year}`);
     expect(await page.locator('main').textContent()).toContain('Tier migration (before → after)');
     await expect.poll(() => page.locator('section[aria-labelledby="h-records"] tbody tr').count()).toBe(KEY.length);
@@ -156,14 +165,17 @@ describe('an admin, with the workflows running', () => {
   it('does not let a manager start a review', async () => {
     const page = await signedIn(server, E2E_USERS.manager.email);
     expect(await page.getByRole('button', { name: 'Run the review now' }).count()).toBe(0);
-    const post = await page.context().request.post('/portfolio?/review', {
-      form: { year: '2025' },
-      headers: { origin: server.url },
-      maxRedirects: 0,
-    });
-    // A form action's refusal: a 403 page, or SvelteKit's error result for an enhanced request.
-    const body = await post.text();
-    expect(post.status() === 403 || /"status":403/.test(body)).toBe(true);
+    // Neither the confirmation (which counts the accounts) nor the confirmed start.
+    for (const form of [{ year: '2025' }, { year: '2025', confirm: '1' }] as Record<string, string>[]) {
+      const post = await page.context().request.post('/portfolio?/review', {
+        form,
+        headers: { origin: server.url },
+        maxRedirects: 0,
+      });
+      // A form action's refusal: a 403 page, or SvelteKit's error result for an enhanced request.
+      const body = await post.text();
+      expect(post.status() === 403 || /"status":403/.test(body)).toBe(true);
+    }
     await page.context().close();
   });
 });

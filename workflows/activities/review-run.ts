@@ -5,8 +5,8 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { listIndustries } from '../../db/repositories/rule-sets.js';
-import { getAccounts, countAccounts } from '../../db/repositories/accounts.js';
-import { ensureReviewRun, finishReviewRun, setReviewRunFailed } from '../../db/repositories/reviews.js';
+import { getAccounts } from '../../db/repositories/accounts.js';
+import { ensureReviewRun, finishReviewRun, reviewAccountCount, setReviewRunFailed } from '../../db/repositories/reviews.js';
 import {
   FALLBACK_INDUSTRY,
   rankQuotaIndustries,
@@ -79,7 +79,7 @@ export function reviewRunActivities(s: Shared) {
   return {
     async startReviewRun(input: { reviewRunId: string; year: number }): Promise<{ total: number }> {
       return guarded(async () => {
-        const total = await countAccounts(s.db);
+        const total = await reviewAccountCount(s.db);
         const run = await ensureReviewRun(s.db, { id: input.reviewRunId, year: input.year, total });
         return { total: run.total };
       });

@@ -133,11 +133,20 @@ export function publishedRedirect(industry: string, result: PublishResult, repor
   redirect(303, `${rulesPath(industry, '/history')}?${q}`);
 }
 
+/**
+ * How long a publish or rollback may spend telling the workflows before it answers: the admin's
+ * navigation waits for it. Whatever is not told by then the catch-up beside the workers tells.
+ */
+export const PUBLISH_SIGNAL_DEADLINE_MS = 8_000;
+
+const signalWithinDeadline: Signaller = (database, published) =>
+  signalRulesPublished(database, published, { deadlineMs: PUBLISH_SIGNAL_DEADLINE_MS });
+
 export async function afterPublish(
   database: Db,
   industry: string,
   result: PublishResult,
-  signal: Signaller = signalRulesPublished,
+  signal: Signaller = signalWithinDeadline,
 ): Promise<SignalReport> {
   const report = await signal(database, { industry, version: result.published.version! });
   if (!report.reachable || report.failed > 0)

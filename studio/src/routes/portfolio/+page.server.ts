@@ -6,8 +6,18 @@
  */
 import { error } from '@sveltejs/kit';
 import type { Db } from '$db/client.js';
+import type { SQL } from 'drizzle-orm';
 import { idsWhere } from '$db/repositories/accounts-list.js';
-import { latestReviewRun, reviewCountsByRun, reviewRunOf } from '$db/repositories/reviews.js';
+import {
+  latestReviewRun,
+  nextCycleStartedWhere,
+  reviewAccountCount,
+  reviewAggregateWhere,
+  reviewCountsByRun,
+  reviewRunOf,
+} from '$db/repositories/reviews.js';
+import type { ReviewRunRow } from '$db/schema.js';
+import { classMatrix, tierMatrix } from '$lib/server/review-matrices.js';
 import {
   levelExpressions,
   portfolioCounts,
@@ -28,7 +38,14 @@ import { db } from '$lib/server/db.js';
 import { requireRole, requireUser } from '$lib/server/guards.js';
 import { temporal } from '$lib/server/temporal.js';
 import type { Actions, PageServerLoad } from './$types.js';
-import type { Distribution, NineBoxCell, ReviewRunView, PortfolioLive } from '$lib/components/portfolio/types.js';
+import type {
+  Distribution,
+  NineBoxCell,
+  ReviewRunView,
+  PortfolioLive,
+  ReviewConfirmation,
+  ReviewOutcome,
+} from '$lib/components/portfolio/types.js';
 import { reviewRunView } from '$lib/server/review-run-view.js';
 import { monthlyDistribution, type MonthCount } from '$db/repositories/stage-results.js';
 import type { Trend } from '$lib/components/portfolio/types.js';
@@ -57,6 +74,7 @@ interface PortfolioData {
     executeForDays: number;
   };
   review: ReviewRunView | null;
+  reviewOutcome: ReviewOutcome | null;
   /** Tier and health at each month's end, from the audit trail. */
   trends: { tier: Trend; health: Trend };
   /** The year a review started now would cover (the rules' default: last year until June). */
@@ -85,6 +103,19 @@ function trendOf(values: readonly string[], rows: MonthCount[], now: Date): Tren
   return { values: [...values], months };
 }
 
+/** The latest run's effects within the scope: next cycles started, and once finished its migrations. */
+async function reviewOutcome(db: Db, run: ReviewRunRow, where: SQL | undefined): Promise<ReviewOutcome> {
+  const [nextCycleStarted, aggregate] = await Promise.all([
+    nextCycleStartedWhere(db, run.year, where),
+    run.status === 'completed' ? reviewAggregateWhere(db, run.year, where) : Promise.resolve(null),
+  ]);
+  return {
+    nextYear: run.year + 1,
+    nextCycleStarted,
+    migrations: aggregate ? { tier: tierMatrix(aggregate), class: classMatrix(aggregate) } : null,
+  };
+}
+
 /** Mirrors the review workflow's default year: the year that ended, until the middle of the next. */
 function suggestedReviewYear(now = new Date()): number {
   return now.getUTCMonth() < 6 ? now.getUTCFullYear() - 1 : now.getUTCFullYear();
@@ -99,7 +130,11 @@ export async function _loadPortfolio(db: Db, user: SessionUser, now = new Date()
   const [counts, pendingPlans, run, tierTrend, healthTrend] = await Promise.all([
     portfolioCounts(db, where, levelExpressions(specs), stalledWhen),
     pendingPlansWhere(db, where, 8),
-    latestReviewRun(db).then(async (r) => (r ? { run: r, counted: await reviewCountsByRun(db, [r.id]) } : undefined)),
+    latestReviewRun(db).then(async (r) => {
+      if (!r) return undefined;
+      const [counted, outcome] = await Promise.all([reviewCountsByRun(db, [r.id]), reviewOutcome(db, r, where)]);
+      return { run: r, counted, outcome };
+    }),
     monthlyDistribution(db, 'tier', { months: TREND_MONTHS, now, where }),
     monthlyDistribution(db, 'health', { months: TREND_MONTHS, now, where }),
   ]);
@@ -144,6 +179,7 @@ export async function _loadPortfolio(db: Db, user: SessionUser, now = new Date()
       executeForDays,
     },
     review: run ? reviewRunView(run.run, run.counted) : null,
+    reviewOutcome: run?.outcome ?? null,
     trends: { tier: trendOf(TIERS, tierTrend, now), health: trendOf(HEALTHS, healthTrend, now) },
     suggestedReviewYear: suggestedReviewYear(now),
   };
@@ -201,6 +237,15 @@ export async function _loadPortfolioLive(
 }
 
 /**
+ * What an admin confirms before a review starts: the year, and how many accounts the run will
+ * review, counted with the query the review workflow's first activity uses.
+ */
+export async function _reviewConfirmation(user: SessionUser, db: Db, year: number): Promise<ReviewConfirmation> {
+  if (!hasRole(user, 'admin')) error(403, 'Forbidden');
+  return { year, accounts: await reviewAccountCount(db) };
+}
+
+/**
  * Starts the annual review now: admins only, checked here as well as by the route. Waits briefly
  * for the run's row (the workflow's first step writes it), so the page that follows already shows
  * the run and keeps its progress live.
@@ -238,9 +283,12 @@ export const actions: Actions = {
   /** Admins start the annual review now (the hooks let managers post here; this refuses them). */
   review: async ({ locals, request }) => {
     const user = requireRole(locals, 'admin');
-    const year = Number((await request.formData()).get('year'));
+    const form = await request.formData();
+    const year = Number(form.get('year'));
     if (!Number.isInteger(year) || year < 2000 || year > 2100)
       return fail(400, { review: { ok: false as const, code: 'invalidYear' } });
+    // Nothing starts until the admin has seen the year and how many accounts it will review.
+    if (form.get('confirm') !== '1') return { reviewConfirm: await _reviewConfirmation(user, await db(), year) };
     const started = await _runReviewNow(user, await temporal(), year, await db());
     if (started.status === 'ok') return { review: { ok: true as const, year, workflowId: started.value.workflowId } };
     return fail(503, {

@@ -30,6 +30,23 @@ export interface ReviewRunView {
   workflowId: string;
 }
 
+/** What the latest review run changed, within the user's scope. */
+export interface ReviewOutcome {
+  /** The cycle year the run's accounts go on to. */
+  nextYear: number;
+  /** Accounts whose cycle of `nextYear` (or later) has started. */
+  nextCycleStarted: number;
+  /** Once the run has finished: tier and class before → after, from the year's reviews. */
+  migrations: { tier: Record<string, Record<string, number>>; class: Record<string, Record<string, number>> } | null;
+}
+
+/** What "run the review now" asks the admin to confirm. */
+export interface ReviewConfirmation {
+  year: number;
+  /** Accounts the run will review, counted as the review workflow counts them. */
+  accounts: number;
+}
+
 export interface PortfolioLive {
   /** The running review's own count (the table lags behind its acknowledgements). */
   progress: Live<ReviewProgress | null>;
