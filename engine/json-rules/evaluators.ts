@@ -736,18 +736,92 @@ export function compileRuleTest(rule: RuleJson): (facts: Facts) => boolean {
 
 type Predicate = (facts: Facts) => boolean;
 
-function compilePredicate(node: Node): Predicate {
-  if (node.kind === 'leaf') {
-    const { lhs, ref, evaluate, literal } = node;
-    if (ref) return (facts) => evaluate(readSide(facts, lhs), readSide(facts, ref));
-    if (lhs.strict || lhs.path) return (facts) => evaluate(readSide(facts, lhs), literal);
-    const { fact } = lhs;
-    return (facts) => {
-      let value = facts[fact];
-      if (value === undefined && !hasOwn(facts, fact)) value = readFact(facts, lhs);
-      return evaluate(value, literal);
-    };
+/** The fact's value as the engine reads it; an own `undefined` is a value, a missing fact throws. */
+function plainRead(read: FactRead): (facts: Facts) => unknown {
+  const { fact } = read;
+  return (facts) => {
+    const value = facts[fact];
+    return value !== undefined || hasOwn(facts, fact) ? value : readFact(facts, read);
+  };
+}
+
+/**
+ * A fact condition as one closure. The built-in operators without decorators, against a literal of
+ * the type they expect, get a closure of their own with the operator inlined (each closure site then
+ * sees one kind of comparison); anything else calls the operator as `evaluate` does. Same results:
+ * a relational operator's validator passes any non-NaN number, `in` and `contains` call `indexOf` as
+ * the operators do.
+ */
+function compileLeafPredicate(node: LeafNode): Predicate {
+  const { lhs, ref, evaluate, literal } = node;
+  if (ref) return (facts) => evaluate(readSide(facts, lhs), readSide(facts, ref));
+  if (lhs.strict || lhs.path) return (facts) => evaluate(readSide(facts, lhs), literal);
+  const { fact } = lhs;
+  const read = plainRead(lhs);
+  const lit = literal;
+  switch (node.source.operator) {
+    case 'equal':
+      return (facts) => {
+        const value = facts[fact];
+        return (value !== undefined || hasOwn(facts, fact) ? value : read(facts)) === lit;
+      };
+    case 'notEqual':
+      return (facts) => {
+        const value = facts[fact];
+        return (value !== undefined || hasOwn(facts, fact) ? value : read(facts)) !== lit;
+      };
+    case 'in':
+      if (!Array.isArray(lit)) break;
+      return (facts) => {
+        const value = facts[fact];
+        return lit.indexOf(value !== undefined || hasOwn(facts, fact) ? value : read(facts)) > -1;
+      };
+    case 'notIn':
+      if (!Array.isArray(lit)) break;
+      return (facts) => {
+        const value = facts[fact];
+        return lit.indexOf(value !== undefined || hasOwn(facts, fact) ? value : read(facts)) === -1;
+      };
+    case 'contains':
+      return (facts) => {
+        const value = facts[fact];
+        return Array.isArray(value) ? value.indexOf(lit) > -1 : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
+      };
+    case 'doesNotContain':
+      return (facts) => {
+        const value = facts[fact];
+        return Array.isArray(value) ? value.indexOf(lit) === -1 : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
+      };
+    case 'lessThan':
+      if (typeof lit !== 'number') break;
+      return (facts) => {
+        const value = facts[fact];
+        return typeof value === 'number' ? value === value && value < lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
+      };
+    case 'lessThanInclusive':
+      if (typeof lit !== 'number') break;
+      return (facts) => {
+        const value = facts[fact];
+        return typeof value === 'number' ? value === value && value <= lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
+      };
+    case 'greaterThan':
+      if (typeof lit !== 'number') break;
+      return (facts) => {
+        const value = facts[fact];
+        return typeof value === 'number' ? value === value && value > lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
+      };
+    case 'greaterThanInclusive':
+      if (typeof lit !== 'number') break;
+      return (facts) => {
+        const value = facts[fact];
+        return typeof value === 'number' ? value === value && value >= lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
+      };
   }
+  return (facts) => evaluate(read(facts), lit);
+}
+
+function compilePredicate(node: Node): Predicate {
+  if (node.kind === 'leaf') return compileLeafPredicate(node);
   if (node.kind === 'not') {
     const child = compilePredicate(node.child);
     return (facts) => !child(facts);
@@ -757,6 +831,18 @@ function compilePredicate(node: Node): Predicate {
   // Children in the engine's evaluation order (priority sets, highest first): short-circuiting
   // then never reads a fact the engine would not read.
   const children = node.sets.flat().map(compilePredicate);
-  if (node.kind === 'all') return (facts) => children.every((c) => c(facts));
-  return (facts) => children.some((c) => c(facts));
+  const n = children.length;
+  const [a, b] = children as [Predicate, Predicate];
+  if (node.kind === 'all') {
+    if (n === 2) return (facts) => a(facts) && b(facts);
+    return (facts) => {
+      for (let i = 0; i < n; i++) if (!children[i]!(facts)) return false;
+      return true;
+    };
+  }
+  if (n === 2) return (facts) => a(facts) || b(facts);
+  return (facts) => {
+    for (let i = 0; i < n; i++) if (children[i]!(facts)) return true;
+    return false;
+  };
 }
