@@ -4,7 +4,8 @@
  * evaluators that keep json-rules-engine's semantics.
  */
 import { DIMENSIONS, type Dimension } from './model.js';
-import { compileRules, compileRuleTest, type RuleExplanation, type Facts, type RuleJson } from './json-rules/evaluators.js';
+import { compileRules, type RuleExplanation, type Facts, type RuleJson } from './json-rules/evaluators.js';
+import { compileRuleTest } from './json-rules/predicates.js';
 import type { RuleSection } from './json-rules/facts.js';
 import { round6 } from './round.js';
 import type { AnyRule, Band, RuleSet } from './ruleset-format/schema.js';

@@ -6,7 +6,8 @@
  */
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import { compileRules, compileRuleTest, type CompiledRuleSet, type RuleJson } from '../engine/json-rules/evaluators.js';
+import { compileRules, compileRuleTree, type CompiledRuleSet, type RuleJson } from '../engine/json-rules/evaluators.js';
+import { compilePredicate, compileRuleTest } from '../engine/json-rules/predicates.js';
 import { DECORATOR_NAMES, OPERATOR_NAMES } from '../engine/json-rules/operators.js';
 import { Rng } from '../db/demo/prng.js';
 
@@ -242,7 +243,7 @@ function compareCase(
   ).toEqual(failures.map((r) => r.name));
   const trees = new Map([...results, ...failures].map((r) => [r.name, engineTree(r.conditions)]));
   for (const e of explanations) expect(e.conditions, `conditions of ${String(e.name)}`).toEqual(trees.get(e.name as string));
-  // The ESP+ evaluators use one predicate per rule (compileRuleTest): same pass/fail as the engine.
+  // The ESP+ evaluators use one predicate per rule (compileRuleTest), generated or closures: same pass/fail as the engine.
   const passing = new Set(results.map((r) => r.name));
   for (const p of predicates) expect(p.test(facts), `predicate of ${String(p.name)}`).toBe(passing.has(p.name as string));
   tally.passedRules += results.length;
@@ -257,7 +258,11 @@ describe('compileRules vs json-rules-engine (differential)', () => {
       const rng = new Rng(seed);
       const rules = genRules(rng);
       const compiled = compileRules(structuredClone(rules));
-      const predicates = rules.map((r) => ({ name: r.name, test: compileRuleTest(structuredClone(r)) }));
+      // Both forms of a rule's predicate: the generated function and the closures it falls back on.
+      const predicates = rules.flatMap((r) => [
+        { name: r.name, test: compileRuleTest(structuredClone(r)) },
+        { name: r.name, test: compilePredicate(compileRuleTree(structuredClone(r))) },
+      ]);
       for (let f = 0; f < FACT_SETS; f++) {
         const facts = genFacts(rng);
         // A fresh engine per run: after a rejected run the engine keeps evaluating the remaining

@@ -168,14 +168,14 @@ export class RuleCompileError extends Error {
 // Compiled tree
 // ---------------------------------------------------------------------------------------------------
 
-interface FactRead {
+export interface FactRead {
   readonly fact: string;
   /** Names on Object.prototype need an own-property check; the engine never sees inherited builtins. */
   readonly strict: boolean;
   readonly path: PathAccessor | null;
 }
 
-interface LeafNode {
+export interface LeafNode {
   readonly kind: 'leaf';
   readonly source: FactCondition;
   readonly setPriority: number;
@@ -187,7 +187,7 @@ interface LeafNode {
   readonly rounds: number;
 }
 
-interface GroupNode {
+export interface GroupNode {
   readonly kind: 'all' | 'any';
   readonly source: AllConditions | AnyConditions;
   readonly priority: number;
@@ -197,7 +197,7 @@ interface GroupNode {
   readonly sets: readonly (readonly Node[])[];
 }
 
-interface NotNode {
+export interface NotNode {
   readonly kind: 'not';
   readonly source: NotConditions;
   readonly priority: number;
@@ -205,8 +205,8 @@ interface NotNode {
   readonly child: Node;
 }
 
-type Node = LeafNode | GroupNode | NotNode;
-type RootNode = GroupNode | NotNode;
+export type Node = LeafNode | GroupNode | NotNode;
+export type RootNode = GroupNode | NotNode;
 
 const hasOwn = Object.hasOwn;
 
@@ -353,7 +353,7 @@ function booleanKind(json: Record<string, unknown>): 'all' | 'any' | 'not' | und
 /** Compiled closures return `(rounds << 1) | passed`, so nothing is allocated per evaluation. */
 type Evaluator = (facts: Facts) => number;
 
-function readFact(facts: Facts, read: FactRead): unknown {
+export function readFact(facts: Facts, read: FactRead): unknown {
   if (read.strict) {
     if (hasOwn(facts, read.fact)) return facts[read.fact];
   } else {
@@ -363,7 +363,7 @@ function readFact(facts: Facts, read: FactRead): unknown {
   throw new UndefinedFactError(read.fact);
 }
 
-function readSide(facts: Facts, read: FactRead): unknown {
+export function readSide(facts: Facts, read: FactRead): unknown {
   const value = readFact(facts, read);
   return read.path !== null && value !== null && typeof value === 'object' ? read.path(value) : value;
 }
@@ -721,128 +721,7 @@ export function compileRules(rules: readonly RuleJson[]): CompiledRuleSet {
   return new RuleSet(groupByPriority(compiled.map((rule) => ({ ...rule, setPriority: rule.priority }))));
 }
 
-/**
- * One rule's conditions as a plain predicate, for callers that pick a winner themselves (ESP+'s
- * "first match" lists). It needs neither events nor json-rules-engine's completion order, so it
- * skips the microtask-round bookkeeping and short-circuits freely: the pass/fail result is the
- * same (an empty all/any passes, as in json-rules-engine), and it never evaluates a condition the
- * engine would skip; it may stop before one the engine would evaluate, so when the engine would
- * throw the predicate may not (validated ESP+ rules never throw).
- */
-export function compileRuleTest(rule: RuleJson): (facts: Facts) => boolean {
-  const { root } = compileRule(rule, 0);
-  return compilePredicate(root);
-}
-
-type Predicate = (facts: Facts) => boolean;
-
-/** The fact's value as the engine reads it; an own `undefined` is a value, a missing fact throws. */
-function plainRead(read: FactRead): (facts: Facts) => unknown {
-  const { fact } = read;
-  return (facts) => {
-    const value = facts[fact];
-    return value !== undefined || hasOwn(facts, fact) ? value : readFact(facts, read);
-  };
-}
-
-/**
- * A fact condition as one closure. The built-in operators without decorators, against a literal of
- * the type they expect, get a closure of their own with the operator inlined (each closure site then
- * sees one kind of comparison); anything else calls the operator as `evaluate` does. Same results:
- * a relational operator's validator passes any non-NaN number, `in` and `contains` call `indexOf` as
- * the operators do.
- */
-function compileLeafPredicate(node: LeafNode): Predicate {
-  const { lhs, ref, evaluate, literal } = node;
-  if (ref) return (facts) => evaluate(readSide(facts, lhs), readSide(facts, ref));
-  if (lhs.strict || lhs.path) return (facts) => evaluate(readSide(facts, lhs), literal);
-  const { fact } = lhs;
-  const read = plainRead(lhs);
-  const lit = literal;
-  switch (node.source.operator) {
-    case 'equal':
-      return (facts) => {
-        const value = facts[fact];
-        return (value !== undefined || hasOwn(facts, fact) ? value : read(facts)) === lit;
-      };
-    case 'notEqual':
-      return (facts) => {
-        const value = facts[fact];
-        return (value !== undefined || hasOwn(facts, fact) ? value : read(facts)) !== lit;
-      };
-    case 'in':
-      if (!Array.isArray(lit)) break;
-      return (facts) => {
-        const value = facts[fact];
-        return lit.indexOf(value !== undefined || hasOwn(facts, fact) ? value : read(facts)) > -1;
-      };
-    case 'notIn':
-      if (!Array.isArray(lit)) break;
-      return (facts) => {
-        const value = facts[fact];
-        return lit.indexOf(value !== undefined || hasOwn(facts, fact) ? value : read(facts)) === -1;
-      };
-    case 'contains':
-      return (facts) => {
-        const value = facts[fact];
-        return Array.isArray(value) ? value.indexOf(lit) > -1 : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
-      };
-    case 'doesNotContain':
-      return (facts) => {
-        const value = facts[fact];
-        return Array.isArray(value) ? value.indexOf(lit) === -1 : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
-      };
-    case 'lessThan':
-      if (typeof lit !== 'number') break;
-      return (facts) => {
-        const value = facts[fact];
-        return typeof value === 'number' ? value === value && value < lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
-      };
-    case 'lessThanInclusive':
-      if (typeof lit !== 'number') break;
-      return (facts) => {
-        const value = facts[fact];
-        return typeof value === 'number' ? value === value && value <= lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
-      };
-    case 'greaterThan':
-      if (typeof lit !== 'number') break;
-      return (facts) => {
-        const value = facts[fact];
-        return typeof value === 'number' ? value === value && value > lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
-      };
-    case 'greaterThanInclusive':
-      if (typeof lit !== 'number') break;
-      return (facts) => {
-        const value = facts[fact];
-        return typeof value === 'number' ? value === value && value >= lit : evaluate(value !== undefined || hasOwn(facts, fact) ? value : read(facts), lit);
-      };
-  }
-  return (facts) => evaluate(read(facts), lit);
-}
-
-function compilePredicate(node: Node): Predicate {
-  if (node.kind === 'leaf') return compileLeafPredicate(node);
-  if (node.kind === 'not') {
-    const child = compilePredicate(node.child);
-    return (facts) => !child(facts);
-  }
-  if (node.children.length === 0) return () => true;
-  if (node.children.length === 1) return compilePredicate(node.children[0]!);
-  // Children in the engine's evaluation order (priority sets, highest first): short-circuiting
-  // then never reads a fact the engine would not read.
-  const children = node.sets.flat().map(compilePredicate);
-  const n = children.length;
-  const [a, b] = children as [Predicate, Predicate];
-  if (node.kind === 'all') {
-    if (n === 2) return (facts) => a(facts) && b(facts);
-    return (facts) => {
-      for (let i = 0; i < n; i++) if (!children[i]!(facts)) return false;
-      return true;
-    };
-  }
-  if (n === 2) return (facts) => a(facts) || b(facts);
-  return (facts) => {
-    for (let i = 0; i < n; i++) if (children[i]!(facts)) return true;
-    return false;
-  };
+/** A rule's compiled condition tree, for the predicates of ./predicates.ts. Throws like {@link compileRules}. */
+export function compileRuleTree(rule: RuleJson): RootNode {
+  return compileRule(rule, 0).root;
 }
