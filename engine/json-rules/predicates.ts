@@ -130,7 +130,6 @@ function generatePredicate(root: Node): Predicate | null {
   const source = new Source();
   const body = source.node(root);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- source built above from no rule text
     const make = new Function('k', 'h', 'r', `return function test(f) { let v; return ${body}; };`) as (
       k: unknown[],
       h: typeof hasOwn,

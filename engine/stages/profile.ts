@@ -26,7 +26,10 @@ const HAS: Record<ProfileItem, (account: Account) => boolean> = {
   demonstration: (a) => present(a.demonstration),
   winnability: (a) => present(a.winnability),
   contacts: (a) => a.contacts.length > 0,
-  keyContact: (a) => a.contacts.some((c) => c.influence >= 4),
+  keyContact: (a) => {
+    for (const c of a.contacts) if (c.influence >= 4) return true;
+    return false;
+  },
   competitors: (a) => a.competitors.length > 0 || a.competitorsNoneKnown,
 };
 
@@ -69,7 +72,9 @@ export function profileStatus(
   const { checklist, minCompleteness } = rules.profile;
   const anyDefaulted = defaulted !== undefined && defaulted.length > 0;
   let present = 0;
-  for (const { item, has } of checksOf(checklist)) {
+  const checks = checksOf(checklist);
+  for (let i = 0; i < checks.length; i++) {
+    const { item, has } = checks[i]!;
     if (has(account) && !(anyDefaulted && defaulted.includes(item))) {
       present++;
       lists?.present.push(item);
