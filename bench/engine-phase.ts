@@ -97,12 +97,10 @@ if (!evaluateAll) throw new Error(`unknown phase ${phase}; known: ${Object.keys(
 
 // The studio's server evaluates in a long-running process: the code is compiled by the time a
 // draft edit re-evaluates an industry. Every phase gets the same untimed warm-up pass, then a
-// full collection (the generator's and the warm-up's garbage is not the phase's), then a short
-// second pass: right after a forced collection the next few thousand accounts run several times
-// slower (measured: the first 10,000 at a quarter of the speed), which is not the steady state.
+// full collection: the generator's and the warm-up's garbage is not the phase's (engine.ts runs
+// the phase with sweeping on the main thread, so that collection is over before the clock starts).
 await evaluateAll(accounts.slice(0, warmup));
 if (globalThis.gc) globalThis.gc();
-await evaluateAll(accounts.slice(0, Math.min(warmup, 2_000)));
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const checksum = await evaluateAll(accounts);

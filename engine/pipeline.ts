@@ -364,35 +364,34 @@ const NO_RULE: RuleReply = Object.freeze([]);
 /** Shared replies of one index: a 'first' list's answer allocates nothing. */
 const ONE_RULE: readonly RuleReply[] = Array.from({ length: 64 }, (_, i) => Object.freeze([i]));
 
-/** The reply of each set of passing rules of a short 'all' list, by bit mask, made when first met. */
-const BY_MASK: RuleReply[] = [];
-const MASKED = 10;
+/** The reply of each set of passing rules of an 'all' list, by bit mask, made when first met. */
+const BY_MASK = new Map<number, RuleReply>();
 
 function replyOf(mask: number): RuleReply {
-  let reply = BY_MASK[mask];
+  let reply = BY_MASK.get(mask);
   if (reply === undefined) {
     const passed: number[] = [];
-    for (let i = 0; i < MASKED; i++) if (mask & (1 << i)) passed.push(i);
-    BY_MASK[mask] = reply = Object.freeze(passed);
+    for (let i = 0; i < 32; i++) if (mask & (1 << i)) passed.push(i);
+    BY_MASK.set(mask, (reply = Object.freeze(passed)));
   }
   return reply;
 }
 
 /**
  * Answers a rule request with the compiled evaluators; 'first' lists stop at the first pass. Replies
- * are shared frozen arrays (up to 10 rules in an 'all' list), so answering allocates nothing.
+ * are shared frozen arrays, so answering allocates nothing.
  */
 export function answer(list: CompiledList, facts: Facts): RuleReply {
-  const rules = list.rules;
+  const { pick } = list;
   if (list.mode === 'first') {
-    for (let i = 0; i < rules.length; i++) if (rules[i]!.test(facts)) return ONE_RULE[i] ?? [i];
-    return NO_RULE;
+    const i = pick!(facts);
+    return i < 0 ? NO_RULE : (ONE_RULE[i] ?? [i]);
   }
-  if (rules.length <= MASKED) {
-    let mask = 0;
-    for (let i = 0; i < rules.length; i++) if (rules[i]!.test(facts)) mask |= 1 << i;
+  if (pick) {
+    const mask = pick(facts);
     return mask === 0 ? NO_RULE : replyOf(mask);
   }
+  const rules = list.rules;
   let passed: number[] | undefined;
   for (let i = 0; i < rules.length; i++) if (rules[i]!.test(facts)) (passed ??= []).push(i);
   return passed ?? NO_RULE;

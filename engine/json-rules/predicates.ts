@@ -24,6 +24,35 @@ export function compileRuleTest(rule: RuleJson): Predicate {
   return (generated && generatePredicate(root)) || compilePredicate(root);
 }
 
+/** The most rules an 'all' list may have for `compileListPick`: one bit each in a 32-bit integer. */
+export const MAX_MASKED_RULES = 31;
+
+/**
+ * A whole rule list asked at once, rules in the given order: for 'first', the index of the first
+ * rule that passes (the later ones are not evaluated), or -1; for 'all', a bit mask of the rules
+ * that pass (at most {@link MAX_MASKED_RULES}). One generated function per list when the runtime
+ * allows it, so a bulk evaluation makes one call per list rather than one per rule.
+ */
+export function compileListPick(rules: readonly RuleJson[], mode: 'first' | 'all'): (facts: Facts) => number {
+  if (mode === 'all' && rules.length > MAX_MASKED_RULES) throw new RangeError(`more than ${MAX_MASKED_RULES} rules`);
+  const roots = rules.map(compileRuleTree);
+  const picked = generated ? generateListPick(roots, mode) : null;
+  if (picked) return picked;
+  const tests = roots.map(compilePredicate);
+  const n = tests.length;
+  if (mode === 'first') {
+    return (facts) => {
+      for (let i = 0; i < n; i++) if (tests[i]!(facts)) return i;
+      return -1;
+    };
+  }
+  return (facts) => {
+    let mask = 0;
+    for (let i = 0; i < n; i++) if (tests[i]!(facts)) mask |= 1 << i;
+    return mask;
+  };
+}
+
 // ---- closures ----------------------------------------------------------------------------------
 
 /** The fact's value as the engine reads it; an own `undefined` is a value, a missing fact throws. */
@@ -128,13 +157,25 @@ class Source {
 
 function generatePredicate(root: Node): Predicate | null {
   const source = new Source();
-  const body = source.node(root);
+  return generate<Predicate>(source, `return ${source.node(root)};`);
+}
+
+function generateListPick(roots: readonly Node[], mode: 'first' | 'all'): ((facts: Facts) => number) | null {
+  const source = new Source();
+  const body = roots
+    .map((root, i) => `if (${source.node(root)}) ${mode === 'first' ? `return ${i};` : `m |= ${2 ** i | 0};`}\n`)
+    .join('');
+  return generate(source, mode === 'first' ? `${body}return -1;` : `let m = 0;\n${body}return m;`);
+}
+
+/** `function (f) { let v; <body> }` over the source's values, or null if the runtime refuses. */
+function generate<F>(source: Source, body: string): F | null {
   try {
-    const make = new Function('k', 'h', 'r', `return function test(f) { let v; return ${body}; };`) as (
+    const make = new Function('k', 'h', 'r', `return function test(f) {\nlet v;\n${body}\n};`) as (
       k: unknown[],
       h: typeof hasOwn,
       r: typeof readFact,
-    ) => Predicate;
+    ) => F;
     return make(source.k, hasOwn, readFact);
   } catch {
     return null;
