@@ -4,7 +4,8 @@
  * evaluators that keep json-rules-engine's semantics.
  */
 import { DIMENSIONS, type Dimension } from './model.js';
-import { compileRules, compileRuleTest, type RuleExplanation, type Facts, type RuleJson } from './json-rules/evaluators.js';
+import { compileRules, type RuleExplanation, type Facts, type RuleJson } from './json-rules/evaluators.js';
+import { compileListPick, compileRuleTest, MAX_MASKED_RULES } from './json-rules/predicates.js';
 import type { RuleSection } from './json-rules/facts.js';
 import { round6 } from './round.js';
 import type { AnyRule, Band, RuleSet } from './ruleset-format/schema.js';
@@ -32,6 +33,11 @@ export interface CompiledList {
   /** 'first': the first passing rule in `rules` order decides; 'all': every passing rule counts. */
   mode: 'first' | 'all';
   rules: CompiledRule[];
+  /**
+   * All of `rules` asked at once: for 'first' the index of the first passing rule or -1, for 'all'
+   * the bit mask of the passing ones; null for an 'all' list too long for a mask.
+   */
+  pick: ((facts: Facts) => number) | null;
 }
 
 export interface EspRules {
@@ -54,7 +60,14 @@ function compileList(section: RuleSection, mode: CompiledList['mode'], rules: re
     };
   });
   compiled.sort((a, b) => b.priority - a.priority || a.index - b.index);
-  return { section, mode, rules: compiled };
+  const pick =
+    mode === 'first' || compiled.length <= MAX_MASKED_RULES
+      ? compileListPick(
+          compiled.map((r) => r.rule as RuleJson),
+          mode,
+        )
+      : null;
+  return { section, mode, rules: compiled, pick };
 }
 
 export function scaledBands(ruleSet: RuleSet): Record<Dimension, Band[]> {

@@ -8,6 +8,7 @@ export * from './ruleset-format/validate.js';
 export * from './compiled-rule-set.js';
 export * from './industry-rule-sets.js';
 export * from './pipeline.js';
+export * from './decision-record.js';
 export * from './explain.js';
 export { FACTS, factsFor, RULE_SECTIONS, type FactDefinition, type RuleSection } from './json-rules/facts.js';
 export * from './stages/profile.js';

@@ -6,16 +6,24 @@
  * `monitorSteps` yield each "evaluate this rule list on these facts" request, so the same stage
  * code runs with explanations (`explainAccount`) or with json-rules-engine itself as the reference
  * (the benchmark's baseline).
+ *
+ * Two modes share every step: the explained mode (`decideAccount`, `monitorAccount`, the step
+ * generators) builds the result objects a stage result stores and an explanation shows (profile
+ * item lists, competitor closenesses, alerts); the decision-only mode (`decideInto`, `monitorInto`,
+ * and `decideBrief` / `monitorBrief` on top) writes the same decisions into a caller's
+ * `DecisionRecord`, reusing one evaluation, so a bulk run allocates next to nothing per account.
  */
-import type { Account, AccountClass, Flag, Health, InvestmentLevel, Strategy, Tier } from './model.js';
+import { FLAGS, type Account, type AccountClass, type Flag, type Health, type InvestmentLevel, type Level, type Strategy, type Tier } from './model.js';
 import type { CompiledList, EspRules, RuleSetRef } from './compiled-rule-set.js';
 import type { RuleSection } from './json-rules/facts.js';
+import { AccountFacts } from './account-facts.js';
 import { round2 } from './round.js';
-import { profile, type ProfileResult } from './stages/profile.js';
-import { grade, type DimensionScores, type GradeResult, type QuotaContext } from './stages/grade.js';
-import { classify, type ClassifyResult } from './stages/classify.js';
-import { relationship, type RelationshipMetrics } from './stages/relationship.js';
+import { profile, profileStatus, type ProfileResult, type ProfileStatus } from './stages/profile.js';
+import { bandScore, tierOf, weightedScore, type DimensionScores, type QuotaContext } from './stages/grade.js';
+import { classOf, level, type ClassifyResult } from './stages/classify.js';
+import { measureRelationship, relationshipOf, type RelationshipMetrics } from './stages/relationship.js';
 import { coverage, type CoverageDecision, type CoverageResult, type TeamDirectory } from './stages/coverage.js';
+import type { DecisionRecord } from './decision-record.js';
 
 /** The facts rules see: the documented catalogue of `json-rules/facts.ts`, filled stage by stage. */
 export type Facts = Record<string, unknown>;
@@ -59,144 +67,151 @@ export interface AccountDecision {
   investment: InvestmentLevel;
 }
 
-/**
- * The facts of one account, every catalogue fact declared up front: one object shape for all
- * accounts keeps property reads in the compiled rules monomorphic (the hot path of evaluation).
- * Facts of later stages hold neutral values until their stage sets them; the validator ensures no
- * rule reads a fact before the list that knows it.
- */
-class AccountFacts {
-  industry: string;
-  region: string;
-  status: string;
-  employees: number;
-  companyRevenue: number;
-  revenueWithUs: number;
-  potential: number;
-  demonstration: number;
-  winnability: number;
-  score = 0;
-  tier = '';
-  revenueScore = 0;
-  potentialScore = 0;
-  demonstrationScore = 0;
-  winnabilityScore = 0;
-  class = '';
-  contributionLevel = '';
-  potentialLevel = '';
-  contactCount = 0;
-  championCount = 0;
-  supporterCount = 0;
-  opponentCount = 0;
-  keyContactCount = 0;
-  decisionMakersWithCompetitor = 0;
-  coldKeyContacts = 0;
-  competitorCount = 0;
-  closeness = 0;
-  maxCompetitorCloseness = 0;
-  advantage = 0;
-  closenessDrop = 0;
-  flags: Flag[] = [];
-  strategy = '';
-  planStrategy = '';
-  closenessDropSincePlan = 0;
-  overdueVisits = 0;
-  openActions = 0;
-  overdueActions = 0;
-
-  constructor(a: Account) {
-    this.industry = a.industry ?? '';
-    this.region = a.region ?? '';
-    this.status = a.status ?? '';
-    this.employees = a.employees ?? 0;
-    this.companyRevenue = a.companyRevenue ?? 0;
-    this.revenueWithUs = a.revenueWithUs ?? 0;
-    this.potential = a.potential ?? 0;
-    this.demonstration = a.demonstration ?? 0;
-    this.winnability = a.winnability ?? 0;
-  }
-}
-
 /** The event params of the first passing rule, or undefined when none passed. */
 function firstParams(list: CompiledList, passed: RuleReply): Record<string, unknown> | undefined {
   const first = passed[0];
   return first === undefined ? undefined : (list.rules[first]!.rule.event.params as Record<string, unknown>);
 }
 
-/** What one account's evaluation has decided so far; the rule steps below fill it in order. */
+const NO_QUOTA: QuotaContext = Object.freeze({});
+
+/**
+ * What one account's evaluation has decided so far; `start` decides the stages before the rules,
+ * the rule steps below fill in the rest, in order. The numbers live in `facts` (where the rules
+ * read them); only the explained mode builds the result objects.
+ */
 class Evaluation {
-  /** Left out of a brief evaluation, like the coverage's team and owner. */
-  readonly prof: ProfileResult | undefined;
-  readonly g: GradeResult;
-  readonly c: ClassifyResult;
-  readonly rel: RelationshipMetrics;
-  readonly facts: AccountFacts;
-  flags: Flag[] = [];
-  coverage: CoverageResult | undefined = undefined;
-  /** The coverage rules' choice (line, presales tier, track), brief or not. */
+  account!: Account;
+  rules!: EspRules;
+  ctx!: DecideContext;
+  readonly facts = new AccountFacts();
+  /** Each competitor's closeness, in `account.competitors` order. */
+  readonly rivalCloseness: number[] = [];
+  readonly status: ProfileStatus = { completeness: 0, ready: false };
+  /** The explained mode's profile, with its item lists. */
+  prof: ProfileResult | undefined = undefined;
+  /** Sorted; shared and frozen in the decision-only mode, the account's own in the explained mode. */
+  flags: readonly Flag[] = [];
+  /** The coverage rules' choice (line, presales tier, track). */
   covered: CoverageDecision | undefined = undefined;
+  coverage: CoverageResult | undefined = undefined;
   strategy: Strategy = 'wait-and-watch';
   investment: InvestmentLevel = 'low';
   health: Health = 'green';
   alerts: MonitorResult['alerts'] = [];
 
-  constructor(
-    readonly account: Account,
-    readonly rules: EspRules,
-    readonly ctx: DecideContext,
-    /** Decisions only: no profile, no coverage team or owner (see `decideBrief`). */
-    readonly brief = false,
-  ) {
+  constructor(readonly explained: boolean) {}
+
+  start(account: Account, rules: EspRules, ctx: DecideContext): this {
+    this.account = account;
+    this.rules = rules;
+    this.ctx = ctx;
     const rs = rules.ruleSet;
-    this.prof = brief ? undefined : profile(account, rs, ctx.defaulted);
-    const g = (this.g = grade(account, rules, ctx.quota));
-    const c = (this.c = classify(g.dimensions, rs));
-    const rel = (this.rel = relationship(account, rs));
-    const facts = (this.facts = new AccountFacts(account));
-    facts.score = g.score;
-    facts.tier = g.tier;
-    facts.revenueScore = g.dimensions.revenue;
-    facts.potentialScore = g.dimensions.potential;
-    facts.demonstrationScore = g.dimensions.demonstration;
-    facts.winnabilityScore = g.dimensions.winnability;
-    facts.class = c.class;
-    facts.contributionLevel = c.contributionLevel;
-    facts.potentialLevel = c.potentialLevel;
-    facts.contactCount = rel.contactCount;
-    facts.championCount = rel.championCount;
-    facts.supporterCount = rel.supporterCount;
-    facts.opponentCount = rel.opponentCount;
-    facts.keyContactCount = rel.keyContactCount;
-    facts.decisionMakersWithCompetitor = rel.decisionMakersWithCompetitor;
-    facts.coldKeyContacts = rel.coldKeyContacts;
-    facts.competitorCount = rel.competitorCount;
-    facts.closeness = rel.closeness;
-    facts.maxCompetitorCloseness = rel.maxCompetitorCloseness;
-    facts.advantage = rel.advantage;
-    facts.closenessDrop = rel.closenessDrop;
+    const f = this.facts;
+    f.reset(account);
+    if (this.explained) {
+      const prof = (this.prof = profile(account, rs, ctx.defaulted));
+      this.status.completeness = prof.completeness;
+      this.status.ready = prof.ready;
+    } else profileStatus(account, rs, ctx.defaulted, this.status);
+    const b = rules.bands;
+    f.revenueScore = bandScore(f.revenueWithUs, b.revenue);
+    f.potentialScore = bandScore(f.potential, b.potential);
+    f.demonstrationScore = bandScore(f.demonstration, b.demonstration);
+    f.winnabilityScore = bandScore(f.winnability, b.winnability);
+    f.score = weightedScore(f.revenueScore, f.potentialScore, f.demonstrationScore, f.winnabilityScore, rs.grade.weights);
+    f.tier = tierOf(f.score, rules, ctx.quota ?? NO_QUOTA);
+    const cuts = rs.classify.cuts;
+    const contributionLevel = level(f.revenueScore, cuts);
+    const potentialLevel = level(f.potentialScore, cuts);
+    f.contributionLevel = contributionLevel;
+    f.potentialLevel = potentialLevel;
+    f.class = classOf(potentialLevel, contributionLevel, rs);
+    measureRelationship(account, rs, f, this.rivalCloseness);
+    this.flags = flagsOf(0);
+    this.covered = undefined;
+    this.coverage = undefined;
+    this.strategy = 'wait-and-watch';
+    this.investment = 'low';
+    this.health = 'green';
+    return this;
   }
 
+  /** The explained mode's result. */
   decision(): AccountDecision {
-    const { g, c, rel } = this;
+    const f = this.facts;
+    const dimensions: DimensionScores = {
+      revenue: f.revenueScore,
+      potential: f.potentialScore,
+      demonstration: f.demonstrationScore,
+      winnability: f.winnabilityScore,
+    };
+    const relationship = relationshipOf(this.account, f, this.rivalCloseness);
     return {
       id: this.account.id,
       ruleSet: this.rules.ref,
       profile: this.prof!,
-      score: g.score,
-      dimensions: g.dimensions,
-      tier: g.tier,
-      class: c.class,
-      contributionLevel: c.contributionLevel,
-      potentialLevel: c.potentialLevel,
-      relationship: rel,
-      closeness: rel.closeness,
-      advantage: rel.advantage,
-      flags: this.flags,
+      score: f.score,
+      dimensions,
+      tier: f.tier as Tier,
+      class: f.class as AccountClass,
+      contributionLevel: f.contributionLevel as Level,
+      potentialLevel: f.potentialLevel as Level,
+      relationship,
+      closeness: f.closeness,
+      advantage: f.advantage,
+      flags: this.flags as Flag[],
       coverage: this.coverage!,
       strategy: this.strategy,
       investment: this.investment,
     };
   }
+
+  /** The decision-only mode's result; `flags` is copied, so `out` never shares this evaluation's arrays. */
+  record(out: DecisionRecord, monitored: boolean): DecisionRecord {
+    const f = this.facts;
+    const c = this.coverage!;
+    out.id = this.account.id;
+    out.ruleSet = this.rules.ref;
+    out.completeness = this.status.completeness;
+    out.ready = this.status.ready;
+    out.score = f.score;
+    out.revenueScore = f.revenueScore;
+    out.potentialScore = f.potentialScore;
+    out.demonstrationScore = f.demonstrationScore;
+    out.winnabilityScore = f.winnabilityScore;
+    out.tier = f.tier as Tier;
+    out.class = f.class as AccountClass;
+    out.contributionLevel = f.contributionLevel as Level;
+    out.potentialLevel = f.potentialLevel as Level;
+    out.closeness = f.closeness;
+    out.maxCompetitorCloseness = f.maxCompetitorCloseness;
+    out.advantage = f.advantage;
+    out.closenessDrop = f.closenessDrop;
+    out.flags = this.flags;
+    out.line = c.line;
+    out.presalesTier = c.presalesTier;
+    out.track = c.track;
+    out.team = c.team;
+    out.owner = c.owner;
+    out.strategy = this.strategy;
+    out.investment = this.investment;
+    const plan = monitored ? (this.ctx as MonitorContext).plan : undefined;
+    out.health = monitored ? this.health : null;
+    out.backToPlan = plan !== undefined && this.strategy !== plan.strategy;
+    return out;
+  }
+}
+
+/** Each flag's bit (flag rules raise only catalogue flags: the validator checks their `flag`). */
+const FLAG_BIT = Object.fromEntries(FLAGS.map((flag, i) => [flag, 1 << i])) as Record<Flag, number>;
+/** The sorted flag list of each set of flags, by bit mask, made when first met. */
+const FLAG_LISTS: (readonly Flag[])[] = [];
+
+function flagsOf(mask: number): readonly Flag[] {
+  let flags = FLAG_LISTS[mask];
+  if (flags === undefined) FLAG_LISTS[mask] = flags = Object.freeze(FLAGS.filter((_, i) => mask & (1 << i)).sort());
+  return flags;
 }
 
 /**
@@ -214,13 +229,12 @@ const DECIDE_STEPS: readonly RuleStep[] = [
     list: 'flags',
     take(e, passed) {
       const rules = e.rules.lists.flags.rules;
-      const flags: Flag[] = [];
-      for (const i of passed) {
-        const flag = (rules[i]!.rule.event.params as { flag: Flag }).flag;
-        if (!flags.includes(flag)) flags.push(flag);
-      }
-      flags.sort();
-      e.flags = e.facts.flags = flags;
+      let mask = 0;
+      for (const i of passed) mask |= FLAG_BIT[(rules[i]!.rule.event.params as { flag: Flag }).flag];
+      const flags = flagsOf(mask);
+      // The explained mode's decision owns its array; the decision-only mode shares the frozen one.
+      e.flags = e.explained ? [...flags] : flags;
+      e.facts.flags = flags;
     },
   },
   {
@@ -229,7 +243,6 @@ const DECIDE_STEPS: readonly RuleStep[] = [
       const rs = e.rules.ruleSet;
       const hit = firstParams(e.rules.lists.coverage, passed) as CoverageDecision | undefined;
       e.covered = hit ?? rs.coverage.fallback;
-      if (e.brief) return;
       e.coverage = coverage(e.account, e.covered, rs, e.ctx.teams);
     },
   },
@@ -260,22 +273,27 @@ const MONITOR_STEPS: readonly RuleStep[] = [
       const ctx = e.ctx as MonitorContext;
       const facts = e.facts;
       facts.planStrategy = ctx.plan?.strategy ?? e.strategy;
-      facts.closenessDropSincePlan = ctx.plan ? round2(ctx.plan.closeness - e.rel.closeness) : 0;
+      facts.closenessDropSincePlan = ctx.plan ? round2(ctx.plan.closeness - facts.closeness) : 0;
       facts.overdueVisits = ctx.overdueVisits;
       facts.openActions = ctx.openActions;
       facts.overdueActions = ctx.overdueActions;
     },
     take(e, passed) {
       const list = e.rules.lists.health;
-      const alerts = passed
+      let health: Health = 'green';
+      for (const i of passed) {
+        const h = (list.rules[i]!.rule.event.params as { health: Health }).health;
+        if (SEVERITY[h] > SEVERITY[health]) health = h;
+      }
+      e.health = health;
+      if (!e.explained) return;
+      e.alerts = passed
         .map((i) => {
           const r = list.rules[i]!;
           const p = r.rule.event.params as { health: Health; alert: string };
           return { health: p.health, alert: p.alert, rule: r.name };
         })
         .sort((a, b) => SEVERITY[b.health] - SEVERITY[a.health]);
-      e.alerts = alerts;
-      e.health = alerts.reduce<Health>((h, a) => (SEVERITY[a.health] > SEVERITY[h] ? a.health : h), 'green');
     },
   },
 ];
@@ -288,12 +306,13 @@ function* walk(e: Evaluation, steps: readonly RuleStep[]): Generator<RuleRequest
 }
 
 /** The same steps answered directly by the compiled evaluators: no generator on the hot path. */
-function walkCompiled(e: Evaluation, steps: readonly RuleStep[]): void {
+function walkCompiled(e: Evaluation, steps: readonly RuleStep[]): Evaluation {
   const lists = e.rules.lists;
   for (const step of steps) {
     step.prepare?.(e);
     step.take(e, answer(lists[step.list], e.facts as unknown as Facts));
   }
+  return e;
 }
 
 export interface MonitorContext extends DecideContext {
@@ -327,14 +346,14 @@ function monitorResult(e: Evaluation): MonitorResult {
 }
 
 export function* decideSteps(account: Account, rules: EspRules, ctx: DecideContext = {}): Steps<AccountDecision> {
-  const e = new Evaluation(account, rules, ctx);
+  const e = new Evaluation(true).start(account, rules, ctx);
   yield* walk(e, DECIDE_STEPS);
   return e.decision();
 }
 
 /** Stage 7, monitor (动态监控): importance, closeness and its change since the plan, then health. */
 export function* monitorSteps(account: Account, rules: EspRules, ctx: MonitorContext): Steps<MonitorResult> {
-  const e = new Evaluation(account, rules, ctx);
+  const e = new Evaluation(true).start(account, rules, ctx);
   yield* walk(e, MONITOR_STEPS);
   return monitorResult(e);
 }
@@ -345,13 +364,34 @@ const NO_RULE: RuleReply = Object.freeze([]);
 /** Shared replies of one index: a 'first' list's answer allocates nothing. */
 const ONE_RULE: readonly RuleReply[] = Array.from({ length: 64 }, (_, i) => Object.freeze([i]));
 
-/** Answers a rule request with the compiled evaluators; 'first' lists stop at the first pass. */
-export function answer(list: CompiledList, facts: Facts): RuleReply {
-  const rules = list.rules;
-  if (list.mode === 'first') {
-    for (let i = 0; i < rules.length; i++) if (rules[i]!.test(facts)) return ONE_RULE[i] ?? [i];
-    return NO_RULE;
+/** The reply of each set of passing rules of an 'all' list, by bit mask, made when first met. */
+const BY_MASK = new Map<number, RuleReply>();
+
+function replyOf(mask: number): RuleReply {
+  let reply = BY_MASK.get(mask);
+  if (reply === undefined) {
+    const passed: number[] = [];
+    for (let i = 0; i < 32; i++) if (mask & (1 << i)) passed.push(i);
+    BY_MASK.set(mask, (reply = Object.freeze(passed)));
   }
+  return reply;
+}
+
+/**
+ * Answers a rule request with the compiled evaluators; 'first' lists stop at the first pass. Replies
+ * are shared frozen arrays, so answering allocates nothing.
+ */
+export function answer(list: CompiledList, facts: Facts): RuleReply {
+  const { pick } = list;
+  if (list.mode === 'first') {
+    const i = pick!(facts);
+    return i < 0 ? NO_RULE : (ONE_RULE[i] ?? [i]);
+  }
+  if (pick) {
+    const mask = pick(facts);
+    return mask === 0 ? NO_RULE : replyOf(mask);
+  }
+  const rules = list.rules;
   let passed: number[] | undefined;
   for (let i = 0; i < rules.length; i++) if (rules[i]!.test(facts)) (passed ??= []).push(i);
   return passed ?? NO_RULE;
@@ -369,9 +409,51 @@ export function runSteps<T>(steps: Steps<T>, rules: EspRules, onRequest?: (req: 
 }
 
 export function decideAccount(account: Account, rules: EspRules, ctx: DecideContext = {}): AccountDecision {
-  const e = new Evaluation(account, rules, ctx);
-  walkCompiled(e, DECIDE_STEPS);
-  return e.decision();
+  return walkCompiled(new Evaluation(true).start(account, rules, ctx), DECIDE_STEPS).decision();
+}
+
+export function monitorAccount(account: Account, rules: EspRules, ctx: MonitorContext): MonitorResult {
+  return monitorResult(walkCompiled(new Evaluation(true).start(account, rules, ctx), MONITOR_STEPS));
+}
+
+// ---- decision-only mode ------------------------------------------------------------------------
+
+/** The decision-only mode's one evaluation, taken while in use (a re-entrant call makes its own). */
+let spare: Evaluation | undefined = new Evaluation(false);
+
+function decideOnly<O, T>(
+  account: Account,
+  rules: EspRules,
+  ctx: DecideContext,
+  steps: readonly RuleStep[],
+  read: (e: Evaluation, out: O) => T,
+  out: O,
+): T {
+  const e = spare ?? new Evaluation(false);
+  spare = undefined;
+  try {
+    return read(walkCompiled(e.start(account, rules, ctx), steps), out);
+  } finally {
+    spare = e;
+  }
+}
+
+const recordDecided = (e: Evaluation, out: DecisionRecord) => e.record(out, false);
+const recordMonitored = (e: Evaluation, out: DecisionRecord) => e.record(out, true);
+
+/**
+ * The decisions of `decideAccount` (profile completeness and readiness, score, dimension scores,
+ * tier, class, relationship counts, flags, coverage, strategy, investment) written into `out`,
+ * with no explanation objects: for bulk runs and what-if. Returns `out`; the next call with the
+ * same record overwrites it. `health` is null (see `monitorInto`).
+ */
+export function decideInto(account: Account, rules: EspRules, ctx: DecideContext, out: DecisionRecord): DecisionRecord {
+  return decideOnly(account, rules, ctx, DECIDE_STEPS, recordDecided, out);
+}
+
+/** `decideInto` with the monitor's health rules on top: `health` and `backToPlan` as `monitorAccount`. */
+export function monitorInto(account: Account, rules: EspRules, ctx: MonitorContext, out: DecisionRecord): DecisionRecord {
+  return decideOnly(account, rules, ctx, MONITOR_STEPS, recordMonitored, out);
 }
 
 /** What `decideBrief` answers: the decisions a what-if compares, nothing to explain them. */
@@ -385,10 +467,11 @@ export interface BriefDecision extends CoverageDecision {
 
 function brief(e: Evaluation): BriefDecision {
   const { line, presalesTier, track } = e.covered!;
+  const f = e.facts;
   return {
-    score: e.g.score,
-    tier: e.g.tier,
-    class: e.c.class,
+    score: f.score,
+    tier: f.tier as Tier,
+    class: f.class as AccountClass,
     strategy: e.strategy,
     investment: e.investment,
     line,
@@ -397,26 +480,15 @@ function brief(e: Evaluation): BriefDecision {
   };
 }
 
-/**
- * The decisions alone, for what-if and bulk runs: the same rule steps as `decideAccount` (so the
- * same score, tier, class, strategy and investment), without the profile and the coverage's team
- * and owner, which no later rule reads.
- */
+const briefDecided = (e: Evaluation) => brief(e);
+const briefMonitored = (e: Evaluation) => ({ ...brief(e), health: e.health });
+
+/** The decisions a what-if compares, in the decision-only mode: the same steps as `decideAccount`. */
 export function decideBrief(account: Account, rules: EspRules, ctx: DecideContext = {}): BriefDecision {
-  const e = new Evaluation(account, rules, ctx, true);
-  walkCompiled(e, DECIDE_STEPS);
-  return brief(e);
+  return decideOnly(account, rules, ctx, DECIDE_STEPS, briefDecided, undefined);
 }
 
 /** `decideBrief` and the monitor's health on top: what-if's decisions for a monitored account. */
 export function monitorBrief(account: Account, rules: EspRules, ctx: MonitorContext): BriefDecision & { health: Health } {
-  const e = new Evaluation(account, rules, ctx, true);
-  walkCompiled(e, MONITOR_STEPS);
-  return { ...brief(e), health: e.health };
-}
-
-export function monitorAccount(account: Account, rules: EspRules, ctx: MonitorContext): MonitorResult {
-  const e = new Evaluation(account, rules, ctx);
-  walkCompiled(e, MONITOR_STEPS);
-  return monitorResult(e);
+  return decideOnly(account, rules, ctx, MONITOR_STEPS, briefMonitored, undefined);
 }

@@ -1,8 +1,8 @@
 /**
  * The pipeline's drivers decide alike: `decideAccount` / `monitorAccount` (the compiled evaluators
- * walking the rule steps directly, the bulk path), `decideBrief` (the decisions alone; `monitorBrief` with health), the step
- * generators run by `runSteps`, and the explained path (`explainAccount` / `explainMonitor`) give
- * the same decisions for every account
+ * walking the rule steps directly), the decision-only mode (`decideInto` / `monitorInto` into a
+ * reused record; `decideBrief` / `monitorBrief` on top), the step generators run by `runSteps`, and
+ * the explained path (`explainAccount` / `explainMonitor`) give the same decisions for every account
  * of a generated portfolio, under the fallback and every industry's rule set.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,11 @@ import { generateAccounts } from '../db/demo/generate.js';
 import {
   decideAccount,
   decideBrief,
+  decideInto,
+  monitorInto,
+  DecisionRecord,
+  type AccountDecision,
+  type MonitorResult,
   monitorBrief,
   decideSteps,
   explainAccount,
@@ -29,7 +34,63 @@ const contexts: MonitorContext[] = [
   { overdueVisits: 0, openActions: 1, overdueActions: 0, plan: { strategy: 'grow', closeness: 20 } },
 ];
 
+/** What the decision-only mode must agree on: every decision of the explained mode, as plain fields. */
+function asRecord(d: AccountDecision, monitored?: MonitorResult): Record<string, unknown> {
+  return {
+    id: d.id,
+    ruleSet: d.ruleSet,
+    completeness: d.profile.completeness,
+    ready: d.profile.ready,
+    score: d.score,
+    revenueScore: d.dimensions.revenue,
+    potentialScore: d.dimensions.potential,
+    demonstrationScore: d.dimensions.demonstration,
+    winnabilityScore: d.dimensions.winnability,
+    tier: d.tier,
+    class: d.class,
+    contributionLevel: d.contributionLevel,
+    potentialLevel: d.potentialLevel,
+    closeness: d.closeness,
+    maxCompetitorCloseness: d.relationship.maxCompetitorCloseness,
+    advantage: d.advantage,
+    closenessDrop: d.relationship.closenessDrop,
+    flags: d.flags,
+    line: d.coverage.line,
+    presalesTier: d.coverage.presalesTier,
+    track: d.coverage.track,
+    team: d.coverage.team,
+    owner: d.coverage.owner,
+    strategy: d.strategy,
+    investment: d.investment,
+    health: monitored ? monitored.health : null,
+    backToPlan: monitored ? monitored.backToPlan : false,
+  };
+}
+
 describe('pipeline drivers', () => {
+  it('the decision-only mode makes the explained mode\'s decisions, for every rule set and context', () => {
+    // One record for every call, as a bulk run uses it: nothing of an account may leak into the next.
+    const record = new DecisionRecord();
+    const seen = { industries: new Set<string>(), health: new Set<string>(), backToPlan: 0, flags: new Set<string>() };
+    const many = generateAccounts(6_000, 23);
+    for (const [i, a] of many.entries()) {
+      const rules = book.forIndustry(a.industry);
+      // Odd accounts with the defaulted fields an import leaves, so readiness varies too.
+      const ctx = { ...contexts[i % contexts.length]!, defaulted: i % 2 ? ['potential'] : undefined };
+      const explained = monitorAccount(a, rules, ctx);
+      expect({ ...monitorInto(a, rules, ctx, record) }).toEqual(asRecord(explained.decision, explained));
+      expect({ ...decideInto(a, rules, ctx, record) }).toEqual(asRecord(decideAccount(a, rules, ctx)));
+      seen.industries.add(rules.ref.industry);
+      seen.health.add(explained.health);
+      if (explained.backToPlan) seen.backToPlan++;
+      for (const f of explained.decision.flags) seen.flags.add(f);
+    }
+    expect(seen.industries.size).toBe(book.industries.length);
+    expect(seen.health.size).toBe(3);
+    expect(seen.backToPlan).toBeGreaterThan(0);
+    expect(seen.flags.size).toBeGreaterThan(4);
+  });
+
   it('the direct and generator paths make the same decisions', () => {
     let flagged = 0;
     for (const [i, a] of accounts.entries()) {

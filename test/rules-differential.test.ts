@@ -6,7 +6,8 @@
  */
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import { compileRules, compileRuleTest, type CompiledRuleSet, type RuleJson } from '../engine/json-rules/evaluators.js';
+import { compileRules, compileRuleTree, type CompiledRuleSet, type RuleJson } from '../engine/json-rules/evaluators.js';
+import { compileListPick, compilePredicate, compileRuleTest } from '../engine/json-rules/predicates.js';
 import { DECORATOR_NAMES, OPERATOR_NAMES } from '../engine/json-rules/operators.js';
 import { Rng } from '../db/demo/prng.js';
 
@@ -210,10 +211,18 @@ interface Tally {
 
 type Predicate = { name: RuleJson['name']; test: (facts: Record<string, unknown>) => boolean };
 
+/** A rule list asked at once (compileListPick), rules in declaration order. */
+interface Picks {
+  names: RuleJson['name'][];
+  first: (facts: Record<string, unknown>) => number;
+  all: (facts: Record<string, unknown>) => number;
+}
+
 function compareCase(
   expected: EngineOutcome,
   compiled: CompiledRuleSet,
   predicates: Predicate[],
+  picks: Picks,
   facts: Record<string, unknown>,
   tally: Tally,
 ): void {
@@ -242,9 +251,12 @@ function compareCase(
   ).toEqual(failures.map((r) => r.name));
   const trees = new Map([...results, ...failures].map((r) => [r.name, engineTree(r.conditions)]));
   for (const e of explanations) expect(e.conditions, `conditions of ${String(e.name)}`).toEqual(trees.get(e.name as string));
-  // The ESP+ evaluators use one predicate per rule (compileRuleTest): same pass/fail as the engine.
+  // The ESP+ evaluators use one predicate per rule (compileRuleTest), generated or closures: same pass/fail as the engine.
   const passing = new Set(results.map((r) => r.name));
   for (const p of predicates) expect(p.test(facts), `predicate of ${String(p.name)}`).toBe(passing.has(p.name as string));
+  const passes = picks.names.map((name) => passing.has(name as string));
+  expect(picks.first(facts), 'first passing rule of the list').toBe(passes.indexOf(true));
+  expect(picks.all(facts), 'mask of the passing rules').toBe(passes.reduce((m, p, i) => (p ? m | (1 << i) : m), 0));
   tally.passedRules += results.length;
   tally.failedRules += failures.length;
 }
@@ -257,7 +269,16 @@ describe('compileRules vs json-rules-engine (differential)', () => {
       const rng = new Rng(seed);
       const rules = genRules(rng);
       const compiled = compileRules(structuredClone(rules));
-      const predicates = rules.map((r) => ({ name: r.name, test: compileRuleTest(structuredClone(r)) }));
+      // Both forms of a rule's predicate: the generated function and the closures it falls back on.
+      const predicates = rules.flatMap((r) => [
+        { name: r.name, test: compileRuleTest(structuredClone(r)) },
+        { name: r.name, test: compilePredicate(compileRuleTree(structuredClone(r))) },
+      ]);
+      const picks: Picks = {
+        names: rules.map((r) => r.name),
+        first: compileListPick(structuredClone(rules), 'first'),
+        all: compileListPick(structuredClone(rules), 'all'),
+      };
       for (let f = 0; f < FACT_SETS; f++) {
         const facts = genFacts(rng);
         // A fresh engine per run: after a rejected run the engine keeps evaluating the remaining
@@ -266,7 +287,7 @@ describe('compileRules vs json-rules-engine (differential)', () => {
         // input, hence the copy.
         const expected = await runEngine(new Engine(structuredClone(rules) as never[]), facts);
         try {
-          compareCase(expected, compiled, predicates, facts, tally);
+          compareCase(expected, compiled, predicates, picks, facts, tally);
         } catch (error) {
           const replay = `RULES_DIFF_SEED=${seed} RULES_DIFF_CASES=1 (fact set ${f})`;
           (error as Error).message =

@@ -168,14 +168,14 @@ export class RuleCompileError extends Error {
 // Compiled tree
 // ---------------------------------------------------------------------------------------------------
 
-interface FactRead {
+export interface FactRead {
   readonly fact: string;
   /** Names on Object.prototype need an own-property check; the engine never sees inherited builtins. */
   readonly strict: boolean;
   readonly path: PathAccessor | null;
 }
 
-interface LeafNode {
+export interface LeafNode {
   readonly kind: 'leaf';
   readonly source: FactCondition;
   readonly setPriority: number;
@@ -187,7 +187,7 @@ interface LeafNode {
   readonly rounds: number;
 }
 
-interface GroupNode {
+export interface GroupNode {
   readonly kind: 'all' | 'any';
   readonly source: AllConditions | AnyConditions;
   readonly priority: number;
@@ -197,7 +197,7 @@ interface GroupNode {
   readonly sets: readonly (readonly Node[])[];
 }
 
-interface NotNode {
+export interface NotNode {
   readonly kind: 'not';
   readonly source: NotConditions;
   readonly priority: number;
@@ -205,8 +205,8 @@ interface NotNode {
   readonly child: Node;
 }
 
-type Node = LeafNode | GroupNode | NotNode;
-type RootNode = GroupNode | NotNode;
+export type Node = LeafNode | GroupNode | NotNode;
+export type RootNode = GroupNode | NotNode;
 
 const hasOwn = Object.hasOwn;
 
@@ -353,7 +353,7 @@ function booleanKind(json: Record<string, unknown>): 'all' | 'any' | 'not' | und
 /** Compiled closures return `(rounds << 1) | passed`, so nothing is allocated per evaluation. */
 type Evaluator = (facts: Facts) => number;
 
-function readFact(facts: Facts, read: FactRead): unknown {
+export function readFact(facts: Facts, read: FactRead): unknown {
   if (read.strict) {
     if (hasOwn(facts, read.fact)) return facts[read.fact];
   } else {
@@ -363,7 +363,7 @@ function readFact(facts: Facts, read: FactRead): unknown {
   throw new UndefinedFactError(read.fact);
 }
 
-function readSide(facts: Facts, read: FactRead): unknown {
+export function readSide(facts: Facts, read: FactRead): unknown {
   const value = readFact(facts, read);
   return read.path !== null && value !== null && typeof value === 'object' ? read.path(value) : value;
 }
@@ -721,42 +721,7 @@ export function compileRules(rules: readonly RuleJson[]): CompiledRuleSet {
   return new RuleSet(groupByPriority(compiled.map((rule) => ({ ...rule, setPriority: rule.priority }))));
 }
 
-/**
- * One rule's conditions as a plain predicate, for callers that pick a winner themselves (ESP+'s
- * "first match" lists). It needs neither events nor json-rules-engine's completion order, so it
- * skips the microtask-round bookkeeping and short-circuits freely: the pass/fail result is the
- * same (an empty all/any passes, as in json-rules-engine), and it never evaluates a condition the
- * engine would skip; it may stop before one the engine would evaluate, so when the engine would
- * throw the predicate may not (validated ESP+ rules never throw).
- */
-export function compileRuleTest(rule: RuleJson): (facts: Facts) => boolean {
-  const { root } = compileRule(rule, 0);
-  return compilePredicate(root);
-}
-
-type Predicate = (facts: Facts) => boolean;
-
-function compilePredicate(node: Node): Predicate {
-  if (node.kind === 'leaf') {
-    const { lhs, ref, evaluate, literal } = node;
-    if (ref) return (facts) => evaluate(readSide(facts, lhs), readSide(facts, ref));
-    if (lhs.strict || lhs.path) return (facts) => evaluate(readSide(facts, lhs), literal);
-    const { fact } = lhs;
-    return (facts) => {
-      let value = facts[fact];
-      if (value === undefined && !hasOwn(facts, fact)) value = readFact(facts, lhs);
-      return evaluate(value, literal);
-    };
-  }
-  if (node.kind === 'not') {
-    const child = compilePredicate(node.child);
-    return (facts) => !child(facts);
-  }
-  if (node.children.length === 0) return () => true;
-  if (node.children.length === 1) return compilePredicate(node.children[0]!);
-  // Children in the engine's evaluation order (priority sets, highest first): short-circuiting
-  // then never reads a fact the engine would not read.
-  const children = node.sets.flat().map(compilePredicate);
-  if (node.kind === 'all') return (facts) => children.every((c) => c(facts));
-  return (facts) => children.some((c) => c(facts));
+/** A rule's compiled condition tree, for the predicates of ./predicates.ts. Throws like {@link compileRules}. */
+export function compileRuleTree(rule: RuleJson): RootNode {
+  return compileRule(rule, 0).root;
 }

@@ -25,12 +25,13 @@ export function matrixCell(potential: Level, contribution: Level): { row: number
 
 /** Contribution is the revenue dimension score, potential the potential dimension score. */
 export function classify(dimensions: DimensionScores, rules: RuleSet): ClassifyResult {
-  const { cuts, matrix } = rules.classify;
+  const { cuts } = rules.classify;
   const contributionLevel = level(dimensions.revenue, cuts);
   const potentialLevel = level(dimensions.potential, cuts);
-  return {
-    class: matrix[ROW[potentialLevel]]![COLUMN[contributionLevel]]!,
-    contributionLevel,
-    potentialLevel,
-  };
+  return { class: classOf(potentialLevel, contributionLevel, rules), contributionLevel, potentialLevel };
+}
+
+/** The nine-box cell's class. */
+export function classOf(potentialLevel: Level, contributionLevel: Level, rules: RuleSet): AccountClass {
+  return rules.classify.matrix[ROW[potentialLevel]]![COLUMN[contributionLevel]]!;
 }

@@ -31,11 +31,36 @@ export interface CoverageResult extends CoverageDecision {
   ownerReason: 'current-owner-in-team' | 'least-loaded-member' | 'team-has-no-members' | 'no-team-directory';
 }
 
+/**
+ * Team names by pattern, then industry, then region: a portfolio has few of each, so a bulk
+ * evaluation builds each name once instead of once per account.
+ */
+const teamNames = new Map<string, Map<string, Map<string, string>>>();
+/** Industries and regions are free text: the cache starts over past this many names. */
+const MAX_TEAM_NAMES = 4096;
+let teamNameCount = 0;
+
 export function teamFor(account: Account, line: Line, teams: RuleSet['coverage']['teams']): string {
   const pattern = teams[line];
   // Most patterns have one placeholder or none; skip the string scans they do not need.
   if (!pattern.includes('{')) return pattern;
-  return pattern.replaceAll('{industry}', account.industry ?? '').replaceAll('{region}', account.region ?? '');
+  const industry = account.industry ?? '';
+  const region = account.region ?? '';
+  if (teamNameCount >= MAX_TEAM_NAMES) {
+    teamNames.clear();
+    teamNameCount = 0;
+  }
+  let byIndustry = teamNames.get(pattern);
+  if (!byIndustry) teamNames.set(pattern, (byIndustry = new Map()));
+  let byRegion = byIndustry.get(industry);
+  if (!byRegion) byIndustry.set(industry, (byRegion = new Map()));
+  let team = byRegion.get(region);
+  if (team === undefined) {
+    team = pattern.replaceAll('{industry}', industry).replaceAll('{region}', region);
+    byRegion.set(region, team);
+    teamNameCount++;
+  }
+  return team;
 }
 
 /** The current owner if a member of the team, else the member with the fewest accounts (ties by id). */

@@ -52,12 +52,19 @@ export function dimensionScores(account: Account, rules: EspRules): DimensionSco
 
 /** Σ weight × score in DIMENSIONS order (the order fixes the floating-point sum), rounded. */
 export function compositeScore(dimensions: DimensionScores, weights: Record<Dimension, number>): number {
+  return weightedScore(dimensions.revenue, dimensions.potential, dimensions.demonstration, dimensions.winnability, weights);
+}
+
+/** `compositeScore` over the four dimension scores as numbers: the decision-only path's form. */
+export function weightedScore(
+  revenue: number,
+  potential: number,
+  demonstration: number,
+  winnability: number,
+  weights: Record<Dimension, number>,
+): number {
   return round2(
-    0 +
-      weights.revenue * dimensions.revenue +
-      weights.potential * dimensions.potential +
-      weights.demonstration * dimensions.demonstration +
-      weights.winnability * dimensions.winnability,
+    0 + weights.revenue * revenue + weights.potential * potential + weights.demonstration * demonstration + weights.winnability * winnability,
   );
 }
 
@@ -76,12 +83,14 @@ export interface QuotaContext {
 export function grade(account: Account, rules: EspRules, quota: QuotaContext = {}): GradeResult {
   const dimensions = dimensionScores(account, rules);
   const score = compositeScore(dimensions, rules.ruleSet.grade.weights);
+  return { score, dimensions, tier: tierOf(score, rules, quota) };
+}
+
+/** The tier of a composite score under the rule set's tier policy (see `grade`). */
+export function tierOf(score: number, rules: EspRules, quota: QuotaContext): Tier {
   const policy = rules.ruleSet.grade.tierPolicy;
-  const tier =
-    policy.mode === 'quota' && quota.rankedTier
-      ? quota.rankedTier
-      : tierFromThresholds(score, policy.mode === 'quota' && quota.cutoffs ? quota.cutoffs : policy.thresholds);
-  return { score, dimensions, tier };
+  if (policy.mode === 'quota' && quota.rankedTier) return quota.rankedTier;
+  return tierFromThresholds(score, policy.mode === 'quota' && quota.cutoffs ? quota.cutoffs : policy.thresholds);
 }
 
 export interface Ranked {

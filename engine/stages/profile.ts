@@ -26,7 +26,10 @@ const HAS: Record<ProfileItem, (account: Account) => boolean> = {
   demonstration: (a) => present(a.demonstration),
   winnability: (a) => present(a.winnability),
   contacts: (a) => a.contacts.length > 0,
-  keyContact: (a) => a.contacts.some((c) => c.influence >= 4),
+  keyContact: (a) => {
+    for (const c of a.contacts) if (c.influence >= 4) return true;
+    return false;
+  },
   competitors: (a) => a.competitors.length > 0 || a.competitorsNoneKnown,
 };
 
@@ -39,27 +42,52 @@ function checksOf(checklist: readonly ProfileItem[]) {
   return list;
 }
 
+/** What the decision-only path keeps of the profile: no item lists. */
+export interface ProfileStatus {
+  completeness: number;
+  ready: boolean;
+}
+
 /**
  * @param defaulted fields an importer filled with a default rather than real data (e.g. a CRM
  *   export without `potential`): they count as missing so the account waits for the real value.
  */
 export function profile(account: Account, rules: RuleSet, defaulted: readonly string[] = []): ProfileResult {
+  const result: ProfileResult = { completeness: 0, present: [], missing: [], missingGradeInputs: [], ready: false };
+  profileStatus(account, rules, defaulted, result, result);
+  return result;
+}
+
+/**
+ * The profile's completeness and readiness into `out`; with `lists`, also which items are present
+ * and missing. Without them it allocates nothing (the decision-only path).
+ */
+export function profileStatus(
+  account: Account,
+  rules: RuleSet,
+  defaulted: readonly string[] | undefined,
+  out: ProfileStatus,
+  lists?: Pick<ProfileResult, 'present' | 'missing' | 'missingGradeInputs'>,
+): void {
   const { checklist, minCompleteness } = rules.profile;
-  const anyDefaulted = defaulted.length > 0;
-  const presentItems: ProfileItem[] = [];
-  const missing: ProfileItem[] = [];
-  for (const { item, has } of checksOf(checklist)) {
-    if (has(account) && !(anyDefaulted && defaulted.includes(item))) presentItems.push(item);
-    else missing.push(item);
+  const anyDefaulted = defaulted !== undefined && defaulted.length > 0;
+  let present = 0;
+  const checks = checksOf(checklist);
+  for (let i = 0; i < checks.length; i++) {
+    const { item, has } = checks[i]!;
+    if (has(account) && !(anyDefaulted && defaulted.includes(item))) {
+      present++;
+      lists?.present.push(item);
+    } else lists?.missing.push(item);
   }
-  const missingGradeInputs: string[] = [];
-  for (const f of GRADE_INPUTS) if (!HAS[f](account) || (anyDefaulted && defaulted.includes(f))) missingGradeInputs.push(f);
-  const completeness = checklist.length === 0 ? 1 : presentItems.length / checklist.length;
-  return {
-    completeness,
-    present: presentItems,
-    missing,
-    missingGradeInputs,
-    ready: missingGradeInputs.length === 0 && completeness >= minCompleteness,
-  };
+  let missingGradeInputs = 0;
+  for (const f of GRADE_INPUTS) {
+    if (!HAS[f](account) || (anyDefaulted && defaulted.includes(f))) {
+      missingGradeInputs++;
+      lists?.missingGradeInputs.push(f);
+    }
+  }
+  const completeness = checklist.length === 0 ? 1 : present / checklist.length;
+  out.completeness = completeness;
+  out.ready = missingGradeInputs === 0 && completeness >= minCompleteness;
 }

@@ -49,18 +49,55 @@ function closenessOf(weighted: number, influence: number): number {
   return influence === 0 ? 0 : round2((100 * weighted) / influence);
 }
 
-/** One pass over the contacts computes our closeness, every competitor's, and the flag counts. */
+/** What `relationship` decides but the competitor list: one record of numbers. */
+export type RelationshipCounts = Omit<RelationshipMetrics, 'competitors'>;
+
 export function relationship(account: Account, rules: RuleSet): RelationshipMetrics {
+  const rivalCloseness: number[] = [];
+  const counts = {} as RelationshipCounts;
+  measureRelationship(account, rules, counts, rivalCloseness);
+  return relationshipOf(account, counts, rivalCloseness);
+}
+
+/** The metrics object of `measureRelationship`'s results, with the competitor list. */
+export function relationshipOf(account: Account, c: RelationshipCounts, rivalCloseness: readonly number[]): RelationshipMetrics {
+  const competitors: CompetitorCloseness[] = [];
+  for (let k = 0; k < account.competitors.length; k++) {
+    const r = account.competitors[k]!;
+    competitors.push({ id: r.id, name: r.name, share: r.share, closeness: rivalCloseness[k]! });
+  }
+  return {
+    closeness: c.closeness,
+    competitors,
+    maxCompetitorCloseness: c.maxCompetitorCloseness,
+    advantage: c.advantage,
+    closenessDrop: c.closenessDrop,
+    contactCount: c.contactCount,
+    championCount: c.championCount,
+    supporterCount: c.supporterCount,
+    opponentCount: c.opponentCount,
+    keyContactCount: c.keyContactCount,
+    decisionMakersWithCompetitor: c.decisionMakersWithCompetitor,
+    coldKeyContacts: c.coldKeyContacts,
+    competitorCount: c.competitorCount,
+  };
+}
+
+/**
+ * One pass over the contacts computes our closeness, every competitor's (into the first entries of
+ * `rivalCloseness`, in `account.competitors` order) and the flag counts (into `out`), allocating nothing once the
+ * caller's `rivalCloseness` has grown: the decision-only path reuses both.
+ */
+export function measureRelationship(account: Account, rules: RuleSet, out: RelationshipCounts, rivalCloseness: number[]): void {
   const { interactionLevels, competitorFactor } = rules.relationship;
   const contacts = account.contacts;
   const rivals = account.competitors;
   const nRivals = rivals.length;
-  const rivalIds: string[] = [];
-  const rivalWeighted: number[] = [];
-  for (let k = 0; k < nRivals; k++) {
-    rivalIds.push(rivals[k]!.id);
-    rivalWeighted.push(0);
-  }
+  // Weighted sums first, turned into closenesses once the influence total is known. The array
+  // only grows (shrinking it would drop its storage): entries past `nRivals` are stale.
+  const rivalWeighted = rivalCloseness;
+  while (rivalWeighted.length < nRivals) rivalWeighted.push(0);
+  for (let k = 0; k < nRivals; k++) rivalWeighted[k] = 0;
   let usWeighted = 0;
   let influence = 0;
   let championCount = 0;
@@ -80,7 +117,7 @@ export function relationship(account: Account, rules: RuleSet): RelationshipMetr
     if (nRivals > 0) {
       const stances = c.competitorStances;
       for (let k = 0; k < nRivals; k++) {
-        const s = stances[rivalIds[k]!] ?? 0;
+        const s = stances[rivals[k]!.id] ?? 0;
         rivalWeighted[k]! += term(inf, s, competitorFactor);
         if (s >= 1 && s > stance) leansToCompetitor = true;
       }
@@ -95,28 +132,22 @@ export function relationship(account: Account, rules: RuleSet): RelationshipMetr
     if (inf === 5 && leansToCompetitor) decisionMakersWithCompetitor++;
   }
   const us = closenessOf(usWeighted, influence);
-  const competitors: CompetitorCloseness[] = [];
   let maxCompetitorCloseness = 0;
   for (let k = 0; k < nRivals; k++) {
-    const r = rivals[k]!;
     const closeness = closenessOf(rivalWeighted[k]!, influence);
-    competitors.push({ id: r.id, name: r.name, share: r.share, closeness });
+    rivalCloseness[k] = closeness;
     maxCompetitorCloseness = Math.max(maxCompetitorCloseness, closeness);
   }
-  const advantage = round2(nRivals === 0 ? us : us - maxCompetitorCloseness);
-  return {
-    closeness: us,
-    competitors,
-    maxCompetitorCloseness,
-    advantage,
-    closenessDrop: account.previousCloseness == null ? 0 : round2(account.previousCloseness - us),
-    contactCount: contacts.length,
-    championCount,
-    supporterCount,
-    opponentCount,
-    keyContactCount,
-    decisionMakersWithCompetitor,
-    coldKeyContacts,
-    competitorCount: nRivals,
-  };
+  out.closeness = us;
+  out.maxCompetitorCloseness = maxCompetitorCloseness;
+  out.advantage = round2(nRivals === 0 ? us : us - maxCompetitorCloseness);
+  out.closenessDrop = account.previousCloseness == null ? 0 : round2(account.previousCloseness - us);
+  out.contactCount = contacts.length;
+  out.championCount = championCount;
+  out.supporterCount = supporterCount;
+  out.opponentCount = opponentCount;
+  out.keyContactCount = keyContactCount;
+  out.decisionMakersWithCompetitor = decisionMakersWithCompetitor;
+  out.coldKeyContacts = coldKeyContacts;
+  out.competitorCount = nRivals;
 }
