@@ -146,6 +146,36 @@ describe.each(DRIVERS)('esp import / export / demo on %s', { timeout: 240_000 },
     expect(usage.stderr).toContain('--opportunities is required');
   });
 
+  it('refuses a CRM deal with an impossible date, naming file, line and column, in the user’s language', async () => {
+    const files = {
+      accounts: join(scratch, 'crm-accounts.csv'),
+      opportunities: join(scratch, 'crm-pipeline.csv'),
+      teams: join(scratch, 'crm-teams.csv'),
+    };
+    writeFileSync(files.accounts, 'account,sector,revenue,employees,subsidiary_of\nDate Co,retail,10,100,\n');
+    writeFileSync(
+      files.opportunities,
+      'opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n' +
+        'D1,Ann Date,GTX,Date Co,Won,2026-02-30,2026-03-02,100\n',
+    );
+    writeFileSync(files.teams, 'sales_agent,manager,regional_office\nAnn Date,Boss Date,East\n');
+    const args = ['import', 'crm', '--accounts', files.accounts, '--opportunities', files.opportunities, '--teams', files.teams];
+    const before = await rowCounts();
+    expect(await esp(...args, '--as-of', '2026-12-31')).toMatchObject({
+      code: 2,
+      stderr: `${files.opportunities} line 2, column engage_date: "2026-02-30" is not a date (YYYY-MM-DD)\n1 problem: nothing was imported\n`,
+    });
+    expect(await esp(...args, '--as-of', '2026-12-31', '--lang', 'zh-CN')).toMatchObject({
+      code: 2,
+      stderr: `${files.opportunities} 第 2 行，列 engage_date："2026-02-30" 不是日期（YYYY-MM-DD）\n1 个问题：未导入任何内容\n`,
+    });
+    // The same check on --as-of itself.
+    const asOf = await esp(...args, '--as-of', '2026-02-30');
+    expect(asOf.code).toBe(2);
+    expect(asOf.stderr).toContain('column --as-of: "2026-02-30" is not a date (YYYY-MM-DD)');
+    expect(await rowCounts()).toEqual(before);
+  });
+
   it('exports accounts as CSV to a file and as JSON to stdout', async () => {
     const file = join(scratch, 'out.csv');
     const r = await esp('export', 'accounts', '--format', 'csv', '--out', file);
