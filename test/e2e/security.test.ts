@@ -2,7 +2,8 @@
  * Issue 13 against the production build over HTTP, as the probe ran it: the return-path variants
  * on the sign-in page, the sign-in POST and the language switch; a burst of wrong passwords gets
  * 429 with Retry-After and the right password works once the lock ends; signed-in responses are
- * `no-store`; the studio's CSV export has no live formula; one 413 limit; cross-site sign-out and
+ * `no-store`; the studio's CSV export has no live formula; one 413 limit, whether the body's length
+ * is declared or it is streamed in chunks; cross-site sign-out and
  * escaped admin paths are refused. No browser: each check is one HTTP exchange.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,9 @@ beforeAll(async () => {
   server = await startStudio({
     demoAccounts: 0,
     seed: async (db) => {
-      await upsertAccounts(db, [accountSchema.parse({ id: 'evil', name: FORMULA, industry: 'finance', ownerId: E2E_USERS.admin.id })]);
+      await upsertAccounts(db, [
+        accountSchema.parse({ id: 'evil', name: FORMULA, industry: 'finance', ownerId: E2E_USERS.admin.id }),
+      ]);
     },
   });
 }, 300_000);
@@ -28,7 +31,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function post(path: string, fields: Record<string, string>, init: { cookie?: string; origin?: string } = {}): Promise<Response> {
+function post(
+  path: string,
+  fields: Record<string, string>,
+  init: { cookie?: string; origin?: string; language?: string } = {},
+): Promise<Response> {
   return fetch(`${server.url}${path}`, {
     method: 'POST',
     redirect: 'manual',
@@ -38,6 +45,7 @@ function post(path: string, fields: Record<string, string>, init: { cookie?: str
       'content-type': 'application/x-www-form-urlencoded',
       origin: init.origin ?? server.url,
       ...(init.cookie ? { cookie: init.cookie } : {}),
+      ...(init.language ? { 'accept-language': init.language } : {}),
     },
     body: new URLSearchParams(fields),
   });
@@ -47,8 +55,17 @@ function get(path: string, cookie?: string): Promise<Response> {
   return fetch(`${server.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
 }
 
-async function signIn(email: string, password = E2E_PASSWORD, next?: string): Promise<{ response: Response; cookie: string }> {
-  const response = await post(next === undefined ? '/signin' : `/signin?next=${encodeURIComponent(next)}`, { email, password });
+async function signIn(
+  email: string,
+  password = E2E_PASSWORD,
+  next?: string,
+  language?: string,
+): Promise<{ response: Response; cookie: string }> {
+  const response = await post(
+    next === undefined ? '/signin' : `/signin?next=${encodeURIComponent(next)}`,
+    { email, password },
+    { language },
+  );
   const session = response.headers.getSetCookie().find((c) => c.startsWith('esp_session='));
   return { response, cookie: session ? session.split(';')[0]! : '' };
 }
@@ -98,9 +115,37 @@ describe('refused requests', () => {
     expect(await response.text()).toBe('The request is too large: the studio accepts at most 512 KiB.');
   });
 
+  it('a body streamed in chunks, with no content-length, gets the same coded 413 once it runs over', async () => {
+    const { cookie } = await signIn(E2E_USERS.admin.email);
+    const chunk = new TextEncoder().encode(`note=${'x'.repeat(64 * 1024)}`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 640 KiB in ten chunks, over the 512 KiB limit.
+        if (sent++ < 10) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await fetch(`${server.url}/accounts/evil?/visit`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    const page = await response.text();
+    expect(page).toContain('The request is too large: the studio accepts at most 512 KiB.');
+    expect(page).not.toMatch(/error\.500|Internal error|Bad request/);
+  });
+
   it('a cross-site sign-out, and a manager’s post to an escaped admin path', async () => {
     const { cookie } = await signIn(E2E_USERS.admin.email);
-    const crossSite = await fetch(`${server.url}/signout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: 'http://evil.example' } });
+    const crossSite = await fetch(`${server.url}/signout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: 'http://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     expect((await get('/portfolio', cookie)).status).toBe(200);
 
@@ -128,9 +173,12 @@ describe('sign-in throttling', () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(message).toMatch(/Too many sign-in attempts\. Try again in \d+ s\./);
 
-    // Still locked: even the right password waits.
+    // Still locked: even the right password waits, and a Chinese browser is told so in Chinese.
     const early = await signIn(E2E_USERS.manager.email);
     expect(early.response.status).toBe(429);
+    const zh = await signIn(E2E_USERS.manager.email, E2E_PASSWORD, undefined, 'zh-CN,zh;q=0.9,en;q=0.5');
+    expect(zh.response.status).toBe(429);
+    expect(await zh.response.text()).toMatch(/登录尝试次数过多，请在 \d+ 秒后重试。/);
     const wait = Number(early.response.headers.get('retry-after'));
     await new Promise((r) => setTimeout(r, wait * 1000 + 200));
     const after = await signIn(E2E_USERS.manager.email);
