@@ -3,6 +3,9 @@
  * it gets ready (studio answers, a workflow per account runs), a Ctrl-C (SIGINT to the whole
  * process group, as a terminal sends it) stops every process it started and closes PGlite
  * cleanly, and a second `npm start` resumes: no re-seed, the same workflow runs, still running.
+ * Once onboarding settles, every account in `execute` has a health and its `EspHealth` search
+ * attribute. A third start on another database (PostgreSQL, a smaller demo) beside the same
+ * `temporal.db` says how many workflows have no account there, and those end.
  * Also: the clear errors for a busy port and a data folder in use by another `npm start`.
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +18,9 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD } from '../db/demo/generate.js';
 import { ensureStudioBuild, studioBuildExists } from '../scripts/start/studio.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 import type { AccountState } from '../workflows/types.js';
+import { createPostgresDatabase } from './helpers/databases.js';
 import { freePort } from './helpers/ports.js';
 import {
   ctrlC,
@@ -131,6 +136,28 @@ describe('npm start', () => {
       }
       const waiting = [...states.values()].filter((s) => s.waitingFor !== null).length;
       expect(waiting, 'accounts settled in a durable wait before the stop').toBeGreaterThan(ACCOUNTS / 2);
+
+      // Health from day one: every account in execute has been monitored once, and its workflow
+      // carries the health as `EspHealth` (the first monitor does not wait for its interval).
+      const executing = [...states.values()].filter((s) => s.stage === 'execute');
+      expect(executing.length, 'some demo accounts execute without waiting for approval').toBeGreaterThan(0);
+      const healthOf = async (s: AccountState) => {
+        const handle = t.client.workflow.getHandle(`account:${s.accountId}`);
+        const [now, described] = await Promise.all([handle.query<AccountState>('state'), handle.describe()]);
+        return {
+          id: s.accountId,
+          health: now.health,
+          attribute: described.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.EspHealth),
+        };
+      };
+      let healths = await Promise.all(executing.map(healthOf));
+      // An account that entered execute a moment ago may still be in its first monitor.
+      const monitoredBy = Date.now() + 30_000;
+      while (healths.some((h) => !h.attribute) && Date.now() < monitoredBy) {
+        await sleep(500);
+        healths = await Promise.all(executing.map(healthOf));
+      }
+      expect(healths.filter((h) => !h.health || h.attribute !== h.health)).toEqual([]);
     } finally {
       await t.close();
     }
@@ -183,6 +210,43 @@ describe('npm start', () => {
     const stop2 = await ctrlC(again);
     expect(stop2.left, `still running after Ctrl-C:\n${stop2.left.join('\n')}\n${again.output()}`).toEqual([]);
     expect(existsSync(path.join(scratch, 'pglite', 'postmaster.pid'))).toBe(false);
+
+    // ---- third start: another database beside the same temporal.db -----------------------------
+    // PostgreSQL with a smaller demo: the first KEPT accounts exist there, the others do not. The
+    // start counts the workflows without an account; told to look, those end, and only those.
+    const KEPT = 20;
+    const other = await createPostgresDatabase();
+    try {
+      const elsewhere = launch(startAt({ DATABASE_URL: other.url, ESP_DEMO_ACCOUNTS: String(KEPT) }));
+      await waitForReady(elsewhere);
+      const out3 = elsewhere.output();
+      expect(out3).toContain(`${ACCOUNTS - KEPT} running account workflow(s) have no account in this database`);
+      expect(out3).toContain(`account workflows: all ${KEPT} already running`);
+      const t3 = await connect();
+      try {
+        const ids = [...before!.keys()].sort();
+        const expected = ids.map((id, i) => (i < KEPT ? 'RUNNING' : 'FAILED'));
+        const endedBy = Date.now() + 60_000;
+        let statuses: string[] = [];
+        do {
+          statuses = await Promise.all(ids.map(async (id) => (await t3.client.workflow.getHandle(id).describe()).status.name));
+          if (statuses.every((s, i) => s === expected[i])) break;
+          await sleep(500);
+        } while (Date.now() < endedBy);
+        expect(Object.fromEntries(ids.map((id, i) => [id, statuses[i]]))).toEqual(
+          Object.fromEntries(ids.map((id, i) => [id, expected[i]])),
+        );
+        await expect(t3.client.workflow.getHandle(ids[KEPT]!).result()).rejects.toMatchObject({
+          cause: { type: 'AccountNotFound' },
+        });
+      } finally {
+        await t3.close();
+      }
+      const stop3 = await ctrlC(elsewhere);
+      expect(stop3.left, `still running after Ctrl-C:\n${stop3.left.join('\n')}\n${elsewhere.output()}`).toEqual([]);
+    } finally {
+      await other.drop();
+    }
   });
 
   it('says which port is busy', { timeout: 120_000 }, async () => {
