@@ -287,7 +287,11 @@ export const visits = pgTable(
 
 // ---- plans, actions, opportunities -------------------------------------------------------------
 
-export const PLAN_STATUSES = ['pending-approval', 'approved', 'rejected', 'superseded'] as const;
+/**
+ * `withdrawn`: a plan still waiting for approval when the annual review started the next cycle
+ * (since `account-workflow-v5`); it was built for a cycle that is over and can no longer be decided.
+ */
+export const PLAN_STATUSES = ['pending-approval', 'approved', 'rejected', 'superseded', 'withdrawn'] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
 export const plans = pgTable(
@@ -316,6 +320,8 @@ export const plans = pgTable(
     rejectedBy: text('rejected_by'),
     rejectedAt: tstz('rejected_at'),
     rejectedReason: text('rejected_reason'),
+    /** When the review withdrew it (status `withdrawn`). */
+    withdrawnAt: tstz('withdrawn_at'),
     /** Set when the plan's strategy is not the rules' one: what they decided and the manager's reason. */
     strategyOverride: jsonb('strategy_override').$type<StrategyOverride>(),
   },
@@ -324,7 +330,7 @@ export const plans = pgTable(
     index('plans_pending_idx')
       .on(t.createdAt)
       .where(sql`${t.status} = 'pending-approval'`),
-    check('plans_status_check', sql`${t.status} in ('pending-approval', 'approved', 'rejected', 'superseded')`),
+    check('plans_status_check', sql`${t.status} in ('pending-approval', 'approved', 'rejected', 'superseded', 'withdrawn')`),
   ],
 );
 

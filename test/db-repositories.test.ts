@@ -20,7 +20,9 @@ import {
   listPendingPlans,
   listPlans,
   pendingPlan,
+  getPlan,
   rejectPlan,
+  withdrawPendingPlans,
   type PlanInput,
 } from '../db/repositories/plans.js';
 import {
@@ -191,6 +193,31 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
     expect(auto).toMatchObject({ status: 'approved', version: 4, approvedBy: 'workflow' });
     expect((await currentPlan(t.db, 'a1'))?.id).toBe(auto.id);
     expect((await listPlans(t.db, 'a1')).find((p) => p.id === v2.id)?.status).toBe('superseded');
+  });
+
+  it("withdraws the pending plans of the cycles a review closed, and only those", async () => {
+    const a3 = (over: Partial<PlanInput>) => plan({ accountId: 'a3', ...over });
+    const approved = await createPlan(t.db, a3({ cycleYear: 2025, needsApproval: false }));
+    const rejected = await createPlan(t.db, a3({ cycleYear: 2025 }));
+    await rejectPlan(t.db, rejected.id, 'boss', 'too vague');
+    const pending2025 = await createPlan(t.db, a3({ cycleYear: 2025 }));
+    const pending2026 = await createPlan(t.db, a3({ cycleYear: 2026 }));
+    const otherAccount = await createPlan(t.db, plan({ accountId: 'a2', cycleYear: 2025 }));
+
+    expect(await withdrawPendingPlans(t.db, 'a3', 2025)).toEqual([{ id: pending2025.id, version: 3, cycleYear: 2025 }]);
+    const byId = new Map((await listPlans(t.db, 'a3')).map((p) => [p.id, p]));
+    expect(byId.get(pending2025.id)).toMatchObject({ status: 'withdrawn', withdrawnAt: expect.any(Date) });
+    expect(byId.get(approved.id)?.status).toBe('approved');
+    expect(byId.get(rejected.id)?.status).toBe('rejected');
+    // A later cycle's plan, and another account's, stay pending.
+    expect(byId.get(pending2026.id)?.status).toBe('pending-approval');
+    expect((await getPlan(t.db, otherAccount.id))?.status).toBe('pending-approval');
+    // A withdrawn plan is out of the approvals and can no longer be decided.
+    expect((await listPendingPlans(t.db)).map((p) => p.id)).not.toContain(pending2025.id);
+    await expect(approvePlan(t.db, pending2025.id, 'boss')).rejects.toThrow(/plan \d+ is withdrawn, not pending approval/);
+    // Nothing left to withdraw: a repeated review (a retried activity) withdraws nothing.
+    expect(await withdrawPendingPlans(t.db, 'a3', 2025)).toEqual([]);
+    expect((await withdrawPendingPlans(t.db, 'a3', 2026)).map((p) => p.id)).toEqual([pending2026.id]);
   });
 
   it('tracks actions to done', async () => {

@@ -1,9 +1,10 @@
 /**
  * GOSART plans, versioned per account and cycle year. A plan that needs approval (T1/T2 by default)
  * waits as `pending-approval`; approving it supersedes the plan in force and materialises its
- * actions for execution tracking. Only one plan is in force (approved) per account and year.
+ * actions for execution tracking. Only one plan is in force (approved) per account and year. A plan
+ * still pending when the annual review starts the next cycle is withdrawn: nobody decides it any more.
  */
-import { and, asc, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Strategy } from '../../engine/model.js';
 import type { EditablePlan, StrategyOverride } from '../../engine/stages/plan-edit.js';
 import type { Db } from '../client.js';
@@ -131,6 +132,27 @@ export async function rejectPlan(db: Db, planId: number, by: string, reason: str
       .returning();
     return row!;
   });
+}
+
+/** A plan the review withdrew: which one, of which cycle. */
+export interface WithdrawnPlan {
+  id: number;
+  version: number;
+  cycleYear: number;
+}
+
+/**
+ * Withdraws the account's plans still waiting for approval in cycles up to `throughYear`: the
+ * annual review closed those cycles, so their plans can no longer be approved. Returns what it
+ * withdrew (oldest first); plans already decided keep their status.
+ */
+export async function withdrawPendingPlans(db: Db, accountId: string, throughYear: number): Promise<WithdrawnPlan[]> {
+  const rows = await db
+    .update(plans)
+    .set({ status: 'withdrawn', withdrawnAt: sql`now()` })
+    .where(and(eq(plans.accountId, accountId), eq(plans.status, 'pending-approval'), lte(plans.cycleYear, throughYear)))
+    .returning({ id: plans.id, version: plans.version, cycleYear: plans.cycleYear });
+  return rows.sort((a, b) => a.cycleYear - b.cycleYear || a.version - b.version);
 }
 
 /** A stored plan version as what a manager's edit starts from (its JSON columns as the engine's shapes). */
