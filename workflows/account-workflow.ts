@@ -232,7 +232,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   // follow decisions, actions and visits; a workflow whose account is gone ends.
   // Since `account-workflow-v4` (which implies v3): a stage activity's audit row names the account
   // changes (`accountUpdated`: fields, by whom) signalled since a stage last read the account.
-  const v4 = patched('account-workflow-v4');
+  // Since `account-workflow-v5` (which implies v4): the review waits for a decision being recorded,
+  // refuses plan decisions while it runs (`reviewInProgress`), and withdraws the plans still
+  // pending in the cycle it closes; a decision naming a withdrawn plan is refused (`planWithdrawn`).
+  const v5 = patched('account-workflow-v5');
+  const v4 = v5 || patched('account-workflow-v4');
   const v3 = v4 || patched('account-workflow-v3');
   const v2 = v3 || patched('account-workflow-v2');
   const { stages, people, handoff } = proxies(input, v2);
@@ -253,6 +257,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   /** This run reviewed its cycle and holds the next one (`cycle-wait`), which starts in a new run. */
   let holdingNextCycle = false;
   let deciding = false;
+  /** Since v5: the year under review while the review activity runs; plan decisions wait for the next cycle. */
+  let reviewingYear: number | null = null;
   /** A revised plan was submitted (`submitPlan`) and set the next step: ends the revision wait. */
   let planSubmitted = false;
   const deliveries = new Set<Promise<void>>();
@@ -570,6 +576,31 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     deliveries.add(p);
   }
 
+  // ---- plan decisions and the review (since v5) ----------------------------------------------------
+  // Validators run only when an update arrives (never on replay, and a refusal writes no history),
+  // so these checks need no patch of their own; `reviewingYear` and `withdrawnPlans` are set on v5.
+
+  /** The review is closing the cycle the plan was built for: its decision waits for the next one. */
+  function refuseDuringReview(): void {
+    if (reviewingYear !== null)
+      throw refusal(
+        'reviewInProgress',
+        { year: String(reviewingYear) },
+        `the ${reviewingYear} review of account "${state.accountId}" is in progress: plan decisions wait for the next cycle`,
+      );
+  }
+
+  /** A decision on a plan the last review withdrew (it was pending when its cycle closed). */
+  function refuseWithdrawn(planId: number | undefined): void {
+    const withdrawn = planId === undefined ? undefined : state.withdrawnPlans?.find((p) => p.id === planId);
+    if (withdrawn)
+      throw refusal(
+        'planWithdrawn',
+        { version: withdrawn.version, year: String(withdrawn.cycleYear) },
+        `plan ${withdrawn.id} (version ${withdrawn.version} of ${withdrawn.cycleYear}) was withdrawn when the review closed its cycle`,
+      );
+  }
+
   // ---- messages --------------------------------------------------------------------------------
 
   setHandler(stateQuery, () => state);
@@ -624,6 +655,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         return { planId: plan.id, status: result.status };
       } catch (error) {
         const info = failureInfo(error);
+        if (info.type === 'PlanWithdrawn')
+          throw refusal('planWithdrawn', { version: plan.version, year: String(state.cycleYear) }, info.message);
         // Decided by someone else in the meantime (the activity found the plan no longer pending).
         if (info.type === 'Conflict') throw refusal('planNotPending', { plan: plan.id }, info.message);
         throw updateFailure(error);
@@ -634,7 +667,9 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     {
       // The studio checks the same (and the user's scope) before sending; this is the last word.
       // Refusals carry a code and params (workflows/refusals.ts); rejecting writes no history.
-      validator: ({ approve, by, role, reason }) => {
+      validator: ({ approve, by, role, reason, planId }) => {
+        refuseDuringReview();
+        refuseWithdrawn(planId);
         if (state.step !== 'plan-approval' || state.plan?.status !== 'pending-approval')
           throw refusal(
             'noPendingPlan',
@@ -646,6 +681,13 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
             'decisionInProgress',
             { plan: state.plan.id },
             `a decision on plan ${state.plan.id} is already being recorded`,
+          );
+        // The approver decides the plan they were shown, not a newer version.
+        if (planId !== undefined && planId !== state.plan.id)
+          throw refusal(
+            'planChanged',
+            { version: state.plan.version },
+            `the decision is on plan ${planId}, not on the pending plan ${state.plan.id} (version ${state.plan.version})`,
           );
         if (!(PLAN_APPROVER_ROLES as readonly string[]).includes(role))
           throw refusal(
@@ -703,6 +745,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     },
     {
       validator: ({ by, basedOnPlanId }) => {
+        refuseDuringReview();
+        refuseWithdrawn(basedOnPlanId);
         const plan = state.plan;
         if (
           !plan ||
@@ -875,6 +919,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       return;
     }
     const resumeStage = state.stage;
+    if (v5) {
+      // A decision being recorded lands first: the review reads the plan as it is decided.
+      if (deciding) await condition(() => !deciding);
+      reviewingYear = req.year;
+    }
     const result = await runStage(
       'review',
       () =>
@@ -888,9 +937,13 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
           opportunityIds: state.opportunityIds,
           // Runs that hold the next cycle have the activity acknowledge (one workflow task fewer).
           ...(req.holdNextCycle ? { holdNextCycle: true, acknowledgeTo: req.replyTo } : {}),
+          ...(v5 ? { withdrawPendingPlans: true } : {}),
         }),
-      (r) => `tier ${r.after.tier}, class ${r.after.class}; attainment ${r.attainment ?? 'n/a'}`,
+      (r) =>
+        `tier ${r.after.tier}, class ${r.after.class}; attainment ${r.attainment ?? 'n/a'}` +
+        (r.withdrawnPlans ?? []).map((p) => `; plan v${p.version} of ${p.cycleYear} withdrawn`).join(''),
     );
+    reviewingYear = null;
     if (!result) {
       await acknowledge(req, { accountId: state.accountId, ok: false, error: state.lastError?.message ?? 'review failed' });
       // Back to where the account was; the next review run tries again.
@@ -908,6 +961,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
     syncSearchAttributes();
     if (!req.holdNextCycle) await acknowledge(req, { accountId: state.accountId, ok: true });
     const next = nextCycle(state, Math.max(req.year, state.cycleYear) + 1, req, result.attainment);
+    if (result.withdrawnPlans?.length) next.withdrawnPlans = result.withdrawnPlans;
     // A run that releases the next cycles itself (once every account is reviewed) keeps this one
     // waiting; older runs never set the flag, so their histories replay unchanged.
     if (req.holdNextCycle && !cycleReleased) {

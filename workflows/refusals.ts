@@ -22,6 +22,9 @@ export const REFUSAL_CODES = [
   'reasonRequired',
   'planNotPending',
   'ownPlan',
+  // approvePlan and submitPlan, since account-workflow-v5
+  'reviewInProgress',
+  'planWithdrawn',
   // submitPlan
   'noPlanToRevise',
   'planChanged',

@@ -169,6 +169,18 @@ export interface AccountState {
   cycleHoldUntil?: string | null;
   /** The visit cadence of the tier in force (days), for the execute stage's summary. */
   visitCadenceDays?: number | null;
+  /**
+   * Since `account-workflow-v5`: the plans the last review withdrew (still pending when it closed
+   * their cycle). A decision naming one is refused with `planWithdrawn`.
+   */
+  withdrawnPlans?: WithdrawnPlanRef[];
+}
+
+/** A plan the review withdrew. */
+export interface WithdrawnPlanRef {
+  id: number;
+  version: number;
+  cycleYear: number;
 }
 
 export interface AccountWorkflowOptions {
@@ -203,6 +215,12 @@ export interface ApprovePlanInput {
   role: string;
   /** Required when rejecting. */
   reason?: string;
+  /**
+   * The plan the approver was shown. When it is no longer the pending one the decision is refused:
+   * `planWithdrawn` (the review withdrew it), `planChanged` (a newer version waits). Older clients
+   * omit it and decide whichever plan is pending.
+   */
+  planId?: number;
 }
 
 export interface ApprovePlanResult {
@@ -510,6 +528,11 @@ export interface ReviewStageInput extends StageInput {
    * activity sends it, so the account continues as new in the same workflow task.
    */
   acknowledgeTo?: string;
+  /**
+   * Since `account-workflow-v5`: the review closes the cycle, so the plans still waiting for
+   * approval in it (or earlier) are withdrawn in the review's transaction.
+   */
+  withdrawPendingPlans?: boolean;
 }
 
 export interface ReviewSummary {
@@ -518,6 +541,8 @@ export interface ReviewSummary {
   actionsDoneShare: number | null;
   opportunities: { count: number; value: number };
   after: Snapshot;
+  /** With `withdrawPendingPlans`: the plans it withdrew (none: an empty list). */
+  withdrawnPlans?: WithdrawnPlanRef[];
 }
 
 export interface HandoffResult {

@@ -13,7 +13,7 @@ import {
   type AccountState as AccountRowState,
 } from '../../db/repositories/accounts.js';
 import { listActions } from '../../db/repositories/actions.js';
-import { approvePlan, createPlan, currentPlan, getPlan, rejectPlan } from '../../db/repositories/plans.js';
+import { approvePlan, createPlan, currentPlan, getPlan, rejectPlan, withdrawPendingPlans } from '../../db/repositories/plans.js';
 import { recordReview } from '../../db/repositories/reviews.js';
 import { appendStageResult, stageResultByKey } from '../../db/repositories/stage-results.js';
 import { getTeam, memberLoads } from '../../db/repositories/teams.js';
@@ -534,6 +534,10 @@ export function stageActivities(s: Shared) {
         strategyBefore: input.before?.strategy ?? null,
         strategyAfter: after.strategy,
       });
+      // The review closes the cycle: a plan still waiting for approval was built for it.
+      const withdrawn = input.withdrawPendingPlans
+        ? { withdrawnPlans: await withdrawPendingPlans(tx, account.id, Math.max(input.reviewYear, input.cycleYear)) }
+        : {};
       return {
         summary: {
           ruleSet: ruleSetUsed(rules),
@@ -541,6 +545,7 @@ export function stageActivities(s: Shared) {
           actionsDoneShare: review.actionsDoneShare,
           opportunities: review.opportunities,
           after,
+          ...withdrawn,
         },
         input: {
           reviewYear: input.reviewYear,
@@ -549,7 +554,7 @@ export function stageActivities(s: Shared) {
           rankedTier: input.rankedTier ?? null,
           before: input.before,
         },
-        output: { ...review },
+        output: { ...review, ...withdrawn },
         patch: {
           stage: 'review',
           waitingFor: input.holdNextCycle ? 'cycle-start' : null,
@@ -659,6 +664,9 @@ export function stageActivities(s: Shared) {
             else await rejectPlan(tx, plan.id, input.by, input.reason ?? '');
             await updateComputed(tx, input.accountId, { waitingFor: input.approve ? null : 'plan-revision' });
           });
+        } else if (plan.status === 'withdrawn') {
+          // The review closed its cycle while the decision was on its way.
+          throw new NonRetryable(`plan ${plan.id} was withdrawn when the review closed its cycle`, 'PlanWithdrawn');
         } else if (plan.status !== wanted) {
           // Approved or rejected by someone else (e.g. directly in the database) in the meantime.
           throw new NonRetryable(`plan ${plan.id} is ${plan.status}, not pending approval`, 'Conflict');

@@ -2,13 +2,14 @@
  * Who may decide which plan, checked on the server before anything goes to the workflow (which
  * checks again): the account is in the user's scope, the user does not own it (four eyes), the
  * user's role is at least the rule set's `plan.approverRole`, and the plan is still the one
- * pending. Used by the approval queue (one or many plans) and by the account page.
+ * pending (not withdrawn by the review, not replaced by a newer version). Used by the approval queue (one or many plans) and by the account page.
  */
 import { eq, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { Db } from '$db/client.js';
 import { getEffective } from '$db/repositories/rule-sets.js';
-import { listApprovalQueue, type QueuedPlan } from '$db/repositories/plans.js';
-import { accounts } from '$db/schema.js';
+import { accountAccess } from '$db/repositories/accounts-list.js';
+import { getPlan, listApprovalQueue, type QueuedPlan } from '$db/repositories/plans.js';
+import { accounts, type PlanRow } from '$db/schema.js';
 import { TIERS, type Role, type Tier } from '$engine/model.js';
 import type { SessionUser } from '../user.js';
 import { hasRole } from './guards.js';
@@ -38,6 +39,28 @@ export async function decisionRefusal(db: Db, user: SessionUser, plan: QueuedPla
 export async function accountDecisionRefusal(db: Db, user: SessionUser, accountId: string): Promise<WorkflowError | null> {
   const [plan] = await listApprovalQueue(db, { where: eq(accounts.id, accountId), limit: 1 });
   return plan ? decisionRefusal(db, user, plan) : null;
+}
+
+/**
+ * Why a decision on plan `planId` (the one the user read) may not go to the workflow, given the
+ * account's plan versions: the review withdrew it (`planWithdrawn`), or another version is pending
+ * (`planChanged`). Null when it is the pending plan, or when none is pending (the workflow says why).
+ */
+export function staleDecisionRefusal(
+  plans: readonly Pick<PlanRow, 'id' | 'version' | 'cycleYear' | 'status'>[],
+  planId: number,
+): WorkflowError | null {
+  const read = plans.find((p) => p.id === planId);
+  if (read?.status === 'withdrawn')
+    return {
+      code: 'planWithdrawn',
+      params: { version: read.version, year: String(read.cycleYear) },
+      message: `plan ${planId} was withdrawn when the review closed its cycle`,
+    };
+  const pending = plans.find((p) => p.status === 'pending-approval');
+  if (pending && pending.id !== planId)
+    return { code: 'planChanged', params: { version: pending.version }, message: 'the pending plan changed' };
+  return null;
 }
 
 export interface QueueFilter {
@@ -109,11 +132,23 @@ export async function decidePlans(
     const name = plan?.accountName ?? accountId;
     const refuse = (error: WorkflowError) => results.push({ accountId, name, ok: false, error });
     if (!plan || !canSeeAccount(scope, plan)) {
-      refuse({ code: 'noPendingPlan', params: { stage: '–' }, message: `no plan of "${accountId}" is pending for this user` });
+      // A plan the review withdrew says so, to whoever may see its account.
+      const read = plan ? undefined : await getPlan(db, planId);
+      const access =
+        read?.accountId === accountId && read.status === 'withdrawn' ? await accountAccess(db, accountId) : undefined;
+      refuse(
+        read && access && canSeeAccount(scope, access)
+          ? staleDecisionRefusal([read], planId)!
+          : { code: 'noPendingPlan', params: { stage: '–' }, message: `no plan of "${accountId}" is pending for this user` },
+      );
       continue;
     }
-    if (plan.planId !== planId) {
-      refuse({ code: 'planChanged', params: { version: plan.version }, message: 'the pending plan changed' });
+    const stale = staleDecisionRefusal(
+      [{ id: plan.planId, version: plan.version, cycleYear: plan.cycleYear, status: 'pending-approval' }],
+      planId,
+    );
+    if (stale) {
+      refuse(stale);
       continue;
     }
     const refusal = await decisionRefusal(db, user, plan);
@@ -130,6 +165,7 @@ export async function decidePlans(
         approve: decision.approve,
         by: user.id,
         role: user.role,
+        planId,
         ...(decision.approve ? {} : { reason: decision.reason }),
       });
       results.push({ accountId, name, ok: true, status: r.status });

@@ -90,11 +90,17 @@ export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
     }
     case 'review': {
       const after = (s['after'] ?? {}) as Summary;
-      return t('account.summary.review', {
-        attainment: percent(num(s['attainment'])),
-        tier: label('tier', str(after['tier'])),
-        class: label('class', str(after['class'])),
-      });
+      const withdrawn = Array.isArray(s['withdrawnPlans']) ? (s['withdrawnPlans'] as Summary[]) : [];
+      return [
+        t('account.summary.review', {
+          attainment: percent(num(s['attainment'])),
+          tier: label('tier', str(after['tier'])),
+          class: label('class', str(after['class'])),
+        }),
+        ...withdrawn.map((p) =>
+          t('account.summary.planWithdrawn', { version: num(p['version']) ?? '?', year: String(p['cycleYear']) }),
+        ),
+      ].join(' · ');
     }
     default:
       return '';

@@ -30,7 +30,7 @@ import { loadEditHistory } from '$lib/server/account-history.js';
 import { loadProfileStatus } from '$lib/server/account-profile.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
-import { accountDecisionRefusal } from '$lib/server/plan-decisions.js';
+import { accountDecisionRefusal, staleDecisionRefusal } from '$lib/server/plan-decisions.js';
 import { live, temporal } from '$lib/server/temporal.js';
 import type { Actions, PageServerLoad } from './$types.js';
 import { rulesFor } from '$lib/server/account-rules.js';
@@ -309,18 +309,18 @@ export const _decidePlan: AccountAction = async (db, user, accountId, form, port
     return refused('decide', { code: 'invalidInput', params: {}, message: 'decision must be approve or reject' });
   if (decision === 'reject' && !reason)
     return refused('decide', { code: 'missingReason', params: {}, message: 'a rejection needs a reason' }, { reason });
-  // The decision is about the plan the user read: a newer version must be read first.
-  const plans = await listPlans(db, accountId);
-  const pending = plans.find((p) => p.status === 'pending-approval');
-  if (pending && pending.id !== planId)
-    return refused(
-      'decide',
-      { code: 'planChanged', params: { version: pending.version }, message: 'the pending plan changed' },
-      { reason },
-    );
+  // The decision is about the plan the user read: a withdrawn one is over, a newer version must be read first.
+  const refusal = staleDecisionRefusal(await listPlans(db, accountId), planId);
+  if (refusal) return refused('decide', refusal, { reason });
   const approve = decision === 'approve';
   const sent = await send(port, 'decide', (p) =>
-    p.approvePlan(accountId, { approve, by: user.id, role: user.role, ...(approve ? {} : { reason: reason.slice(0, 2000) }) }),
+    p.approvePlan(accountId, {
+      approve,
+      by: user.id,
+      role: user.role,
+      planId,
+      ...(approve ? {} : { reason: reason.slice(0, 2000) }),
+    }),
   );
   if (!sent.ok) return { ...sent, values: { reason } };
   return { ok: true, form: 'decide', done: approve ? 'approved' : 'rejected' };
