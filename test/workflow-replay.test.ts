@@ -44,6 +44,14 @@ describe('workflow replay', () => {
         // account-workflow-v4: stage inputs that name the account changes they read.
         'account-year.workflow-v4.json',
         'account-plan-revision.workflow-v4.json',
+        // account-workflow-v5: the review refuses plan decisions while it runs and withdraws a
+        // plan still waiting for approval; the next cycle refuses a decision on it.
+        'account-year.workflow-v5.json',
+        'account-year-two.workflow-v5.json',
+        'account-plan-revision.workflow-v5.json',
+        'account-review-pending-plan.workflow-v5.json',
+        'account-review-pending-plan-two.workflow-v5.json',
+        'review.workflow-v5.json',
       ]),
     );
     expect(existsSync(WORKFLOW_BUNDLE)).toBe(true);
