@@ -195,7 +195,7 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
     expect((await listPlans(t.db, 'a1')).find((p) => p.id === v2.id)?.status).toBe('superseded');
   });
 
-  it("withdraws the pending plans of the cycles a review closed, and only those", async () => {
+  it('withdraws the pending plans of the cycles a review closed, and only those', async () => {
     const a3 = (over: Partial<PlanInput>) => plan({ accountId: 'a3', ...over });
     const approved = await createPlan(t.db, a3({ cycleYear: 2025, needsApproval: false }));
     const rejected = await createPlan(t.db, a3({ cycleYear: 2025 }));

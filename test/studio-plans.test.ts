@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { updateComputedMany, upsertAccounts } from '../db/repositories/accounts.js';
 import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
-import { createPlan } from '../db/repositories/plans.js';
+import { createPlan, withdrawPendingPlans } from '../db/repositories/plans.js';
 import { publishDocument } from '../db/repositories/rule-sets.js';
 import { addMembers, upsertTeams } from '../db/repositories/teams.js';
 import { upsertUsers } from '../db/repositories/users.js';
@@ -21,6 +21,11 @@ import {
   parseQueueFilter,
 } from '../studio/src/lib/server/plan-decisions.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
+import { errorText } from '../studio/src/lib/components/accounts/format.js';
+import { createI18n } from '../studio/src/lib/i18n/index.js';
+import type { TemporalPort } from '../studio/src/lib/server/temporal.js';
+import { _decidePlan as decideOnAccountPage } from '../studio/src/routes/accounts/[id]/+page.server.js';
+import { refusal } from '../workflows/refusals.js';
 import { DRIVERS, useTestDatabase } from './helpers/databases.js';
 import { readDefaultDocument } from './helpers/accounts.js';
 
@@ -182,5 +187,65 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
     expect(raced.filter((r) => r.ok)).toHaveLength(1);
     const stored = await getPlanDraft(db, 'a-team');
     expect(raced.find((r) => !r.ok)).toMatchObject({ current: { content: stored!.content } });
+  });
+  it("refuses a decision on a plan the review withdrew, and one sent while the review runs, in the user's language", async () => {
+    const db = ctx.t.db;
+    const asked: unknown[] = [];
+    // The workflow's answer while the review runs; the studio's own checks come first.
+    const port = {
+      approvePlan: async (_id: string, input: unknown) => {
+        asked.push(input);
+        throw refusal('reviewInProgress', { year: '2026' }, 'the 2026 review of account "a-team" is in progress');
+      },
+    } as unknown as TemporalPort;
+    const decision = (planId: number) => {
+      const f = new FormData();
+      f.set('decision', 'approve');
+      f.set('planId', String(planId));
+      return f;
+    };
+    const en = createI18n(() => ({ locale: 'en', currency: 'CNY', timeZone: 'UTC' }));
+    const zh = createI18n(() => ({ locale: 'zh-CN', currency: 'CNY', timeZone: 'UTC' }));
+
+    // While the review runs: the workflow refuses; the plan id the user read goes with the decision.
+    const during = await decideOnAccountPage(db, bob, 'a-team', decision(planIds.get('a-team')!), port);
+    expect(during).toMatchObject({ ok: false, error: { code: 'reviewInProgress', params: { year: '2026' } } });
+    expect(asked).toEqual([{ approve: true, by: bob.id, role: 'manager', planId: planIds.get('a-team')! }]);
+    const reviewError = (during as { error: Parameters<typeof errorText>[1] }).error;
+    expect(errorText(en, reviewError)).toBe(
+      'The 2026 annual review of this account is in progress: plan decisions wait for the next cycle. Try again once the review is done.',
+    );
+    expect(errorText(zh, reviewError)).toBe('该客户的 2026 年度回顾正在进行：规划决定需等到下一周期。请在回顾完成后重试。');
+
+    // The review closed the 2026 cycle: its pending plans are withdrawn.
+    for (const id of ['a-team', 'x-out-of-scope']) expect(await withdrawPendingPlans(db, id, 2026)).toHaveLength(1);
+    asked.length = 0;
+    const after = await decideOnAccountPage(db, bob, 'a-team', decision(planIds.get('a-team')!), port);
+    expect(after).toMatchObject({ ok: false, error: { code: 'planWithdrawn', params: { version: 1, year: '2026' } } });
+    const withdrawnError = (after as { error: Parameters<typeof errorText>[1] }).error;
+    expect(errorText(en, withdrawnError)).toBe(
+      'Version 1 of the 2026 plan was withdrawn when the annual review closed its cycle: it can no longer be decided. The next cycle builds a new plan.',
+    );
+    expect(errorText(zh, withdrawnError)).toBe(
+      '2026 年规划第 1 版已在年度回顾结束该周期时撤回，不能再作决定。下一周期将制定新规划。',
+    );
+    // The approvals page says the same; a plan out of the user's scope stays as unknown as before.
+    const queued = await decidePlans(
+      db,
+      bob,
+      [
+        { accountId: 'a-team', planId: planIds.get('a-team')! },
+        { accountId: 'x-out-of-scope', planId: planIds.get('x-out-of-scope')! },
+      ],
+      { approve: true, reason: '' },
+      port,
+    );
+    expect(queued.map((r) => [r.accountId, r.ok ? 'ok' : r.error.code])).toEqual([
+      ['a-team', 'planWithdrawn'],
+      ['x-out-of-scope', 'noPendingPlan'],
+    ]);
+    // Refused on the server: nothing reached the workflow.
+    expect(asked).toEqual([]);
+    expect(await approvalQueue(db, admin)).not.toContainEqual(expect.objectContaining({ accountId: 'a-team' }));
   });
 });

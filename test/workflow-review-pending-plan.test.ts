@@ -27,7 +27,14 @@ import { approvePlan, reviewProgress, startReview, submitPlan } from '../workflo
 import { refusalOf } from '../workflows/refusals.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { historyFileText, registerSearchAttributes, seedAccount, startTestWorker, until, untilState } from './helpers/temporal.js';
+import {
+  historyFileText,
+  registerSearchAttributes,
+  seedAccount,
+  startTestWorker,
+  until,
+  untilState,
+} from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-review-pending-plan';
 const HISTORIES_DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
@@ -108,7 +115,13 @@ describe('the review withdraws a plan still waiting for approval (time-skipping)
     // ---- the review closes the cycle: the pending plan is withdrawn ---------------------------------
     gate.held = null;
     gate.open();
-    expect(await until('the review', () => reviewProgress(review), (p) => p.status === 'completed')).toMatchObject({
+    expect(
+      await until(
+        'the review',
+        () => reviewProgress(review),
+        (p) => p.status === 'completed',
+      ),
+    ).toMatchObject({
       done: 1,
       failed: 0,
       released: 1,

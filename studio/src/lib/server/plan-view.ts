@@ -25,6 +25,7 @@ export function planView(row: PlanRow): PlanView {
     rejectedBy: row.rejectedBy,
     rejectedAt: iso(row.rejectedAt),
     rejectedReason: row.rejectedReason,
+    withdrawnAt: iso(row.withdrawnAt),
     createdBy: row.createdBy,
     strategyOverride: row.strategyOverride ?? null,
   };

@@ -71,6 +71,8 @@ export interface PlanView {
   rejectedBy: string | null;
   rejectedAt: string | null;
   rejectedReason: string | null;
+  /** When the annual review withdrew it (status `withdrawn`). */
+  withdrawnAt: string | null;
   createdBy: string | null;
   /** The manager's strategy instead of the rules' one, and why. */
   strategyOverride: StrategyOverride | null;
