@@ -458,7 +458,10 @@ describe('actions on an account', () => {
 
     const ok = await decidePlan(db, alice, 'big-org', form({ decision: 'approve', planId: String(plan.id) }), port);
     expect(ok).toEqual({ ok: true, form: 'decide', done: 'approved' });
-    expect(calls).toEqual([{ method: 'approvePlan', args: ['big-org', { approve: true, by: alice.id, role: 'manager' }] }]);
+    // The plan the user read goes along: the workflow refuses it once it is no longer the pending one.
+    expect(calls).toEqual([
+      { method: 'approvePlan', args: ['big-org', { approve: true, by: alice.id, role: 'manager', planId: plan.id }] },
+    ]);
 
     const reject = await decidePlan(
       db,
@@ -470,7 +473,7 @@ describe('actions on an account', () => {
     expect(reject.ok).toBe(true);
     expect(calls[1]).toEqual({
       method: 'approvePlan',
-      args: ['big-org', { approve: false, by: admin.id, role: 'admin', reason: 'Too timid' }],
+      args: ['big-org', { approve: false, by: admin.id, role: 'admin', planId: plan.id, reason: 'Too timid' }],
     });
   });
 
