@@ -157,6 +157,7 @@ describe('the review withdraws a plan still waiting for approval (time-skipping)
 
     // ---- the next cycle: the withdrawn plan cannot be decided, the new one can ----------------------
     expect(await refusalCode(approvePlan(client, 'acme', { approve: true, ...decide }))).toBe('planWithdrawn');
+    expect(await refusalCode(submitPlan(client, 'acme', { edit, by: 'u-boss', basedOnPlanId: stale.id }))).toBe('planWithdrawn');
     expect(
       await refusalCode(approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager', planId: fresh.id + 99 })),
     ).toBe('planChanged');

@@ -41,22 +41,27 @@ export async function accountDecisionRefusal(db: Db, user: SessionUser, accountI
   return plan ? decisionRefusal(db, user, plan) : null;
 }
 
+type PlanVersion = Pick<PlanRow, 'id' | 'version' | 'cycleYear' | 'status'>;
+
+/** `planWithdrawn` when plan `planId` (the one the user read) is among `plans` and the review withdrew it. */
+export function withdrawnPlanRefusal(plans: readonly PlanVersion[], planId: number): WorkflowError | null {
+  const read = plans.find((p) => p.id === planId);
+  if (read?.status !== 'withdrawn') return null;
+  return {
+    code: 'planWithdrawn',
+    params: { version: read.version, year: String(read.cycleYear) },
+    message: `plan ${planId} was withdrawn when the review closed its cycle`,
+  };
+}
+
 /**
  * Why a decision on plan `planId` (the one the user read) may not go to the workflow, given the
  * account's plan versions: the review withdrew it (`planWithdrawn`), or another version is pending
  * (`planChanged`). Null when it is the pending plan, or when none is pending (the workflow says why).
  */
-export function staleDecisionRefusal(
-  plans: readonly Pick<PlanRow, 'id' | 'version' | 'cycleYear' | 'status'>[],
-  planId: number,
-): WorkflowError | null {
-  const read = plans.find((p) => p.id === planId);
-  if (read?.status === 'withdrawn')
-    return {
-      code: 'planWithdrawn',
-      params: { version: read.version, year: String(read.cycleYear) },
-      message: `plan ${planId} was withdrawn when the review closed its cycle`,
-    };
+export function staleDecisionRefusal(plans: readonly PlanVersion[], planId: number): WorkflowError | null {
+  const withdrawn = withdrawnPlanRefusal(plans, planId);
+  if (withdrawn) return withdrawn;
   const pending = plans.find((p) => p.status === 'pending-approval');
   if (pending && pending.id !== planId)
     return { code: 'planChanged', params: { version: pending.version }, message: 'the pending plan changed' };

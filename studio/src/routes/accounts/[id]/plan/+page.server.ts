@@ -17,6 +17,7 @@ import { planView } from '$lib/server/plan-view.js';
 import { scopedAccount } from '$lib/server/scope.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
+import { withdrawnPlanRefusal } from '$lib/server/plan-decisions.js';
 import { describeWorkflowError, temporal } from '$lib/server/temporal.js';
 import type { CodedError } from '$lib/components/accounts/format.js';
 import type { Actions, PageServerLoad } from './$types.js';
@@ -129,7 +130,8 @@ async function revisableFor(locals: App.Locals, id: string) {
   const database = await db();
   // Checked before the form is read: an account out of scope gets nothing but the 404.
   await scopedAccount(database, user, id);
-  return { user, database, plan: revisable(await listPlans(database, id)) };
+  const versions = await listPlans(database, id);
+  return { user, database, versions, plan: revisable(versions) };
 }
 
 const noPlan = (values: unknown) =>
@@ -174,9 +176,12 @@ export const actions: Actions = {
     return { ok: true, done: 'saved' } satisfies PlanFormResult;
   },
   submit: async ({ locals, params, request }) => {
-    const { user, plan } = await revisableFor(locals, params.id);
+    const { user, plan, versions } = await revisableFor(locals, params.id);
     const form = await request.formData();
     const values = editFromForm(form);
+    // An editor opened on a plan the review has since withdrawn: that cycle is over.
+    const withdrawn = withdrawnPlanRefusal(versions, Number(text(form, 'planId')));
+    if (withdrawn) return fail(409, { ok: false, error: withdrawn, values } satisfies PlanFormResult);
     if (!plan) return noPlan(values);
     if (Number(text(form, 'planId')) !== plan.id)
       return fail(409, {
