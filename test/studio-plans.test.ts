@@ -21,7 +21,7 @@ import {
   parseQueueFilter,
 } from '../studio/src/lib/server/plan-decisions.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
-import { errorText } from '../studio/src/lib/components/accounts/format.js';
+import { errorText, stageSummary } from '../studio/src/lib/components/accounts/format.js';
 import { createI18n } from '../studio/src/lib/i18n/index.js';
 import type { TemporalPort } from '../studio/src/lib/server/temporal.js';
 import { _decidePlan as decideOnAccountPage } from '../studio/src/routes/accounts/[id]/+page.server.js';
@@ -246,6 +246,16 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
     ]);
     // Refused on the server: nothing reached the workflow.
     expect(asked).toEqual([]);
+    // The review's audit row says which plan it withdrew.
+    const reviewed = {
+      attainment: 1,
+      after: { tier: 'T1', class: 'A' },
+      withdrawnPlans: [{ id: 7, version: 2, cycleYear: 2026 }],
+    };
+    expect(stageSummary(en, 'review', reviewed)).toMatch(
+      / · plan v2 of 2026 withdrawn: still waiting for approval when the cycle closed$/,
+    );
+    expect(stageSummary(zh, 'review', reviewed)).toMatch(/ · 2026 年规划 v2 已撤回：周期结束时仍在等待审批$/);
     expect(await approvalQueue(db, admin)).not.toContainEqual(expect.objectContaining({ accountId: 'a-team' }));
   });
 });
