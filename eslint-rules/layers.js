@@ -115,7 +115,11 @@ export const layersRule = {
       const target = resolveSpecifier(specifier, file);
       const reached = target && folderOf(target);
       if (reached && !allowed.has(reached))
-        context.report({ node: reportNode, messageId: 'against', data: { message: message(folder), specifier, target: reached } });
+        context.report({
+          node: reportNode,
+          messageId: 'against',
+          data: { message: message(folder), specifier, target: reached },
+        });
     }
 
     return {
@@ -140,7 +144,8 @@ function templateImports(node, found = []) {
   if (Array.isArray(node)) for (const child of node) templateImports(child, found);
   else if (node && typeof node === 'object') {
     if (node.type === 'ImportExpression') found.push(node);
-    else for (const [key, value] of Object.entries(node)) if (key !== 'parent' && key !== 'metadata') templateImports(value, found);
+    else
+      for (const [key, value] of Object.entries(node)) if (key !== 'parent' && key !== 'metadata') templateImports(value, found);
   }
   return found;
 }
@@ -162,12 +167,10 @@ export const svelteScripts = {
       return [];
     }
     const blank = (s) => s.replace(/[^\n]/g, ' ');
-    const blocks = [ast.module, ast.instance]
-      .filter(Boolean)
-      .map((script, i) => {
-        const { start, end } = script.content;
-        return { text: blank(text.slice(0, start)) + text.slice(start, end) + blank(text.slice(end)), filename: `${i}.ts` };
-      });
+    const blocks = [ast.module, ast.instance].filter(Boolean).map((script, i) => {
+      const { start, end } = script.content;
+      return { text: blank(text.slice(0, start)) + text.slice(start, end) + blank(text.slice(end)), filename: `${i}.ts` };
+    });
     // An import() in the markup ({#await import('…')}) is an import too: each stands alone, at
     // its own place, in one more block, after a `;` where the markup leaves room for one.
     const imports = templateImports(ast.fragment);
@@ -186,4 +189,8 @@ export const svelteScripts = {
   },
 };
 
-export const espPlugin = { meta: { name: 'esp' }, rules: { layers: layersRule }, processors: { 'svelte-scripts': svelteScripts } };
+export const espPlugin = {
+  meta: { name: 'esp' },
+  rules: { layers: layersRule },
+  processors: { 'svelte-scripts': svelteScripts },
+};

@@ -54,7 +54,11 @@ describe('layer lint', () => {
       `<script module lang="ts">\n  export { x } from '../../../../test/helpers/databases.js';\n</script>\n${svelte('let a = 1;', '<p>{a}</p>')}`,
       'reaches test/',
     ],
-    ['studio/src/routes/probe/+page.svelte', svelte('let a = 1;', "{#await import('../../../../cli/locale.js') then m}{m}{a}{/await}"), 'reaches cli/'],
+    [
+      'studio/src/routes/probe/+page.svelte',
+      svelte('let a = 1;', "{#await import('../../../../cli/locale.js') then m}{m}{a}{/await}"),
+      'reaches cli/',
+    ],
   ])('%s: %s is refused', async (file, code, message) => {
     const errors = await layerErrors(file, code);
     expect(errors).toHaveLength(1);
@@ -76,9 +80,12 @@ describe('layer lint', () => {
     ['cli/commands/probe.ts', "export { x } from '../../workflows/client.js';"],
     ['studio/src/routes/rules/[industry]/whatif/probe.ts', "export { x } from '../test/+page.server.js';"],
     ['studio/src/routes/probe/+page.server.ts', "export { x } from '$workflows/client.js';"],
-    ['studio/src/routes/probe/+page.svelte', svelte("import { x } from '$lib/i18n/index.js';\n  import { y } from '$engine/index.js';", '<p>{x}{y}</p>')],
+    [
+      'studio/src/routes/probe/+page.svelte',
+      svelte("import { x } from '$lib/i18n/index.js';\n  import { y } from '$engine/index.js';", '<p>{x}{y}</p>'),
+    ],
     ['test/probe.ts', "export { x } from '../scripts/start.js';"],
-    ['test/probe.ts', "export const m = (name: string) => import(name);"],
+    ['test/probe.ts', 'export const m = (name: string) => import(name);'],
   ])('%s: %s passes', async (file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);
   });
