@@ -59,6 +59,12 @@ describe('layer lint', () => {
       svelte('let a = 1;', "{#await import('../../../../cli/locale.js') then m}{m}{a}{/await}"),
       'reaches cli/',
     ],
+    // Offsets count UTF-16 units: text before the import that is not plain ASCII keeps them aligned.
+    [
+      'studio/src/routes/probe/+page.svelte',
+      svelte('let a = 1;', "<p>客户 😀</p>\n<button onclick={() => import('$workflows/../cli/locale.js')}>{a}</button>"),
+      'reaches cli/',
+    ],
   ])('%s: %s is refused', async (file, code, message) => {
     const errors = await layerErrors(file, code);
     expect(errors).toHaveLength(1);
