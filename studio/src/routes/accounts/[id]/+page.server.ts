@@ -12,7 +12,7 @@ import { listVisits } from '$db/repositories/visits.js';
 import {
   explainAccount,
   relationship,
-  topCompetitors,
+  valuePropositionFor,
   visitStatus,
   type AccountClass,
   type AccountExplanation,
@@ -129,22 +129,7 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
   const planVp = (pending ?? current)?.valueProposition;
   const valueProposition: AccountDetail['valueProposition'] = planVp
     ? { ...planVp, source: 'plan' }
-    : {
-        ourSolution: account.solution ?? null,
-        businessValue: account.businessValue ?? null,
-        versus: topCompetitors(relationship(account, rules.ruleSet).competitors).map((c) => {
-          const k = account.competitors.find((x) => x.id === c.id);
-          return {
-            competitorId: c.id,
-            name: c.name,
-            share: c.share,
-            closeness: c.closeness,
-            theirOffer: k?.theirOffer ?? null,
-            ourEdge: k?.ourEdge ?? null,
-          };
-        }),
-        source: 'preview',
-      };
+    : { ...valuePropositionFor(account, relationship(account, rules.ruleSet).competitors), source: 'preview' };
 
   const inForce = actionRows.filter((a) => current !== null && a.planId === current.id);
   const toAction = (a: (typeof actionRows)[number]): ActionView => ({
