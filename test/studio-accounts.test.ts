@@ -7,7 +7,7 @@
 import { isHttpError } from '@sveltejs/kit';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { eq, sql } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/client.js';
 import { generateAccounts } from '../db/demo/generate.js';
@@ -21,7 +21,7 @@ import { seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
 import { appendStageResult } from '../db/repositories/stage-results.js';
 import { addMembers, upsertTeams } from '../db/repositories/teams.js';
 import { upsertUsers } from '../db/repositories/users.js';
-import { accounts } from '../db/schema.js';
+import { accounts, plans } from '../db/schema.js';
 import { accountSchema, explainAccount, summarizeReviews, type Account, type AccountReview } from '../engine/index.js';
 import { relationshipMap } from '../studio/src/lib/components/accounts/relationship-map.js';
 import { parseAccountQuery } from '../studio/src/lib/server/account-query.js';
@@ -661,34 +661,44 @@ describe('the portfolio', () => {
     expect(p.isAdmin).toBe(false);
   });
 
-  it('lists only the manager’s pending plans and stalled workflows', async () => {
+  it('lists the plans waiting for the manager’s decision (not his own), all of them for an admin, and the manager’s stalled workflows', async () => {
     const db = database.db;
     const bobs = all.filter((a) => a.ownerId === bob.id);
-    await createPlan(db, {
-      accountId: bobs[3]!.id,
-      cycleYear: 2025,
-      goal: 'g',
-      objectives: {},
-      strategy: 'grow',
-      actions: [],
-      resources: {},
-      tests: [],
-      needsApproval: true,
-    });
+    // Carol's account that Bob's team covers: Bob decides its plan; his own plan is another's to decide.
+    const covered = all.find((a) => a.ownerId === carol.id && teamOf.get(a.id) === TEAM)!;
+    const pending = (accountId: string) =>
+      createPlan(db, {
+        accountId,
+        cycleYear: 2025,
+        goal: 'g',
+        objectives: {},
+        strategy: 'grow',
+        actions: [],
+        resources: {},
+        tests: [],
+        needsApproval: true,
+      });
+    await pending(bobs[3]!.id);
+    await pending(covered.id);
     // A stage that finished an hour ago and nothing since: stalled.
     await db
       .update(accounts)
       .set({ stage: 'relationship', waitingFor: null, updatedAt: sql`now() - interval '1 hour'` })
       .where(eq(accounts.id, bobs[4]!.id));
     const forBob = await loadPortfolio(db, bob);
-    expect(forBob.pendingPlans.rows.map((r) => r.accountId)).toContain(bobs[3]!.id);
-    expect(forBob.pendingPlans.rows.every((r) => bobSees(r.accountId))).toBe(true);
+    expect(forBob.pendingPlans.whose).toBe('yours');
+    expect(forBob.pendingPlans.rows.map((r) => r.accountId)).toEqual([covered.id]);
+    expect(forBob.pendingPlans.total).toBe(1);
     expect(forBob.stalled.rows.map((r) => r.id)).toEqual([bobs[4]!.id]);
     const forAlice = await loadPortfolio(db, alice);
-    expect(forAlice.pendingPlans.rows.map((r) => r.accountId)).not.toContain(bobs[3]!.id);
+    expect(forAlice.pendingPlans.whose).toBe('yours');
+    expect(forAlice.pendingPlans.rows).toEqual([]);
     expect(forAlice.stalled.total).toBe(0);
     const forAdmin = await loadPortfolio(db, admin);
-    expect(forAdmin.pendingPlans.total).toBeGreaterThanOrEqual(forBob.pendingPlans.total + forAlice.pendingPlans.total);
+    expect(forAdmin.pendingPlans.whose).toBe('all');
+    expect(forAdmin.pendingPlans.rows.map((r) => r.accountId)).toEqual(expect.arrayContaining([bobs[3]!.id, covered.id]));
+    const [waiting] = await db.select({ n: count() }).from(plans).where(eq(plans.status, 'pending-approval'));
+    expect(forAdmin.pendingPlans.total).toBe(waiting!.n);
   });
 
   it('adds what only Temporal knows, scoped, and degrades when it is down', async () => {
