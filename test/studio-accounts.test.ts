@@ -44,7 +44,8 @@ import {
 } from '../studio/src/routes/portfolio/+page.server.js';
 import { _loadReviews as loadReviews } from '../studio/src/routes/reviews/+page.server.js';
 import { describeWorkflowError, type TemporalPort } from '../studio/src/lib/server/temporal.js';
-import { errorText } from '../studio/src/lib/components/accounts/format.js';
+import { errorText, stageSummary } from '../studio/src/lib/components/accounts/format.js';
+import { planAuthor, ruleSetName, teamName } from '../studio/src/lib/components/terms.js';
 import { catalogs, createI18n, translate, type Locale } from '../studio/src/lib/i18n/index.js';
 import { REFUSAL_CODES, refusal } from '../workflows/refusals.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
@@ -65,6 +66,8 @@ let decisions: Map<string, ReturnType<typeof explainAccount>['decision']>;
 
 /** Accounts Bob may see: his own and those his team covers. */
 const bobSees = (id: string) => ownerOf.get(id) === bob.id || teamOf.get(id) === TEAM;
+
+const i18nIn = (locale: Locale) => createI18n(() => ({ locale, currency: 'CNY', timeZone: 'UTC' }));
 
 /** A stub Temporal that records what it was asked and answers or refuses as told. */
 function stubPort(behaviour: Partial<Record<keyof TemporalPort, (...args: unknown[]) => unknown>> = {}) {
@@ -257,6 +260,20 @@ describe('the accounts list', () => {
     expect(scored).toEqual([...scored].sort((a, b) => b - a));
   });
 
+  it('filters by covering team, offering the teams in the scope by their names', async () => {
+    const db = database.db;
+    const covered = all.filter((a) => teamOf.get(a.id) === TEAM).map((a) => a.id);
+    const forBob = await loadAccountsPage(db, bob, new URLSearchParams({ team: TEAM, size: '100' }));
+    expect(forBob.query.team).toBe(TEAM);
+    expect(forBob.rows.map((r) => r.id).sort()).toEqual(covered.sort());
+    expect(forBob.options.teams).toContainEqual({ id: TEAM, name: 'Testland', count: covered.length });
+    // Teams the coverage rules name but the table does not hold come without a name (the label is the studio's).
+    const forAdmin = await loadAccountsPage(db, admin, new URLSearchParams());
+    const unnamed = forAdmin.options.teams.filter((o) => o.id !== TEAM);
+    expect(unnamed.length).toBeGreaterThan(0);
+    expect(unnamed.every((o) => o.name === null)).toBe(true);
+  });
+
   it('pages without gaps or repeats and ignores nonsense parameters', async () => {
     const db = database.db;
     const first = await loadAccountsPage(db, admin, new URLSearchParams('size=25'));
@@ -322,6 +339,60 @@ describe('the account page', () => {
     const covered = all.find((a) => a.ownerId === carol.id && teamOf.get(a.id) === TEAM)!;
     expect((await loadAccountDetail(database.db, bob, covered.id)).account.id).toBe(covered.id);
     expect((await loadAccountDetail(database.db, admin, alices.id)).account.ownerName).toBe('Alice');
+  });
+
+  it('names the covering team from the teams table, and a team it does not hold readably', async () => {
+    const covered = all.find((a) => a.ownerId === carol.id && teamOf.get(a.id) === TEAM)!;
+    const detail = await loadAccountDetail(database.db, bob, covered.id);
+    expect(detail.state.coverageTeam).toBe(TEAM);
+    expect(detail.teams).toEqual({ [TEAM]: 'Testland' });
+    const [en, zh] = [i18nIn('en'), i18nIn('zh-CN')];
+    expect(teamName(en, TEAM, detail.teams)).toBe('Testland');
+    expect(teamName(zh, TEAM, detail.teams)).toBe('Testland');
+    expect(teamName(en, 'industry:retail', detail.teams)).toBe('Retail industry team');
+    expect(teamName(zh, 'region:East', detail.teams)).toBe('East区域团队');
+    expect(stageSummary(en, 'coverage', { track: 'major-project', team: TEAM, strategy: 'grow' }, detail.teams)).toContain('Testland');
+  });
+
+  it('says which rule set put a plan in force, and who made each version, in words', async () => {
+    const db = database.db;
+    const account = all.filter((a) => a.ownerId === alice.id && a.id !== 'big-org')[7]!;
+    const plan = await createPlan(db, {
+      accountId: account.id,
+      cycleYear: 2026,
+      goal: 'g',
+      objectives: {},
+      strategy: 'grow',
+      actions: [],
+      resources: {},
+      tests: [],
+      needsApproval: false,
+      createdBy: 'workflow',
+    });
+    await appendStageResult(db, {
+      accountId: account.id,
+      cycleYear: 2026,
+      stage: 'plan',
+      ruleSetIndustry: 'retail',
+      ruleSetVersion: 3,
+      input: {},
+      output: { planId: plan.id, version: plan.version },
+      explanation: null,
+      idempotencyKey: `test-plan-rule-set-${plan.id}`,
+    });
+    const detail = await loadAccountDetail(db, alice, account.id);
+    const current = detail.plans.current!;
+    expect(current).toMatchObject({ id: plan.id, needsApproval: false, createdBy: 'workflow', ruleSet: { industry: 'retail', version: 3 } });
+    const [en, zh] = [i18nIn('en'), i18nIn('zh-CN')];
+    expect(ruleSetName(en, current.ruleSet!)).toBe('Retail rules v3');
+    expect(planAuthor(en, current, detail.names)).toBe('automatically, under Retail rules v3');
+    expect(planAuthor(zh, current, detail.names)).toBe('依据零售 规则 v3 自动生成');
+    expect(en.t('decisionSource.automaticUnder', { ruleSet: ruleSetName(en, current.ruleSet!), when: 'today' })).toBe(
+      'in force automatically under Retail rules v3 (its tier needs no approval), today',
+    );
+    // A manager's version is theirs, by name; a plan no audit row names is still the rules', never `workflow`.
+    expect(planAuthor(en, { createdBy: alice.id, ruleSet: current.ruleSet }, { [alice.id]: 'Alice' })).toBe('Alice');
+    expect(planAuthor(zh, { createdBy: 'workflow', ruleSet: null }, {})).toBe('由规则自动生成');
   });
 
   it('explains the grade and strategy: a preview before the workflow decides, its own record after', async () => {
@@ -520,9 +591,8 @@ describe('actions on an account', () => {
   });
 
   it('says a rejected approvePlan in the user’s language', () => {
-    const i18n = (locale: Locale) => createI18n(() => ({ locale, currency: 'CNY', timeZone: 'UTC' }));
     const said = (locale: Locale, failure: ApplicationFailure) =>
-      errorText(i18n(locale), describeWorkflowError(new WorkflowUpdateFailedError('Workflow Update failed', failure)));
+      errorText(i18nIn(locale), describeWorkflowError(new WorkflowUpdateFailedError('Workflow Update failed', failure)));
     const viewer = refusal(
       'roleMayNotApprove',
       { role: 'viewer' },
