@@ -351,6 +351,8 @@ describe('the account page', () => {
     expect(teamName(zh, TEAM, detail.teams)).toBe('Testland');
     expect(teamName(en, 'industry:retail', detail.teams)).toBe('Retail industry team');
     expect(teamName(zh, 'region:East', detail.teams)).toBe('East区域团队');
+    expect(teamName(en, 'support', detail.teams)).toBe('Support line team');
+    expect(teamName(zh, 'support', detail.teams)).toBe('支持线团队');
     expect(stageSummary(en, 'coverage', { track: 'major-project', team: TEAM, strategy: 'grow' }, detail.teams)).toContain('Testland');
   });
 

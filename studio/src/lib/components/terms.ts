@@ -49,8 +49,9 @@ export function planAuthor(
 
 /**
  * A coverage team in words: its name from the teams table (`names`, by id) when it has one. Else,
- * as the coverage rules name teams `industry:<industry>` and `region:<region>`, the industry's or
- * region's team in the user's language; any other id shows as it is.
+ * as the coverage rules name teams `industry:<industry>`, `region:<region>` or after a line
+ * (`support`), the industry's, region's or line's team in the user's language; any other id shows
+ * as it is.
  */
 export function teamName(i18n: I18n, id: string | null | undefined, names: Readonly<Record<string, string>> = {}): string {
   if (!id) return i18n.t('common.none');
@@ -60,5 +61,7 @@ export function teamName(i18n: I18n, id: string | null | undefined, names: Reado
   const value = rest.join(':');
   if (kind === 'industry' && value) return i18n.t('teamName.industry', { industry: i18n.label('industry', value) });
   if (kind === 'region' && value) return i18n.t('teamName.region', { region: value });
+  // A line's single team, named after the line (the default support team is `support`).
+  if (isMessageKey(`line.${id}`)) return i18n.t('teamName.line', { line: i18n.label('line', id) });
   return id;
 }
