@@ -12,6 +12,7 @@ import { PROFILE_FIELDS } from '../../db/profile-fields.js';
 import { listAccountIds, updateComputedMany, upsertAccounts } from '../../db/repositories/accounts.js';
 import { appendStageResult } from '../../db/repositories/stage-results.js';
 import { createPlan } from '../../db/repositories/plans.js';
+import { upsertTeams } from '../../db/repositories/teams.js';
 import { FACTS } from '../../engine/json-rules/facts.js';
 import {
   accountSchema,
@@ -39,6 +40,7 @@ import {
 
 const ZH_ADMIN = { id: 'e2e-admin-zh', email: 'e2e-admin-zh@example.test', name: '李管理员', role: 'admin' as const };
 const MAP_ACCOUNT = 'pg-map';
+const SAMPLE_TEAM = { id: 'industry:retail', name: '零售大客户部' };
 const COMPETITORS = [
   { id: 'stark', name: 'Stark Solutions International', share: 0.3 },
   { id: 'wayne', name: 'Wayne Enterprise Systems', share: 0.2 },
@@ -144,6 +146,11 @@ beforeAll(async () => {
     users: [{ ...ZH_ADMIN, locale: 'zh-CN' }],
     seed: async (db) => {
       await upsertAccounts(db, [mapAccount()]);
+      // A Chinese deployment names its teams in Chinese; the sample account is covered by one.
+      await upsertTeams(db, [{ id: SAMPLE_TEAM.id, name: SAMPLE_TEAM.name, line: 'industry' }]);
+      await updateComputedMany(db, [
+        { id: MAP_ACCOUNT, coverageLine: 'industry', coverageTeam: SAMPLE_TEAM.id, coverageTrack: 'major-project' },
+      ]);
       // The widest values every column can show, as if the workflows had decided them, and their
       // audit rows (the trend charts read those).
       const ids = (await listAccountIds(db)).filter((id) => id !== MAP_ACCOUNT);
@@ -213,6 +220,8 @@ for (const lang of ['en', 'zh-CN'] as const) {
         await page.goto('/portfolio');
         const waiting = 'section[aria-labelledby="h-approvals"] table';
         await expect.poll(() => page.locator(`${waiting} tbody tr`).count()).toBeGreaterThan(0);
+        // An admin sees every waiting plan, and the heading says so.
+        expect(await page.locator('#h-approvals').innerText()).toBe(lang === 'en' ? 'All plans waiting' : '全部待审批的规划');
         await screenshot(page, `pages-portfolio-${lang}-${width}`);
         expect(await overflowing(page, waiting)).toEqual([]);
         expect(await wrappedDates(page, waiting)).toEqual([]);
@@ -329,6 +338,9 @@ describe('a Chinese page of a sample account', () => {
     expect(
       await page.locator('#decisions [title="wait-and-watch"], #decisions [title="retain"], #decisions [title="grow"]').count(),
     ).toBeGreaterThan(0);
+    // The covering team by the name the teams table gives it (the id on hover, for admins), also in the why trace.
+    expect(await page.locator(`.summary [title="${SAMPLE_TEAM.id}"]`).innerText()).toBe(SAMPLE_TEAM.name);
+    expect(await page.locator('#decisions').innerText()).toContain(SAMPLE_TEAM.name);
     await screenshot(page, 'pages-account-zh-CN');
     await page.locator('#decisions').screenshot({ path: join(SCREENSHOT_DIR, 'pages-account-decisions-zh-CN.png') });
     errors.assertNone();
