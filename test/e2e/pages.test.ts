@@ -41,6 +41,8 @@ import {
 const ZH_ADMIN = { id: 'e2e-admin-zh', email: 'e2e-admin-zh@example.test', name: '李管理员', role: 'admin' as const };
 const MAP_ACCOUNT = 'pg-map';
 const SAMPLE_TEAM = { id: 'industry:retail', name: '零售大客户部' };
+/** An account whose plan the workflow put in force without approval, under Retail v4. */
+const AUTO_ACCOUNT = 'pg-auto';
 const COMPETITORS = [
   { id: 'stark', name: 'Stark Solutions International', share: 0.3 },
   { id: 'wayne', name: 'Wayne Enterprise Systems', share: 0.2 },
@@ -183,6 +185,18 @@ beforeAll(async () => {
           idempotencyKey: `pg-monitor-${id}`,
         });
       }
+      await upsertAccounts(db, [accountSchema.parse({ id: AUTO_ACCOUNT, name: '自动规划客户', industry: 'retail', ownerId: E2E_USERS.manager.id })]);
+      const auto = await createPlan(db, { ...pendingRetainPlan(AUTO_ACCOUNT, 2026, 'Keep it'), needsApproval: false });
+      await appendStageResult(db, {
+        accountId: AUTO_ACCOUNT,
+        cycleYear: 2026,
+        stage: 'plan',
+        ruleSetIndustry: 'retail',
+        ruleSetVersion: 4,
+        input: {},
+        output: { planId: auto.id, version: auto.version },
+        idempotencyKey: `pg-plan-${AUTO_ACCOUNT}`,
+      });
       await createPlan(
         db,
         pendingRetainPlan(
@@ -295,6 +309,30 @@ describe('every page', () => {
       await context.close();
     }
   }, 180_000);
+});
+
+describe('a plan the workflow put in force', () => {
+  it('names the rule set it was made under, in words, on the account and in the version list', async () => {
+    const said = {
+      en: { card: 'in force automatically under Retail rules v4', version: 'automatically, under Retail rules v4' },
+      'zh-CN': { card: '依据零售 规则 v4 自动生效', version: '依据零售 规则 v4 自动生成' },
+    } as const;
+    for (const [lang, user] of Object.entries(USERS) as [keyof typeof USERS, (typeof USERS)[keyof typeof USERS]][]) {
+      const { context, page, errors } = await signedInPage(browser, server, user.email, {
+        locale: lang,
+        path: `/accounts/${AUTO_ACCOUNT}`,
+      });
+      await page.goto(`/accounts/${AUTO_ACCOUNT}#plan`);
+      const card = await page.locator('#plan').innerText();
+      expect(card).toContain(said[lang].card);
+      expect(card).not.toMatch(/workflow|流程批准/);
+      await page.goto(`/accounts/${AUTO_ACCOUNT}/plan`);
+      expect(await page.locator('ol.versions').innerText()).toContain(said[lang].version);
+      expect(await rawKeysOn(page)).toEqual([]);
+      errors.assertNone();
+      await context.close();
+    }
+  }, 120_000);
 });
 
 describe('the account filters', () => {
