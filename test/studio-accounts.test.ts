@@ -353,7 +353,9 @@ describe('the account page', () => {
     expect(teamName(zh, 'region:East', detail.teams)).toBe('East区域团队');
     expect(teamName(en, 'support', detail.teams)).toBe('Support line team');
     expect(teamName(zh, 'support', detail.teams)).toBe('支持线团队');
-    expect(stageSummary(en, 'coverage', { track: 'major-project', team: TEAM, strategy: 'grow' }, detail.teams)).toContain('Testland');
+    expect(stageSummary(en, 'coverage', { track: 'major-project', team: TEAM, strategy: 'grow' }, detail.teams)).toContain(
+      'Testland',
+    );
   });
 
   it('says which rule set put a plan in force, and who made each version, in words', async () => {
@@ -384,7 +386,12 @@ describe('the account page', () => {
     });
     const detail = await loadAccountDetail(db, alice, account.id);
     const current = detail.plans.current!;
-    expect(current).toMatchObject({ id: plan.id, needsApproval: false, createdBy: 'workflow', ruleSet: { industry: 'retail', version: 3 } });
+    expect(current).toMatchObject({
+      id: plan.id,
+      needsApproval: false,
+      createdBy: 'workflow',
+      ruleSet: { industry: 'retail', version: 3 },
+    });
     const [en, zh] = [i18nIn('en'), i18nIn('zh-CN')];
     expect(ruleSetName(en, current.ruleSet!)).toBe('Retail rules v3');
     expect(planAuthor(en, current, detail.names)).toBe('automatically, under Retail rules v3');

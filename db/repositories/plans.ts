@@ -261,7 +261,13 @@ export async function listApprovalQueue(db: Db, opts: { where?: SQL | undefined;
 /** A pending plan as the portfolio lists it: the queue's row without the decision's details. */
 export type PendingPlanRow = Omit<QueuedPlan, 'strategyOverride' | 'createdBy' | 'industry' | 'coverageTeam'>;
 
-export function pendingPlanRow({ strategyOverride: _o, createdBy: _c, industry: _i, coverageTeam: _t, ...row }: QueuedPlan): PendingPlanRow {
+export function pendingPlanRow({
+  strategyOverride: _o,
+  createdBy: _c,
+  industry: _i,
+  coverageTeam: _t,
+  ...row
+}: QueuedPlan): PendingPlanRow {
   return row;
 }
 

@@ -185,7 +185,9 @@ beforeAll(async () => {
           idempotencyKey: `pg-monitor-${id}`,
         });
       }
-      await upsertAccounts(db, [accountSchema.parse({ id: AUTO_ACCOUNT, name: '自动规划客户', industry: 'retail', ownerId: E2E_USERS.manager.id })]);
+      await upsertAccounts(db, [
+        accountSchema.parse({ id: AUTO_ACCOUNT, name: '自动规划客户', industry: 'retail', ownerId: E2E_USERS.manager.id }),
+      ]);
       const auto = await createPlan(db, { ...pendingRetainPlan(AUTO_ACCOUNT, 2026, 'Keep it'), needsApproval: false });
       await appendStageResult(db, {
         accountId: AUTO_ACCOUNT,

@@ -125,7 +125,12 @@ async function reviewOutcome(db: Db, run: ReviewRunRow, where: SQL | undefined):
 const PENDING_SHOWN = 8;
 
 /** What the portfolio lists as waiting: all plans for a user who sees all, else the user's own decisions. */
-async function pendingPlansFor(db: Db, user: SessionUser, seesAll: boolean, where: SQL | undefined): Promise<PortfolioData['pendingPlans']> {
+async function pendingPlansFor(
+  db: Db,
+  user: SessionUser,
+  seesAll: boolean,
+  where: SQL | undefined,
+): Promise<PortfolioData['pendingPlans']> {
   const iso = <T extends { createdAt: Date }>(r: T) => ({ ...r, createdAt: r.createdAt.toISOString() });
   if (seesAll) {
     const all = await pendingPlansWhere(db, where, PENDING_SHOWN);

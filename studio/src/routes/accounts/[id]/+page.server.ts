@@ -63,17 +63,18 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
   const found = await getAccountWithState(db, id);
   if (!found) error(404, 'Not found');
   const { account, state } = found;
-  const [rules, trailRows, planRows, planRules, actionRows, visitRows, opportunityRows, trendPoints, reviewRows] = await Promise.all([
-    rulesFor(db, account.industry),
-    listStageResults(db, id, { limit: 200 }),
-    listPlans(db, id),
-    planRuleSets(db, id),
-    listActions(db, { accountId: id }),
-    listVisits(db, id, { limit: 10 }),
-    listOpportunities(db, { accountId: id, limit: 20 }),
-    accountTrend(db, id),
-    listReviews(db, { accountId: id, limit: 20 }),
-  ]);
+  const [rules, trailRows, planRows, planRules, actionRows, visitRows, opportunityRows, trendPoints, reviewRows] =
+    await Promise.all([
+      rulesFor(db, account.industry),
+      listStageResults(db, id, { limit: 200 }),
+      listPlans(db, id),
+      planRuleSets(db, id),
+      listActions(db, { accountId: id }),
+      listVisits(db, id, { limit: 10 }),
+      listOpportunities(db, { accountId: id, limit: 20 }),
+      accountTrend(db, id),
+      listReviews(db, { accountId: id, limit: 20 }),
+    ]);
   const today = todayUtc(now);
 
   const trail: AuditEntry[] = trailRows.map((r) => ({
@@ -178,11 +179,14 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
   ]);
 
   const teamOf = (v: unknown) => (v && typeof v === 'object' ? (v as { team?: unknown }).team : undefined);
-  const teams = await teamNames(db, [
-    state.coverageTeam,
-    teamOf(decisions.coverage.value.result),
-    ...trail.filter((e) => e.stage === 'coverage').map((e) => teamOf(e.summary)),
-  ].filter((v): v is string => typeof v === 'string'));
+  const teams = await teamNames(
+    db,
+    [
+      state.coverageTeam,
+      teamOf(decisions.coverage.value.result),
+      ...trail.filter((e) => e.stage === 'coverage').map((e) => teamOf(e.summary)),
+    ].filter((v): v is string => typeof v === 'string'),
+  );
 
   return {
     account: {

@@ -156,12 +156,22 @@ async function benchRules(
   return { draft: compileRuleSet(v.ruleSet, ref), published };
 }
 
-async function runBench(database: Db, account: Account, rules: Awaited<ReturnType<typeof benchRules>>, ctx: BenchContext): Promise<BenchRun> {
+async function runBench(
+  database: Db,
+  account: Account,
+  rules: Awaited<ReturnType<typeof benchRules>>,
+  ctx: BenchContext,
+): Promise<BenchRun> {
   const draft = rules.draft !== null && !('issues' in rules.draft) ? stageView(account, rules.draft, ctx) : null;
   const published = stageView(account, rules.published, ctx);
   return {
     account: { id: account.id, name: account.name, industry: account.industry ?? null, status: account.status ?? null },
-    draft: rules.draft === null ? null : 'issues' in rules.draft ? { ok: false, issues: rules.draft.issues } : { ok: true, stages: draft! },
+    draft:
+      rules.draft === null
+        ? null
+        : 'issues' in rules.draft
+          ? { ok: false, issues: rules.draft.issues }
+          : { ok: true, stages: draft! },
     published,
     teams: Object.fromEntries(await teamNames(database, [published.coverage.team, draft?.coverage.team])),
   };
