@@ -178,15 +178,16 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
     ...inForce.map((a) => a.owner),
   ]);
 
-  const teamOf = (v: unknown) => (v && typeof v === 'object' ? (v as { team?: unknown }).team : undefined);
-  const teams = await teamNames(
-    db,
-    [
-      state.coverageTeam,
-      teamOf(decisions.coverage.value.result),
-      ...trail.filter((e) => e.stage === 'coverage').map((e) => teamOf(e.summary)),
-    ].filter((v): v is string => typeof v === 'string'),
-  );
+  // Every team the page names: the account's, the coverage decision's, and each coverage run's.
+  const teamOf = (v: unknown): string | undefined => {
+    const team = v && typeof v === 'object' ? (v as { team?: unknown }).team : undefined;
+    return typeof team === 'string' ? team : undefined;
+  };
+  const teams = await teamNames(db, [
+    state.coverageTeam,
+    teamOf(decisions.coverage.value.result),
+    ...trail.filter((e) => e.stage === 'coverage').map((e) => teamOf(e.summary)),
+  ]);
 
   return {
     account: {
