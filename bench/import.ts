@@ -43,7 +43,7 @@ import {
   weighted,
   writeComputed,
 } from './support.js';
-import type { ProfileField } from '../db/profile-fields.js';
+import { PROFILE_FIELDS, PROFILE_FIELD_KINDS, type ProfileField } from '../db/profile-fields.js';
 import { upsertAccountProfiles } from '../db/repositories/account-profiles.js';
 import { replaceCompetitors } from '../db/repositories/competitors.js';
 
@@ -55,45 +55,20 @@ async function prepared(database: Database): Promise<Database> {
 
 // ---- the CSV -----------------------------------------------------------------------------------
 
-const CSV_COLUMNS = [
-  'id',
-  'name',
-  'industry',
-  'region',
-  'status',
-  'ownerId',
-  'employees',
-  'companyRevenue',
-  'revenueWithUs',
-  'potential',
-  'demonstration',
-  'winnability',
-  'competitors',
-  'competitorsNoneKnown',
-  'previousCloseness',
-] as const;
+/** The profile the generated accounts carry (they have no parent nor value proposition). */
+const CSV_PROFILE = PROFILE_FIELDS.filter((f) => f !== 'parentId' && f !== 'solution' && f !== 'businessValue');
+const CSV_COLUMNS = ['id', ...CSV_PROFILE, 'competitors'];
 
 function csvOf(accounts: readonly Account[]): string {
-  const parts: string[] = [csvLine([...CSV_COLUMNS])];
-  const s = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+  const parts: string[] = [csvLine(CSV_COLUMNS)];
+  const cell = (f: ProfileField, v: unknown): string =>
+    PROFILE_FIELD_KINDS[f] === 'yes/no' ? (v ? 'yes' : 'no') : v === undefined || v === null ? '' : String(v);
   for (const a of accounts) {
     parts.push(
       csvLine([
         a.id,
-        a.name,
-        s(a.industry),
-        s(a.region),
-        s(a.status),
-        s(a.ownerId),
-        s(a.employees),
-        s(a.companyRevenue),
-        s(a.revenueWithUs),
-        s(a.potential),
-        s(a.demonstration),
-        s(a.winnability),
+        ...CSV_PROFILE.map((f) => cell(f, a[f])),
         a.competitors.map((c) => `${c.id}:${c.name}:${c.share ?? 0}`).join('; '),
-        a.competitorsNoneKnown ? 'yes' : 'no',
-        s(a.previousCloseness),
       ]),
     );
   }

@@ -7,7 +7,7 @@
 import { isHttpError } from '@sveltejs/kit';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { eq, sql } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/client.js';
 import { generateAccounts } from '../db/demo/generate.js';
@@ -21,7 +21,7 @@ import { seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
 import { appendStageResult } from '../db/repositories/stage-results.js';
 import { addMembers, upsertTeams } from '../db/repositories/teams.js';
 import { upsertUsers } from '../db/repositories/users.js';
-import { accounts } from '../db/schema.js';
+import { accounts, plans } from '../db/schema.js';
 import { accountSchema, explainAccount, summarizeReviews, type Account, type AccountReview } from '../engine/index.js';
 import { relationshipMap } from '../studio/src/lib/components/accounts/relationship-map.js';
 import { parseAccountQuery } from '../studio/src/lib/server/account-query.js';
@@ -44,7 +44,8 @@ import {
 } from '../studio/src/routes/portfolio/+page.server.js';
 import { _loadReviews as loadReviews } from '../studio/src/routes/reviews/+page.server.js';
 import { describeWorkflowError, type TemporalPort } from '../studio/src/lib/server/temporal.js';
-import { errorText } from '../studio/src/lib/components/accounts/format.js';
+import { errorText, stageSummary } from '../studio/src/lib/components/accounts/format.js';
+import { planAuthor, ruleSetName, teamName } from '../studio/src/lib/components/terms.js';
 import { catalogs, createI18n, translate, type Locale } from '../studio/src/lib/i18n/index.js';
 import { REFUSAL_CODES, refusal } from '../workflows/refusals.js';
 import type { SessionUser } from '../studio/src/lib/user.js';
@@ -65,6 +66,8 @@ let decisions: Map<string, ReturnType<typeof explainAccount>['decision']>;
 
 /** Accounts Bob may see: his own and those his team covers. */
 const bobSees = (id: string) => ownerOf.get(id) === bob.id || teamOf.get(id) === TEAM;
+
+const i18nIn = (locale: Locale) => createI18n(() => ({ locale, currency: 'CNY', timeZone: 'UTC' }));
 
 /** A stub Temporal that records what it was asked and answers or refuses as told. */
 function stubPort(behaviour: Partial<Record<keyof TemporalPort, (...args: unknown[]) => unknown>> = {}) {
@@ -257,6 +260,20 @@ describe('the accounts list', () => {
     expect(scored).toEqual([...scored].sort((a, b) => b - a));
   });
 
+  it('filters by covering team, offering the teams in the scope by their names', async () => {
+    const db = database.db;
+    const covered = all.filter((a) => teamOf.get(a.id) === TEAM).map((a) => a.id);
+    const forBob = await loadAccountsPage(db, bob, new URLSearchParams({ team: TEAM, size: '100' }));
+    expect(forBob.query.team).toBe(TEAM);
+    expect(forBob.rows.map((r) => r.id).sort()).toEqual(covered.sort());
+    expect(forBob.options.teams).toContainEqual({ id: TEAM, name: 'Testland', count: covered.length });
+    // Teams the coverage rules name but the table does not hold come without a name (the label is the studio's).
+    const forAdmin = await loadAccountsPage(db, admin, new URLSearchParams());
+    const unnamed = forAdmin.options.teams.filter((o) => o.id !== TEAM);
+    expect(unnamed.length).toBeGreaterThan(0);
+    expect(unnamed.every((o) => o.name === null)).toBe(true);
+  });
+
   it('pages without gaps or repeats and ignores nonsense parameters', async () => {
     const db = database.db;
     const first = await loadAccountsPage(db, admin, new URLSearchParams('size=25'));
@@ -322,6 +339,69 @@ describe('the account page', () => {
     const covered = all.find((a) => a.ownerId === carol.id && teamOf.get(a.id) === TEAM)!;
     expect((await loadAccountDetail(database.db, bob, covered.id)).account.id).toBe(covered.id);
     expect((await loadAccountDetail(database.db, admin, alices.id)).account.ownerName).toBe('Alice');
+  });
+
+  it('names the covering team from the teams table, and a team it does not hold readably', async () => {
+    const covered = all.find((a) => a.ownerId === carol.id && teamOf.get(a.id) === TEAM)!;
+    const detail = await loadAccountDetail(database.db, bob, covered.id);
+    expect(detail.state.coverageTeam).toBe(TEAM);
+    expect(detail.teams).toEqual({ [TEAM]: 'Testland' });
+    const [en, zh] = [i18nIn('en'), i18nIn('zh-CN')];
+    expect(teamName(en, TEAM, detail.teams)).toBe('Testland');
+    expect(teamName(zh, TEAM, detail.teams)).toBe('Testland');
+    expect(teamName(en, 'industry:retail', detail.teams)).toBe('Retail industry team');
+    expect(teamName(zh, 'region:East', detail.teams)).toBe('East区域团队');
+    expect(teamName(en, 'support', detail.teams)).toBe('Support line team');
+    expect(teamName(zh, 'support', detail.teams)).toBe('支持线团队');
+    expect(stageSummary(en, 'coverage', { track: 'major-project', team: TEAM, strategy: 'grow' }, detail.teams)).toContain(
+      'Testland',
+    );
+  });
+
+  it('says which rule set put a plan in force, and who made each version, in words', async () => {
+    const db = database.db;
+    const account = all.filter((a) => a.ownerId === alice.id && a.id !== 'big-org')[7]!;
+    const plan = await createPlan(db, {
+      accountId: account.id,
+      cycleYear: 2026,
+      goal: 'g',
+      objectives: {},
+      strategy: 'grow',
+      actions: [],
+      resources: {},
+      tests: [],
+      needsApproval: false,
+      createdBy: 'workflow',
+    });
+    await appendStageResult(db, {
+      accountId: account.id,
+      cycleYear: 2026,
+      stage: 'plan',
+      ruleSetIndustry: 'retail',
+      ruleSetVersion: 3,
+      input: {},
+      output: { planId: plan.id, version: plan.version },
+      explanation: null,
+      idempotencyKey: `test-plan-rule-set-${plan.id}`,
+    });
+    const detail = await loadAccountDetail(db, alice, account.id);
+    const current = detail.plans.current!;
+    expect(current).toMatchObject({
+      id: plan.id,
+      needsApproval: false,
+      createdBy: 'workflow',
+      ruleSet: { industry: 'retail', version: 3 },
+    });
+    const [en, zh] = [i18nIn('en'), i18nIn('zh-CN')];
+    expect(ruleSetName(en, current.ruleSet!)).toBe('Retail rules v3');
+    expect(planAuthor(en, current, detail.names)).toBe('automatically, under Retail rules v3');
+    expect(planAuthor(zh, current, detail.names)).toBe('依据零售 规则 v3 自动生成');
+    expect(en.t('decisionSource.automaticUnder', { ruleSet: ruleSetName(en, current.ruleSet!), when: 'today' })).toBe(
+      'in force automatically under Retail rules v3 (its tier needs no approval), today',
+    );
+    // A manager's version is theirs, by name; a plan no audit row names is still the rules', never `workflow`.
+    expect(planAuthor(en, { createdBy: alice.id, ruleSet: current.ruleSet }, { [alice.id]: 'Alice' })).toBe('Alice');
+    expect(planAuthor(zh, { createdBy: 'workflow', ruleSet: null }, {})).toBe('由规则自动生成');
   });
 
   it('explains the grade and strategy: a preview before the workflow decides, its own record after', async () => {
@@ -523,9 +603,8 @@ describe('actions on an account', () => {
   });
 
   it('says a rejected approvePlan in the user’s language', () => {
-    const i18n = (locale: Locale) => createI18n(() => ({ locale, currency: 'CNY', timeZone: 'UTC' }));
     const said = (locale: Locale, failure: ApplicationFailure) =>
-      errorText(i18n(locale), describeWorkflowError(new WorkflowUpdateFailedError('Workflow Update failed', failure)));
+      errorText(i18nIn(locale), describeWorkflowError(new WorkflowUpdateFailedError('Workflow Update failed', failure)));
     const viewer = refusal(
       'roleMayNotApprove',
       { role: 'viewer' },
@@ -664,34 +743,44 @@ describe('the portfolio', () => {
     expect(p.isAdmin).toBe(false);
   });
 
-  it('lists only the manager’s pending plans and stalled workflows', async () => {
+  it('lists the plans waiting for the manager’s decision (not his own), all of them for an admin, and the manager’s stalled workflows', async () => {
     const db = database.db;
     const bobs = all.filter((a) => a.ownerId === bob.id);
-    await createPlan(db, {
-      accountId: bobs[3]!.id,
-      cycleYear: 2025,
-      goal: 'g',
-      objectives: {},
-      strategy: 'grow',
-      actions: [],
-      resources: {},
-      tests: [],
-      needsApproval: true,
-    });
+    // Carol's account that Bob's team covers: Bob decides its plan; his own plan is another's to decide.
+    const covered = all.find((a) => a.ownerId === carol.id && teamOf.get(a.id) === TEAM)!;
+    const pending = (accountId: string) =>
+      createPlan(db, {
+        accountId,
+        cycleYear: 2025,
+        goal: 'g',
+        objectives: {},
+        strategy: 'grow',
+        actions: [],
+        resources: {},
+        tests: [],
+        needsApproval: true,
+      });
+    await pending(bobs[3]!.id);
+    await pending(covered.id);
     // A stage that finished an hour ago and nothing since: stalled.
     await db
       .update(accounts)
       .set({ stage: 'relationship', waitingFor: null, updatedAt: sql`now() - interval '1 hour'` })
       .where(eq(accounts.id, bobs[4]!.id));
     const forBob = await loadPortfolio(db, bob);
-    expect(forBob.pendingPlans.rows.map((r) => r.accountId)).toContain(bobs[3]!.id);
-    expect(forBob.pendingPlans.rows.every((r) => bobSees(r.accountId))).toBe(true);
+    expect(forBob.pendingPlans.whose).toBe('yours');
+    expect(forBob.pendingPlans.rows.map((r) => r.accountId)).toEqual([covered.id]);
+    expect(forBob.pendingPlans.total).toBe(1);
     expect(forBob.stalled.rows.map((r) => r.id)).toEqual([bobs[4]!.id]);
     const forAlice = await loadPortfolio(db, alice);
-    expect(forAlice.pendingPlans.rows.map((r) => r.accountId)).not.toContain(bobs[3]!.id);
+    expect(forAlice.pendingPlans.whose).toBe('yours');
+    expect(forAlice.pendingPlans.rows).toEqual([]);
     expect(forAlice.stalled.total).toBe(0);
     const forAdmin = await loadPortfolio(db, admin);
-    expect(forAdmin.pendingPlans.total).toBeGreaterThanOrEqual(forBob.pendingPlans.total + forAlice.pendingPlans.total);
+    expect(forAdmin.pendingPlans.whose).toBe('all');
+    expect(forAdmin.pendingPlans.rows.map((r) => r.accountId)).toEqual(expect.arrayContaining([bobs[3]!.id, covered.id]));
+    const [waiting] = await db.select({ n: count() }).from(plans).where(eq(plans.status, 'pending-approval'));
+    expect(forAdmin.pendingPlans.total).toBe(waiting!.n);
   });
 
   it('adds what only Temporal knows, scoped, and degrades when it is down', async () => {

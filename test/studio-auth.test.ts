@@ -2,7 +2,7 @@
  * The studio's server-side auth: sessions stored hashed with a sliding 7-day expiry, credential
  * checks, role checks, the return-path guard, and which accounts a manager may see.
  */
-import { isHttpError } from '@sveltejs/kit';
+import { isHttpError, type Cookies } from '@sveltejs/kit';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../db/auth/password.js';
@@ -21,6 +21,7 @@ import {
   setUserLocale,
   startSession,
 } from '../studio/src/lib/server/auth.js';
+import { rememberSignInLocale, SIGN_IN_LOCALE_COOKIE, takeSignInLocale } from '../studio/src/lib/server/locale.js';
 import { hasRole, isAdminPath, requireRole, requireUser, safeReturnPath } from '../studio/src/lib/server/guards.js';
 import { accountScope, canSeeAccount, withinScope } from '../studio/src/lib/server/scope.js';
 import { accounts } from '../db/schema.js';
@@ -171,5 +172,30 @@ describe('account scope', () => {
     expect(canSeeAccount(scope, { ownerId: manager.id, coverageTeam: null })).toBe(true);
     expect(canSeeAccount(scope, { ownerId: 'x', coverageTeam: 'industry:finance' })).toBe(true);
     expect(canSeeAccount(scope, { ownerId: 'x', coverageTeam: 'region:East' })).toBe(false);
+  });
+});
+
+describe('the language chosen before signing in', () => {
+  it('is kept for the sign-in page only, used once, and only when it is a language the studio has', () => {
+    const jar = new Map<string, { value: string; options: unknown }>();
+    const cookies = {
+      get: (name: string) => jar.get(name)?.value,
+      set: (name: string, value: string, options: unknown) => void jar.set(name, { value, options }),
+      delete: (name: string) => void jar.delete(name),
+    } as unknown as Cookies;
+    const url = new URL('https://studio.example.test/locale');
+    rememberSignInLocale(cookies, url, 'zh-CN');
+    expect(jar.get(SIGN_IN_LOCALE_COOKIE)?.options).toMatchObject({
+      path: '/signin',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: true,
+    });
+    expect(takeSignInLocale(cookies, url)).toBe('zh-CN');
+    expect(takeSignInLocale(cookies, url)).toBeNull();
+    // A forged value is dropped, not stored on the user.
+    jar.set(SIGN_IN_LOCALE_COOKIE, { value: 'x"><script>', options: {} });
+    expect(takeSignInLocale(cookies, url)).toBeNull();
+    expect(jar.has(SIGN_IN_LOCALE_COOKIE)).toBe(false);
   });
 });

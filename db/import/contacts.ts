@@ -20,18 +20,11 @@ import { formatJsonPath } from './json.js';
 import { ImportError, msg, problem, Problems, type ImportMessage, type ProblemLocation } from './problems.js';
 import { check, type PathIssue } from './validate.js';
 import { upsertContactRows, replaceInfluenceLinksFrom } from '../repositories/contacts.js';
+import { CONTACT_FIELDS, type ContactField } from '../contact-fields.js';
 
-export const CONTACT_FIELDS = [
-  'name',
-  'title',
-  'reportsTo',
-  'influence',
-  'decisionRole',
-  'behavior',
-  'stance',
-  'interactions90d',
-] as const;
-export type ContactField = (typeof CONTACT_FIELDS)[number];
+/** The fields a file states by name; competitor stances come as `stance:<competitorId>` columns. */
+type FileField = Exclude<ContactField, 'competitorStances'>;
+const FILE_FIELDS = CONTACT_FIELDS.filter((f): f is FileField => f !== 'competitorStances');
 
 /**
  * One contact as the file states it. Updating a stored contact changes only the fields the file
@@ -41,7 +34,7 @@ export type ContactField = (typeof CONTACT_FIELDS)[number];
 export interface ContactRecord {
   accountId: string;
   contact: Contact;
-  fields: ReadonlySet<ContactField>;
+  fields: ReadonlySet<FileField>;
   /** Competitor id → stance, or null to clear; only the competitors the file mentions. */
   competitorStances: ReadonlyMap<string, number | null>;
   /** Whether the file states the contact's competitor stances completely (JSON) or per column (CSV). */
@@ -178,7 +171,7 @@ export function parseContactsCsv(input: string | CsvRow[], options: ParseOptions
   if (!table || !problems.ok) return { records, problems, locate };
 
   const present = CONTACT_CSV_COLUMNS.map((c) => c.name).filter((n) => table.index.has(n));
-  const fields = new Set(present.filter((n): n is ContactField => (CONTACT_FIELDS as readonly string[]).includes(n)));
+  const fields = new Set(present.filter((n): n is FileField => (FILE_FIELDS as readonly string[]).includes(n)));
   const stanceColumns = [...table.prefixed.get(STANCE_PREFIX)!];
   const firstLine = new Map<string, number>();
 
@@ -344,7 +337,7 @@ export function parseContactsJson(text: string, options: ParseOptions = {}): Par
       const record: ContactRecord = {
         accountId,
         contact: c.value,
-        fields: new Set(CONTACT_FIELDS.filter((f) => f in (raw as object))),
+        fields: new Set(FILE_FIELDS.filter((f) => f in (raw as object))),
         competitorStances: new Map(Object.entries(c.value.competitorStances)),
         competitorStancesComplete: true,
         influences: undefined,

@@ -87,6 +87,28 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
     i = start;
     return fail(msg('json.unterminatedString'));
   };
+  /** An object's members or an array's elements, from its opening character to `close`. */
+  const items = (close: string, expected: ImportMessage, member: (index: number) => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (let k = 0; ; k++) {
+      member(k);
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      fail(expected);
+    }
+  };
   const value = (path: (string | number)[], track: boolean): void => {
     ws();
     if (i >= n) fail(msg('json.unexpectedEnd'));
@@ -97,13 +119,7 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
     }
     const c = text[i];
     if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
+      items('}', msg('json.expectedCommaOrBrace'), () => {
         ws();
         if (text[i] !== '"') fail(msg('json.expectedPropertyName'));
         const key = str();
@@ -113,40 +129,16 @@ function scan(text: string, wanted: Set<string> | undefined, found: Map<string, 
         path.push(key);
         value(path, track);
         path.pop();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail(msg('json.expectedCommaOrBrace'));
-      }
+      });
+      return;
     }
     if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (let k = 0; ; k++) {
+      items(']', msg('json.expectedCommaOrBracket'), (k) => {
         path.push(k);
         value(path, track);
         path.pop();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail(msg('json.expectedCommaOrBracket'));
-      }
+      });
+      return;
     }
     if (c === '"') {
       str();

@@ -84,7 +84,7 @@ export async function listAccountsWhere(
 
 // ---- counts -------------------------------------------------------------------------------------
 
-export const COUNT_COLUMNS = ['industry', 'tier', 'class', 'strategy', 'stage', 'health', 'waitingFor', 'ownerId'] as const;
+export const COUNT_COLUMNS = ['industry', 'tier', 'class', 'strategy', 'stage', 'health', 'waitingFor', 'ownerId', 'coverageTeam'] as const;
 export type CountColumn = (typeof COUNT_COLUMNS)[number];
 
 export type ColumnCounts<K extends CountColumn> = { total: number } & { [C in K]: Map<string | null, number> };

@@ -17,6 +17,7 @@ import type {
 } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accounts, competitors, contacts, influenceLinks, type AccountRow } from '../schema.js';
+import { CONTACT_FIELDS, type ContactField } from '../contact-fields.js';
 import { PROFILE_FIELDS, type ProfileField } from '../profile-fields.js';
 
 /** Rows per multi-row INSERT: well under PostgreSQL's 65,535 bind parameters for every table. */
@@ -145,23 +146,12 @@ async function insertLinks(db: Db, rows: WithAccount<InfluenceLink>[], size: num
 
 /** Inserts or updates contacts by (account, id): the contacts import. The accounts must exist. */
 export async function upsertContacts(db: Db, rows: readonly WithAccount<Contact>[], batchSize = BATCH_SIZE): Promise<number> {
-  const keys = [
-    'name',
-    'title',
-    'reportsTo',
-    'influence',
-    'decisionRole',
-    'behavior',
-    'stance',
-    'competitorStances',
-    'interactions90d',
-  ] as const;
   await db.transaction(async (tx) => {
     for (const batch of chunks(rows, batchSize))
       await tx
         .insert(contacts)
         .values(batch.map(contactValues))
-        .onConflictDoUpdate({ target: [contacts.accountId, contacts.id], set: excludedSet(contacts, keys) });
+        .onConflictDoUpdate({ target: [contacts.accountId, contacts.id], set: excludedSet(contacts, CONTACT_FIELDS) });
   });
   return rows.length;
 }
@@ -247,7 +237,7 @@ type LinkRow = typeof influenceLinks.$inferSelect;
 
 function toAccount(
   row: AccountRow,
-  cs: readonly Pick<ContactRow, keyof typeof CONTACT_FIELDS>[],
+  cs: readonly Pick<ContactRow, keyof typeof CONTACT_ROW_FIELDS>[],
   comps: readonly Pick<CompetitorRow, keyof typeof COMPETITOR_FIELDS>[],
   links: readonly Pick<LinkRow, keyof typeof LINK_FIELDS>[],
 ): Account {
@@ -269,7 +259,7 @@ function toAccount(
     previousCloseness: row.previousCloseness,
     solution: row.solution,
     businessValue: row.businessValue,
-    // The database built these with exactly the engine's fields (CONTACT_FIELDS and its siblings).
+    // The database built these with exactly the engine's fields (CONTACT_ROW_FIELDS and its siblings).
     contacts: [...cs],
     competitors: [...comps],
     influenceLinks: [...links],
@@ -306,18 +296,12 @@ function stateOf(row: AccountRow): AccountState {
 
 // The child rows an account is made of, as JSON built by the database: one query reads an account
 // whole (every stage activity reads one; four queries each were a good part of their cost).
-const CONTACT_FIELDS = {
-  id: contacts.id,
-  name: contacts.name,
-  title: contacts.title,
-  reportsTo: contacts.reportsTo,
-  influence: contacts.influence,
-  decisionRole: contacts.decisionRole,
-  behavior: contacts.behavior,
-  stance: contacts.stance,
-  competitorStances: contacts.competitorStances,
-  interactions90d: contacts.interactions90d,
-} satisfies Partial<Record<keyof ContactRow, PgColumn>>;
+function columnsOf<K extends string>(table: Record<K, PgColumn>, keys: readonly K[]): Record<K, PgColumn> {
+  const columns = {} as Record<K, PgColumn>;
+  for (const k of keys) columns[k] = table[k];
+  return columns;
+}
+const CONTACT_ROW_FIELDS = columnsOf<'id' | ContactField>(contacts, ['id', ...CONTACT_FIELDS]);
 const COMPETITOR_FIELDS = {
   id: competitors.id,
   name: competitors.name,
@@ -346,9 +330,9 @@ function childrenJson<T>(table: PgTable, fields: Record<string, PgColumn>, accou
 
 const ACCOUNT_WHOLE = {
   ...getTableColumns(accounts),
-  contactsJson: childrenJson<Pick<ContactRow, keyof typeof CONTACT_FIELDS>>(
+  contactsJson: childrenJson<Pick<ContactRow, keyof typeof CONTACT_ROW_FIELDS>>(
     contacts,
-    CONTACT_FIELDS,
+    CONTACT_ROW_FIELDS,
     contacts.accountId,
     sql`${contacts.position}, ${contacts.id}`,
   ),

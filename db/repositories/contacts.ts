@@ -6,22 +6,16 @@ import { sql } from 'drizzle-orm';
 import type { Contact, InfluenceLink } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { contacts, influenceLinks } from '../schema.js';
-import { insertRows, chunks } from './batched-writes.js';
+import { CONTACT_FIELDS } from '../contact-fields.js';
+import { insertRows, chunks, type Columns, type SqlType } from './batched-writes.js';
 
-export const CONTACT_COLUMNS = [
+/** The columns a contact is written with: its account, its id, its fields typed by the schema, and its place. */
+export const CONTACT_COLUMNS: Columns<typeof contacts> = [
   ['accountId', 'text'],
   ['id', 'text'],
-  ['name', 'text'],
-  ['title', 'text'],
-  ['reportsTo', 'text'],
-  ['influence', 'integer'],
-  ['decisionRole', 'text'],
-  ['behavior', 'text'],
-  ['stance', 'integer'],
-  ['competitorStances', 'jsonb'],
-  ['interactions90d', 'integer'],
+  ...CONTACT_FIELDS.map((f) => [f, contacts[f].getSQLType() as SqlType] as const),
   ['position', 'integer'],
-] as const;
+];
 
 export const LINK_COLUMNS = [
   ['accountId', 'text'],
@@ -36,9 +30,7 @@ export async function upsertContactRows(
   db: Db,
   rows: readonly (Contact & { accountId: string; position: number })[],
 ): Promise<void> {
-  const update = CONTACT_COLUMNS.filter(([k]) => k !== 'accountId' && k !== 'id' && k !== 'position')
-    .map(([k]) => `"${contacts[k].name}" = excluded."${contacts[k].name}"`)
-    .join(', ');
+  const update = CONTACT_FIELDS.map((k) => `"${contacts[k].name}" = excluded."${contacts[k].name}"`).join(', ');
   await insertRows(db, contacts, CONTACT_COLUMNS, rows, `on conflict ("account_id", "id") do update set ${update}`);
 }
 

@@ -283,6 +283,16 @@ export async function listApprovalQueue(db: Db, opts: { where?: SQL | undefined;
 /** A pending plan as the portfolio lists it: the queue's row without the decision's details. */
 export type PendingPlanRow = Omit<QueuedPlan, 'strategyOverride' | 'createdBy' | 'industry' | 'coverageTeam'>;
 
+export function pendingPlanRow({
+  strategyOverride: _o,
+  createdBy: _c,
+  industry: _i,
+  coverageTeam: _t,
+  ...row
+}: QueuedPlan): PendingPlanRow {
+  return row;
+}
+
 /** Plans pending approval on the accounts matching `where`, oldest first, and how many there are. */
 export async function pendingPlansWhere(
   db: Db,
@@ -293,6 +303,5 @@ export async function pendingPlansWhere(
     listApprovalQueue(db, { where, limit }),
     db.select({ n: count() }).from(plans).innerJoin(accounts, eq(accounts.id, plans.accountId)).where(pendingOn(where)),
   ]);
-  const rows = queued.map(({ strategyOverride: _o, createdBy: _c, industry: _i, coverageTeam: _t, ...row }) => row);
-  return { rows, total: totalRow?.n ?? 0 };
+  return { rows: queued.map(pendingPlanRow), total: totalRow?.n ?? 0 };
 }

@@ -51,6 +51,30 @@ export async function latestStageResult(db: Db, accountId: string, stage: Stage)
   return (await listStageResults(db, accountId, { stage, limit: 1 }))[0];
 }
 
+/** An industry's rule set version, as an audit row names it. */
+export interface RuleSetRef {
+  industry: string;
+  version: number;
+}
+
+/**
+ * The rule set each of the account's plan versions was made under: the plan stage's audit row
+ * (the workflow's plan and a manager's revision alike) names the plan it stored as `output.planId`.
+ */
+export async function planRuleSets(db: Db, accountId: string): Promise<Map<number, RuleSetRef>> {
+  const rows = await db
+    .select({
+      planId: sql<string | null>`${stageResults.output}->>'planId'`,
+      industry: stageResults.ruleSetIndustry,
+      version: stageResults.ruleSetVersion,
+    })
+    .from(stageResults)
+    .where(and(eq(stageResults.accountId, accountId), eq(stageResults.stage, 'plan')));
+  return new Map(
+    rows.filter((r) => r.planId !== null).map((r) => [Number(r.planId), { industry: r.industry, version: r.version }] as const),
+  );
+}
+
 /** The audit row an activity wrote under its idempotency key, if it already ran to the end once. */
 export async function stageResultByKey(db: Db, idempotencyKey: string): Promise<StageResultRow | undefined> {
   const [row] = await db.select().from(stageResults).where(eq(stageResults.idempotencyKey, idempotencyKey));

@@ -30,6 +30,14 @@ export async function listTeams(db: Db, line?: Line): Promise<TeamRow[]> {
     .orderBy(asc(teams.id));
 }
 
+/** The names of the teams among `ids` (a team the table does not hold is left out). */
+export async function teamNames(db: Db, ids: readonly (string | null | undefined)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, wanted));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
 /** Adds members (idempotent). */
 export async function addMembers(db: Db, teamId: string, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;

@@ -57,6 +57,25 @@ export function topCompetitors(competitors: readonly CompetitorCloseness[], n = 
     .slice(0, n);
 }
 
+/** Our solution and business value against the top competitors, with what each offers and our edge. */
+export function valuePropositionFor(account: Account, competitors: readonly CompetitorCloseness[]): ValueProposition {
+  return {
+    ourSolution: account.solution ?? null,
+    businessValue: account.businessValue ?? null,
+    versus: topCompetitors(competitors).map((c) => {
+      const row = account.competitors.find((k) => k.id === c.id);
+      return {
+        competitorId: c.id,
+        name: c.name,
+        share: c.share,
+        closeness: c.closeness,
+        theirOffer: row?.theirOffer ?? null,
+        ourEdge: row?.ourEdge ?? null,
+      };
+    }),
+  };
+}
+
 export interface PlanInput {
   account: Account;
   tier: Tier;
@@ -120,21 +139,7 @@ export function plan(input: PlanInput, rules: RuleSet): Plan {
       { kpi: 'closeness', target: closenessTarget, checkpoints },
       { kpi: 'actionsDone', target: actions.length, checkpoints },
     ],
-    valueProposition: {
-      ourSolution: account.solution ?? null,
-      businessValue: account.businessValue ?? null,
-      versus: topCompetitors(input.competitors).map((c) => {
-        const row = account.competitors.find((k) => k.id === c.id);
-        return {
-          competitorId: c.id,
-          name: c.name,
-          share: c.share,
-          closeness: c.closeness,
-          theirOffer: row?.theirOffer ?? null,
-          ourEdge: row?.ourEdge ?? null,
-        };
-      }),
-    },
+    valueProposition: valuePropositionFor(account, input.competitors),
     needsApproval: rules.plan.approvalTiers.includes(input.tier),
     startDate,
   };

@@ -240,6 +240,47 @@ describe('a signed-in user', () => {
     await other.close();
   }, 240_000);
 
+  it('keeps the language chosen on the sign-in page once signed in, and only a language chosen there', async () => {
+    const context = await newContext(browser, server.url, { locale: 'en-GB' });
+    const page = await context.newPage();
+    const errors = trackErrors(page);
+    await page.goto('/signin');
+    await expectShellIn(page, 'en');
+    await Promise.all([page.waitForURL('**/signin'), page.getByRole('button', { name: '简体中文' }).click()]);
+    await expectShellIn(page, 'zh-CN');
+    await signIn(page, E2E_USERS.manager.email, E2E_PASSWORD);
+    await expectShellIn(page, 'zh-CN');
+    expect(await page.locator('h1').textContent()).toBe('客户组合');
+    await page.reload();
+    await expectShellIn(page, 'zh-CN');
+
+    // Stored on the user: another English browser opens in Chinese after signing in.
+    const other = await newContext(browser, server.url, { locale: 'en-GB' });
+    const otherPage = await other.newPage();
+    const otherErrors = trackErrors(otherPage);
+    await otherPage.goto('/signin');
+    await expectShellIn(otherPage, 'en');
+    await signIn(otherPage, E2E_USERS.manager.email, E2E_PASSWORD);
+    await expectShellIn(otherPage, 'zh-CN');
+
+    // Signed out, the first browser still shows the sign-in page in Chinese; meanwhile the manager
+    // goes back to English elsewhere. Signing in without choosing again keeps the user's English.
+    await page.locator('summary').click();
+    await Promise.all([page.waitForURL('**/signin?signedout'), page.getByRole('button', { name: '退出登录' }).click()]);
+    await expectShellIn(page, 'zh-CN');
+    await otherPage.locator('summary').click();
+    await Promise.all([otherPage.waitForURL('**/portfolio'), otherPage.getByRole('button', { name: 'English' }).click()]);
+    await expectShellIn(otherPage, 'en');
+    await signIn(page, E2E_USERS.manager.email, E2E_PASSWORD);
+    await expectShellIn(page, 'en');
+    expect(await page.locator('h1').textContent()).toBe('Portfolio');
+
+    errors.assertNone();
+    otherErrors.assertNone();
+    await other.close();
+    await context.close();
+  }, 240_000);
+
   it('as a manager, works from the keyboard at tablet width and is refused the rules', async () => {
     const context = await newContext(browser, server.url, { width: 820, height: 1100 });
     const page = await context.newPage();

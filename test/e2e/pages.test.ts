@@ -12,6 +12,7 @@ import { PROFILE_FIELDS } from '../../db/profile-fields.js';
 import { listAccountIds, updateComputedMany, upsertAccounts } from '../../db/repositories/accounts.js';
 import { appendStageResult } from '../../db/repositories/stage-results.js';
 import { createPlan } from '../../db/repositories/plans.js';
+import { upsertTeams } from '../../db/repositories/teams.js';
 import { FACTS } from '../../engine/json-rules/facts.js';
 import {
   accountSchema,
@@ -39,6 +40,9 @@ import {
 
 const ZH_ADMIN = { id: 'e2e-admin-zh', email: 'e2e-admin-zh@example.test', name: '李管理员', role: 'admin' as const };
 const MAP_ACCOUNT = 'pg-map';
+const SAMPLE_TEAM = { id: 'industry:retail', name: '零售大客户部' };
+/** An account whose plan the workflow put in force without approval, under Retail v4. */
+const AUTO_ACCOUNT = 'pg-auto';
 const COMPETITORS = [
   { id: 'stark', name: 'Stark Solutions International', share: 0.3 },
   { id: 'wayne', name: 'Wayne Enterprise Systems', share: 0.2 },
@@ -144,6 +148,11 @@ beforeAll(async () => {
     users: [{ ...ZH_ADMIN, locale: 'zh-CN' }],
     seed: async (db) => {
       await upsertAccounts(db, [mapAccount()]);
+      // A Chinese deployment names its teams in Chinese; the sample account is covered by one.
+      await upsertTeams(db, [{ id: SAMPLE_TEAM.id, name: SAMPLE_TEAM.name, line: 'industry' }]);
+      await updateComputedMany(db, [
+        { id: MAP_ACCOUNT, coverageLine: 'industry', coverageTeam: SAMPLE_TEAM.id, coverageTrack: 'major-project' },
+      ]);
       // The widest values every column can show, as if the workflows had decided them, and their
       // audit rows (the trend charts read those).
       const ids = (await listAccountIds(db)).filter((id) => id !== MAP_ACCOUNT);
@@ -176,6 +185,20 @@ beforeAll(async () => {
           idempotencyKey: `pg-monitor-${id}`,
         });
       }
+      await upsertAccounts(db, [
+        accountSchema.parse({ id: AUTO_ACCOUNT, name: '自动规划客户', industry: 'retail', ownerId: E2E_USERS.manager.id }),
+      ]);
+      const auto = await createPlan(db, { ...pendingRetainPlan(AUTO_ACCOUNT, 2026, 'Keep it'), needsApproval: false });
+      await appendStageResult(db, {
+        accountId: AUTO_ACCOUNT,
+        cycleYear: 2026,
+        stage: 'plan',
+        ruleSetIndustry: 'retail',
+        ruleSetVersion: 4,
+        input: {},
+        output: { planId: auto.id, version: auto.version },
+        idempotencyKey: `pg-plan-${AUTO_ACCOUNT}`,
+      });
       await createPlan(
         db,
         pendingRetainPlan(
@@ -213,6 +236,8 @@ for (const lang of ['en', 'zh-CN'] as const) {
         await page.goto('/portfolio');
         const waiting = 'section[aria-labelledby="h-approvals"] table';
         await expect.poll(() => page.locator(`${waiting} tbody tr`).count()).toBeGreaterThan(0);
+        // An admin sees every waiting plan, and the heading says so.
+        expect(await page.locator('#h-approvals').innerText()).toBe(lang === 'en' ? 'All plans waiting' : '全部待审批的规划');
         await screenshot(page, `pages-portfolio-${lang}-${width}`);
         expect(await overflowing(page, waiting)).toEqual([]);
         expect(await wrappedDates(page, waiting)).toEqual([]);
@@ -288,6 +313,30 @@ describe('every page', () => {
   }, 180_000);
 });
 
+describe('a plan the workflow put in force', () => {
+  it('names the rule set it was made under, in words, on the account and in the version list', async () => {
+    const said = {
+      en: { card: 'in force automatically under Retail rules v4', version: 'automatically, under Retail rules v4' },
+      'zh-CN': { card: '依据零售 规则 v4 自动生效', version: '依据零售 规则 v4 自动生成' },
+    } as const;
+    for (const [lang, user] of Object.entries(USERS) as [keyof typeof USERS, (typeof USERS)[keyof typeof USERS]][]) {
+      const { context, page, errors } = await signedInPage(browser, server, user.email, {
+        locale: lang,
+        path: `/accounts/${AUTO_ACCOUNT}`,
+      });
+      await page.goto(`/accounts/${AUTO_ACCOUNT}#plan`);
+      const card = await page.locator('#plan').innerText();
+      expect(card).toContain(said[lang].card);
+      expect(card).not.toMatch(/workflow|流程批准/);
+      await page.goto(`/accounts/${AUTO_ACCOUNT}/plan`);
+      expect(await page.locator('ol.versions').innerText()).toContain(said[lang].version);
+      expect(await rawKeysOn(page)).toEqual([]);
+      errors.assertNone();
+      await context.close();
+    }
+  }, 120_000);
+});
+
 describe('the account filters', () => {
   it('apply as they change, debounced, with the URL as the state', async () => {
     const { context, page, errors } = await signedInPage(browser, server, E2E_USERS.admin.email, {
@@ -329,6 +378,9 @@ describe('a Chinese page of a sample account', () => {
     expect(
       await page.locator('#decisions [title="wait-and-watch"], #decisions [title="retain"], #decisions [title="grow"]').count(),
     ).toBeGreaterThan(0);
+    // The covering team by the name the teams table gives it (the id on hover, for admins), also in the why trace.
+    expect(await page.locator(`.summary [title="${SAMPLE_TEAM.id}"]`).innerText()).toBe(SAMPLE_TEAM.name);
+    expect(await page.locator('#decisions').innerText()).toContain(SAMPLE_TEAM.name);
     await screenshot(page, 'pages-account-zh-CN');
     await page.locator('#decisions').screenshot({ path: join(SCREENSHOT_DIR, 'pages-account-decisions-zh-CN.png') });
     errors.assertNone();

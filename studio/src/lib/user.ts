@@ -8,3 +8,11 @@ export interface SessionUser {
   role: Role;
   locale: 'zh-CN' | 'en';
 }
+
+/**
+ * Whether the page's signed-in user (`page.data.user`, from the root layout) is an admin: for
+ * showing identifiers on hover, never for access (the server checks every request).
+ */
+export function viewsAsAdmin(pageData: Record<string, unknown>): boolean {
+  return (pageData['user'] as SessionUser | null | undefined)?.role === 'admin';
+}

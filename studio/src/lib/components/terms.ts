@@ -26,16 +26,42 @@ export function fieldList(i18n: I18n, fields: readonly string[]): string {
   return fields.map((f) => i18n.label('field', f)).join(i18n.locale === 'zh-CN' ? '、' : ', ');
 }
 
+/** A rule set version in words: "Retail rules v3" (the fallback's named as such). */
+export function ruleSetName(i18n: I18n, ref: { industry: string; version: number | null }): string {
+  return i18n.t('account.ruleSetRef', {
+    industry: ref.industry === '*' ? i18n.t('rules.fallback') : i18n.label('industry', ref.industry),
+    version: ref.version ?? '?',
+  });
+}
+
 /**
- * A coverage team in words. The coverage rules name teams `industry:<industry>` and
- * `region:<region>`, so the team reads as its industry's or region's team in the user's language;
- * any other id shows as it is.
+ * Who made a plan version: a manager by name, the workflow's own as the rules it applied
+ * ("automatically, under Retail rules v3"), never the `workflow` id.
  */
-export function teamName(i18n: I18n, id: string | null | undefined): string {
+export function planAuthor(
+  i18n: I18n,
+  plan: { createdBy: string | null; ruleSet: { industry: string; version: number } | null },
+  names: Record<string, string>,
+): string {
+  if (plan.createdBy !== null && plan.createdBy !== 'workflow') return names[plan.createdBy] ?? plan.createdBy;
+  return plan.ruleSet ? i18n.t('planEdit.byRuleSet', { ruleSet: ruleSetName(i18n, plan.ruleSet) }) : i18n.t('planEdit.byRules');
+}
+
+/**
+ * A coverage team in words: its name from the teams table (`names`, by id) when it has one. Else,
+ * as the coverage rules name teams `industry:<industry>`, `region:<region>` or after a line
+ * (`support`), the industry's, region's or line's team in the user's language; any other id shows
+ * as it is.
+ */
+export function teamName(i18n: I18n, id: string | null | undefined, names: Readonly<Record<string, string>> = {}): string {
   if (!id) return i18n.t('common.none');
+  const named = names[id];
+  if (named) return named;
   const [kind, ...rest] = id.split(':');
   const value = rest.join(':');
   if (kind === 'industry' && value) return i18n.t('teamName.industry', { industry: i18n.label('industry', value) });
   if (kind === 'region' && value) return i18n.t('teamName.region', { region: value });
+  // A line's single team, named after the line (the default support team is `support`).
+  if (isMessageKey(`line.${id}`)) return i18n.t('teamName.line', { line: i18n.label('line', id) });
   return id;
 }

@@ -26,6 +26,8 @@ export interface AccountQuery {
   stage: Stage | null;
   health: (typeof HEALTHS)[number] | null;
   owner: string | null;
+  /** The covering team's id. */
+  team: string | null;
   /** A specific wait, or `any`. */
   waiting: (typeof WAITING_FOR)[number] | 'any' | null;
   /** Nine-box axes (from the portfolio's grid). */
@@ -63,6 +65,7 @@ export function parseAccountQuery(params: URLSearchParams): AccountQuery {
     stage: oneOf(STAGES, params.get('stage')),
     health: oneOf(HEALTHS, params.get('health')),
     owner: text(params.get('owner')),
+    team: text(params.get('team')),
     waiting: oneOf([...WAITING_FOR, 'any'] as const, params.get('waiting')),
     potential: oneOf(LEVELS, params.get('potential')),
     contribution: oneOf(LEVELS, params.get('contribution')),
@@ -87,6 +90,7 @@ export async function accountQueryWhere(db: Db, scope: AccountScope, q: AccountQ
   if (q.stage) filter.stage = q.stage;
   if (q.health) filter.health = q.health;
   if (q.owner) filter.ownerId = q.owner;
+  if (q.team) filter.team = q.team;
   if (q.waiting) filter.waitingFor = q.waiting === 'any' ? true : q.waiting;
   const parts: (SQL | undefined)[] = [accountWhere(filter)];
   if (q.q) {

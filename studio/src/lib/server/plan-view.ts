@@ -1,11 +1,13 @@
 /** A stored plan version as the account and plan pages show it (dates as ISO strings). */
+import type { RuleSetRef } from '$db/repositories/stage-results.js';
 import type { PlanRow } from '$db/schema.js';
 import type { Plan } from '$engine/index.js';
 import type { PlanView } from '$lib/components/accounts/types.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function planView(row: PlanRow): PlanView {
+/** `ruleSets`: each plan's rule set, by plan id (`planRuleSets`). */
+export function planView(row: PlanRow, ruleSets: ReadonlyMap<number, RuleSetRef>): PlanView {
   return {
     id: row.id,
     version: row.version,
@@ -27,6 +29,7 @@ export function planView(row: PlanRow): PlanView {
     rejectedReason: row.rejectedReason,
     withdrawnAt: iso(row.withdrawnAt),
     createdBy: row.createdBy,
+    ruleSet: ruleSets.get(row.id) ?? null,
     strategyOverride: row.strategyOverride ?? null,
   };
 }

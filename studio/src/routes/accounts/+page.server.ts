@@ -1,6 +1,7 @@
 /** The accounts list: a page of the accounts in the user's scope, filtered and sorted, with the filters' options. */
 import type { Db } from '$db/client.js';
 import { countAccountsBy, listAccountsWhere } from '$db/repositories/accounts-list.js';
+import { teamNames } from '$db/repositories/teams.js';
 import { userNames } from '$db/repositories/users.js';
 import type { SessionUser } from '$lib/user.js';
 import { accountScope, withinScope, type AccountScope } from '$lib/server/scope.js';
@@ -15,7 +16,7 @@ const OPTIONS_TTL_MS = 15_000;
 const optionsCache = new WeakMap<Db, Map<string, { at: number; value: Promise<AccountsPage['options']> }>>();
 
 /**
- * The industries and owners to offer as filters within a scope. They change rarely, and reading
+ * The industries, owners and covering teams to offer as filters within a scope. They change rarely, and reading
  * them is a scan of the scope on every list request, so they are kept for a few seconds.
  */
 async function filterOptions(db: Db, scope: AccountScope): Promise<AccountsPage['options']> {
@@ -25,13 +26,17 @@ async function filterOptions(db: Db, scope: AccountScope): Promise<AccountsPage[
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < OPTIONS_TTL_MS) return hit.value;
   const value = (async () => {
-    const counts = await countAccountsBy(db, withinScope(scope), ['industry', 'ownerId']);
+    const counts = await countAccountsBy(db, withinScope(scope), ['industry', 'ownerId', 'coverageTeam']);
     const ownerIds = [...counts.ownerId.keys()].filter((v): v is string => v !== null);
-    const names = await userNames(db, ownerIds);
+    const teamIds = [...counts.coverageTeam.keys()].filter((v): v is string => v !== null);
+    const [names, teams] = await Promise.all([userNames(db, ownerIds), teamNames(db, teamIds)]);
     return {
       industries: [...counts.industry.keys()].filter((v): v is string => v !== null).sort(),
       owners: ownerIds
         .map((id) => ({ id, name: names.get(id) ?? null, count: counts.ownerId.get(id) ?? 0 }))
+        .sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)),
+      teams: teamIds
+        .map((id) => ({ id, name: teams.get(id) ?? null, count: counts.coverageTeam.get(id) ?? 0 }))
         .sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id)),
     };
   })();

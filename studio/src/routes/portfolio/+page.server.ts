@@ -25,7 +25,8 @@ import {
   stalledRowsWhere,
   type StalledRow,
 } from '$db/repositories/accounts-portfolio.js';
-import { pendingPlansWhere, type PendingPlanRow } from '$db/repositories/plans.js';
+import { pendingPlanRow, pendingPlansWhere, type PendingPlanRow } from '$db/repositories/plans.js';
+import { approvalQueue } from '$lib/server/plan-decisions.js';
 import { CLASSES, HEALTHS, LEVELS, STAGES, TIERS, type AccountClass, type Level } from '$engine/index.js';
 import type { SessionUser } from '$lib/user.js';
 import { levelSpecs, rulesFor } from '$lib/server/account-rules.js';
@@ -66,7 +67,11 @@ interface PortfolioData {
   health: Distribution<(typeof HEALTHS)[number]>;
   waiting: Distribution<(typeof WAITING_FOR)[number]>;
   nineBox: { cells: NineBoxCell[]; evaluated: number };
-  pendingPlans: { rows: (Omit<PendingPlanRow, 'createdAt'> & { createdAt: string })[]; total: number };
+  /**
+   * `all`: every plan waiting (a user who sees all accounts); `yours`: the plans this user may
+   * decide (the approval queue's first rows), so the list's heading can say so.
+   */
+  pendingPlans: { whose: 'all' | 'yours'; rows: (Omit<PendingPlanRow, 'createdAt'> & { createdAt: string })[]; total: number };
   stalled: {
     rows: (Omit<StalledRow, 'updatedAt'> & { updatedAt: string })[];
     total: number;
@@ -116,6 +121,25 @@ async function reviewOutcome(db: Db, run: ReviewRunRow, where: SQL | undefined):
   };
 }
 
+/** How many waiting plans the portfolio lists. */
+const PENDING_SHOWN = 8;
+
+/** What the portfolio lists as waiting: all plans for a user who sees all, else the user's own decisions. */
+async function pendingPlansFor(
+  db: Db,
+  user: SessionUser,
+  seesAll: boolean,
+  where: SQL | undefined,
+): Promise<PortfolioData['pendingPlans']> {
+  const iso = <T extends { createdAt: Date }>(r: T) => ({ ...r, createdAt: r.createdAt.toISOString() });
+  if (seesAll) {
+    const all = await pendingPlansWhere(db, where, PENDING_SHOWN);
+    return { whose: 'all', rows: all.rows.map(iso), total: all.total };
+  }
+  const queue = await approvalQueue(db, user);
+  return { whose: 'yours', rows: queue.slice(0, PENDING_SHOWN).map((q) => iso(pendingPlanRow(q))), total: queue.length };
+}
+
 /** Mirrors the review workflow's default year: the year that ended, until the middle of the next. */
 function suggestedReviewYear(now = new Date()): number {
   return now.getUTCMonth() < 6 ? now.getUTCFullYear() - 1 : now.getUTCFullYear();
@@ -129,7 +153,7 @@ export async function _loadPortfolio(db: Db, user: SessionUser, now = new Date()
   const stalledWhen = stalledCondition({ now, stageForMs: STAGE_STALL_MS, executeForMs: executeForDays * 86_400_000 });
   const [counts, pendingPlans, run, tierTrend, healthTrend] = await Promise.all([
     portfolioCounts(db, where, levelExpressions(specs), stalledWhen),
-    pendingPlansWhere(db, where, 8),
+    pendingPlansFor(db, user, scope.kind === 'all', where),
     latestReviewRun(db).then(async (r) => {
       if (!r) return undefined;
       const [counted, outcome] = await Promise.all([reviewCountsByRun(db, [r.id]), reviewOutcome(db, r, where)]);
@@ -168,10 +192,7 @@ export async function _loadPortfolio(db: Db, user: SessionUser, now = new Date()
     health: distribution(HEALTHS, counts.health),
     waiting: distribution(WAITING_FOR, counts.waitingFor),
     nineBox: { cells: grid, evaluated: grid.reduce((s, c) => s + c.count, 0) },
-    pendingPlans: {
-      total: pendingPlans.total,
-      rows: pendingPlans.rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
-    },
+    pendingPlans,
     stalled: {
       total: counts.stalled,
       rows: stalledRows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })),

@@ -5,8 +5,10 @@ import {
   endSession,
   SESSION_COOKIE,
   setSessionCookie,
+  setUserLocale,
   startSession,
 } from '$lib/server/auth.js';
+import { takeSignInLocale } from '$lib/server/locale.js';
 import { db } from '$lib/server/db.js';
 import { safeReturnPath } from '$lib/server/guards.js';
 import { signInThrottle } from '$lib/server/sign-in-throttle.js';
@@ -57,6 +59,9 @@ export const actions: Actions = {
       await endSession(database, previous);
       clearSessionCookie(cookies, url);
     }
+    // The language picked on this page (before signing in) becomes the user's own.
+    const chosen = takeSignInLocale(cookies, url);
+    if (chosen && chosen !== user.locale) await setUserLocale(database, user.id, chosen);
     const { token, expiresAt } = await startSession(database, user.id);
     setSessionCookie(cookies, url, token, expiresAt);
     redirect(303, safeReturnPath(url.searchParams.get('next'), HOME));

@@ -49,8 +49,8 @@ type Summary = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === 'number' ? v : null);
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 
-/** One line for a stage's result, from the summary the activity stored with it. */
-export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
+/** One line for a stage's result, from the summary the activity stored with it (`teams`: team names by id). */
+export function stageSummary(i18n: I18n, stage: string, s: Summary, teams: Readonly<Record<string, string>> = {}): string {
   const { t, label, number, percent } = i18n;
   switch (stage) {
     case 'profile': {
@@ -71,7 +71,7 @@ export function stageSummary(i18n: I18n, stage: string, s: Summary): string {
         advantage: number(num(s['advantage']), { maximumFractionDigits: 2 }),
       });
     case 'coverage':
-      return [label('track', str(s['track'])), s['team'] ? teamName(i18n, str(s['team'])) : null, label('strategy', str(s['strategy']))].filter(Boolean).join(' · ');
+      return [label('track', str(s['track'])), s['team'] ? teamName(i18n, str(s['team']), teams) : null, label('strategy', str(s['strategy']))].filter(Boolean).join(' · ');
     case 'plan': {
       const plan = (s['plan'] ?? {}) as Summary;
       const text = t('account.summary.plan', {

@@ -1,6 +1,6 @@
 /** What the account pages show: the shapes their server loads and actions return. */
 import type { StudioAccountRow } from '$db/repositories/accounts-list.js';
-import type { AccountTrendPoint } from '$db/repositories/stage-results.js';
+import type { AccountTrendPoint, RuleSetRef } from '$db/repositories/stage-results.js';
 import {
   type AccountClass,
   type AccountExplanation,
@@ -26,7 +26,12 @@ export interface AccountsPage {
   pages: number;
   seesAll: boolean;
   /** Values to filter by, within the user's scope (not narrowed by the other filters). */
-  options: { industries: string[]; owners: { id: string; name: string | null; count: number }[] };
+  options: {
+    industries: string[];
+    owners: { id: string; name: string | null; count: number }[];
+    /** Covering teams, with their names from the teams table (null when it has none). */
+    teams: { id: string; name: string | null; count: number }[];
+  };
 }
 
 export interface Sourced<T> {
@@ -74,6 +79,8 @@ export interface PlanView {
   /** When the annual review withdrew it (status `withdrawn`). */
   withdrawnAt: string | null;
   createdBy: string | null;
+  /** The rule set the plan was made under (its plan stage's audit row); null when none names it. */
+  ruleSet: RuleSetRef | null;
   /** The manager's strategy instead of the rules' one, and why. */
   strategyOverride: StrategyOverride | null;
 }
@@ -131,6 +138,8 @@ export interface AccountDetail {
   map: RelationshipMapView;
   valueProposition: Plan['valueProposition'] & { source: 'plan' | 'preview' };
   plans: { pending: PlanView | null; current: PlanView | null; latest: PlanView | null; versions: number };
+  /** The names of the coverage teams the page mentions, by team id. */
+  teams: Record<string, string>;
   actions: { open: ActionView[]; done: ActionView[] };
   /** Score and health over time: each grade and monitor of the audit trail, and each annual review. */
   trend: {

@@ -80,6 +80,8 @@ export interface BenchRun {
   account: { id: string; name: string; industry: string | null; status: string | null };
   draft: { ok: true; stages: StageView } | { ok: false; issues: IssueView[] } | null;
   published: StageView;
+  /** The names of the covering teams the two sides decided, by team id. */
+  teams: Record<string, string>;
 }
 
 export interface StageView {

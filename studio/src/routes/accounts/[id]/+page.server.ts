@@ -6,13 +6,14 @@ import { getAccountWithState } from '$db/repositories/accounts.js';
 import { listOpportunities } from '$db/repositories/opportunities.js';
 import { listPlans } from '$db/repositories/plans.js';
 import { listReviews } from '$db/repositories/reviews.js';
-import { accountTrend, listStageResults } from '$db/repositories/stage-results.js';
+import { accountTrend, listStageResults, planRuleSets } from '$db/repositories/stage-results.js';
+import { teamNames } from '$db/repositories/teams.js';
 import { userNames } from '$db/repositories/users.js';
 import { listVisits } from '$db/repositories/visits.js';
 import {
   explainAccount,
   relationship,
-  topCompetitors,
+  valuePropositionFor,
   visitStatus,
   type AccountClass,
   type AccountExplanation,
@@ -62,16 +63,18 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
   const found = await getAccountWithState(db, id);
   if (!found) error(404, 'Not found');
   const { account, state } = found;
-  const [rules, trailRows, planRows, actionRows, visitRows, opportunityRows, trendPoints, reviewRows] = await Promise.all([
-    rulesFor(db, account.industry),
-    listStageResults(db, id, { limit: 200 }),
-    listPlans(db, id),
-    listActions(db, { accountId: id }),
-    listVisits(db, id, { limit: 10 }),
-    listOpportunities(db, { accountId: id, limit: 20 }),
-    accountTrend(db, id),
-    listReviews(db, { accountId: id, limit: 20 }),
-  ]);
+  const [rules, trailRows, planRows, planRules, actionRows, visitRows, opportunityRows, trendPoints, reviewRows] =
+    await Promise.all([
+      rulesFor(db, account.industry),
+      listStageResults(db, id, { limit: 200 }),
+      listPlans(db, id),
+      planRuleSets(db, id),
+      listActions(db, { accountId: id }),
+      listVisits(db, id, { limit: 10 }),
+      listOpportunities(db, { accountId: id, limit: 20 }),
+      accountTrend(db, id),
+      listReviews(db, { accountId: id, limit: 20 }),
+    ]);
   const today = todayUtc(now);
 
   const trail: AuditEntry[] = trailRows.map((r) => ({
@@ -122,29 +125,14 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
     thresholdsMode: rules.ruleSet.grade.tierPolicy.mode,
   };
 
-  const plans = planRows.map(planView);
+  const plans = planRows.map((p) => planView(p, planRules));
   const pending = plans.find((p) => p.status === 'pending-approval') ?? null;
   const current = plans.find((p) => p.status === 'approved') ?? null;
   const map = relationshipMap(account, rules);
   const planVp = (pending ?? current)?.valueProposition;
   const valueProposition: AccountDetail['valueProposition'] = planVp
     ? { ...planVp, source: 'plan' }
-    : {
-        ourSolution: account.solution ?? null,
-        businessValue: account.businessValue ?? null,
-        versus: topCompetitors(relationship(account, rules.ruleSet).competitors).map((c) => {
-          const k = account.competitors.find((x) => x.id === c.id);
-          return {
-            competitorId: c.id,
-            name: c.name,
-            share: c.share,
-            closeness: c.closeness,
-            theirOffer: k?.theirOffer ?? null,
-            ourEdge: k?.ourEdge ?? null,
-          };
-        }),
-        source: 'preview',
-      };
+    : { ...valuePropositionFor(account, relationship(account, rules.ruleSet).competitors), source: 'preview' };
 
   const inForce = actionRows.filter((a) => current !== null && a.planId === current.id);
   const toAction = (a: (typeof actionRows)[number]): ActionView => ({
@@ -173,6 +161,17 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
     ...plans.slice(0, 3).flatMap((p) => [p.approvedBy, p.rejectedBy, p.resources?.owner, ...p.actions.map((a) => a.owner)]),
     ...visitRows.map((v) => v.by),
     ...inForce.map((a) => a.owner),
+  ]);
+
+  // Every team the page names: the account's, the coverage decision's, and each coverage run's.
+  const teamOf = (v: unknown): string | undefined => {
+    const team = v && typeof v === 'object' ? (v as { team?: unknown }).team : undefined;
+    return typeof team === 'string' ? team : undefined;
+  };
+  const teams = await teamNames(db, [
+    state.coverageTeam,
+    teamOf(decisions.coverage.value.result),
+    ...trail.filter((e) => e.stage === 'coverage').map((e) => teamOf(e.summary)),
   ]);
 
   return {
@@ -219,6 +218,7 @@ export async function _loadAccountDetail(db: Db, user: SessionUser, id: string, 
     map,
     valueProposition,
     plans: { pending, current, latest: plans[0] ?? null, versions: plans.length },
+    teams: Object.fromEntries(teams),
     actions: { open: inForce.filter((a) => !a.doneAt).map(toAction), done: inForce.filter((a) => a.doneAt).map(toAction) },
     visits: {
       recent: visitRows.map((v) => ({

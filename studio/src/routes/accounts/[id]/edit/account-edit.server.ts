@@ -14,7 +14,8 @@ import type { Db } from '$db/client.js';
 import { saveAccountEdit } from '$db/repositories/account-changes.js';
 import { getAccount } from '$db/repositories/accounts.js';
 import { getUser } from '$db/repositories/users.js';
-import { PROFILE_INPUTS, PROFILE_NUMBER_INPUTS } from '$lib/components/accounts/edit/profile-inputs.js';
+import { PROFILE_FIELD_KINDS } from '$db/profile-fields.js';
+import { PROFILE_INPUTS } from '$lib/components/accounts/edit/profile-inputs.js';
 import type { EditForm, EditResult, FieldErrors } from '$lib/components/accounts/edit/types.js';
 import type { SessionUser } from '$lib/user.js';
 import { scopedAccount } from '$lib/server/scope.js';
@@ -53,8 +54,8 @@ interface Change {
 function profileChange(stored: Account, data: FormData): Change {
   const next: Record<string, unknown> = { ...stored };
   for (const f of PROFILE_INPUTS) {
-    if (f === 'competitorsNoneKnown') next[f] = data.get(f) === 'on';
-    else next[f] = (PROFILE_NUMBER_INPUTS as readonly string[]).includes(f) ? num(data, f) : text(data, f);
+    const kind = PROFILE_FIELD_KINDS[f];
+    next[f] = kind === 'yes/no' ? data.get(f) === 'on' : kind === 'number' ? num(data, f) : text(data, f);
   }
   return { next, inputOf: (p) => ((PROFILE_INPUTS as readonly string[]).includes(String(p[0])) ? String(p[0]) : undefined) };
 }

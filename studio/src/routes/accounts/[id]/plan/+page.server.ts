@@ -1,6 +1,7 @@
 import { error, fail } from '@sveltejs/kit';
 import { getPlanDraft, savePlanDraft } from '$db/repositories/plan-drafts.js';
 import { editablePlan, listPlans } from '$db/repositories/plans.js';
+import { planRuleSets } from '$db/repositories/stage-results.js';
 import { userNames } from '$db/repositories/users.js';
 import type { PlanRow } from '$db/schema.js';
 import {
@@ -40,7 +41,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
   const user = requireUser(locals);
   const database = await db();
   const account = await scopedAccount(database, user, params.id);
-  const versions = await listPlans(database, params.id);
+  const [versions, ruleSets] = await Promise.all([listPlans(database, params.id), planRuleSets(database, params.id)]);
   const editable = revisable(versions);
   const wanted = Number(url.searchParams.get('version'));
   const shown = versions.find((p) => p.id === wanted) ?? versions[0] ?? null;
@@ -62,8 +63,9 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       status: p.status,
       createdAt: p.createdAt.toISOString(),
       createdBy: p.createdBy,
+      ruleSet: ruleSets.get(p.id) ?? null,
     })),
-    shown: shown ? planView(shown) : null,
+    shown: shown ? planView(shown, ruleSets) : null,
     rejection:
       rejection?.status === 'rejected'
         ? {

@@ -3,6 +3,7 @@ import { fail } from '@sveltejs/kit';
 import type { Db } from '$db/client.js';
 import { getAccount, listAccounts } from '$db/repositories/accounts.js';
 import { getDraft, getEffective, getPublished } from '$db/repositories/rule-sets.js';
+import { teamNames } from '$db/repositories/teams.js';
 import { parseAccounts } from '$engine/accounts-input.js';
 import { compileRuleSet, type EspRules } from '$engine/compiled-rule-set.js';
 import { explainMonitor, type RuleListTrace } from '$engine/explain.js';
@@ -155,7 +156,14 @@ async function benchRules(
   return { draft: compileRuleSet(v.ruleSet, ref), published };
 }
 
-function runBench(account: Account, rules: Awaited<ReturnType<typeof benchRules>>, ctx: BenchContext): BenchRun {
+async function runBench(
+  database: Db,
+  account: Account,
+  rules: Awaited<ReturnType<typeof benchRules>>,
+  ctx: BenchContext,
+): Promise<BenchRun> {
+  const draft = rules.draft !== null && !('issues' in rules.draft) ? stageView(account, rules.draft, ctx) : null;
+  const published = stageView(account, rules.published, ctx);
   return {
     account: { id: account.id, name: account.name, industry: account.industry ?? null, status: account.status ?? null },
     draft:
@@ -163,8 +171,9 @@ function runBench(account: Account, rules: Awaited<ReturnType<typeof benchRules>
         ? null
         : 'issues' in rules.draft
           ? { ok: false, issues: rules.draft.issues }
-          : { ok: true, stages: stageView(account, rules.draft, ctx) },
-    published: stageView(account, rules.published, ctx),
+          : { ok: true, stages: draft! },
+    published,
+    teams: Object.fromEntries(await teamNames(database, [published.coverage.team, draft?.coverage.team])),
   };
 }
 
@@ -207,7 +216,7 @@ export function _benchLoad(getDb: GetDb) {
     let notFound = false;
     if (accountId) {
       const account = await getAccount(database, accountId);
-      if (account) run = runBench(account, await benchRules(database, industry, account.industry), ctx);
+      if (account) run = await runBench(database, account, await benchRules(database, industry, account.industry), ctx);
       else notFound = true;
     }
     return { industry, q, matches, total: byName.total, accountId, run, notFound, ctx };
@@ -246,7 +255,7 @@ export function _benchActions(getDb: GetDb) {
       return {
         action: 'paste' as const,
         json,
-        run: runBench(accounts[0], await benchRules(await getDb(), industry, accounts[0].industry), ctx),
+        run: await runBench(await getDb(), accounts[0], await benchRules(await getDb(), industry, accounts[0].industry), ctx),
       };
     },
   };
