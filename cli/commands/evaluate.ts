@@ -127,22 +127,35 @@ export const evaluateCommand: CommandRunner = {
     if (!values.accounts) throw new CliError('--accounts <file.json> is required');
     if (values.format !== 'json' && values.format !== 'table') throw new CliError(`--format must be json or table, not "${values.format}"`);
     let book;
-    let json: unknown;
     try {
       book = loadRuleBook(values.rules ?? DEFAULT_RULES_DIR);
-      json = parseJsonFile(values.accounts, readInput(values.accounts));
     } catch (error) {
       if (error instanceof RuleFileError || error instanceof ValidationError) throw new CliError(error.message);
       throw error;
     }
-    const { accounts, issues } = parseAccounts(json, { required: EVALUATION_REQUIRED });
-    if (issues.length > 0) {
-      throw new CliError(`${values.accounts}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map((i) => `  ${formatAccountIssue(i)}`).join('\n')}`);
-    }
-    await (values.format === 'json' ? writeJson : writeTable)(evaluationRows(accounts, book), process.stdout);
+    await (values.format === 'json' ? writeJson : writeTable)(evaluationRows(readAccounts(values.accounts), book), process.stdout);
     return 0;
   },
 };
+
+/**
+ * The file's accounts, or every problem in one error. The parsed JSON stays in this frame, so it is
+ * garbage (not marked again and again) while the accounts are decided and written.
+ */
+function readAccounts(file: string): Account[] {
+  let json: unknown;
+  try {
+    json = parseJsonFile(file, readInput(file));
+  } catch (error) {
+    if (error instanceof RuleFileError) throw new CliError(error.message);
+    throw error;
+  }
+  const { accounts, issues } = parseAccounts(json, { required: EVALUATION_REQUIRED });
+  if (issues.length > 0) {
+    throw new CliError(`${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map((i) => `  ${formatAccountIssue(i)}`).join('\n')}`);
+  }
+  return accounts;
+}
 
 function readInput(file: string): string {
   try {
