@@ -16,7 +16,11 @@ export interface AccountIssue {
 /** What evaluation needs beyond the record's own shape: the grade inputs and the status. */
 export const EVALUATION_REQUIRED = ['status', ...GRADE_INPUTS] as const;
 
-/** The common valid account read without zod's general walk; anything unusual goes through zod. */
+/**
+ * The common valid account read without zod's general walk; anything unusual goes through zod. The
+ * accounts may share objects with the JSON given (its contacts, say, when they already are exactly
+ * what zod would make of them).
+ */
 const readAccount = compileFastReader(accountSchema);
 
 export function formatAccountIssue(i: AccountIssue): string {
