@@ -65,8 +65,10 @@ export async function writeJson(rows: Iterable<EvaluationRow>, out: NodeJS.Writa
   let first = true;
   const flush = async () => {
     const text = JSON.stringify(batch, null, 2);
-    // `[\n` + rows + `\n]`: the rows, joined to the previous batch's by a comma.
-    await write(out, `${first ? '[\n' : ',\n'}${text.slice(2, -2)}`);
+    // `[\n` + rows + `\n]`: the rows, joined to the previous batch's by a comma. Written apart, as
+    // joining them would copy the whole batch once more before it is encoded.
+    await write(out, first ? '[\n' : ',\n');
+    await write(out, text.slice(2, -2));
     first = false;
     batch = [];
   };
