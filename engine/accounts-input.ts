@@ -19,9 +19,9 @@ export const EVALUATION_REQUIRED = ['status', ...GRADE_INPUTS] as const;
 /**
  * The common valid account read without zod's general walk; anything unusual goes through zod. The
  * accounts may share objects with the JSON given (its contacts, say, when they already are exactly
- * what zod would make of them).
+ * what zod would make of them). Generated at the first read, not when the engine is imported.
  */
-const readAccount = compileFastReader(accountSchema);
+let readAccount: ReturnType<typeof compileFastReader<typeof accountSchema>> | undefined;
 
 export function formatAccountIssue(i: AccountIssue): string {
   return `account[${i.index}]${i.id !== null ? ` (id ${JSON.stringify(i.id)})` : ''}: ${i.path}: ${i.message}`;
@@ -35,6 +35,7 @@ export function parseAccounts(
   const issues: AccountIssue[] = [];
   const accounts: Account[] = [];
   const seen = new Map<string, number>();
+  const read = (readAccount ??= compileFastReader(accountSchema));
   json.forEach((raw, index) => {
     const rawId = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
     const id = typeof rawId === 'string' ? rawId : null;
@@ -47,7 +48,7 @@ export function parseAccounts(
       const v = (raw as Record<string, unknown>)[field];
       if (v === undefined || v === null) add([field], 'is required');
     }
-    const fast = readAccount(raw);
+    const fast = read(raw);
     const parsed = fast ? { success: true as const, data: fast } : accountSchema.safeParse(raw);
     if (!parsed.success) {
       for (const i of parsed.error.issues) {
