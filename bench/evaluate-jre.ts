@@ -7,8 +7,8 @@
  *   node --import tsx bench/evaluate-jre.ts accounts.json > out.json
  */
 import { readFileSync } from 'node:fs';
-import { evaluationRow } from '../cli/commands/evaluate.js';
-import { decideSteps, rankQuotaIndustries, type Account, type AccountDecision } from '../engine/index.js';
+import { evaluationRow, type EvaluationRow } from '../cli/commands/evaluate.js';
+import { decideIntoSteps, DecisionRecord, rankQuotaIndustries, type Account } from '../engine/index.js';
 import { loadRuleBook } from '../rules/load.js';
 import { JreDriver } from './jre-driver.js';
 
@@ -17,9 +17,11 @@ const book = loadRuleBook();
 const accounts = JSON.parse(readFileSync(file!, 'utf8')) as Account[];
 const drivers = new Map(book.industries.map((i) => [i, new JreDriver(book.forIndustry(i))]));
 const ranking = rankQuotaIndustries(accounts, book);
-const decisions: AccountDecision[] = [];
+const record = new DecisionRecord();
+const rows: EvaluationRow[] = [];
 for (const a of accounts) {
   const rules = book.forIndustry(a.industry);
-  decisions.push(await drivers.get(rules.ref.industry)!.run(decideSteps(a, rules, { quota: { rankedTier: ranking.tiers.get(a.id) } })));
+  const steps = decideIntoSteps(a, rules, { quota: { rankedTier: ranking.tiers.get(a.id) } }, record);
+  rows.push(evaluationRow(await drivers.get(rules.ref.industry)!.run(steps), a));
 }
-process.stdout.write(`${JSON.stringify(decisions.map(evaluationRow), null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -15,7 +15,7 @@ import { closeSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { decisions, writeJson } from '../cli/commands/evaluate.js';
+import { evaluationRows, writeJson } from '../cli/commands/evaluate.js';
 import { generateAccounts } from '../db/demo/generate.js';
 import { EVALUATION_REQUIRED, parseAccounts } from '../engine/index.js';
 import { loadRuleBook, parseJsonFile } from '../rules/load.js';
@@ -103,7 +103,7 @@ export async function run(opts: { accounts?: number; runs?: number } = {}): Prom
     const read = await cpu(() => readFileSync(input, 'utf8'));
     const parse = await cpu(() => parseJsonFile(input, read.value));
     const validate = await cpu(() => parseAccounts(parse.value, { required: EVALUATION_REQUIRED }).accounts);
-    const decide = await cpu(() => [...decisions(validate.value, book)]);
+    const decide = await cpu(() => [...evaluationRows(validate.value, book)]);
     const sink = createWriteStream(join(scratch, 'phases.json'));
     const write = await cpu(() => writeJson(decide.value, sink));
     await new Promise((done) => sink.end(done));

@@ -4,6 +4,7 @@
  * record and passes it to every call (each call overwrites it), or one per account it keeps.
  */
 import type { RuleSetRef } from './compiled-rule-set.js';
+import type { ProfileItem } from './ruleset-format/schema.js';
 import type {
   AccountClass,
   Flag,
@@ -23,6 +24,8 @@ export class DecisionRecord {
   /** Profile: share of the checklist present, and whether the account may be graded. */
   completeness = 0;
   ready = false;
+  /** The checklist items missing, in checklist order: the record's own list, rewritten by each call. */
+  readonly missing: ProfileItem[] = [];
   score = 0;
   revenueScore = 0;
   potentialScore = 0;
@@ -34,6 +37,8 @@ export class DecisionRecord {
   potentialLevel: Level = 'L';
   closeness = 0;
   maxCompetitorCloseness = 0;
+  /** Each competitor's closeness, in the account's competitor order: the record's own list, rewritten by each call. */
+  readonly competitorCloseness: number[] = [];
   advantage = 0;
   closenessDrop = 0;
   /** The risk flags raised, sorted: a shared frozen list. */

@@ -4,7 +4,8 @@
  * with them so every error names the field.
  */
 import { z } from 'zod';
-import { formatReportingLoop, reportingLoops } from './reporting-loops.js';
+import { idPositions, positionOf } from './id-positions.js';
+import { formatReportingLoop, mayHaveReportingLoop, reportingLoops } from './reporting-loops.js';
 
 export const ACCOUNT_STATUSES = ['prospect', 'active', 'declining', 'lost'] as const;
 export const DECISION_ROLES = ['decision-maker', 'influencer', 'evaluator', 'user', 'gatekeeper', 'coach'] as const;
@@ -166,45 +167,59 @@ export interface AccountReferenceIssue {
   message: string;
 }
 
+function add(
+  issues: AccountReferenceIssue[],
+  path: (string | number)[],
+  code: AccountReferenceCode,
+  message: string,
+  params: Record<string, string> = {},
+): void {
+  issues.push({ path, code, params, message });
+}
+
 /**
  * Cross-field checks zod cannot express per field: unique contact ids, links and reporting lines
  * that point at known contacts. Returned as issues so callers report them with the others; each has
- * a stable code and params besides its English message.
+ * a stable code and params besides its English message. A valid account of usual size costs no
+ * allocation but the empty list (a bulk evaluation checks every account).
  */
 export function accountReferenceIssues(account: Account): AccountReferenceIssue[] {
   const issues: AccountReferenceIssue[] = [];
-  const add = (path: (string | number)[], code: AccountReferenceCode, message: string, params: Record<string, string> = {}) =>
-    issues.push({ path, code, params, message });
-  const contactIds = new Set<string>();
-  account.contacts.forEach((c, i) => {
-    if (contactIds.has(c.id)) add(['contacts', i, 'id'], 'contact.duplicateId', `duplicate contact id "${c.id}"`, { id: c.id });
-    contactIds.add(c.id);
-  });
-  const competitorIds = new Set<string>();
-  account.competitors.forEach((c, i) => {
-    if (competitorIds.has(c.id))
-      add(['competitors', i, 'id'], 'competitor.duplicateId', `duplicate competitor id "${c.id}"`, { id: c.id });
-    competitorIds.add(c.id);
-  });
-  account.contacts.forEach((c, i) => {
-    if (c.reportsTo != null && !contactIds.has(c.reportsTo))
-      add(['contacts', i, 'reportsTo'], 'contact.unknown', `unknown contact "${c.reportsTo}"`, { id: c.reportsTo });
-    if (c.reportsTo === c.id) add(['contacts', i, 'reportsTo'], 'contact.reportsToSelf', 'a contact cannot report to itself');
-    for (const competitorId of Object.keys(c.competitorStances)) {
-      if (!competitorIds.has(competitorId))
-        add(['contacts', i, 'competitorStances', competitorId], 'competitor.unknown', `unknown competitor "${competitorId}"`, {
+  const { contacts, competitors, influenceLinks } = account;
+  const contactAt = idPositions(contacts);
+  const competitorAt = idPositions(competitors);
+  for (let i = 0; i < contacts.length; i++) {
+    const { id } = contacts[i]!;
+    if (positionOf(contacts, contactAt, id, i) >= 0) add(issues, ['contacts', i, 'id'], 'contact.duplicateId', `duplicate contact id "${id}"`, { id });
+  }
+  for (let i = 0; i < competitors.length; i++) {
+    const { id } = competitors[i]!;
+    if (positionOf(competitors, competitorAt, id, i) >= 0)
+      add(issues, ['competitors', i, 'id'], 'competitor.duplicateId', `duplicate competitor id "${id}"`, { id });
+  }
+  for (let i = 0; i < contacts.length; i++) {
+    const c = contacts[i]!;
+    if (c.reportsTo != null && positionOf(contacts, contactAt, c.reportsTo) < 0)
+      add(issues, ['contacts', i, 'reportsTo'], 'contact.unknown', `unknown contact "${c.reportsTo}"`, { id: c.reportsTo });
+    if (c.reportsTo === c.id) add(issues, ['contacts', i, 'reportsTo'], 'contact.reportsToSelf', 'a contact cannot report to itself');
+    const stances = c.competitorStances;
+    for (const competitorId in stances) {
+      if (Object.hasOwn(stances, competitorId) && positionOf(competitors, competitorAt, competitorId) < 0)
+        add(issues, ['contacts', i, 'competitorStances', competitorId], 'competitor.unknown', `unknown competitor "${competitorId}"`, {
           id: competitorId,
         });
     }
-  });
-  for (const loop of reportingLoops(account.contacts)) {
-    const chain = formatReportingLoop(loop.chain);
-    add(['contacts', loop.index, 'reportsTo'], 'reportingLoop', `the reporting line loops: ${chain}`, { chain });
   }
-  account.influenceLinks.forEach((l, i) => {
-    if (!contactIds.has(l.from))
-      add(['influenceLinks', i, 'from'], 'contact.unknown', `unknown contact "${l.from}"`, { id: l.from });
-    if (!contactIds.has(l.to)) add(['influenceLinks', i, 'to'], 'contact.unknown', `unknown contact "${l.to}"`, { id: l.to });
-  });
+  if (mayHaveReportingLoop(contacts, contactAt)) {
+    for (const loop of reportingLoops(contacts)) {
+      const chain = formatReportingLoop(loop.chain);
+      add(issues, ['contacts', loop.index, 'reportsTo'], 'reportingLoop', `the reporting line loops: ${chain}`, { chain });
+    }
+  }
+  for (let i = 0; i < influenceLinks.length; i++) {
+    const l = influenceLinks[i]!;
+    if (positionOf(contacts, contactAt, l.from) < 0) add(issues, ['influenceLinks', i, 'from'], 'contact.unknown', `unknown contact "${l.from}"`, { id: l.from });
+    if (positionOf(contacts, contactAt, l.to) < 0) add(issues, ['influenceLinks', i, 'to'], 'contact.unknown', `unknown contact "${l.to}"`, { id: l.to });
+  }
   return issues;
 }

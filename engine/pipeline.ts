@@ -16,6 +16,7 @@
 import { FLAGS, type Account, type AccountClass, type Flag, type Health, type InvestmentLevel, type Level, type Strategy, type Tier } from './model.js';
 import type { CompiledList, EspRules, RuleSetRef } from './compiled-rule-set.js';
 import type { RuleSection } from './json-rules/facts.js';
+import type { ProfileItem } from './ruleset-format/schema.js';
 import { AccountFacts } from './account-facts.js';
 import { round2 } from './round.js';
 import { profile, profileStatus, type ProfileResult, type ProfileStatus } from './stages/profile.js';
@@ -90,6 +91,9 @@ class Evaluation {
   readonly status: ProfileStatus = { completeness: 0, ready: false };
   /** The explained mode's profile, with its item lists. */
   prof: ProfileResult | undefined = undefined;
+  /** The decision-only mode's missing checklist items, reused account after account. */
+  private readonly missing: ProfileItem[] = [];
+  private readonly missingList = { missing: this.missing };
   /** Sorted; shared and frozen in the decision-only mode, the account's own in the explained mode. */
   flags: readonly Flag[] = [];
   /** The coverage rules' choice (line, presales tier, track). */
@@ -113,7 +117,10 @@ class Evaluation {
       const prof = (this.prof = profile(account, rs, ctx.defaulted));
       this.status.completeness = prof.completeness;
       this.status.ready = prof.ready;
-    } else profileStatus(account, rs, ctx.defaulted, this.status);
+    } else {
+      while (this.missing.length > 0) this.missing.pop();
+      profileStatus(account, rs, ctx.defaulted, this.status, this.missingList);
+    }
     const b = rules.bands;
     f.revenueScore = bandScore(f.revenueWithUs, b.revenue);
     f.potentialScore = bandScore(f.potential, b.potential);
@@ -167,7 +174,7 @@ class Evaluation {
     };
   }
 
-  /** The decision-only mode's result; `flags` is copied, so `out` never shares this evaluation's arrays. */
+  /** The decision-only mode's result; lists are copied, so `out` never shares this evaluation's arrays. */
   record(out: DecisionRecord, monitored: boolean): DecisionRecord {
     const f = this.facts;
     const c = this.coverage!;
@@ -175,6 +182,8 @@ class Evaluation {
     out.ruleSet = this.rules.ref;
     out.completeness = this.status.completeness;
     out.ready = this.status.ready;
+    copyInto(out.missing, this.missing, this.missing.length);
+    copyInto(out.competitorCloseness, this.rivalCloseness, this.account.competitors.length);
     out.score = f.score;
     out.revenueScore = f.revenueScore;
     out.potentialScore = f.potentialScore;
@@ -200,6 +209,18 @@ class Evaluation {
     out.health = monitored ? this.health : null;
     out.backToPlan = plan !== undefined && this.strategy !== plan.strategy;
     return out;
+  }
+}
+
+/**
+ * `to` becomes the first `n` items of `from`, keeping its storage. By pop and push: setting an
+ * array's `length` is a runtime call, which for lists of a few items costs more than the copy.
+ */
+function copyInto<T>(to: T[], from: readonly T[], n: number): void {
+  while (to.length > n) to.pop();
+  for (let i = 0; i < n; i++) {
+    if (i < to.length) to[i] = from[i]!;
+    else to.push(from[i]!);
   }
 }
 
@@ -349,6 +370,13 @@ export function* decideSteps(account: Account, rules: EspRules, ctx: DecideConte
   const e = new Evaluation(true).start(account, rules, ctx);
   yield* walk(e, DECIDE_STEPS);
   return e.decision();
+}
+
+/** `decideInto` as steps: for a driver that answers the rule lists itself (the benchmark's json-rules-engine). */
+export function* decideIntoSteps(account: Account, rules: EspRules, ctx: DecideContext, out: DecisionRecord): Steps<DecisionRecord> {
+  const e = new Evaluation(false).start(account, rules, ctx);
+  yield* walk(e, DECIDE_STEPS);
+  return e.record(out, false);
 }
 
 /** Stage 7, monitor (动态监控): importance, closeness and its change since the plan, then health. */

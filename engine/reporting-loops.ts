@@ -4,6 +4,7 @@
  * check every input path uses (account and contact imports, `esp evaluate`, the contact editor),
  * as the reference issue `reportingLoop`.
  */
+import { positionOf } from './id-positions.js';
 import type { Contact } from './model.js';
 
 export interface ReportingLoop {
@@ -50,4 +51,43 @@ export function reportingLoops(contacts: readonly Pick<Contact, 'id' | 'reportsT
     loops.push({ index: index.get(first)!, chain });
   }
   return loops.sort((a, b) => a.index - b.index);
+}
+
+/** Walk marks, one per contact, reused from check to check (grown, never shrunk). */
+let marks = new Int32Array(64);
+
+/**
+ * False only when `reportingLoops(contacts)` finds no loop, answered without allocating: the usual
+ * account has none, and the full walk builds maps, sets and lines. True when a loop exists, and
+ * whenever contact ids repeat: the full walk names contacts by id, so with a repeated id it may find
+ * a loop the positions below do not show (test/engine-reference-checks.test.ts).
+ * `positions` is `idPositions(contacts)`.
+ */
+export function mayHaveReportingLoop(contacts: readonly Pick<Contact, 'id' | 'reportsTo'>[], positions: Map<string, number> | undefined): boolean {
+  const n = contacts.length;
+  for (let i = 1; i < n; i++) if (positionOf(contacts, positions, contacts[i]!.id, i) >= 0) return true;
+  if (marks.length < n) marks = new Int32Array(Math.max(n, 2 * marks.length));
+  marks.fill(0, 0, n);
+  // Each walk up the reporting lines marks its contacts with its own number; it ends at the top,
+  // at an unknown manager or at a contact an earlier walk marked. Meeting its own mark again is a
+  // loop, unless the contact reports to itself (left to `contact.reportsToSelf`).
+  for (let start = 0; start < n; start++) {
+    if (marks[start] !== 0) continue;
+    const walk = start + 1;
+    let at = start;
+    for (;;) {
+      marks[at] = walk;
+      const manager = contacts[at]!.reportsTo;
+      if (manager == null) break;
+      const up = positionOf(contacts, positions, manager);
+      if (up < 0) break;
+      if (marks[up] === walk) {
+        if (up !== at) return true;
+        break;
+      }
+      if (marks[up] !== 0) break;
+      at = up;
+    }
+  }
+  return false;
 }

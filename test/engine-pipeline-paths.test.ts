@@ -11,6 +11,7 @@ import {
   decideAccount,
   decideBrief,
   decideInto,
+  decideIntoSteps,
   monitorInto,
   DecisionRecord,
   type AccountDecision,
@@ -41,6 +42,7 @@ function asRecord(d: AccountDecision, monitored?: MonitorResult): Record<string,
     ruleSet: d.ruleSet,
     completeness: d.profile.completeness,
     ready: d.profile.ready,
+    missing: d.profile.missing,
     score: d.score,
     revenueScore: d.dimensions.revenue,
     potentialScore: d.dimensions.potential,
@@ -52,6 +54,7 @@ function asRecord(d: AccountDecision, monitored?: MonitorResult): Record<string,
     potentialLevel: d.potentialLevel,
     closeness: d.closeness,
     maxCompetitorCloseness: d.relationship.maxCompetitorCloseness,
+    competitorCloseness: d.relationship.competitors.map((c) => c.closeness),
     advantage: d.advantage,
     closenessDrop: d.relationship.closenessDrop,
     flags: d.flags,
@@ -71,7 +74,7 @@ describe('pipeline drivers', () => {
   it('the decision-only mode makes the explained mode\'s decisions, for every rule set and context', () => {
     // One record for every call, as a bulk run uses it: nothing of an account may leak into the next.
     const record = new DecisionRecord();
-    const seen = { industries: new Set<string>(), health: new Set<string>(), backToPlan: 0, flags: new Set<string>() };
+    const seen = { industries: new Set<string>(), health: new Set<string>(), backToPlan: 0, flags: new Set<string>(), missing: new Set<number>(), rivals: new Set<number>() };
     const many = generateAccounts(6_000, 23);
     for (const [i, a] of many.entries()) {
       const rules = book.forIndustry(a.industry);
@@ -80,15 +83,21 @@ describe('pipeline drivers', () => {
       const explained = monitorAccount(a, rules, ctx);
       expect({ ...monitorInto(a, rules, ctx, record) }).toEqual(asRecord(explained.decision, explained));
       expect({ ...decideInto(a, rules, ctx, record) }).toEqual(asRecord(decideAccount(a, rules, ctx)));
+      expect({ ...runSteps(decideIntoSteps(a, rules, ctx, new DecisionRecord()), rules) }).toEqual({ ...record });
       seen.industries.add(rules.ref.industry);
       seen.health.add(explained.health);
       if (explained.backToPlan) seen.backToPlan++;
       for (const f of explained.decision.flags) seen.flags.add(f);
+      seen.missing.add(explained.decision.profile.missing.length);
+      seen.rivals.add(a.competitors.length);
     }
     expect(seen.industries.size).toBe(book.industries.length);
     expect(seen.health.size).toBe(3);
     expect(seen.backToPlan).toBeGreaterThan(0);
     expect(seen.flags.size).toBeGreaterThan(4);
+    // The reused record's lists grow and shrink: missing items and competitors of several lengths.
+    expect(seen.missing.size).toBeGreaterThan(1);
+    expect(seen.rivals.size).toBeGreaterThan(2);
   });
 
   it('the direct and generator paths make the same decisions', () => {

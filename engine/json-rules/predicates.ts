@@ -14,6 +14,7 @@
  * test/rules-differential.test.ts checks both forms against json-rules-engine.
  */
 import { compileRuleTree, readFact, readSide, type Facts, type LeafNode, type Node, type RuleJson } from './evaluators.js';
+import { RUNTIME_COMPILES } from '../generated-source.js';
 
 type Predicate = (facts: Facts) => boolean;
 
@@ -21,7 +22,7 @@ const hasOwn = Object.hasOwn;
 
 export function compileRuleTest(rule: RuleJson): Predicate {
   const root = compileRuleTree(rule);
-  return (generated && generatePredicate(root)) || compilePredicate(root);
+  return (RUNTIME_COMPILES && generatePredicate(root)) || compilePredicate(root);
 }
 
 /** The most rules an 'all' list may have for `compileListPick`: one bit each in a 32-bit integer. */
@@ -36,7 +37,7 @@ export const MAX_MASKED_RULES = 31;
 export function compileListPick(rules: readonly RuleJson[], mode: 'first' | 'all'): (facts: Facts) => number {
   if (mode === 'all' && rules.length > MAX_MASKED_RULES) throw new RangeError(`more than ${MAX_MASKED_RULES} rules`);
   const roots = rules.map(compileRuleTree);
-  const picked = generated ? generateListPick(roots, mode) : null;
+  const picked = RUNTIME_COMPILES ? generateListPick(roots, mode) : null;
   if (picked) return picked;
   const tests = roots.map(compilePredicate);
   const n = tests.length;
@@ -106,14 +107,6 @@ const RELATIONAL: Readonly<Record<string, string>> = {
   greaterThanInclusive: '>=',
 };
 
-/** Whether the runtime compiles source (a Content-Security-Policy without 'unsafe-eval' does not). */
-const generated = (() => {
-  try {
-    return new Function('return true')() === true;
-  } catch {
-    return false;
-  }
-})();
 
 class Source {
   /** Values the source refers to by index: literals, fact reads, operators, closures. */

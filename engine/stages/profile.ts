@@ -59,15 +59,16 @@ export function profile(account: Account, rules: RuleSet, defaulted: readonly st
 }
 
 /**
- * The profile's completeness and readiness into `out`; with `lists`, also which items are present
- * and missing. Without them it allocates nothing (the decision-only path).
+ * The profile's completeness and readiness into `out`; with `lists`, also the items present and
+ * missing, into the lists given. Into the caller's reused lists or none it allocates nothing (the
+ * decision-only path keeps only `missing`, which `esp evaluate` prints).
  */
 export function profileStatus(
   account: Account,
   rules: RuleSet,
   defaulted: readonly string[] | undefined,
   out: ProfileStatus,
-  lists?: Pick<ProfileResult, 'present' | 'missing' | 'missingGradeInputs'>,
+  lists?: Partial<Pick<ProfileResult, 'present' | 'missing' | 'missingGradeInputs'>>,
 ): void {
   const { checklist, minCompleteness } = rules.profile;
   const anyDefaulted = defaulted !== undefined && defaulted.length > 0;
@@ -77,14 +78,14 @@ export function profileStatus(
     const { item, has } = checks[i]!;
     if (has(account) && !(anyDefaulted && defaulted.includes(item))) {
       present++;
-      lists?.present.push(item);
-    } else lists?.missing.push(item);
+      lists?.present?.push(item);
+    } else lists?.missing?.push(item);
   }
   let missingGradeInputs = 0;
   for (const f of GRADE_INPUTS) {
     if (!HAS[f](account) || (anyDefaulted && defaulted.includes(f))) {
       missingGradeInputs++;
-      lists?.missingGradeInputs.push(f);
+      lists?.missingGradeInputs?.push(f);
     }
   }
   const completeness = checklist.length === 0 ? 1 : present / checklist.length;
