@@ -274,6 +274,17 @@ describe('the accounts list', () => {
     expect(unnamed.every((o) => o.name === null)).toBe(true);
   });
 
+  it('counts every filter, the team too, as narrowing the list, and never the order or the page', async () => {
+    const db = database.db;
+    // A team with no account: the empty list is the filter's doing (the page offers to clear it).
+    const none = await loadAccountsPage(db, admin, new URLSearchParams({ team: 'no-such-team' }));
+    expect(none).toMatchObject({ total: 0, filtered: true });
+    expect((await loadAccountsPage(db, admin, new URLSearchParams({ owner: bob.id }))).filtered).toBe(true);
+    const placed = await loadAccountsPage(db, admin, new URLSearchParams({ sort: 'name', dir: 'desc', page: '2', size: '25' }));
+    expect(placed.filtered).toBe(false);
+    expect((await loadAccountsPage(db, admin, new URLSearchParams())).filtered).toBe(false);
+  });
+
   it('pages without gaps or repeats and ignores nonsense parameters', async () => {
     const db = database.db;
     const first = await loadAccountsPage(db, admin, new URLSearchParams('size=25'));

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { updateComputedMany, upsertAccounts } from '../db/repositories/accounts.js';
 import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
-import { createPlan, withdrawPendingPlans } from '../db/repositories/plans.js';
+import { createPlan, listPlans, withdrawPendingPlans } from '../db/repositories/plans.js';
 import { publishDocument } from '../db/repositories/rule-sets.js';
 import { addMembers, upsertTeams } from '../db/repositories/teams.js';
 import { upsertUsers } from '../db/repositories/users.js';
@@ -257,5 +257,52 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
     );
     expect(stageSummary(zh, 'review', reviewed)).toMatch(/ · 2026 年规划 v2 已撤回：周期结束时仍在等待审批$/);
     expect(await approvalQueue(db, admin)).not.toContainEqual(expect.objectContaining({ accountId: 'a-team' }));
+  });
+
+  it('answers a plan id it cannot hold, and a withdrawn plan beside a newer one, with the same codes as the account page', async () => {
+    const db = ctx.t.db;
+    const port = {
+      approvePlan: async () => {
+        throw new Error('the workflow is not asked');
+      },
+    } as unknown as TemporalPort;
+    // Past the plans table's integer ids (the approvals form takes any digits): a coded refusal, not a database error.
+    const huge = await decidePlans(
+      db,
+      bob,
+      [{ accountId: 'a-team', planId: 99_999_999_999 }],
+      { approve: true, reason: '' },
+      port,
+    );
+    expect(huge.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['noPendingPlan']);
+
+    // The next cycle's plan waits; the user read the one the review withdrew.
+    const withdrawnId = planIds.get('a-team')!;
+    expect((await listPlans(db, 'a-team')).find((p) => p.id === withdrawnId)?.status).toBe('withdrawn');
+    await createPlan(db, {
+      accountId: 'a-team',
+      cycleYear: 2027,
+      goal: 'Grow',
+      objectives: {},
+      strategy: 'grow',
+      actions: [],
+      resources: {},
+      tests: [],
+      needsApproval: true,
+      createdBy: 'workflow',
+    });
+    const form = new FormData();
+    form.set('decision', 'approve');
+    form.set('planId', String(withdrawnId));
+    const onAccountPage = await decideOnAccountPage(db, bob, 'a-team', form, port);
+    expect(onAccountPage).toMatchObject({ ok: false, error: { code: 'planWithdrawn' } });
+    const queued = await decidePlans(
+      db,
+      bob,
+      [{ accountId: 'a-team', planId: withdrawnId }],
+      { approve: true, reason: '' },
+      port,
+    );
+    expect(queued.map((r) => (r.ok ? 'ok' : r.error))).toEqual([(onAccountPage as { error: unknown }).error]);
   });
 });

@@ -76,6 +76,14 @@ export function parseAccountQuery(params: URLSearchParams): AccountQuery {
   };
 }
 
+/** The query's parameters that place the list (order, page) rather than filter it. */
+const PLACEMENT: ReadonlySet<keyof AccountQuery> = new Set(['sort', 'dir', 'page', 'size']);
+
+/** Whether the query narrows the list: any parameter set but the order and the page, so a filter added later counts too. */
+export function isFiltered(q: AccountQuery): boolean {
+  return (Object.keys(q) as (keyof AccountQuery)[]).some((k) => !PLACEMENT.has(k) && Boolean(q[k]));
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

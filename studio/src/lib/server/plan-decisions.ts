@@ -8,7 +8,7 @@ import { eq, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { Db } from '$db/client.js';
 import { getEffective } from '$db/repositories/rule-sets.js';
 import { accountAccess } from '$db/repositories/accounts-list.js';
-import { getPlan, listApprovalQueue, type QueuedPlan } from '$db/repositories/plans.js';
+import { listApprovalQueue, listPlans, type QueuedPlan } from '$db/repositories/plans.js';
 import { accounts, type PlanRow } from '$db/schema.js';
 import { TIERS, type Role, type Tier } from '$engine/model.js';
 import type { SessionUser } from '../user.js';
@@ -137,23 +137,29 @@ export async function decidePlans(
     const name = plan?.accountName ?? accountId;
     const refuse = (error: WorkflowError) => results.push({ accountId, name, ok: false, error });
     if (!plan || !canSeeAccount(scope, plan)) {
-      // A plan the review withdrew says so, to whoever may see its account.
-      const read = plan ? undefined : await getPlan(db, planId);
-      const access =
-        read?.accountId === accountId && read.status === 'withdrawn' ? await accountAccess(db, accountId) : undefined;
+      // A plan the review withdrew says so, to whoever may see its account. Looked up among the
+      // account's versions, never by the posted id itself (any digits: not always a plan id).
+      const access = plan ? undefined : await accountAccess(db, accountId);
+      const withdrawn =
+        access && canSeeAccount(scope, access) ? withdrawnPlanRefusal(await listPlans(db, accountId), planId) : null;
       refuse(
-        read && access && canSeeAccount(scope, access)
-          ? staleDecisionRefusal([read], planId)!
-          : { code: 'noPendingPlan', params: { stage: '–' }, message: `no plan of "${accountId}" is pending for this user` },
+        withdrawn ?? {
+          code: 'noPendingPlan',
+          params: { stage: '–' },
+          message: `no plan of "${accountId}" is pending for this user`,
+        },
       );
       continue;
     }
-    const stale = staleDecisionRefusal(
-      [{ id: plan.planId, version: plan.version, cycleYear: plan.cycleYear, status: 'pending-approval' }],
-      planId,
-    );
-    if (stale) {
-      refuse(stale);
+    if (plan.planId !== planId) {
+      // The same answer as the account page: a withdrawn plan is over, else a newer version waits.
+      refuse(
+        withdrawnPlanRefusal(await listPlans(db, accountId), planId) ?? {
+          code: 'planChanged',
+          params: { version: plan.version },
+          message: 'the pending plan changed',
+        },
+      );
       continue;
     }
     const refusal = await decisionRefusal(db, user, plan);

@@ -8,7 +8,7 @@ import { accountScope, withinScope, type AccountScope } from '$lib/server/scope.
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import type { PageServerLoad } from './$types.js';
-import { type AccountQuery, parseAccountQuery, accountQueryWhere } from '$lib/server/account-query.js';
+import { type AccountQuery, accountQueryWhere, isFiltered, parseAccountQuery } from '$lib/server/account-query.js';
 import { type AccountsPage } from '$lib/components/accounts/types.js';
 
 const OPTIONS_TTL_MS = 15_000;
@@ -65,6 +65,7 @@ export async function _loadAccountsPage(
     pageSize: query.size,
     pages: Math.max(1, Math.ceil(list.total / query.size)),
     seesAll: scope.kind === 'all',
+    filtered: isFiltered(query),
     options,
   };
 }

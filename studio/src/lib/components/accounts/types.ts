@@ -25,6 +25,8 @@ export interface AccountsPage {
   pageSize: number;
   pages: number;
   seesAll: boolean;
+  /** Whether any filter narrows the list (an empty list then says so, with a way to clear them). */
+  filtered: boolean;
   /** Values to filter by, within the user's scope (not narrowed by the other filters). */
   options: {
     industries: string[];
