@@ -3,6 +3,7 @@
  * user's scope, not of their own accounts, and of industries whose `plan.approverRole` the user's
  * role meets; a decision (one or many) is refused per account before anything reaches the
  * workflow: four eyes (`ownPlan`), the approver role, a plan the user cannot see, a stale version.
+ * Past one page of the queue, the counts (queue and portfolio) are of every plan the user may decide.
  * Plan drafts: a save from an editor opened before someone else's save is refused with theirs.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { updateComputedMany, upsertAccounts } from '../db/repositories/accounts.
 import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
 import { createPlan, listPlans, withdrawPendingPlans } from '../db/repositories/plans.js';
 import { publishDocument } from '../db/repositories/rule-sets.js';
+import { accounts, plans } from '../db/schema.js';
 import { addMembers, upsertTeams } from '../db/repositories/teams.js';
 import { upsertUsers } from '../db/repositories/users.js';
 import { accountSchema } from '../engine/index.js';
@@ -25,6 +27,7 @@ import { errorText, stageSummary } from '../studio/src/lib/components/accounts/f
 import { createI18n } from '../studio/src/lib/i18n/index.js';
 import type { TemporalPort } from '../studio/src/lib/server/temporal.js';
 import { _decidePlan as decideOnAccountPage } from '../studio/src/routes/accounts/[id]/+page.server.js';
+import { _loadPortfolio as loadPortfolio } from '../studio/src/routes/portfolio/+page.server.js';
 import { refusal } from '../workflows/refusals.js';
 import { DRIVERS, useTestDatabase } from './helpers/databases.js';
 import { readDefaultDocument } from './helpers/accounts.js';
@@ -97,7 +100,7 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
   const ctx = useTestDatabase(driver, { setup });
 
   it('queues only plans the user may decide', async () => {
-    const ids = async (u: SessionUser) => (await approvalQueue(ctx.t.db, u)).map((p) => p.accountId).sort();
+    const ids = async (u: SessionUser) => (await approvalQueue(ctx.t.db, u)).rows.map((p) => p.accountId).sort();
     // Bob: his team's account; not his own, not an admin-only industry, not outside his scope.
     expect(await ids(bob)).toEqual(['a-team']);
     // Alice sees only her own accounts, so she decides none of them.
@@ -106,7 +109,7 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
   });
 
   it('filters the queue by tier, industry, owner and waiting time', async () => {
-    const queue = await approvalQueue(ctx.t.db, admin);
+    const { rows: queue } = await approvalQueue(ctx.t.db, admin);
     const match = (q: string, now = new Date()) =>
       queue.filter((p) => matchesQueueFilter(p, parseQueueFilter(new URLSearchParams(q)), now)).map((p) => p.accountId);
     expect(match('industry=government')).toEqual(['g-admin-only']);
@@ -256,7 +259,7 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
       / · plan v2 of 2026 withdrawn: still waiting for approval when the cycle closed$/,
     );
     expect(stageSummary(zh, 'review', reviewed)).toMatch(/ · 2026 年规划 v2 已撤回：周期结束时仍在等待审批$/);
-    expect(await approvalQueue(db, admin)).not.toContainEqual(expect.objectContaining({ accountId: 'a-team' }));
+    expect((await approvalQueue(db, admin)).rows).not.toContainEqual(expect.objectContaining({ accountId: 'a-team' }));
   });
 
   it('answers a plan id it cannot hold, and a withdrawn plan beside a newer one, with the same codes as the account page', async () => {
@@ -304,5 +307,87 @@ describe.each(DRIVERS)('plan decisions (%s)', (driver) => {
       port,
     );
     expect(queued.map((r) => (r.ok ? 'ok' : r.error))).toEqual([(onAccountPage as { error: unknown }).error]);
+  });
+});
+
+/** Carol's accounts that Bob's team covers, by industry (none: the fallback rule set's approver role), and two of Bob's own. */
+const MANY = { manufacturing: 505, none: 5, government: 20, bobsOwn: 2 };
+
+async function setupMany(t: { db: Parameters<typeof upsertUsers>[0] }): Promise<void> {
+  const db = t.db;
+  await upsertUsers(
+    db,
+    [admin, bob, carol].map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      role: u.role,
+      locale: u.locale,
+      passwordHash: 'x',
+    })),
+  );
+  await upsertTeams(db, [{ id: TEAM, name: 'East', line: 'regional' }]);
+  await addMembers(db, TEAM, [bob.id]);
+  await publishDocument(
+    db,
+    'government',
+    { ...readDefaultDocument('government.json'), plan: { approverRole: 'admin' } },
+    { comment: 'admins decide government plans', by: admin.id },
+  );
+  // The government plans are the oldest: a limit applied before the approver role would spend itself on them.
+  const made = [
+    ...Array.from({ length: MANY.government }, (_, i) => ({ id: `g-${i}`, industry: 'government', ownerId: carol.id })),
+    ...Array.from({ length: MANY.manufacturing }, (_, i) => ({ id: `m-${i}`, industry: 'manufacturing', ownerId: carol.id })),
+    ...Array.from({ length: MANY.none }, (_, i) => ({ id: `n-${i}`, industry: undefined, ownerId: carol.id })),
+    ...Array.from({ length: MANY.bobsOwn }, (_, i) => ({ id: `b-${i}`, industry: 'manufacturing', ownerId: bob.id })),
+  ];
+  await upsertAccounts(
+    db,
+    made.map((a) => accountSchema.parse({ ...a, name: `Account ${a.id}` })),
+  );
+  await db.update(accounts).set({ coverageTeam: TEAM, tier: 'T1' });
+  const start = Date.UTC(2026, 0, 1);
+  await db.insert(plans).values(
+    made.map((a, i) => ({
+      accountId: a.id,
+      cycleYear: 2026,
+      version: 1,
+      status: 'pending-approval' as const,
+      goal: 'Grow',
+      objectives: {},
+      strategy: 'grow' as const,
+      actions: [],
+      resources: {},
+      tests: [],
+      needsApproval: true,
+      createdBy: 'workflow',
+      createdAt: new Date(start + i * 60_000),
+    })),
+  );
+}
+
+describe.each(DRIVERS)('plan decisions past one page of the queue (%s)', (driver) => {
+  const ctx = useTestDatabase(driver, { setup: setupMany });
+
+  it('pages and counts only the plans the user may decide, approver role included, on the queue and the portfolio', async () => {
+    const db = ctx.t.db;
+    const decidable = MANY.manufacturing + MANY.none;
+    // The portfolio's "All … plans waiting for your decision": every one, past the queue's page of 500.
+    const portfolio = await loadPortfolio(db, bob);
+    expect(portfolio.pendingPlans).toMatchObject({ whose: 'yours', total: decidable });
+    expect(portfolio.pendingPlans.rows.map((r) => r.accountId)).toEqual(Array.from({ length: 8 }, (_, i) => `m-${i}`));
+
+    // One page of 500, every one Bob's to decide (the approver role applies before the limit), oldest first.
+    const queue = await approvalQueue(db, bob);
+    expect(queue.rows).toHaveLength(500);
+    expect(queue.rows.every((p) => p.ownerId === carol.id && p.industry !== 'government')).toBe(true);
+    expect(queue.rows[0]!.accountId).toBe('m-0');
+    expect(queue.total).toBe(decidable);
+    // The industry-less accounts (the fallback rules) are his too: the last ones created.
+    expect((await approvalQueue(db, bob, decidable)).rows.slice(-MANY.none).map((p) => p.accountId)).toEqual(
+      Array.from({ length: MANY.none }, (_, i) => `n-${i}`),
+    );
+    // An admin decides every plan but none of his own (he owns none).
+    expect((await approvalQueue(db, admin)).total).toBe(MANY.government + MANY.manufacturing + MANY.none + MANY.bobsOwn);
   });
 });

@@ -280,6 +280,26 @@ export async function listApprovalQueue(db: Db, opts: { where?: SQL | undefined;
     .limit(opts.limit ?? 500);
 }
 
+/** How many plans wait for approval on the accounts matching `where`: `listApprovalQueue`'s rows without its limit. */
+export async function countApprovalQueue(db: Db, where: SQL | undefined): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(plans)
+    .innerJoin(accounts, eq(accounts.id, plans.accountId))
+    .where(pendingOn(where));
+  return row?.n ?? 0;
+}
+
+/** The industries (null: none) of the accounts matching `where` that have a plan waiting for approval. */
+export async function pendingPlanIndustries(db: Db, where: SQL | undefined): Promise<(string | null)[]> {
+  const rows = await db
+    .selectDistinct({ industry: accounts.industry })
+    .from(plans)
+    .innerJoin(accounts, eq(accounts.id, plans.accountId))
+    .where(pendingOn(where));
+  return rows.map((r) => r.industry);
+}
+
 /** A pending plan as the portfolio lists it: the queue's row without the decision's details. */
 export type PendingPlanRow = Omit<QueuedPlan, 'strategyOverride' | 'createdBy' | 'industry' | 'coverageTeam'>;
 
@@ -299,9 +319,6 @@ export async function pendingPlansWhere(
   where: SQL | undefined,
   limit = 10,
 ): Promise<{ rows: PendingPlanRow[]; total: number }> {
-  const [queued, [totalRow]] = await Promise.all([
-    listApprovalQueue(db, { where, limit }),
-    db.select({ n: count() }).from(plans).innerJoin(accounts, eq(accounts.id, plans.accountId)).where(pendingOn(where)),
-  ]);
-  return { rows: queued.map(pendingPlanRow), total: totalRow?.n ?? 0 };
+  const [queued, total] = await Promise.all([listApprovalQueue(db, { where, limit }), countApprovalQueue(db, where)]);
+  return { rows: queued.map(pendingPlanRow), total };
 }

@@ -4,11 +4,17 @@
  * user's role is at least the rule set's `plan.approverRole`, and the plan is still the one
  * pending (not withdrawn by the review, not replaced by a newer version). Used by the approval queue (one or many plans) and by the account page.
  */
-import { eq, inArray, isNull, ne, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '$db/client.js';
 import { getEffective } from '$db/repositories/rule-sets.js';
 import { accountAccess } from '$db/repositories/accounts-list.js';
-import { listApprovalQueue, listPlans, type QueuedPlan } from '$db/repositories/plans.js';
+import {
+  countApprovalQueue,
+  listApprovalQueue,
+  listPlans,
+  pendingPlanIndustries,
+  type QueuedPlan,
+} from '$db/repositories/plans.js';
 import { accounts, type PlanRow } from '$db/schema.js';
 import { TIERS, type Role, type Tier } from '$engine/model.js';
 import type { SessionUser } from '../user.js';
@@ -89,16 +95,31 @@ export function parseQueueFilter(params: URLSearchParams): QueueFilter {
 }
 
 /**
- * The pending plans this user may decide, oldest first: in scope, not their own, their role enough
- * for the rule set. At most `limit`, so the queue stays one page; filters apply to those.
+ * Over `plans` and `accounts`: the pending plans this user may decide. In scope, not their own, and
+ * of an industry whose rule set's approver role the user's role meets: the approver role is per
+ * industry, so it becomes the list of industries the user decides, in SQL, before any limit or count.
  */
-export async function approvalQueue(db: Db, user: SessionUser, limit = 500): Promise<QueuedPlan[]> {
-  const scope = await accountScope(db, user);
+export async function decidablePlansWhere(db: Db, user: SessionUser): Promise<SQL> {
   const notOwn = or(isNull(accounts.ownerId), ne(accounts.ownerId, user.id));
-  const rows = await listApprovalQueue(db, { where: withinScope(scope, notOwn), limit });
-  const roles = new Map<string | null, Role>();
-  for (const industry of new Set(rows.map((r) => r.industry))) roles.set(industry, await approverRoleOf(db, industry));
-  return rows.filter((r) => hasRole(user, roles.get(r.industry)!));
+  const seen = withinScope(await accountScope(db, user), notOwn);
+  const decided: (string | null)[] = [];
+  for (const industry of await pendingPlanIndustries(db, seen))
+    if (hasRole(user, await approverRoleOf(db, industry))) decided.push(industry);
+  const named = decided.filter((i): i is string => i !== null);
+  const ofIndustry =
+    or(named.length ? inArray(accounts.industry, named) : undefined, decided.includes(null) ? isNull(accounts.industry) : undefined) ??
+    sql`false`;
+  return seen ? and(seen, ofIndustry)! : ofIndustry;
+}
+
+/**
+ * The pending plans this user may decide (`decidablePlansWhere`), oldest first, and how many there
+ * are. At most `limit` rows, so the queue stays one page; filters apply to those.
+ */
+export async function approvalQueue(db: Db, user: SessionUser, limit = 500): Promise<{ rows: QueuedPlan[]; total: number }> {
+  const where = await decidablePlansWhere(db, user);
+  const [rows, total] = await Promise.all([listApprovalQueue(db, { where, limit }), countApprovalQueue(db, where)]);
+  return { rows, total };
 }
 
 export function matchesQueueFilter(plan: QueuedPlan, filter: QueueFilter, now = new Date()): boolean {

@@ -24,7 +24,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const database = await db();
   const filter = parseQueueFilter(url.searchParams);
   const now = new Date();
-  const queue = await approvalQueue(database, user);
+  const { rows: queue, total } = await approvalQueue(database, user);
   const names = await userNames(
     database,
     queue.map((p) => p.ownerId),
@@ -37,7 +37,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       industries: distinct(queue.map((p) => p.industry)),
       owners: distinct(queue.map((p) => p.ownerId)),
     },
-    total: queue.length,
+    total,
     plans: queue
       .filter((p) => matchesQueueFilter(p, filter, now))
       .map((p) => ({

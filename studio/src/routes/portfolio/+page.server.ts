@@ -136,8 +136,8 @@ async function pendingPlansFor(
     const all = await pendingPlansWhere(db, where, PENDING_SHOWN);
     return { whose: 'all', rows: all.rows.map(iso), total: all.total };
   }
-  const queue = await approvalQueue(db, user);
-  return { whose: 'yours', rows: queue.slice(0, PENDING_SHOWN).map((q) => iso(pendingPlanRow(q))), total: queue.length };
+  const queue = await approvalQueue(db, user, PENDING_SHOWN);
+  return { whose: 'yours', rows: queue.rows.map((q) => iso(pendingPlanRow(q))), total: queue.total };
 }
 
 /** Mirrors the review workflow's default year: the year that ended, until the middle of the next. */
