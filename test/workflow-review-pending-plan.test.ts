@@ -17,9 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { listApprovalQueue, listPlans } from '../db/repositories/plans.js';
 import { getEffectiveRules } from '../db/repositories/rule-sets.js';
 import { listStageResults } from '../db/repositories/stage-results.js';
+import { plans as planTable } from '../db/schema.js';
 import type { PlanEditInput } from '../engine/index.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
 import { accountWorkflow } from '../workflows/account-workflow.js';
@@ -29,6 +31,7 @@ import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
   historyFileText,
+  keyAccount,
   registerSearchAttributes,
   seedAccount,
   startTestWorker,
@@ -178,5 +181,35 @@ describe('the review withdraws a plan still waiting for approval (time-skipping)
       await save('account-review-pending-plan', firstRunId);
       await save('account-review-pending-plan-two', (await handle.describe()).runId);
     }
+  });
+
+  it('names the withdrawn plan’s own cycle when the decision finds it withdrawn on its way', { timeout: 60_000 }, async () => {
+    const client = env.client;
+    await seedAccount(t.db, keyAccount({ id: 'beta', name: 'Beta Manufacturing' }));
+    await client.workflow.start(accountWorkflow, {
+      workflowId: 'account:beta',
+      taskQueue: TASK_QUEUE,
+      args: [{ accountId: 'beta' }],
+    });
+    const s = await untilState(client, 'beta', 'the plan to wait for approval', (s) => s.waitingFor === 'plan-approval', 30_000);
+    const plan = s.plan!;
+    // Withdrawn behind the workflow's back as a plan of the cycle before the one it runs: the
+    // validator lets the decision through, the activity finds the plan withdrawn, and the refusal
+    // says which cycle the plan was of, not the workflow's.
+    await t.db
+      .update(planTable)
+      .set({ status: 'withdrawn', cycleYear: s.cycleYear - 1, withdrawnAt: new Date() })
+      .where(eq(planTable.id, plan.id));
+    const refused = await approvePlan(client, 'beta', {
+      approve: true,
+      by: 'u-boss',
+      role: 'manager',
+      planId: plan.id,
+    }).catch((e: unknown) => refusalOf(e));
+    expect(refused).toMatchObject({
+      code: 'planWithdrawn',
+      params: { version: plan.version, year: String(s.cycleYear - 1) },
+      message: `plan ${plan.id} (version ${plan.version} of ${s.cycleYear - 1}) was withdrawn when the review closed its cycle`,
+    });
   });
 });

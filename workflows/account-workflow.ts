@@ -73,6 +73,7 @@ import {
   type StageRun,
   type Step,
   type WaitingFor,
+  type WithdrawnPlanRef,
 } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -212,6 +213,15 @@ function failureInfo(error: unknown): { message: string; type: string | null; no
   if (cause instanceof ApplicationFailure)
     return { message: cause.message, type: cause.type ?? null, nonRetryable: cause.nonRetryable === true };
   return { message: (cause as Error | undefined)?.message ?? String(error), type: null, nonRetryable: false };
+}
+
+/** The plan an activity's `PlanWithdrawn` failure names in its details (failures recorded before it did have none). */
+function withdrawnPlanOf(error: unknown): WithdrawnPlanRef | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<WithdrawnPlanRef> | undefined) : undefined;
+  return typeof details?.cycleYear === 'number' && typeof details.version === 'number'
+    ? (details as WithdrawnPlanRef)
+    : undefined;
 }
 
 /** Update handlers fail the update (not the workflow) with an ApplicationFailure. */
@@ -655,8 +665,12 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         return { planId: plan.id, status: result.status };
       } catch (error) {
         const info = failureInfo(error);
-        if (info.type === 'PlanWithdrawn')
-          throw refusal('planWithdrawn', { version: plan.version, year: String(state.cycleYear) }, info.message);
+        if (info.type === 'PlanWithdrawn') {
+          // The plan's own cycle, which a review closed: not necessarily the one this run is in.
+          const withdrawn = withdrawnPlanOf(error) ?? state.withdrawnPlans?.find((p) => p.id === plan.id);
+          const year = withdrawn?.cycleYear ?? state.cycleYear;
+          throw refusal('planWithdrawn', { version: withdrawn?.version ?? plan.version, year: String(year) }, info.message);
+        }
         // Decided by someone else in the meantime (the activity found the plan no longer pending).
         if (info.type === 'Conflict') throw refusal('planNotPending', { plan: plan.id }, info.message);
         throw updateFailure(error);

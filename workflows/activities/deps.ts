@@ -73,11 +73,12 @@ export function uuidFromKey(key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Thrown by activities for input that no retry can fix. */
+/** Thrown by activities for input that no retry can fix; `details` go to the workflow with it. */
 export class NonRetryable extends Error {
   constructor(
     message: string,
     readonly type: string,
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = type;
@@ -115,7 +116,8 @@ export function classify(error: unknown): unknown {
     if (state && PERMANENT_SQLSTATE.test(state)) type = `SQLSTATE ${state}`;
   }
   if (!type) return error;
-  return ApplicationFailure.create({ message: e.message, type, nonRetryable: true, cause: e });
+  const details = error instanceof NonRetryable && error.details !== undefined ? [error.details] : undefined;
+  return ApplicationFailure.create({ message: e.message, type, nonRetryable: true, cause: e, details });
 }
 
 export async function guarded<T>(fn: () => Promise<T>): Promise<T> {

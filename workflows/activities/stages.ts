@@ -62,6 +62,7 @@ import {
   type ReviewSummary,
   type Snapshot,
   type StageInput,
+  type WithdrawnPlanRef,
 } from '../types.js';
 import { guarded, idempotencyKey, NonRetryable, ruleSetUsed, testDelay, type Shared } from './deps.js';
 import { revisedPlanWork } from './plan-revision.js';
@@ -410,7 +411,6 @@ async function monitorWork(tx: Db, { account, state, rules }: Loaded, input: Mon
   };
 }
 
-
 /**
  * What a re-evaluation compares with: a plan whose strategy the manager overrode (with a reason the
  * approver accepted) rests on the strategy the rules proposed, so the rules still proposing it is no
@@ -665,8 +665,14 @@ export function stageActivities(s: Shared) {
             await updateComputed(tx, input.accountId, { waitingFor: input.approve ? null : 'plan-revision' });
           });
         } else if (plan.status === 'withdrawn') {
-          // The review closed its cycle while the decision was on its way.
-          throw new NonRetryable(`plan ${plan.id} was withdrawn when the review closed its cycle`, 'PlanWithdrawn');
+          // The review closed its cycle while the decision was on its way. The details say which
+          // plan of which cycle: the workflow's own cycle may be a later one.
+          const withdrawn: WithdrawnPlanRef = { id: plan.id, version: plan.version, cycleYear: plan.cycleYear };
+          throw new NonRetryable(
+            `plan ${plan.id} (version ${plan.version} of ${plan.cycleYear}) was withdrawn when the review closed its cycle`,
+            'PlanWithdrawn',
+            withdrawn,
+          );
         } else if (plan.status !== wanted) {
           // Approved or rejected by someone else (e.g. directly in the database) in the meantime.
           throw new NonRetryable(`plan ${plan.id} is ${plan.status}, not pending approval`, 'Conflict');
@@ -694,7 +700,10 @@ export function stageActivities(s: Shared) {
         const assessed = assessWorks(input, ctx, await explainedWithTeams(tx, input, ctx));
         const monitor = await monitorWork(tx, ctx, input);
         const assess = assessSummary(assessed);
-        const changes = reevaluationChanges(basisOfPlan(input.before, input.planId === null ? undefined : await getPlan(tx, input.planId)), assess);
+        const changes = reevaluationChanges(
+          basisOfPlan(input.before, input.planId === null ? undefined : await getPlan(tx, input.planId)),
+          assess,
+        );
         return {
           summary: { ...monitor.summary, assess, changes },
           input: { before: input.before, ...(monitor.input as Record<string, unknown>) },
