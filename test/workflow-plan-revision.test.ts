@@ -9,9 +9,6 @@
  * `RECORD_HISTORIES=1` also saves the workflow's history (`account-plan-revision.json`) for the
  * replay test (`npx tsx workflows/record-histories.ts`).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPlanDraft, savePlanDraft } from '../db/repositories/plan-drafts.js';
@@ -27,7 +24,7 @@ import type { WorkerHandle } from '../workflows/worker.js';
 import { readDefaultDocument } from './helpers/accounts.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
-  historyFileText,
+  recordHistory,
   keyAccount,
   registerSearchAttributes,
   seedAccount,
@@ -36,7 +33,6 @@ import {
 } from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-plan-revision';
-const HISTORIES_DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 
 let env: TestWorkflowEnvironment;
 let t: TestDatabase;
@@ -168,11 +164,7 @@ describe('plan revision and four eyes (time-skipping)', () => {
         await refusalCode(submitPlan(client, 'acme', { edit: edit(), by: 'u-alice', basedOnPlanId: submitted.planId })),
       ).toBe('noPlanToRevise');
 
-      if (process.env['RECORD_HISTORIES']) {
-        await mkdir(HISTORIES_DIR, { recursive: true });
-        const history = await client.workflow.getHandle('account:acme').fetchHistory();
-        await writeFile(path.join(HISTORIES_DIR, 'account-plan-revision.json'), historyFileText('account:acme', history));
-      }
+      await recordHistory('account-plan-revision', client.workflow.getHandle('account:acme'));
     },
   );
 

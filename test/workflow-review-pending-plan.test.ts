@@ -11,9 +11,6 @@
  * `RECORD_HISTORIES=1` also saves both runs' histories for the replay test
  * (`npx tsx workflows/record-histories.ts`).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +27,7 @@ import { refusalOf } from '../workflows/refusals.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
-  historyFileText,
+  recordHistory,
   keyAccount,
   registerSearchAttributes,
   seedAccount,
@@ -40,7 +37,6 @@ import {
 } from './helpers/temporal.js';
 
 const TASK_QUEUE = 'esp-review-pending-plan';
-const HISTORIES_DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 
 let env: TestWorkflowEnvironment;
 let t: TestDatabase;
@@ -171,16 +167,11 @@ describe('the review withdraws a plan still waiting for approval (time-skipping)
     await untilState(client, 'acme', 'execution of the new plan', (s) => s.waitingFor === 'next-monitor', 30_000);
     expect((await listPlans(t.db, 'acme')).map((p) => p.status)).toEqual(['approved', 'withdrawn']);
 
-    if (process.env['RECORD_HISTORIES']) {
-      await mkdir(HISTORIES_DIR, { recursive: true });
-      const save = async (name: string, runId: string) =>
-        writeFile(
-          path.join(HISTORIES_DIR, `${name}.json`),
-          historyFileText('account:acme', await client.workflow.getHandle('account:acme', runId).fetchHistory()),
-        );
-      await save('account-review-pending-plan', firstRunId);
-      await save('account-review-pending-plan-two', (await handle.describe()).runId);
-    }
+    await recordHistory('account-review-pending-plan', client.workflow.getHandle('account:acme', firstRunId));
+    await recordHistory(
+      'account-review-pending-plan-two',
+      client.workflow.getHandle('account:acme', (await handle.describe()).runId),
+    );
   });
 
   it('names the withdrawn plan’s own cycle when the decision finds it withdrawn on its way', { timeout: 60_000 }, async () => {

@@ -7,11 +7,8 @@
  * `RECORD_HISTORIES=1` also saves the workflows' histories for the replay test
  * (`npx tsx workflows/record-histories.ts`).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
@@ -40,7 +37,7 @@ import type { WorkerHandle } from '../workflows/worker.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
   EACH_STAGE_ONCE_TO_PLAN,
-  historyFileText,
+  recordHistory,
   keyAccount,
   registerSearchAttributes,
   seedAccount,
@@ -49,7 +46,6 @@ import {
   untilState,
 } from './helpers/temporal.js';
 
-export const HISTORIES_DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 const TASK_QUEUE = 'esp-year';
 
 let env: TestWorkflowEnvironment;
@@ -367,13 +363,8 @@ describe('account workflow, one year on the time-skipping server', () => {
       strategy: 'win-back',
     });
 
-    if (process.env['RECORD_HISTORIES']) {
-      await mkdir(HISTORIES_DIR, { recursive: true });
-      const save = async (name: string, h: WorkflowHandle) =>
-        writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyFileText(h.workflowId, await h.fetchHistory()));
-      await save('account-year', client.workflow.getHandle('account:acme', firstRunId));
-      await save('account-year-two', client.workflow.getHandle('account:acme', description.runId));
-      await save('review', client.workflow.getHandle(review.workflowId));
-    }
+    await recordHistory('account-year', client.workflow.getHandle('account:acme', firstRunId));
+    await recordHistory('account-year-two', client.workflow.getHandle('account:acme', description.runId));
+    await recordHistory('review', client.workflow.getHandle(review.workflowId));
   });
 });

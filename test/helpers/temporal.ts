@@ -2,7 +2,10 @@
  * Shared pieces of the workflow tests: a seeded account, a worker on a test environment, and
  * polling a workflow's state until a condition holds.
  */
-import type { Client, Connection } from '@temporalio/client';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
 import { upsertAccounts } from '../../db/repositories/accounts.js';
@@ -127,6 +130,30 @@ export function untilState(
 }
 
 const HistoryProto = temporal.api.history.v1.History;
+
+/** The recorded histories, which the replay test replays. */
+export const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+/**
+ * The files a recording (`RECORD_HISTORIES=1`: workflows/record-histories.ts) writes, one per
+ * scenario run. Each is a committed history, so that once a new recording is saved under new
+ * names, `git checkout` restores these paths (workflows/README.md).
+ */
+export const RECORDED_HISTORIES = [
+  'account-year',
+  'account-year-two',
+  'review',
+  'account-plan-revision',
+  'account-review-pending-plan',
+  'account-review-pending-plan-two',
+] as const;
+
+/** When recording (`RECORD_HISTORIES=1`), saves the history of `handle`'s run as recording `name`. */
+export async function recordHistory(name: (typeof RECORDED_HISTORIES)[number], handle: WorkflowHandle): Promise<void> {
+  if (!process.env['RECORD_HISTORIES']) return;
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyFileText(handle.workflowId, await handle.fetchHistory()));
+}
 
 /**
  * A recorded history as a JSON file: protobuf's object form (enums and 64-bit numbers as strings,
