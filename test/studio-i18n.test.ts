@@ -260,7 +260,7 @@ function importCodes(): string[] {
     visit(sf);
   };
   for (const file of filesUnder(join(ROOT, 'db', 'import'), ['.ts'])) scan(file, 'msg', 0);
-  scan(join(ROOT, 'engine', 'model.ts'), 'add', 1, 'ref.');
+  scan(join(ROOT, 'engine', 'model.ts'), 'add', 2, 'ref.');
   return [...codes].sort();
 }
 
