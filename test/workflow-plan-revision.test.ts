@@ -19,13 +19,13 @@ import type { PlanEditInput } from '../engine/index.js';
 import { timeSkippingEnvOptions } from '../scripts/temporal/binaries.js';
 import { accountWorkflow } from '../workflows/account-workflow.js';
 import { approvePlan, submitPlan } from '../workflows/client.js';
-import { refusalOf } from '../workflows/refusals.js';
 import type { WorkerHandle } from '../workflows/worker.js';
 import { readDefaultDocument } from './helpers/accounts.js';
 import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
   recordHistory,
   keyAccount,
+  refusalCode,
   registerSearchAttributes,
   seedAccount,
   startTestWorker,
@@ -53,15 +53,6 @@ afterAll(async () => {
   await env?.teardown();
   await t?.close();
 });
-
-async function refusalCode(p: Promise<unknown>): Promise<string | undefined> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeDefined();
-  return refusalOf(error)?.code;
-}
 
 const edit = (over: Partial<PlanEditInput> = {}): PlanEditInput => ({
   goal: 'Become the plant-wide MES partner',

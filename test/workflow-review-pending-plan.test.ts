@@ -29,6 +29,7 @@ import { openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
   recordHistory,
   keyAccount,
+  refusalCode,
   registerSearchAttributes,
   seedAccount,
   startTestWorker,
@@ -69,15 +70,6 @@ afterAll(async () => {
   await env?.teardown();
   await t?.close();
 });
-
-async function refusalCode(p: Promise<unknown>): Promise<string | undefined> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeDefined();
-  return refusalOf(error)?.code;
-}
 
 describe('the review withdraws a plan still waiting for approval (time-skipping)', () => {
   it('refuses decisions while the review runs and on the withdrawn plan after it', { timeout: 90_000 }, async () => {

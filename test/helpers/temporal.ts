@@ -13,6 +13,7 @@ import type { Db } from '../../db/client.js';
 import { accountSchema, type AccountInput } from '../../engine/index.js';
 import type { ActivityDeps } from '../../workflows/activities/index.js';
 import { accountState } from '../../workflows/client.js';
+import { refusalOf } from '../../workflows/refusals.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { AccountState } from '../../workflows/types.js';
 import { startWorker, type WorkerHandle } from '../../workflows/worker.js';
@@ -184,4 +185,15 @@ export async function failureOf(client: Client, workflowId: string): Promise<{ t
   const history = await handle.fetchHistory();
   const failure = history.events!.at(-1)!.workflowExecutionFailedEventAttributes!.failure!;
   return { type: failure.applicationFailureInfo?.type ?? null, message: failure.message ?? '' };
+}
+
+/** The refusal code a workflow update or signal-with-check was refused with; fails when it was accepted. */
+export async function refusalCode(p: Promise<unknown>): Promise<string | undefined> {
+  const error = await p.then(
+    () => {
+      throw new Error('expected a refusal, but the workflow accepted it');
+    },
+    (e: unknown) => e,
+  );
+  return refusalOf(error)?.code;
 }
