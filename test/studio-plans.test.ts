@@ -47,21 +47,19 @@ const ACCOUNTS: Record<string, [string, string, string | null]> = {
 };
 const planIds = new Map<string, number>();
 
-async function setup(t: { db: Parameters<typeof upsertUsers>[0] }): Promise<void> {
-  const db = t.db;
+/** The users, and Bob in the East team that covers the accounts. */
+async function seedUsersAndTeam(db: Parameters<typeof upsertUsers>[0], users: SessionUser[]): Promise<void> {
   await upsertUsers(
     db,
-    [admin, alice, bob, carol].map((u) => ({
-      id: u.id,
-      email: u.email,
-      name: u.name,
-      role: u.role,
-      locale: u.locale,
-      passwordHash: 'x',
-    })),
+    users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, locale: u.locale, passwordHash: 'x' })),
   );
   await upsertTeams(db, [{ id: TEAM, name: 'East', line: 'regional' }]);
   await addMembers(db, TEAM, [bob.id]);
+}
+
+async function setup(t: { db: Parameters<typeof upsertUsers>[0] }): Promise<void> {
+  const db = t.db;
+  await seedUsersAndTeam(db, [admin, alice, bob, carol]);
   await upsertAccounts(
     db,
     Object.entries(ACCOUNTS).map(([id, [ownerId, industry]]) =>
@@ -315,19 +313,7 @@ const MANY = { manufacturing: 505, none: 5, government: 20, bobsOwn: 2 };
 
 async function setupMany(t: { db: Parameters<typeof upsertUsers>[0] }): Promise<void> {
   const db = t.db;
-  await upsertUsers(
-    db,
-    [admin, bob, carol].map((u) => ({
-      id: u.id,
-      email: u.email,
-      name: u.name,
-      role: u.role,
-      locale: u.locale,
-      passwordHash: 'x',
-    })),
-  );
-  await upsertTeams(db, [{ id: TEAM, name: 'East', line: 'regional' }]);
-  await addMembers(db, TEAM, [bob.id]);
+  await seedUsersAndTeam(db, [admin, bob, carol]);
   await publishDocument(
     db,
     'government',
