@@ -27,6 +27,7 @@ import { errorText, stageSummary } from '../studio/src/lib/components/accounts/f
 import { createI18n } from '../studio/src/lib/i18n/index.js';
 import type { TemporalPort } from '../studio/src/lib/server/temporal.js';
 import { _decidePlan as decideOnAccountPage } from '../studio/src/routes/accounts/[id]/+page.server.js';
+import { _loadApprovals as loadApprovals } from '../studio/src/routes/approvals/+page.server.js';
 import { _loadPortfolio as loadPortfolio } from '../studio/src/routes/portfolio/+page.server.js';
 import { refusal } from '../workflows/refusals.js';
 import { DRIVERS, useTestDatabase } from './helpers/databases.js';
@@ -375,5 +376,15 @@ describe.each(DRIVERS)('plan decisions past one page of the queue (%s)', (driver
     );
     // An admin decides every plan but none of his own (he owns none).
     expect((await approvalQueue(db, admin)).total).toBe(MANY.government + MANY.manufacturing + MANY.none + MANY.bobsOwn);
+  });
+
+  it('the approvals page says it shows one page of the waiting plans, and its filters work on that page', async () => {
+    const page = await loadApprovals(ctx.t.db, bob, new URLSearchParams());
+    expect(page).toMatchObject({ shown: 500, total: MANY.manufacturing + MANY.none });
+    expect(page.plans).toHaveLength(500);
+    // The industry-less plans are the newest: past the page, so a filter cannot reach them yet.
+    const filtered = await loadApprovals(ctx.t.db, bob, new URLSearchParams({ industry: 'manufacturing' }));
+    expect(filtered.plans).toHaveLength(500);
+    expect(filtered.shown).toBeLessThan(filtered.total);
   });
 });

@@ -1,5 +1,6 @@
 import { fail } from '@sveltejs/kit';
 import { userNames } from '$db/repositories/users.js';
+import type { Db } from '$db/client.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
 import {
@@ -10,6 +11,7 @@ import {
   type DecisionResult,
 } from '$lib/server/plan-decisions.js';
 import { temporal } from '$lib/server/temporal.js';
+import type { SessionUser } from '$lib/user.js';
 import type { Actions, PageServerLoad } from './$types.js';
 
 /** At most this many plans in one bulk decision: each is one workflow update, one after another. */
@@ -19,11 +21,14 @@ export type QueueFormResult =
   | { ok: true; approve: boolean; results: DecisionResult[] }
   | { ok: false; error: 'nothingSelected' | 'tooMany' | 'missingReason' | 'notConfirmed' | 'invalidInput'; reason: string };
 
-export const load: PageServerLoad = async ({ locals, url }) => {
-  const user = requireUser(locals);
-  const database = await db();
-  const filter = parseQueueFilter(url.searchParams);
-  const now = new Date();
+export const load: PageServerLoad = async ({ locals, url }) => _loadApprovals(await db(), requireUser(locals), url.searchParams);
+
+/**
+ * The plans the user may decide, filtered by the query. The queue is one page (the oldest first);
+ * `shown` < `total` tells the page to say that more are waiting beyond it.
+ */
+export async function _loadApprovals(database: Db, user: SessionUser, params: URLSearchParams, now = new Date()) {
+  const filter = parseQueueFilter(params);
   const { rows: queue, total } = await approvalQueue(database, user);
   const names = await userNames(
     database,
@@ -38,6 +43,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       owners: distinct(queue.map((p) => p.ownerId)),
     },
     total,
+    shown: queue.length,
     plans: queue
       .filter((p) => matchesQueueFilter(p, filter, now))
       .map((p) => ({
@@ -47,7 +53,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       })),
     names: Object.fromEntries(names),
   };
-};
+}
 
 export const actions: Actions = {
   decide: async ({ locals, request }) => {
