@@ -157,6 +157,12 @@ export const accounts = pgTable(
       .$type<string[]>()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /**
+     * The `account_inputs_version` of the transaction that last wrote this account's inputs, its
+     * contacts, competitors or influence links (triggers of migration 0010): an account snapshot
+     * taken at version v re-reads only the accounts above v.
+     */
+    inputsVersion: bigint('inputs_version', { mode: 'number' }).notNull().default(0),
 
     // Computed by the workflows (the latest stage results), kept here so the studio can filter and
     // sort 100k accounts without reading the audit trail.
@@ -202,6 +208,7 @@ export const accounts = pgTable(
     // text_pattern_ops lets `lower(name) like 'abc%'` use the index under any collation.
     index('accounts_name_lower_idx').on(sql`lower(${t.name}) text_pattern_ops`),
     index('accounts_name_idx').on(t.name, t.id),
+    index('accounts_inputs_version_idx').on(t.inputsVersion),
   ],
 );
 
