@@ -1,18 +1,22 @@
 /**
  * In-memory snapshots of the accounts in the engine's shape, for whole-portfolio evaluations that
  * run again and again over the same accounts (the studio's what-if). A snapshot is current while
- * `account_inputs_version` is unchanged: the triggers of migration 0004 bump it in every
- * transaction that writes an account's inputs, its contacts, competitors or influence links
+ * `account_inputs_version` is unchanged: the triggers of migrations 0004 and 0010 bump it once in
+ * every transaction that writes an account's inputs, its contacts, competitors or influence links
  * (studio, import, CLI, any process), so a use costs a one-row read instead of reading every account.
+ * The same triggers stamp each account so written with that version (`accounts.inputs_version`):
+ * a stale snapshot is brought up to date by reading only the accounts above its version, and the
+ * ids of the matching accounts (which drop the deleted ones and those that left the filter).
  *
  * What is computed from a snapshot's accounts (e.g. their decisions under the published rules) is
  * kept with it through `memo`, one value per name, recomputed when what else it depends on (its
- * key) changes, and dropped with the snapshot.
- */
+ * key) changes, and dropped with the snapshot: a refreshed snapshot is a new one, whose memos are
+ * computed afresh (a decision may depend on the whole portfolio), unless none of its accounts changed.
+  */
 import type { Account } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accountInputsVersion } from '../schema.js';
-import { loadAccountsVersioned, type BulkAccountFilter } from './accounts-bulk.js';
+import { loadAccountsChangedSince, loadAccountsVersioned, type BulkAccountFilter } from './accounts-bulk.js';
 
 export interface AccountSnapshot {
   version: number;
@@ -35,9 +39,13 @@ export async function accountInputsVersionOf(db: Db): Promise<number> {
   return Number(row?.version ?? 0);
 }
 
-function snapshot(version: number, accounts: readonly Account[]): AccountSnapshot {
-  const memos = new Map<string, { key: string; value: unknown }>();
-  return {
+type Memos = Map<string, { key: string; value: unknown }>;
+
+/** Each snapshot's memos, carried to a newer snapshot with the very same accounts. */
+const memosOf = new WeakMap<AccountSnapshot, Memos>();
+
+function snapshot(version: number, accounts: readonly Account[], memos: Memos = new Map()): AccountSnapshot {
+  const s: AccountSnapshot = {
     version,
     accounts,
     memo<T>(name: string, key: string, compute: () => T): T {
@@ -46,17 +54,53 @@ function snapshot(version: number, accounts: readonly Account[]): AccountSnapsho
       return m.value as T;
     },
   };
+  memosOf.set(s, memos);
+  return s;
 }
 
-/** The accounts matching `filter` as of now: the kept snapshot when no input changed since, else read afresh. */
+/**
+ * `kept` brought up to date: its accounts in the order of `ids` (the database's), each the changed
+ * one if it changed, else the kept one; null if `ids` names an account that is in neither (cannot
+ * happen while the triggers stamp every write; then the caller reads everything).
+ */
+async function refreshed(db: Db, filter: BulkAccountFilter, kept: AccountSnapshot): Promise<AccountSnapshot | null> {
+  const { accounts: changed, version, ids } = await loadAccountsChangedSince(db, filter, kept.version);
+  const byId = new Map(changed.map((a) => [a.id, a]));
+  const old = kept.accounts;
+  const accounts: Account[] = new Array<Account>(ids.length);
+  let j = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const fresh = byId.get(id);
+    if (fresh) {
+      accounts[i] = fresh;
+      continue;
+    }
+    // Both lists are in the database's order: the kept accounts skipped are deleted, changed or
+    // out of the filter now.
+    while (j < old.length && old[j]!.id !== id) j++;
+    if (j === old.length) return null;
+    accounts[i] = old[j++]!;
+  }
+  const same = changed.length === 0 && accounts.length === old.length;
+  return same ? snapshot(version, old, memosOf.get(kept)) : snapshot(version, accounts);
+}
+
+/**
+ * The accounts matching `filter` as of now: the kept snapshot when no input changed since, else
+ * the kept one with the accounts changed since re-read, else (none kept) read afresh.
+ */
 export async function accountSnapshot(db: Db, filter: BulkAccountFilter): Promise<AccountSnapshot> {
   let byFilter = snapshots.get(db);
   if (!byFilter) snapshots.set(db, (byFilter = new Map()));
   const key = filterKey(filter);
   const kept = byFilter.get(key);
   if (kept && kept.version === (await accountInputsVersionOf(db))) return kept;
-  const { accounts, version } = await loadAccountsVersioned(db, filter);
-  const fresh = snapshot(version, accounts);
+  let fresh = kept ? await refreshed(db, filter, kept) : null;
+  if (!fresh) {
+    const { accounts, version } = await loadAccountsVersioned(db, filter);
+    fresh = snapshot(version, accounts);
+  }
   // Most recently used last; the oldest goes when there are too many.
   byFilter.delete(key);
   byFilter.set(key, fresh);
