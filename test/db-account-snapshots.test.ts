@@ -42,6 +42,14 @@ describe.each(DRIVERS)('account snapshots on %s', (driver) => {
     expect(first.accounts).toHaveLength(ACCOUNTS.length);
   });
 
+  it('is read once for calls made while a read is under way', async () => {
+    await t.db.execute(sql`update accounts set revenue_with_us = 4343 where id = ${ACCOUNTS[3]!.id}`);
+    const [x, y, z] = await Promise.all([accountSnapshot(t.db, all), accountSnapshot(t.db, all), accountSnapshot(t.db, all)]);
+    expect(y).toBe(x);
+    expect(z).toBe(x);
+    expect(x.accounts.find((a) => a.id === ACCOUNTS[3]!.id)?.revenueWithUs).toBe(4343);
+  });
+
   it('is kept after the computed columns the workflows write, and after a rolled-back write', async () => {
     const first = await accountSnapshot(t.db, all);
     await updateComputed(t.db, ACCOUNTS[0]!.id, { tier: 'T1', score: 99, stage: 'plan', closeness: 12 });

@@ -86,14 +86,32 @@ async function refreshed(db: Db, filter: BulkAccountFilter, kept: AccountSnapsho
   return same ? snapshot(version, old, memosOf.get(kept)) : snapshot(version, accounts);
 }
 
+/** The check or read under way per database handle and filter: one at a time, the next ones build on it. */
+const underWay = new WeakMap<object, Map<string, Promise<AccountSnapshot>>>();
+
 /**
  * The accounts matching `filter` as of now: the kept snapshot when no input changed since, else
- * the kept one with the accounts changed since re-read, else (none kept) read afresh.
+ * the kept one with the accounts changed since re-read, else (none kept) read afresh. A call made
+ * while another is under way for the same filter waits for it and then checks its result, so two
+ * first what-ifs (or one and the studio's warm-up) read the accounts once.
  */
 export async function accountSnapshot(db: Db, filter: BulkAccountFilter): Promise<AccountSnapshot> {
+  let byKey = underWay.get(db);
+  if (!byKey) underWay.set(db, (byKey = new Map()));
+  const key = filterKey(filter);
+  for (let other = byKey.get(key); other; other = byKey.get(key)) await other.catch(() => undefined);
+  const mine = current(db, filter, key);
+  byKey.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    byKey.delete(key);
+  }
+}
+
+async function current(db: Db, filter: BulkAccountFilter, key: string): Promise<AccountSnapshot> {
   let byFilter = snapshots.get(db);
   if (!byFilter) snapshots.set(db, (byFilter = new Map()));
-  const key = filterKey(filter);
   const kept = byFilter.get(key);
   if (kept && kept.version === (await accountInputsVersionOf(db))) return kept;
   let fresh = kept ? await refreshed(db, filter, kept) : null;
