@@ -574,11 +574,12 @@ export const reviews = pgTable(
 );
 
 /**
- * One counter of changes to what account decisions are computed from, bumped inside the writing
- * transaction by statement triggers (migration 0004) on the accounts' input columns, contacts,
- * competitors and influence links, whoever writes (studio, import, CLI, another process). In-memory
- * account snapshots (db/repositories/account-snapshots.ts) read it to know they are current;
- * the workflows' writes of computed columns do not touch it.
+ * One counter of changes to what account decisions are computed from, bumped once per writing
+ * transaction by triggers (migrations 0004, 0010) on the accounts' input columns, contacts,
+ * competitors and influence links, whoever writes (studio, import, CLI, another process); the
+ * accounts written get the new value in `accounts.inputs_version`. In-memory account snapshots
+ * (db/repositories/account-snapshots.ts) read it to know they are current and which accounts to
+ * re-read; the workflows' writes of computed columns do not touch it.
  */
 export const accountInputsVersion = pgTable(
   'account_inputs_version',
