@@ -12,7 +12,7 @@
  * kept with it through `memo`, one value per name, recomputed when what else it depends on (its
  * key) changes, and dropped with the snapshot: a refreshed snapshot is a new one, whose memos are
  * computed afresh (a decision may depend on the whole portfolio), unless none of its accounts changed.
-  */
+ */
 import type { Account } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accountInputsVersion } from '../schema.js';
