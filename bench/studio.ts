@@ -5,7 +5,8 @@
  * account page; and what-if of a draft over every account it covers (the fallback `*`: all
  * 100,000; and one industry's), its first run (which reads the account snapshot) apart from the
  * next ones and from a run after one account edit (which re-reads that account and decides every
- * account under the published rules again), with the process's RSS. Baseline, same run: the same loaders over 10,000 accounts.
+ * account under the published rules again), with the process's RSS. Baseline, same run: the same
+ * loaders over 10,000 accounts.
  *
  * Data: the demo seed (`esp demo seed`: contacts, visits, opportunities, teams, users), the
  * columns the workflows compute (engine decisions; stage and health as a running portfolio has

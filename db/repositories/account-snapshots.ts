@@ -105,7 +105,7 @@ export async function accountSnapshot(db: Db, filter: BulkAccountFilter): Promis
   try {
     return await mine;
   } finally {
-    byKey.delete(key);
+    if (byKey.get(key) === mine) byKey.delete(key);
   }
 }
 
