@@ -5,8 +5,8 @@
  * every transaction that writes an account's inputs, its contacts, competitors or influence links
  * (studio, import, CLI, any process), so a use costs a one-row read instead of reading every account.
  * The same triggers stamp each account so written with that version (`accounts.inputs_version`):
- * a stale snapshot is brought up to date by reading only the accounts above its version, and the
- * ids of the matching accounts (which drop the deleted ones and those that left the filter).
+ * a stale snapshot is brought up to date by reading only the accounts above its version and how
+ * many match; only when accounts came or went, the ids of all that match as well.
  *
  * What is computed from a snapshot's accounts (e.g. their decisions under the published rules) is
  * kept with it through `memo`, one value per name, recomputed when what else it depends on (its
@@ -59,15 +59,47 @@ function snapshot(version: number, accounts: readonly Account[], memos: Memos = 
 }
 
 /**
- * `kept` brought up to date: its accounts in the order of `ids` (the database's), each the changed
- * one if it changed, else the kept one; null if `ids` names an account that is in neither (cannot
- * happen while the triggers stamp every write; then the caller reads everything).
+ * `kept` brought up to date. Mostly the accounts written since were edited and are still all
+ * `kept` covers: they are put in place of the kept ones. Otherwise (an insert, a delete, an account
+ * that left the filter) the ids of all it covers, in the database's order, give the new list.
  */
 async function refreshed(db: Db, filter: BulkAccountFilter, kept: AccountSnapshot): Promise<AccountSnapshot | null> {
-  const { accounts: changed, version, ids } = await loadAccountsChangedSince(db, filter, kept.version);
+  const edits = await loadAccountsChangedSince(db, filter, kept.version, { ids: false });
+  if (edits.accounts.length === 0 && edits.count === kept.accounts.length)
+    return snapshot(edits.version, kept.accounts, memosOf.get(kept));
+  const inPlace = replacedInPlace(kept.accounts, edits.accounts, edits.count);
+  if (inPlace) return snapshot(edits.version, inPlace);
+  const { accounts: changed, version, ids } = await loadAccountsChangedSince(db, filter, kept.version, { ids: true });
+  const merged = inOrder(ids!, changed, kept.accounts);
+  return merged && snapshot(version, merged);
+}
+
+/**
+ * `old` with each of `changed` in place of the account of the same id, if every one has its place
+ * and `count` (how many match now) is `old.length`: then the accounts that match now are the same
+ * ones (one that did not match before would be among the changed, and have no place). Else null.
+ */
+function replacedInPlace(old: readonly Account[], changed: readonly Account[], count: number): Account[] | null {
+  if (count !== old.length) return null;
   const byId = new Map(changed.map((a) => [a.id, a]));
-  const old = kept.accounts;
-  const accounts: Account[] = new Array<Account>(ids.length);
+  let placed = 0;
+  const accounts = old.map((a) => {
+    const c = byId.get(a.id);
+    if (!c) return a;
+    placed++;
+    return c;
+  });
+  return placed === changed.length ? accounts : null;
+}
+
+/**
+ * The accounts of `ids` (the database's order), each the changed one if it changed, else the one in
+ * `old` (in the same order); null if an id is in neither (cannot happen while the triggers stamp
+ * every write; then the caller reads everything).
+ */
+function inOrder(ids: readonly string[], changed: readonly Account[], old: readonly Account[]): Account[] | null {
+  const byId = new Map(changed.map((a) => [a.id, a]));
+  const accounts = new Array<Account>(ids.length);
   let j = 0;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
@@ -76,14 +108,12 @@ async function refreshed(db: Db, filter: BulkAccountFilter, kept: AccountSnapsho
       accounts[i] = fresh;
       continue;
     }
-    // Both lists are in the database's order: the kept accounts skipped are deleted, changed or
-    // out of the filter now.
+    // The kept accounts skipped are deleted, changed or out of the filter now.
     while (j < old.length && old[j]!.id !== id) j++;
     if (j === old.length) return null;
     accounts[i] = old[j++]!;
   }
-  const same = changed.length === 0 && accounts.length === old.length;
-  return same ? snapshot(version, old, memosOf.get(kept)) : snapshot(version, accounts);
+  return accounts;
 }
 
 /** The check or read under way per database handle and filter: one at a time, the next ones build on it. */
