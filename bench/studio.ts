@@ -4,7 +4,9 @@
  * before rendering): the accounts list (random filters, sorts and pages), the portfolio, the
  * account page; and what-if of a draft over every account it covers (the fallback `*`: all
  * 100,000; and one industry's), its first run (which reads the account snapshot) apart from the
- * next ones, with the process's RSS. Baseline, same run: the same loaders over 10,000 accounts.
+ * next ones and from a run after one account edit (which re-reads that account and decides every
+ * account under the published rules again), with the process's RSS. Baseline, same run: the same
+ * loaders over 10,000 accounts.
  *
  * Data: the demo seed (`esp demo seed`: contacts, visits, opportunities, teams, users), the
  * columns the workflows compute (engine decisions; stage and health as a running portfolio has
@@ -17,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { openDatabase, type Database, type Db } from '../db/client.js';
 import { DEMO_ADMIN_EMAIL, generateDemo } from '../db/demo/generate.js';
 import { Rng } from '../db/demo/prng.js';
@@ -41,6 +44,7 @@ import {
   onboardDirect,
   option,
   timeEach,
+  timing,
   writeComputed,
   type Timing,
 } from './support.js';
@@ -145,6 +149,8 @@ interface PageTimings {
   whatIfIndustry: Timing;
   /** The first what-if of each draft: it reads the accounts into the snapshot. */
   whatIfCold: { all: number; industry: number };
+  /** A what-if of `*` right after an edit of one account's inputs (the edit's own time left out). */
+  whatIfAfterEdit: Timing;
   memory: { rssMb: number; heapUsedMb: number; peakRssMb: number };
   changed: { all: number; industry: number };
   whatIfParts: { all?: Record<string, number>; industry?: Record<string, number> };
@@ -178,6 +184,12 @@ async function measure(p: Prepared): Promise<PageTimings> {
   const whatIfCold = { all: await cold('*', draftAll), industry: await cold('finance', draftFinance) };
   const whatIfAll = await timeEach(Array.from({ length: 5 }), () => whatIf('*', draftAll), 1);
   const whatIfIndustry = await timeEach(Array.from({ length: 5 }), () => whatIf('finance', draftFinance), 1);
+  const afterEdit: number[] = [];
+  for (const id of p.detailIds.slice(0, 5)) {
+    await db.execute(sql`update accounts set potential = coalesce(potential, 0) + 1 where id = ${id}`);
+    afterEdit.push(await cold('*', draftAll));
+  }
+  const whatIfAfterEdit = timing(afterEdit);
   const mb = (bytes: number) => bytes / 2 ** 20;
   const memory = {
     rssMb: mb(process.memoryUsage.rss()),
@@ -193,6 +205,7 @@ async function measure(p: Prepared): Promise<PageTimings> {
     whatIfAll,
     whatIfIndustry,
     whatIfCold,
+    whatIfAfterEdit,
     memory,
     changed,
     whatIfParts: lastTimings,
@@ -234,6 +247,11 @@ export async function run(): Promise<void> {
     const ms = (x: number) => `${x.toFixed(0)} ms`;
     console.log(
       `  what-if first run (reads the snapshot): * ${ms(a.whatIfCold.all)}, finance ${ms(a.whatIfCold.industry)}   | ${fmt(nBase)}: * ${ms(b.whatIfCold.all)}, finance ${ms(b.whatIfCold.industry)}   ratio ${(a.whatIfCold.all / b.whatIfCold.all).toFixed(1)}x`,
+    );
+    const edited = (x: PageTimings) =>
+      `p50 ${ms(x.whatIfAfterEdit.p50)} (max ${ms(x.whatIfAfterEdit.max)}) vs warm p50 ${ms(x.whatIfAll.p50)}, ${(x.whatIfAfterEdit.p50 / x.whatIfAll.p50).toFixed(1)}x`;
+    console.log(
+      `  what-if of * after one account edit (${a.whatIfAfterEdit.n} edit+what-if rounds): ${edited(a)}   | ${fmt(nBase)}: ${edited(b)}`,
     );
     console.log(
       `  memory after the what-ifs: RSS ${fmt(a.memory.rssMb)} MB (heap used ${fmt(a.memory.heapUsedMb)} MB), this process's peak RSS so far ${fmt(a.memory.peakRssMb)} MB (seeding included)   | after the ${fmt(nBase)} runs: RSS ${fmt(b.memory.rssMb)} MB`,

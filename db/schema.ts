@@ -157,6 +157,12 @@ export const accounts = pgTable(
       .$type<string[]>()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /**
+     * The `account_inputs_version` of the transaction that last wrote this account's inputs, its
+     * contacts, competitors or influence links (triggers of migration 0010): an account snapshot
+     * taken at version v re-reads only the accounts above v.
+     */
+    inputsVersion: bigint('inputs_version', { mode: 'number' }).notNull().default(0),
 
     // Computed by the workflows (the latest stage results), kept here so the studio can filter and
     // sort 100k accounts without reading the audit trail.
@@ -202,6 +208,7 @@ export const accounts = pgTable(
     // text_pattern_ops lets `lower(name) like 'abc%'` use the index under any collation.
     index('accounts_name_lower_idx').on(sql`lower(${t.name}) text_pattern_ops`),
     index('accounts_name_idx').on(t.name, t.id),
+    index('accounts_inputs_version_idx').on(t.inputsVersion),
   ],
 );
 
@@ -567,11 +574,12 @@ export const reviews = pgTable(
 );
 
 /**
- * One counter of changes to what account decisions are computed from, bumped inside the writing
- * transaction by statement triggers (migration 0004) on the accounts' input columns, contacts,
- * competitors and influence links, whoever writes (studio, import, CLI, another process). In-memory
- * account snapshots (db/repositories/account-snapshots.ts) read it to know they are current;
- * the workflows' writes of computed columns do not touch it.
+ * One counter of changes to what account decisions are computed from, bumped once per writing
+ * transaction by triggers (migrations 0004, 0010) on the accounts' input columns, contacts,
+ * competitors and influence links, whoever writes (studio, import, CLI, another process); the
+ * accounts written get the new value in `accounts.inputs_version`. In-memory account snapshots
+ * (db/repositories/account-snapshots.ts) read it to know they are current and which accounts to
+ * re-read; the workflows' writes of computed columns do not touch it.
  */
 export const accountInputsVersion = pgTable(
   'account_inputs_version',

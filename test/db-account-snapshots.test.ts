@@ -1,9 +1,9 @@
 /**
  * Account snapshots (db/repositories/account-snapshots.ts) on both drivers: kept while no account
- * input changes, read afresh after any write of one (account fields, contacts, competitors,
- * influence links, inserts and deletes, from this handle or another connection), not after the
- * workflows' computed columns or a rolled-back write; and the what-if follows: an edit or a
- * publish shows in its next run.
+ * input changes, brought up to date after any write of one (account fields, contacts, competitors,
+ * influence links, inserts and deletes, from this handle or another connection) by re-reading only
+ * the accounts written since, equal to a full read; not after the workflows' computed columns or a
+ * rolled-back write; and the what-if follows: an edit or a publish shows in its next run.
  */
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +20,9 @@ import {
 } from '../db/repositories/accounts.js';
 import { getPublished, publishDocument } from '../db/repositories/rule-sets.js';
 import { generateAccounts } from '../db/demo/generate.js';
+import { importAccountsCsvText } from '../db/import/accounts.js';
 import { runWhatIf } from '../studio/src/routes/rules/[industry]/whatif/what-if.server.js';
+import type { Db } from '../db/client.js';
 import { DRIVERS, useTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 const ACCOUNTS = generateAccounts(60, 3);
@@ -40,6 +42,14 @@ describe.each(DRIVERS)('account snapshots on %s', (driver) => {
     expect(first.accounts).toHaveLength(ACCOUNTS.length);
   });
 
+  it('is read once for calls made while a read is under way', async () => {
+    await t.db.execute(sql`update accounts set revenue_with_us = 4343 where id = ${ACCOUNTS[3]!.id}`);
+    const [x, y, z] = await Promise.all([accountSnapshot(t.db, all), accountSnapshot(t.db, all), accountSnapshot(t.db, all)]);
+    expect(y).toBe(x);
+    expect(z).toBe(x);
+    expect(x.accounts.find((a) => a.id === ACCOUNTS[3]!.id)?.revenueWithUs).toBe(4343);
+  });
+
   it('is kept after the computed columns the workflows write, and after a rolled-back write', async () => {
     const first = await accountSnapshot(t.db, all);
     await updateComputed(t.db, ACCOUNTS[0]!.id, { tier: 'T1', score: 99, stage: 'plan', closeness: 12 });
@@ -54,10 +64,17 @@ describe.each(DRIVERS)('account snapshots on %s', (driver) => {
 
   const a = ACCOUNTS[1]!;
   const writes: [string, (t: TestDatabase) => Promise<unknown>, (accounts: readonly (typeof a)[]) => unknown][] = [
-    ['an account field', (t) => t.db.execute(sql`update accounts set revenue_with_us = 4242 where id = ${a.id}`), (xs) => xs.find((x) => x.id === a.id)?.revenueWithUs],
+    [
+      'an account field',
+      (t) => t.db.execute(sql`update accounts set revenue_with_us = 4242 where id = ${a.id}`),
+      (xs) => xs.find((x) => x.id === a.id)?.revenueWithUs,
+    ],
     [
       'a contact',
-      (t) => upsertContacts(t.db, [{ accountId: a.id, id: 'snap-c', name: 'New', influence: 4, stance: 2, competitorStances: {}, interactions90d: 1 }]),
+      (t) =>
+        upsertContacts(t.db, [
+          { accountId: a.id, id: 'snap-c', name: 'New', influence: 4, stance: 2, competitorStances: {}, interactions90d: 1 },
+        ]),
       (xs) => xs.find((x) => x.id === a.id)?.contacts.some((c) => c.id === 'snap-c'),
     ],
     [
@@ -98,6 +115,96 @@ describe.each(DRIVERS)('account snapshots on %s', (driver) => {
     const after = await accountSnapshot(t.db, all);
     expect(after).not.toBe(before);
     expect(after.accounts.find((x) => x.id === a.id)?.name).toBe('Renamed elsewhere');
+  });
+
+  /** `write` in a transaction of its own: through another connection where there can be one. */
+  const elsewhere = async (write: (db: Db) => Promise<unknown>) => {
+    if (driver !== 'postgres') return t.db.transaction((tx) => write(tx as unknown as Db));
+    const other = await openDatabase({ url: t.url!, max: 1 });
+    try {
+      return await write(other.db);
+    } finally {
+      await other.close();
+    }
+  };
+
+  it('re-reads only the accounts written since, and then equals a full read (edit, insert, delete, import)', async () => {
+    const b = ACCOUNTS[7]!;
+    const imported = ACCOUNTS[9]!;
+    const csv = [
+      'id,name,industry,region,status,employees,revenueWithUs,potential,demonstration,winnability',
+      `${imported.id},Imported again,${imported.industry},East,active,12,34,56,7,8`,
+      `delta-imported,Imported new,${imported.industry},West,active,1,2,3,4,5`,
+    ].join('\n');
+    const rival = ACCOUNTS.find((x) => x.competitors.length > 0 && x.id !== b.id && x.id !== imported.id)!;
+    const steps: [string, () => Promise<unknown>, string[] | 'all'][] = [
+      [
+        'a contact edit',
+        () =>
+          t.db.execute(
+            sql`update contacts set stance = case when stance = 1 then 2 else 1 end where account_id = ${b.id} and id = ${b.contacts[0]!.id}`,
+          ),
+        [b.id],
+      ],
+      [
+        'a competitor removed',
+        () => t.db.execute(sql`delete from competitors where account_id = ${rival.id} and id = ${rival.competitors[0]!.id}`),
+        [rival.id],
+      ],
+      ['an insert', () => upsertAccounts(t.db, [{ ...b, id: 'delta-new', name: 'Delta new' }]), ['delta-new']],
+      ['a delete', () => deleteAccount(t.db, ACCOUNTS[5]!.id), []],
+      [
+        'a delete and an insert (as many accounts as before)',
+        () =>
+          t.db.transaction(async (tx) => {
+            await deleteAccount(tx as unknown as Db, 'delta-new');
+            await upsertAccounts(tx as unknown as Db, [{ ...b, id: 'delta-swapped', name: 'Delta swapped' }]);
+          }),
+        ['delta-swapped'],
+      ],
+      [
+        'an import in another transaction',
+        () => elsewhere((db) => importAccountsCsvText(db, csv)),
+        [imported.id, 'delta-imported'],
+      ],
+      ['influence links truncated', () => t.db.execute(sql`truncate influence_links`), 'all'],
+    ];
+    for (const [what, write, written] of steps) {
+      const before = await accountSnapshot(t.db, all);
+      const copy = structuredClone(before.accounts);
+      await write();
+      const after = await accountSnapshot(t.db, all);
+      expect(after.version, what).toBeGreaterThan(before.version);
+      expect(after.accounts, what).toEqual(await loadAccountsBulk(t.db, all));
+      // The others are the very objects kept; the kept snapshot is left as it was.
+      const reread = after.accounts.filter((x) => !before.accounts.includes(x)).map((x) => x.id);
+      expect(reread.sort(), what).toEqual(written === 'all' ? after.accounts.map((x) => x.id).sort() : [...written].sort());
+      expect(before.accounts, what).toEqual(copy);
+    }
+    const last = (await accountSnapshot(t.db, all)).accounts.map((x) => x.id);
+    expect(last).not.toContain(ACCOUNTS[5]!.id);
+    expect(last).not.toContain('delta-new');
+  });
+
+  it('drops an account that leaves an industry, and keeps its memos only while none of its accounts changed', async () => {
+    const industry = ACCOUNTS[0]!.industry!;
+    const filter = { industries: [industry] };
+    const leaving = ACCOUNTS.find((x) => x.industry === industry && x.id !== ACCOUNTS[0]!.id)!;
+    const other = ACCOUNTS.find((x) => x.industry !== industry)!;
+    const first = await accountSnapshot(t.db, filter);
+    expect(first.memo('n', 'k', () => 1)).toBe(1);
+
+    await t.db.execute(sql`update accounts set potential = 77 where id = ${other.id}`);
+    const unchanged = await accountSnapshot(t.db, filter);
+    expect(unchanged.version).toBeGreaterThan(first.version);
+    expect(unchanged.accounts).toBe(first.accounts);
+    expect(unchanged.memo('n', 'k', () => 2)).toBe(1);
+
+    await t.db.execute(sql`update accounts set industry = ${`${industry}-moved`} where id = ${leaving.id}`);
+    const left = await accountSnapshot(t.db, filter);
+    expect(left.accounts.some((x) => x.id === leaving.id)).toBe(false);
+    expect(left.accounts).toEqual(await loadAccountsBulk(t.db, filter));
+    expect(left.memo('n', 'k', () => 3)).toBe(3);
   });
 
   it('what-if: an account edit and a publish show in the next run', async () => {

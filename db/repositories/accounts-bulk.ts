@@ -122,6 +122,32 @@ export async function loadAccountsVersioned(
 }
 
 /**
+ * What changed among the matching accounts since `account_inputs_version` was `since` (see
+ * `accountSnapshot`): the matching accounts written since (their `inputs_version` is above it),
+ * read in one statement with the version and how many accounts match now, and with `ids` the ids
+ * of all of them in the same order as the accounts (which costs more: they are sorted and sent).
+ */
+export async function loadAccountsChangedSince(
+  db: Db,
+  filter: BulkAccountFilter,
+  since: number,
+  opts: { ids: boolean },
+): Promise<{ accounts: Account[]; version: number; count: number; ids: string[] | null }> {
+  const changed = sql`a.inputs_version > ${since} and ${accountWhere(filter)}`;
+  const { accounts, version, extra } = await loadWhere(
+    db,
+    changed,
+    (alias) => sql`${sql.raw(alias)}.account_id in (select a.id from accounts a where ${changed})`,
+    opts.ids
+      ? sql`(select string_agg(to_json(a.id)::text, ',' order by a.id) from accounts a where ${accountWhere(filter)})`
+      : sql`(select count(*) from accounts a where ${accountWhere(filter)})`,
+  );
+  if (!opts.ids) return { accounts, version, count: Number(extra), ids: null };
+  const ids = parseList<string>(extra);
+  return { accounts, version, count: ids.length, ids };
+}
+
+/**
  * The accounts of `ids` (a bulk write's before and after: see `accountsBeforeWrite`); without
  * `lists` only their own fields, with empty contacts, competitors and links.
  */
@@ -137,14 +163,17 @@ export async function loadAccountsByIds(db: Db, ids: readonly string[], opts: { 
   return out;
 }
 
+/** The accounts `where` selects with their lists `childWhere` selects, and the value of `extra` read with them. */
 async function loadWhere(
   db: Db,
   where: SQL,
   childWhere: (alias: string) => SQL,
-): Promise<{ accounts: Account[]; version: number }> {
+  extra: SQL = sql`null`,
+): Promise<{ accounts: Account[]; version: number; extra: unknown }> {
   const result = await db.execute(sql`
     select
       (select version from account_inputs_version) as version,
+      ${extra} as extra,
       (select string_agg(json_build_array(
           a.id, a.name, a.industry, a.region, a.status, a.owner_id, a.parent_id, a.employees, a.company_revenue,
           a.revenue_with_us, a.potential, a.demonstration, a.winnability, a.competitors_none_known, a.previous_closeness,
@@ -208,5 +237,5 @@ async function loadWhere(
       influenceLinks: (links.get(id) ?? []).map((l) => ({ from: l[2], to: l[3], weight: l[4] })),
     };
   });
-  return { accounts, version: Number(row['version']) };
+  return { accounts, version: Number(row['version']), extra: row['extra'] };
 }

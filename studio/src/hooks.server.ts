@@ -1,5 +1,6 @@
 import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { isLocale, negotiateLocale, translate, type Locale } from '$i18n/catalog.js';
+import { accountSnapshot } from '$db/repositories/account-snapshots.js';
 import { clearSessionCookie, resumeSession, SESSION_COOKIE, setSessionCookie } from '$lib/server/auth.js';
 import { closeDatabase, database, db } from '$lib/server/db.js';
 import { hasRole, isAdminPath } from '$lib/server/guards.js';
@@ -11,7 +12,11 @@ import { LOCALE_COOKIE } from '$lib/server/locale.js';
 const PUBLIC_PATHS = new Set(['/signin', '/locale']);
 
 export const init: ServerInit = async () => {
-  await database();
+  const started = await database();
+  // The what-if of `*` reads every account into a snapshot the first time (seconds at 100,000):
+  // read it now, in the background, so an admin's first what-if finds it. Start is not delayed;
+  // a failure (no tables yet) is only logged, the what-if then reads as it would have.
+  void accountSnapshot(started.db, { all: true }).catch((e: unknown) => logIncident(e, 'warming the account snapshot'));
   // adapter-node emits this after SIGTERM/SIGINT once in-flight requests are done; PGlite must be
   // closed to leave its data directory consistent.
   process.once('sveltekit:shutdown', () => void closeDatabase());
