@@ -6,6 +6,7 @@
  * rolled-back write; and the what-if follows: an edit or a publish shows in its next run.
  */
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client.js';
 import { accountSnapshot } from '../db/repositories/account-snapshots.js';
@@ -229,5 +230,41 @@ describe.each(DRIVERS)('account snapshots on %s', (driver) => {
     // Publishing the draft itself: nothing moves any more.
     await publishDocument(t.db, '*', draft, { by: 'test', comment: 'weights' });
     expect((await run()).counts.changed).toBe(0);
+  });
+});
+
+/**
+ * Migration 0010's lock order on a real server (PGlite has one connection): every writer of inputs
+ * takes the inputs version before any account row, so an import-style transaction and a plain
+ * edit of another account wait for each other instead of deadlocking.
+ */
+describe('the inputs version and account row locks (postgres)', () => {
+  const suite = useTestDatabase('postgres', { setup: (t) => upsertAccounts(t.db, ACCOUNTS).then(() => undefined) });
+  const [a, x] = [ACCOUNTS[0]!.id, ACCOUNTS[1]!.id];
+
+  async function twoSessions(run: (s1: postgres.Sql, s2: postgres.Sql) => Promise<void>): Promise<void> {
+    const [s1, s2] = [
+      postgres(suite.t.url!, { max: 1, onnotice: () => {} }),
+      postgres(suite.t.url!, { max: 1, onnotice: () => {} }),
+    ];
+    try {
+      await run(s1, s2);
+    } finally {
+      await Promise.all([s1.end({ timeout: 5 }), s2.end({ timeout: 5 })]);
+    }
+  }
+
+  it('an import writing an account then another account’s contacts, beside an edit of that other account', async () => {
+    await twoSessions(async (s1, s2) => {
+      let edit: Promise<unknown> | undefined;
+      await s2.begin(async (tx) => {
+        await tx`update accounts set name = 'renamed' where id = ${x}`;
+        edit = s1`update accounts set potential = 1 where id = ${a}`.execute();
+        edit.catch(() => {});
+        await new Promise((r) => setTimeout(r, 300));
+        await tx`insert into contacts (account_id, id, name, influence, stance) values (${a}, 'lock-order', 'Lock Order', 3, 0)`;
+      });
+      await edit;
+    });
   });
 });

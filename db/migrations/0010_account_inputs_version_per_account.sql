@@ -32,12 +32,24 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 --> statement-breakpoint
--- The same input columns as the version trigger of 0004: the workflows' computed columns stay out.
+-- The input columns of 0004's version trigger, and the value proposition (solution, business value),
+-- which the snapshot carries too: the workflows' computed columns stay out.
 CREATE TRIGGER accounts_tag_inputs_version
   BEFORE INSERT OR UPDATE OF id, name, industry, region, status, owner_id, parent_id, employees,
     company_revenue, revenue_with_us, potential, demonstration, winnability, competitors_none_known,
-    previous_closeness, imported_defaults
+    previous_closeness, imported_defaults, solution, business_value
   ON accounts FOR EACH ROW EXECUTE FUNCTION accounts_tag_inputs_version();
+--> statement-breakpoint
+-- Lock order: every writer of inputs takes the version (the counter row's lock) before it locks any
+-- account row, at the start of each statement that writes inputs; otherwise a row trigger (account
+-- row, then counter) and a list write (counter, then account rows) in two transactions deadlock.
+-- saveAccountEdit takes it before its FOR UPDATE for the same reason. (bump_account_inputs_version
+-- takes the transaction's version, as a BEFORE trigger here.)
+CREATE TRIGGER accounts_take_inputs_version
+  BEFORE INSERT OR DELETE OR UPDATE OF id, name, industry, region, status, owner_id, parent_id, employees,
+    company_revenue, revenue_with_us, potential, demonstration, winnability, competitors_none_known,
+    previous_closeness, imported_defaults, solution, business_value
+  ON accounts FOR EACH STATEMENT EXECUTE FUNCTION bump_account_inputs_version();
 --> statement-breakpoint
 -- A write of contacts, competitors or influence links tags their accounts, once per statement from
 -- its transition tables. Accounts the transaction already tagged (an import writes the account
@@ -67,6 +79,8 @@ DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['contacts', 'competitors', 'influence_links'] LOOP
+    EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+      'FOR EACH STATEMENT EXECUTE FUNCTION bump_account_inputs_version()', t || '_take_inputs_version', t);
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
       'FOR EACH STATEMENT EXECUTE FUNCTION accounts_tag_inputs_version_of_lists()', t || '_tag_accounts_insert', t);
     EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '

@@ -86,6 +86,9 @@ export type EditOutcome =
 export async function saveAccountEdit(db: Db, edit: { account: Account; baseVersion: number; by: string }): Promise<EditOutcome> {
   const id = edit.account.id;
   return db.transaction(async (tx) => {
+    // The inputs version first (migration 0010's lock order: the version, then account rows), so
+    // that this row lock and an import's writes cannot deadlock.
+    await tx.execute(sql`select account_inputs_version_of_transaction()`);
     // The row lock orders concurrent edits of one account: the second waits, then sees the new version.
     const [row] = await tx.select({ version: accounts.version }).from(accounts).where(eq(accounts.id, id)).for('update');
     if (!row) return { kind: 'notFound' };
