@@ -89,7 +89,11 @@ export const sessions = pgTable(
 export const teams = pgTable('teams', {
   /** `industry:finance`, `region:East`: the ids the coverage rules produce. */
   id: text('id').primaryKey(),
-  name: text('name').notNull(),
+  /**
+   * What the organisation calls the team; null when no one named it (the studio words the team
+   * from its id in the user's language). A `manager:<slug>` team holds its manager's name.
+   */
+  name: text('name'),
   line: text('line').$type<Line>().notNull(),
   createdAt: createdAt(),
 });

@@ -56,9 +56,9 @@ export interface DemoUser {
   role: 'admin' | 'manager';
 }
 
+/** The demo's teams have no names of their own: the studio words `industry:`/`region:` ids. */
 export interface DemoTeam {
   id: string;
-  name: string;
   line: 'industry' | 'regional';
   members: string[];
 }
@@ -120,13 +120,8 @@ export function demoUsers(): DemoUser[] {
  */
 export function demoTeams(): DemoTeam[] {
   const teams: DemoTeam[] = [
-    ...DEMO_INDUSTRIES.map((i): DemoTeam => ({
-      id: `industry:${i}`,
-      name: `${i[0]!.toUpperCase()}${i.slice(1)} industry team`,
-      line: 'industry',
-      members: [],
-    })),
-    ...DEMO_REGIONS.map((r): DemoTeam => ({ id: `region:${r}`, name: `${r} region`, line: 'regional', members: [] })),
+    ...DEMO_INDUSTRIES.map((i): DemoTeam => ({ id: `industry:${i}`, line: 'industry', members: [] })),
+    ...DEMO_REGIONS.map((r): DemoTeam => ({ id: `region:${r}`, line: 'regional', members: [] })),
   ];
   const byId = new Map(teams.map((t) => [t.id, t]));
   for (let k = 1; k <= DEMO_MANAGER_COUNT; k++) {

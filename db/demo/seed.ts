@@ -68,7 +68,7 @@ export async function seedDemo(db: Db, options: SeedOptions = {}): Promise<SeedR
     const ids = new Map(data.users.map((u) => [u.id, existing.get(u.email.toLowerCase()) ?? u.id]));
     await upsertTeams(
       tx,
-      data.teams.map(({ id, name, line }) => ({ id, name, line })),
+      data.teams.map(({ id, line }) => ({ id, name: null, line })),
     );
     for (const t of data.teams)
       await addMembers(

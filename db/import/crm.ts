@@ -89,7 +89,8 @@ export interface PlannedUser {
 
 export interface PlannedTeam {
   id: string;
-  name: string;
+  /** None for a region team; the manager's name for a manager's team (see the plan's teams). */
+  name: string | null;
   line: 'regional';
   /** Member names (the writer resolves them to user ids). */
   members: string[];
@@ -471,13 +472,15 @@ export function planCrmImport(
     if (p.manager) managers.set(p.manager, [...(managers.get(p.manager) ?? []), p.name]);
   }
   // `region:<office>` is the regional coverage line's team; a manager's own team groups the agents
-  // reporting to them (the manager is a member too, the agents' owner for escalations).
+  // reporting to them (the manager is a member too, the agents' owner for escalations). The export
+  // names neither: a region team stores no name, a manager's team its manager's name (the studio
+  // words both in the user's language, terms.ts teamName).
   for (const [region, members] of [...regions].sort())
-    plan.teams.push({ id: `region:${region}`, name: `${region} region`, line: 'regional', members });
+    plan.teams.push({ id: `region:${region}`, name: null, line: 'regional', members });
   for (const [manager, members] of [...managers].sort())
     plan.teams.push({
       id: `manager:${slug(manager)}`,
-      name: `${manager}'s team`,
+      name: manager,
       line: 'regional',
       members: [manager, ...members],
     });

@@ -1,5 +1,5 @@
 /**
- * Teams (`industry:<industry>`, `region:<region>`) and their members. The coverage stage assigns
+ * Teams (`industry:<industry>`, `region:<region>`, `manager:<slug>`) and their members. The coverage stage assigns
  * an owner from the team: the current owner if a member, else the member with the fewest
  * accounts, ties by member id. `memberLoads` returns the members in exactly that order.
  */
@@ -8,12 +8,19 @@ import type { Line } from '../../engine/model.js';
 import type { Db } from '../client.js';
 import { accounts, teamMembers, teams, users, type TeamRow, type UserRow } from '../schema.js';
 
-export async function upsertTeams(db: Db, rows: readonly { id: string; name: string; line: Line }[]): Promise<number> {
+/**
+ * Writes teams by id. A row without a name (null) keeps the name the table holds: an import that
+ * knows only the id never erases what the organisation calls the team.
+ */
+export async function upsertTeams(db: Db, rows: readonly { id: string; name: string | null; line: Line }[]): Promise<number> {
   if (rows.length === 0) return 0;
   await db
     .insert(teams)
     .values([...rows])
-    .onConflictDoUpdate({ target: teams.id, set: { name: sql`excluded.name`, line: sql`excluded.line` } });
+    .onConflictDoUpdate({
+      target: teams.id,
+      set: { name: sql`coalesce(excluded.name, ${teams.name})`, line: sql`excluded.line` },
+    });
   return rows.length;
 }
 
@@ -30,12 +37,12 @@ export async function listTeams(db: Db, line?: Line): Promise<TeamRow[]> {
     .orderBy(asc(teams.id));
 }
 
-/** The names of the teams among `ids` (a team the table does not hold is left out). */
+/** The stored names of the teams among `ids` (a team the table does not hold or name is left out). */
 export async function teamNames(db: Db, ids: readonly (string | null | undefined)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
   if (wanted.length === 0) return new Map();
   const rows = await db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, wanted));
-  return new Map(rows.map((r) => [r.id, r.name]));
+  return new Map(rows.flatMap((r) => (r.name === null ? [] : [[r.id, r.name] as const])));
 }
 
 /** Adds members (idempotent). */

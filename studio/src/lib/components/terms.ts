@@ -48,17 +48,20 @@ export function planAuthor(
 }
 
 /**
- * A coverage team in words: its name from the teams table (`names`, by id) when it has one. Else,
- * as the coverage rules name teams `industry:<industry>`, `region:<region>` or after a line
- * (`support`), the industry's, region's or line's team in the user's language; any other id shows
- * as it is.
+ * A coverage team in words. `names` holds the teams table's names by id: what the organisation
+ * calls a team, shown as it is. Code that knows no such name stores none (null, left out of
+ * `names`), never an English phrase, and the team is worded here in the user's language from its
+ * id: the coverage rules' `industry:<industry>`, `region:<region>` or a line's team (`support`).
+ * A CRM manager's team (`manager:<slug>`) stores just its manager's name, worded "<name>'s team"
+ * (`teamName.manager`). Any other id shows as it is.
  */
 export function teamName(i18n: I18n, id: string | null | undefined, names: Readonly<Record<string, string>> = {}): string {
   if (!id) return i18n.t('common.none');
   const named = names[id];
-  if (named) return named;
   const [kind, ...rest] = id.split(':');
   const value = rest.join(':');
+  if (kind === 'manager' && value && named) return i18n.t('teamName.manager', { manager: named });
+  if (named) return named;
   if (kind === 'industry' && value) return i18n.t('teamName.industry', { industry: i18n.label('industry', value) });
   if (kind === 'region' && value) return i18n.t('teamName.region', { region: value });
   // A line's single team, named after the line (the default support team is `support`).
