@@ -10,8 +10,9 @@ import type { Db } from './client.js';
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export async function migrate(db: Db): Promise<void> {
-  const config = { migrationsFolder: MIGRATIONS_DIR };
+/** `migrationsFolder`: another folder in drizzle-kit's layout (a test's copy of the first few). */
+export async function migrate(db: Db, migrationsFolder = MIGRATIONS_DIR): Promise<void> {
+  const config = { migrationsFolder };
   if (is(db, PgliteDatabase)) return migratePglite(db as unknown as PgliteDatabase, config);
   if (is(db, PostgresJsDatabase)) return migratePostgres(db as unknown as PostgresJsDatabase, config);
   throw new Error('migrate: expected a database opened by openDatabase(), not a transaction');

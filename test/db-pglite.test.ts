@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { openDatabase } from '../db/client.js';
 import { migrate, MIGRATIONS_DIR } from '../db/migrate.js';
 import { getAccount, upsertAccounts } from '../db/repositories/accounts.js';
 import { getEffective, listIndustries, seedDefaultRuleSets } from '../db/repositories/rule-sets.js';
+import { teams } from '../db/schema.js';
 import { accountSchema } from '../engine/model.js';
 import { DRIVERS, openTestDatabase } from './helpers/databases.js';
 
@@ -44,6 +45,42 @@ describe.each(DRIVERS)('migrations on %s', (driver) => {
       expect((await listIndustries(t.db)).length).toBe(7);
     } finally {
       await t.close();
+    }
+  });
+
+  it('0011 clears the team names the demo and the CRM import made up, and keeps the others', async () => {
+    // The migrations up to 0010, in drizzle-kit's layout.
+    const before = mkdtempSync(join(tmpdir(), 'esp-migrations-'));
+    const t = await openTestDatabase(driver, { migrate: false });
+    try {
+      cpSync(MIGRATIONS_DIR, before, { recursive: true });
+      const journalPath = join(before, 'meta', '_journal.json');
+      const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+      const upTo = journal.entries.findIndex((e) => e.tag.startsWith('0011_'));
+      expect(upTo).toBe(11);
+      writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
+      await migrate(t.db, before);
+      await t.db.insert(teams).values([
+        { id: 'industry:retail', name: 'Retail industry team', line: 'industry' },
+        { id: 'industry:finance', name: 'Banking squad', line: 'industry' },
+        { id: 'region:East', name: 'East region', line: 'regional' },
+        { id: 'region:West', name: 'West Coast', line: 'regional' },
+        { id: 'manager:dustin-brinkmann', name: "Dustin Brinkmann's team", line: 'regional' },
+        { id: 'support', name: 'retail industry team', line: 'support' },
+      ]);
+      await migrate(t.db);
+      const rows = await t.db.select({ id: teams.id, name: teams.name }).from(teams);
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.name]))).toEqual({
+        'industry:retail': null,
+        'industry:finance': 'Banking squad',
+        'region:East': null,
+        'region:West': 'West Coast',
+        'manager:dustin-brinkmann': 'Dustin Brinkmann',
+        support: 'retail industry team',
+      });
+    } finally {
+      await t.close();
+      rmSync(before, { recursive: true, force: true });
     }
   });
 });
