@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD, generateDemo } from '../db/demo/generate.js';
 import { hasNoAccounts, seedDemo } from '../db/demo/seed.js';
 import { getAccount } from '../db/repositories/accounts.js';
+import { teamNames, upsertTeams } from '../db/repositories/teams.js';
 import { getUserByEmail, updateUser } from '../db/repositories/users.js';
 import {
   accounts,
@@ -17,6 +18,8 @@ import {
   users,
   visits,
 } from '../db/schema.js';
+import { teamName } from '../studio/src/lib/components/terms.js';
+import { createI18n } from '../studio/src/lib/i18n/index.js';
 import { DRIVERS, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 describe('passwords', () => {
@@ -93,6 +96,21 @@ describe.each(DRIVERS)('demo seed on %s', { timeout: 120_000 }, (driver) => {
     expect(await getAccount(t.db, demo.accounts[7]!.id)).toEqual(demo.accounts[7]);
     const [adminAfter] = await t.db.select().from(users).where(eq(users.id, admin.id));
     expect(await verifyPassword('changed', adminAfter!.passwordHash)).toBe(true);
+  });
+
+  it("stores no made-up team names: the studio words the teams in the reader's language", async () => {
+    const ids = ['industry:retail', 'region:East'];
+    const names = Object.fromEntries(await teamNames(t.db, ids));
+    expect(names).toEqual({});
+    const [en, zh] = (['en', 'zh-CN'] as const).map((locale) => createI18n(() => ({ locale, currency: 'CNY', timeZone: 'UTC' })));
+    expect(teamName(zh!, 'industry:retail', names)).toBe('零售行业团队');
+    expect(teamName(en!, 'industry:retail', names)).toBe('Retail industry team');
+    expect(teamName(zh!, 'region:East', names)).toBe('East区域团队');
+
+    // A name the organisation gave a team survives re-seeding.
+    await upsertTeams(t.db, [{ id: 'industry:retail', name: '零售一部', line: 'industry' }]);
+    await seedDemo(t.db, options);
+    expect(Object.fromEntries(await teamNames(t.db, ids))).toEqual({ 'industry:retail': '零售一部' });
   });
 
   it('seeding another seed on top upserts the same ids', async () => {

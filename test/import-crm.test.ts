@@ -22,6 +22,7 @@ import { importAccounts, parseAccountsCsv } from '../db/import/accounts.js';
 import { ImportError, Problems } from '../db/import/problems.js';
 import { getAccountWithState, updateComputed } from '../db/repositories/accounts.js';
 import { getEffectiveRules } from '../db/repositories/rule-sets.js';
+import { teamNames } from '../db/repositories/teams.js';
 import { profile } from '../engine/index.js';
 import { createActivities } from '../workflows/activities/index.js';
 import type { ProfileSummary } from '../workflows/types.js';
@@ -113,6 +114,9 @@ describe('Maven CRM sample, default mapping', () => {
       'manager:summer-sewald',
     ]);
     expect(p.teams[0]!.members).toHaveLength(11);
+    // The export names no team: a region team has no name, a manager's team its manager's.
+    expect(p.teams.find((x) => x.id === 'region:East')!.name).toBeNull();
+    expect(p.teams.find((x) => x.id === 'manager:dustin-brinkmann')!.name).toBe('Dustin Brinkmann');
   });
 
   it('derives Acme Corporation as computed by hand from the CSVs', () => {
@@ -310,6 +314,12 @@ describe.each(DRIVERS)('CRM import on %s', { timeout: 180_000 }, (driver) => {
       source: 'crm',
     });
 
+    expect(Object.fromEntries(await teamNames(t.db, ['region:East', 'manager:dustin-brinkmann']))).toEqual({
+      'manager:dustin-brinkmann': 'Dustin Brinkmann',
+    });
+    // The organisation names its East office's team: a re-import, which knows no name, keeps it.
+    await t.db.update(teams).set({ name: 'Boston office' }).where(eq(teams.id, 'region:East'));
+
     // An admin rates Acme's winnability; the workflows computed a tier.
     await t.db.update(accounts).set({ winnability: 80 }).where(eq(accounts.id, 'Acme Corporation'));
     await updateComputed(t.db, 'Acme Corporation', { tier: 'T3' });
@@ -328,6 +338,7 @@ describe.each(DRIVERS)('CRM import on %s', { timeout: 180_000 }, (driver) => {
     expect(again.usersCreated).toBe(0);
     expect(again.importedDefaults['Acme Corporation']).toEqual(['demonstration', 'potential']);
     expect(await counts(t.db)).toEqual({ accounts: 85, opportunities: 7375, users: 41, teams: 9, members: 76 });
+    expect(Object.fromEntries(await teamNames(t.db, ['region:East', 'region:West']))).toEqual({ 'region:East': 'Boston office' });
     const [after] = await t.db.select().from(accounts).where(eq(accounts.id, 'Acme Corporation'));
     expect(after).toMatchObject({ winnability: 80, tier: 'T3', status: 'active' });
     const [beta] = await t.db.select().from(accounts).where(eq(accounts.id, 'Betasoloin'));

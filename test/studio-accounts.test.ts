@@ -364,6 +364,11 @@ describe('the account page', () => {
     expect(teamName(zh, 'region:East', detail.teams)).toBe('East区域团队');
     expect(teamName(en, 'support', detail.teams)).toBe('Support line team');
     expect(teamName(zh, 'support', detail.teams)).toBe('支持线团队');
+    // A CRM manager's team stores its manager's name; without one the id shows as it is.
+    const managers = { 'manager:dustin-brinkmann': 'Dustin Brinkmann' };
+    expect(teamName(en, 'manager:dustin-brinkmann', managers)).toBe("Dustin Brinkmann's team");
+    expect(teamName(zh, 'manager:dustin-brinkmann', managers)).toBe('Dustin Brinkmann的团队');
+    expect(teamName(en, 'manager:dustin-brinkmann')).toBe('manager:dustin-brinkmann');
     expect(stageSummary(en, 'coverage', { track: 'major-project', team: TEAM, strategy: 'grow' }, detail.teams)).toContain(
       'Testland',
     );
