@@ -411,7 +411,7 @@ describe('the account page', () => {
     const [en, zh] = [i18nIn('en'), i18nIn('zh-CN')];
     expect(ruleSetName(en, current.ruleSet!)).toBe('Retail rules v3');
     expect(planAuthor(en, current, detail.names)).toBe('automatically, under Retail rules v3');
-    expect(planAuthor(zh, current, detail.names)).toBe('依据零售 规则 v3 自动生成');
+    expect(planAuthor(zh, current, detail.names)).toBe('依据零售规则 v3 自动生成');
     expect(en.t('decisionSource.automaticUnder', { ruleSet: ruleSetName(en, current.ruleSet!), when: 'today' })).toBe(
       'in force automatically under Retail rules v3 (its tier needs no approval), today',
     );

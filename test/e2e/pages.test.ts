@@ -317,7 +317,7 @@ describe('a plan the workflow put in force', () => {
   it('names the rule set it was made under, in words, on the account and in the version list', async () => {
     const said = {
       en: { card: 'in force automatically under Retail rules v4', version: 'automatically, under Retail rules v4' },
-      'zh-CN': { card: '依据零售 规则 v4 自动生效', version: '依据零售 规则 v4 自动生成' },
+      'zh-CN': { card: '依据零售规则 v4 自动生效', version: '依据零售规则 v4 自动生成' },
     } as const;
     for (const [lang, user] of Object.entries(USERS) as [keyof typeof USERS, (typeof USERS)[keyof typeof USERS]][]) {
       const { context, page, errors } = await signedInPage(browser, server, user.email, {
