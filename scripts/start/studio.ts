@@ -18,16 +18,21 @@ export const STUDIO_DIR = path.join(PROJECT_ROOT, 'studio');
 export const BUILD_DIR = path.join(STUDIO_DIR, 'build');
 const BUILD_ENTRY = path.join(BUILD_DIR, 'handler.js');
 
-/** What the build is made of: the studio and the project code it bundles. */
-const SOURCES = [
+/**
+ * What the build is made of: the studio and the project code it bundles (every layer the studio may
+ * import, as eslint-rules/layers.js lists them; test/start-studio-build.test.ts holds the two together).
+ */
+export const STUDIO_BUILD_SOURCES = [
   'studio/src',
   'studio/static',
   'studio/svelte.config.js',
   'studio/vite.config.ts',
   'studio/aliases.js',
   'studio/vite-plugins',
-  'db',
   'engine',
+  'rules',
+  'i18n',
+  'db',
   'workflows',
   'package.json',
 ];
@@ -38,7 +43,7 @@ function newestSource(): { file: string; mtimeMs: number } {
     const m = statSync(file).mtimeMs;
     if (m > newest.mtimeMs) newest = { file, mtimeMs: m };
   };
-  for (const s of SOURCES) {
+  for (const s of STUDIO_BUILD_SOURCES) {
     const p = path.join(PROJECT_ROOT, s);
     if (!existsSync(p)) continue;
     if (!statSync(p).isDirectory()) {
