@@ -548,6 +548,11 @@ describe('actions on an account', () => {
       port,
     );
     expect(noReason).toMatchObject({ ok: false, error: { code: 'missingReason' } });
+    for (const bad of ['', 'abc', '0', '-3', '1.5', '99999999999999999'])
+      expect(await decidePlan(db, alice, 'big-org', form({ decision: 'approve', planId: bad }), port)).toMatchObject({
+        ok: false,
+        error: { code: 'planIdInvalid', params: { field: 'planId' } },
+      });
     const stale = await decidePlan(db, alice, 'big-org', form({ decision: 'approve', planId: String(plan.id + 1000) }), port);
     expect(stale).toMatchObject({ ok: false, error: { code: 'planChanged', params: { version: plan.version } } });
     expect(calls).toEqual([]);

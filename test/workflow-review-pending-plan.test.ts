@@ -148,6 +148,11 @@ describe('the review withdraws a plan still waiting for approval (time-skipping)
 
     // ---- the next cycle: the withdrawn plan cannot be decided, the new one can ----------------------
     expect(await refusalCode(approvePlan(client, 'acme', { approve: true, ...decide }))).toBe('planWithdrawn');
+    // A plan id that is no plan id: refused as such, not as another plan.
+    for (const planId of [0, -1, 1.5, Number.NaN])
+      expect(await refusalCode(approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager', planId }))).toBe(
+        'planIdInvalid',
+      );
     expect(await refusalCode(submitPlan(client, 'acme', { edit, by: 'u-boss', basedOnPlanId: stale.id }))).toBe('planWithdrawn');
     expect(
       await refusalCode(approvePlan(client, 'acme', { approve: true, by: 'u-boss', role: 'manager', planId: fresh.id + 99 })),

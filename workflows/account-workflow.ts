@@ -682,6 +682,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       // The studio checks the same (and the user's scope) before sending; this is the last word.
       // Refusals carry a code and params (workflows/refusals.ts); rejecting writes no history.
       validator: ({ approve, by, role, reason, planId }) => {
+        if (planId !== undefined && !(Number.isSafeInteger(planId) && planId > 0))
+          throw refusal('planIdInvalid', { field: 'planId' }, '"planId" must be a plan id (a positive whole number)');
         refuseDuringReview();
         refuseWithdrawn(planId);
         if (state.step !== 'plan-approval' || state.plan?.status !== 'pending-approval')

@@ -19,6 +19,7 @@ export const REFUSAL_CODES = [
   'roleMayNotApprove',
   'approverRequired',
   'invalidDecision',
+  'planIdInvalid',
   'reasonRequired',
   'planNotPending',
   'ownPlan',

@@ -49,6 +49,18 @@ export async function accountDecisionRefusal(db: Db, user: SessionUser, accountI
 
 type PlanVersion = Pick<PlanRow, 'id' | 'version' | 'cycleYear' | 'status'>;
 
+/** A form's plan id (the plan the user read): a positive whole number, else undefined. */
+export function planIdOf(value: string): number | undefined {
+  return /^[1-9]\d{0,14}$/.test(value) ? Number(value) : undefined;
+}
+
+/** The coded refusal for a plan id that is missing or not one. */
+export const INVALID_PLAN_ID: WorkflowError = {
+  code: 'planIdInvalid',
+  params: { field: 'planId' },
+  message: 'planId must be a plan id',
+};
+
 /** `planWithdrawn` when plan `planId` (the one the user read) is among `plans` and the review withdrew it. */
 export function withdrawnPlanRefusal(plans: readonly PlanVersion[], planId: number): WorkflowError | null {
   const read = plans.find((p) => p.id === planId);
@@ -107,8 +119,10 @@ export async function decidablePlansWhere(db: Db, user: SessionUser): Promise<SQ
     if (hasRole(user, await approverRoleOf(db, industry))) decided.push(industry);
   const named = decided.filter((i): i is string => i !== null);
   const ofIndustry =
-    or(named.length ? inArray(accounts.industry, named) : undefined, decided.includes(null) ? isNull(accounts.industry) : undefined) ??
-    sql`false`;
+    or(
+      named.length ? inArray(accounts.industry, named) : undefined,
+      decided.includes(null) ? isNull(accounts.industry) : undefined,
+    ) ?? sql`false`;
   return seen ? and(seen, ofIndustry)! : ofIndustry;
 }
 

@@ -31,7 +31,7 @@ import { loadEditHistory } from '$lib/server/account-history.js';
 import { loadProfileStatus } from '$lib/server/account-profile.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
-import { accountDecisionRefusal, staleDecisionRefusal } from '$lib/server/plan-decisions.js';
+import { accountDecisionRefusal, INVALID_PLAN_ID, planIdOf, staleDecisionRefusal } from '$lib/server/plan-decisions.js';
 import { live, temporal } from '$lib/server/temporal.js';
 import type { Actions, PageServerLoad } from './$types.js';
 import { rulesFor } from '$lib/server/account-rules.js';
@@ -304,9 +304,10 @@ export const _decidePlan: AccountAction = async (db, user, accountId, form, port
   await scopedAccount(db, user, accountId);
   const decision = field(form, 'decision');
   const reason = field(form, 'reason');
-  const planId = Number(field(form, 'planId'));
+  const planId = planIdOf(field(form, 'planId'));
   if (decision !== 'approve' && decision !== 'reject')
     return refused('decide', { code: 'invalidInput', params: {}, message: 'decision must be approve or reject' });
+  if (planId === undefined) return refused('decide', INVALID_PLAN_ID, { reason });
   if (decision === 'reject' && !reason)
     return refused('decide', { code: 'missingReason', params: {}, message: 'a rejection needs a reason' }, { reason });
   // The decision is about the plan the user read: a withdrawn one is over, a newer version must be read first.

@@ -18,7 +18,7 @@ import { planView } from '$lib/server/plan-view.js';
 import { scopedAccount } from '$lib/server/scope.js';
 import { db } from '$lib/server/db.js';
 import { requireUser } from '$lib/server/guards.js';
-import { withdrawnPlanRefusal } from '$lib/server/plan-decisions.js';
+import { INVALID_PLAN_ID, planIdOf, withdrawnPlanRefusal } from '$lib/server/plan-decisions.js';
 import { describeWorkflowError, temporal } from '$lib/server/temporal.js';
 import type { CodedError } from '$lib/components/accounts/format.js';
 import type { Actions, PageServerLoad } from './$types.js';
@@ -181,11 +181,13 @@ export const actions: Actions = {
     const { user, plan, versions } = await revisableFor(locals, params.id);
     const form = await request.formData();
     const values = editFromForm(form);
+    const planId = planIdOf(text(form, 'planId'));
+    if (planId === undefined) return fail(400, { ok: false, error: INVALID_PLAN_ID, values } satisfies PlanFormResult);
     // An editor opened on a plan the review has since withdrawn: that cycle is over.
-    const withdrawn = withdrawnPlanRefusal(versions, Number(text(form, 'planId')));
+    const withdrawn = withdrawnPlanRefusal(versions, planId);
     if (withdrawn) return fail(409, { ok: false, error: withdrawn, values } satisfies PlanFormResult);
     if (!plan) return noPlan(values);
-    if (Number(text(form, 'planId')) !== plan.id)
+    if (planId !== plan.id)
       return fail(409, {
         ok: false,
         error: { code: 'planChanged', params: { version: plan.version }, message: 'the plan changed' },
