@@ -29,5 +29,4 @@ export const PROFILE_FIELD_KINDS = {
 } as const satisfies { [K in keyof Account]?: KindOf<NonNullable<Account[K]>> };
 
 export type ProfileField = keyof typeof PROFILE_FIELD_KINDS;
-export type ProfileFieldKind = (typeof PROFILE_FIELD_KINDS)[ProfileField];
 export const PROFILE_FIELDS = Object.keys(PROFILE_FIELD_KINDS) as readonly ProfileField[];

@@ -3,6 +3,7 @@
  * purpose: the workflow bundle imports this file, and nothing here may pull Node or zod into the
  * workflow sandbox.
  */
+import type { WithdrawnPlan } from '../db/repositories/plans.js';
 import type { AccountClass, Health, Role, Stage, Strategy, Tier, Track } from '../engine/model.js';
 import type { PlanEditInput } from '../engine/stages/plan-edit.js';
 import type { TierCutoffs } from '../engine/stages/grade.js';
@@ -176,12 +177,8 @@ export interface AccountState {
   withdrawnPlans?: WithdrawnPlanRef[];
 }
 
-/** A plan the review withdrew. */
-export interface WithdrawnPlanRef {
-  id: number;
-  version: number;
-  cycleYear: number;
-}
+/** A plan the review withdrew (the repository's shape, carried in workflow state). */
+export type WithdrawnPlanRef = WithdrawnPlan;
 
 export interface AccountWorkflowOptions {
   /**

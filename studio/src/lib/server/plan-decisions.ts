@@ -111,12 +111,12 @@ export function parseQueueFilter(params: URLSearchParams): QueueFilter {
  * of an industry whose rule set's approver role the user's role meets: the approver role is per
  * industry, so it becomes the list of industries the user decides, in SQL, before any limit or count.
  */
-export async function decidablePlansWhere(db: Db, user: SessionUser): Promise<SQL> {
+async function decidablePlansWhere(db: Db, user: SessionUser): Promise<SQL> {
   const notOwn = or(isNull(accounts.ownerId), ne(accounts.ownerId, user.id));
   const seen = withinScope(await accountScope(db, user), notOwn);
-  const decided: (string | null)[] = [];
-  for (const industry of await pendingPlanIndustries(db, seen))
-    if (hasRole(user, await approverRoleOf(db, industry))) decided.push(industry);
+  const industries = await pendingPlanIndustries(db, seen);
+  const roles = await Promise.all(industries.map((industry) => approverRoleOf(db, industry)));
+  const decided = industries.filter((_, i) => hasRole(user, roles[i]!));
   const named = decided.filter((i): i is string => i !== null);
   const ofIndustry =
     or(
