@@ -162,18 +162,20 @@ async function runBench(
   rules: Awaited<ReturnType<typeof benchRules>>,
   ctx: BenchContext,
 ): Promise<BenchRun> {
-  const draft = rules.draft !== null && !('issues' in rules.draft) ? stageView(account, rules.draft, ctx) : null;
+  const draft =
+    rules.draft === null
+      ? null
+      : 'issues' in rules.draft
+        ? ({ ok: false, issues: rules.draft.issues } as const)
+        : ({ ok: true, stages: stageView(account, rules.draft, ctx) } as const);
   const published = stageView(account, rules.published, ctx);
   return {
     account: { id: account.id, name: account.name, industry: account.industry ?? null, status: account.status ?? null },
-    draft:
-      rules.draft === null
-        ? null
-        : 'issues' in rules.draft
-          ? { ok: false, issues: rules.draft.issues }
-          : { ok: true, stages: draft! },
+    draft,
     published,
-    teams: Object.fromEntries(await teamNames(database, [published.coverage.team, draft?.coverage.team])),
+    teams: Object.fromEntries(
+      await teamNames(database, [published.coverage.team, draft?.ok ? draft.stages.coverage.team : undefined]),
+    ),
   };
 }
 
