@@ -27,9 +27,14 @@ export function fieldList(i18n: I18n, fields: readonly string[]): string {
 }
 
 /** A rule set version in words: "Retail rules v3" (the fallback's named as such). */
+/** A rule set's industry in words: the fallback (`*`) or the industry's label. */
+export function industryName(i18n: I18n, industry: string): string {
+  return industry === '*' ? i18n.t('rules.fallback') : i18n.label('industry', industry);
+}
+
 export function ruleSetName(i18n: I18n, ref: { industry: string; version: number | null }): string {
   return i18n.t('account.ruleSetRef', {
-    industry: ref.industry === '*' ? i18n.t('rules.fallback') : i18n.label('industry', ref.industry),
+    industry: industryName(i18n, ref.industry),
     version: ref.version ?? '?',
   });
 }
