@@ -298,7 +298,8 @@ describe('a signed-in user', () => {
     await page.keyboard.press('Tab');
     expect(await page.locator(':focus').textContent()).toBe('Skip to main content');
     await page.keyboard.press('Enter');
-    expect(new URL(page.url()).hash).toBe('#main');
+    // The client router updates the URL after the key press returns: wait for it, not a fixed time.
+    await expect.poll(() => new URL(page.url()).hash).toBe('#main');
 
     const summary = page.locator('summary[aria-label="User menu"]');
     await summary.focus();
